@@ -1,0 +1,132 @@
+#include "chunk_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "crc32.h"
+
+namespace evtx {
+namespace {
+
+constexpr uint32_t kChunkHeaderSize = 512;
+constexpr uint32_t kRecordHeaderSize = 24;
+const uint8_t kChunkMagic[8] = {'E', 'l', 'f', 'C', 'h', 'n', 'k', 0};
+const uint8_t kRecordMagic[4] = {0x2a, 0x2a, 0x00, 0x00};
+
+template <class T>
+T load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+bool all_zero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != 0) return false;
+  return true;
+}
+
+// Offset of the next record signature at or after pos, or end.
+uint32_t next_signature(const uint8_t* chunk, uint32_t pos, uint32_t end) {
+  while (pos + 4 <= end) {
+    const void* hit = std::memchr(chunk + pos, 0x2a, end - pos - 3);
+    if (!hit) return end;
+    pos = static_cast<uint32_t>(static_cast<const uint8_t*>(hit) - chunk);
+    if (std::memcmp(chunk + pos, kRecordMagic, 4) == 0) return pos;
+    ++pos;
+  }
+  return end;
+}
+
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+}  // namespace
+
+ChunkResult ChunkReader::read(const EvtxFile& file, size_t slot, const RecordFn& on_record) {
+  return read_image(file.chunk_data(slot), file.chunk_size(slot), static_cast<int64_t>(slot), file.chunk_offset(slot),
+                    on_record);
+}
+
+ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t index, uint64_t base,
+                                    const RecordFn& on_record) {
+  ChunkResult res;
+  auto report = [&](ProblemKind k, uint64_t off, std::string msg) {
+    res.problems.push_back({k, index, base + off, std::move(msg)});
+  };
+  if (size < kChunkHeaderSize || std::memcmp(chunk, kChunkMagic, 8) != 0) {
+    if (all_zero(chunk, size)) {
+      res.slot = ChunkResult::Slot::Empty;
+      return res;
+    }
+    res.slot = ChunkResult::Slot::BadMagic;
+    report(ProblemKind::ChunkBadMagic, 0, "not a chunk (no ElfChnk signature); slot skipped");
+    return res;
+  }
+
+  // Header CRC covers bytes 0..120 and 128..512.
+  uint32_t header_crc = crc32(chunk + 128, kChunkHeaderSize - 128, crc32(chunk, 120));
+  if (header_crc != load<uint32_t>(chunk + 124))
+    report(ProblemKind::ChunkHeaderCrcMismatch, 124,
+           "chunk header CRC32 " + hex32(header_crc) + " != stored " + hex32(load<uint32_t>(chunk + 124)));
+
+  uint32_t free_offset = load<uint32_t>(chunk + 48);
+  uint32_t end = free_offset;
+  if (free_offset < kChunkHeaderSize || free_offset > kChunkSize) {
+    report(ProblemKind::ChunkHeaderInvalid, 48,
+           "free space offset " + std::to_string(free_offset) + " impossible; records walked to the chunk end");
+    end = size;
+  } else if (free_offset > size) {
+    end = size;  // partial last chunk of a truncated file
+  } else {
+    uint32_t data_crc = crc32(chunk + kChunkHeaderSize, free_offset - kChunkHeaderSize);
+    if (data_crc != load<uint32_t>(chunk + 52))
+      report(ProblemKind::ChunkDataCrcMismatch, 52,
+             "records CRC32 " + hex32(data_crc) + " != stored " + hex32(load<uint32_t>(chunk + 52)));
+  }
+
+  decoder_.reset(chunk, size);
+  uint32_t pos = kChunkHeaderSize;
+  while (pos + kRecordHeaderSize <= end) {
+    if (std::memcmp(chunk + pos, kRecordMagic, 4) != 0) {
+      if (all_zero(chunk + pos, end - pos)) break;  // unused space
+      uint32_t next = next_signature(chunk, pos + 1, end);
+      report(ProblemKind::RecordDamaged, pos,
+             "no record signature; skipped " + std::to_string(next - pos) + " bytes to the next record");
+      ++res.damaged_records;
+      pos = next;
+      continue;
+    }
+    uint32_t rec_size = load<uint32_t>(chunk + pos + 4);
+    bool size_ok = rec_size >= kRecordHeaderSize + 4 && rec_size <= end - pos &&
+                   load<uint32_t>(chunk + pos + rec_size - 4) == rec_size;
+    if (!size_ok) {
+      uint32_t next = next_signature(chunk, pos + 4, end);
+      report(ProblemKind::RecordDamaged, pos,
+             "record size " + std::to_string(rec_size) + " invalid; resynchronised " +
+                 std::to_string(next - pos) + " bytes further");
+      ++res.damaged_records;
+      pos = next;
+      continue;
+    }
+    uint64_t record_id = load<uint64_t>(chunk + pos + 8);
+    uint64_t written = load<uint64_t>(chunk + pos + 16);
+    bool ok = decoder_.decode_record(pos + kRecordHeaderSize, pos + rec_size - 4, tree_, error_);
+    if (!ok) {
+      report(ProblemKind::BinXmlDamaged, pos, "record " + std::to_string(record_id) + ": " + error_);
+    }
+    if (tree_.root_element() != kNoNode) {
+      on_record(RecordView{record_id, written, base + pos, tree_});
+      ++res.records;
+    } else {
+      ++res.damaged_records;
+    }
+    pos += rec_size;
+  }
+  return res;
+}
+
+}  // namespace evtx

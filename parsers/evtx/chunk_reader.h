@@ -1,0 +1,49 @@
+// Reads the records of one chunk slot: validates the chunk header and CRCs
+// (mismatches are reported, not fatal), walks the records, resynchronises on
+// the next record signature after damage, and decodes each record's BinXML
+// into an event tree. One ChunkReader per thread; it keeps its buffers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "binxml.h"
+#include "event_tree.h"
+#include "evtx_file.h"
+#include "problem.h"
+
+namespace evtx {
+
+struct RecordView {
+  uint64_t record_id;
+  uint64_t written_time;  // FILETIME
+  uint64_t file_offset;   // of the record header
+  const EventTree& tree;
+};
+
+struct ChunkResult {
+  enum class Slot : uint8_t { Chunk, Empty, BadMagic } slot = Slot::Chunk;
+  uint64_t records = 0;         // records delivered
+  uint64_t damaged_records = 0; // records skipped (header damaged or BinXML unreadable)
+  std::vector<Problem> problems;
+};
+
+class ChunkReader {
+ public:
+  using RecordFn = std::function<void(const RecordView&)>;
+  ChunkResult read(const EvtxFile& file, size_t slot, const RecordFn& on_record);
+
+  // Same, over a chunk image in memory (size <= 65536); offsets are reported
+  // relative to base_offset.
+  ChunkResult read_image(const uint8_t* chunk, uint32_t size, int64_t index, uint64_t base_offset,
+                         const RecordFn& on_record);
+
+ private:
+  BinXmlDecoder decoder_;
+  EventTree tree_;
+  std::string error_;
+};
+
+}  // namespace evtx

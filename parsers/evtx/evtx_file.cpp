@@ -1,0 +1,111 @@
+#include "evtx_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "crc32.h"
+
+namespace evtx {
+namespace {
+
+const uint8_t kFileSignature[8] = {'E', 'l', 'f', 'F', 'i', 'l', 'e', 0};
+
+template <class T>
+T load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+const char* problem_kind_name(ProblemKind k) {
+  switch (k) {
+    case ProblemKind::HeaderCrcMismatch: return "header-crc-mismatch";
+    case ProblemKind::HeaderInconsistent: return "header-inconsistent";
+    case ProblemKind::ChunkBadMagic: return "chunk-bad-magic";
+    case ProblemKind::ChunkHeaderCrcMismatch: return "chunk-header-crc-mismatch";
+    case ProblemKind::ChunkDataCrcMismatch: return "chunk-data-crc-mismatch";
+    case ProblemKind::ChunkHeaderInvalid: return "chunk-header-invalid";
+    case ProblemKind::RecordDamaged: return "record-damaged";
+    case ProblemKind::BinXmlDamaged: return "binxml-damaged";
+    case ProblemKind::TruncatedFile: return "truncated-file";
+  }
+  return "unknown";
+}
+
+bool EvtxFile::has_signature(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char sig[8] = {};
+  return in.read(sig, 8) && std::memcmp(sig, kFileSignature, 8) == 0;
+}
+
+EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: not a regular file");
+  }
+  size_ = static_cast<uint64_t>(st.st_size);
+  if (size_ < 128) {
+    ::close(fd);
+    throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (" + std::to_string(size_) +
+                                                 " bytes, shorter than a file header)");
+  }
+  void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot map: " + std::strerror(errno));
+  data_ = static_cast<const uint8_t*>(m);
+  ::madvise(m, size_, MADV_SEQUENTIAL);
+  if (std::memcmp(data_, kFileSignature, 8) != 0) {
+    ::munmap(m, size_);
+    data_ = nullptr;
+    throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (no ElfFile signature)");
+  }
+
+  header_.first_chunk = load<uint64_t>(data_ + 8);
+  header_.last_chunk = load<uint64_t>(data_ + 16);
+  header_.next_record_id = load<uint64_t>(data_ + 24);
+  header_.header_size = load<uint32_t>(data_ + 32);
+  header_.minor_version = load<uint16_t>(data_ + 36);
+  header_.major_version = load<uint16_t>(data_ + 38);
+  header_.header_block_size = load<uint16_t>(data_ + 40);
+  header_.chunk_count = load<uint16_t>(data_ + 42);
+  header_.flags = load<uint32_t>(data_ + 120);
+  header_.checksum = load<uint32_t>(data_ + 124);
+  header_.checksum_ok = crc32(data_, 120) == header_.checksum;
+
+  if (!header_.checksum_ok)
+    header_problems_.push_back({ProblemKind::HeaderCrcMismatch, -1, 124, "file header CRC32 mismatch"});
+  if (size_ < kFileHeaderSize) {
+    header_problems_.push_back({ProblemKind::TruncatedFile, -1, size_, "file ends inside the 4096-byte header"});
+    return;
+  }
+  // Every slot to the end of the file is read: the header's chunk count can be
+  // stale (dirty file), and preallocated slots past it may hold older chunks.
+  slots_ = static_cast<size_t>((size_ - kFileHeaderSize) / kChunkSize);
+  tail_ = static_cast<uint32_t>((size_ - kFileHeaderSize) % kChunkSize);
+  if (tail_ != 0)
+    header_problems_.push_back({ProblemKind::TruncatedFile, static_cast<int64_t>(slots_), chunk_offset(slots_),
+                                "file ends " + std::to_string(tail_) + " bytes into chunk " +
+                                    std::to_string(slots_) + "; its complete records are read"});
+  if (tail_ >= 512) ++slots_;  // a partial last chunk still has a header and maybe records
+  if (header_.chunk_count > slots_)
+    header_problems_.push_back({ProblemKind::HeaderInconsistent, -1, 42,
+                                "header says " + std::to_string(header_.chunk_count) + " chunks, file holds " +
+                                    std::to_string(slots_)});
+}
+
+EvtxFile::~EvtxFile() {
+  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+}  // namespace evtx

@@ -1,0 +1,67 @@
+// An EVTX file mapped into memory: the file header and the 64 KiB chunk slots
+// that follow it. Every slot to the end of the file is offered, whatever the
+// header's (possibly stale) chunk count says.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "problem.h"
+
+namespace evtx {
+
+constexpr size_t kFileHeaderSize = 4096;
+constexpr size_t kChunkSize = 65536;
+
+struct FileHeader {
+  uint64_t first_chunk = 0;
+  uint64_t last_chunk = 0;
+  uint64_t next_record_id = 0;
+  uint32_t header_size = 0;
+  uint16_t minor_version = 0;
+  uint16_t major_version = 0;
+  uint16_t header_block_size = 0;
+  uint16_t chunk_count = 0;
+  uint32_t flags = 0;  // 1: dirty, 2: full
+  uint32_t checksum = 0;
+  bool checksum_ok = false;
+};
+
+class EvtxFile {
+ public:
+  // Maps the file. Throws FileError (CannotOpen, NotEvtx) naming the path.
+  explicit EvtxFile(const std::filesystem::path& path);
+  ~EvtxFile();
+  EvtxFile(const EvtxFile&) = delete;
+  EvtxFile& operator=(const EvtxFile&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  const FileHeader& header() const { return header_; }
+  // Problems of the file header itself (CRC, stale counts, trailing bytes).
+  const std::vector<Problem>& header_problems() const { return header_problems_; }
+
+  uint64_t size() const { return size_; }
+  // Number of chunk slots after the file header (a partial last slot of at
+  // least a chunk header counts).
+  size_t chunk_slots() const { return slots_; }
+  // Bytes of the slot present in the file: 65536, or less for a partial last slot.
+  uint32_t chunk_size(size_t slot) const { return slot + 1 == slots_ && tail_ >= 512 ? tail_ : uint32_t(kChunkSize); }
+  const uint8_t* chunk_data(size_t slot) const { return data_ + kFileHeaderSize + slot * kChunkSize; }
+  uint64_t chunk_offset(size_t slot) const { return kFileHeaderSize + uint64_t(slot) * kChunkSize; }
+
+  // True if the first 8 bytes of the file are the EVTX signature.
+  static bool has_signature(const std::filesystem::path& path);
+
+ private:
+  std::filesystem::path path_;
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  size_t slots_ = 0;
+  uint32_t tail_ = 0;
+  FileHeader header_;
+  std::vector<Problem> header_problems_;
+};
+
+}  // namespace evtx

@@ -1,0 +1,59 @@
+// Parses the chunks of many files in parallel (TBB) and hands each chunk's
+// result to a sink in file order, then chunk order, whatever the thread count.
+// At most a few chunks per thread are in flight, so memory is bounded by
+// chunks, not by file size.
+#pragma once
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "chunk_reader.h"
+#include "evtx_file.h"
+
+namespace evtx {
+
+struct ChunkTask {
+  size_t file = 0;  // index into the files vector
+  size_t slot = 0;
+};
+
+// work(file, slot, reader) -> Out runs in parallel; sink(task, Out&&) runs
+// serially, in order. threads <= 0 means all cores.
+template <class Out, class Work, class Sink>
+void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threads, Work work, Sink sink) {
+  int n = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
+  tbb::task_arena arena(n);
+  tbb::enumerable_thread_specific<ChunkReader> readers;
+  size_t file = 0, slot = 0;
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<size_t>(n) * 4,
+        tbb::make_filter<void, ChunkTask>(tbb::filter_mode::serial_in_order,
+                                          [&](tbb::flow_control& fc) -> ChunkTask {
+                                            while (file < files.size() && slot >= files[file]->chunk_slots()) {
+                                              ++file;
+                                              slot = 0;
+                                            }
+                                            if (file >= files.size()) {
+                                              fc.stop();
+                                              return {};
+                                            }
+                                            return ChunkTask{file, slot++};
+                                          }) &
+            tbb::make_filter<ChunkTask, std::pair<ChunkTask, Out>>(
+                tbb::filter_mode::parallel,
+                [&](ChunkTask t) {
+                  return std::pair<ChunkTask, Out>(t, work(*files[t.file], t.slot, readers.local()));
+                }) &
+            tbb::make_filter<std::pair<ChunkTask, Out>, void>(
+                tbb::filter_mode::serial_in_order,
+                [&](std::pair<ChunkTask, Out> r) { sink(r.first, std::move(r.second)); }));
+  });
+}
+
+}  // namespace evtx

@@ -1,0 +1,76 @@
+#include "render.h"
+
+namespace evtx {
+namespace {
+
+void append_text_escaped(const EventTree& t, uint32_t node, std::string& out, bool attr, std::string& scratch) {
+  scratch.clear();
+  append_node_text(t, node, scratch);
+  append_xml_escaped(out, scratch, attr);
+}
+
+void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, std::string& scratch) {
+  const Node& node = t[n];
+  out.append(2 * static_cast<size_t>(depth), ' ');
+  if (node.kind == NodeKind::PI) {
+    out += "<?";
+    out.append(node.name);
+    if (node.value.size) {
+      out += ' ';
+      scratch.clear();
+      append_value_text(scratch, node.value);
+      out += scratch;
+    }
+    out += "?>\n";
+    return;
+  }
+  if (node.kind != NodeKind::Element) return;
+  out += '<';
+  out.append(node.name);
+  bool has_elements = false, has_text = false;
+  for (uint32_t c = node.first_child; c != kNoNode; c = t[c].next_sibling) {
+    const Node& ch = t[c];
+    if (ch.kind == NodeKind::Attribute) {
+      out += ' ';
+      out.append(ch.name);
+      out += "=\"";
+      append_text_escaped(t, c, out, true, scratch);
+      out += '"';
+    } else if (ch.kind == NodeKind::Element || ch.kind == NodeKind::PI) {
+      has_elements = true;
+    } else {
+      has_text = true;
+    }
+  }
+  if (!has_elements && !has_text) {
+    out += "/>\n";
+    return;
+  }
+  out += '>';
+  if (!has_elements) {
+    // CDATA content is rendered as escaped text: the same XML information.
+    append_text_escaped(t, n, out, false, scratch);
+  } else {
+    out += '\n';
+    if (has_text) {
+      out.append(2 * static_cast<size_t>(depth + 1), ' ');
+      append_text_escaped(t, n, out, false, scratch);
+      out += '\n';
+    }
+    for (uint32_t c = node.first_child; c != kNoNode; c = t[c].next_sibling)
+      if (t[c].kind == NodeKind::Element || t[c].kind == NodeKind::PI) render_node(t, c, depth + 1, out, scratch);
+    out.append(2 * static_cast<size_t>(depth), ' ');
+  }
+  out += "</";
+  out.append(node.name);
+  out += ">\n";
+}
+
+}  // namespace
+
+void render_xml(const EventTree& tree, std::string& out) {
+  std::string scratch;
+  for (uint32_t r : tree.roots()) render_node(tree, r, 0, out, scratch);
+}
+
+}  // namespace evtx

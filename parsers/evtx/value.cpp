@@ -1,0 +1,374 @@
+#include "value.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+namespace evtx {
+namespace {
+
+template <class T>
+T load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+const char kHexUpper[] = "0123456789ABCDEF";
+const char kHexLower[] = "0123456789abcdef";
+
+void append_u64(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void append_i64(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void append_hex(std::string& out, uint64_t v) {
+  char buf[20];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  out += "0x";
+  out.append(buf, r.ptr);
+}
+void append_double(std::string& out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void append_2(std::string& out, unsigned v) {
+  out += char('0' + (v / 10) % 10);
+  out += char('0' + v % 10);
+}
+
+// Days since 1970-01-01 to civil date (Howard Hinnant's algorithm).
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += (m <= 2);
+}
+
+// Size of one element of a fixed-size type, 0 if the type is variable-size.
+size_t fixed_size(ValueType t, size_t total) {
+  switch (t) {
+    case ValueType::Int8: case ValueType::UInt8: return 1;
+    case ValueType::Int16: case ValueType::UInt16: return 2;
+    case ValueType::Int32: case ValueType::UInt32: case ValueType::Real32:
+    case ValueType::Bool: case ValueType::HexInt32: return 4;
+    case ValueType::Int64: case ValueType::UInt64: case ValueType::Real64:
+    case ValueType::HexInt64: case ValueType::FileTime: return 8;
+    case ValueType::Guid: case ValueType::SysTime: return 16;
+    case ValueType::SizeT: return total % 8 == 0 && total >= 8 ? 8 : 4;
+    default: return 0;
+  }
+}
+
+void append_guid(std::string& out, const uint8_t* p, bool braces) {
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                        load<uint32_t>(p), load<uint16_t>(p + 4), load<uint16_t>(p + 6), p[8], p[9], p[10],
+                        p[11], p[12], p[13], p[14], p[15]);
+  if (braces) out += '{';
+  out.append(buf, static_cast<size_t>(n));
+  if (braces) out += '}';
+}
+
+void append_sid(std::string& out, const uint8_t* p, size_t size) {
+  if (size < 8) {
+    for (size_t i = 0; i < size; ++i) { out += kHexUpper[p[i] >> 4]; out += kHexUpper[p[i] & 15]; }
+    return;
+  }
+  unsigned count = p[1];
+  uint64_t authority = 0;
+  for (int i = 2; i < 8; ++i) authority = (authority << 8) | p[i];
+  out += "S-";
+  append_u64(out, p[0]);
+  out += '-';
+  append_u64(out, authority);
+  for (unsigned i = 0; i < count && 8 + 4 * i + 4 <= size; ++i) {
+    out += '-';
+    append_u64(out, load<uint32_t>(p + 8 + 4 * i));
+  }
+}
+
+void append_systime(std::string& out, const uint8_t* p) {
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", load<uint16_t>(p),
+                        load<uint16_t>(p + 2), load<uint16_t>(p + 6), load<uint16_t>(p + 8),
+                        load<uint16_t>(p + 10), load<uint16_t>(p + 12), load<uint16_t>(p + 14) % 1000u);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+// Length of a string value without trailing NUL characters.
+size_t utf16_units(const uint8_t* p, size_t bytes) {
+  size_t n = bytes / 2;
+  while (n > 0 && p[2 * n - 2] == 0 && p[2 * n - 1] == 0) --n;
+  return n;
+}
+
+// Renders one scalar element of type t.
+void append_scalar(std::string& out, ValueType t, const uint8_t* p, size_t size, TextStyle style) {
+  switch (t) {
+    case ValueType::Null: return;
+    case ValueType::String: append_utf16(out, p, utf16_units(p, size)); return;
+    case ValueType::AnsiString: {
+      size_t n = size;
+      while (n > 0 && p[n - 1] == 0) --n;
+      for (size_t i = 0; i < n; ++i) {
+        unsigned char c = p[i];
+        if (c < 0x80) out += static_cast<char>(c);
+        else { out += static_cast<char>(0xc0 | (c >> 6)); out += static_cast<char>(0x80 | (c & 0x3f)); }
+      }
+      return;
+    }
+    case ValueType::Int8: append_i64(out, static_cast<int8_t>(p[0])); return;
+    case ValueType::UInt8: append_u64(out, p[0]); return;
+    case ValueType::Int16: append_i64(out, load<int16_t>(p)); return;
+    case ValueType::UInt16: append_u64(out, load<uint16_t>(p)); return;
+    case ValueType::Int32: append_i64(out, load<int32_t>(p)); return;
+    case ValueType::UInt32: append_u64(out, load<uint32_t>(p)); return;
+    case ValueType::Int64: append_i64(out, load<int64_t>(p)); return;
+    case ValueType::UInt64: append_u64(out, load<uint64_t>(p)); return;
+    case ValueType::Real32: append_double(out, load<float>(p)); return;
+    case ValueType::Real64: append_double(out, load<double>(p)); return;
+    case ValueType::Bool: out += load<uint32_t>(p) ? "true" : "false"; return;
+    case ValueType::Guid: append_guid(out, p, style.guid_braces); return;
+    case ValueType::SizeT: append_hex(out, size >= 8 ? load<uint64_t>(p) : load<uint32_t>(p)); return;
+    case ValueType::FileTime: append_filetime_iso(out, load<uint64_t>(p), 7); return;
+    case ValueType::SysTime: append_systime(out, p); return;
+    case ValueType::Sid: append_sid(out, p, size); return;
+    case ValueType::HexInt32: append_hex(out, load<uint32_t>(p)); return;
+    case ValueType::HexInt64: append_hex(out, load<uint64_t>(p)); return;
+    case ValueType::Utf8: out.append(reinterpret_cast<const char*>(p), size); return;
+    case ValueType::BinXml: return;
+    default:  // Binary, EvtHandle, EvtXml and unknown types: upper-case hex
+      for (size_t i = 0; i < size; ++i) { out += kHexUpper[p[i] >> 4]; out += kHexUpper[p[i] & 15]; }
+      return;
+  }
+}
+
+// Calls fn(ptr, size) for each element of an array value.
+template <class Fn>
+void for_each_element(const RawValue& v, Fn fn) {
+  ValueType t = v.base_type();
+  if (t == ValueType::String) {  // NUL-separated UTF-16 strings
+    size_t units = v.size / 2, start = 0;
+    for (size_t i = 0; i < units; ++i) {
+      if (v.data[2 * i] == 0 && v.data[2 * i + 1] == 0) {
+        fn(v.data + 2 * start, 2 * (i - start));
+        start = i + 1;
+      }
+    }
+    if (start < units) fn(v.data + 2 * start, 2 * (units - start));
+    return;
+  }
+  if (t == ValueType::AnsiString) {
+    size_t start = 0;
+    for (size_t i = 0; i < v.size; ++i)
+      if (v.data[i] == 0) { fn(v.data + start, i - start); start = i + 1; }
+    if (start < v.size) fn(v.data + start, v.size - start);
+    return;
+  }
+  if (t == ValueType::Sid) {  // variable length: 8 + 4 * count each
+    size_t off = 0;
+    while (off + 8 <= v.size) {
+      size_t len = 8 + 4 * size_t(v.data[off + 1]);
+      if (off + len > v.size) len = v.size - off;
+      fn(v.data + off, len);
+      off += len;
+    }
+    return;
+  }
+  size_t es = fixed_size(t, v.size);
+  if (es == 0) { fn(v.data, v.size); return; }
+  for (size_t off = 0; off + es <= v.size; off += es) fn(v.data + off, es);
+}
+
+bool is_numeric_json(ValueType t) {
+  switch (t) {
+    case ValueType::Int8: case ValueType::UInt8: case ValueType::Int16: case ValueType::UInt16:
+    case ValueType::Int32: case ValueType::UInt32: case ValueType::Int64: case ValueType::UInt64:
+      return true;
+    default: return false;
+  }
+}
+
+void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t size) {
+  if (t == ValueType::Null) { out += "null"; return; }
+  if (is_numeric_json(t) && fixed_size(t, size) <= size) { append_scalar(out, t, p, size, {}); return; }
+  if ((t == ValueType::Real32 && size >= 4) || (t == ValueType::Real64 && size >= 8)) {
+    double d = t == ValueType::Real32 ? load<float>(p) : load<double>(p);
+    if (d == d && d - d == 0) { append_double(out, d); return; }  // finite
+    out += "null";
+    return;
+  }
+  if (t == ValueType::Bool && size >= 4) { out += load<uint32_t>(p) ? "true" : "false"; return; }
+  std::string text;
+  if (t == ValueType::FileTime && size >= 8) {  // microseconds, as the Rust crate prints
+    append_filetime_iso(text, load<uint64_t>(p), 6);
+    append_json_string(out, text);
+    return;
+  }
+  size_t need = fixed_size(t, size);
+  if (need > size) append_scalar(text, ValueType::Binary, p, size, {});
+  else append_scalar(text, t, p, size, TextStyle{false});
+  append_json_string(out, text);
+}
+
+}  // namespace
+
+void append_utf16(std::string& out, const uint8_t* p, size_t units) {
+  for (size_t i = 0; i < units; ++i) {
+    uint32_t c = uint32_t(p[2 * i]) | (uint32_t(p[2 * i + 1]) << 8);
+    if (c < 0x80) { out += static_cast<char>(c); continue; }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
+      uint32_t c2 = uint32_t(p[2 * i + 2]) | (uint32_t(p[2 * i + 3]) << 8);
+      if (c2 >= 0xdc00 && c2 <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
+        ++i;
+      } else {
+        c = 0xfffd;
+      }
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      c = 0xfffd;
+    }
+    if (c < 0x800) {
+      out += static_cast<char>(0xc0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xe0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (c & 0x3f));
+    } else {
+      out += static_cast<char>(0xf0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (c & 0x3f));
+    }
+  }
+}
+
+void append_value_text(std::string& out, const RawValue& v, TextStyle style) {
+  if (v.type == 0 || v.data == nullptr) return;
+  ValueType t = v.base_type();
+  if (!v.is_array()) {
+    if (fixed_size(t, v.size) > v.size) { append_scalar(out, ValueType::Binary, v.data, v.size, style); return; }
+    append_scalar(out, t, v.data, v.size, style);
+    return;
+  }
+  bool first = true;
+  for_each_element(v, [&](const uint8_t* p, size_t n) {
+    if (!first) out += ", ";
+    first = false;
+    append_scalar(out, t, p, n, style);
+  });
+}
+
+void append_value_text(std::string& out, const RawValue& v) { append_value_text(out, v, TextStyle{}); }
+
+void append_value_json(std::string& out, const RawValue& v) {
+  if (v.type == 0 || v.data == nullptr) { out += "null"; return; }
+  ValueType t = v.base_type();
+  if (t == ValueType::Utf8) {
+    append_json_string(out, std::string_view(reinterpret_cast<const char*>(v.data), v.size));
+    return;
+  }
+  if (!v.is_array()) { append_scalar_json(out, t, v.data, v.size); return; }
+  out += '[';
+  bool first = true;
+  for_each_element(v, [&](const uint8_t* p, size_t n) {
+    if (!first) out += ',';
+    first = false;
+    append_scalar_json(out, t, p, n);
+  });
+  out += ']';
+}
+
+void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* rep = nullptr;
+    switch (s[i]) {
+      case '&': rep = "&amp;"; break;
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '"': if (attr) rep = "&quot;"; break;
+      case '\'': if (attr) rep = "&apos;"; break;
+      default: break;
+    }
+    if (rep) {
+      out.append(s.data() + start, i - start);
+      out += rep;
+      start = i + 1;
+    }
+  }
+  out.append(s.data() + start, s.size() - start);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+    }
+  }
+  out.append(s.data() + start, s.size() - start);
+  out += '"';
+}
+
+void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
+  const uint64_t ticks_per_sec = 10000000ull;
+  int64_t secs = static_cast<int64_t>(ft / ticks_per_sec) - 11644473600ll;
+  uint64_t frac = ft % ticks_per_sec;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT", static_cast<long long>(y), m, d);
+  out.append(buf, static_cast<size_t>(n));
+  append_2(out, static_cast<unsigned>(rem / 3600));
+  out += ':';
+  append_2(out, static_cast<unsigned>(rem / 60 % 60));
+  out += ':';
+  append_2(out, static_cast<unsigned>(rem % 60));
+  if (digits > 0) {
+    out += '.';
+    char f[8];
+    for (int i = 6; i >= 0; --i) { f[i] = char('0' + frac % 10); frac /= 10; }
+    out.append(f, static_cast<size_t>(digits > 7 ? 7 : digits));
+  }
+  out += 'Z';
+}
+
+std::string filetime_iso(uint64_t ft, int digits) {
+  std::string s;
+  append_filetime_iso(s, ft, digits);
+  return s;
+}
+
+}  // namespace evtx

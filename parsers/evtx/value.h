@@ -1,0 +1,89 @@
+// BinXML value types and their text rendering, as Windows renders event XML.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace evtx {
+
+enum class ValueType : uint8_t {
+  Null = 0x00,
+  String = 0x01,      // UTF-16LE
+  AnsiString = 0x02,  // 8-bit
+  Int8 = 0x03,
+  UInt8 = 0x04,
+  Int16 = 0x05,
+  UInt16 = 0x06,
+  Int32 = 0x07,
+  UInt32 = 0x08,
+  Int64 = 0x09,
+  UInt64 = 0x0a,
+  Real32 = 0x0b,
+  Real64 = 0x0c,
+  Bool = 0x0d,  // 32-bit, any non-zero is true
+  Binary = 0x0e,
+  Guid = 0x0f,
+  SizeT = 0x10,  // 4 or 8 bytes, rendered in hex
+  FileTime = 0x11,
+  SysTime = 0x12,
+  Sid = 0x13,
+  HexInt32 = 0x14,
+  HexInt64 = 0x15,
+  EvtHandle = 0x20,
+  BinXml = 0x21,  // nested BinXML fragment
+  EvtXml = 0x23,
+  // Not a BinXML type: text already decoded to UTF-8 (XML exports, libevtx output).
+  Utf8 = 0x7f,
+};
+
+constexpr uint8_t kArrayFlag = 0x80;
+
+// A value as it lies in the chunk (or in a reader's buffer): type byte
+// (ValueType, possibly | kArrayFlag) and raw little-endian bytes, not owned.
+struct RawValue {
+  uint8_t type = 0;
+  uint32_t size = 0;
+  const uint8_t* data = nullptr;
+
+  ValueType base_type() const { return static_cast<ValueType>(type & 0x7f); }
+  bool is_array() const { return (type & kArrayFlag) != 0 && type != static_cast<uint8_t>(ValueType::Utf8); }
+  bool is_null() const { return type == 0 || (size == 0 && base_type() != ValueType::Utf8); }
+
+  static RawValue utf8(std::string_view s) {
+    return {static_cast<uint8_t>(ValueType::Utf8), static_cast<uint32_t>(s.size()),
+            reinterpret_cast<const uint8_t*>(s.data())};
+  }
+};
+
+// Appends the value's text as Windows renders it in event XML (not escaped).
+// Arrays are joined with ", ". BinXml values render as nothing here: the tree
+// builder expands them into elements.
+void append_value_text(std::string& out, const RawValue& v);
+
+// Same, for one element of an array or a scalar, with GUIDs in braces or not.
+struct TextStyle {
+  bool guid_braces = true;
+};
+void append_value_text(std::string& out, const RawValue& v, TextStyle style);
+
+// Appends the value as a JSON value in the Rust evtx_dump convention:
+// integers and reals as numbers, bool as true/false, null as null, arrays as
+// arrays, everything else as a string (GUIDs without braces, hex as 0x..).
+void append_value_json(std::string& out, const RawValue& v);
+
+// Appends UTF-16LE text (count code units) as UTF-8. Unpaired surrogates
+// become U+FFFD.
+void append_utf16(std::string& out, const uint8_t* p, size_t units);
+
+// Appends s escaped for XML text (attr: also quotes).
+void append_xml_escaped(std::string& out, std::string_view s, bool attr);
+// Appends s as a JSON string literal (with quotes).
+void append_json_string(std::string& out, std::string_view s);
+
+// FILETIME (100 ns ticks since 1601-01-01 UTC) as ISO 8601 UTC with the
+// given number of fraction digits (0..7).
+void append_filetime_iso(std::string& out, uint64_t filetime, int fraction_digits);
+std::string filetime_iso(uint64_t filetime, int fraction_digits = 7);
+
+}  // namespace evtx

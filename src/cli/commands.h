@@ -1,0 +1,12 @@
+// The subcommands: each takes its arguments (after the subcommand name) and
+// returns an exit code (exit_codes.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cli {
+
+int run_dump(const std::vector<std::string>& args);
+
+}  // namespace cli
