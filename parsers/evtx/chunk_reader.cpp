@@ -73,27 +73,33 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
     report(ProblemKind::ChunkHeaderCrcMismatch, 124,
            "chunk header CRC32 " + hex32(header_crc) + " != stored " + hex32(load<uint32_t>(chunk + 124)));
 
+  // Records are walked to the end of the chunk, not only to the header's
+  // free-space offset: in a dirty chunk the header is stale and valid records
+  // lie past it.
   uint32_t free_offset = load<uint32_t>(chunk + 48);
-  uint32_t end = free_offset;
+  uint32_t end = size;
   if (free_offset < kChunkHeaderSize || free_offset > kChunkSize) {
     report(ProblemKind::ChunkHeaderInvalid, 48,
            "free space offset " + std::to_string(free_offset) + " impossible; records walked to the chunk end");
-    end = size;
-  } else if (free_offset > size) {
-    end = size;  // partial last chunk of a truncated file
-  } else {
+    free_offset = size;
+  } else if (free_offset <= size) {
     uint32_t data_crc = crc32(chunk + kChunkHeaderSize, free_offset - kChunkHeaderSize);
     if (data_crc != load<uint32_t>(chunk + 52))
       report(ProblemKind::ChunkDataCrcMismatch, 52,
              "records CRC32 " + hex32(data_crc) + " != stored " + hex32(load<uint32_t>(chunk + 52)));
   }
+  uint64_t past_free = 0;
 
   decoder_.reset(chunk, size);
   uint32_t pos = kChunkHeaderSize;
+  uint64_t last_id = 0;
   while (pos + kRecordHeaderSize <= end) {
+    // Past the free-space offset only the records that continue the chunk's
+    // sequence are taken (a stale header); anything else there is slack.
+    bool in_slack = pos >= free_offset;
     if (std::memcmp(chunk + pos, kRecordMagic, 4) != 0) {
-      if (all_zero(chunk + pos, end - pos)) break;  // unused space
-      uint32_t next = next_signature(chunk, pos + 1, end);
+      if (in_slack || all_zero(chunk + pos, end - pos)) break;
+      uint32_t next = next_signature(chunk, pos + 1, free_offset);
       report(ProblemKind::RecordDamaged, pos,
              "no record signature; skipped " + std::to_string(next - pos) + " bytes to the next record");
       ++res.damaged_records;
@@ -101,31 +107,43 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
       continue;
     }
     uint32_t rec_size = load<uint32_t>(chunk + pos + 4);
-    bool size_ok = rec_size >= kRecordHeaderSize + 4 && rec_size <= end - pos &&
-                   load<uint32_t>(chunk + pos + rec_size - 4) == rec_size;
-    if (!size_ok) {
-      uint32_t next = next_signature(chunk, pos + 4, end);
+    bool size_ok = rec_size >= kRecordHeaderSize + 4 && rec_size <= end - pos;
+    bool trailer_ok = size_ok && load<uint32_t>(chunk + pos + rec_size - 4) == rec_size;
+    uint64_t record_id = load<uint64_t>(chunk + pos + 8);
+    if (in_slack && (!trailer_ok || record_id != last_id + 1)) break;
+    bool ok = size_ok && decoder_.decode_record(pos + kRecordHeaderSize, pos + rec_size - 4, tree_, error_);
+    if (in_slack && !ok) break;
+    // A record whose size copy is wrong was cut short while being written:
+    // what its BinXML still holds is read and the damage reported.
+    if (!size_ok || (!trailer_ok && tree_.root_element() == kNoNode)) {
+      uint32_t next = next_signature(chunk, pos + 4, free_offset);
       report(ProblemKind::RecordDamaged, pos,
-             "record size " + std::to_string(rec_size) + " invalid; resynchronised " +
-                 std::to_string(next - pos) + " bytes further");
+             "record " + std::to_string(record_id) + " size " + std::to_string(rec_size) +
+                 " invalid; resynchronised " + std::to_string(next - pos) + " bytes further");
       ++res.damaged_records;
       pos = next;
       continue;
     }
-    uint64_t record_id = load<uint64_t>(chunk + pos + 8);
-    uint64_t written = load<uint64_t>(chunk + pos + 16);
-    bool ok = decoder_.decode_record(pos + kRecordHeaderSize, pos + rec_size - 4, tree_, error_);
-    if (!ok) {
+    if (!trailer_ok)
+      report(ProblemKind::RecordDamaged, pos,
+             "record " + std::to_string(record_id) + ": size copy at its end does not match; read as far as it goes");
+    else if (!ok)
       report(ProblemKind::BinXmlDamaged, pos, "record " + std::to_string(record_id) + ": " + error_);
-    }
+    uint64_t written = load<uint64_t>(chunk + pos + 16);
     if (tree_.root_element() != kNoNode) {
       on_record(RecordView{record_id, written, base + pos, tree_});
       ++res.records;
+      past_free += in_slack;
+      last_id = record_id;
     } else {
       ++res.damaged_records;
     }
     pos += rec_size;
   }
+  if (past_free > 0)
+    report(ProblemKind::ChunkHeaderInvalid, 48,
+           std::to_string(past_free) + " records read past the header's free-space offset " +
+               std::to_string(free_offset) + " (stale chunk header)");
   return res;
 }
 
