@@ -277,10 +277,14 @@ void BinXmlDecoder::decode_fragments(uint32_t begin, uint32_t end, EventTree& tr
   size_t complete = 0;  // ops of the fragments read whole
   try {
     while (c.pos < c.end) {
-      if (chunk_[c.pos] == 0) {  // end-of-fragment tokens and padding
+      uint8_t next = chunk_[c.pos];
+      if (next == 0) {  // end-of-fragment tokens
         ++c.pos;
         continue;
       }
+      // After a whole event only another fragment (header or template
+      // instance) belongs to the record; other bytes are alignment padding.
+      if (complete > 0 && next != 0x0f && next != 0x0c) break;
       compile(c, f, depth);
       complete = f.ops.size();
     }

@@ -104,6 +104,11 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
                                     std::to_string(slots_)});
 }
 
+void EvtxFile::release_chunk(size_t slot) const {
+  if (slot < slots_)
+    ::madvise(const_cast<uint8_t*>(chunk_data(slot)), chunk_size(slot), MADV_DONTNEED);
+}
+
 EvtxFile::~EvtxFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }

@@ -51,6 +51,10 @@ class EvtxFile {
   const uint8_t* chunk_data(size_t slot) const { return data_ + kFileHeaderSize + slot * kChunkSize; }
   uint64_t chunk_offset(size_t slot) const { return kFileHeaderSize + uint64_t(slot) * kChunkSize; }
 
+  // Gives the pages of a chunk slot back to the OS once it has been read, so
+  // resident memory stays bounded by the chunks in flight, not the file size.
+  void release_chunk(size_t slot) const;
+
   // True if the first 8 bytes of the file are the EVTX signature.
   static bool has_signature(const std::filesystem::path& path);
 

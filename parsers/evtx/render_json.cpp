@@ -3,6 +3,8 @@
 // attributes or children, an element with neither as its bare (typed) value,
 // an empty element as null, and <Data Name="X">v</Data> as "X": v.
 // Repeated keys in one object get suffixes _1, _2, ... so no value is lost.
+#include <algorithm>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -13,7 +15,8 @@ namespace {
 
 class JsonRenderer {
  public:
-  JsonRenderer(const EventTree& t, std::string& out) : t_(t), out_(out) {}
+  JsonRenderer(const EventTree& t, std::string& out, std::vector<std::string>& key_pool)
+      : t_(t), out_(out), pool_(key_pool) {}
 
   void element_value(uint32_t n) {
     const Node& node = t_[n];
@@ -30,19 +33,19 @@ class JsonRenderer {
       return;
     }
     out_ += '{';
-    keys_.emplace_back();
+    push_level();
     bool first = true;
     if (attrs) {
       key("#attributes", first);
       out_ += '{';
       bool afirst = true;
-      keys_.emplace_back();
+      push_level();
       for (uint32_t c = node.first_child; c != kNoNode; c = t_[c].next_sibling) {
         if (t_[c].kind != NodeKind::Attribute) continue;
         key(t_[c].name, afirst);
         typed_text(c);
       }
-      keys_.pop_back();
+      pop_level();
       out_ += '}';
     }
     // Unnamed <Data> children are gathered into one "Data": {"#text": ...}.
@@ -57,8 +60,7 @@ class JsonRenderer {
         }
         scratch_.clear();
         append_node_text(t_, name_attr, scratch_);
-        std::string data_key = scratch_;
-        key(data_key, first);
+        key(scratch_, first);
         data_value(c);
         continue;
       }
@@ -84,7 +86,7 @@ class JsonRenderer {
       key("#text", first);
       typed_text(n);
     }
-    keys_.pop_back();
+    pop_level();
     out_ += '}';
   }
 
@@ -105,14 +107,14 @@ class JsonRenderer {
 
   void element_value_without_name_attr(uint32_t n) {
     out_ += '{';
-    keys_.emplace_back();
+    push_level();
     bool first = true;
     for (uint32_t c = t_[n].first_child; c != kNoNode; c = t_[c].next_sibling) {
       if (t_[c].kind != NodeKind::Element) continue;
       key(t_[c].name, first);
       element_value(c);
     }
-    keys_.pop_back();
+    pop_level();
     out_ += '}';
   }
 
@@ -125,35 +127,46 @@ class JsonRenderer {
     append_value_json(out_, v);
   }
 
+  void push_level() { levels_.push_back(count_); }
+  void pop_level() {
+    count_ = levels_.back();
+    levels_.pop_back();
+  }
+
+  // Writes "k": , suffixing _1, _2, ... when k is already a key of this object.
   void key(std::string_view k, bool& first) {
     if (!first) out_ += ',';
     first = false;
-    auto& seen = keys_.back();
     int dup = 0;
-    for (const std::string& s : seen) {
+    for (size_t i = levels_.back(); i < count_; ++i) {
+      const std::string& s = pool_[i];
       if (s == k) dup = std::max(dup, 1);
       else if (s.size() > k.size() + 1 && s.compare(0, k.size(), k) == 0 && s[k.size()] == '_') {
         int n = std::atoi(s.c_str() + k.size() + 1);
         if (n >= dup) dup = n + 1;
       }
     }
-    std::string name(k);
+    if (count_ == pool_.size()) pool_.emplace_back();
+    std::string& name = pool_[count_++];
+    name.assign(k);
     if (dup > 0) name += "_" + std::to_string(dup);
     append_json_string(out_, name);
     out_ += ':';
-    seen.push_back(std::move(name));
   }
 
   const EventTree& t_;
   std::string& out_;
   std::string scratch_;
-  std::vector<std::vector<std::string>> keys_;
+  std::vector<std::string>& pool_;  // keys of the open objects, reused across records
+  size_t count_ = 0;
+  std::vector<size_t> levels_;
 };
 
 }  // namespace
 
 void render_json(const EventTree& tree, std::string& out) {
-  JsonRenderer r(tree, out);
+  thread_local std::vector<std::string> key_pool;
+  JsonRenderer r(tree, out, key_pool);
   uint32_t root = tree.root_element();
   out += '{';
   if (root != kNoNode) {

@@ -15,7 +15,6 @@ T load(const uint8_t* p) {
 }
 
 const char kHexUpper[] = "0123456789ABCDEF";
-const char kHexLower[] = "0123456789abcdef";
 
 void append_u64(std::string& out, uint64_t v) {
   char buf[24];
@@ -72,14 +71,27 @@ size_t fixed_size(ValueType t, size_t total) {
   }
 }
 
+void append_hex_be(char*& o, uint64_t v, int digits) {
+  for (int i = digits - 1; i >= 0; --i) *o++ = kHexUpper[(v >> (4 * i)) & 15];
+}
+
 void append_guid(std::string& out, const uint8_t* p, bool braces) {
   char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                        load<uint32_t>(p), load<uint16_t>(p + 4), load<uint16_t>(p + 6), p[8], p[9], p[10],
-                        p[11], p[12], p[13], p[14], p[15]);
-  if (braces) out += '{';
-  out.append(buf, static_cast<size_t>(n));
-  if (braces) out += '}';
+  char* o = buf;
+  if (braces) *o++ = '{';
+  append_hex_be(o, load<uint32_t>(p), 8);
+  *o++ = '-';
+  append_hex_be(o, load<uint16_t>(p + 4), 4);
+  *o++ = '-';
+  append_hex_be(o, load<uint16_t>(p + 6), 4);
+  *o++ = '-';
+  for (int i = 8; i < 16; ++i) {
+    if (i == 10) *o++ = '-';
+    *o++ = kHexUpper[p[i] >> 4];
+    *o++ = kHexUpper[p[i] & 15];
+  }
+  if (braces) *o++ = '}';
+  out.append(buf, static_cast<size_t>(o - buf));
 }
 
 void append_sid(std::string& out, const uint8_t* p, size_t size) {
@@ -212,7 +224,8 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
     return;
   }
   if (t == ValueType::Bool && size >= 4) { out += load<uint32_t>(p) ? "true" : "false"; return; }
-  std::string text;
+  thread_local std::string text;
+  text.clear();
   if (t == ValueType::FileTime && size >= 8) {  // microseconds, as the Rust crate prints
     append_filetime_iso(text, load<uint64_t>(p), 6);
     append_json_string(out, text);
@@ -227,9 +240,16 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
 }  // namespace
 
 void append_utf16(std::string& out, const uint8_t* p, size_t units) {
+  // Worst case 3 bytes per unit (a surrogate pair: 4 bytes for 2 units).
+  size_t start = out.size();
+  out.resize(start + 3 * units);
+  char* o = out.data() + start;
   for (size_t i = 0; i < units; ++i) {
     uint32_t c = uint32_t(p[2 * i]) | (uint32_t(p[2 * i + 1]) << 8);
-    if (c < 0x80) { out += static_cast<char>(c); continue; }
+    if (c < 0x80) {
+      *o++ = static_cast<char>(c);
+      continue;
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
       uint32_t c2 = uint32_t(p[2 * i + 2]) | (uint32_t(p[2 * i + 3]) << 8);
       if (c2 >= 0xdc00 && c2 <= 0xdfff) {
@@ -242,19 +262,20 @@ void append_utf16(std::string& out, const uint8_t* p, size_t units) {
       c = 0xfffd;
     }
     if (c < 0x800) {
-      out += static_cast<char>(0xc0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3f));
+      *o++ = static_cast<char>(0xc0 | (c >> 6));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
     } else if (c < 0x10000) {
-      out += static_cast<char>(0xe0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (c & 0x3f));
+      *o++ = static_cast<char>(0xe0 | (c >> 12));
+      *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
     } else {
-      out += static_cast<char>(0xf0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (c & 0x3f));
+      *o++ = static_cast<char>(0xf0 | (c >> 18));
+      *o++ = static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+      *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
 }
 
 void append_value_text(std::string& out, const RawValue& v, TextStyle style) {
@@ -314,12 +335,25 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   out.append(s.data() + start, s.size() - start);
 }
 
+namespace {
+// 1 for bytes that JSON strings must escape.
+struct JsonEscapes {
+  bool needs[256] = {};
+  constexpr JsonEscapes() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr JsonEscapes kJsonEscapes;
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kJsonEscapes.needs[c]) continue;
     out.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
@@ -329,9 +363,9 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
+        static const char hex[] = "0123456789abcdef";
+        char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(buf, 6);
       }
     }
   }
@@ -348,9 +382,14 @@ void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT", static_cast<long long>(y), m, d);
-  out.append(buf, static_cast<size_t>(n));
+  if (y < 0 || y > 9999) y = 0;  // only reachable from damaged values
+  append_2(out, static_cast<unsigned>(y / 100));
+  append_2(out, static_cast<unsigned>(y % 100));
+  out += '-';
+  append_2(out, m);
+  out += '-';
+  append_2(out, d);
+  out += 'T';
   append_2(out, static_cast<unsigned>(rem / 3600));
   out += ':';
   append_2(out, static_cast<unsigned>(rem / 60 % 60));
