@@ -41,6 +41,12 @@ uint32_t value_token_size(uint8_t type) {
   }
 }
 
+bool only_attributes(const EventTree& tree, uint32_t element) {
+  for (uint32_t c = tree[element].first_child; c != kNoNode; c = tree[c].next_sibling)
+    if (tree[c].kind != NodeKind::Attribute) return false;
+  return true;
+}
+
 }  // namespace
 
 struct BinXmlDecoder::Cursor {
@@ -298,11 +304,41 @@ void BinXmlDecoder::decode_fragments(uint32_t begin, uint32_t end, EventTree& tr
   emit(f, nullptr, 0, tree, parent, depth);
 }
 
+// Windows renders an element whose content is an array substitution once per
+// item: <Data>a</Data><Data>b</Data>, each copy with the element's attributes.
+// Returns the last copy, which the following operations continue in.
+uint32_t BinXmlDecoder::repeat_for_items(EventTree& tree, uint32_t element, const RawValue& array) {
+  split_array(array, items_);
+  if (items_.empty()) return element;
+  uint32_t up = tree[element].parent;
+  uint32_t first_attr = tree[element].first_child;  // attributes only, checked by the caller
+  std::vector<uint32_t> attrs;
+  for (uint32_t a = first_attr; a != kNoNode; a = tree[a].next_sibling)
+    if (tree[a].kind == NodeKind::Attribute) attrs.push_back(a);
+  tree.add(element, NodeKind::Text, {}, items_[0]);
+  uint32_t last = element;
+  for (size_t i = 1; i < items_.size(); ++i) {
+    if (++node_budget_ > kMaxNodesPerRecord) fail("record expands to too many nodes", 0);
+    last = tree.add(up, NodeKind::Element, tree[element].name);
+    for (uint32_t a : attrs) {
+      uint32_t copy = tree.add(last, NodeKind::Attribute, tree[a].name);
+      for (uint32_t piece = tree[a].first_child; piece != kNoNode; piece = tree[piece].next_sibling) {
+        Node p = tree[piece];
+        uint32_t n = tree.add(copy, p.kind, p.name, p.value);
+        tree[n].char_ref = p.char_ref;
+      }
+    }
+    tree.add(last, NodeKind::Text, {}, items_[i]);
+  }
+  return last;
+}
+
 void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs, EventTree& tree,
                          uint32_t parent, int depth) {
   uint32_t cur = parent;
   uint32_t attr = kNoNode;
   bool attr_has_subst = false;
+  uint32_t null_optional_in = kNoNode;  // element whose content was an empty optional substitution
   auto target = [&] { return attr != kNoNode ? attr : cur; };
   // An attribute whose value was only empty substitutions is left out, as
   // Windows renders it.
@@ -325,10 +361,17 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
       case Op::EndAttrs:
         end_attr();
         break;
-      case Op::Close:
+      case Op::Close: {
         end_attr();
-        if (cur != parent && cur != kNoNode) cur = tree[cur].parent;
+        if (cur == parent || cur == kNoNode) break;
+        uint32_t up = tree[cur].parent;
+        // [MS-EVEN6] 3.1.4.7.2: an element whose only content is an optional
+        // substitution with a NULL value is left out.
+        if (null_optional_in == cur && tree[cur].first_child == kNoNode) tree.drop_last_child(up, cur);
+        null_optional_in = kNoNode;
+        cur = up;
         break;
+      }
       case Op::Text:
         if (op.value.size != 0) tree.add(target(), NodeKind::Text, {}, op.value);
         break;
@@ -351,12 +394,19 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
       case Op::Subst: {
         if (attr != kNoNode) attr_has_subst = true;
         RawValue v = op.index < nsubs ? subs[op.index] : RawValue{};
-        if (v.is_null()) break;
+        if (v.is_null()) {
+          if (op.optional && attr == kNoNode) null_optional_in = cur;
+          break;
+        }
         if (v.base_type() == ValueType::BinXml && !v.is_array()) {
           if (attr == kNoNode) {
             uint32_t at = static_cast<uint32_t>(v.data - chunk_);
             decode_fragments(at, at + v.size, tree, cur, depth + 1);
           }
+          break;
+        }
+        if (v.is_array() && attr == kNoNode && cur != parent && only_attributes(tree, cur)) {
+          cur = repeat_for_items(tree, cur, v);
           break;
         }
         tree.add(target(), NodeKind::Text, {}, v);

@@ -78,6 +78,7 @@ class BinXmlDecoder {
   void emit(const Fragment& f, const RawValue* subs, uint32_t nsubs, EventTree& tree, uint32_t parent,
             int depth);
   Fragment& scratch(int depth);
+  uint32_t repeat_for_items(EventTree& tree, uint32_t element, const RawValue& array);
 
   const uint8_t* chunk_ = nullptr;
   uint32_t chunk_size_ = 0;
@@ -85,6 +86,7 @@ class BinXmlDecoder {
   std::unordered_map<uint32_t, std::unique_ptr<Fragment>> templates_;
   std::vector<std::unique_ptr<Fragment>> scratch_;  // one per nesting depth
   uint32_t node_budget_ = 0;
+  std::vector<RawValue> items_;  // scratch for array items
 };
 
 }  // namespace evtx

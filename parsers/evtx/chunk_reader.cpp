@@ -88,6 +88,7 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
       report(ProblemKind::ChunkDataCrcMismatch, 52,
              "records CRC32 " + hex32(data_crc) + " != stored " + hex32(load<uint32_t>(chunk + 52)));
   }
+  free_offset = std::min(free_offset, size);  // a truncated last chunk holds fewer bytes
   uint64_t past_free = 0;
 
   decoder_.reset(chunk, size);

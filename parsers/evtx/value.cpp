@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace evtx {
 namespace {
@@ -105,7 +106,15 @@ void append_sid(std::string& out, const uint8_t* p, size_t size) {
   out += "S-";
   append_u64(out, p[0]);
   out += '-';
-  append_u64(out, authority);
+  if (authority >= (1ull << 32)) {  // [MS-DTYP] 2.4.2.1: large authorities in hex
+    char buf[16];
+    char* o = buf;
+    append_hex_be(o, authority, 12);
+    out += "0x";
+    out.append(buf, 12);
+  } else {
+    append_u64(out, authority);
+  }
   for (unsigned i = 0; i < count && 8 + 4 * i + 4 <= size; ++i) {
     out += '-';
     append_u64(out, load<uint32_t>(p + 8 + 4 * i));
@@ -295,6 +304,12 @@ void append_value_text(std::string& out, const RawValue& v, TextStyle style) {
 }
 
 void append_value_text(std::string& out, const RawValue& v) { append_value_text(out, v, TextStyle{}); }
+
+void split_array(const RawValue& v, std::vector<RawValue>& items) {
+  items.clear();
+  uint8_t type = v.type & 0x7f;
+  for_each_element(v, [&](const uint8_t* p, size_t n) { items.push_back({type, static_cast<uint32_t>(n), p}); });
+}
 
 void append_value_json(std::string& out, const RawValue& v) {
   if (v.type == 0 || v.data == nullptr) { out += "null"; return; }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace evtx {
 
@@ -71,6 +72,9 @@ void append_value_text(std::string& out, const RawValue& v, TextStyle style);
 // integers and reals as numbers, bool as true/false, null as null, arrays as
 // arrays, everything else as a string (GUIDs without braces, hex as 0x..).
 void append_value_json(std::string& out, const RawValue& v);
+
+// The items of an array value as scalar values (pointing into v's bytes).
+void split_array(const RawValue& v, std::vector<RawValue>& items);
 
 // Appends UTF-16LE text (count code units) as UTF-8. Unpaired surrogates
 // become U+FFFD.
