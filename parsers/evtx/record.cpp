@@ -97,6 +97,20 @@ const TypedValue* Record::find(std::string_view name) const {
   return nullptr;
 }
 
+bool peek_provider_and_id(const EventTree& t, std::string& provider, uint16_t& event_id) {
+  uint32_t sys = t.child(t.root_element(), "System");
+  uint32_t name = t.attribute(t.child(sys, "Provider"), "Name");
+  uint32_t eid = t.child(sys, "EventID");
+  if (name == kNoNode || eid == kNoNode) return false;
+  provider.clear();
+  append_node_text(t, name, provider);
+  thread_local std::string id_text;
+  id_text.clear();
+  append_node_text(t, eid, id_text);
+  event_id = number<uint16_t>(id_text);
+  return true;
+}
+
 void record_from_tree(const EventTree& t, Record& rec) {
   uint32_t event = t.root_element();
   uint32_t sys = t.child(event, "System");
@@ -116,6 +130,11 @@ void record_from_tree(const EventTree& t, Record& rec) {
   rec.task = number<uint16_t>(text_of(t, t.child(sys, "Task")));
   rec.opcode = number<uint8_t>(text_of(t, t.child(sys, "Opcode")));
   rec.keywords = number<uint64_t>(text_of(t, t.child(sys, "Keywords")));
+  rec.event_record_id.reset();
+  if (uint32_t rid = t.child(sys, "EventRecordID"); rid != kNoNode) {
+    std::string rs = text_of(t, rid);
+    if (!rs.empty()) rec.event_record_id = number<uint64_t>(rs);
+  }
   rec.time_created = filetime_of(t, t.attribute(t.child(sys, "TimeCreated"), "SystemTime"));
   uint32_t corr = t.child(sys, "Correlation");
   rec.activity_id = attr_text(t, corr, "ActivityID");

@@ -26,7 +26,10 @@ struct DataField {
 };
 
 struct Record {
-  uint64_t record_id = 0;     // EventRecordID of the record header
+  uint64_t record_id = 0;     // record id of the record header
+  // System/EventRecordID as rendered (what Event Viewer shows). It differs
+  // from the header's id in logs re-exported with a filter.
+  std::optional<uint64_t> event_record_id;
   uint64_t written_time = 0;  // FILETIME of the record header
   // System
   std::string provider_name;
@@ -55,6 +58,10 @@ struct Record {
   // The value of the first data field with this name, or nullptr.
   const TypedValue* find(std::string_view name) const;
 };
+
+// Reads only Provider Name and EventID from a tree: enough to skip records no
+// mapper wants before building their fields. False if either is missing.
+bool peek_provider_and_id(const EventTree& tree, std::string& provider, uint16_t& event_id);
 
 // Fills rec's System and data fields from an event tree (any reader).
 // record_id/written_time are left as they are.

@@ -1,0 +1,64 @@
+#include "normalize/mapper.h"
+
+#include <cctype>
+
+#include "normalize/mapper_parts.h"
+
+namespace norm {
+namespace {
+
+enum class Log { None, Sysmon, Security, System };
+
+Log log_of(std::string_view provider, uint16_t id) {
+  if (provider == "Microsoft-Windows-Sysmon") return (id == 1 || id == 3 || id == 5) ? Log::Sysmon : Log::None;
+  if (provider == "Microsoft-Windows-Security-Auditing")
+    return (id == 4688 || id == 4689 || id == 5156 || id == 5154 || id == 5158 || id == 4608) ? Log::Security
+                                                                                              : Log::None;
+  if (provider == "EventLog" && id == 6005) return Log::System;
+  if (provider == "Microsoft-Windows-Kernel-General" && id == 12) return Log::System;
+  return Log::None;
+}
+
+}  // namespace
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+NormalizedEvent make_boot(const NormalizedEvent& from, const char* action) {
+  NormalizedEvent boot;
+  boot.table = Table::Boot;
+  for (Field f : {Field::Timestamp, Field::DeviceId, Field::DeviceName, Field::SourceFile, Field::EventRecordID,
+                  Field::Provider, Field::Channel, Field::EventID})
+    boot[f] = from[f];
+  boot[Field::ActionType] = FieldValue::str(action);
+  return boot;
+}
+
+void swap_endpoints(NormalizedEvent& ev) {
+  std::swap(ev[Field::LocalIP], ev[Field::RemoteIP]);
+  std::swap(ev[Field::LocalPort], ev[Field::RemotePort]);
+}
+
+std::string protocol_name(std::string_view p) {
+  if (p == "6" || equals_nocase(p, "tcp")) return "Tcp";
+  if (p == "17" || equals_nocase(p, "udp")) return "Udp";
+  if (p == "1" || equals_nocase(p, "icmp")) return "Icmp";
+  return std::string(p);
+}
+
+bool wanted(std::string_view provider, uint16_t event_id) { return log_of(provider, event_id) != Log::None; }
+
+void map_record(const evtx::Record& rec, const std::string& source_file, std::vector<NormalizedEvent>& out) {
+  switch (log_of(rec.provider_name, rec.event_id)) {
+    case Log::Sysmon: map_sysmon(rec, source_file, out); break;
+    case Log::Security: map_security(rec, source_file, out); break;
+    case Log::System: map_system(rec, source_file, out); break;
+    case Log::None: break;
+  }
+}
+
+}  // namespace norm

@@ -1,0 +1,25 @@
+// Maps event records into normalized events (normalized_event.h), by field
+// name, never by position: event versions differ in which fields they carry.
+//   Sysmon 1 / 3 / 5; Security 4688 / 4689 / 5156 / 5154 / 5158 / 4608;
+//   System 6005 (EventLog) and Kernel-General 12; a Sysmon 1 of services.exe
+//   is also a boot, as the FalconFriday seed query counts it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evtx/record.h"
+#include "normalize/normalized_event.h"
+
+namespace norm {
+
+// True if some mapper wants records of this provider and event id: the
+// reader skips every other record before building its fields.
+bool wanted(std::string_view provider, uint16_t event_id);
+
+// Appends the normalized events of one record (none if no mapper wants it).
+void map_record(const evtx::Record& rec, const std::string& source_file, std::vector<NormalizedEvent>& out);
+
+}  // namespace norm

@@ -1,0 +1,35 @@
+#include "normalize/normalized_event.h"
+
+namespace norm {
+namespace {
+
+constexpr const char* kFieldNames[kFieldCount] = {
+    "Timestamp", "DeviceId", "DeviceName", "ActionType", "FileName", "FolderPath", "ProcessId",
+    "ProcessCommandLine", "ProcessUniqueId", "AccountDomain", "AccountName", "AccountSid", "ProcessIntegrityLevel",
+    "InitiatingProcessId", "InitiatingProcessFileName", "InitiatingProcessFolderPath",
+    "InitiatingProcessCommandLine", "InitiatingProcessUniqueId", "InitiatingProcessParentId",
+    "InitiatingProcessParentFileName", "LocalIP", "LocalPort", "RemoteIP", "RemotePort", "Protocol",
+    "LastBootTime", "SourceFile", "EventRecordID", "Provider", "Channel", "EventID",
+};
+
+}  // namespace
+
+const char* table_name(Table t) {
+  switch (t) {
+    case Table::Process: return "DeviceProcessEvents";
+    case Table::Network: return "DeviceNetworkEvents";
+    case Table::ProcessEnd: return "ProcessEnd";
+    case Table::Boot: return "Boot";
+  }
+  return "";
+}
+
+const char* field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
+
+std::optional<Field> field_by_name(std::string_view name) {
+  for (size_t i = 0; i < kFieldCount; ++i)
+    if (name == kFieldNames[i]) return static_cast<Field>(i);
+  return std::nullopt;
+}
+
+}  // namespace norm

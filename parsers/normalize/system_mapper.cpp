@@ -1,0 +1,16 @@
+// System log boots: 6005 "The Event log service was started" (provider
+// EventLog) and Kernel-General 12 (operating system started).
+#include "normalize/mapper_parts.h"
+#include "normalize/mapping_util.h"
+
+namespace norm {
+
+void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
+  NormalizedEvent ev;
+  ev.table = Table::Boot;
+  set_common(ev, rec, src);
+  ev[Field::ActionType] = FieldValue::str(rec.event_id == 6005 ? "EventLogStarted" : "OsStarted");
+  out.push_back(std::move(ev));
+}
+
+}  // namespace norm

@@ -1,0 +1,23 @@
+#include "cli/read_report.h"
+
+#include <cstdio>
+
+#include "cli/problem_report.h"
+
+namespace cli {
+
+void report_reading(const char* command, const pipeline::Collected& c) {
+  for (const std::string& w : c.warnings) std::fprintf(stderr, "evtxhunt: skipped %s\n", w.c_str());
+  for (const pipeline::FileProblem& p : c.problems) report_problem(p.file, p.problem);
+  const pipeline::ReadStats& s = c.stats;
+  std::fprintf(stderr,
+               "evtxhunt %s: %llu EVTX files, %llu XML files, %llu inputs skipped; %llu chunks (%llu skipped), "
+               "%llu records (%llu damaged skipped); %llu events on %llu hosts\n",
+               command, static_cast<unsigned long long>(s.evtx_files), static_cast<unsigned long long>(s.xml_files),
+               static_cast<unsigned long long>(s.inputs_skipped), static_cast<unsigned long long>(s.chunks),
+               static_cast<unsigned long long>(s.chunks_skipped), static_cast<unsigned long long>(s.records),
+               static_cast<unsigned long long>(s.records_damaged), static_cast<unsigned long long>(s.events),
+               static_cast<unsigned long long>(s.hosts));
+}
+
+}  // namespace cli

@@ -1,0 +1,83 @@
+#include "pipeline/event_writer.h"
+
+#include "evtx/value.h"
+
+namespace pipeline {
+namespace {
+
+using norm::Field;
+
+bool written(Field f) { return f != Field::LastBootTime; }
+
+void append_csv_cell(std::string& out, const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string field_text(const norm::FieldValue& v) {
+  switch (v.kind) {
+    case norm::FieldValue::Kind::Unknown: return {};
+    case norm::FieldValue::Kind::String: return v.s;
+    case norm::FieldValue::Kind::Int: return std::to_string(v.i);
+    case norm::FieldValue::Kind::Time: return evtx::filetime_iso(static_cast<uint64_t>(v.i), 7);
+  }
+  return {};
+}
+
+std::string csv_header() {
+  std::string h = "Table";
+  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+    Field f = static_cast<Field>(i);
+    if (!written(f)) continue;
+    h += ',';
+    h += norm::field_name(f);
+  }
+  h += ",DirectionEvidence\n";
+  return h;
+}
+
+void append_csv_row(std::string& out, const norm::NormalizedEvent& ev) {
+  out += norm::table_name(ev.table);
+  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+    Field f = static_cast<Field>(i);
+    if (!written(f)) continue;
+    out += ',';
+    append_csv_cell(out, field_text(ev[f]));
+  }
+  out += ',';
+  append_csv_cell(out, ev.direction_evidence);
+  out += '\n';
+}
+
+void append_json(std::string& out, const norm::NormalizedEvent& ev) {
+  out += "{\"Table\":";
+  evtx::append_json_string(out, norm::table_name(ev.table));
+  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+    Field f = static_cast<Field>(i);
+    if (!written(f)) continue;
+    out += ',';
+    evtx::append_json_string(out, norm::field_name(f));
+    out += ':';
+    const norm::FieldValue& v = ev[f];
+    if (v.kind == norm::FieldValue::Kind::Unknown) out += "null";
+    else if (v.kind == norm::FieldValue::Kind::Int) out += std::to_string(v.i);
+    else evtx::append_json_string(out, field_text(v));
+  }
+  if (!ev.direction_evidence.empty()) {
+    out += ",\"DirectionEvidence\":";
+    evtx::append_json_string(out, ev.direction_evidence);
+  }
+  out += '}';
+}
+
+}  // namespace pipeline

@@ -1,0 +1,19 @@
+// Writes normalized events as JSON lines or CSV rows (the `normalize` output).
+#pragma once
+
+#include <string>
+
+#include "normalize/normalized_event.h"
+
+namespace pipeline {
+
+// The value as text: times ISO 8601 UTC with 100 ns digits, integers decimal.
+std::string field_text(const norm::FieldValue& v);
+
+// Columns: Table, every schema field but LastBootTime, DirectionEvidence.
+std::string csv_header();
+void append_csv_row(std::string& out, const norm::NormalizedEvent& ev);
+// One object; unknown values are null.
+void append_json(std::string& out, const norm::NormalizedEvent& ev);
+
+}  // namespace pipeline

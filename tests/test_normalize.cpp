@@ -1,0 +1,296 @@
+// Mappers and the normalized stream: real corpus records with exact values,
+// and XML scenario files (tests/data/normalize) for every mapping rule.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "pipeline/collect.h"
+#include "pipeline/event_writer.h"
+#include "pipeline/inputs.h"
+
+namespace fs = std::filesystem;
+using norm::Field;
+using norm::NormalizedEvent;
+using norm::Table;
+
+namespace {
+
+const fs::path kCorpus = EVTXHUNT_CORPUS;
+const fs::path kData = fs::path(EVTXHUNT_SOURCE_DIR) / "tests/data/normalize";
+
+pipeline::Collected collect(const std::vector<std::string>& paths, int threads = 2) {
+  return pipeline::collect_events(pipeline::discover_inputs(paths), threads);
+}
+
+std::string attack(const std::string& rel) { return (kCorpus / "evtx-attack-samples" / rel).string(); }
+
+const NormalizedEvent& find(const pipeline::Collected& c, int64_t record_id, Table table) {
+  for (const NormalizedEvent& ev : c.events)
+    if (ev[Field::EventRecordID].i == record_id && ev.table == table) return ev;
+  ADD_FAILURE() << "no event of record " << record_id;
+  static NormalizedEvent none;
+  return none;
+}
+
+std::string text(const NormalizedEvent& ev, Field f) { return pipeline::field_text(ev[f]); }
+
+}  // namespace
+
+TEST(NormalizeCorpus, SysmonProcessCreatedRecord9832) {
+  auto c = collect({attack("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx")});
+  const NormalizedEvent& ev = find(c, 9832, Table::Process);
+  EXPECT_EQ(text(ev, Field::FileName), "mmc.exe");
+  EXPECT_EQ(text(ev, Field::FolderPath), "C:\\Windows\\System32\\mmc.exe");
+  EXPECT_EQ(text(ev, Field::ProcessCommandLine), "C:\\Windows\\system32\\mmc.exe -Embedding");
+  EXPECT_EQ(text(ev, Field::InitiatingProcessFileName), "svchost.exe");
+  EXPECT_EQ(text(ev, Field::InitiatingProcessCommandLine), "C:\\Windows\\system32\\svchost.exe -k DcomLaunch");
+  EXPECT_EQ(text(ev, Field::Timestamp), "2019-04-30T20:35:11.8560000Z");
+  EXPECT_EQ(ev[Field::ProcessId].i, 3572);
+  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 612);
+  EXPECT_EQ(text(ev, Field::ProcessUniqueId), "{365ABB72-B17F-5CC8-0000-001082A51E00}");
+  EXPECT_EQ(text(ev, Field::DeviceName), "IEWIN7");
+  EXPECT_EQ(text(ev, Field::DeviceId), "iewin7");
+  EXPECT_EQ(text(ev, Field::AccountDomain), "IEWIN7");
+  EXPECT_EQ(text(ev, Field::AccountName), "IEUser");
+  EXPECT_EQ(text(ev, Field::ProcessIntegrityLevel), "High");
+  EXPECT_EQ(text(ev, Field::Provider), "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(text(ev, Field::Channel), "Microsoft-Windows-Sysmon/Operational");
+  EXPECT_EQ(ev[Field::EventID].i, 1);
+  EXPECT_FALSE(ev[Field::InitiatingProcessParentFileName].known());  // replay fills it, never the mapper
+}
+
+TEST(NormalizeCorpus, InboundDirectionOlderSysmonSourceIsLocal) {
+  auto c = collect({attack("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx")});
+  const NormalizedEvent* hit = nullptr;
+  for (const NormalizedEvent& ev : c.events)
+    if (ev.table == Table::Network && ev[Field::RemotePort].known() && ev[Field::RemotePort].i == 45622) hit = &ev;
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(text(*hit, Field::ActionType), "InboundConnectionAccepted");
+  EXPECT_EQ(text(*hit, Field::InitiatingProcessFileName), "System");
+  EXPECT_EQ(text(*hit, Field::LocalIP), "10.0.2.18");
+  EXPECT_EQ(hit->fields[static_cast<size_t>(Field::LocalPort)].i, 445);
+  EXPECT_EQ(text(*hit, Field::RemoteIP), "10.0.2.19");
+  EXPECT_EQ(hit->direction_evidence, "SourceHostname is the Computer");
+  EXPECT_EQ(text(*hit, Field::Protocol), "Tcp");
+}
+
+TEST(NormalizeCorpus, InboundDirectionNewerSysmonDestinationIsLocal) {
+  auto c = collect({attack("Lateral Movement/wmi_remote_registry_sysmon.evtx")});
+  const NormalizedEvent* hit = nullptr;
+  for (const NormalizedEvent& ev : c.events)
+    if (ev.table == Table::Network && ev[Field::RemotePort].known() && ev[Field::RemotePort].i == 49851) hit = &ev;
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(text(*hit, Field::InitiatingProcessFileName), "svchost.exe");
+  EXPECT_EQ(text(*hit, Field::LocalIP), "10.0.2.15");
+  EXPECT_EQ((*hit)[Field::LocalPort].i, 135);
+  EXPECT_EQ(text(*hit, Field::RemoteIP), "10.0.2.17");
+  EXPECT_EQ(hit->direction_evidence, "DestinationHostname is the Computer");
+  EXPECT_EQ(text(*hit, Field::Timestamp), "2020-12-10T11:18:51.0620000Z");  // UtcTime, not TimeCreated
+}
+
+TEST(NormalizeCorpus, Security4688HexPids) {
+  auto c = collect({attack("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx")});
+  const NormalizedEvent& ev = find(c, 563298, Table::Process);
+  EXPECT_EQ(text(ev, Field::FileName), "WmiPrvSE.exe");
+  EXPECT_EQ(ev[Field::ProcessId].i, 2792);            // NewProcessId 0xae8
+  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 584);   // ProcessId 0x248
+  EXPECT_FALSE(ev[Field::ProcessCommandLine].known());  // auditing of command lines was off
+  EXPECT_EQ(text(ev, Field::AccountSid), "S-1-5-18");
+  EXPECT_EQ(text(ev, Field::DeviceId), "win-77ltaphiq1r");
+}
+
+TEST(NormalizeCorpus, Security5156Rows) {
+  auto c = collect({attack("Command and Control/DE_RDP_Tunnel_5156.evtx")});
+  size_t rows = 0, inbound = 0;
+  for (const NormalizedEvent& ev : c.events) {
+    if (ev[Field::EventID].i != 5156) continue;
+    ++rows;
+    inbound += text(ev, Field::ActionType) == "InboundConnectionAccepted";
+  }
+  EXPECT_EQ(rows, 63u);  // libevtx counts 63 records of event id 5156 in this file
+  const NormalizedEvent& ev = find(c, 227718, Table::Network);
+  EXPECT_EQ(text(ev, Field::ActionType), "InboundConnectionAccepted");
+  EXPECT_EQ(text(ev, Field::LocalIP), "10.0.2.18");  // inbound: Destination is local
+  EXPECT_EQ(text(ev, Field::RemoteIP), "10.255.255.255");
+  EXPECT_EQ(text(ev, Field::Protocol), "Udp");
+  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 4);
+  EXPECT_GT(inbound, 0u);
+  EXPECT_LT(inbound, rows);
+}
+
+TEST(NormalizeCorpus, WholeCorpusReadsAndSortsByHostThenTime) {
+  auto c = collect({kCorpus.string()});
+  EXPECT_EQ(c.stats.evtx_files, 300u);
+  EXPECT_EQ(c.stats.records, 26884u);
+  EXPECT_EQ(c.stats.inputs_skipped, 3u);  // README.md and two license files
+  EXPECT_GT(c.stats.events, 2000u);
+  for (size_t i = 1; i < c.events.size(); ++i) EXPECT_FALSE(pipeline::event_order(c.events[i], c.events[i - 1]));
+}
+
+TEST(NormalizeXml, Security4688AllVersions4689And4608) {
+  auto c = collect({(kData / "security_process.xml").string()});
+  ASSERT_EQ(c.events.size(), 5u);
+  const NormalizedEvent& boot = find(c, 100, Table::Boot);
+  EXPECT_EQ(text(boot, Field::ActionType), "SystemStarted");
+  EXPECT_EQ(text(boot, Field::Timestamp), "2024-03-01T08:00:00.1234567Z");
+
+  const NormalizedEvent& v0 = find(c, 101, Table::Process);
+  EXPECT_EQ(v0[Field::ProcessId].i, 0x1a4);
+  EXPECT_EQ(v0[Field::InitiatingProcessId].i, 0x2f0);
+  EXPECT_FALSE(v0[Field::ProcessCommandLine].known());
+  EXPECT_FALSE(v0[Field::InitiatingProcessFileName].known());
+  EXPECT_EQ(text(v0, Field::AccountName), "WS01$");
+
+  const NormalizedEvent& v1 = find(c, 102, Table::Process);
+  EXPECT_EQ(text(v1, Field::ProcessCommandLine), "cmd.exe /c whoami");
+  EXPECT_FALSE(v1[Field::InitiatingProcessFileName].known());  // version 1 has no ParentProcessName
+  EXPECT_EQ(text(v1, Field::AccountSid), "S-1-5-21-1-2-3-1001");
+
+  const NormalizedEvent& v2 = find(c, 103, Table::Process);
+  EXPECT_EQ(text(v2, Field::FileName), "whoami.exe");
+  EXPECT_EQ(text(v2, Field::InitiatingProcessFileName), "cmd.exe");
+  EXPECT_EQ(text(v2, Field::InitiatingProcessFolderPath), "C:\\Windows\\System32\\cmd.exe");
+  EXPECT_EQ(text(v2, Field::AccountName), "alice");  // Target*, not Subject*
+  EXPECT_EQ(text(v2, Field::AccountDomain), "CORP");
+  EXPECT_EQ(text(v2, Field::ProcessIntegrityLevel), "High");
+  EXPECT_FALSE(v2[Field::ProcessCommandLine].known());
+
+  const NormalizedEvent& end = find(c, 104, Table::ProcessEnd);
+  EXPECT_EQ(end[Field::ProcessId].i, 0x1c8);
+  EXPECT_EQ(text(end, Field::FileName), "whoami.exe");
+}
+
+TEST(NormalizeXml, Security5156DirectionsAndListens) {
+  auto c = collect({(kData / "security_network.xml").string()});
+  const NormalizedEvent& in = find(c, 200, Table::Network);
+  EXPECT_EQ(text(in, Field::ActionType), "InboundConnectionAccepted");
+  EXPECT_EQ(text(in, Field::LocalIP), "10.0.0.5");
+  EXPECT_EQ(in[Field::LocalPort].i, 135);
+  EXPECT_EQ(text(in, Field::RemoteIP), "10.0.0.66");
+  EXPECT_EQ(in[Field::RemotePort].i, 50123);
+  EXPECT_EQ(text(in, Field::InitiatingProcessFolderPath), "\\device\\harddiskvolume2\\windows\\system32\\svchost.exe");
+  EXPECT_EQ(text(in, Field::InitiatingProcessFileName), "svchost.exe");
+  EXPECT_EQ(in[Field::InitiatingProcessId].i, 1096);
+  EXPECT_EQ(text(in, Field::Protocol), "Tcp");
+  EXPECT_EQ(text(in, Field::DeviceName), "WS01");
+
+  const NormalizedEvent& out = find(c, 201, Table::Network);
+  EXPECT_EQ(text(out, Field::ActionType), "ConnectionSuccess");
+  EXPECT_EQ(text(out, Field::LocalIP), "10.0.0.5");
+  EXPECT_EQ(text(out, Field::RemoteIP), "93.184.216.34");
+  EXPECT_EQ(out[Field::RemotePort].i, 443);
+
+  const NormalizedEvent& listen = find(c, 202, Table::Network);
+  EXPECT_EQ(text(listen, Field::ActionType), "ListeningConnectionCreated");
+  EXPECT_EQ(listen[Field::LocalPort].i, 135);
+  EXPECT_FALSE(listen[Field::RemoteIP].known());
+  const NormalizedEvent& bind = find(c, 203, Table::Network);
+  EXPECT_EQ(text(bind, Field::ActionType), "ListeningConnectionCreated");
+  EXPECT_EQ(text(bind, Field::Protocol), "Udp");
+}
+
+TEST(NormalizeXml, HostKeyMergesShortAndQualifiedNames) {
+  auto c = collect({(kData / "security_network.xml").string(), (kData / "security_process.xml").string()});
+  EXPECT_EQ(c.stats.hosts, 1u);  // WS01 and WS01.corp.local
+  for (const NormalizedEvent& ev : c.events) EXPECT_EQ(text(ev, Field::DeviceId), "ws01");
+}
+
+TEST(NormalizeXml, SysmonBareEventsBootsAndTwoHostsInOneFile) {
+  auto c = collect({(kData / "sysmon_bare_events.xml").string()});
+  EXPECT_EQ(c.stats.hosts, 2u);  // WS02 and DC01 from one file
+  const NormalizedEvent& services = find(c, 1, Table::Process);
+  EXPECT_EQ(text(services, Field::FileName), "services.exe");
+  EXPECT_EQ(text(services, Field::Timestamp), "2024-03-02T07:00:00.5000000Z");  // UtcTime
+  const NormalizedEvent& services_boot = find(c, 1, Table::Boot);
+  EXPECT_EQ(text(services_boot, Field::ActionType), "ServicesStarted");
+  EXPECT_EQ(text(services_boot, Field::Timestamp), "2024-03-02T07:00:00.5000000Z");
+  EXPECT_EQ(text(find(c, 900, Table::Boot), Field::ActionType), "EventLogStarted");
+  EXPECT_EQ(text(find(c, 899, Table::Boot), Field::ActionType), "OsStarted");
+  EXPECT_EQ(text(find(c, 77, Table::Boot), Field::DeviceId), "dc01");
+  const NormalizedEvent& end = find(c, 6, Table::ProcessEnd);
+  EXPECT_EQ(text(end, Field::ProcessUniqueId), "{11111111-0000-0000-0000-000000002000}");
+  EXPECT_EQ(text(end, Field::ActionType), "ProcessTerminated");
+}
+
+TEST(NormalizeXml, SysmonInboundDirectionFromEvidence) {
+  auto c = collect({(kData / "sysmon_bare_events.xml").string()});
+  const NormalizedEvent& out = find(c, 2, Table::Network);
+  EXPECT_EQ(text(out, Field::ActionType), "ConnectionSuccess");
+  EXPECT_EQ(text(out, Field::LocalIP), "10.0.0.7");
+  EXPECT_TRUE(out.direction_evidence.empty());
+
+  // No hostnames: the destination is the host's own address (its outbound connection).
+  const NormalizedEvent& smb = find(c, 3, Table::Network);
+  EXPECT_EQ(text(smb, Field::LocalIP), "10.0.0.7");
+  EXPECT_EQ(smb[Field::LocalPort].i, 445);
+  EXPECT_EQ(text(smb, Field::RemoteIP), "10.0.0.9");
+  EXPECT_EQ(smb.direction_evidence,
+            "DestinationIp is an address of this host (seen as local in its other connections)");
+
+  // Hostname evidence (older layout: Source is local).
+  const NormalizedEvent& named = find(c, 4, Table::Network);
+  EXPECT_EQ(text(named, Field::LocalIP), "192.168.5.6");
+  EXPECT_EQ(named[Field::LocalPort].i, 8080);
+  EXPECT_EQ(named.direction_evidence, "SourceHostname is the Computer");
+
+  // No hostnames, no own address: the process listens on 8080 (learned above).
+  const NormalizedEvent& port = find(c, 5, Table::Network);
+  EXPECT_EQ(text(port, Field::LocalIP), "172.16.1.2");
+  EXPECT_EQ(port[Field::LocalPort].i, 8080);
+  EXPECT_EQ(port.direction_evidence, "the process listens on DestinationPort");
+}
+
+TEST(NormalizeInputs, Utf16XmlNonAsciiPathAndSkippedFiles) {
+  fs::path dir = fs::temp_directory_path() / "evtxhunt normalize ünïcode";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub folder");
+  // UTF-16LE with BOM, as Event Viewer may save.
+  std::ifstream in(kData / "security_process.xml", std::ios::binary);
+  std::string utf8((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string utf16 = "\xFF\xFE";
+  for (unsigned char ch : utf8) {  // the file is ASCII
+    utf16 += static_cast<char>(ch);
+    utf16 += '\0';
+  }
+  size_t decl = utf16.find(std::string("u\0t\0f\0-\0" "8", 9));
+  ASSERT_NE(decl, std::string::npos);
+  utf16.replace(decl, 9, std::string("u\0t\0f\0-\0" "1\0" "6", 11));
+  std::ofstream(dir / "sub folder" / "sécurité export.dat", std::ios::binary) << utf16;
+  std::ofstream(dir / "notes.txt") << "not an event log\n";
+  auto c = collect({dir.string()});
+  EXPECT_EQ(c.stats.xml_files, 1u);
+  EXPECT_EQ(c.stats.inputs_skipped, 1u);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("notes.txt: not an EVTX file or XML event export"), std::string::npos);
+  EXPECT_EQ(c.events.size(), 5u);
+  EXPECT_EQ(text(find(c, 102, Table::Process), Field::ProcessCommandLine), "cmd.exe /c whoami");
+  fs::remove_all(dir);
+}
+
+TEST(NormalizeOutput, JsonAndCsvRows) {
+  auto c = collect({(kData / "security_process.xml").string()});
+  std::string json;
+  pipeline::append_json(json, find(c, 101, Table::Process));
+  EXPECT_NE(json.find("\"Table\":\"DeviceProcessEvents\""), std::string::npos);
+  EXPECT_NE(json.find("\"ProcessId\":420"), std::string::npos);
+  EXPECT_NE(json.find("\"ProcessCommandLine\":null"), std::string::npos);
+  EXPECT_NE(json.find("\"Timestamp\":\"2024-03-01T09:00:00.0000000Z\""), std::string::npos);
+  std::string csv = pipeline::csv_header();
+  EXPECT_EQ(csv.rfind("Table,Timestamp,DeviceId,DeviceName,ActionType,", 0), 0u);
+  pipeline::append_csv_row(csv, find(c, 102, Table::Process));
+  EXPECT_NE(csv.find("DeviceProcessEvents,2024-03-01T09:00:01.0000000Z,ws01,WS01.corp.local,ProcessCreated,cmd.exe,"),
+            std::string::npos);
+}
+
+TEST(NormalizeThreads, SameEventsForAnyThreadCount) {
+  auto one = collect({kCorpus.string()}, 1);
+  auto two = collect({kCorpus.string()}, 2);
+  ASSERT_EQ(one.events.size(), two.events.size());
+  std::string a, b;
+  for (const auto& ev : one.events) pipeline::append_json(a, ev);
+  for (const auto& ev : two.events) pipeline::append_json(b, ev);
+  EXPECT_EQ(a, b);
+}
