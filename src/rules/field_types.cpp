@@ -1,0 +1,35 @@
+#include "rules/field_types.h"
+
+namespace rules {
+
+Type field_type(norm::Field f) {
+  using norm::Field;
+  switch (f) {
+    case Field::Timestamp:
+    case Field::LastBootTime:
+      return Type::DateTime;
+    case Field::ProcessId:
+    case Field::InitiatingProcessId:
+    case Field::InitiatingProcessParentId:
+    case Field::LocalPort:
+    case Field::RemotePort:
+    case Field::EventRecordID:
+    case Field::EventID:
+      return Type::Int;
+    default:
+      return Type::String;
+  }
+}
+
+Value field_value(const norm::FieldValue& fv, UnknownSet unknown_bit) {
+  using Kind = norm::FieldValue::Kind;
+  switch (fv.kind) {
+    case Kind::String: return Value::borrowed(fv.s);
+    case Kind::Int: return Value::integer(fv.i);
+    case Kind::Time: return Value::datetime(fv.i);
+    case Kind::Unknown: break;
+  }
+  return Value::unknown(unknown_bit);
+}
+
+}  // namespace rules

@@ -1,0 +1,136 @@
+// A detection rule: documentation, an ordered chain of stages, and how
+// findings are summarized. Loaded from YAML (rule_loader.cpp); one file per
+// rule in rules/.
+//
+//   id: ff-t1021.003-dcom
+//   title: ...
+//   level: high
+//   stages:
+//     - name: rpc
+//       table: network
+//       where: LocalPort == 135 and ...
+//     - name: dcom
+//       table: process
+//       where: datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2) and ...
+//   summarize:
+//     collect: make_set(child.ProcessCommandLine)
+//     by: [rpc.Timestamp, DeviceName, LastBootTime]
+//
+// Keys: id, title, description, author, license, references, attack
+// {techniques, tactics}, level, false_positives, blind_spots, considerations,
+// deviations, stages [{name, table, where, description}], summarize {collect,
+// by}. Required: id, title, level, stages. Any other key is an error.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "normalize/normalized_event.h"
+#include "rules/expression.h"
+
+namespace rules {
+
+enum class Level : uint8_t { Informational, Low, Medium, High, Critical };
+const char* level_name(Level l);  // "informational", ... "critical"
+
+struct SourcePos {
+  std::string file;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+};
+
+struct Stage {
+  std::string name;
+  norm::Table table = norm::Table::Process;  // Process or Network
+  std::string description;
+  Expression where;  // compiled with every earlier stage visible
+  // Derived from `where` at load time (Expression::time_bounds / join_keys).
+  std::vector<TimeBound> time_bounds;
+  std::vector<JoinKey> join_keys;
+  SourcePos pos;
+};
+
+struct Aggregate {
+  enum class Kind : uint8_t { MakeSet, MakeList, Count } kind = Kind::MakeSet;
+  std::string name;  // the column name: as written ("make_set(child.ProcessCommandLine)") or its alias
+  Expression arg;    // invalid for count()
+};
+
+struct SummarizeColumn {
+  std::string name;  // as written ("rpc.Timestamp", "DeviceName") or its alias (Alias = expr)
+  Expression expr;
+};
+
+// One finding per distinct `by` tuple; `collect` aggregates over the chains
+// of that finding. Every stage name is visible in summarize. An unqualified
+// field reads the last stage whose where clause tests that field unqualified,
+// or the last stage if no where does: in the seed rule LastBootTime is dcom's
+// (the boot the rule checked), DeviceId / DeviceName / ProcessCommandLine are
+// child's (the host is the same in every stage of a chain). Write stage.Field
+// to be explicit.
+struct Summarize {
+  std::vector<Aggregate> collect;
+  std::vector<SummarizeColumn> by;
+  std::array<size_t, norm::kFieldCount> field_stage{};  // where each unqualified field reads
+  // The context for evaluating `collect` and `by` on a complete chain
+  // (chain[i]: event bound to stage i).
+  static EvalContext context(std::span<const norm::NormalizedEvent* const> chain) {
+    return EvalContext{chain.empty() ? nullptr : chain.back(), chain};
+  }
+};
+
+struct Attack {
+  std::vector<std::string> techniques;  // T1021.003
+  std::vector<std::string> tactics;     // Lateral Movement
+};
+
+struct Rule {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::string author;
+  std::string license;
+  std::vector<std::string> references;
+  Attack attack;
+  Level level = Level::Medium;
+  std::vector<std::string> false_positives;
+  std::vector<std::string> blind_spots;
+  std::vector<std::string> considerations;
+  std::vector<std::string> deviations;  // documented deliberate deviations from the source query
+  std::vector<Stage> stages;
+  Summarize summarize;
+  SourcePos pos;  // the file, line 1
+
+  // Index of a stage by name, or -1.
+  int stage_index(std::string_view name) const;
+};
+
+struct RuleError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the error concerns the whole file
+  int column = 0;  // 1-based
+  std::string message;
+  std::string str() const;  // "FILE:LINE:COLUMN: message"
+};
+
+struct LoadResult {
+  std::vector<Rule> rules;  // the rules that loaded without error, in path order
+  std::vector<RuleError> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// A rule file, or every *.yml / *.yaml file below a directory (sorted by
+// path). A file with any error contributes no rule; duplicate ids are errors.
+LoadResult load_rules(const std::filesystem::path& file_or_dir);
+// One rule from text; `file_name` only names it in errors.
+LoadResult load_rule_text(std::string_view yaml_text, const std::string& file_name);
+
+// The rules with the given ids, in the order asked; an unknown id is an error
+// (file = the id, line 0). An empty id list selects every rule.
+std::vector<const Rule*> select_rules(const std::vector<Rule>& rules, const std::vector<std::string>& ids,
+                                      std::vector<RuleError>& errors);
+
+}  // namespace rules
