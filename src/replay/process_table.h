@@ -1,0 +1,61 @@
+// The process instances of one host, built while its events replay in time
+// order. An instance is one run of one process: Sysmon's ProcessGuid when the
+// log has one, else an id synthesized from host, PID and creation time. A new
+// creation with a PID still live ends the older instance (PID reuse); Sysmon 5
+// and Security 4689 end instances. A process logged by both Sysmon 1 and
+// Security 4688 (same PID and image, times within 1 s) is one instance.
+//
+// The table fills what an event does not say itself from what the logs showed
+// earlier: the initiating process's command line, unique id and parent. A
+// value the logs never showed stays unknown.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "normalize/normalized_event.h"
+
+namespace replay {
+
+struct ProcessInstance {
+  std::string unique_id;  // canonical id of the instance
+  int64_t pid = -1;
+  norm::Ticks start = 0;
+  bool ended = false;
+  norm::FieldValue file_name, folder_path, command_line;
+  norm::FieldValue parent_pid, parent_file_name;  // its initiating process
+  bool sysmon = false;                            // seen in a Sysmon 1 (else a 4688)
+};
+
+class ProcessTable {
+ public:
+  explicit ProcessTable(std::string host) : host_(std::move(host)) {}
+
+  // A process creation. Returns false when it is the second record of an
+  // instance already known (Sysmon 1 + 4688 of the same run): the caller
+  // then does not feed it to the rules again. Sets ProcessUniqueId and fills
+  // the Initiating* fields from the parent's instance.
+  bool on_created(norm::NormalizedEvent& ev);
+  // A process end: marks the instance ended. Returns its canonical id, or "".
+  std::string on_ended(const norm::NormalizedEvent& ev);
+  // A network event: fills the initiating process's id, command line and parent.
+  void on_network(norm::NormalizedEvent& ev);
+
+ private:
+  ProcessInstance* find_by_id(const std::string& id);
+  ProcessInstance* live_pid(int64_t pid, norm::Ticks at);
+  // Fills InitiatingProcess* of ev from the instance `parent` (may be null).
+  void enrich_initiating(norm::NormalizedEvent& ev, const ProcessInstance* parent);
+  ProcessInstance* initiating_instance(const norm::NormalizedEvent& ev);
+  std::string canonical(const std::string& id) const;
+
+  std::string host_;
+  std::vector<ProcessInstance> instances_;
+  std::unordered_map<std::string, size_t> by_id_;      // canonical id -> instance
+  std::unordered_map<std::string, std::string> alias_;  // Sysmon ProcessGuid merged into a 4688 instance, or back
+  std::unordered_map<int64_t, size_t> live_by_pid_;
+};
+
+}  // namespace replay

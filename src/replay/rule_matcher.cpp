@@ -1,0 +1,191 @@
+#include "replay/rule_matcher.h"
+
+#include <algorithm>
+
+#include "rules/text_match.h"
+
+namespace replay {
+namespace {
+
+using norm::Field;
+using norm::FieldValue;
+using norm::NormalizedEvent;
+
+bool add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) != v.end()) return false;
+  v.push_back(s);
+  return true;
+}
+
+FieldValue to_field(const rules::Value& v) {
+  switch (v.type) {
+    case rules::Type::Unknown: return {};
+    case rules::Type::String: return FieldValue::str(std::string(v.str()));
+    case rules::Type::Int: return FieldValue::integer(v.i);
+    case rules::Type::DateTime: return FieldValue::time(v.i);
+    default: return FieldValue::str(rules::format_value(v));
+  }
+}
+
+bool same_field(const FieldValue& a, const FieldValue& b) {
+  return a.kind == b.kind && a.i == b.i && a.s == b.s;
+}
+
+}  // namespace
+
+RuleMatcher::RuleMatcher(const rules::Rule& rule) : rule_(rule) {
+  for (const rules::Stage& s : rule.stages)
+    for (const rules::TimeBound& b : s.time_bounds)
+      if (b.min_offset != rules::kNoLowerBound && b.min_offset < 0) lookback_ = std::max(lookback_, -b.min_offset);
+}
+
+void RuleMatcher::open_window(Chain& c) const {
+  c.window = {};
+  c.guard.clear();
+  size_t next = c.bound.size();
+  if (next >= rule_.stages.size()) return;
+  const rules::Stage& stage = rule_.stages[next];
+  bool bounded_above = false;
+  for (const rules::TimeBound& b : stage.time_bounds) {
+    rules::TimeWindow w = b.window(c.bound[b.stage]->timestamp());
+    c.window.begin = std::max(c.window.begin, w.begin);
+    c.window.end = std::min(c.window.end, w.end);
+    bounded_above |= b.bounded_above();
+  }
+  // No time bound: the chain can only go on while the process it bound last runs.
+  const NormalizedEvent* last = c.bound.back();
+  if (!bounded_above && last->table == norm::Table::Process && (*last)[Field::ProcessUniqueId].known())
+    c.guard = (*last)[Field::ProcessUniqueId].s;
+}
+
+bool RuleMatcher::extend(const Chain& chain, const NormalizedEvent& ev, Chain& out) const {
+  size_t k = chain.bound.size();
+  const rules::Stage& stage = rule_.stages[k];
+  if (ev.table != stage.table || !chain.window.contains(ev.timestamp())) return false;
+  // Equality joins are strict: an unknown value never pairs events.
+  for (const rules::JoinKey& j : stage.join_keys) {
+    const FieldValue& mine = ev[j.field];
+    const FieldValue& theirs = (*chain.bound[j.stage])[j.stage_field];
+    if (!mine.known() || !theirs.known()) return false;
+    if (mine.kind != theirs.kind) return false;
+    if (mine.kind == FieldValue::Kind::String) {
+      if (j.case_insensitive ? rules::fold_case(mine.s) != rules::fold_case(theirs.s) : mine.s != theirs.s) return false;
+    } else if (mine.i != theirs.i) {
+      return false;
+    }
+  }
+  rules::Verdict v = stage.where.test({&ev, chain.bound});
+  if (v.truth == rules::Truth::False) return false;
+  out.bound = chain.bound;
+  out.bound.push_back(&ev);
+  out.assumptions = chain.assumptions;
+  if (v.truth == rules::Truth::Unknown)
+    for (const std::string& f : stage.where.unknown_fields(v.unknowns)) add_unique(out.assumptions, f);
+  return true;
+}
+
+void RuleMatcher::add_chain(Chain&& c, const NormalizedEvent* now) {
+  if (c.bound.size() == rule_.stages.size()) {
+    complete_.push_back(std::move(c));
+    return;
+  }
+  open_window(c);
+  // Look back: events of the next stage that came before `now` but inside the window.
+  std::vector<Chain> found;
+  for (const NormalizedEvent* past : history_) {
+    if (past == now || past->timestamp() < c.window.begin) continue;
+    Chain next;
+    if (extend(c, *past, next)) found.push_back(std::move(next));
+  }
+  partial_.push_back(std::move(c));
+  for (Chain& f : found) add_chain(std::move(f), now);
+}
+
+void RuleMatcher::on_event(const NormalizedEvent& ev) {
+  norm::Ticks now = ev.timestamp();
+  partial_.erase(std::remove_if(partial_.begin(), partial_.end(),
+                                [now](const Chain& c) { return c.window.end <= now; }),
+                 partial_.end());
+  while (!history_.empty() && history_.front()->timestamp() < now - lookback_) history_.pop_front();
+
+  std::vector<Chain> grown;
+  for (const Chain& c : partial_) {
+    Chain next;
+    if (extend(c, ev, next)) grown.push_back(std::move(next));
+  }
+  Chain start;
+  if (extend(Chain{}, ev, start)) grown.push_back(std::move(start));
+  for (Chain& g : grown) add_chain(std::move(g), &ev);
+  if (lookback_ > 0) history_.push_back(&ev);
+}
+
+void RuleMatcher::on_process_end(const std::string& unique_id) {
+  partial_.erase(std::remove_if(partial_.begin(), partial_.end(),
+                                [&](const Chain& c) { return !c.guard.empty() && c.guard == unique_id; }),
+                 partial_.end());
+}
+
+std::vector<Finding> RuleMatcher::finish() const {
+  std::vector<Finding> out;
+  for (const Chain& c : complete_) {
+    rules::EvalContext ctx = rules::Summarize::context(c.bound);
+    std::vector<std::pair<std::string, FieldValue>> key;
+    for (const rules::SummarizeColumn& b : rule_.summarize.by) key.emplace_back(b.name, to_field(b.expr.evaluate(ctx)));
+    auto same_key = [&](const Finding& f) {
+      if (f.fields.size() != key.size()) return false;
+      for (size_t i = 0; i < key.size(); ++i)
+        if (!same_field(f.fields[i].second, key[i].second)) return false;
+      return true;
+    };
+    auto it = std::find_if(out.begin(), out.end(), same_key);
+    if (it == out.end()) {
+      Finding f;
+      f.rule_id = rule_.id;
+      f.title = rule_.title;
+      f.level = rules::level_name(rule_.level);
+      f.device_name = (*c.bound.front())[Field::DeviceName].s;
+      f.device_id = (*c.bound.front())[Field::DeviceId].s;
+      f.timestamp = c.bound.front()->timestamp();
+      f.fields = key;
+      for (const rules::Aggregate& a : rule_.summarize.collect) f.collected.emplace_back(a.name, std::vector<FieldValue>{});
+      out.push_back(std::move(f));
+      it = out.end() - 1;
+    }
+    Finding& f = *it;
+    for (const std::string& a : c.assumptions) add_unique(f.assumptions, a);
+    for (size_t s = 0; s < c.bound.size(); ++s) {
+      bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),
+                              [&](const Evidence& e) { return e.event == c.bound[s]; });
+      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.bound[s]});
+      f.timestamp = std::min(f.timestamp, c.bound[s]->timestamp());
+    }
+    for (size_t i = 0; i < rule_.summarize.collect.size(); ++i) {
+      const rules::Aggregate& a = rule_.summarize.collect[i];
+      auto& values = f.collected[i].second;
+      if (a.kind == rules::Aggregate::Kind::Count) {
+        if (values.empty()) values.push_back(FieldValue::integer(0));
+        ++values[0].i;
+        continue;
+      }
+      FieldValue v = to_field(a.arg.evaluate(ctx));
+      if (!v.known()) continue;
+      bool dup = std::any_of(values.begin(), values.end(), [&](const FieldValue& x) { return same_field(x, v); });
+      if (a.kind == rules::Aggregate::Kind::MakeList || !dup) values.push_back(v);
+    }
+  }
+  // Evidence in stage order, then time.
+  for (Finding& f : out) {
+    std::stable_sort(f.evidence.begin(), f.evidence.end(), [&](const Evidence& a, const Evidence& b) {
+      auto rank = [&](const std::string& s) {
+        for (size_t i = 0; i < rule_.stages.size(); ++i)
+          if (rule_.stages[i].name == s) return i;
+        return rule_.stages.size();
+      };
+      if (rank(a.stage) != rank(b.stage)) return rank(a.stage) < rank(b.stage);
+      return a.event->timestamp() < b.event->timestamp();
+    });
+  }
+  return out;
+}
+
+}  // namespace replay

@@ -1,0 +1,47 @@
+// Runs one rule over one host's events, in replay order. Partial chains (the
+// first k stages bound) wait for stage k+1 inside the time window the rule
+// implies, or, when the next stage has no time bound, until the process the
+// chain last bound ends; so the state stays bounded. Events of a stage that
+// may come up to a few seconds *before* its anchor (datetime_diff counts
+// boundaries) are found again in a short look-back history.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "replay/finding.h"
+#include "rules/rule.h"
+
+namespace replay {
+
+class RuleMatcher {
+ public:
+  explicit RuleMatcher(const rules::Rule& rule);
+
+  void on_event(const norm::NormalizedEvent& ev);
+  // The process instance with this canonical id ended.
+  void on_process_end(const std::string& unique_id);
+  // Complete chains grouped into findings by the summarize columns.
+  std::vector<Finding> finish() const;
+
+ private:
+  struct Chain {
+    std::vector<const norm::NormalizedEvent*> bound;
+    std::vector<std::string> assumptions;
+    rules::TimeWindow window;  // for the next stage's event
+    std::string guard;         // expires when this process instance ends ("" : no guard)
+  };
+
+  bool extend(const Chain& chain, const norm::NormalizedEvent& ev, Chain& out) const;
+  void add_chain(Chain&& c, const norm::NormalizedEvent* now);
+  void open_window(Chain& c) const;
+
+  const rules::Rule& rule_;
+  std::vector<Chain> partial_;
+  std::vector<Chain> complete_;
+  std::deque<const norm::NormalizedEvent*> history_;
+  norm::Ticks lookback_ = 0;
+};
+
+}  // namespace replay
