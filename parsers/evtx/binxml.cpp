@@ -6,11 +6,19 @@ namespace evtx {
 namespace {
 
 constexpr int kMaxDepth = 16;                  // nested templates / BinXML values
-constexpr uint32_t kMaxNodesPerRecord = 1u << 20;  // bounds memory on crafted input
+// Real events have tens to hundreds of nodes and a depth under 20. Crafted
+// templates that instantiate each other could expand exponentially: a record
+// (or a chunk) over these budgets is reported and dropped.
+constexpr uint32_t kMaxNodesPerRecord = 1u << 16;
+constexpr uint32_t kMaxNodesPerChunk = 1u << 22;
+constexpr int kMaxElementDepth = 256;
 
 struct BinXmlError {
   std::string message;
+  bool over_budget = false;  // the partial tree is not delivered either
 };
+
+[[noreturn]] void throw_budget(const char* what) { throw BinXmlError{what, true}; }
 
 [[noreturn]] void fail(const char* what, uint32_t offset) {
   throw BinXmlError{std::string(what) + " at chunk offset " + std::to_string(offset)};
@@ -76,6 +84,7 @@ void BinXmlDecoder::reset(const uint8_t* chunk, uint32_t chunk_size) {
   chunk_size_ = chunk_size;
   names_.clear();
   templates_.clear();
+  chunk_nodes_ = 0;
 }
 
 Fragment& BinXmlDecoder::scratch(int depth) {
@@ -318,7 +327,8 @@ uint32_t BinXmlDecoder::repeat_for_items(EventTree& tree, uint32_t element, cons
   tree.add(element, NodeKind::Text, {}, items_[0]);
   uint32_t last = element;
   for (size_t i = 1; i < items_.size(); ++i) {
-    if (++node_budget_ > kMaxNodesPerRecord) fail("record expands to too many nodes", 0);
+    if (++node_budget_ > kMaxNodesPerRecord || ++chunk_nodes_ > kMaxNodesPerChunk)
+      throw_budget("record expands to too many nodes (crafted or damaged templates)");
     last = tree.add(up, NodeKind::Element, tree[element].name);
     for (uint32_t a : attrs) {
       uint32_t copy = tree.add(last, NodeKind::Attribute, tree[a].name);
@@ -348,10 +358,12 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
     attr_has_subst = false;
   };
   for (const Op& op : f.ops) {
-    if (++node_budget_ > kMaxNodesPerRecord) fail("record expands to too many nodes", 0);
+    if (++node_budget_ > kMaxNodesPerRecord || ++chunk_nodes_ > kMaxNodesPerChunk)
+      throw_budget("record expands to too many nodes (crafted or damaged templates)");
     switch (op.code) {
       case Op::Open:
         end_attr();
+        if (++element_depth_ > kMaxElementDepth) throw_budget("elements nested too deeply");
         cur = tree.add(cur, NodeKind::Element, op.name);
         break;
       case Op::Attr:
@@ -364,6 +376,7 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
       case Op::Close: {
         end_attr();
         if (cur == parent || cur == kNoNode) break;
+        --element_depth_;
         uint32_t up = tree[cur].parent;
         // [MS-EVEN6] 3.1.4.7.2: an element whose only content is an optional
         // substitution with a NULL value is left out.
@@ -424,11 +437,13 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
 bool BinXmlDecoder::decode_record(uint32_t begin, uint32_t end, EventTree& tree, std::string& error) {
   tree.clear();
   node_budget_ = 0;
+  element_depth_ = 0;
   try {
     decode_fragments(begin, end, tree, kNoNode, 0);
     return true;
   } catch (const BinXmlError& e) {
     error = e.message;
+    if (e.over_budget) tree.clear();
     return false;
   }
 }

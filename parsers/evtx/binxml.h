@@ -85,7 +85,9 @@ class BinXmlDecoder {
   std::unordered_map<uint32_t, std::string> names_;
   std::unordered_map<uint32_t, std::unique_ptr<Fragment>> templates_;
   std::vector<std::unique_ptr<Fragment>> scratch_;  // one per nesting depth
-  uint32_t node_budget_ = 0;
+  uint32_t node_budget_ = 0;   // nodes emitted for the current record
+  uint32_t chunk_nodes_ = 0;   // nodes emitted in the current chunk
+  int element_depth_ = 0;      // open elements of the current record
   std::vector<RawValue> items_;  // scratch for array items
 };
 

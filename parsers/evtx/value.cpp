@@ -339,7 +339,12 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
       case '>': rep = "&gt;"; break;
       case '"': if (attr) rep = "&quot;"; break;
       case '\'': if (attr) rep = "&apos;"; break;
-      default: break;
+      case '\t': case '\n': case '\r': break;
+      default:
+        // XML 1.0 allows no other C0 control character, not even as a
+        // reference: strict parsers would reject the whole document.
+        if (static_cast<unsigned char>(s[i]) < 0x20) rep = "\xEF\xBF\xBD";  // U+FFFD
+        break;
     }
     if (rep) {
       out.append(s.data() + start, i - start);

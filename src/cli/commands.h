@@ -8,5 +8,8 @@
 namespace cli {
 
 int run_dump(const std::vector<std::string>& args);
+int run_normalize(const std::vector<std::string>& args);
+int run_scan(const std::vector<std::string>& args);
+int run_convert(const std::vector<std::string>& args);
 
 }  // namespace cli

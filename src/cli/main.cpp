@@ -13,7 +13,10 @@ const char kUsage[] =
     "usage: evtxhunt <command> [options] ...\n"
     "\n"
     "commands:\n"
-    "  dump     print the records of EVTX files as JSON lines or XML\n"
+    "  scan       hunt: replay each host's events through the rules, print the findings\n"
+    "  dump       print the records of EVTX files as JSON lines or XML\n"
+    "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
+    "  convert    write XML event exports into an EVTX file\n"
     "\n"
     "Run 'evtxhunt <command> --help' for the options of a command.\n";
 
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
     if (cmd == "dump") return cli::run_dump(args);
+    if (cmd == "normalize") return cli::run_normalize(args);
+    if (cmd == "scan") return cli::run_scan(args);
+    if (cmd == "convert") return cli::run_convert(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kUsage, stdout);
       return cli::kOk;
