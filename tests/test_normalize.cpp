@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "evtx/chunk_reader.h"
+#include "evtx/evtx_file.h"
+#include "evtx/record.h"
+#include "normalize/mapper.h"
 #include "pipeline/collect.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
@@ -293,4 +297,38 @@ TEST(NormalizeThreads, SameEventsForAnyThreadCount) {
   for (const auto& ev : one.events) pipeline::append_json(a, ev);
   for (const auto& ev : two.events) pipeline::append_json(b, ev);
   EXPECT_EQ(a, b);
+}
+
+// The hot path: the template field maps give the same Provider / EventID as
+// the full tree, so filtering skips exactly the records no mapper wants.
+TEST(NormalizeHotPath, FieldMapFilterSkipsExactlyTheUnwantedRecords) {
+  uint64_t total = 0, wanted_by_tree = 0, delivered = 0, filtered = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kCorpus)) {
+    if (entry.path().extension() != ".evtx") continue;
+    evtx::EvtxFile file(entry.path());
+    evtx::ChunkReader plain, fast;
+    fast.set_filter([](std::string_view p, uint16_t id) { return norm::wanted(p, id); });
+    std::string provider;
+    for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
+      std::vector<uint64_t> want_ids, got_ids;
+      evtx::ChunkResult a = plain.read(file, slot, [&](const evtx::RecordView& r) {
+        uint16_t id = 0;
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id)) want_ids.push_back(r.file_offset);
+      });
+      evtx::ChunkResult b = fast.read(file, slot, [&](const evtx::RecordView& r) {
+        uint16_t id = 0;
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id)) got_ids.push_back(r.file_offset);
+        ++delivered;
+      });
+      EXPECT_EQ(got_ids, want_ids) << entry.path() << " chunk " << slot;
+      EXPECT_EQ(a.records, b.records + b.filtered) << entry.path() << " chunk " << slot;
+      total += a.records;
+      wanted_by_tree += want_ids.size();
+      filtered += b.filtered;
+    }
+  }
+  EXPECT_EQ(total, 26884u);
+  EXPECT_GT(filtered, 20000u);  // most corpus records are events no mapper wants
+  EXPECT_EQ(delivered + filtered, total);
+  EXPECT_GE(delivered, wanted_by_tree);
 }

@@ -502,6 +502,10 @@ TEST(CompileErrors, NamesAndPositions) {
   e = error_of(R"(make_set(FileName))");
   EXPECT_NE(e.message.find("belongs in summarize.collect"), std::string::npos);
 
+  e = error_of(R"(not FileName == "x")");
+  EXPECT_EQ(e.offset, 0u);
+  EXPECT_NE(e.message.find("not(condition)"), std::string::npos);
+
   e = error_of(R"(nosuch(FileName))");
   EXPECT_NE(e.message.find("unknown function 'nosuch'"), std::string::npos);
 

@@ -84,6 +84,7 @@ void BinXmlDecoder::reset(const uint8_t* chunk, uint32_t chunk_size) {
   chunk_size_ = chunk_size;
   names_.clear();
   templates_.clear();
+  header_maps_.clear();
   chunk_nodes_ = 0;
 }
 
@@ -432,6 +433,79 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
     }
   }
   end_attr();
+}
+
+const BinXmlDecoder::HeaderMap& BinXmlDecoder::header_map(const Fragment* tmpl) {
+  auto it = header_maps_.find(tmpl);
+  if (it != header_maps_.end()) return it->second;
+  HeaderMap m;
+  std::vector<std::string_view> path;  // open elements
+  std::string_view attr;               // attribute being read ("" : element content)
+  for (const Op& op : tmpl->ops) {
+    bool in_system = path.size() == 3 && path[1] == "System";
+    bool provider_name = in_system && path[2] == "Provider" && attr == "Name";
+    bool event_id = in_system && path[2] == "EventID" && attr.empty();
+    switch (op.code) {
+      case Op::Open: path.push_back(op.name); attr = {}; break;
+      case Op::Attr: attr = op.name; break;
+      case Op::EndAttrs: attr = {}; break;
+      case Op::Close:
+        if (!path.empty()) path.pop_back();
+        attr = {};
+        break;
+      case Op::Subst:
+        if (provider_name && m.provider_subst < 0) m.provider_subst = op.index;
+        if (event_id && m.event_id_subst < 0) m.event_id_subst = op.index;
+        break;
+      case Op::Text:
+        if (provider_name && !m.provider_literal.data) m.provider_literal = op.value;
+        if (event_id && !m.event_id_literal.data) m.event_id_literal = op.value;
+        break;
+      default:
+        break;
+    }
+  }
+  return header_maps_.emplace(tmpl, m).first->second;
+}
+
+bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id) {
+  try {
+    Cursor c{chunk_, begin, end};
+    if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
+    if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
+    c.skip(1);
+    Fragment& f = scratch(0);
+    f.clear();
+    read_instance(c, f, 0);
+    const Op& inst = f.ops.back();
+    const HeaderMap& m = header_map(inst.tmpl);
+    if (!m.complete()) return false;
+    auto value = [&](int subst, const RawValue& literal) {
+      if (subst < 0) return literal;
+      return static_cast<uint32_t>(subst) < inst.count ? f.values[inst.first + static_cast<uint32_t>(subst)] : RawValue{};
+    };
+    RawValue p = value(m.provider_subst, m.provider_literal);
+    RawValue e = value(m.event_id_subst, m.event_id_literal);
+    if (p.is_array() || e.is_array() || p.base_type() == ValueType::BinXml) return false;
+    provider.clear();
+    append_value_text(provider, p);
+    if (e.base_type() == ValueType::UInt16 && e.size >= 2) {
+      event_id = load16(e.data);
+      return true;
+    }
+    thread_local std::string text;
+    text.clear();
+    append_value_text(text, e);
+    unsigned v = 0;
+    for (char ch : text) {
+      if (ch < '0' || ch > '9') return false;
+      v = v * 10 + unsigned(ch - '0');
+    }
+    event_id = static_cast<uint16_t>(v);
+    return !text.empty();
+  } catch (const BinXmlError&) {
+    return false;  // damaged: the full decode reports it
+  }
 }
 
 bool BinXmlDecoder::decode_record(uint32_t begin, uint32_t end, EventTree& tree, std::string& error) {

@@ -64,6 +64,13 @@ class BinXmlDecoder {
   // the tree then holds what was decoded before the damage.
   bool decode_record(uint32_t begin, uint32_t end, EventTree& tree, std::string& error);
 
+  // Provider Name and EventID of a record read straight from its template
+  // instance: the template's field map says which substitution (or literal)
+  // holds them, so no tree is built. False when the record is not a plain
+  // template instance or the template does not hold both (the caller then
+  // decodes the record whole).
+  bool peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id);
+
   size_t templates_cached() const { return templates_.size(); }
 
  private:
@@ -89,6 +96,18 @@ class BinXmlDecoder {
   uint32_t chunk_nodes_ = 0;   // nodes emitted in the current chunk
   int element_depth_ = 0;      // open elements of the current record
   std::vector<RawValue> items_;  // scratch for array items
+
+  // Where a template keeps System/Provider@Name and System/EventID: a
+  // substitution index, or literal text. Compiled once per template.
+  struct HeaderMap {
+    int provider_subst = -1, event_id_subst = -1;
+    RawValue provider_literal, event_id_literal;
+    bool complete() const {
+      return (provider_subst >= 0 || provider_literal.data) && (event_id_subst >= 0 || event_id_literal.data);
+    }
+  };
+  const HeaderMap& header_map(const Fragment* tmpl);
+  std::unordered_map<const Fragment*, HeaderMap> header_maps_;
 };
 
 }  // namespace evtx

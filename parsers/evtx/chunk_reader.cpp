@@ -112,6 +112,15 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
     bool trailer_ok = size_ok && load<uint32_t>(chunk + pos + rec_size - 4) == rec_size;
     uint64_t record_id = load<uint64_t>(chunk + pos + 8);
     if (in_slack && (!trailer_ok || record_id != last_id + 1)) break;
+    uint16_t event_id = 0;
+    if (filter_ && trailer_ok && !in_slack &&
+        decoder_.peek_provider_and_id(pos + kRecordHeaderSize, pos + rec_size - 4, provider_, event_id) &&
+        !filter_(provider_, event_id)) {
+      ++res.filtered;
+      last_id = record_id;
+      pos += rec_size;
+      continue;
+    }
     bool ok = size_ok && decoder_.decode_record(pos + kRecordHeaderSize, pos + rec_size - 4, tree_, error_);
     if (in_slack && !ok) break;
     // A record whose size copy is wrong was cut short while being written:

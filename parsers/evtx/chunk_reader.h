@@ -26,6 +26,7 @@ struct RecordView {
 struct ChunkResult {
   enum class Slot : uint8_t { Chunk, Empty, BadMagic } slot = Slot::Chunk;
   uint64_t records = 0;         // records delivered
+  uint64_t filtered = 0;        // records read but not wanted by the filter (not delivered)
   uint64_t damaged_records = 0; // records skipped (header damaged or BinXML unreadable)
   std::vector<Problem> problems;
 };
@@ -33,6 +34,10 @@ struct ChunkResult {
 class ChunkReader {
  public:
   using RecordFn = std::function<void(const RecordView&)>;
+  // Decides from Provider Name and EventID whether a record is wanted; the
+  // others are skipped before their tree is built.
+  using RecordFilter = std::function<bool(std::string_view provider, uint16_t event_id)>;
+  void set_filter(RecordFilter filter) { filter_ = std::move(filter); }
   ChunkResult read(const EvtxFile& file, size_t slot, const RecordFn& on_record);
 
   // Same, over a chunk image in memory (size <= 65536); offsets are reported
@@ -42,6 +47,8 @@ class ChunkReader {
 
  private:
   BinXmlDecoder decoder_;
+  RecordFilter filter_;
+  std::string provider_;
   EventTree tree_;
   std::string error_;
 };

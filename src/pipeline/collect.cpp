@@ -55,6 +55,9 @@ void read_evtx(const Inputs& inputs, int threads, Collected& c) {
         const std::string& name = names[static_cast<size_t>(std::find(files.begin(), files.end(), &f) - files.begin())];
         evtx::Record rec;
         std::string provider;
+        // Records no mapper wants are skipped from their template's field map,
+        // before any tree is built.
+        rd.set_filter([](std::string_view p, uint16_t id) { return norm::wanted(p, id); });
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
           map_tree(r.tree, r.record_id, r.written_time, name, rec, provider, out.events);
         });
@@ -63,7 +66,7 @@ void read_evtx(const Inputs& inputs, int threads, Collected& c) {
       [&](const evtx::ChunkTask& t, ChunkEvents&& out) {
         ++c.stats.chunks;
         c.stats.chunks_skipped += out.result.slot == evtx::ChunkResult::Slot::BadMagic;
-        c.stats.records += out.result.records;
+        c.stats.records += out.result.records + out.result.filtered;
         c.stats.records_damaged += out.result.damaged_records;
         for (evtx::Problem& p : out.result.problems) c.problems.push_back({names[t.file], std::move(p)});
         for (norm::NormalizedEvent& ev : out.events) c.events.push_back(std::move(ev));

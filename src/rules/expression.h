@@ -24,6 +24,12 @@
 //              isempty(x) isnotempty(x) strlen(s)
 // Case rules as in KQL: ==, !=, in, !in, *_cs are case-sensitive; =~, !~, in~,
 // !in~, contains, has, startswith, endswith (and their ! forms) are not.
+// `has` matches whole terms (maximal alphanumeric runs), `contains` substrings.
+// datetime_diff counts period boundaries crossed, as Kusto does:
+// floor(a / unit) - floor(b / unit) (weeks start on Sunday; month, quarter and
+// year by calendar), so datetime_diff("second", 23:00:10.100, 23:00:00.900) is
+// 10. bin floors to a multiple of the size, datetimes counted from 0001-01-01
+// as Kusto counts them.
 //
 // Unknown values (a field the logs never showed): any operator or function
 // with an Unknown operand gives Unknown, including isempty / isnotempty (an
@@ -31,7 +37,9 @@
 // False, else Unknown if any is Unknown, else True. `or`: True if any is True,
 // else Unknown if any is Unknown, else False. not(Unknown) is Unknown. An
 // Unknown result names the fields that made it unknown (only operands that
-// decided the result: `False and Unknown` is plain False).
+// decided the result: `False and Unknown` is plain False). In `x in (a, b)` an
+// Unknown item does not matter when another item matches. Arithmetic without
+// a value (division by zero, overflow) is Unknown naming no field.
 #pragma once
 
 #include <cstdint>

@@ -493,6 +493,7 @@ class Parser {
     const std::string name = t.text;
     const size_t begin = t.offset;
     if (peek().kind == Tok::LParen) return parse_call(name, begin);
+    if (name == "not") fail(begin, "'not' is a function: write not(condition)");
     if (name == "true" || name == "True" || name == "TRUE") return literal(Value::boolean(true), t);
     if (name == "false" || name == "False" || name == "FALSE") return literal(Value::boolean(false), t);
     if (peek().kind == Tok::Dot) {
