@@ -97,7 +97,7 @@ TEST(DumpHelpers, ShapeCheckersRejectNearMisses) {
   EXPECT_FALSE(is_problem_line("evtxhunt: b.evtx: chunk 6 at offset 397312: chunk-bad-magic: x"));
   EXPECT_FALSE(is_problem_line("evtxhunt: b.evtx: chunk 6 at offset 0x61000: Bad Magic: x"));
   EXPECT_EQ(forbidden_xml_chars("a\tb\nc\r"), 0u);
-  EXPECT_EQ(forbidden_xml_chars(std::string("a\x03b\0", 4)), 2u);
+  EXPECT_EQ(forbidden_xml_chars(std::string("a\x03" "b\0" "\x1f", 5)), 3u);
 }
 
 TEST(DumpJsonl, LineCountAndFirstRecordShape) {
@@ -249,14 +249,11 @@ TEST(DumpXml, WellFormedAndComplete) {
 
 // Some Security events (4739 in security.evtx, record 55; PrivilegeList in
 // several attack samples) carry strings with control characters (\x03, \x0f,
-// \x00 ...). libevtx prints them raw too, but XML 1.0 forbids them even as
-// character references, so strict parsers (expat, .NET, Python's
-// ElementTree) reject the whole dump: "not well-formed (invalid token)".
-//
-// READER BUG (render_xml.cpp / value.cpp append_xml_escaped): C0 control
-// characters other than tab, LF and CR are written raw into `dump --format
-// xml`. pugixml is lenient and accepts them, hence this separate check.
-// Fix: replace them (e.g. with U+FFFD or a visible escape) in XML output.
+// \x00 ...). XML 1.0 forbids them even as character references, so strict
+// parsers (expat, .NET, Python's ElementTree) would reject the whole dump;
+// pugixml is lenient, hence this separate check. Regression test: before
+// commit 8b548b7 they were written raw; now they become U+FFFD in XML (JSON
+// keeps them, escaped as \u0003).
 TEST(DumpXml, OnlyXml10Characters) {
   for (const fs::path& f : {corpus::rs_sample("security.evtx"),
                             corpus::attack_sample("Discovery/dicovery_4661_net_group_domain_admins_target.evtx")}) {
@@ -266,6 +263,10 @@ TEST(DumpXml, OnlyXml10Characters) {
     std::string context;
     EXPECT_EQ(forbidden_xml_chars(r.out, &context), 0u) << "first at: " << context;
   }
+  CommandResult xml = dump("--format xml " + q(corpus::rs_sample("security.evtx")));
+  EXPECT_NE(xml.out.find("<Data Name=\"MinPasswordAge\">\xEF\xBF\xBD</Data>"), std::string::npos);
+  CommandResult json = dump("--format jsonl " + q(corpus::rs_sample("security.evtx")));
+  EXPECT_NE(json.out.find("\"MinPasswordAge\":\"\\u0003\""), std::string::npos);
 }
 
 TEST(DumpThreads, OneAndTwoThreadsGiveIdenticalOutput) {

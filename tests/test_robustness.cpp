@@ -583,16 +583,14 @@ TEST_F(Crafted, MutuallyReferencingTemplates) {
 }
 
 // Template T0 holds one element; T(i) holds 8 instances of T(i-1). An
-// instance of T10 stands for 8^10 elements. The other records of the chunk
-// are each one 46-byte instance of T10.
+// instance of T10 stands for 8^10 elements. The chunk is filled with
+// 46-byte records that are each one instance of T10 (~1,370 records).
 //
-// READER BUG (binxml.cpp, kMaxNodesPerRecord): the expansion is capped per
-// record (2^20 nodes), not per chunk, and a record that hits the cap is
-// still delivered with its 2^20-node tree. So one 64 KiB chunk of ~1,300
-// such records costs ~1.3 billion tree nodes (minutes of CPU, and for
-// `dump` ~10 GB of output): amplification bounded only by the record count.
-// Expected: the whole chunk's expansion is bounded (a per-chunk budget, or a
-// record over budget reported and dropped).
+// Regression test: before commit 8b548b7 the expansion was capped per record
+// only (2^20 operations) and a record over the cap was still delivered, so
+// this chunk decoded to ~550 million tree nodes (5.9 s in a release build)
+// and `dump` printed ~2.8 GB of JSON for it. Now records over budget are
+// reported and dropped, and a chunk has a node budget of its own.
 TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
   ChunkWriter w;
   constexpr int kLevels = 10;
@@ -614,13 +612,12 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
     w.fragment_header();
     top = w.instance_inline([&] { level(kLevels); }, {});
   }, 4000));
-  // 200 records keep the test fast; a full chunk holds ~1,370 of them (5.9 s
-  // of decoding in a release build, ~550 million nodes).
-  for (int i = 0; i < 200; ++i)
-    ASSERT_TRUE(w.record([&] {
-      w.fragment_header();
-      w.instance_ref(top, {});
-    }, 32));
+  while (w.record([&] {
+    w.fragment_header();
+    w.instance_ref(top, {});
+  }, 32)) {
+  }
+  ASSERT_GT(w.records(), 1300u);
   fs::path p = write_crafted(dir, "bomb.evtx", file_of({w.finish()}));
 
   // Decode only (no rendering), with a budget: a chunk of real events
@@ -630,26 +627,35 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
   int64_t before = heap::live.load();
   auto t0 = Clock::now();
   uint64_t nodes = 0, records = 0;
-  bool stopped_early = false;
+  evtx::ChunkResult result;
   {
     evtx::EvtxFile f(p);
     evtx::ChunkReader reader;
     dog.start("bomb.evtx");
-    reader.read(f, 0, [&](const evtx::RecordView& v) {
-      if (stopped_early) return;
+    result = reader.read(f, 0, [&](const evtx::RecordView& v) {
       ++records;
       nodes += v.tree.size();
-      if (nodes > kNodeBudget) stopped_early = true;  // stop accounting; the reader goes on
     });
     dog.done();
   }
   double secs = seconds_since(t0);
   int64_t heap_peak = heap::peak.load() - before;
-  std::printf("bomb chunk: %llu records delivered before the budget, %llu nodes, %.1f s, heap peak %.1f MB\n",
-              static_cast<unsigned long long>(records), static_cast<unsigned long long>(nodes), secs,
-              heap_peak / 1048576.0);
-  EXPECT_FALSE(stopped_early) << "one 64 KiB chunk expanded to more than " << kNodeBudget << " tree nodes";
+  std::printf("bomb chunk: %llu records, %llu records delivered, %llu nodes, %.2f s, heap peak %.1f MB\n",
+              static_cast<unsigned long long>(w.records()), static_cast<unsigned long long>(records),
+              static_cast<unsigned long long>(nodes), secs, heap_peak / 1048576.0);
+  EXPECT_LE(nodes, kNodeBudget) << "one 64 KiB chunk expanded to more than " << kNodeBudget << " tree nodes";
   EXPECT_LT(heap_peak, 256ll << 20) << "heap peak while reading one chunk";
+  // Every record that blew its budget is reported, not silently lost.
+  EXPECT_EQ(result.records + result.damaged_records, w.records());
+  size_t reported = 0;
+  for (const evtx::Problem& p : result.problems) reported += p.kind == ProblemKind::BinXmlDamaged;
+  EXPECT_EQ(reported, w.records() - result.records);
+  // And `dump` stays small: a 68 KB file must not print gigabytes.
+  corpus::CommandResult r = corpus::run_command("( " + corpus::shell_quote(EVTXHUNT_BINARY) + " dump " +
+                                                corpus::shell_quote(p.string()) + " | wc -c )");
+  uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
+  EXPECT_LT(bytes, 64u << 20) << "JSON output of one crafted chunk";
+  EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 2000);
 }
 
 // Substitution counts and sizes that lie.
@@ -774,27 +780,47 @@ TEST_F(Crafted, BadNamesAndTemplateSizes) {
   EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
 }
 
-// Elements nested thousands deep, directly in one record (5,000 levels: as
-// deep as one record's bytes allow without templates).
+// Elements nested deep, directly in one record: 200 levels (deeper than any
+// real event) are read and rendered; 5,000 levels (as deep as one record's
+// bytes allow without templates) are reported and dropped.
+//
+// Regression test: before commit 8b548b7 there was no depth limit, and the
+// renderers, which recurse once per level, overflowed the stack in the
+// sanitizer build from ~12,000 levels (AddressSanitizer: stack-overflow in
+// render_node / element_value) -- reachable through the template chain below.
 TEST_F(Crafted, DeepNestingInOneRecord) {
   ChunkWriter w;
-  ASSERT_TRUE(w.record([&] {
+  auto nest = [&](int levels) {
     w.fragment_header();
     uint32_t n = w.open(u"D", false);
     w.close_start();
-    for (int i = 1; i < 5000; ++i) {
+    for (int i = 1; i < levels; ++i) {
       w.open_ref(n, false);
       w.close_start();
     }
-    for (int i = 0; i < 5000; ++i) w.end();
+    for (int i = 0; i < levels; ++i) w.end();
     w.eof();
-  }, 61000));
+  };
+  ASSERT_TRUE(w.record([&] { nest(200); }, 3000));
+  ASSERT_TRUE(w.record([&] { nest(5000); }, 56000));
+  uint32_t def = 0;
+  ASSERT_TRUE(w.record([&] {
+    w.fragment_header();
+    def = w.instance_inline([&] { event_template_body(w); }, event_values(1, u"after"));
+  }, 2000));
+  (void)def;
   // (JSON not parsed here: the test's JSON reader stops at 1,000 levels.)
-  Outcome o = write_and_read(dir, "deep_direct.evtx", file_of({w.finish()}), dog, ReadOptions::make(false, false));
+  Outcome o = write_and_read(dir, "deep_direct.evtx", file_of({w.finish()}), dog, ReadOptions::make(true, false));
   ASSERT_FALSE(o.file_error);
-  EXPECT_TRUE(o.problems.empty());
-  EXPECT_EQ(o.records, 1u);
-  EXPECT_EQ(o.max_nodes, 5000u);
+  EXPECT_EQ(o.records, 2u);
+  EXPECT_EQ(o.damaged, 1u);
+  EXPECT_TRUE(o.has(ProblemKind::BinXmlDamaged));
+  EXPECT_GE(o.max_nodes, 200u);
+  ASSERT_EQ(o.json.size(), 2u);
+  std::string opening;
+  for (int i = 0; i < 200; ++i) opening += "{\"D\":";
+  EXPECT_EQ(o.json[0].second.rfind(opening + "null}", 0), 0u) << o.json[0].second.substr(0, 300);
+  EXPECT_NE(o.json[1].second.find("\"Value\":\"after\""), std::string::npos);
   for (const char* format : {"jsonl", "xml"}) {  // rendered on TBB worker threads
     corpus::CommandResult r = dump_cli(dir / "deep_direct.evtx", format);
     EXPECT_EQ(r.exit_code, 0) << format << "\n" << r.err.substr(0, 2000);
@@ -805,7 +831,7 @@ TEST_F(Crafted, DeepNestingInOneRecord) {
 // Deeper nesting through templates: a template of `per_template` nested
 // elements whose innermost holds a nested BinXML value (0x21) that
 // instantiates the template again, 8 times (as deep as the reader's nesting
-// limit allows).
+// limit for BinXML values allows).
 std::vector<uint8_t> nested_template_file(int per_template) {
   ChunkWriter w;
   auto level_bytes = [](uint32_t def, const std::vector<uint8_t>& inner) {
@@ -836,38 +862,52 @@ std::vector<uint8_t> nested_template_file(int per_template) {
   return file_of({w.finish()});
 }
 
-// READER BUG (render_xml.cpp render_node, render_json.cpp element_value,
-// record.cpp collect_leaves): the renderers recurse once per element level.
-// 38,400 levels (8 x 4,800, the most one chunk allows) pass in a release
-// build, but in the sanitizer build the stack overflows already at ~20,000
-// levels (AddressSanitizer: stack-overflow in render_node / element_value),
-// so the margin depends on frame sizes and thread stack sizes. Expected: an
-// explicit depth limit (or iterative rendering).
-TEST_F(Crafted, DeepNestingThroughTemplatesDoesNotOverflowTheStack) {
-  fs::path p = write_crafted(dir, "deep_nested.evtx", nested_template_file(4800));
-  // Through the CLI (a separate process, so an overflow fails this test
-  // only): the tree is built, and rendered as JSON lines on the worker threads.
-  corpus::CommandResult r = dump_cli(p, "jsonl");
-  EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 3000);
-  EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 3000);
-  EXPECT_NE(r.err.find("1 records"), std::string::npos) << r.err.substr(0, 3000);
+// 8 x 30 = 240 levels are read; 8 x 4,800 = 38,400 levels (the most one
+// chunk allows) are reported and dropped; neither crashes the CLI.
+TEST_F(Crafted, DeepNestingThroughTemplates) {
+  fs::path ok = write_crafted(dir, "deep_nested_240.evtx", nested_template_file(30));
+  Outcome o = read_all(ok);
+  ASSERT_FALSE(o.file_error);
+  EXPECT_EQ(o.records, 1u);
+  // The innermost element only holds the last instance's missing (NULL)
+  // optional substitution, so it is left out ([MS-EVEN6] 3.1.4.7.2).
+  EXPECT_EQ(o.max_nodes, 239u);
+  EXPECT_TRUE(o.problems.empty());
+  EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
+
+  fs::path deep = write_crafted(dir, "deep_nested.evtx", nested_template_file(4800));
+  o = read_all(deep);
+  ASSERT_FALSE(o.file_error);
+  EXPECT_EQ(o.records, 0u);
+  EXPECT_EQ(o.damaged, 1u);
+  EXPECT_TRUE(o.has(ProblemKind::BinXmlDamaged));
+  // Through the CLI too (a separate process, rendering on worker threads).
+  for (const fs::path& p : {ok, deep}) {
+    corpus::CommandResult r = dump_cli(p, "jsonl");
+    EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 3000);
+    EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 3000);
+  }
 }
 
-// READER BUG (render_xml.cpp): XML is indented two spaces per level, so its
-// size grows with the square of the nesting depth: this 68 KB file (12,000
-// levels) dumps as ~290 MB of XML, held in memory as one chunk's output; the
-// 38,400-level file above dumps as 2.9 GB. Expected: output linear in the
-// number of nodes (e.g. cap the indentation).
-TEST_F(Crafted, XmlOfDeepNestingIsNotQuadratic) {
-  fs::path p = write_crafted(dir, "deep_nested_12000.evtx", nested_template_file(1500));
-  corpus::CommandResult r = corpus::run_command("( { " + corpus::shell_quote(EVTXHUNT_BINARY) +
-                                                " dump --format xml " + corpus::shell_quote(p.string()) +
-                                                "; echo \"exit=$?\" >&2; } | wc -c )");
-  EXPECT_NE(r.err.find("exit=0"), std::string::npos) << r.err.substr(0, 3000);
-  uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
-  std::printf("XML of 12,000 nested elements: %llu bytes\n", static_cast<unsigned long long>(bytes));
-  EXPECT_GT(bytes, 12000u * 8);
-  EXPECT_LT(bytes, 16u << 20) << "XML output of one 64 KiB chunk";
+// XML is indented two spaces per level, so its size grows with the square of
+// the depth. Regression test: before the depth limit of commit 8b548b7, the
+// 12,000-level file here dumped as ~290 MB of XML (the 38,400-level one as
+// 2.9 GB), held in memory as one chunk's output.
+TEST_F(Crafted, XmlOfDeepNestingIsBounded) {
+  for (int per_template : {30, 1500}) {
+    SCOPED_TRACE(per_template * 8);
+    fs::path p = write_crafted(dir, "deep_nested_" + std::to_string(per_template * 8) + ".evtx",
+                               nested_template_file(per_template));
+    corpus::CommandResult r = corpus::run_command("( { " + corpus::shell_quote(EVTXHUNT_BINARY) +
+                                                  " dump --format xml " + corpus::shell_quote(p.string()) +
+                                                  "; echo \"exit=$?\" >&2; } | wc -c )");
+    EXPECT_NE(r.err.find("exit=0"), std::string::npos) << r.err.substr(0, 3000);
+    uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
+    EXPECT_LT(bytes, 16u << 20) << "XML output of one 64 KiB chunk";
+    if (per_template == 30) {
+      EXPECT_GT(bytes, 239u * 2 * 8) << "the 239-level event is printed";
+    }
+  }
 }
 
 // A chunk image cut short (the partial last chunk of a truncated file) placed

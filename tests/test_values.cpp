@@ -419,6 +419,20 @@ TEST(Escaping, XmlText) {
   EXPECT_EQ(out, "caf\xC3\xA9");
 }
 
+TEST(Escaping, XmlControlCharactersBecomeReplacementChar) {
+  // XML 1.0 allows no C0 control other than tab, LF and CR (not even as a
+  // character reference).
+  std::string out;
+  evtx::append_xml_escaped(out, std::string_view("a\x03" "b\x00" "c\x1f", 6), false);
+  EXPECT_EQ(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+  out.clear();
+  evtx::append_xml_escaped(out, "t\tl\nr\r", true);
+  EXPECT_EQ(out, "t\tl\nr\r");
+  out.clear();
+  evtx::append_xml_escaped(out, "\x7f", false);  // DEL is allowed
+  EXPECT_EQ(out, "\x7f");
+}
+
 TEST(Escaping, XmlAttribute) {
   std::string out;
   evtx::append_xml_escaped(out, "a<b>&c \"d\" 'e'", true);

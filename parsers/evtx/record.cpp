@@ -26,32 +26,6 @@ T number(std::string_view s) {
   return static_cast<T>(v);
 }
 
-// FILETIME from an ISO 8601 UTC time as rendered (any number of fraction digits).
-uint64_t parse_iso_filetime(std::string_view s) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  auto num = [&](size_t pos, size_t len, int& out) {
-    if (pos + len > s.size()) return false;
-    auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
-    return r.ec == std::errc() && r.ptr == s.data() + pos + len;
-  };
-  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) || !num(17, 2, sec))
-    return 0;
-  uint64_t frac = 0;
-  int digits = 0;
-  for (size_t i = 20; i < s.size() && s[19] == '.' && s[i] >= '0' && s[i] <= '9'; ++i, ++digits)
-    if (digits < 7) frac = frac * 10 + uint64_t(s[i] - '0');
-  for (; digits < 7; ++digits) frac *= 10;
-  // days from civil (Howard Hinnant)
-  int yy = y - (mo <= 2);
-  int era = (yy >= 0 ? yy : yy - 399) / 400;
-  unsigned yoe = static_cast<unsigned>(yy - era * 400);
-  unsigned doy = (153u * static_cast<unsigned>(mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + static_cast<unsigned>(d) - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  int64_t days = int64_t(era) * 146097 + int64_t(doe) - 719468;
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec + 11644473600ll;
-  return static_cast<uint64_t>(secs) * 10000000ull + frac;
-}
-
 uint64_t filetime_of(const EventTree& t, uint32_t attr) {
   if (attr == kNoNode) return 0;
   std::string scratch;
@@ -61,7 +35,7 @@ uint64_t filetime_of(const EventTree& t, uint32_t attr) {
     for (int i = 7; i >= 0; --i) ft = (ft << 8) | v.data[i];
     return ft;
   }
-  return parse_iso_filetime(text_of(t, attr));
+  return parse_iso_filetime(text_of(t, attr)).value_or(0);
 }
 
 TypedValue typed(const EventTree& t, uint32_t node) {

@@ -1,6 +1,8 @@
 #include "value.h"
 
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -422,6 +424,35 @@ void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
     out.append(f, static_cast<size_t>(digits > 7 ? 7 : digits));
   }
   out += 'Z';
+}
+
+std::optional<uint64_t> parse_iso_filetime(std::string_view s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  auto num = [&](size_t pos, size_t len, int& out) {
+    if (pos + len > s.size()) return false;
+    auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+    return r.ec == std::errc() && r.ptr == s.data() + pos + len;
+  };
+  if (s.size() < 19 || !num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
+      (s[10] != ' ' && s[10] != 'T') || !num(11, 2, h) || !num(14, 2, mi) || !num(17, 2, sec))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  int64_t frac = 0;
+  int digits = 0;
+  if (s.size() > 19 && s[19] == '.')
+    for (size_t i = 20; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits)
+      if (digits < 7) frac = frac * 10 + (s[i] - '0');
+  for (int k = std::min(digits, 7); k < 7; ++k) frac *= 10;
+  // days from civil (Howard Hinnant), then shift the epoch to 1601-01-01
+  int yy = y - (mo <= 2);
+  int era = (yy >= 0 ? yy : yy - 399) / 400;
+  unsigned yoe = static_cast<unsigned>(yy - era * 400);
+  unsigned doy = (153u * static_cast<unsigned>(mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + static_cast<unsigned>(d) - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = int64_t(era) * 146097 + int64_t(doe) - 719468;
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec + 11644473600ll;
+  if (secs < 0) return std::nullopt;
+  return static_cast<uint64_t>(secs) * 10000000ull + static_cast<uint64_t>(frac);
 }
 
 std::string filetime_iso(uint64_t ft, int digits) {

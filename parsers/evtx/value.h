@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,5 +90,9 @@ void append_json_string(std::string& out, std::string_view s);
 // given number of fraction digits (0..7).
 void append_filetime_iso(std::string& out, uint64_t filetime, int fraction_digits);
 std::string filetime_iso(uint64_t filetime, int fraction_digits = 7);
+
+// "2019-04-30T20:35:11.856Z" or Sysmon's "2019-04-30 20:35:11.856" (UTC, any
+// number of fraction digits) as FILETIME; nullopt when it is not such a time.
+std::optional<uint64_t> parse_iso_filetime(std::string_view text);
 
 }  // namespace evtx

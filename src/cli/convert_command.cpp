@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/options.h"
 #include "evtx/event_tree.h"
 #include "evtx/evtx_writer.h"
 #include "xml/event_xml.h"
@@ -41,35 +42,16 @@ int run_convert(const std::vector<std::string>& args) {
   bool quiet = false;
   opts.add_options()("help,h", "show this help")("output,o", po::value(&output), "the EVTX file to write")(
       "quiet,q", po::bool_switch(&quiet), "no summary line on stderr");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::vector<std::string>>(), "input file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("input", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "evtxhunt convert: %s\n", e.what());
-    return kUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts
-              << "\nexit codes: 0 written, 2 usage, 3 an input cannot be opened, 5 an input is not an XML\n"
-                 "event export or holds an event that cannot be written, 6 the output cannot be written\n";
-    return kOk;
-  }
-  if (!vm.count("input")) {
-    std::fprintf(stderr, "evtxhunt convert: no input file (see --help)\n");
-    return kUsage;
-  }
+  std::vector<std::string> inputs;
+  if (auto done = parse_command_line({"convert", "input file",
+                                      "0 written, 2 usage, 3 an input cannot be opened, 5 an input is not an XML event export or holds an event that cannot be written, 6 the output cannot be written"},
+                                     args, opts, vm, inputs))
+    return *done;
   if (output.empty()) {
     std::fprintf(stderr, "evtxhunt convert: no output file: give -o OUT.evtx (see --help)\n");
     return kUsage;
   }
-  const std::vector<std::string>& inputs = vm["input"].as<std::vector<std::string>>();
   for (const std::string& in : inputs) {
     std::error_code ec;
     if (fs::exists(in, ec) && fs::exists(output, ec) && fs::equivalent(in, output, ec)) {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/options.h"
 #include "cli/problem_report.h"
 #include "evtx/evtx_file.h"
 #include "evtx/libevtx_reader.h"
@@ -89,28 +90,12 @@ int run_dump(const std::vector<std::string>& args) {
       "format,f", po::value(&format)->default_value("jsonl"), "jsonl | xml")(
       "reader,r", po::value(&reader)->default_value("native"), "native | libevtx")(
       "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores; the libevtx reader uses one)");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(), "input file");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "evtxhunt dump: %s\n", e.what());
-    return kUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts << "\nexit codes: 0 read (even with damage), 2 usage, 3 cannot open, 4 not an EVTX file\n";
-    return kOk;
-  }
-  if (!vm.count("file")) {
-    std::fprintf(stderr, "evtxhunt dump: no input file (see --help)\n");
-    return kUsage;
-  }
+  std::vector<std::string> files_arg;
+  if (auto done = parse_command_line({"dump", "input file",
+                                      "0 read (even with damage), 2 usage, 3 cannot open, 4 not an EVTX file"},
+                                     args, opts, vm, files_arg))
+    return *done;
   Format fmt;
   if (format == "jsonl") fmt = Format::Jsonl;
   else if (format == "xml") fmt = Format::Xml;
@@ -123,12 +108,12 @@ int run_dump(const std::vector<std::string>& args) {
     return kUsage;
   }
 
-  if (reader == "libevtx") return dump_with_libevtx(vm["file"].as<std::vector<std::string>>(), fmt == Format::Xml);
+  if (reader == "libevtx") return dump_with_libevtx(files_arg, fmt == Format::Xml);
 
   int exit_code = kOk;
   std::vector<std::unique_ptr<evtx::EvtxFile>> owned;
   std::vector<const evtx::EvtxFile*> files;
-  for (const std::string& path : vm["file"].as<std::vector<std::string>>()) {
+  for (const std::string& path : files_arg) {
     try {
       owned.push_back(std::make_unique<evtx::EvtxFile>(path));
       files.push_back(owned.back().get());

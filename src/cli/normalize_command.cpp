@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/options.h"
 #include "cli/read_report.h"
 #include "pipeline/collect.h"
 #include "pipeline/event_writer.h"
@@ -31,38 +32,17 @@ int run_normalize(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")("format,f", po::value(&format)->default_value("jsonl"),
                                                   "jsonl | csv")(
       "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores)");
-  po::options_description hidden;
-  hidden.add_options()("path", po::value<std::vector<std::string>>(), "input");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("path", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "evtxhunt normalize: %s\n", e.what());
-    return kUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts << "\nexit codes: 0 read, 2 usage, 3 a named path does not exist\n";
-    return kOk;
-  }
-  if (!vm.count("path")) {
-    std::fprintf(stderr, "evtxhunt normalize: no input (see --help)\n");
-    return kUsage;
-  }
+  std::vector<std::string> paths;
+  if (auto done = parse_command_line({"normalize", "input",
+                                      "0 read, 2 usage, 3 a named path does not exist"},
+                                     args, opts, vm, paths))
+    return *done;
   if (format != "jsonl" && format != "csv") {
     std::fprintf(stderr, "evtxhunt normalize: unknown format '%s' (jsonl or csv)\n", format.c_str());
     return kUsage;
   }
-  const auto& paths = vm["path"].as<std::vector<std::string>>();
-  int exit_code = kOk;
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (!std::filesystem::exists(p, ec)) exit_code = kCannotOpen;
-  }
+  int exit_code = missing_paths_exit_code(paths);
   pipeline::Collected c = pipeline::collect_events(pipeline::discover_inputs(paths), threads);
   std::string out;
   if (format == "csv") out = pipeline::csv_header();

@@ -1,6 +1,9 @@
 #include "cli/read_report.h"
 
 #include <cstdio>
+#include <filesystem>
+
+#include "cli/exit_codes.h"
 
 #include "cli/problem_report.h"
 
@@ -18,6 +21,14 @@ void report_reading(const char* command, const pipeline::Collected& c) {
                static_cast<unsigned long long>(s.chunks_skipped), static_cast<unsigned long long>(s.records),
                static_cast<unsigned long long>(s.records_damaged), static_cast<unsigned long long>(s.events),
                static_cast<unsigned long long>(s.hosts));
+}
+
+int missing_paths_exit_code(const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) return kCannotOpen;
+  }
+  return kOk;
 }
 
 }  // namespace cli

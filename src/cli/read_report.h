@@ -2,10 +2,16 @@
 // input and per problem inside a file, then a summary line of counts.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "pipeline/collect.h"
 
 namespace cli {
 
 void report_reading(const char* command, const pipeline::Collected& c);
+
+// kCannotOpen if a path named on the command line does not exist, else kOk.
+int missing_paths_exit_code(const std::vector<std::string>& paths);
 
 }  // namespace cli

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/options.h"
 #include "cli/read_report.h"
 #include "pipeline/collect.h"
 #include "pipeline/inputs.h"
@@ -45,30 +46,12 @@ int run_scan(const std::vector<std::string>& args) {
       "rule", po::value(&ids), "run only this rule id (repeatable)")(
       "format,f", po::value(&format)->default_value("jsonl"), "jsonl")(
       "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores)");
-  po::options_description hidden;
-  hidden.add_options()("path", po::value<std::vector<std::string>>(), "input");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("path", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "evtxhunt scan: %s\n", e.what());
-    return kUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts
-              << "\nexit codes: 0 scanned (findings or not), 2 usage, 3 a named path does not exist,\n"
-                 "7 invalid rule file or unknown rule id\n";
-    return kOk;
-  }
-  if (!vm.count("path")) {
-    std::fprintf(stderr, "evtxhunt scan: no input (see --help)\n");
-    return kUsage;
-  }
+  std::vector<std::string> paths;
+  if (auto done = parse_command_line({"scan", "input",
+                                      "0 scanned (findings or not), 2 usage, 3 a named path does not exist, 7 invalid rule file or unknown rule id"},
+                                     args, opts, vm, paths))
+    return *done;
   if (format != "jsonl") {
     std::fprintf(stderr, "evtxhunt scan: unknown format '%s' (jsonl)\n", format.c_str());
     return kUsage;
@@ -82,12 +65,7 @@ int run_scan(const std::vector<std::string>& args) {
     return kBadRules;
   }
 
-  const auto& paths = vm["path"].as<std::vector<std::string>>();
-  int exit_code = kOk;
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (!std::filesystem::exists(p, ec)) exit_code = kCannotOpen;
-  }
+  int exit_code = missing_paths_exit_code(paths);
   pipeline::Collected c = pipeline::collect_events(pipeline::discover_inputs(paths), threads);
   replay::ScanResult result = replay::scan_events(c.events, selected, threads);
   std::string out;

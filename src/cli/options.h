@@ -1,0 +1,26 @@
+// The command-line parsing every subcommand shares: its options, positional
+// inputs, --help (with its exit codes) and the "no input" check.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+struct CommandLine {
+  const char* command;       // "scan", for messages: "evtxhunt scan: ..."
+  const char* inputs_name;   // what the positional arguments are, e.g. "input file"
+  const char* exit_codes;    // the help's closing lines
+};
+
+// Parses args against `opts` (which must declare --help) plus positional
+// inputs. Returns an exit code to return at once (usage error, or help
+// printed), or nullopt; then `inputs` holds the positional arguments.
+std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<std::string>& args,
+                                      const boost::program_options::options_description& opts,
+                                      boost::program_options::variables_map& vm, std::vector<std::string>& inputs);
+
+}  // namespace cli
