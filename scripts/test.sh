@@ -25,7 +25,7 @@ step "sanitizer build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVTXHUNT_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target evtxhunt test_reader_corpus test_values test_robustness test_normalize test_rule_language test_dcom_scenarios
 
-step "reader, value and robustness tests (sanitizers)"
+step "reader, value, robustness, normalization, rule and scenario tests (sanitizers)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" -L 'test_reader_corpus|test_values|test_robustness|test_normalize|test_rule_language|test_dcom_scenarios' ||
