@@ -1,5 +1,7 @@
 #include "record.h"
 
+#include "record_fields.h"
+
 #include <charconv>
 
 namespace evtx {
@@ -26,41 +28,10 @@ T number(std::string_view s) {
   return static_cast<T>(v);
 }
 
-uint64_t filetime_of(const EventTree& t, uint32_t attr) {
-  if (attr == kNoNode) return 0;
-  std::string scratch;
-  RawValue v = node_value(t, attr, scratch);
-  if (v.base_type() == ValueType::FileTime && v.size >= 8 && !v.is_array()) {
-    uint64_t ft = 0;
-    for (int i = 7; i >= 0; --i) ft = (ft << 8) | v.data[i];
-    return ft;
-  }
-  return parse_iso_filetime(text_of(t, attr)).value_or(0);
-}
-
-TypedValue typed(const EventTree& t, uint32_t node) {
-  TypedValue tv;
-  std::string scratch;
-  RawValue v = node_value(t, node, scratch);
-  tv.type = v.base_type();
-  tv.array = v.is_array();
-  append_value_text(tv.text, v);
-  return tv;
-}
-
 bool has_child_elements(const EventTree& t, uint32_t node) {
   for (uint32_t c = t[node].first_child; c != kNoNode; c = t[c].next_sibling)
     if (t[c].kind == NodeKind::Element) return true;
   return false;
-}
-
-// Leaf elements under node, by their own names, in document order.
-void collect_leaves(const EventTree& t, uint32_t node, std::vector<DataField>& out) {
-  for (uint32_t c = t[node].first_child; c != kNoNode; c = t[c].next_sibling) {
-    if (t[c].kind != NodeKind::Element) continue;
-    if (has_child_elements(t, c)) collect_leaves(t, c, out);
-    else out.push_back({std::string(t[c].name), typed(t, c)});
-  }
 }
 
 }  // namespace
@@ -85,54 +56,118 @@ bool peek_provider_and_id(const EventTree& t, std::string& provider, uint16_t& e
   return true;
 }
 
-void record_from_tree(const EventTree& t, Record& rec) {
+SystemFieldPlace system_field_place(SystemField f) {
+  switch (f) {
+    case SystemField::ProviderName: return {"Provider", "Name"};
+    case SystemField::ProviderGuid: return {"Provider", "Guid"};
+    case SystemField::EventSourceName: return {"Provider", "EventSourceName"};
+    case SystemField::EventId: return {"EventID", ""};
+    case SystemField::Qualifiers: return {"EventID", "Qualifiers"};
+    case SystemField::Version: return {"Version", ""};
+    case SystemField::Level: return {"Level", ""};
+    case SystemField::Task: return {"Task", ""};
+    case SystemField::Opcode: return {"Opcode", ""};
+    case SystemField::Keywords: return {"Keywords", ""};
+    case SystemField::TimeCreated: return {"TimeCreated", "SystemTime"};
+    case SystemField::EventRecordId: return {"EventRecordID", ""};
+    case SystemField::ActivityId: return {"Correlation", "ActivityID"};
+    case SystemField::RelatedActivityId: return {"Correlation", "RelatedActivityID"};
+    case SystemField::ProcessId: return {"Execution", "ProcessID"};
+    case SystemField::ThreadId: return {"Execution", "ThreadID"};
+    case SystemField::Channel: return {"Channel", ""};
+    case SystemField::Computer: return {"Computer", ""};
+    case SystemField::UserId: return {"Security", "UserID"};
+    case SystemField::Count: break;
+  }
+  return {};
+}
+
+namespace {
+
+RawValue value_of(const EventTree& t, uint32_t node, RecordFields& out) {
+  if (node == kNoNode) return {};
+  return node_value(t, node, out.owned.emplace_back());
+}
+
+// Leaf elements under node, by their own names, in document order.
+void collect_leaves(const EventTree& t, uint32_t node, RecordFields& out) {
+  for (uint32_t c = t[node].first_child; c != kNoNode; c = t[c].next_sibling) {
+    if (t[c].kind != NodeKind::Element) continue;
+    if (has_child_elements(t, c)) collect_leaves(t, c, out);
+    else out.data.emplace_back(t[c].name, value_of(t, c, out));
+  }
+}
+
+std::string text(const RawValue& v) {
+  std::string s;
+  append_value_text(s, v);
+  return s;
+}
+
+}  // namespace
+
+void fields_from_tree(const EventTree& t, RecordFields& out) {
+  out.clear();
   uint32_t event = t.root_element();
   uint32_t sys = t.child(event, "System");
-  uint32_t provider = t.child(sys, "Provider");
-  rec.provider_name = attr_text(t, provider, "Name");
-  rec.provider_guid = attr_text(t, provider, "Guid");
-  rec.event_source_name = attr_text(t, provider, "EventSourceName");
-  uint32_t eid = t.child(sys, "EventID");
-  rec.event_id = number<uint16_t>(text_of(t, eid));
-  rec.qualifiers.reset();
-  if (uint32_t q = t.attribute(eid, "Qualifiers"); q != kNoNode) {
-    std::string qs = text_of(t, q);
-    if (!qs.empty()) rec.qualifiers = number<uint16_t>(qs);
+  for (size_t i = 0; i < kSystemFieldCount; ++i) {
+    SystemFieldPlace place = system_field_place(static_cast<SystemField>(i));
+    uint32_t element = t.child(sys, place.element);
+    out.system[i] = value_of(t, place.attribute.empty() ? element : t.attribute(element, place.attribute), out);
   }
-  rec.version = number<uint8_t>(text_of(t, t.child(sys, "Version")));
-  rec.level = number<uint8_t>(text_of(t, t.child(sys, "Level")));
-  rec.task = number<uint16_t>(text_of(t, t.child(sys, "Task")));
-  rec.opcode = number<uint8_t>(text_of(t, t.child(sys, "Opcode")));
-  rec.keywords = number<uint64_t>(text_of(t, t.child(sys, "Keywords")));
-  rec.event_record_id.reset();
-  if (uint32_t rid = t.child(sys, "EventRecordID"); rid != kNoNode) {
-    std::string rs = text_of(t, rid);
-    if (!rs.empty()) rec.event_record_id = number<uint64_t>(rs);
-  }
-  rec.time_created = filetime_of(t, t.attribute(t.child(sys, "TimeCreated"), "SystemTime"));
-  uint32_t corr = t.child(sys, "Correlation");
-  rec.activity_id = attr_text(t, corr, "ActivityID");
-  rec.related_activity_id = attr_text(t, corr, "RelatedActivityID");
-  uint32_t exec = t.child(sys, "Execution");
-  rec.process_id = number<uint32_t>(attr_text(t, exec, "ProcessID"));
-  rec.thread_id = number<uint32_t>(attr_text(t, exec, "ThreadID"));
-  rec.channel = text_of(t, t.child(sys, "Channel"));
-  rec.computer = text_of(t, t.child(sys, "Computer"));
-  rec.user_id = attr_text(t, t.child(sys, "Security"), "UserID");
-
-  rec.data.clear();
-  rec.data_kind = Record::DataKind::None;
   if (uint32_t ed = t.child(event, "EventData"); ed != kNoNode) {
-    rec.data_kind = Record::DataKind::EventData;
+    out.data_kind = Record::DataKind::EventData;
     for (uint32_t c = t[ed].first_child; c != kNoNode; c = t[c].next_sibling) {
       if (t[c].kind != NodeKind::Element) continue;
-      std::string name = t[c].name == "Data" ? attr_text(t, c, "Name") : std::string(t[c].name);
-      rec.data.push_back({std::move(name), typed(t, c)});
+      std::string_view name = t[c].name;
+      if (name == "Data") name = out.owned.emplace_back(attr_text(t, c, "Name"));
+      out.data.emplace_back(name, value_of(t, c, out));
     }
   } else if (uint32_t ud = t.child(event, "UserData"); ud != kNoNode) {
-    rec.data_kind = Record::DataKind::UserData;
-    collect_leaves(t, ud, rec.data);
+    out.data_kind = Record::DataKind::UserData;
+    collect_leaves(t, ud, out);
   }
+}
+
+void record_from_fields(const RecordFields& f, Record& rec) {
+  using F = SystemField;
+  rec.provider_name = text(f[F::ProviderName]);
+  rec.provider_guid = text(f[F::ProviderGuid]);
+  rec.event_source_name = text(f[F::EventSourceName]);
+  rec.event_id = number<uint16_t>(text(f[F::EventId]));
+  rec.qualifiers.reset();
+  if (std::string q = text(f[F::Qualifiers]); !q.empty()) rec.qualifiers = number<uint16_t>(q);
+  rec.version = number<uint8_t>(text(f[F::Version]));
+  rec.level = number<uint8_t>(text(f[F::Level]));
+  rec.task = number<uint16_t>(text(f[F::Task]));
+  rec.opcode = number<uint8_t>(text(f[F::Opcode]));
+  rec.keywords = number<uint64_t>(text(f[F::Keywords]));
+  rec.event_record_id.reset();
+  if (std::string id = text(f[F::EventRecordId]); !id.empty()) rec.event_record_id = number<uint64_t>(id);
+  const RawValue& tc = f[F::TimeCreated];
+  if (tc.base_type() == ValueType::FileTime && tc.size >= 8 && !tc.is_array()) {
+    uint64_t ft = 0;
+    for (int i = 7; i >= 0; --i) ft = (ft << 8) | tc.data[i];
+    rec.time_created = ft;
+  } else {
+    rec.time_created = parse_iso_filetime(text(tc)).value_or(0);
+  }
+  rec.activity_id = text(f[F::ActivityId]);
+  rec.related_activity_id = text(f[F::RelatedActivityId]);
+  rec.process_id = number<uint32_t>(text(f[F::ProcessId]));
+  rec.thread_id = number<uint32_t>(text(f[F::ThreadId]));
+  rec.channel = text(f[F::Channel]);
+  rec.computer = text(f[F::Computer]);
+  rec.user_id = text(f[F::UserId]);
+  rec.data_kind = f.data_kind;
+  rec.data.clear();
+  for (const auto& [name, v] : f.data) rec.data.push_back({std::string(name), TypedValue{v.base_type(), v.is_array(), text(v)}});
+}
+
+void record_from_tree(const EventTree& t, Record& rec) {
+  thread_local RecordFields fields;
+  fields_from_tree(t, fields);
+  record_from_fields(fields, rec);
 }
 
 }  // namespace evtx
