@@ -10,6 +10,7 @@
 #include "evtx/chunk_reader.h"
 #include "evtx/evtx_file.h"
 #include "evtx/record.h"
+#include "evtx/record_fields.h"
 #include "normalize/mapper.h"
 #include "pipeline/collect.h"
 #include "pipeline/event_writer.h"
@@ -331,4 +332,70 @@ TEST(NormalizeHotPath, FieldMapFilterSkipsExactlyTheUnwantedRecords) {
   EXPECT_GT(filtered, 20000u);  // most corpus records are events no mapper wants
   EXPECT_EQ(delivered + filtered, total);
   EXPECT_GE(delivered, wanted_by_tree);
+}
+
+// The field-map path gives exactly the Record the tree gives, for every record
+// it takes (corpus, samples, scenarios); the others fall back to the tree.
+TEST(NormalizeHotPath, FieldMapRecordsEqualTreeRecords) {
+  std::vector<fs::path> files;
+  for (const fs::path& root : {kCorpus, fs::path(EVTXHUNT_SOURCE_DIR) / "samples"})
+    for (const auto& e : fs::recursive_directory_iterator(root))
+      if (e.path().extension() == ".evtx") files.push_back(e.path());
+  uint64_t by_fields = 0, by_tree = 0;
+  for (const fs::path& p : files) {
+    evtx::EvtxFile file(p);
+    evtx::ChunkReader plain, fast;
+    fast.set_fields_mode(true);
+    for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
+      std::vector<evtx::Record> want, got;
+      std::vector<bool> fielded;
+      plain.read(file, slot, [&](const evtx::RecordView& r) {
+        evtx::Record rec;
+        evtx::record_from_tree(r.tree, rec);
+        want.push_back(std::move(rec));
+      });
+      fast.read(file, slot, [&](const evtx::RecordView& r) {
+        evtx::Record rec;
+        if (r.fields) evtx::record_from_fields(*r.fields, rec);
+        else evtx::record_from_tree(r.tree, rec);
+        got.push_back(std::move(rec));
+        fielded.push_back(r.fields != nullptr);
+      });
+      ASSERT_EQ(got.size(), want.size()) << p << " chunk " << slot;
+      for (size_t i = 0; i < got.size(); ++i) {
+        SCOPED_TRACE(p.string() + " chunk " + std::to_string(slot) + " record " + std::to_string(i));
+        const evtx::Record &a = got[i], &b = want[i];
+        (fielded[i] ? by_fields : by_tree)++;
+        EXPECT_EQ(a.provider_name, b.provider_name);
+        EXPECT_EQ(a.provider_guid, b.provider_guid);
+        EXPECT_EQ(a.event_source_name, b.event_source_name);
+        EXPECT_EQ(a.event_id, b.event_id);
+        EXPECT_EQ(a.qualifiers, b.qualifiers);
+        EXPECT_EQ(a.version, b.version);
+        EXPECT_EQ(a.level, b.level);
+        EXPECT_EQ(a.task, b.task);
+        EXPECT_EQ(a.opcode, b.opcode);
+        EXPECT_EQ(a.keywords, b.keywords);
+        EXPECT_EQ(a.time_created, b.time_created);
+        EXPECT_EQ(a.event_record_id, b.event_record_id);
+        EXPECT_EQ(a.activity_id, b.activity_id);
+        EXPECT_EQ(a.related_activity_id, b.related_activity_id);
+        EXPECT_EQ(a.process_id, b.process_id);
+        EXPECT_EQ(a.thread_id, b.thread_id);
+        EXPECT_EQ(a.channel, b.channel);
+        EXPECT_EQ(a.computer, b.computer);
+        EXPECT_EQ(a.user_id, b.user_id);
+        EXPECT_EQ(a.data_kind, b.data_kind);
+        ASSERT_EQ(a.data.size(), b.data.size());
+        for (size_t k = 0; k < a.data.size(); ++k) {
+          EXPECT_EQ(a.data[k].name, b.data[k].name);
+          EXPECT_EQ(a.data[k].value.text, b.data[k].value.text) << a.data[k].name;
+          EXPECT_EQ(a.data[k].value.type, b.data[k].value.type) << a.data[k].name;
+        }
+      }
+    }
+  }
+  std::printf("records through the field map: %llu, through the tree: %llu\n",
+              static_cast<unsigned long long>(by_fields), static_cast<unsigned long long>(by_tree));
+  EXPECT_GT(by_fields, 20000u);  // most real records are plain template instances
 }

@@ -1,5 +1,7 @@
 #include "binxml.h"
 
+#include "field_map.h"
+
 #include <cstring>
 
 namespace evtx {
@@ -79,12 +81,15 @@ struct BinXmlDecoder::Cursor {
   }
 };
 
+BinXmlDecoder::BinXmlDecoder() = default;
+BinXmlDecoder::~BinXmlDecoder() = default;
+
 void BinXmlDecoder::reset(const uint8_t* chunk, uint32_t chunk_size) {
   chunk_ = chunk;
   chunk_size_ = chunk_size;
   names_.clear();
   templates_.clear();
-  header_maps_.clear();
+  field_maps_.clear();
   chunk_nodes_ = 0;
 }
 
@@ -435,37 +440,89 @@ void BinXmlDecoder::emit(const Fragment& f, const RawValue* subs, uint32_t nsubs
   end_attr();
 }
 
-const BinXmlDecoder::HeaderMap& BinXmlDecoder::header_map(const Fragment* tmpl) {
-  auto it = header_maps_.find(tmpl);
-  if (it != header_maps_.end()) return it->second;
-  HeaderMap m;
-  std::vector<std::string_view> path;  // open elements
-  std::string_view attr;               // attribute being read ("" : element content)
-  for (const Op& op : tmpl->ops) {
-    bool in_system = path.size() == 3 && path[1] == "System";
-    bool provider_name = in_system && path[2] == "Provider" && attr == "Name";
-    bool event_id = in_system && path[2] == "EventID" && attr.empty();
-    switch (op.code) {
-      case Op::Open: path.push_back(op.name); attr = {}; break;
-      case Op::Attr: attr = op.name; break;
-      case Op::EndAttrs: attr = {}; break;
-      case Op::Close:
-        if (!path.empty()) path.pop_back();
-        attr = {};
-        break;
-      case Op::Subst:
-        if (provider_name && m.provider_subst < 0) m.provider_subst = op.index;
-        if (event_id && m.event_id_subst < 0) m.event_id_subst = op.index;
-        break;
-      case Op::Text:
-        if (provider_name && !m.provider_literal.data) m.provider_literal = op.value;
-        if (event_id && !m.event_id_literal.data) m.event_id_literal = op.value;
-        break;
-      default:
-        break;
-    }
+const FieldMap& BinXmlDecoder::field_map(const Fragment* tmpl) {
+  auto it = field_maps_.find(tmpl);
+  if (it != field_maps_.end()) return *it->second;
+  return *field_maps_.emplace(tmpl, std::make_unique<FieldMap>(compile_field_map(*tmpl))).first->second;
+}
+
+namespace {
+
+// The value a field source takes in one instance. False: not expressible
+// without the tree (arrays repeat elements, BinXML values expand).
+bool source_value(const FieldSource& s, const Fragment& f, const Op& inst, RawValue& out, bool& dropped) {
+  out = {};
+  dropped = false;
+  if (s.pieces == 0) return true;
+  if (s.subst < 0) {
+    out = s.literal;
+    return true;
   }
-  return header_maps_.emplace(tmpl, m).first->second;
+  RawValue v = static_cast<uint32_t>(s.subst) < inst.count ? f.values[inst.first + static_cast<uint32_t>(s.subst)]
+                                                           : RawValue{};
+  if (v.is_null()) {
+    dropped = s.optional;
+    return true;
+  }
+  if (v.is_array() || v.base_type() == ValueType::BinXml) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+bool BinXmlDecoder::instance_fields(const Fragment& f, const Op& inst, RecordFields& out, bool nested) {
+  const FieldMap& m = field_map(inst.tmpl);
+  if (!m.usable) return false;
+  bool dropped = false;
+  for (size_t i = 0; i < kSystemFieldCount; ++i) {
+    if (nested) {  // the System fields come from the outer instance
+      if (m.system[i].pieces) return false;
+      continue;
+    }
+    if (!source_value(m.system[i], f, inst, out.system[i], dropped)) return false;
+  }
+  if (m.has_event_data) out.data_kind = Record::DataKind::EventData;
+  for (const DataSlot& d : m.data) {
+    RawValue v;
+    if (!source_value(d.source, f, inst, v, dropped)) return false;
+    if (dropped && !d.has_attributes) continue;  // as the tree leaves such an element out
+    out.data.emplace_back(d.name, v);
+  }
+  if (m.nested_data < 0) return true;
+  if (nested) return false;
+  RawValue v = static_cast<uint32_t>(m.nested_data) < inst.count
+                   ? f.values[inst.first + static_cast<uint32_t>(m.nested_data)]
+                   : RawValue{};
+  if (v.is_null()) return true;
+  if (v.is_array() || v.base_type() != ValueType::BinXml) return false;
+  uint32_t at = static_cast<uint32_t>(v.data - chunk_);
+  Cursor c{chunk_, at, at + v.size};
+  if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
+  if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
+  c.skip(1);
+  Fragment& nf = scratch(1);
+  nf.clear();
+  read_instance(c, nf, 1);
+  const FieldMap& nm = field_map(nf.ops.back().tmpl);
+  if (!nm.has_event_data) return false;
+  return instance_fields(nf, nf.ops.back(), out, true);
+}
+
+bool BinXmlDecoder::read_fields(uint32_t begin, uint32_t end, RecordFields& out) {
+  out.clear();
+  try {
+    Cursor c{chunk_, begin, end};
+    if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
+    if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
+    c.skip(1);
+    Fragment& f = scratch(0);
+    f.clear();
+    read_instance(c, f, 0);
+    return instance_fields(f, f.ops.back(), out, false);
+  } catch (const BinXmlError&) {
+    return false;  // damaged: the full decode reports it
+  }
 }
 
 bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id) {
@@ -478,15 +535,13 @@ bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::stri
     f.clear();
     read_instance(c, f, 0);
     const Op& inst = f.ops.back();
-    const HeaderMap& m = header_map(inst.tmpl);
-    if (!m.complete()) return false;
-    auto value = [&](int subst, const RawValue& literal) {
-      if (subst < 0) return literal;
-      return static_cast<uint32_t>(subst) < inst.count ? f.values[inst.first + static_cast<uint32_t>(subst)] : RawValue{};
-    };
-    RawValue p = value(m.provider_subst, m.provider_literal);
-    RawValue e = value(m.event_id_subst, m.event_id_literal);
-    if (p.is_array() || e.is_array() || p.base_type() == ValueType::BinXml) return false;
+    const FieldMap& m = field_map(inst.tmpl);
+    const FieldSource& ps = m.system[static_cast<size_t>(SystemField::ProviderName)];
+    const FieldSource& es = m.system[static_cast<size_t>(SystemField::EventId)];
+    if (ps.pieces != 1 || es.pieces != 1) return false;
+    RawValue p, e;
+    bool dropped;
+    if (!source_value(ps, f, inst, p, dropped) || !source_value(es, f, inst, e, dropped)) return false;
     provider.clear();
     append_value_text(provider, p);
     if (e.base_type() == ValueType::UInt16 && e.size >= 2) {

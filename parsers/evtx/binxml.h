@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "event_tree.h"
+#include "record_fields.h"
 #include "value.h"
 
 namespace evtx {
 
 struct Fragment;
+struct FieldMap;
 
 // One compiled BinXML operation.
 struct Op {
@@ -56,6 +58,11 @@ struct Fragment {
 
 class BinXmlDecoder {
  public:
+  BinXmlDecoder();
+  ~BinXmlDecoder();
+  BinXmlDecoder(const BinXmlDecoder&) = delete;
+  BinXmlDecoder& operator=(const BinXmlDecoder&) = delete;
+
   // Starts a new chunk: clears the name and template caches.
   void reset(const uint8_t* chunk, uint32_t chunk_size);
 
@@ -70,6 +77,12 @@ class BinXmlDecoder {
   // template instance or the template does not hold both (the caller then
   // decodes the record whole).
   bool peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id);
+
+  // All fields of a record (System and EventData) read through the template's
+  // field map, without building the tree. False when the map cannot express
+  // the record (UserData, arrays, nested BinXML of other shapes, damage): the
+  // caller then decodes it whole.
+  bool read_fields(uint32_t begin, uint32_t end, RecordFields& out);
 
   size_t templates_cached() const { return templates_.size(); }
 
@@ -97,17 +110,9 @@ class BinXmlDecoder {
   int element_depth_ = 0;      // open elements of the current record
   std::vector<RawValue> items_;  // scratch for array items
 
-  // Where a template keeps System/Provider@Name and System/EventID: a
-  // substitution index, or literal text. Compiled once per template.
-  struct HeaderMap {
-    int provider_subst = -1, event_id_subst = -1;
-    RawValue provider_literal, event_id_literal;
-    bool complete() const {
-      return (provider_subst >= 0 || provider_literal.data) && (event_id_subst >= 0 || event_id_literal.data);
-    }
-  };
-  const HeaderMap& header_map(const Fragment* tmpl);
-  std::unordered_map<const Fragment*, HeaderMap> header_maps_;
+  const FieldMap& field_map(const Fragment* tmpl);
+  bool instance_fields(const Fragment& f, const Op& inst, RecordFields& out, bool nested);
+  std::unordered_map<const Fragment*, std::unique_ptr<FieldMap>> field_maps_;
 };
 
 }  // namespace evtx

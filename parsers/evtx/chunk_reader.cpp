@@ -1,6 +1,7 @@
 #include "chunk_reader.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "crc32.h"
@@ -113,6 +114,24 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
     uint64_t record_id = load<uint64_t>(chunk + pos + 8);
     if (in_slack && (!trailer_ok || record_id != last_id + 1)) break;
     uint16_t event_id = 0;
+    if (fields_mode_ && trailer_ok && !in_slack &&
+        decoder_.read_fields(pos + kRecordHeaderSize, pos + rec_size - 4, fields_)) {
+      provider_.clear();
+      append_value_text(provider_, fields_[SystemField::ProviderName]);
+      std::string id_text;
+      append_value_text(id_text, fields_[SystemField::EventId]);
+      event_id = static_cast<uint16_t>(std::strtoul(id_text.c_str(), nullptr, 10));
+      if (filter_ && !filter_(provider_, event_id)) {
+        ++res.filtered;
+      } else {
+        tree_.clear();
+        on_record(RecordView{record_id, load<uint64_t>(chunk + pos + 16), base + pos, tree_, &fields_});
+        ++res.records;
+      }
+      last_id = record_id;
+      pos += rec_size;
+      continue;
+    }
     if (filter_ && trailer_ok && !in_slack &&
         decoder_.peek_provider_and_id(pos + kRecordHeaderSize, pos + rec_size - 4, provider_, event_id) &&
         !filter_(provider_, event_id)) {

@@ -13,6 +13,7 @@
 #include "event_tree.h"
 #include "evtx_file.h"
 #include "problem.h"
+#include "record_fields.h"
 
 namespace evtx {
 
@@ -20,7 +21,10 @@ struct RecordView {
   uint64_t record_id;
   uint64_t written_time;  // FILETIME
   uint64_t file_offset;   // of the record header
-  const EventTree& tree;
+  const EventTree& tree;  // empty when `fields` is given
+  // Fields mode: the record's fields read through its template's field map
+  // (no tree); nullptr when the record was decoded into `tree`.
+  const RecordFields* fields = nullptr;
 };
 
 struct ChunkResult {
@@ -38,6 +42,9 @@ class ChunkReader {
   // others are skipped before their tree is built.
   using RecordFilter = std::function<bool(std::string_view provider, uint16_t event_id)>;
   void set_filter(RecordFilter filter) { filter_ = std::move(filter); }
+  // Deliver records as fields (RecordView::fields) when their template's field
+  // map can express them, instead of building their tree.
+  void set_fields_mode(bool on) { fields_mode_ = on; }
   ChunkResult read(const EvtxFile& file, size_t slot, const RecordFn& on_record);
 
   // Same, over a chunk image in memory (size <= 65536); offsets are reported
@@ -48,6 +55,8 @@ class ChunkReader {
  private:
   BinXmlDecoder decoder_;
   RecordFilter filter_;
+  bool fields_mode_ = false;
+  RecordFields fields_;
   std::string provider_;
   EventTree tree_;
   std::string error_;

@@ -83,9 +83,9 @@ struct File {
   }
 };
 
-struct Record {
+struct LibevtxRecord {
   libevtx_record_t* r = nullptr;
-  ~Record() {
+  ~LibevtxRecord() {
     Error err;
     if (r != nullptr) libevtx_record_free(&r, &err);
   }
@@ -132,7 +132,7 @@ LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const Recor
   }
 
   for (int i = 0; i < count; ++i) {
-    Record rec;
+    LibevtxRecord rec;
     uint64_t id = 0, written = 0, offset = 0;
     auto damaged = [&](const ErrorInfo& what) {
       ++result.damaged_records;

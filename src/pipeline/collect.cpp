@@ -7,6 +7,7 @@
 #include "evtx/evtx_file.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/record.h"
+#include "evtx/record_fields.h"
 #include "normalize/direction.h"
 #include "normalize/mapper.h"
 #include "xml/event_xml.h"
@@ -58,8 +59,18 @@ void read_evtx(const Inputs& inputs, int threads, Collected& c) {
         // Records no mapper wants are skipped from their template's field map,
         // before any tree is built.
         rd.set_filter([](std::string_view p, uint16_t id) { return norm::wanted(p, id); });
+        // Wanted records come as fields read through the field map, with no tree,
+        // when the map can express them.
+        rd.set_fields_mode(true);
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
-          map_tree(r.tree, r.record_id, r.written_time, name, rec, provider, out.events);
+          if (!r.fields) {
+            map_tree(r.tree, r.record_id, r.written_time, name, rec, provider, out.events);
+            return;
+          }
+          rec.record_id = r.record_id;
+          rec.written_time = r.written_time;
+          evtx::record_from_fields(*r.fields, rec);
+          norm::map_record(rec, name, out.events);
         });
         return out;
       },
