@@ -471,6 +471,17 @@ bool source_value(const FieldSource& s, const Fragment& f, const Op& inst, RawVa
 
 }  // namespace
 
+const Op* BinXmlDecoder::read_lone_instance(uint32_t begin, uint32_t end, int depth) {
+  Cursor c{chunk_, begin, end};
+  if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);  // fragment header
+  if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return nullptr;  // not a template instance
+  c.skip(1);
+  Fragment& f = scratch(depth);
+  f.clear();
+  read_instance(c, f, depth);
+  return &f.ops.back();
+}
+
 bool BinXmlDecoder::instance_fields(const Fragment& f, const Op& inst, RecordFields& out, bool nested) {
   const FieldMap& m = field_map(inst.tmpl);
   if (!m.usable) return false;
@@ -497,29 +508,16 @@ bool BinXmlDecoder::instance_fields(const Fragment& f, const Op& inst, RecordFie
   if (v.is_null()) return true;
   if (v.is_array() || v.base_type() != ValueType::BinXml) return false;
   uint32_t at = static_cast<uint32_t>(v.data - chunk_);
-  Cursor c{chunk_, at, at + v.size};
-  if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
-  if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
-  c.skip(1);
-  Fragment& nf = scratch(1);
-  nf.clear();
-  read_instance(c, nf, 1);
-  const FieldMap& nm = field_map(nf.ops.back().tmpl);
-  if (!nm.has_event_data) return false;
-  return instance_fields(nf, nf.ops.back(), out, true);
+  const Op* nested_inst = read_lone_instance(at, at + v.size, 1);
+  if (!nested_inst || !field_map(nested_inst->tmpl).has_event_data) return false;
+  return instance_fields(scratch(1), *nested_inst, out, true);
 }
 
 bool BinXmlDecoder::read_fields(uint32_t begin, uint32_t end, RecordFields& out) {
   out.clear();
   try {
-    Cursor c{chunk_, begin, end};
-    if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
-    if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
-    c.skip(1);
-    Fragment& f = scratch(0);
-    f.clear();
-    read_instance(c, f, 0);
-    return instance_fields(f, f.ops.back(), out, false);
+    const Op* inst = read_lone_instance(begin, end, 0);
+    return inst && instance_fields(scratch(0), *inst, out, false);
   } catch (const BinXmlError&) {
     return false;  // damaged: the full decode reports it
   }
@@ -527,14 +525,10 @@ bool BinXmlDecoder::read_fields(uint32_t begin, uint32_t end, RecordFields& out)
 
 bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id) {
   try {
-    Cursor c{chunk_, begin, end};
-    if (c.end - c.pos >= 4 && chunk_[c.pos] == 0x0f) c.skip(4);
-    if (c.pos >= c.end || chunk_[c.pos] != 0x0c) return false;
-    c.skip(1);
-    Fragment& f = scratch(0);
-    f.clear();
-    read_instance(c, f, 0);
-    const Op& inst = f.ops.back();
+    const Op* lone = read_lone_instance(begin, end, 0);
+    if (!lone) return false;
+    const Fragment& f = scratch(0);
+    const Op& inst = *lone;
     const FieldMap& m = field_map(inst.tmpl);
     const FieldSource& ps = m.system[static_cast<size_t>(SystemField::ProviderName)];
     const FieldSource& es = m.system[static_cast<size_t>(SystemField::EventId)];

@@ -111,6 +111,9 @@ class BinXmlDecoder {
   std::vector<RawValue> items_;  // scratch for array items
 
   const FieldMap& field_map(const Fragment* tmpl);
+  // A fragment that is one template instance: reads it into scratch(depth)
+  // and returns its Instance op; nullptr for any other shape.
+  const Op* read_lone_instance(uint32_t begin, uint32_t end, int depth);
   bool instance_fields(const Fragment& f, const Op& inst, RecordFields& out, bool nested);
   std::unordered_map<const Fragment*, std::unique_ptr<FieldMap>> field_maps_;
 };
