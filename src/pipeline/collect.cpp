@@ -51,9 +51,9 @@ void read_evtx(const Inputs& inputs, int threads, Collected& c) {
   c.stats.evtx_files = files.size();
   evtx::for_each_chunk_ordered<ChunkEvents>(
       files, threads,
-      [&names, &files](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
+      [](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
         ChunkEvents out;
-        const std::string& name = names[static_cast<size_t>(std::find(files.begin(), files.end(), &f) - files.begin())];
+        const std::string name = f.path().string();
         evtx::Record rec;
         std::string provider;
         // Records no mapper wants are skipped from their template's field map,
