@@ -538,20 +538,8 @@ bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::stri
     if (!source_value(ps, f, inst, p, dropped) || !source_value(es, f, inst, e, dropped)) return false;
     provider.clear();
     append_value_text(provider, p);
-    if (e.base_type() == ValueType::UInt16 && e.size >= 2) {
-      event_id = load16(e.data);
-      return true;
-    }
-    thread_local std::string text;
-    text.clear();
-    append_value_text(text, e);
-    unsigned v = 0;
-    for (char ch : text) {
-      if (ch < '0' || ch > '9') return false;
-      v = v * 10 + unsigned(ch - '0');
-    }
-    event_id = static_cast<uint16_t>(v);
-    return !text.empty();
+    event_id = event_id_of(e);
+    return true;
   } catch (const BinXmlError&) {
     return false;  // damaged: the full decode reports it
   }

@@ -1,7 +1,6 @@
 #include "chunk_reader.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "crc32.h"
@@ -116,12 +115,13 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
     uint16_t event_id = 0;
     if (fields_mode_ && trailer_ok && !in_slack &&
         decoder_.read_fields(pos + kRecordHeaderSize, pos + rec_size - 4, fields_)) {
-      provider_.clear();
-      append_value_text(provider_, fields_[SystemField::ProviderName]);
-      std::string id_text;
-      append_value_text(id_text, fields_[SystemField::EventId]);
-      event_id = static_cast<uint16_t>(std::strtoul(id_text.c_str(), nullptr, 10));
-      if (filter_ && !filter_(provider_, event_id)) {
+      bool wanted = true;
+      if (filter_) {
+        provider_.clear();
+        append_value_text(provider_, fields_[SystemField::ProviderName]);
+        wanted = filter_(provider_, event_id_of(fields_[SystemField::EventId]));
+      }
+      if (!wanted) {
         ++res.filtered;
       } else {
         tree_.clear();

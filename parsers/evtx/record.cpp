@@ -129,12 +129,17 @@ void fields_from_tree(const EventTree& t, RecordFields& out) {
   }
 }
 
+uint16_t event_id_of(const RawValue& v) {
+  if (v.base_type() == ValueType::UInt16 && v.size >= 2 && !v.is_array()) return uint16_t(v.data[0] | (v.data[1] << 8));
+  return number<uint16_t>(text(v));
+}
+
 void record_from_fields(const RecordFields& f, Record& rec) {
   using F = SystemField;
   rec.provider_name = text(f[F::ProviderName]);
   rec.provider_guid = text(f[F::ProviderGuid]);
   rec.event_source_name = text(f[F::EventSourceName]);
-  rec.event_id = number<uint16_t>(text(f[F::EventId]));
+  rec.event_id = event_id_of(f[F::EventId]);
   rec.qualifiers.reset();
   if (std::string q = text(f[F::Qualifiers]); !q.empty()) rec.qualifiers = number<uint16_t>(q);
   rec.version = number<uint8_t>(text(f[F::Version]));

@@ -47,6 +47,8 @@ struct SystemFieldPlace {
 SystemFieldPlace system_field_place(SystemField f);
 
 void fields_from_tree(const EventTree& tree, RecordFields& out);
+// The EventID a value holds, as record_from_fields reads it (0 if not a number).
+uint16_t event_id_of(const RawValue& v);
 // Fills rec's System and data fields (record_id / written_time untouched).
 void record_from_fields(const RecordFields& fields, Record& rec);
 

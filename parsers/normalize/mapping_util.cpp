@@ -47,7 +47,10 @@ std::string integrity_from_label(std::string_view sid) {
   return std::string(sid);
 }
 
-void set_common(NormalizedEvent& ev, const evtx::Record& rec, const std::string& source_file) {
+NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file, const char* action) {
+  NormalizedEvent ev;
+  ev.table = table;
+  if (action) ev[Field::ActionType] = FieldValue::str(action);
   ev[Field::DeviceName] = FieldValue::str(rec.computer);
   ev[Field::DeviceId] = FieldValue::str(host_key(rec.computer));
   ev[Field::SourceFile] = FieldValue::str(source_file);
@@ -56,6 +59,7 @@ void set_common(NormalizedEvent& ev, const evtx::Record& rec, const std::string&
   ev[Field::Channel] = FieldValue::str(rec.channel);
   ev[Field::EventID] = FieldValue::integer(rec.event_id);
   ev[Field::Timestamp] = FieldValue::time(static_cast<Ticks>(rec.time_created));
+  return ev;
 }
 
 void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {

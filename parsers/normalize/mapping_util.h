@@ -25,8 +25,10 @@ std::optional<int64_t> parse_int(std::string_view text);
 // Integrity level from a mandatory label SID (S-1-16-12288 -> "High").
 std::string integrity_from_label(std::string_view sid);
 
-// Fills the provenance and host fields every event carries.
-void set_common(NormalizedEvent& ev, const evtx::Record& rec, const std::string& source_file);
+// A new event of `table` with the provenance and host fields every event
+// carries, Timestamp from TimeCreated, and ActionType (when given).
+NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file,
+                            const char* action = nullptr);
 
 // Record data field -> event field (Unknown when the record lacks it).
 void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);

@@ -20,10 +20,7 @@ void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
 }
 
 void map_4688(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Process;
-  set_common(ev, rec, src);
-  ev[Field::ActionType] = FieldValue::str("ProcessCreated");
+  NormalizedEvent ev = start_event(Table::Process, rec, src, "ProcessCreated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "NewProcessName");
   copy_int(ev, Field::ProcessId, rec, "NewProcessId");
   // An empty CommandLine means command-line auditing was off: unknown, not "".
@@ -39,10 +36,7 @@ void map_4688(const evtx::Record& rec, const std::string& src, std::vector<Norma
 }
 
 void map_4689(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::ProcessEnd;
-  set_common(ev, rec, src);
-  ev[Field::ActionType] = FieldValue::str("ProcessTerminated");
+  NormalizedEvent ev = start_event(Table::ProcessEnd, rec, src, "ProcessTerminated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "ProcessName");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   out.push_back(std::move(ev));
@@ -51,9 +45,7 @@ void map_4689(const evtx::Record& rec, const std::string& src, std::vector<Norma
 // Windows Filtering Platform: for outbound connections Source is the local
 // side, for inbound ones Destination is.
 void map_wfp(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Network;
-  set_common(ev, rec, src);
+  NormalizedEvent ev = start_event(Table::Network, rec, src);
   copy_int(ev, Field::InitiatingProcessId, rec, rec.find("ProcessID") ? "ProcessID" : "ProcessId");
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Application");
   if (const evtx::TypedValue* p = rec.find("Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
@@ -73,11 +65,7 @@ void map_wfp(const evtx::Record& rec, const std::string& src, std::vector<Normal
 }
 
 void map_4608(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Boot;
-  set_common(ev, rec, src);
-  ev[Field::ActionType] = FieldValue::str("SystemStarted");
-  out.push_back(std::move(ev));
+  out.push_back(start_event(Table::Boot, rec, src, "SystemStarted"));
 }
 
 }  // namespace

@@ -7,9 +7,13 @@
 namespace norm {
 namespace {
 
-void set_utc_time(NormalizedEvent& ev, const evtx::Record& rec) {
+// A Sysmon event: Timestamp is UtcTime (TimeCreated only if UtcTime is missing).
+NormalizedEvent sysmon_event(Table table, const evtx::Record& rec, const std::string& src,
+                             const char* action = nullptr) {
+  NormalizedEvent ev = start_event(table, rec, src, action);
   if (const evtx::TypedValue* t = rec.find("UtcTime"))
     if (auto ticks = parse_time(t->text)) ev[Field::Timestamp] = FieldValue::time(*ticks);
+  return ev;
 }
 
 // "DOMAIN\user" -> AccountDomain, AccountName.
@@ -31,11 +35,7 @@ bool same_host(std::string_view hostname, std::string_view computer) {
 }
 
 void map_process_created(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Process;
-  set_common(ev, rec, src);
-  set_utc_time(ev, rec);
-  ev[Field::ActionType] = FieldValue::str("ProcessCreated");
+  NormalizedEvent ev = sysmon_event(Table::Process, rec, src, "ProcessCreated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine");
@@ -55,11 +55,7 @@ void map_process_created(const evtx::Record& rec, const std::string& src, std::v
 }
 
 void map_process_ended(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::ProcessEnd;
-  set_common(ev, rec, src);
-  set_utc_time(ev, rec);
-  ev[Field::ActionType] = FieldValue::str("ProcessTerminated");
+  NormalizedEvent ev = sysmon_event(Table::ProcessEnd, rec, src, "ProcessTerminated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessUniqueId, rec, "ProcessGuid");
@@ -67,10 +63,7 @@ void map_process_ended(const evtx::Record& rec, const std::string& src, std::vec
 }
 
 void map_network(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Network;
-  set_common(ev, rec, src);
-  set_utc_time(ev, rec);
+  NormalizedEvent ev = sysmon_event(Table::Network, rec, src);
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Image");
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   copy_string(ev, Field::InitiatingProcessUniqueId, rec, "ProcessGuid");

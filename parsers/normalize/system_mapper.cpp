@@ -6,11 +6,7 @@
 namespace norm {
 
 void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev;
-  ev.table = Table::Boot;
-  set_common(ev, rec, src);
-  ev[Field::ActionType] = FieldValue::str(rec.event_id == 6005 ? "EventLogStarted" : "OsStarted");
-  out.push_back(std::move(ev));
+  out.push_back(start_event(Table::Boot, rec, src, rec.event_id == 6005 ? "EventLogStarted" : "OsStarted"));
 }
 
 }  // namespace norm
