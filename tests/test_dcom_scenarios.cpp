@@ -49,7 +49,7 @@ struct Evidence {
 
 struct Expected {
   std::string device_name = kWS01;
-  std::string device_id = "ws01";
+  std::string device_id = "ws01.corp.local";
   std::string confidence = "high";
   std::vector<std::string> assumptions;
   std::string timestamp;  // the finding's Timestamp: its earliest evidence (empty: rpc_ts)

@@ -104,7 +104,7 @@ TEST(NormalizeCorpus, Security4688HexPids) {
   EXPECT_EQ(ev[Field::InitiatingProcessId].i, 584);   // ProcessId 0x248
   EXPECT_FALSE(ev[Field::ProcessCommandLine].known());  // auditing of command lines was off
   EXPECT_EQ(text(ev, Field::AccountSid), "S-1-5-18");
-  EXPECT_EQ(text(ev, Field::DeviceId), "win-77ltaphiq1r");
+  EXPECT_EQ(text(ev, Field::DeviceId), "win-77ltaphiq1r.example.corp");
 }
 
 TEST(NormalizeCorpus, Security5156Rows) {
@@ -118,8 +118,10 @@ TEST(NormalizeCorpus, Security5156Rows) {
   EXPECT_EQ(rows, 63u);  // libevtx counts 63 records of event id 5156 in this file
   const NormalizedEvent& ev = find(c, 227718, Table::Network);
   EXPECT_EQ(text(ev, Field::ActionType), "InboundConnectionAccepted");
-  EXPECT_EQ(text(ev, Field::LocalIP), "10.0.2.18");  // inbound: Destination is local
-  EXPECT_EQ(text(ev, Field::RemoteIP), "10.255.255.255");
+  // Inbound NetBIOS broadcast: the local endpoint is Source, as in every 5156:
+  // the broadcast address it was received on; the sender is the host itself.
+  EXPECT_EQ(text(ev, Field::LocalIP), "10.255.255.255");
+  EXPECT_EQ(text(ev, Field::RemoteIP), "10.0.2.18");
   EXPECT_EQ(text(ev, Field::Protocol), "Udp");
   EXPECT_EQ(ev[Field::InitiatingProcessId].i, 4);
   EXPECT_GT(inbound, 0u);
@@ -193,14 +195,36 @@ TEST(NormalizeXml, Security5156DirectionsAndListens) {
   EXPECT_EQ(listen[Field::LocalPort].i, 135);
   EXPECT_FALSE(listen[Field::RemoteIP].known());
   const NormalizedEvent& bind = find(c, 203, Table::Network);
-  EXPECT_EQ(text(bind, Field::ActionType), "ListeningConnectionCreated");
+  EXPECT_EQ(text(bind, Field::ActionType), "LocalPortBound");
   EXPECT_EQ(text(bind, Field::Protocol), "Udp");
 }
 
 TEST(NormalizeXml, HostKeyMergesShortAndQualifiedNames) {
   auto c = collect({(kData / "security_network.xml").string(), (kData / "security_process.xml").string()});
   EXPECT_EQ(c.stats.hosts, 1u);  // WS01 and WS01.corp.local
-  for (const NormalizedEvent& ev : c.events) EXPECT_EQ(text(ev, Field::DeviceId), "ws01");
+  for (const NormalizedEvent& ev : c.events) EXPECT_EQ(text(ev, Field::DeviceId), "ws01.corp.local");
+}
+
+TEST(NormalizeXml, TwoFqdnsWithOneFirstLabelAreTwoHosts) {
+  auto c = collect({(kData / "hosts_and_binds.xml").string()});
+  EXPECT_EQ(c.stats.hosts, 4u);  // dc1, dc1.corp.local, dc1.test.local, ws7.corp.local
+  EXPECT_EQ(text(find(c, 1, Table::Boot), Field::DeviceId), "dc1");
+  EXPECT_EQ(text(find(c, 2, Table::Boot), Field::DeviceId), "dc1.test.local");
+  EXPECT_EQ(text(find(c, 3, Table::Boot), Field::DeviceId), "dc1.corp.local");
+  EXPECT_EQ(text(find(c, 4, Table::Boot), Field::DeviceId), "ws7.corp.local");
+  EXPECT_EQ(text(find(c, 4, Table::Boot), Field::DeviceName), "WS7");
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0], "host name dc1 could be any of dc1.corp.local, dc1.test.local: kept as a host of its own");
+}
+
+TEST(NormalizeXml, ABindIsNotAListen) {
+  auto c = collect({(kData / "hosts_and_binds.xml").string()});
+  const NormalizedEvent& bound = find(c, 11, Table::Network);  // svchost only bound 50000
+  EXPECT_EQ(bound.direction_evidence, "undecided: no evidence; Source taken as local");
+  const NormalizedEvent& listening = find(c, 13, Table::Network);  // agent.exe listens on 7000 (5154)
+  EXPECT_EQ(listening.direction_evidence, "the process listens on DestinationPort");
+  EXPECT_EQ(listening[Field::LocalPort].i, 7000);
+  EXPECT_EQ(text(listening, Field::LocalIP), "10.1.1.4");
 }
 
 TEST(NormalizeXml, SysmonBareEventsBootsAndTwoHostsInOneFile) {
@@ -214,7 +238,7 @@ TEST(NormalizeXml, SysmonBareEventsBootsAndTwoHostsInOneFile) {
   EXPECT_EQ(text(services_boot, Field::Timestamp), "2024-03-02T07:00:00.5000000Z");
   EXPECT_EQ(text(find(c, 900, Table::Boot), Field::ActionType), "EventLogStarted");
   EXPECT_EQ(text(find(c, 899, Table::Boot), Field::ActionType), "OsStarted");
-  EXPECT_EQ(text(find(c, 77, Table::Boot), Field::DeviceId), "dc01");
+  EXPECT_EQ(text(find(c, 77, Table::Boot), Field::DeviceId), "dc01.corp.local");
   const NormalizedEvent& end = find(c, 6, Table::ProcessEnd);
   EXPECT_EQ(text(end, Field::ProcessUniqueId), "{11111111-0000-0000-0000-000000002000}");
   EXPECT_EQ(text(end, Field::ActionType), "ProcessTerminated");
@@ -286,7 +310,7 @@ TEST(NormalizeOutput, JsonAndCsvRows) {
   std::string csv = pipeline::csv_header();
   EXPECT_EQ(csv.rfind("Table,Timestamp,DeviceId,DeviceName,ActionType,", 0), 0u);
   pipeline::append_csv_row(csv, find(c, 102, Table::Process));
-  EXPECT_NE(csv.find("DeviceProcessEvents,2024-03-01T09:00:01.0000000Z,ws01,WS01.corp.local,ProcessCreated,cmd.exe,"),
+  EXPECT_NE(csv.find("DeviceProcessEvents,2024-03-01T09:00:01.0000000Z,ws01.corp.local,WS01.corp.local,ProcessCreated,cmd.exe,"),
             std::string::npos);
 }
 

@@ -1,5 +1,5 @@
 // The README demo: scanning samples/triage yields exactly the finding that
-// samples/README.md states, and the corpus yields none (no complete chain).
+// samples/README.md states, and the corpus only a PsExec chain with unknowns.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -45,13 +45,28 @@ TEST(SamplesScan, OneDcomFindingOnWs01) {
   EXPECT_TRUE(has(r.err, "1 findings")) << r.err;
 }
 
-TEST(SamplesScan, CorpusHasNoCompleteChain) {
+TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
   // The corpus README: no file holds the seed's complete chain. The DCOM files
   // do have pieces (inbound RPC to 135; mmc.exe -Embedding from DcomLaunch),
-  // but never both within the window with a child, on one host.
+  // but never both within the window with a child, on one host. The one
+  // finding is PsExec (sysmon_privesc_psexec_dwell.evtx): an inbound RPC to
+  // svchost on 135 (#549485, its command line never logged), PSEXESVC.exe
+  // 53 ms later (#549482) whose parent Sysmon wrote as "?" (ParentImage,
+  // ParentProcessGuid all zeros: unknown, not a value), and its child
+  // mspaint.exe (#549487). Nothing rules it out; three fields are assumed, so
+  // it is reported with confidence low and the assumptions named.
   corpus::CommandResult r = scan(EVTXHUNT_CORPUS);
   ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
-  EXPECT_EQ(r.out, "");
+  std::vector<std::string> lines = corpus::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  const std::string& f = lines[0];
+  EXPECT_TRUE(has(f, "\"confidence\":\"low\",\"DeviceName\":\"MSEDGEWIN10\""));
+  EXPECT_TRUE(has(f, "\"assumptions\":[\"InitiatingProcessCommandLine\",\"InitiatingProcessFileName\","
+                     "\"InitiatingProcessParentFileName\"]"));
+  EXPECT_TRUE(has(f, "sysmon_privesc_psexec_dwell.evtx\",\"EventRecordID\":549485"));
+  EXPECT_TRUE(has(f, "\"stage\":\"dcom\",\"Timestamp\":\"2020-12-09T16:52:41.8530000Z\""));
+  EXPECT_TRUE(has(f, "\"dcom.ProcessCommandLine\":\"C:\\\\Windows\\\\PSEXESVC.exe\""));
+  EXPECT_TRUE(has(f, "\"EventRecordID\":549487"));
   EXPECT_TRUE(has(r.err, "300 EVTX files")) << r.err.substr(r.err.size() > 2000 ? r.err.size() - 2000 : 0);
-  EXPECT_TRUE(has(r.err, "0 findings"));
+  EXPECT_TRUE(has(r.err, "1 findings"));
 }

@@ -28,14 +28,29 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
-NormalizedEvent make_boot(const NormalizedEvent& from, const char* action) {
+NormalizedEvent make_boot(const NormalizedEvent& from, BootMarker marker) {
   NormalizedEvent boot;
   boot.table = Table::Boot;
   for (Field f : {Field::Timestamp, Field::DeviceId, Field::DeviceName, Field::SourceFile, Field::EventRecordID,
                   Field::Provider, Field::Channel, Field::EventID})
     boot[f] = from[f];
-  boot[Field::ActionType] = FieldValue::str(action);
+  boot.time_source = from.time_source;
+  boot.time_created = from.time_created;
+  boot.timestamp_note = from.timestamp_note;
+  set_boot_marker(boot, marker);
   return boot;
+}
+
+void set_boot_marker(NormalizedEvent& boot, BootMarker marker) {
+  boot.boot = marker;
+  boot[Field::ActionType] = FieldValue::str(boot_marker_name(marker));
+}
+
+bool is_boot_services_start(const NormalizedEvent& created) {
+  const FieldValue& image = created[Field::FileName];
+  const FieldValue& parent = created[Field::InitiatingProcessFileName];
+  return image.known() && equals_nocase(image.s, "services.exe") && parent.known() &&
+         equals_nocase(parent.s, "wininit.exe");
 }
 
 void swap_endpoints(NormalizedEvent& ev) {

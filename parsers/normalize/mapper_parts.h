@@ -14,12 +14,14 @@ void map_sysmon(const evtx::Record& rec, const std::string& src, std::vector<Nor
 void map_security(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out);
 void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out);
 
-// Marks an inbound Sysmon 3 event whose local side the host pass decides.
-inline constexpr const char* kDirectionPending = "pending";
-
 bool equals_nocase(std::string_view a, std::string_view b);
 // A boot event at the time of `from`, on its host, with its provenance.
-NormalizedEvent make_boot(const NormalizedEvent& from, const char* action);
+NormalizedEvent make_boot(const NormalizedEvent& from, BootMarker marker);
+// Makes `boot` a Boot event of this marker (its ActionType names it).
+void set_boot_marker(NormalizedEvent& boot, BootMarker marker);
+// A process creation that marks a boot: services.exe started by wininit.exe
+// (a services.exe started by anything else, e.g. PPLdump.exe, is not a boot).
+bool is_boot_services_start(const NormalizedEvent& created);
 // Swaps Local and Remote IP / port.
 void swap_endpoints(NormalizedEvent& ev);
 // "6" / "tcp" -> "Tcp", "17" / "udp" -> "Udp" (Defender's spelling); others as given.

@@ -1,8 +1,11 @@
 #include "normalize/mapping_util.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cctype>
+#include <cstring>
 
 namespace norm {
 
@@ -11,10 +14,81 @@ std::string_view basename(std::string_view path) {
   return cut == std::string_view::npos ? path : path.substr(cut + 1);
 }
 
-std::string host_key(std::string_view computer) {
-  std::string key(computer.substr(0, computer.find('.')));
+std::string lower_name(std::string_view computer) {
+  std::string key(computer);
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return key;
+}
+
+bool same_host_name(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  std::string la = lower_name(a), lb = lower_name(b);
+  if (la == lb) return true;
+  bool a_short = la.find('.') == std::string::npos, b_short = lb.find('.') == std::string::npos;
+  if (a_short == b_short) return false;  // two short names, or two different FQDNs
+  const std::string& full = a_short ? lb : la;
+  const std::string& shortname = a_short ? la : lb;
+  return full.compare(0, full.find('.'), shortname) == 0 && full.find('.') == shortname.size();
+}
+
+bool is_placeholder(std::string_view v) {
+  if (v.empty() || v == "-" || v == "?") return true;
+  if (!v.empty() && v.front() == '{' && v.back() == '}') v = v.substr(1, v.size() - 2);
+  return v == "00000000-0000-0000-0000-000000000000";
+}
+
+std::string canonical_ip(std::string_view ip) {
+  std::string_view zone;
+  if (size_t pct = ip.find('%'); pct != std::string_view::npos) {
+    zone = ip.substr(pct);
+    ip = ip.substr(0, pct);
+  }
+  if (ip.size() >= INET6_ADDRSTRLEN) return std::string(ip) + std::string(zone);
+  char in[INET6_ADDRSTRLEN] = {}, out[INET6_ADDRSTRLEN] = {};
+  std::memcpy(in, ip.data(), ip.size());
+  unsigned char bin[16];
+  // glibc's inet_ntop writes RFC 5952 text: lower case, the longest run of two
+  // or more zero groups as "::", IPv4-mapped addresses as ::ffff:a.b.c.d.
+  if (ip.find(':') != std::string_view::npos) {
+    if (inet_pton(AF_INET6, in, bin) != 1 || !inet_ntop(AF_INET6, bin, out, sizeof out))
+      return std::string(ip) + std::string(zone);
+  } else if (inet_pton(AF_INET, in, bin) != 1 || !inet_ntop(AF_INET, bin, out, sizeof out)) {
+    return std::string(ip) + std::string(zone);
+  }
+  return std::string(out) + lower_name(zone);
+}
+
+AddressKind address_kind(std::string_view ip) {
+  if (size_t pct = ip.find('%'); pct != std::string_view::npos) ip = ip.substr(0, pct);
+  char in[INET6_ADDRSTRLEN] = {};
+  if (ip.size() >= sizeof in) return AddressKind::Invalid;
+  std::memcpy(in, ip.data(), ip.size());
+  unsigned char b[16];
+  if (ip.find(':') != std::string_view::npos) {
+    if (inet_pton(AF_INET6, in, b) != 1) return AddressKind::Invalid;
+    static const unsigned char zero[16] = {};
+    if (b[0] == 0xff) return AddressKind::Multicast;
+    bool v4_mapped = std::memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff;
+    if (!v4_mapped) {
+      if (std::memcmp(b, zero, 15) == 0) return b[15] == 1 ? AddressKind::Loopback
+                                               : b[15] == 0 ? AddressKind::Unspecified
+                                                            : AddressKind::Unicast;
+      return AddressKind::Unicast;
+    }
+    std::memmove(b, b + 12, 4);
+  } else if (inet_pton(AF_INET, in, b) != 1) {
+    return AddressKind::Invalid;
+  }
+  if (b[0] == 127) return AddressKind::Loopback;
+  if (b[0] >= 224 && b[0] <= 239) return AddressKind::Multicast;
+  if (b[3] == 255) return AddressKind::Broadcast;
+  if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0) return AddressKind::Unspecified;
+  return AddressKind::Unicast;
+}
+
+bool is_group_address(std::string_view ip) {
+  AddressKind k = address_kind(ip);
+  return k == AddressKind::Multicast || k == AddressKind::Broadcast;
 }
 
 std::optional<Ticks> parse_time(std::string_view s) {
@@ -47,32 +121,46 @@ std::string integrity_from_label(std::string_view sid) {
   return std::string(sid);
 }
 
+std::string record_ref(const NormalizedEvent& ev) {
+  return std::string(basename(ev[Field::SourceFile].s)) + "#" + std::to_string(ev[Field::EventRecordID].i);
+}
+
 NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file, const char* action) {
   NormalizedEvent ev;
   ev.table = table;
   if (action) ev[Field::ActionType] = FieldValue::str(action);
   ev[Field::DeviceName] = FieldValue::str(rec.computer);
-  ev[Field::DeviceId] = FieldValue::str(host_key(rec.computer));
+  ev[Field::DeviceId] = FieldValue::str(lower_name(rec.computer));
   ev[Field::SourceFile] = FieldValue::str(source_file);
   ev[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(rec.event_record_id.value_or(rec.record_id)));
   ev[Field::Provider] = FieldValue::str(rec.provider_name);
   ev[Field::Channel] = FieldValue::str(rec.channel);
   ev[Field::EventID] = FieldValue::integer(rec.event_id);
-  ev[Field::Timestamp] = FieldValue::time(static_cast<Ticks>(rec.time_created));
+  ev.time_created = static_cast<Ticks>(rec.time_created);
+  ev[Field::Timestamp] = FieldValue::time(ev.time_created);
   return ev;
 }
 
+const evtx::TypedValue* known_value(const evtx::Record& rec, std::string_view data_name) {
+  const evtx::TypedValue* v = rec.find(data_name);
+  return v && !is_placeholder(v->text) ? v : nullptr;
+}
+
 void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = rec.find(data_name)) ev[f] = FieldValue::str(v->text);
+  if (const evtx::TypedValue* v = known_value(rec, data_name)) ev[f] = FieldValue::str(v->text);
 }
 
 void copy_int(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = rec.find(data_name))
+  if (const evtx::TypedValue* v = known_value(rec, data_name))
     if (auto i = parse_int(v->text)) ev[f] = FieldValue::integer(*i);
 }
 
+void copy_ip(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
+  if (const evtx::TypedValue* v = known_value(rec, data_name)) ev[f] = FieldValue::str(canonical_ip(v->text));
+}
+
 void copy_path(NormalizedEvent& ev, Field folder, Field file, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = rec.find(data_name)) {
+  if (const evtx::TypedValue* v = known_value(rec, data_name)) {
     ev[folder] = FieldValue::str(v->text);
     ev[file] = FieldValue::str(std::string(basename(v->text)));
   }

@@ -13,8 +13,34 @@ namespace norm {
 // Final path component after '\' or '/': "C:\Windows\mmc.exe" -> "mmc.exe".
 std::string_view basename(std::string_view path);
 
-// Host key: lower-case first DNS label, so WIN10 and win10.corp.local merge.
-std::string host_key(std::string_view computer);
+// A computer name in lower case: the provisional host key of an event. The
+// pipeline's host pass (hosts.h) merges a short name into its one FQDN.
+std::string lower_name(std::string_view computer);
+
+// True if two computer names can name the same host: equal ignoring case, or
+// one is a short name equal to the other's first DNS label. Two different FQDNs
+// are two hosts even when their first labels agree.
+bool same_host_name(std::string_view a, std::string_view b);
+
+// A value Windows writes where it has none: "-", "?", "", or the all-zero GUID
+// (Sysmon's ParentImage "?", ParentProcessGuid {00000000-...}, Security's "-").
+bool is_placeholder(std::string_view v);
+
+// An IP address in one canonical text form: IPv4 dotted decimal, IPv6 as
+// RFC 5952 (lower case, longest zero run as "::"), so Sysmon's
+// "fe80:0:0:0:80ac:..." and WFP's "fe80::80ac:..." compare equal. A zone
+// suffix (%12) is kept; anything that is not an address is returned as is.
+std::string canonical_ip(std::string_view ip);
+
+enum class AddressKind : uint8_t { Unicast, Loopback, Multicast, Broadcast, Unspecified, Invalid };
+// Broadcast: 255.255.255.255 or an IPv4 address ending in .255 (a directed
+// broadcast of a /24 or wider network; hosts never own such an address there).
+AddressKind address_kind(std::string_view ip);
+// Multicast or broadcast: a group address, never the sender of a packet.
+bool is_group_address(std::string_view ip);
+
+// The record's value of a data field unless absent or a placeholder.
+const evtx::TypedValue* known_value(const evtx::Record& rec, std::string_view data_name);
 
 // "2019-04-30 20:35:11.856" (Sysmon UtcTime) or ISO 8601 -> ticks since 1601.
 std::optional<Ticks> parse_time(std::string_view text);
@@ -25,14 +51,20 @@ std::optional<int64_t> parse_int(std::string_view text);
 // Integrity level from a mandatory label SID (S-1-16-12288 -> "High").
 std::string integrity_from_label(std::string_view sid);
 
+// "file.evtx#1234": an event's source file name and EventRecordID, to cite it.
+std::string record_ref(const NormalizedEvent& ev);
+
 // A new event of `table` with the provenance and host fields every event
 // carries, Timestamp from TimeCreated, and ActionType (when given).
 NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file,
                             const char* action = nullptr);
 
-// Record data field -> event field (Unknown when the record lacks it).
+// Record data field -> event field (Unknown when the record lacks it or holds
+// a placeholder).
 void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
 void copy_int(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
+// An address, canonical (canonical_ip).
+void copy_ip(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
 // Image path into a (FolderPath, FileName) pair.
 void copy_path(NormalizedEvent& ev, Field folder, Field file, const evtx::Record& rec, std::string_view data_name);
 

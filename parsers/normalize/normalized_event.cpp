@@ -24,6 +24,19 @@ const char* table_name(Table t) {
   return "";
 }
 
+const char* boot_marker_name(BootMarker m) {
+  switch (m) {
+    case BootMarker::None: return "";
+    case BootMarker::ServicesStarted: return "ServicesStarted";
+    case BootMarker::SystemStarted: return "SystemStarted";
+    case BootMarker::EventLogStarted: return "EventLogStarted";
+    case BootMarker::OsStarted: return "OsStarted";
+  }
+  return "";
+}
+
+const char* time_source_name(TimeSource s) { return s == TimeSource::UtcTime ? "UtcTime" : "TimeCreated"; }
+
 const char* field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
 
 std::optional<Field> field_by_name(std::string_view name) {

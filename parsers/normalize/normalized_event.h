@@ -77,12 +77,46 @@ struct FieldValue {
   static FieldValue time(Ticks v) { FieldValue f; f.kind = Kind::Time; f.i = v; return f; }
 };
 
+// ActionType of a bind to a local port (Security 5158): Defender has no such
+// action; a bind is mostly a client choosing its source port, not a listen.
+inline constexpr const char* kLocalPortBound = "LocalPortBound";
+
+// The kind of a Boot event: one boot leaves several markers within seconds.
+enum class BootMarker : uint8_t {
+  None,
+  ServicesStarted,  // services.exe started by wininit.exe (the seed query's boot time)
+  SystemStarted,    // Security 4608
+  EventLogStarted,  // System 6005
+  OsStarted,        // Kernel-General 12
+};
+const char* boot_marker_name(BootMarker m);  // the Boot event's ActionType
+
+// Where an event's Timestamp comes from: Sysmon's UtcTime where it is
+// plausible, else the record's TimeCreated.
+enum class TimeSource : uint8_t { TimeCreated, UtcTime };
+const char* time_source_name(TimeSource s);  // "TimeCreated", "UtcTime"
+
+// What the mapper saw of an inbound Sysmon 3 connection for the host pass
+// (direction.h) that decides its local side.
+struct InboundHints {
+  bool pending = false;             // local side not decided yet (Local* = Source* meanwhile)
+  bool source_named_self = false;   // SourceHostname names this Computer
+  bool dest_named_self = false;     // DestinationHostname names this Computer
+};
+
 struct NormalizedEvent {
   Table table = Table::Process;
   std::array<FieldValue, kFieldCount> fields;
-  // Sysmon 3 inbound connections: which evidence decided the local side
-  // (e.g. "SourceHostname matches Computer"); empty when not applicable.
+  BootMarker boot = BootMarker::None;  // Table::Boot only
+  TimeSource time_source = TimeSource::TimeCreated;
+  Ticks time_created = 0;  // the record's System/TimeCreated
+  // Why a Sysmon UtcTime was not taken ("UtcTime ... is after the record was
+  // written"); empty when the Timestamp is the record's own time of the event.
+  std::string timestamp_note;
+  // Inbound connections whose local side needed deciding (Sysmon 3): the
+  // evidence that decided it; empty when not applicable.
   std::string direction_evidence;
+  InboundHints inbound;
 
   FieldValue& operator[](Field f) { return fields[static_cast<size_t>(f)]; }
   const FieldValue& operator[](Field f) const { return fields[static_cast<size_t>(f)]; }

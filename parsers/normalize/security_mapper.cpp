@@ -1,5 +1,5 @@
 // Security auditing: 4688 (process created, versions 0-2), 4689 (ended),
-// 5156 (connection permitted), 5154 / 5158 (listen / bind permitted),
+// 5156 (connection permitted), 5154 (listen permitted), 5158 (bind permitted),
 // 4608 (system start). PIDs are hex strings; 5156's Application is a device
 // path (\device\harddiskvolume2\...), kept as written: the drive letter is
 // not in the log.
@@ -9,14 +9,22 @@
 namespace norm {
 namespace {
 
-// The account of the new process: Target* when the log names one (4688 v2),
-// else the creator's Subject*.
+// The account the new process runs as. 4688 version 2 names it as Target*
+// (NTLM2SelfRelay #21374: Administrator, created by WIND10$); a Target
+// account of "-" means the process runs as its creator, the Subject*, as in
+// versions 0 and 1. TargetUserSid S-1-0-0 (NULL SID) beside a named Target
+// account means its SID is unknown, not the creator's.
 void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
-  const evtx::TypedValue* target_sid = rec.find("TargetUserSid");
-  bool target = target_sid && !target_sid->text.empty() && target_sid->text != "S-1-0-0";
-  copy_string(ev, Field::AccountSid, rec, target ? "TargetUserSid" : "SubjectUserSid");
-  copy_string(ev, Field::AccountName, rec, target ? "TargetUserName" : "SubjectUserName");
-  copy_string(ev, Field::AccountDomain, rec, target ? "TargetDomainName" : "SubjectDomainName");
+  if (known_value(rec, "TargetUserName")) {
+    copy_string(ev, Field::AccountName, rec, "TargetUserName");
+    copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
+    if (const evtx::TypedValue* sid = known_value(rec, "TargetUserSid"); sid && sid->text != "S-1-0-0")
+      ev[Field::AccountSid] = FieldValue::str(sid->text);
+    return;
+  }
+  copy_string(ev, Field::AccountSid, rec, "SubjectUserSid");
+  copy_string(ev, Field::AccountName, rec, "SubjectUserName");
+  copy_string(ev, Field::AccountDomain, rec, "SubjectDomainName");
 }
 
 void map_4688(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
@@ -24,15 +32,16 @@ void map_4688(const evtx::Record& rec, const std::string& src, std::vector<Norma
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "NewProcessName");
   copy_int(ev, Field::ProcessId, rec, "NewProcessId");
   // An empty CommandLine means command-line auditing was off: unknown, not "".
-  if (const evtx::TypedValue* cmd = rec.find("CommandLine"); cmd && !cmd->text.empty())
-    ev[Field::ProcessCommandLine] = FieldValue::str(cmd->text);
+  copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine");
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   // Version 2 names the parent; versions 0 and 1 do not (replay's process table does).
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentProcessName");
   if (const evtx::TypedValue* label = rec.find("MandatoryLabel"))
     ev[Field::ProcessIntegrityLevel] = FieldValue::str(integrity_from_label(label->text));
   set_account(ev, rec);
+  bool boot = is_boot_services_start(ev);  // version 2 names the parent
   out.push_back(std::move(ev));
+  if (boot) out.push_back(make_boot(out.back(), BootMarker::ServicesStarted));
 }
 
 void map_4689(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
@@ -42,30 +51,36 @@ void map_4689(const evtx::Record& rec, const std::string& src, std::vector<Norma
   out.push_back(std::move(ev));
 }
 
-// Windows Filtering Platform: for outbound connections Source is the local
-// side, for inbound ones Destination is.
+// Windows Filtering Platform: the local endpoint is Source (SourceAddress,
+// SourcePort) in both directions. DE_RDP_Tunnel_5156.evtx: inbound rows show
+// System on 3389/445, svchost on 135 as SourcePort, facing an ephemeral
+// DestPort; #227728 (System 127.0.0.2:3389 -> 127.0.0.1:49271) is the other
+// side of plink's outbound #227727 (127.0.0.1:49271 -> 127.0.0.2:3389).
+// 5154 permits a listen; 5158 a bind, mostly a client binding its source port
+// (#227731 binds :55355, then #227732 is its outbound DNS from :55355).
 void map_wfp(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
   NormalizedEvent ev = start_event(Table::Network, rec, src);
   copy_int(ev, Field::InitiatingProcessId, rec, rec.find("ProcessID") ? "ProcessID" : "ProcessId");
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Application");
-  if (const evtx::TypedValue* p = rec.find("Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
-  copy_string(ev, Field::LocalIP, rec, "SourceAddress");
+  if (const evtx::TypedValue* p = known_value(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
+  copy_ip(ev, Field::LocalIP, rec, "SourceAddress");
   copy_int(ev, Field::LocalPort, rec, "SourcePort");
   if (rec.event_id == 5156) {
     const evtx::TypedValue* dir = rec.find("Direction");
     bool inbound = dir && dir->text == "%%14592";
     ev[Field::ActionType] = FieldValue::str(inbound ? "InboundConnectionAccepted" : "ConnectionSuccess");
-    copy_string(ev, Field::RemoteIP, rec, "DestAddress");
+    copy_ip(ev, Field::RemoteIP, rec, "DestAddress");
     copy_int(ev, Field::RemotePort, rec, "DestPort");
-    if (inbound) swap_endpoints(ev);
   } else {
-    ev[Field::ActionType] = FieldValue::str("ListeningConnectionCreated");
+    ev[Field::ActionType] = FieldValue::str(rec.event_id == 5154 ? "ListeningConnectionCreated" : kLocalPortBound);
   }
   out.push_back(std::move(ev));
 }
 
 void map_4608(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  out.push_back(start_event(Table::Boot, rec, src, "SystemStarted"));
+  NormalizedEvent boot = start_event(Table::Boot, rec, src);
+  set_boot_marker(boot, BootMarker::SystemStarted);
+  out.push_back(std::move(boot));
 }
 
 }  // namespace

@@ -1,24 +1,57 @@
 // Sysmon 1 (process created), 3 (network connection), 5 (process ended).
-// Timestamp is Sysmon's UtcTime: Sysmon writes network events seconds after
-// the connection, so TimeCreated would place them late.
+// Timestamp is Sysmon's UtcTime where it is plausible: Sysmon writes network
+// events seconds after the connection, so TimeCreated would place them late.
+// Placeholders (ParentImage "?", ParentProcessGuid all zeros, an empty User)
+// are unknown values (mapping_util's known_value).
+#include "evtx/value.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
 namespace norm {
 namespace {
 
-// A Sysmon event: Timestamp is UtcTime (TimeCreated only if UtcTime is missing).
+// Sysmon writes events when its service gets to them, so TimeCreated trails
+// UtcTime by seconds (network events) to a few minutes (at boot: 346 s in the
+// corpus). Further than this, UtcTime is not the time of this record's event
+// (network events whose UtcTime is hours or days stale, in the corpus).
+constexpr Ticks kMaxWriteDelay = 10 * 60 * kTicksPerSecond;
+// UtcTime has millisecond digits, TimeCreated 100 ns ones: UtcTime may exceed
+// TimeCreated by rounding only.
+constexpr Ticks kClockSlack = kTicksPerSecond;
+
+// Why UtcTime cannot be the time of this record's event; "" when it can be.
+// (A UtcTime before its process started is found by the host pass,
+// event_time.h, which knows the process starts.)
+std::string implausible_utc(Ticks utc, Ticks written) {
+  if (utc > written + kClockSlack) return "is after the record was written";
+  if (utc < written - kMaxWriteDelay) return "is more than 10 minutes before the record was written";
+  return {};
+}
+
+// A Sysmon event: Timestamp is UtcTime when plausible, else TimeCreated with a note.
 NormalizedEvent sysmon_event(Table table, const evtx::Record& rec, const std::string& src,
                              const char* action = nullptr) {
   NormalizedEvent ev = start_event(table, rec, src, action);
-  if (const evtx::TypedValue* t = rec.find("UtcTime"))
-    if (auto ticks = parse_time(t->text)) ev[Field::Timestamp] = FieldValue::time(*ticks);
+  const evtx::TypedValue* t = rec.find("UtcTime");
+  if (!t) return ev;
+  auto utc = parse_time(t->text);
+  if (!utc) {
+    ev.timestamp_note = "UtcTime \"" + t->text + "\" is not a time";
+    return ev;
+  }
+  std::string why = implausible_utc(*utc, ev.time_created);
+  if (why.empty()) {
+    ev[Field::Timestamp] = FieldValue::time(*utc);
+    ev.time_source = TimeSource::UtcTime;
+  } else {
+    ev.timestamp_note = "UtcTime " + evtx::filetime_iso(static_cast<uint64_t>(*utc), 7) + " " + why;
+  }
   return ev;
 }
 
 // "DOMAIN\user" -> AccountDomain, AccountName.
 void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
-  const evtx::TypedValue* user = rec.find("User");
+  const evtx::TypedValue* user = known_value(rec, "User");
   if (!user) return;
   std::string_view u = user->text;
   size_t cut = u.find('\\');
@@ -28,10 +61,6 @@ void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
     ev[Field::AccountDomain] = FieldValue::str(std::string(u.substr(0, cut)));
     ev[Field::AccountName] = FieldValue::str(std::string(u.substr(cut + 1)));
   }
-}
-
-bool same_host(std::string_view hostname, std::string_view computer) {
-  return !hostname.empty() && host_key(hostname) == host_key(computer);
 }
 
 void map_process_created(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
@@ -46,12 +75,9 @@ void map_process_created(const evtx::Record& rec, const std::string& src, std::v
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentImage");
   copy_string(ev, Field::InitiatingProcessCommandLine, rec, "ParentCommandLine");
   copy_string(ev, Field::InitiatingProcessUniqueId, rec, "ParentProcessGuid");
-  bool services = ev[Field::FileName].known() && equals_nocase(ev[Field::FileName].s, "services.exe");
+  bool boot = is_boot_services_start(ev);
   out.push_back(std::move(ev));
-  if (services) {  // the seed query takes the start of services.exe as the boot time
-    NormalizedEvent boot = make_boot(out.back(), "ServicesStarted");
-    out.push_back(std::move(boot));
-  }
+  if (boot) out.push_back(make_boot(out.back(), BootMarker::ServicesStarted));
 }
 
 void map_process_ended(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
@@ -62,37 +88,33 @@ void map_process_ended(const evtx::Record& rec, const std::string& src, std::vec
   out.push_back(std::move(ev));
 }
 
+bool names_computer(const evtx::Record& rec, std::string_view hostname_field) {
+  const evtx::TypedValue* h = known_value(rec, hostname_field);
+  return h && same_host_name(h->text, rec.computer);
+}
+
 void map_network(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
   NormalizedEvent ev = sysmon_event(Table::Network, rec, src);
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Image");
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   copy_string(ev, Field::InitiatingProcessUniqueId, rec, "ProcessGuid");
   set_account(ev, rec);
-  if (const evtx::TypedValue* p = rec.find("Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
+  if (const evtx::TypedValue* p = known_value(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
   const evtx::TypedValue* initiated = rec.find("Initiated");
   bool outbound = initiated && (initiated->text == "true" || initiated->text == "1");
   ev[Field::ActionType] = FieldValue::str(outbound ? "ConnectionSuccess" : "InboundConnectionAccepted");
-  // Provisionally Source is local (always so for outbound connections).
-  copy_string(ev, Field::LocalIP, rec, "SourceIp");
+  // Source is the local side of an outbound connection. For an inbound one
+  // older Sysmon wrote the local endpoint as Source, newer as Destination:
+  // the host pass (direction.h) decides, from these hints and the host's
+  // other events; meanwhile Local* holds Source*.
+  copy_ip(ev, Field::LocalIP, rec, "SourceIp");
   copy_int(ev, Field::LocalPort, rec, "SourcePort");
-  copy_string(ev, Field::RemoteIP, rec, "DestinationIp");
+  copy_ip(ev, Field::RemoteIP, rec, "DestinationIp");
   copy_int(ev, Field::RemotePort, rec, "DestinationPort");
   if (!outbound) {
-    // Inbound: older Sysmon wrote the local endpoint as Source, newer as
-    // Destination. Hostnames decide here when they can; otherwise the host
-    // pass (direction.h) decides from the host's own addresses and ports.
-    const evtx::TypedValue* sh = rec.find("SourceHostname");
-    const evtx::TypedValue* dh = rec.find("DestinationHostname");
-    bool src_local = sh && same_host(sh->text, rec.computer);
-    bool dst_local = dh && same_host(dh->text, rec.computer);
-    if (src_local && !dst_local) {
-      ev.direction_evidence = "SourceHostname is the Computer";
-    } else if (dst_local && !src_local) {
-      swap_endpoints(ev);
-      ev.direction_evidence = "DestinationHostname is the Computer";
-    } else {
-      ev.direction_evidence = kDirectionPending;
-    }
+    ev.inbound.pending = true;
+    ev.inbound.source_named_self = names_computer(rec, "SourceHostname");
+    ev.inbound.dest_named_self = names_computer(rec, "DestinationHostname");
   }
   out.push_back(std::move(ev));
 }

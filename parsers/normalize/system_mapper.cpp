@@ -6,7 +6,9 @@
 namespace norm {
 
 void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  out.push_back(start_event(Table::Boot, rec, src, rec.event_id == 6005 ? "EventLogStarted" : "OsStarted"));
+  NormalizedEvent boot = start_event(Table::Boot, rec, src);
+  set_boot_marker(boot, rec.event_id == 6005 ? BootMarker::EventLogStarted : BootMarker::OsStarted);
+  out.push_back(std::move(boot));
 }
 
 }  // namespace norm

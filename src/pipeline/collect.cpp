@@ -9,6 +9,8 @@
 #include "evtx/record.h"
 #include "evtx/record_fields.h"
 #include "normalize/direction.h"
+#include "normalize/event_time.h"
+#include "normalize/hosts.h"
 #include "normalize/mapper.h"
 #include "xml/event_xml.h"
 
@@ -123,6 +125,12 @@ Collected collect_events(const Inputs& inputs, int threads) {
   c.stats.inputs_skipped = inputs.skipped.size();
   read_evtx(inputs, threads, c);
   read_xml(inputs, c);
+  // Hosts: a short name merges with its one FQDN (normalize/hosts.h).
+  norm::HostNames names;
+  for (const norm::NormalizedEvent& ev : c.events) names.add(ev[Field::DeviceName].s);
+  for (std::string& w : names.resolve()) c.warnings.push_back(std::move(w));
+  for (norm::NormalizedEvent& ev : c.events) ev[Field::DeviceId].s = names.key(ev[Field::DeviceName].s);
+  norm::check_times_against_process_starts(c.events);
   std::stable_sort(c.events.begin(), c.events.end(), event_order);
   // Hosts are contiguous after the sort: decide inbound directions per host.
   for (size_t begin = 0; begin < c.events.size();) {

@@ -42,7 +42,7 @@ std::string csv_header() {
     h += ',';
     h += norm::field_name(f);
   }
-  h += ",DirectionEvidence\n";
+  h += ",TimestampSource,TimestampNote,DirectionEvidence\n";
   return h;
 }
 
@@ -54,6 +54,10 @@ void append_csv_row(std::string& out, const norm::NormalizedEvent& ev) {
     out += ',';
     append_csv_cell(out, field_text(ev[f]));
   }
+  out += ',';
+  out += norm::time_source_name(ev.time_source);
+  out += ',';
+  append_csv_cell(out, ev.timestamp_note);
   out += ',';
   append_csv_cell(out, ev.direction_evidence);
   out += '\n';
@@ -72,6 +76,12 @@ void append_json(std::string& out, const norm::NormalizedEvent& ev) {
     if (v.kind == norm::FieldValue::Kind::Unknown) out += "null";
     else if (v.kind == norm::FieldValue::Kind::Int) out += std::to_string(v.i);
     else evtx::append_json_string(out, field_text(v));
+  }
+  out += ",\"TimestampSource\":";
+  evtx::append_json_string(out, norm::time_source_name(ev.time_source));
+  if (!ev.timestamp_note.empty()) {
+    out += ",\"TimestampNote\":";
+    evtx::append_json_string(out, ev.timestamp_note);
   }
   if (!ev.direction_evidence.empty()) {
     out += ",\"DirectionEvidence\":";

@@ -10,7 +10,8 @@ namespace pipeline {
 // The value as text: times ISO 8601 UTC with 100 ns digits, integers decimal.
 std::string field_text(const norm::FieldValue& v);
 
-// Columns: Table, every schema field but LastBootTime, DirectionEvidence.
+// Columns: Table, every schema field but LastBootTime, TimestampSource,
+// TimestampNote, DirectionEvidence.
 std::string csv_header();
 void append_csv_row(std::string& out, const norm::NormalizedEvent& ev);
 // One object; unknown values are null.

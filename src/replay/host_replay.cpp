@@ -52,7 +52,7 @@ HostResult replay_host(std::vector<NormalizedEvent*>& events, const std::vector<
       // 4608, 6005) within seconds. Its time is the services.exe start, as
       // the seed query takes it, or else the first marker.
       bool same_boot = last_marker.known() && ev->timestamp() - last_marker.i <= kBootMarkerSpread;
-      bool services = (*ev)[Field::ActionType].s == "ServicesStarted";
+      bool services = ev->boot == norm::BootMarker::ServicesStarted;
       if (!same_boot || (services && !boot_has_services)) last_boot = norm::FieldValue::time(ev->timestamp());
       boot_has_services = (same_boot && boot_has_services) || services;
       last_marker = norm::FieldValue::time(ev->timestamp());

@@ -1,0 +1,521 @@
+// Normalization checked against the raw records of the shared corpus, field
+// by field: every mapped record (Sysmon 1/3/5, Security 4688/4689/5156/5154/
+// 5158/4608, System 6005, Kernel-General 12) is read raw with the native
+// reader and joined to its normalized row on SourceFile and EventRecordID; the
+// mapping rules are re-stated here, independently of the mappers, and every
+// row must follow them. Then the named records of each rule, exactly.
+//
+// The corpus is read as one folder run, as a responder runs it: host evidence
+// (own addresses, peer connections) comes from every file of the host.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "corpus_util.h"
+#include "evtx/value.h"
+#include "normalize/normalized_event.h"
+#include "pipeline/collect.h"
+#include "pipeline/event_writer.h"
+#include "pipeline/inputs.h"
+
+namespace {
+
+using norm::Field;
+using norm::FieldValue;
+using norm::NormalizedEvent;
+using norm::Table;
+namespace fs = std::filesystem;
+
+constexpr int64_t kTick = 10'000'000;
+
+// ---- the mapping rules, stated again from the record's side ------------------
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string base(const std::string& path) {
+  size_t cut = path.find_last_of("\\/");
+  return cut == std::string::npos ? path : path.substr(cut + 1);
+}
+
+// Windows' "no value": Sysmon's "-" / "?" / all-zero GUID, Security's "-", "".
+bool placeholder(const std::string& v) {
+  return v.empty() || v == "-" || v == "?" || v == "00000000-0000-0000-0000-000000000000" ||
+         v == "{00000000-0000-0000-0000-000000000000}";
+}
+
+// RFC 5952 text of an address, through the C library (a second route).
+std::string rfc5952(const std::string& ip) {
+  unsigned char b[16];
+  char out[INET6_ADDRSTRLEN];
+  if (ip.find(':') != std::string::npos) {
+    if (inet_pton(AF_INET6, ip.c_str(), b) != 1) return ip;
+    return inet_ntop(AF_INET6, b, out, sizeof out);
+  }
+  return ip;
+}
+
+bool group_address(const std::string& ip) {
+  std::string c = rfc5952(ip);
+  if (c.rfind("ff", 0) == 0) return true;  // IPv6 multicast
+  unsigned char b[4];
+  if (inet_pton(AF_INET, c.c_str(), b) != 1) return false;
+  return (b[0] >= 224 && b[0] <= 239) || b[3] == 255;
+}
+
+int64_t number(const std::string& s) {
+  if (s.rfind("0x", 0) == 0) return static_cast<int64_t>(std::stoull(s.substr(2), nullptr, 16));
+  return std::stoll(s);
+}
+
+struct Checker {
+  const evtx::Record& raw;
+  const NormalizedEvent& ev;
+  std::string where;
+
+  const evtx::TypedValue* value(const char* name) const { return raw.find(name); }
+  bool known(const char* name) const {
+    const evtx::TypedValue* v = value(name);
+    return v && !placeholder(v->text);
+  }
+  std::string text(const char* name) const { return value(name) ? value(name)->text : ""; }
+
+  void unknown(Field f, const char* why) const {
+    EXPECT_FALSE(ev[f].known()) << where << ": " << norm::field_name(f) << " should be unknown (" << why
+                                << ") but is " << pipeline::field_text(ev[f]);
+  }
+  void str(Field f, const std::string& want) const {
+    EXPECT_EQ(pipeline::field_text(ev[f]), want) << where << ": " << norm::field_name(f);
+    EXPECT_TRUE(ev[f].known()) << where << ": " << norm::field_name(f);
+  }
+  void num(Field f, int64_t want) const {
+    ASSERT_TRUE(ev[f].known()) << where << ": " << norm::field_name(f);
+    EXPECT_EQ(ev[f].i, want) << where << ": " << norm::field_name(f);
+  }
+  // Field f is the record's data item, or unknown when that holds a placeholder.
+  void copy(Field f, const char* name) const {
+    if (known(name)) str(f, text(name));
+    else unknown(f, name);
+  }
+  void copy_number(Field f, const char* name) const {
+    if (known(name)) num(f, number(text(name)));
+    else unknown(f, name);
+  }
+  void copy_path(Field folder, Field file, const char* name) const {
+    if (known(name)) {
+      str(folder, text(name));
+      str(file, base(text(name)));
+    } else {
+      unknown(folder, name);
+      unknown(file, name);
+    }
+  }
+  void endpoint(Field ip, Field port, const char* ip_name, const char* port_name) const {
+    str(ip, rfc5952(text(ip_name)));
+    num(port, number(text(port_name)));
+  }
+};
+
+void check_host(const Checker& c, const std::map<std::string, std::string>& short_to_fqdn) {
+  c.str(Field::DeviceName, c.raw.computer);
+  std::string name = lower(c.raw.computer);
+  auto it = short_to_fqdn.find(name);
+  c.str(Field::DeviceId, it == short_to_fqdn.end() ? name : it->second);
+}
+
+void check_sysmon_time(const Checker& c, int64_t process_start) {
+  const auto utc = evtx::parse_iso_filetime(c.text("UtcTime"));
+  ASSERT_TRUE(utc) << c.where;
+  const int64_t u = static_cast<int64_t>(*utc), written = static_cast<int64_t>(c.raw.time_created);
+  bool after = u > written + kTick;
+  bool far_before = u < written - 600 * kTick;
+  bool before_start = process_start >= 0 && u < process_start;
+  if (after || far_before || before_start) {
+    EXPECT_EQ(c.ev.time_source, norm::TimeSource::TimeCreated) << c.where;
+    EXPECT_EQ(c.ev.timestamp(), written) << c.where;
+    EXPECT_FALSE(c.ev.timestamp_note.empty()) << c.where;
+  } else {
+    EXPECT_EQ(c.ev.time_source, norm::TimeSource::UtcTime) << c.where;
+    EXPECT_EQ(c.ev.timestamp(), u) << c.where;
+    EXPECT_TRUE(c.ev.timestamp_note.empty()) << c.where << ": " << c.ev.timestamp_note;
+  }
+}
+
+void check_sysmon_account(const Checker& c) {
+  if (!c.known("User")) {
+    c.unknown(Field::AccountName, "User");
+    c.unknown(Field::AccountDomain, "User");
+    return;
+  }
+  std::string u = c.text("User");
+  size_t cut = u.find('\\');
+  c.str(Field::AccountName, cut == std::string::npos ? u : u.substr(cut + 1));
+  if (cut != std::string::npos) c.str(Field::AccountDomain, u.substr(0, cut));
+}
+
+void check_sysmon_1(const Checker& c) {
+  c.str(Field::ActionType, "ProcessCreated");
+  c.copy_path(Field::FolderPath, Field::FileName, "Image");
+  c.copy_number(Field::ProcessId, "ProcessId");
+  c.copy(Field::ProcessCommandLine, "CommandLine");
+  c.copy(Field::ProcessUniqueId, "ProcessGuid");
+  c.copy_number(Field::InitiatingProcessId, "ParentProcessId");
+  c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, "ParentImage");
+  c.copy(Field::InitiatingProcessCommandLine, "ParentCommandLine");
+  c.copy(Field::InitiatingProcessUniqueId, "ParentProcessGuid");
+  check_sysmon_account(c);
+}
+
+void check_sysmon_3(const Checker& c) {
+  c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, "Image");
+  c.copy_number(Field::InitiatingProcessId, "ProcessId");
+  check_sysmon_account(c);
+  std::string initiated = c.text("Initiated");
+  if (initiated == "true" || initiated == "1") {
+    c.str(Field::ActionType, "ConnectionSuccess");
+    c.endpoint(Field::LocalIP, Field::LocalPort, "SourceIp", "SourcePort");
+    c.endpoint(Field::RemoteIP, Field::RemotePort, "DestinationIp", "DestinationPort");
+    EXPECT_TRUE(c.ev.direction_evidence.empty()) << c.where;
+    return;
+  }
+  c.str(Field::ActionType, "InboundConnectionAccepted");
+  EXPECT_FALSE(c.ev.direction_evidence.empty()) << c.where;
+  std::string src = rfc5952(c.text("SourceIp")), dst = rfc5952(c.text("DestinationIp"));
+  int64_t sport = number(c.text("SourcePort")), dport = number(c.text("DestinationPort"));
+  std::string lip = pipeline::field_text(c.ev[Field::LocalIP]), rip = pipeline::field_text(c.ev[Field::RemoteIP]);
+  bool source_local = lip == src && c.ev[Field::LocalPort].i == sport && rip == dst && c.ev[Field::RemotePort].i == dport;
+  bool dest_local = lip == dst && c.ev[Field::LocalPort].i == dport && rip == src && c.ev[Field::RemotePort].i == sport;
+  EXPECT_TRUE(source_local || dest_local) << c.where << ": endpoints are not Source/Destination either way";
+  // A multicast or broadcast address is the group that received the packet.
+  if (group_address(src) != group_address(dst)) EXPECT_TRUE(group_address(lip)) << c.where;
+}
+
+void check_sysmon_5(const Checker& c) {
+  c.str(Field::ActionType, "ProcessTerminated");
+  c.copy_path(Field::FolderPath, Field::FileName, "Image");
+  c.copy_number(Field::ProcessId, "ProcessId");
+  c.copy(Field::ProcessUniqueId, "ProcessGuid");
+}
+
+void check_4688(const Checker& c) {
+  c.str(Field::ActionType, "ProcessCreated");
+  c.copy_path(Field::FolderPath, Field::FileName, "NewProcessName");
+  c.num(Field::ProcessId, number(c.text("NewProcessId")));
+  c.num(Field::InitiatingProcessId, number(c.text("ProcessId")));
+  c.copy(Field::ProcessCommandLine, "CommandLine");
+  c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, "ParentProcessName");
+  if (c.known("TargetUserName")) {  // version 2: the new process runs as the Target account
+    c.str(Field::AccountName, c.text("TargetUserName"));
+    c.copy(Field::AccountDomain, "TargetDomainName");
+    if (c.text("TargetUserSid") == "S-1-0-0") c.unknown(Field::AccountSid, "TargetUserSid is the NULL SID");
+    else c.copy(Field::AccountSid, "TargetUserSid");
+  } else {
+    c.copy(Field::AccountName, "SubjectUserName");
+    c.copy(Field::AccountDomain, "SubjectDomainName");
+    c.copy(Field::AccountSid, "SubjectUserSid");
+  }
+}
+
+void check_4689(const Checker& c) {
+  c.str(Field::ActionType, "ProcessTerminated");
+  c.copy_path(Field::FolderPath, Field::FileName, "ProcessName");
+  c.num(Field::ProcessId, number(c.text("ProcessId")));
+}
+
+void check_wfp(const Checker& c) {
+  c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, "Application");
+  // The local endpoint is Source in every direction.
+  c.endpoint(Field::LocalIP, Field::LocalPort, "SourceAddress", "SourcePort");
+  if (c.raw.event_id == 5156) {
+    c.str(Field::ActionType, c.text("Direction") == "%%14592" ? "InboundConnectionAccepted" : "ConnectionSuccess");
+    c.endpoint(Field::RemoteIP, Field::RemotePort, "DestAddress", "DestPort");
+  } else {
+    c.str(Field::ActionType, c.raw.event_id == 5154 ? "ListeningConnectionCreated" : "LocalPortBound");
+    c.unknown(Field::RemoteIP, "a listen or bind has no remote side");
+  }
+}
+
+// ---- the corpus, read raw and normalized -------------------------------------
+
+struct RawRecord {
+  std::string file;
+  evtx::Record rec;
+};
+
+struct Corpus {
+  pipeline::Collected collected;
+  std::map<std::pair<std::string, int64_t>, std::vector<evtx::Record>> raw;  // (file, EventRecordID)
+  std::map<std::string, std::string> short_to_fqdn;                          // lower case
+
+  Corpus() {
+    collected = pipeline::collect_events(pipeline::discover_inputs({corpus::root().string()}), 2);
+    std::map<std::string, std::set<std::string>> fqdns;
+    for (const fs::path& p : corpus::list_evtx()) {
+      corpus::ReadResult r = corpus::read_file(p);
+      for (corpus::ReadRecord& rec : r.records) {
+        std::string name = lower(rec.computer);
+        if (size_t dot = name.find('.'); dot != std::string::npos) fqdns[name.substr(0, dot)].insert(name);
+        raw[{p.string(), static_cast<int64_t>(rec.xml_record_id)}].push_back(std::move(rec));
+      }
+    }
+    for (auto& [label, set] : fqdns)
+      if (set.size() == 1) short_to_fqdn[label] = *set.begin();
+  }
+
+  const evtx::Record* record(const NormalizedEvent& ev) const {
+    auto it = raw.find({ev[Field::SourceFile].s, ev[Field::EventRecordID].i});
+    return it == raw.end() || it->second.size() != 1 ? nullptr : &it->second.front();
+  }
+  const NormalizedEvent* event(const std::string& rel, int64_t record_id, Table table) const {
+    std::string file = corpus::attack_sample(rel).string();
+    for (const NormalizedEvent& ev : collected.events)
+      if (ev.table == table && ev[Field::EventRecordID].i == record_id && ev[Field::SourceFile].s == file) return &ev;
+    return nullptr;
+  }
+};
+
+const Corpus& corpus_run() {
+  static const Corpus c;
+  return c;
+}
+
+std::string text(const NormalizedEvent& ev, Field f) { return pipeline::field_text(ev[f]); }
+
+const NormalizedEvent& get(const std::string& rel, int64_t record_id, Table table) {
+  const NormalizedEvent* ev = corpus_run().event(rel, record_id, table);
+  if (!ev) {
+    ADD_FAILURE() << "no normalized event of " << rel << " #" << record_id;
+    static NormalizedEvent none;
+    return none;
+  }
+  return *ev;
+}
+
+}  // namespace
+
+// Every mapped record of the corpus, field by field.
+TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
+  const Corpus& c = corpus_run();
+  // Sysmon 1 start of each (host, ProcessGuid): no event of a process precedes it.
+  std::map<std::string, int64_t> starts;
+  for (const NormalizedEvent& ev : c.collected.events) {
+    const evtx::Record* raw = c.record(ev);
+    if (raw && ev.table == Table::Process && raw->event_id == 1 && ev.time_source == norm::TimeSource::UtcTime)
+      starts.emplace(ev[Field::DeviceId].s + "|" + raw->find("ProcessGuid")->text, ev.timestamp());
+  }
+  std::map<std::string, size_t> checked;
+  size_t unjoined = 0;
+  for (const NormalizedEvent& ev : c.collected.events) {
+    const evtx::Record* raw = c.record(ev);
+    if (!raw) {
+      ++unjoined;
+      continue;
+    }
+    Checker k{*raw, ev, base(ev[Field::SourceFile].s) + "#" + std::to_string(ev[Field::EventRecordID].i)};
+    check_host(k, c.short_to_fqdn);
+    k.str(Field::Provider, raw->provider_name);
+    k.num(Field::EventID, raw->event_id);
+    bool sysmon = raw->provider_name == "Microsoft-Windows-Sysmon";
+    if (ev.table == Table::Boot) {
+      ++checked["boot"];
+      continue;
+    }
+    if (sysmon) {
+      const FieldValue& guid = ev.table == Table::Network ? ev[Field::InitiatingProcessUniqueId] : ev[Field::ProcessUniqueId];
+      auto st = guid.known() && raw->event_id != 1 ? starts.find(ev[Field::DeviceId].s + "|" + guid.s) : starts.end();
+      check_sysmon_time(k, st == starts.end() ? -1 : st->second);
+      if (raw->event_id == 1) check_sysmon_1(k);
+      if (raw->event_id == 3) check_sysmon_3(k);
+      if (raw->event_id == 5) check_sysmon_5(k);
+    } else {
+      EXPECT_EQ(ev.timestamp(), static_cast<int64_t>(raw->time_created)) << k.where;
+      if (raw->event_id == 4688) check_4688(k);
+      if (raw->event_id == 4689) check_4689(k);
+      if (raw->event_id == 5156 || raw->event_id == 5154 || raw->event_id == 5158) check_wfp(k);
+    }
+    ++checked[raw->provider_name + " " + std::to_string(raw->event_id)];
+  }
+  // A services.exe start is a boot exactly when wininit.exe started it.
+  std::set<std::pair<std::string, int64_t>> boots;
+  for (const NormalizedEvent& ev : c.collected.events)
+    if (ev.table == Table::Boot && ev.boot == norm::BootMarker::ServicesStarted)
+      boots.insert({ev[Field::SourceFile].s, ev[Field::EventRecordID].i});
+  for (const NormalizedEvent& ev : c.collected.events) {
+    if (ev.table != Table::Process || !ev[Field::FileName].known()) continue;
+    bool want = lower(ev[Field::FileName].s) == "services.exe" && ev[Field::InitiatingProcessFileName].known() &&
+                lower(ev[Field::InitiatingProcessFileName].s) == "wininit.exe";
+    EXPECT_EQ(boots.count({ev[Field::SourceFile].s, ev[Field::EventRecordID].i}) > 0, want)
+        << base(ev[Field::SourceFile].s) << "#" << ev[Field::EventRecordID].i;
+  }
+  // Every kind of mapped record the corpus holds was checked (it has no 4689 and no 5154).
+  for (const char* kind : {"Microsoft-Windows-Sysmon 1", "Microsoft-Windows-Sysmon 3", "Microsoft-Windows-Sysmon 5",
+                           "Microsoft-Windows-Security-Auditing 4688", "Microsoft-Windows-Security-Auditing 5156",
+                           "Microsoft-Windows-Security-Auditing 5158"})
+    EXPECT_GT(checked[kind], 0u) << kind;
+  EXPECT_EQ(checked["Microsoft-Windows-Security-Auditing 5156"], 92u);
+  EXPECT_EQ(checked["Microsoft-Windows-Sysmon 3"], 166u);
+  EXPECT_LT(unjoined, 10u);  // records whose EventRecordID repeats in a damaged file
+}
+
+// Rule 1: the local endpoint of a 5156 is Source, inbound or outbound.
+TEST(NormalizeRecords, Wfp5156InboundLocalIsSource) {
+  const std::string rdp = "Command and Control/DE_RDP_Tunnel_5156.evtx";
+  const NormalizedEvent& rdp_in = get(rdp, 227728, Table::Network);  // the other side of plink's #227727
+  EXPECT_EQ(text(rdp_in, Field::ActionType), "InboundConnectionAccepted");
+  EXPECT_EQ(text(rdp_in, Field::InitiatingProcessFileName), "System");
+  EXPECT_EQ(text(rdp_in, Field::LocalIP), "127.0.0.2");
+  EXPECT_EQ(rdp_in[Field::LocalPort].i, 3389);
+  EXPECT_EQ(text(rdp_in, Field::RemoteIP), "127.0.0.1");
+  EXPECT_EQ(rdp_in[Field::RemotePort].i, 49271);
+  const NormalizedEvent& plink = get(rdp, 227727, Table::Network);
+  EXPECT_EQ(text(plink, Field::LocalIP), "127.0.0.1");
+  EXPECT_EQ(plink[Field::LocalPort].i, 49271);
+  EXPECT_EQ(plink[Field::RemotePort].i, 3389);
+  const NormalizedEvent& wsd = get(rdp, 227952, Table::Network);
+  EXPECT_EQ(wsd[Field::LocalPort].i, 5357);  // System serves WSD on 5357
+  EXPECT_EQ(wsd[Field::RemotePort].i, 49284);
+  // The inbound RPC to svchost (RpcSs) on 135 that the seed's rpc stage tests.
+  const NormalizedEvent& rpc = get("Discovery/dicovery_4661_net_group_domain_admins_target.evtx", 565643, Table::Network);
+  EXPECT_EQ(text(rpc, Field::ActionType), "InboundConnectionAccepted");
+  EXPECT_EQ(text(rpc, Field::InitiatingProcessFileName), "svchost.exe");
+  EXPECT_EQ(rpc[Field::LocalPort].i, 135);
+  EXPECT_GE(rpc[Field::RemotePort].i, 49152);
+  EXPECT_NE(text(rpc, Field::LocalIP), text(rpc, Field::RemoteIP));
+}
+
+// Rules 2 and 3: inbound Sysmon 3, decided by the evidence that proves it, in a folder run.
+TEST(NormalizeRecords, SysmonInboundDecidedByTheOtherSideAndGroups) {
+  const std::string tun = "Command and Control/DE_sysmon-3-rdp-tun.evtx";
+  for (int64_t id : {1940902, 1940920}) {  // loopback RDP tunnel: plink's #1940901 / #1940919 are the other side
+    const NormalizedEvent& ev = get(tun, id, Table::Network);
+    EXPECT_EQ(text(ev, Field::LocalIP), "127.0.0.2") << id;
+    EXPECT_EQ(ev[Field::LocalPort].i, 3389) << id;
+    EXPECT_EQ(text(ev, Field::RemoteIP), "127.0.0.1") << id;
+    EXPECT_EQ(ev.direction_evidence.rfind("the other side is this host's outbound connection DE_sysmon-3-rdp-tun.evtx#", 0), 0u)
+        << ev.direction_evidence;
+  }
+  const NormalizedEvent& llmnr = get(tun, 1940931, Table::Network);  // LLMNR query from PC02 to the group
+  EXPECT_EQ(text(llmnr, Field::LocalIP), "224.0.0.252");
+  EXPECT_EQ(llmnr[Field::LocalPort].i, 5355);
+  EXPECT_EQ(text(llmnr, Field::RemoteIP), "10.0.2.18");
+  EXPECT_EQ(llmnr[Field::RemotePort].i, 61795);
+  const NormalizedEvent& fax = get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339889, Table::Network);
+  EXPECT_EQ(text(fax, Field::InitiatingProcessFileName), "FXSSVC.exe");
+  EXPECT_EQ(fax[Field::LocalPort].i, 9299);  // the bind shell; nc.exe's #339888 is the other side
+  EXPECT_EQ(fax[Field::RemotePort].i, 49675);
+  const NormalizedEvent& fax_smb = get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339887, Table::Network);
+  EXPECT_EQ(fax_smb[Field::LocalPort].i, 445);
+  const NormalizedEvent& winrm = get("Privilege Escalation/RogueWinRM.evtx", 196374, Table::Network);
+  EXPECT_EQ(text(winrm, Field::InitiatingProcessFileName), "RogueWinRM.exe");
+  EXPECT_EQ(winrm[Field::LocalPort].i, 5985);
+  EXPECT_EQ(winrm[Field::RemotePort].i, 49680);
+  // Hostnames still decide where they prove something (older Sysmon: Source is local).
+  const NormalizedEvent& mmc = get("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx", 9835, Table::Network);
+  EXPECT_EQ(text(mmc, Field::InitiatingProcessFileName), "mmc.exe");
+  EXPECT_EQ(text(mmc, Field::LocalIP), "10.0.2.18");
+  EXPECT_EQ(mmc[Field::LocalPort].i, 49163);
+  EXPECT_EQ(text(mmc, Field::RemoteIP), "10.0.2.19");
+  EXPECT_EQ(mmc[Field::RemotePort].i, 33474);
+  EXPECT_EQ(mmc.direction_evidence, "SourceHostname is the Computer");
+  // The rotten potato listener (old layout, no evidence of its own): the host's other logs decide.
+  const NormalizedEvent& potato =
+      get("Privilege Escalation/privesc_rotten_potato_from_webshell_metasploit_sysmon_1_8_3.evtx", 5413, Table::Network);
+  EXPECT_EQ(potato[Field::LocalPort].i, 7777);
+  EXPECT_EQ(potato.direction_evidence.rfind("this host's Sysmon logs write the local endpoint as Source", 0), 0u)
+      << potato.direction_evidence;
+}
+
+// Rule 4: a Sysmon UtcTime that cannot be right gives way to TimeCreated, with a note.
+TEST(NormalizeRecords, ImplausibleUtcTimeFallsBackToTimeCreated) {
+  const NormalizedEvent& stale =
+      get("Execution/exec_persist_rundll32_mshta_scheduledtask_sysmon_1_3_11.evtx", 4128, Table::Network);
+  EXPECT_EQ(text(stale, Field::Timestamp), "2019-05-21T15:32:59.3892786Z");
+  EXPECT_EQ(stale.time_source, norm::TimeSource::TimeCreated);
+  EXPECT_EQ(stale.timestamp_note,
+            "UtcTime 2019-05-21T06:58:39.8880000Z is more than 10 minutes before the record was written");
+  const NormalizedEvent& future =
+      get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339888, Table::Network);
+  EXPECT_EQ(future.time_source, norm::TimeSource::TimeCreated);
+  EXPECT_EQ(future.timestamp_note, "UtcTime 2020-08-02T16:25:25.6090000Z is after the record was written");
+  const NormalizedEvent& hta = get("Lateral Movement/LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx", 17590, Table::Network);
+  EXPECT_EQ(text(hta, Field::Timestamp), "2019-05-14T01:29:05.5345219Z");
+  EXPECT_EQ(hta.timestamp_note,
+            "UtcTime 2019-05-14T01:29:00.3180000Z is before its process started "
+            "(LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx#17589 at 2019-05-14T01:29:04.2930000Z)");
+  // Plausible: a network event written 1-4 s late keeps its UtcTime.
+  const NormalizedEvent& mmc = get("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx", 9832, Table::Process);
+  EXPECT_EQ(mmc.time_source, norm::TimeSource::UtcTime);
+  EXPECT_EQ(text(mmc, Field::Timestamp), "2019-04-30T20:35:11.8560000Z");
+  size_t fallbacks = 0;
+  for (const NormalizedEvent& ev : corpus_run().collected.events)
+    fallbacks += ev.table != Table::Boot && !ev.timestamp_note.empty();
+  EXPECT_EQ(fallbacks, 31u);  // 12 after the write, 15 stale by > 10 min, 4 before their process
+}
+
+// Rule 5: 4688 version 2 runs as the Target account.
+TEST(NormalizeRecords, Security4688RunsAsTheTargetAccount) {
+  const NormalizedEvent& relay =
+      get("Privilege Escalation/NTLM2SelfRelay-med0x2e-security_4624_4688.evtx", 21374, Table::Process);
+  EXPECT_EQ(text(relay, Field::FileName), "notepad.exe");
+  EXPECT_EQ(text(relay, Field::AccountName), "Administrator");  // not the creator WIND10$
+  EXPECT_EQ(text(relay, Field::AccountDomain), "WINLAB.LOCAL");
+  EXPECT_FALSE(relay[Field::AccountSid].known());  // S-1-0-0: the SID is unknown
+  EXPECT_EQ(text(relay, Field::InitiatingProcessFileName), "WmiPrvSE.exe");
+  const NormalizedEvent& seclogon = get("Credential Access/tutto_malseclogon.evtx", 329919, Table::Process);
+  EXPECT_EQ(text(seclogon, Field::AccountName), "IEUser");
+  EXPECT_EQ(text(seclogon, Field::AccountDomain), "MSEDGEWIN10");
+  EXPECT_FALSE(seclogon[Field::AccountSid].known());
+}
+
+// Rule 6: services.exe is a boot only when wininit.exe starts it.
+TEST(NormalizeRecords, ServicesStartedByPplDumpIsNotABoot) {
+  const std::string ppl = "Credential Access/ppl_bypass_ppldump_knowdll_hijack_sysmon_security.evtx";
+  const NormalizedEvent& services = get(ppl, 564593, Table::Process);
+  EXPECT_EQ(text(services, Field::FileName), "services.exe");
+  EXPECT_EQ(text(services, Field::InitiatingProcessFileName), "PPLdump.exe");
+  EXPECT_EQ(corpus_run().event(ppl, 564593, Table::Boot), nullptr);
+}
+
+// Rule 7: Sysmon's placeholders are unknown values.
+TEST(NormalizeRecords, SysmonPlaceholdersAreUnknown) {
+  const NormalizedEvent& ev = get("Lateral Movement/LM_wmi_PoisonHandler_Mr-Un1k0d3r_sysmon_1_13.evtx", 349, Table::Process);
+  EXPECT_EQ(text(ev, Field::FileName), "explorer.exe");
+  EXPECT_FALSE(ev[Field::InitiatingProcessFileName].known());     // ParentImage "?"
+  EXPECT_FALSE(ev[Field::InitiatingProcessFolderPath].known());
+  EXPECT_FALSE(ev[Field::InitiatingProcessCommandLine].known());  // ParentCommandLine "?"
+  EXPECT_FALSE(ev[Field::InitiatingProcessUniqueId].known());     // ParentProcessGuid all zeros
+  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 752);               // the PID is a value
+}
+
+// Rule 8: 5158 is a bind, not a listen.
+TEST(NormalizeRecords, Wfp5158IsABind) {
+  const std::string rdp = "Command and Control/DE_RDP_Tunnel_5156.evtx";
+  const NormalizedEvent& bind = get(rdp, 227731, Table::Network);
+  EXPECT_EQ(text(bind, Field::ActionType), "LocalPortBound");
+  EXPECT_EQ(bind[Field::LocalPort].i, 55355);
+  const NormalizedEvent& dns = get(rdp, 227732, Table::Network);  // the client that bound it, outbound
+  EXPECT_EQ(text(dns, Field::ActionType), "ConnectionSuccess");
+  EXPECT_EQ(dns[Field::LocalPort].i, 55355);
+  EXPECT_EQ(dns[Field::RemotePort].i, 53);
+}
+
+// Rule 9: one canonical IPv6 form, so Sysmon and WFP rows of one host agree.
+TEST(NormalizeRecords, Ipv6AddressesInOneCanonicalForm) {
+  const NormalizedEvent& wfp = get("Command and Control/DE_RDP_Tunnel_5156.evtx", 227694, Table::Network);
+  const NormalizedEvent& sysmon = get("Command and Control/DE_sysmon-3-rdp-tun.evtx", 1940903, Table::Network);
+  EXPECT_EQ(text(wfp, Field::LocalIP), "fe80::80ac:4126:fa58:1b81");  // WFP wrote it so
+  EXPECT_EQ(text(sysmon, Field::RemoteIP), "fe80::80ac:4126:fa58:1b81");  // Sysmon wrote fe80:0:0:0:80ac:...
+  EXPECT_EQ(text(sysmon, Field::LocalIP), "ff02::1:3");
+  EXPECT_EQ(text(wfp, Field::DeviceId), text(sysmon, Field::DeviceId));
+  for (const NormalizedEvent& ev : corpus_run().collected.events)
+    for (Field f : {Field::LocalIP, Field::RemoteIP})
+      if (ev[f].known()) EXPECT_EQ(ev[f].s, rfc5952(ev[f].s));
+}
