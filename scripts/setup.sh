@@ -8,6 +8,9 @@ packages=(
   libevtx-dev libbfio-dev          # second reader (libevtx.h includes libbfio headers)
   libevtx-utils python3-evtx python3-libevtx   # peers for benchmarks and tests
   libpugixml-dev libboost-program-options-dev libtbb-dev libyaml-cpp-dev
+  libxxhash-dev                    # content hashes of events (duplicate records)
+  libre2-dev                       # regular expressions in linear time
+  nlohmann-json3-dev               # JSON parsing in tests and tools
   googletest libgtest-dev
 )
 

@@ -1,18 +1,38 @@
-// The host pass that finds Sysmon UtcTimes earlier than their own process:
-// an event of a process (Sysmon 3 of its connection, Sysmon 5 of its end)
-// cannot happen before the Sysmon 1 that started it. Such an event takes its
-// record's TimeCreated instead, with a note naming the process start.
+// Sysmon UtcTimes earlier than their own process: an event of a process
+// (Sysmon 3 of its connection, Sysmon 5 of its end) cannot happen before the
+// Sysmon 1 that started it. Such an event takes its record's TimeCreated
+// instead, with a note naming the process start.
 // (LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx: #17590, mshta's inbound
 // connection, has a UtcTime 4 s before #17589 started mshta.)
+//
+// Used per host: observe() every event, then check() each.
 #pragma once
 
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "normalize/normalized_event.h"
 
 namespace norm {
 
-// events: normalized events of any hosts, before they are sorted.
+class ProcessStarts {
+ public:
+  // Learns the start of each process a Sysmon 1 records.
+  void observe(const NormalizedEvent& ev);
+  // Falls back to TimeCreated when ev's UtcTime is before its process
+  // started; true when it did (the event's time moved later).
+  bool check(NormalizedEvent& ev) const;
+
+ private:
+  struct Start {
+    Ticks time;
+    std::string record;  // file#record of its Sysmon 1
+  };
+  std::unordered_map<std::string, Start> starts_;  // ProcessGuid -> start
+};
+
+// Both steps over events held in memory (of any hosts).
 void check_times_against_process_starts(std::vector<NormalizedEvent>& events);
 
 }  // namespace norm

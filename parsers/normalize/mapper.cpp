@@ -28,7 +28,7 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
-NormalizedEvent make_boot(const NormalizedEvent& from, BootMarker marker) {
+NormalizedEvent make_boot(const NormalizedEvent& from) {
   NormalizedEvent boot;
   boot.table = Table::Boot;
   for (Field f : {Field::Timestamp, Field::DeviceId, Field::DeviceName, Field::SourceFile, Field::EventRecordID,
@@ -37,7 +37,7 @@ NormalizedEvent make_boot(const NormalizedEvent& from, BootMarker marker) {
   boot.time_source = from.time_source;
   boot.time_created = from.time_created;
   boot.timestamp_note = from.timestamp_note;
-  set_boot_marker(boot, marker);
+  set_boot_marker(boot, from.boot);
   return boot;
 }
 
@@ -67,13 +67,14 @@ std::string protocol_name(std::string_view p) {
 
 bool wanted(std::string_view provider, uint16_t event_id) { return log_of(provider, event_id) != Log::None; }
 
-void map_record(const evtx::Record& rec, const std::string& source_file, std::vector<NormalizedEvent>& out) {
-  switch (log_of(rec.provider_name, rec.event_id)) {
-    case Log::Sysmon: map_sysmon(rec, source_file, out); break;
-    case Log::Security: map_security(rec, source_file, out); break;
-    case Log::System: map_system(rec, source_file, out); break;
+bool map_record(const RecordAccess& rec, NormalizedEvent& out) {
+  switch (log_of(rec.provider(), rec.event_id())) {
+    case Log::Sysmon: return map_sysmon(rec, out);
+    case Log::Security: return map_security(rec, out);
+    case Log::System: return map_system(rec, out);
     case Log::None: break;
   }
+  return false;
 }
 
 }  // namespace norm

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evtx/record.h"
+#include "normalize/record_access.h"
 #include "normalize/normalized_event.h"
 
 namespace norm {
@@ -19,7 +19,13 @@ namespace norm {
 // reader skips every other record before building its fields.
 bool wanted(std::string_view provider, uint16_t event_id);
 
-// Appends the normalized events of one record (none if no mapper wants it).
-void map_record(const evtx::Record& rec, const std::string& source_file, std::vector<NormalizedEvent>& out);
+// The normalized event of one record: false if no mapper wants it. The
+// provenance columns (SourceFile, DeviceName, Provider, Channel, EventID,
+// EventRecordID) are left to the event store, which keeps them once.
+bool map_record(const RecordAccess& rec, NormalizedEvent& out);
+
+// The Boot row of a process creation that also marks a boot (services.exe
+// started by wininit.exe), for listings that show boots as rows.
+NormalizedEvent make_boot(const NormalizedEvent& from);
 
 }  // namespace norm

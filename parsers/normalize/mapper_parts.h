@@ -5,18 +5,17 @@
 #include <string_view>
 #include <vector>
 
-#include "evtx/record.h"
+#include "normalize/record_access.h"
 #include "normalize/normalized_event.h"
 
 namespace norm {
 
-void map_sysmon(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out);
-void map_security(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out);
-void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out);
+// Each fills `out` when it maps the record and returns whether it did.
+bool map_sysmon(const RecordAccess& rec, NormalizedEvent& out);
+bool map_security(const RecordAccess& rec, NormalizedEvent& out);
+bool map_system(const RecordAccess& rec, NormalizedEvent& out);
 
 bool equals_nocase(std::string_view a, std::string_view b);
-// A boot event at the time of `from`, on its host, with its provenance.
-NormalizedEvent make_boot(const NormalizedEvent& from, BootMarker marker);
 // Makes `boot` a Boot event of this marker (its ActionType names it).
 void set_boot_marker(NormalizedEvent& boot, BootMarker marker);
 // A process creation that marks a boot: services.exe started by wininit.exe

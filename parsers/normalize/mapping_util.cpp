@@ -125,44 +125,37 @@ std::string record_ref(const NormalizedEvent& ev) {
   return std::string(basename(ev[Field::SourceFile].s)) + "#" + std::to_string(ev[Field::EventRecordID].i);
 }
 
-NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file, const char* action) {
+NormalizedEvent start_event(Table table, const RecordAccess& rec, const char* action) {
   NormalizedEvent ev;
   ev.table = table;
   if (action) ev[Field::ActionType] = FieldValue::str(action);
-  ev[Field::DeviceName] = FieldValue::str(rec.computer);
-  ev[Field::DeviceId] = FieldValue::str(lower_name(rec.computer));
-  ev[Field::SourceFile] = FieldValue::str(source_file);
-  ev[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(rec.event_record_id.value_or(rec.record_id)));
-  ev[Field::Provider] = FieldValue::str(rec.provider_name);
-  ev[Field::Channel] = FieldValue::str(rec.channel);
-  ev[Field::EventID] = FieldValue::integer(rec.event_id);
-  ev.time_created = static_cast<Ticks>(rec.time_created);
+  ev.time_created = rec.time_created();
   ev[Field::Timestamp] = FieldValue::time(ev.time_created);
   return ev;
 }
 
-const evtx::TypedValue* known_value(const evtx::Record& rec, std::string_view data_name) {
-  const evtx::TypedValue* v = rec.find(data_name);
-  return v && !is_placeholder(v->text) ? v : nullptr;
+std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name) {
+  std::optional<std::string> v = rec.text(data_name);
+  if (v && is_placeholder(*v)) v.reset();
+  return v;
 }
 
-void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = known_value(rec, data_name)) ev[f] = FieldValue::str(v->text);
+void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {
+  if (auto v = known_text(rec, data_name)) ev[f] = FieldValue::str(std::move(*v));
 }
 
-void copy_int(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = known_value(rec, data_name))
-    if (auto i = parse_int(v->text)) ev[f] = FieldValue::integer(*i);
+void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {
+  if (auto i = rec.integer(data_name)) ev[f] = FieldValue::integer(*i);
 }
 
-void copy_ip(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = known_value(rec, data_name)) ev[f] = FieldValue::str(canonical_ip(v->text));
+void copy_ip(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {
+  if (auto v = known_text(rec, data_name)) ev[f] = FieldValue::str(canonical_ip(*v));
 }
 
-void copy_path(NormalizedEvent& ev, Field folder, Field file, const evtx::Record& rec, std::string_view data_name) {
-  if (const evtx::TypedValue* v = known_value(rec, data_name)) {
-    ev[folder] = FieldValue::str(v->text);
-    ev[file] = FieldValue::str(std::string(basename(v->text)));
+void copy_path(NormalizedEvent& ev, Field folder, Field file, const RecordAccess& rec, std::string_view data_name) {
+  if (auto v = known_text(rec, data_name)) {
+    ev[file] = FieldValue::str(std::string(basename(*v)));
+    ev[folder] = FieldValue::str(std::move(*v));
   }
 }
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "evtx/record.h"
 #include "normalize/normalized_event.h"
+#include "normalize/record_access.h"
 
 namespace norm {
 
@@ -39,8 +39,8 @@ AddressKind address_kind(std::string_view ip);
 // Multicast or broadcast: a group address, never the sender of a packet.
 bool is_group_address(std::string_view ip);
 
-// The record's value of a data field unless absent or a placeholder.
-const evtx::TypedValue* known_value(const evtx::Record& rec, std::string_view data_name);
+// The text of a data field unless absent or a placeholder.
+std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name);
 
 // "2019-04-30 20:35:11.856" (Sysmon UtcTime) or ISO 8601 -> ticks since 1601.
 std::optional<Ticks> parse_time(std::string_view text);
@@ -54,18 +54,17 @@ std::string integrity_from_label(std::string_view sid);
 // "file.evtx#1234": an event's source file name and EventRecordID, to cite it.
 std::string record_ref(const NormalizedEvent& ev);
 
-// A new event of `table` with the provenance and host fields every event
-// carries, Timestamp from TimeCreated, and ActionType (when given).
-NormalizedEvent start_event(Table table, const evtx::Record& rec, const std::string& source_file,
-                            const char* action = nullptr);
+// A new event of `table` with Timestamp from TimeCreated and ActionType (when
+// given); the provenance columns are the event store's (mapper.h).
+NormalizedEvent start_event(Table table, const RecordAccess& rec, const char* action = nullptr);
 
 // Record data field -> event field (Unknown when the record lacks it or holds
 // a placeholder).
-void copy_string(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
-void copy_int(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
+void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
+void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
 // An address, canonical (canonical_ip).
-void copy_ip(NormalizedEvent& ev, Field f, const evtx::Record& rec, std::string_view data_name);
+void copy_ip(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
 // Image path into a (FolderPath, FileName) pair.
-void copy_path(NormalizedEvent& ev, Field folder, Field file, const evtx::Record& rec, std::string_view data_name);
+void copy_path(NormalizedEvent& ev, Field folder, Field file, const RecordAccess& rec, std::string_view data_name);
 
 }  // namespace norm

@@ -14,12 +14,12 @@ namespace {
 // account of "-" means the process runs as its creator, the Subject*, as in
 // versions 0 and 1. TargetUserSid S-1-0-0 (NULL SID) beside a named Target
 // account means its SID is unknown, not the creator's.
-void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
-  if (known_value(rec, "TargetUserName")) {
+void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
+  if (known_text(rec, "TargetUserName")) {
     copy_string(ev, Field::AccountName, rec, "TargetUserName");
     copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
-    if (const evtx::TypedValue* sid = known_value(rec, "TargetUserSid"); sid && sid->text != "S-1-0-0")
-      ev[Field::AccountSid] = FieldValue::str(sid->text);
+    if (auto sid = known_text(rec, "TargetUserSid"); sid && *sid != "S-1-0-0")
+      ev[Field::AccountSid] = FieldValue::str(std::move(*sid));
     return;
   }
   copy_string(ev, Field::AccountSid, rec, "SubjectUserSid");
@@ -27,8 +27,8 @@ void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
   copy_string(ev, Field::AccountDomain, rec, "SubjectDomainName");
 }
 
-void map_4688(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = start_event(Table::Process, rec, src, "ProcessCreated");
+void map_4688(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Process, rec, "ProcessCreated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "NewProcessName");
   copy_int(ev, Field::ProcessId, rec, "NewProcessId");
   // An empty CommandLine means command-line auditing was off: unknown, not "".
@@ -36,19 +36,18 @@ void map_4688(const evtx::Record& rec, const std::string& src, std::vector<Norma
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   // Version 2 names the parent; versions 0 and 1 do not (replay's process table does).
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentProcessName");
-  if (const evtx::TypedValue* label = rec.find("MandatoryLabel"))
-    ev[Field::ProcessIntegrityLevel] = FieldValue::str(integrity_from_label(label->text));
+  if (auto label = rec.text("MandatoryLabel"))
+    ev[Field::ProcessIntegrityLevel] = FieldValue::str(integrity_from_label(*label));
   set_account(ev, rec);
-  bool boot = is_boot_services_start(ev);  // version 2 names the parent
-  out.push_back(std::move(ev));
-  if (boot) out.push_back(make_boot(out.back(), BootMarker::ServicesStarted));
+  if (is_boot_services_start(ev)) ev.boot = BootMarker::ServicesStarted;
+  out = std::move(ev);
 }
 
-void map_4689(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = start_event(Table::ProcessEnd, rec, src, "ProcessTerminated");
+void map_4689(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::ProcessEnd, rec, "ProcessTerminated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "ProcessName");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
-  out.push_back(std::move(ev));
+  out = std::move(ev);
 }
 
 // Windows Filtering Platform: the local endpoint is Source (SourceAddress,
@@ -58,42 +57,41 @@ void map_4689(const evtx::Record& rec, const std::string& src, std::vector<Norma
 // side of plink's outbound #227727 (127.0.0.1:49271 -> 127.0.0.2:3389).
 // 5154 permits a listen; 5158 a bind, mostly a client binding its source port
 // (#227731 binds :55355, then #227732 is its outbound DNS from :55355).
-void map_wfp(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = start_event(Table::Network, rec, src);
+void map_wfp(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Network, rec);
   copy_int(ev, Field::InitiatingProcessId, rec, rec.find("ProcessID") ? "ProcessID" : "ProcessId");
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Application");
-  if (const evtx::TypedValue* p = known_value(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
+  if (auto p = known_text(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(*p));
   copy_ip(ev, Field::LocalIP, rec, "SourceAddress");
   copy_int(ev, Field::LocalPort, rec, "SourcePort");
-  if (rec.event_id == 5156) {
-    const evtx::TypedValue* dir = rec.find("Direction");
-    bool inbound = dir && dir->text == "%%14592";
+  if (rec.event_id() == 5156) {
+    bool inbound = rec.text("Direction") == "%%14592";
     ev[Field::ActionType] = FieldValue::str(inbound ? "InboundConnectionAccepted" : "ConnectionSuccess");
     copy_ip(ev, Field::RemoteIP, rec, "DestAddress");
     copy_int(ev, Field::RemotePort, rec, "DestPort");
   } else {
-    ev[Field::ActionType] = FieldValue::str(rec.event_id == 5154 ? "ListeningConnectionCreated" : kLocalPortBound);
+    ev[Field::ActionType] = FieldValue::str(rec.event_id() == 5154 ? "ListeningConnectionCreated" : kLocalPortBound);
   }
-  out.push_back(std::move(ev));
+  out = std::move(ev);
 }
 
-void map_4608(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent boot = start_event(Table::Boot, rec, src);
+void map_4608(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent boot = start_event(Table::Boot, rec);
   set_boot_marker(boot, BootMarker::SystemStarted);
-  out.push_back(std::move(boot));
+  out = std::move(boot);
 }
 
 }  // namespace
 
-void map_security(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  switch (rec.event_id) {
-    case 4688: map_4688(rec, src, out); break;
-    case 4689: map_4689(rec, src, out); break;
+bool map_security(const RecordAccess& rec, NormalizedEvent& out) {
+  switch (rec.event_id()) {
+    case 4688: map_4688(rec, out); return true;
+    case 4689: map_4689(rec, out); return true;
     case 5154:
     case 5156:
-    case 5158: map_wfp(rec, src, out); break;
-    case 4608: map_4608(rec, src, out); break;
-    default: break;
+    case 5158: map_wfp(rec, out); return true;
+    case 4608: map_4608(rec, out); return true;
+    default: return false;
   }
 }
 

@@ -2,8 +2,9 @@
 // Timestamp is Sysmon's UtcTime where it is plausible: Sysmon writes network
 // events seconds after the connection, so TimeCreated would place them late.
 // Placeholders (ParentImage "?", ParentProcessGuid all zeros, an empty User)
-// are unknown values (mapping_util's known_value).
+// are unknown values (mapping_util's known_text).
 #include "evtx/value.h"
+#include "normalize/record_access.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
@@ -29,19 +30,18 @@ std::string implausible_utc(Ticks utc, Ticks written) {
 }
 
 // A Sysmon event: Timestamp is UtcTime when plausible, else TimeCreated with a note.
-NormalizedEvent sysmon_event(Table table, const evtx::Record& rec, const std::string& src,
-                             const char* action = nullptr) {
-  NormalizedEvent ev = start_event(table, rec, src, action);
-  const evtx::TypedValue* t = rec.find("UtcTime");
+NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* action = nullptr) {
+  NormalizedEvent ev = start_event(table, rec, action);
+  const evtx::RawValue* t = rec.find("UtcTime");
   if (!t) return ev;
-  auto utc = parse_time(t->text);
+  auto utc = value_filetime(*t);
   if (!utc) {
-    ev.timestamp_note = "UtcTime \"" + t->text + "\" is not a time";
+    ev.timestamp_note = "UtcTime \"" + value_text(*t) + "\" is not a time";
     return ev;
   }
-  std::string why = implausible_utc(*utc, ev.time_created);
+  std::string why = implausible_utc(static_cast<Ticks>(*utc), ev.time_created);
   if (why.empty()) {
-    ev[Field::Timestamp] = FieldValue::time(*utc);
+    ev[Field::Timestamp] = FieldValue::time(static_cast<Ticks>(*utc));
     ev.time_source = TimeSource::UtcTime;
   } else {
     ev.timestamp_note = "UtcTime " + evtx::filetime_iso(static_cast<uint64_t>(*utc), 7) + " " + why;
@@ -50,10 +50,10 @@ NormalizedEvent sysmon_event(Table table, const evtx::Record& rec, const std::st
 }
 
 // "DOMAIN\user" -> AccountDomain, AccountName.
-void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
-  const evtx::TypedValue* user = known_value(rec, "User");
+void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
+  std::optional<std::string> user = known_text(rec, "User");
   if (!user) return;
-  std::string_view u = user->text;
+  std::string_view u = *user;
   size_t cut = u.find('\\');
   if (cut == std::string_view::npos) {
     ev[Field::AccountName] = FieldValue::str(std::string(u));
@@ -63,8 +63,8 @@ void set_account(NormalizedEvent& ev, const evtx::Record& rec) {
   }
 }
 
-void map_process_created(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = sysmon_event(Table::Process, rec, src, "ProcessCreated");
+void map_process_created(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = sysmon_event(Table::Process, rec, "ProcessCreated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine");
@@ -75,33 +75,33 @@ void map_process_created(const evtx::Record& rec, const std::string& src, std::v
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentImage");
   copy_string(ev, Field::InitiatingProcessCommandLine, rec, "ParentCommandLine");
   copy_string(ev, Field::InitiatingProcessUniqueId, rec, "ParentProcessGuid");
-  bool boot = is_boot_services_start(ev);
-  out.push_back(std::move(ev));
-  if (boot) out.push_back(make_boot(out.back(), BootMarker::ServicesStarted));
+  if (is_boot_services_start(ev)) ev.boot = BootMarker::ServicesStarted;
+  out = std::move(ev);
 }
 
-void map_process_ended(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = sysmon_event(Table::ProcessEnd, rec, src, "ProcessTerminated");
+void map_process_ended(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = sysmon_event(Table::ProcessEnd, rec, "ProcessTerminated");
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessUniqueId, rec, "ProcessGuid");
-  out.push_back(std::move(ev));
+  out = std::move(ev);
 }
 
-bool names_computer(const evtx::Record& rec, std::string_view hostname_field) {
-  const evtx::TypedValue* h = known_value(rec, hostname_field);
-  return h && same_host_name(h->text, rec.computer);
+bool names_computer(const RecordAccess& rec, std::string_view hostname_field) {
+  std::optional<std::string> h = known_text(rec, hostname_field);
+  return h && same_host_name(*h, rec.computer());
 }
 
-void map_network(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent ev = sysmon_event(Table::Network, rec, src);
+void map_network(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = sysmon_event(Table::Network, rec);
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Image");
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   copy_string(ev, Field::InitiatingProcessUniqueId, rec, "ProcessGuid");
   set_account(ev, rec);
-  if (const evtx::TypedValue* p = known_value(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(p->text));
-  const evtx::TypedValue* initiated = rec.find("Initiated");
-  bool outbound = initiated && (initiated->text == "true" || initiated->text == "1");
+  if (auto p = known_text(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(*p));
+  // Initiated is a bool in Sysmon's manifest; XML exports hold it as text.
+  std::optional<std::string> initiated = rec.text("Initiated");
+  bool outbound = initiated == "true" || initiated == "1";
   ev[Field::ActionType] = FieldValue::str(outbound ? "ConnectionSuccess" : "InboundConnectionAccepted");
   // Source is the local side of an outbound connection. For an inbound one
   // older Sysmon wrote the local endpoint as Source, newer as Destination:
@@ -116,17 +116,17 @@ void map_network(const evtx::Record& rec, const std::string& src, std::vector<No
     ev.inbound.source_named_self = names_computer(rec, "SourceHostname");
     ev.inbound.dest_named_self = names_computer(rec, "DestinationHostname");
   }
-  out.push_back(std::move(ev));
+  out = std::move(ev);
 }
 
 }  // namespace
 
-void map_sysmon(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  switch (rec.event_id) {
-    case 1: map_process_created(rec, src, out); break;
-    case 3: map_network(rec, src, out); break;
-    case 5: map_process_ended(rec, src, out); break;
-    default: break;
+bool map_sysmon(const RecordAccess& rec, NormalizedEvent& out) {
+  switch (rec.event_id()) {
+    case 1: map_process_created(rec, out); return true;
+    case 3: map_network(rec, out); return true;
+    case 5: map_process_ended(rec, out); return true;
+    default: return false;
   }
 }
 

@@ -5,10 +5,11 @@
 
 namespace norm {
 
-void map_system(const evtx::Record& rec, const std::string& src, std::vector<NormalizedEvent>& out) {
-  NormalizedEvent boot = start_event(Table::Boot, rec, src);
-  set_boot_marker(boot, rec.event_id == 6005 ? BootMarker::EventLogStarted : BootMarker::OsStarted);
-  out.push_back(std::move(boot));
+bool map_system(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent boot = start_event(Table::Boot, rec);
+  set_boot_marker(boot, rec.event_id() == 6005 ? BootMarker::EventLogStarted : BootMarker::OsStarted);
+  out = std::move(boot);
+  return true;
 }
 
 }  // namespace norm

@@ -12,7 +12,10 @@
 #include "cli/exit_codes.h"
 #include "cli/options.h"
 #include "cli/read_report.h"
-#include "pipeline/collect.h"
+#include "cli/evidence_options.h"
+#include "normalize/mapper.h"
+#include "pipeline/evidence.h"
+#include "pipeline/host_stream.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
 
@@ -28,10 +31,10 @@ int run_normalize(const std::vector<std::string>& args) {
       "and boot events in the normalized schema (Defender for Endpoint column\n"
       "names plus provenance), sorted by host, then Timestamp.\n\noptions");
   std::string format = "jsonl";
-  int threads = 0;
+  EvidenceOptions evidence_opts;
   opts.add_options()("help,h", "show this help")("format,f", po::value(&format)->default_value("jsonl"),
-                                                  "jsonl | csv")(
-      "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores)");
+                                                  "jsonl | csv");
+  evidence_opts.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"normalize", "input",
@@ -42,11 +45,16 @@ int run_normalize(const std::vector<std::string>& args) {
     std::fprintf(stderr, "evtxhunt normalize: unknown format '%s' (jsonl or csv)\n", format.c_str());
     return kUsage;
   }
+  if (auto bad = evidence_opts.check()) {
+    std::fprintf(stderr, "evtxhunt normalize: %s\n", bad->c_str());
+    return kUsage;
+  }
   int exit_code = missing_paths_exit_code(paths);
-  pipeline::Collected c = pipeline::collect_events(pipeline::discover_inputs(paths), threads);
+  std::unique_ptr<pipeline::Evidence> c =
+      pipeline::read_evidence(pipeline::discover_inputs(paths), evidence_opts.read_options(false));
   std::string out;
   if (format == "csv") out = pipeline::csv_header();
-  for (const norm::NormalizedEvent& ev : c.events) {
+  auto row = [&](const norm::NormalizedEvent& ev) {
     if (format == "csv") {
       pipeline::append_csv_row(out, ev);
     } else {
@@ -57,10 +65,20 @@ int run_normalize(const std::vector<std::string>& args) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
     }
+  };
+  uint64_t duplicates = 0;
+  for (const pipeline::Host& host : c->hosts) {
+    pipeline::HostStream stream(*c, host);
+    duplicates += stream.for_each([&](const pipeline::StreamEvent& e) {
+      if (!e.norm) return;
+      row(*e.norm);
+      if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None) row(norm::make_boot(*e.norm));
+    });
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-  report_reading("normalize", c);
+  report_reading("normalize", *c);
+  std::fprintf(stderr, "evtxhunt normalize: %llu duplicate events dropped\n", static_cast<unsigned long long>(duplicates));
   return exit_code;
 }
 

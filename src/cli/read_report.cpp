@@ -9,7 +9,7 @@
 
 namespace cli {
 
-void report_reading(const char* command, const pipeline::Collected& c) {
+void report_reading(const char* command, const pipeline::Evidence& c) {
   for (const std::string& w : c.warnings) std::fprintf(stderr, "evtxhunt: skipped %s\n", w.c_str());
   for (const pipeline::FileProblem& p : c.problems) report_problem(p.file, p.problem);
   const pipeline::ReadStats& s = c.stats;
@@ -21,6 +21,10 @@ void report_reading(const char* command, const pipeline::Collected& c) {
                static_cast<unsigned long long>(s.chunks_skipped), static_cast<unsigned long long>(s.records),
                static_cast<unsigned long long>(s.records_damaged), static_cast<unsigned long long>(s.events),
                static_cast<unsigned long long>(s.hosts));
+  const store::StoreStats& st = c.store.stats();
+  if (st.spills > 0)
+    std::fprintf(stderr, "evtxhunt %s: memory budget reached: %llu MiB of events spilled in %llu runs\n", command,
+                 static_cast<unsigned long long>(st.spilled_bytes >> 20), static_cast<unsigned long long>(st.spills));
 }
 
 int missing_paths_exit_code(const std::vector<std::string>& paths) {

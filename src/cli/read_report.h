@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/collect.h"
+#include "pipeline/evidence.h"
 
 namespace cli {
 
-void report_reading(const char* command, const pipeline::Collected& c);
+void report_reading(const char* command, const pipeline::Evidence& c);
 
 // kCannotOpen if a path named on the command line does not exist, else kOk.
 int missing_paths_exit_code(const std::vector<std::string>& paths);

@@ -13,7 +13,8 @@
 #include "cli/exit_codes.h"
 #include "cli/options.h"
 #include "cli/read_report.h"
-#include "pipeline/collect.h"
+#include "cli/evidence_options.h"
+#include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "replay/scan.h"
 #include "rules/rule.h"
@@ -40,18 +41,22 @@ int run_scan(const std::vector<std::string>& args) {
       "record of every piece of evidence.\n\noptions");
   std::string rules_path = default_rules(), format = "jsonl";
   std::vector<std::string> ids;
-  int threads = 0;
+  EvidenceOptions evidence_opts;
   opts.add_options()("help,h", "show this help")(
       "rules", po::value(&rules_path)->default_value(rules_path), "rule file or folder of *.yml rules")(
       "rule", po::value(&ids), "run only this rule id (repeatable)")(
-      "format,f", po::value(&format)->default_value("jsonl"), "jsonl")(
-      "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores)");
+      "format,f", po::value(&format)->default_value("jsonl"), "jsonl");
+  evidence_opts.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"scan", "input",
                                       "0 scanned (findings or not), 2 usage, 3 a named path does not exist, 7 invalid rule file or unknown rule id"},
                                      args, opts, vm, paths))
     return *done;
+  if (auto bad = evidence_opts.check()) {
+    std::fprintf(stderr, "evtxhunt scan: %s\n", bad->c_str());
+    return kUsage;
+  }
   if (format != "jsonl") {
     std::fprintf(stderr, "evtxhunt scan: unknown format '%s' (jsonl)\n", format.c_str());
     return kUsage;
@@ -66,8 +71,10 @@ int run_scan(const std::vector<std::string>& args) {
   }
 
   int exit_code = missing_paths_exit_code(paths);
-  pipeline::Collected c = pipeline::collect_events(pipeline::discover_inputs(paths), threads);
-  replay::ScanResult result = replay::scan_events(c.events, selected, threads);
+  // The project's rules read only mapped events: the others are skipped from their template.
+  std::unique_ptr<pipeline::Evidence> c =
+      pipeline::read_evidence(pipeline::discover_inputs(paths), evidence_opts.read_options(false));
+  replay::ScanResult result = replay::scan_evidence(*c, selected, evidence_opts.threads);
   std::string out;
   for (const replay::Finding& f : result.findings) {
     timeline::append_finding_json(out, f);
@@ -75,7 +82,7 @@ int run_scan(const std::vector<std::string>& args) {
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-  report_reading("scan", c);
+  report_reading("scan", *c);
   std::fprintf(stderr,
                "evtxhunt scan: %zu rules; %llu duplicate events dropped, %llu processes seen in both Sysmon and "
                "Security merged; %zu findings\n",

@@ -2,6 +2,7 @@
 // summarize columns, the collected values and what had to be assumed.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +13,7 @@ namespace replay {
 
 struct Evidence {
   std::string stage;
-  const norm::NormalizedEvent* event;
+  std::shared_ptr<const norm::NormalizedEvent> event;
 };
 
 struct Finding {

@@ -1,13 +1,14 @@
-// Replays the events of one host in time order: drops exact duplicate
-// records (the same log collected twice), sets LastBootTime (the latest boot
-// at or before the event: its services.exe start, else its first marker), keeps the process table, and feeds every process
-// and network event to each rule. Sequential and deterministic.
+// Replays the events of one host in time order (pipeline/host_stream.h:
+// decided columns, duplicates dropped): sets LastBootTime (the latest boot at
+// or before the event: its services.exe start, else its first marker), keeps
+// the process table, and feeds every process and network event to each rule.
+// Sequential and deterministic.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "normalize/normalized_event.h"
+#include "pipeline/host_stream.h"
 #include "replay/finding.h"
 #include "rules/rule.h"
 
@@ -19,7 +20,6 @@ struct HostResult {
   uint64_t merged_processes = 0;  // 4688 + Sysmon 1 of one run, counted once
 };
 
-// events: one host's events, sorted (pipeline::event_order); enriched in place.
-HostResult replay_host(std::vector<norm::NormalizedEvent*>& events, const std::vector<const rules::Rule*>& rules);
+HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules);
 
 }  // namespace replay

@@ -58,7 +58,8 @@ void RuleMatcher::open_window(Chain& c) const {
     c.guard = (*last)[Field::ProcessUniqueId].s;
 }
 
-bool RuleMatcher::extend(const Chain& chain, const NormalizedEvent& ev, Chain& out) const {
+bool RuleMatcher::extend(const Chain& chain, const EventPtr& evp, Chain& out) const {
+  const NormalizedEvent& ev = *evp;
   size_t k = chain.bound.size();
   const rules::Stage& stage = rule_.stages[k];
   if (ev.table != stage.table || !chain.window.contains(ev.timestamp())) return false;
@@ -78,6 +79,8 @@ bool RuleMatcher::extend(const Chain& chain, const NormalizedEvent& ev, Chain& o
   if (v.truth == rules::Truth::False) return false;
   out.bound = chain.bound;
   out.bound.push_back(&ev);
+  out.owners = chain.owners;
+  out.owners.push_back(evp);
   out.assumptions = chain.assumptions;
   if (v.truth == rules::Truth::Unknown)
     for (const std::string& f : stage.where.unknown_fields(v.unknowns)) add_unique(out.assumptions, f);
@@ -92,16 +95,17 @@ void RuleMatcher::add_chain(Chain&& c, const NormalizedEvent* now) {
   open_window(c);
   // Look back: events of the next stage that came before `now` but inside the window.
   std::vector<Chain> found;
-  for (const NormalizedEvent* past : history_) {
-    if (past == now || past->timestamp() < c.window.begin) continue;
+  for (const EventPtr& past : history_) {
+    if (past.get() == now || past->timestamp() < c.window.begin) continue;
     Chain next;
-    if (extend(c, *past, next)) found.push_back(std::move(next));
+    if (extend(c, past, next)) found.push_back(std::move(next));
   }
   partial_.push_back(std::move(c));
   for (Chain& f : found) add_chain(std::move(f), now);
 }
 
-void RuleMatcher::on_event(const NormalizedEvent& ev) {
+void RuleMatcher::on_event(const EventPtr& evp) {
+  const NormalizedEvent& ev = *evp;
   norm::Ticks now = ev.timestamp();
   partial_.erase(std::remove_if(partial_.begin(), partial_.end(),
                                 [now](const Chain& c) { return c.window.end <= now; }),
@@ -111,12 +115,12 @@ void RuleMatcher::on_event(const NormalizedEvent& ev) {
   std::vector<Chain> grown;
   for (const Chain& c : partial_) {
     Chain next;
-    if (extend(c, ev, next)) grown.push_back(std::move(next));
+    if (extend(c, evp, next)) grown.push_back(std::move(next));
   }
   Chain start;
-  if (extend(Chain{}, ev, start)) grown.push_back(std::move(start));
+  if (extend(Chain{}, evp, start)) grown.push_back(std::move(start));
   for (Chain& g : grown) add_chain(std::move(g), &ev);
-  if (lookback_ > 0) history_.push_back(&ev);
+  if (lookback_ > 0) history_.push_back(evp);
 }
 
 void RuleMatcher::on_process_end(const std::string& unique_id) {
@@ -155,8 +159,8 @@ std::vector<Finding> RuleMatcher::finish() const {
     for (const std::string& a : c.assumptions) add_unique(f.assumptions, a);
     for (size_t s = 0; s < c.bound.size(); ++s) {
       bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),
-                              [&](const Evidence& e) { return e.event == c.bound[s]; });
-      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.bound[s]});
+                              [&](const Evidence& e) { return e.event.get() == c.bound[s]; });
+      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s]});
       f.timestamp = std::min(f.timestamp, c.bound[s]->timestamp());
     }
     for (size_t i = 0; i < rule_.summarize.collect.size(); ++i) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ class RuleMatcher {
  public:
   explicit RuleMatcher(const rules::Rule& rule);
 
-  void on_event(const norm::NormalizedEvent& ev);
+  using EventPtr = std::shared_ptr<const norm::NormalizedEvent>;
+  void on_event(const EventPtr& ev);
   // The process instance with this canonical id ended.
   void on_process_end(const std::string& unique_id);
   // Complete chains grouped into findings by the summarize columns.
@@ -27,20 +29,21 @@ class RuleMatcher {
 
  private:
   struct Chain {
-    std::vector<const norm::NormalizedEvent*> bound;
+    std::vector<const norm::NormalizedEvent*> bound;  // for the evaluator
+    std::vector<EventPtr> owners;                     // keep the bound events alive
     std::vector<std::string> assumptions;
     rules::TimeWindow window;  // for the next stage's event
     std::string guard;         // expires when this process instance ends ("" : no guard)
   };
 
-  bool extend(const Chain& chain, const norm::NormalizedEvent& ev, Chain& out) const;
+  bool extend(const Chain& chain, const EventPtr& ev, Chain& out) const;
   void add_chain(Chain&& c, const norm::NormalizedEvent* now);
   void open_window(Chain& c) const;
 
   const rules::Rule& rule_;
   std::vector<Chain> partial_;
   std::vector<Chain> complete_;
-  std::deque<const norm::NormalizedEvent*> history_;
+  std::deque<EventPtr> history_;
   norm::Ticks lookback_ = 0;
 };
 

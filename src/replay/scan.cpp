@@ -9,17 +9,16 @@
 
 namespace replay {
 
-ScanResult scan_events(std::vector<norm::NormalizedEvent>& events, const std::vector<const rules::Rule*>& rules, int threads) {
-  std::vector<std::vector<norm::NormalizedEvent*>> hosts;
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (i == 0 || events[i][norm::Field::DeviceId].s != events[i - 1][norm::Field::DeviceId].s) hosts.emplace_back();
-    hosts.back().push_back(&events[i]);
-  }
+ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads) {
+  const std::vector<pipeline::Host>& hosts = evidence.hosts;
   std::vector<HostResult> results(hosts.size());
   int n = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(n);
   arena.execute([&] {
-    tbb::parallel_for(size_t(0), hosts.size(), [&](size_t h) { results[h] = replay_host(hosts[h], rules); });
+    tbb::parallel_for(size_t(0), hosts.size(), size_t(1), [&](size_t h) {
+      pipeline::HostStream stream(evidence, hosts[h]);
+      results[h] = replay_host(stream, rules);
+    });
   });
   ScanResult out;
   out.hosts = hosts.size();

@@ -1,12 +1,12 @@
-// Replays every host of a normalized, sorted event stream through the rules:
-// hosts in parallel (TBB), each host sequential; findings sorted by host,
-// then Timestamp, then rule: identical for any thread count.
+// Replays every host of the evidence through the rules: hosts in parallel
+// (TBB), each host sequential; findings sorted by host, then Timestamp, then
+// rule: identical for any thread count and memory budget.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "normalize/normalized_event.h"
+#include "pipeline/evidence.h"
 #include "replay/finding.h"
 #include "rules/rule.h"
 
@@ -19,8 +19,6 @@ struct ScanResult {
   uint64_t merged_processes = 0;
 };
 
-// events: sorted by host then time (pipeline::collect_events); enriched in place.
-// Findings point into `events`: keep it alive while using them.
-ScanResult scan_events(std::vector<norm::NormalizedEvent>& events, const std::vector<const rules::Rule*>& rules, int threads);
+ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads);
 
 }  // namespace replay

@@ -1,0 +1,84 @@
+#include "normalize/record_access.h"
+
+#include "evtx/value.h"
+#include "normalize/mapping_util.h"
+
+namespace norm {
+
+using evtx::RawValue;
+using evtx::SystemField;
+using evtx::ValueType;
+
+std::string value_text(const RawValue& v) {
+  std::string s;
+  evtx::append_value_text(s, v);
+  return s;
+}
+
+std::optional<int64_t> value_integer(const RawValue& v) {
+  if (v.is_null() || v.is_array()) return std::nullopt;
+  auto le = [&](unsigned n) {
+    uint64_t x = 0;
+    for (unsigned i = n; i-- > 0;) x = (x << 8) | v.data[i];
+    return x;
+  };
+  switch (v.base_type()) {
+    case ValueType::Int8: if (v.size >= 1) return static_cast<int8_t>(le(1)); break;
+    case ValueType::UInt8: if (v.size >= 1) return static_cast<int64_t>(le(1)); break;
+    case ValueType::Int16: if (v.size >= 2) return static_cast<int16_t>(le(2)); break;
+    case ValueType::UInt16: if (v.size >= 2) return static_cast<int64_t>(le(2)); break;
+    case ValueType::Int32: if (v.size >= 4) return static_cast<int32_t>(le(4)); break;
+    case ValueType::UInt32:
+    case ValueType::HexInt32: if (v.size >= 4) return static_cast<int64_t>(le(4)); break;
+    case ValueType::Int64:
+    case ValueType::UInt64:
+    case ValueType::HexInt64: if (v.size >= 8) return static_cast<int64_t>(le(8)); break;
+    case ValueType::SizeT: if (v.size == 4 || v.size == 8) return static_cast<int64_t>(le(v.size)); break;
+    case ValueType::String:
+    case ValueType::AnsiString:
+    case ValueType::Utf8: return parse_int(value_text(v));
+    default: break;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> value_filetime(const RawValue& v) {
+  if (v.base_type() == ValueType::FileTime && v.size >= 8 && !v.is_array()) {
+    uint64_t ft = 0;
+    for (int i = 7; i >= 0; --i) ft = (ft << 8) | v.data[i];
+    return ft;
+  }
+  if (v.is_null()) return std::nullopt;
+  return evtx::parse_iso_filetime(value_text(v));
+}
+
+RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_id) : fields_(f) {
+  provider_ = value_text(f[SystemField::ProviderName]);
+  channel_ = value_text(f[SystemField::Channel]);
+  computer_ = value_text(f[SystemField::Computer]);
+  event_id_ = evtx::event_id_of(f[SystemField::EventId]);
+  version_ = static_cast<uint8_t>(value_integer(f[SystemField::Version]).value_or(0));
+  time_created_ = static_cast<Ticks>(value_filetime(f[SystemField::TimeCreated]).value_or(0));
+  auto rid = value_integer(f[SystemField::EventRecordId]);
+  event_record_id_ = rid ? static_cast<uint64_t>(*rid) : header_record_id;
+}
+
+const RawValue* RecordAccess::find(std::string_view name) const {
+  for (const auto& [n, v] : fields_.data)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+std::optional<std::string> RecordAccess::text(std::string_view name) const {
+  const RawValue* v = find(name);
+  if (!v) return std::nullopt;
+  return value_text(*v);
+}
+
+std::optional<int64_t> RecordAccess::integer(std::string_view name) const {
+  const RawValue* v = find(name);
+  if (!v) return std::nullopt;
+  return value_integer(*v);
+}
+
+}  // namespace norm

@@ -1,0 +1,366 @@
+#include "store/event_codec.h"
+
+#include <xxhash.h>
+
+#include <stdexcept>
+#include <string_view>
+#include <unordered_set>
+
+#include "evtx/value.h"
+
+namespace store {
+namespace {
+
+using evtx::RawValue;
+using evtx::SystemField;
+using evtx::ValueType;
+using norm::Field;
+using norm::FieldValue;
+
+// ---- bytes ------------------------------------------------------------------
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+uint64_t get_varint(const uint8_t*& p) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t b = *p++;
+    v |= uint64_t(b & 0x7f) << shift;
+    if (!(b & 0x80) || shift >= 63) return v;
+  }
+}
+
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+void put_u32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
+uint32_t get_u32(const uint8_t*& p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  p += 4;
+  return v;
+}
+void put_i64(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
+int64_t get_i64(const uint8_t*& p) {
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  p += 8;
+  return v;
+}
+
+// String references: the low two bits of the leading varint say where the text is.
+enum StringTag : uint64_t { kInline = 0, kPooled = 1, kDataField = 2 };
+
+bool is_text(uint8_t type) {
+  auto t = static_cast<ValueType>(type);
+  return t == ValueType::String || t == ValueType::AnsiString || t == ValueType::Utf8;
+}
+
+// Data fields whose values repeat across events (paths, accounts, labels).
+bool interned_field(std::string_view name) {
+  static const std::unordered_set<std::string_view> names = {
+      "Image", "ParentImage", "NewProcessName", "ParentProcessName", "ProcessName", "Application", "SourceImage",
+      "TargetImage", "ImageLoaded", "User", "ParentUser", "SubjectUserName", "SubjectDomainName", "SubjectUserSid",
+      "TargetUserName", "TargetDomainName", "TargetUserSid", "IntegrityLevel", "Company", "Product", "Description",
+      "FileVersion", "OriginalFileName", "Signature", "SignatureStatus", "Protocol", "CurrentDirectory",
+      "LogonProcessName", "AuthenticationPackageName", "WorkstationName", "ServiceName", "Direction", "LayerName",
+      "RuleName", "EventType", "param1", "param2", "TokenElevationType", "MandatoryLabel", "Status"};
+  return names.count(name) > 0;
+}
+
+bool interned_column(Field f) {
+  switch (f) {
+    case Field::ActionType:
+    case Field::FileName:
+    case Field::FolderPath:
+    case Field::AccountDomain:
+    case Field::AccountName:
+    case Field::AccountSid:
+    case Field::ProcessIntegrityLevel:
+    case Field::InitiatingProcessFileName:
+    case Field::InitiatingProcessFolderPath:
+    case Field::Protocol: return true;
+    default: return false;
+  }
+}
+
+// Normalized columns the header already holds (or replay sets).
+bool header_column(Field f) {
+  switch (f) {
+    case Field::Timestamp:
+    case Field::DeviceId:
+    case Field::DeviceName:
+    case Field::SourceFile:
+    case Field::EventRecordID:
+    case Field::Provider:
+    case Field::Channel:
+    case Field::EventID:
+    case Field::LastBootTime: return true;
+    default: return false;
+  }
+}
+
+// System fields the header holds.
+bool header_system(SystemField f) {
+  return f == SystemField::ProviderName || f == SystemField::EventId || f == SystemField::Channel ||
+         f == SystemField::Computer || f == SystemField::TimeCreated || f == SystemField::EventRecordId;
+}
+
+std::string_view text_of(const RawValue& v, std::string& scratch) {
+  scratch.clear();
+  if (static_cast<ValueType>(v.type) == ValueType::Utf8)
+    return {reinterpret_cast<const char*>(v.data), v.size};
+  evtx::append_value_text(scratch, v);
+  return scratch;
+}
+
+}  // namespace
+
+// ---- encoding ---------------------------------------------------------------
+
+EventEncoder::EventEncoder(StringPool& pool) : cache_(pool), hash_state_(XXH3_createState()) {}
+EventEncoder::~EventEncoder() { XXH3_freeState(static_cast<XXH3_state_t*>(hash_state_)); }
+
+void EventEncoder::put_string(std::string& out, std::string_view s, bool intern) {
+  if (intern) {
+    if (auto id = cache_.intern(s)) {
+      put_varint(out, (uint64_t(*id) << 2) | kPooled);
+      return;
+    }
+  }
+  put_varint(out, (uint64_t(s.size()) << 2) | kInline);
+  out.append(s);
+}
+
+void EventEncoder::put_value(std::string& out, const RawValue& v, bool intern) {
+  out += static_cast<char>(v.type);
+  if (is_text(v.type)) {
+    put_string(out, text_of(v, text_), intern);
+    return;
+  }
+  put_varint(out, v.size);
+  out.append(reinterpret_cast<const char*>(v.data), v.size);
+}
+
+void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* norm, uint8_t seq, std::string& out) {
+  const evtx::RecordFields& f = *in.fields;
+  const size_t start = out.size();
+  out.resize(start + sizeof(EventHeader));
+  EventHeader h{};
+  h.time_created = in.time_created;
+  h.timestamp = norm ? norm->timestamp() : in.time_created;
+  h.ordinal = in.ordinal;
+  h.record_id = in.record_id;
+  h.file_id = in.file_id;
+  h.event_id = in.event_id;
+  h.seq = seq;
+  h.flags = static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) |
+                                 (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
+                                 (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
+  h.provider_id = *cache_.intern(text_of(f[SystemField::ProviderName], text_), true);
+  h.channel_id = *cache_.intern(text_of(f[SystemField::Channel], text_), true);
+  h.computer_id = *cache_.intern(text_of(f[SystemField::Computer], text_), true);
+
+  // The content hash covers the record's own bytes: every System and data
+  // value with its type, every data name.
+  auto* st = static_cast<XXH3_state_t*>(hash_state_);
+  XXH3_64bits_reset(st);
+  auto hash_value = [&](const RawValue& v) {
+    XXH3_64bits_update(st, &v.type, 1);
+    uint32_t size = v.size;
+    XXH3_64bits_update(st, &size, 4);
+    if (v.size) XXH3_64bits_update(st, v.data, v.size);
+  };
+
+  uint8_t n_system = 0;
+  for (size_t i = 0; i < evtx::kSystemFieldCount; ++i)
+    if (!header_system(static_cast<SystemField>(i)) && f.system[i].type != 0) ++n_system;
+  out += static_cast<char>(n_system);
+  for (size_t i = 0; i < evtx::kSystemFieldCount; ++i) {
+    hash_value(f.system[i]);
+    if (header_system(static_cast<SystemField>(i)) || f.system[i].type == 0) continue;
+    out += static_cast<char>(i);
+    put_value(out, f.system[i], i == static_cast<size_t>(SystemField::UserId) ||
+                                    i == static_cast<size_t>(SystemField::ProviderGuid));
+  }
+
+  out += static_cast<char>(f.data_kind);
+  put_varint(out, f.data.size());
+  data_text_.resize(f.data.size());
+  for (size_t i = 0; i < f.data.size(); ++i) {
+    const auto& [name, v] = f.data[i];
+    XXH3_64bits_update(st, name.data(), name.size());
+    XXH3_64bits_update(st, "", 1);
+    hash_value(v);
+    put_string(out, name, true);
+    put_value(out, v, interned_field(name));
+    data_text_[i].clear();
+    if (norm && is_text(v.type)) data_text_[i] = text_of(v, text_);
+  }
+  h.content_hash = XXH3_64bits_digest(st);
+
+  if (norm) {
+    out += static_cast<char>(norm->table);
+    out += static_cast<char>(norm->boot);
+    out += static_cast<char>(norm->time_source);
+    out += static_cast<char>((norm->inbound.pending ? 1 : 0) | (norm->inbound.source_named_self ? 2 : 0) |
+                             (norm->inbound.dest_named_self ? 4 : 0));
+    uint32_t present = 0;
+    for (size_t i = 0; i < norm::kFieldCount; ++i)
+      if (!header_column(static_cast<Field>(i)) && norm->fields[i].known()) present |= 1u << i;
+    put_u32(out, present);
+    for (size_t i = 0; i < norm::kFieldCount; ++i) {
+      if (!(present & (1u << i))) continue;
+      const FieldValue& v = norm->fields[i];
+      out += static_cast<char>(v.kind);
+      if (v.kind == FieldValue::Kind::Int) {
+        put_varint(out, zigzag(v.i));
+      } else if (v.kind == FieldValue::Kind::Time) {
+        put_i64(out, v.i);
+      } else {
+        size_t same = data_text_.size();
+        if (v.s.size() > 16)
+          for (size_t k = 0; k < data_text_.size() && same == data_text_.size(); ++k)
+            if (data_text_[k] == v.s) same = k;
+        if (same < data_text_.size()) put_varint(out, (uint64_t(same) << 2) | kDataField);
+        else put_string(out, v.s, interned_column(static_cast<Field>(i)));
+      }
+    }
+    put_string(out, norm->timestamp_note, false);
+  }
+  h.size = static_cast<uint32_t>(out.size() - start);
+  std::memcpy(out.data() + start, &h, sizeof h);
+}
+
+// ---- decoding ---------------------------------------------------------------
+
+namespace {
+
+struct Reader {
+  const uint8_t* p;
+  const StringPool* pool;
+
+  std::string_view string() {
+    uint64_t tag = get_varint(p);
+    switch (tag & 3) {
+      case kInline: {
+        std::string_view s(reinterpret_cast<const char*>(p), tag >> 2);
+        p += tag >> 2;
+        return s;
+      }
+      case kPooled: return pool->at(static_cast<uint32_t>(tag >> 2));
+      default: throw std::runtime_error("event store: bad string reference");
+    }
+  }
+  RawValue value() {
+    uint8_t type = *p++;
+    if (is_text(type)) return RawValue::utf8(string());
+    RawValue v;
+    v.type = type;
+    v.size = static_cast<uint32_t>(get_varint(p));
+    v.data = p;
+    p += v.size;
+    return v;
+  }
+  // Skips the System fields; returns the start of the data section.
+  void skip_system() {
+    uint8_t n = *p++;
+    for (uint8_t i = 0; i < n; ++i) {
+      ++p;
+      value();
+    }
+  }
+};
+
+}  // namespace
+
+EventView::EventView(const uint8_t* event, const StringPool& pool) : p_(event), pool_(&pool), h_(header_of(event)) {}
+
+void EventView::for_each_system(const std::function<void(SystemField, const RawValue&)>& fn) const {
+  Reader r{p_ + sizeof(EventHeader), pool_};
+  uint8_t n = *r.p++;
+  for (uint8_t i = 0; i < n; ++i) {
+    auto f = static_cast<SystemField>(*r.p++);
+    RawValue v = r.value();
+    fn(f, v);
+  }
+}
+
+evtx::Record::DataKind EventView::data_kind() const {
+  Reader r{p_ + sizeof(EventHeader), pool_};
+  r.skip_system();
+  return static_cast<evtx::Record::DataKind>(*r.p);
+}
+
+void EventView::for_each_data(const std::function<void(std::string_view, const RawValue&)>& fn) const {
+  Reader r{p_ + sizeof(EventHeader), pool_};
+  r.skip_system();
+  ++r.p;  // data kind
+  uint64_t n = get_varint(r.p);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view name = r.string();
+    RawValue v = r.value();
+    fn(name, v);
+  }
+}
+
+void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const {
+  Reader r{p_ + sizeof(EventHeader), pool_};
+  r.skip_system();
+  ++r.p;
+  uint64_t n = get_varint(r.p);
+  std::vector<std::string_view> texts(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    r.string();
+    RawValue v = r.value();
+    if (static_cast<ValueType>(v.type) == ValueType::Utf8) texts[i] = {reinterpret_cast<const char*>(v.data), v.size};
+  }
+  out = norm::NormalizedEvent{};
+  out.table = static_cast<norm::Table>(*r.p++);
+  out.boot = static_cast<norm::BootMarker>(*r.p++);
+  out.time_source = static_cast<norm::TimeSource>(*r.p++);
+  uint8_t inbound = *r.p++;
+  out.inbound = {(inbound & 1) != 0, (inbound & 2) != 0, (inbound & 4) != 0};
+  uint32_t present = get_u32(r.p);
+  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+    if (!(present & (1u << i))) continue;
+    auto kind = static_cast<FieldValue::Kind>(*r.p++);
+    FieldValue& v = out.fields[i];
+    v.kind = kind;
+    if (kind == FieldValue::Kind::Int) {
+      v.i = unzigzag(get_varint(r.p));
+    } else if (kind == FieldValue::Kind::Time) {
+      v.i = get_i64(r.p);
+    } else {
+      const uint8_t* at = r.p;
+      uint64_t tag = get_varint(at);
+      if ((tag & 3) == kDataField) {
+        r.p = at;
+        v.s = std::string(texts.at(tag >> 2));
+      } else {
+        v.s = std::string(r.string());
+      }
+    }
+  }
+  out.timestamp_note = std::string(r.string());
+  out.time_created = h_.time_created;
+  std::string_view computer = pool_->at(h_.computer_id);
+  out[Field::Timestamp] = FieldValue::time(h_.timestamp);
+  out[Field::DeviceName] = FieldValue::str(std::string(computer));
+  std::string id(computer);
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  out[Field::DeviceId] = FieldValue::str(std::move(id));
+  out[Field::SourceFile] = FieldValue::str(std::string(source_file));
+  out[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(h_.record_id));
+  out[Field::Provider] = FieldValue::str(std::string(pool_->at(h_.provider_id)));
+  out[Field::Channel] = FieldValue::str(std::string(pool_->at(h_.channel_id)));
+  out[Field::EventID] = FieldValue::integer(h_.event_id);
+}
+
+}  // namespace store
