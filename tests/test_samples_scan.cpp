@@ -70,3 +70,18 @@ TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
   EXPECT_TRUE(has(r.err, "300 EVTX files")) << r.err.substr(r.err.size() > 2000 ? r.err.size() - 2000 : 0);
   EXPECT_TRUE(has(r.err, "1 findings"));
 }
+
+// No output depends on the memory budget or the thread count: the samples and
+// the corpus with a 1 MiB budget (spilled) and one thread, and with the default.
+TEST(SamplesScan, SameFindingsForAnyBudgetAndThreads) {
+  auto run = [](const std::string& extra) {
+    return corpus::run_command("cd " + corpus::shell_quote(kSource) + " && " + corpus::shell_quote(kBinary) +
+                               " scan " + extra + " samples/triage " + corpus::shell_quote(EVTXHUNT_CORPUS));
+  };
+  corpus::CommandResult a = run("--threads 2"), b = run("--threads 1 --memory 1");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(corpus::split_lines(a.out).size(), 2u);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_TRUE(has(b.err, "spilled")) << b.err.substr(b.err.size() > 1000 ? b.err.size() - 1000 : 0);
+}

@@ -31,6 +31,7 @@ struct StoreStats {
   uint64_t events = 0;
   uint64_t event_bytes = 0;   // encoded
   uint64_t spills = 0;        // runs written
+  uint64_t compactions = 0;   // times the runs were merged into one
   uint64_t spilled_bytes = 0;
 };
 
@@ -69,6 +70,9 @@ class EventStore {
   Partition& partition(uint32_t computer_id);
   size_t memory_in_use() const;
   void spill();
+  // Merges every run into one (bounds the files a host's merge reads at once).
+  void compact();
+  std::filesystem::path new_run(FILE*& out);
 
   StoreOptions options_;
   StringPool pool_;
@@ -78,6 +82,8 @@ class EventStore {
   std::vector<std::vector<Section>> sections_;          // by computer id: its piece of each run
   std::unique_ptr<TempDir> temp_;
   std::vector<std::filesystem::path> runs_;
+  std::vector<int> run_fds_;  // read side of each run (pread: shared by cursors)
+  unsigned run_names_ = 0;    // spill files created so far
   size_t partition_bytes_ = 0;
   StoreStats stats_;
   bool finished_ = false;
