@@ -23,7 +23,30 @@ void fill(FieldValue& target, const FieldValue& from) {
 
 bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == "Microsoft-Windows-Sysmon"; }
 
+// How long an ended instance is remembered (late records of its children and
+// connections, Sysmon's write delays).
+constexpr norm::Ticks kEndedRetention = 3600 * norm::kTicksPerSecond;
+
 }  // namespace
+
+void ProcessTable::end(ProcessInstance& p, norm::Ticks at) {
+  if (p.ended) return;
+  p.ended = true;
+  ended_.emplace_back(at, p.unique_id);
+}
+
+void ProcessTable::expire(norm::Ticks now) {
+  while (!ended_.empty() && ended_.front().first + kEndedRetention < now) {
+    auto it = by_id_.find(ended_.front().second);
+    if (it != by_id_.end()) {
+      for (const std::string& a : it->second.aliases) alias_.erase(a);
+      auto live = live_by_pid_.find(it->second.pid);
+      if (live != live_by_pid_.end() && live->second == it->first) live_by_pid_.erase(live);
+      by_id_.erase(it);
+    }
+    ended_.pop_front();
+  }
+}
 
 std::string ProcessTable::canonical(const std::string& id) const {
   auto it = alias_.find(id);
@@ -32,14 +55,14 @@ std::string ProcessTable::canonical(const std::string& id) const {
 
 ProcessInstance* ProcessTable::find_by_id(const std::string& id) {
   auto it = by_id_.find(canonical(id));
-  return it == by_id_.end() ? nullptr : &instances_[it->second];
+  return it == by_id_.end() ? nullptr : &it->second;
 }
 
 ProcessInstance* ProcessTable::live_pid(int64_t pid, norm::Ticks at) {
   auto it = live_by_pid_.find(pid);
   if (it == live_by_pid_.end()) return nullptr;
-  ProcessInstance& p = instances_[it->second];
-  return p.start <= at ? &p : nullptr;
+  ProcessInstance* p = find_by_id(it->second);
+  return p && p->start <= at ? p : nullptr;
 }
 
 ProcessInstance* ProcessTable::initiating_instance(const NormalizedEvent& ev) {
@@ -63,15 +86,20 @@ void ProcessTable::enrich_initiating(NormalizedEvent& ev, const ProcessInstance*
 bool ProcessTable::on_created(NormalizedEvent& ev) {
   const FieldValue& pid = ev[Field::ProcessId];
   norm::Ticks t = ev.timestamp();
+  expire(t);
   bool sysmon = is_sysmon(ev);
   // The same run seen by the other log (Sysmon 1 vs 4688)?
   if (pid.known()) {
     auto it = live_by_pid_.find(pid.i);
-    if (it != live_by_pid_.end()) {
-      ProcessInstance& p = instances_[it->second];
+    ProcessInstance* live = it == live_by_pid_.end() ? nullptr : find_by_id(it->second);
+    if (live) {
+      ProcessInstance& p = *live;
       norm::Ticks gap = t > p.start ? t - p.start : p.start - t;
       if (p.sysmon != sysmon && gap <= norm::kTicksPerSecond && same_text_nocase(p.file_name, ev[Field::FileName])) {
-        if (ev[Field::ProcessUniqueId].known()) alias_[ev[Field::ProcessUniqueId].s] = p.unique_id;
+        if (ev[Field::ProcessUniqueId].known() && ev[Field::ProcessUniqueId].s != p.unique_id) {
+          alias_[ev[Field::ProcessUniqueId].s] = p.unique_id;
+          p.aliases.push_back(ev[Field::ProcessUniqueId].s);
+        }
         fill(p.command_line, ev[Field::ProcessCommandLine]);
         fill(p.folder_path, ev[Field::FolderPath]);
         ev[Field::ProcessUniqueId] = FieldValue::str(p.unique_id);
@@ -95,14 +123,14 @@ bool ProcessTable::on_created(NormalizedEvent& ev) {
   inst.command_line = ev[Field::ProcessCommandLine];
   inst.parent_pid = ev[Field::InitiatingProcessId];
   inst.parent_file_name = ev[Field::InitiatingProcessFileName];
-  size_t index = instances_.size();
-  instances_.push_back(std::move(inst));
-  by_id_[instances_[index].unique_id] = index;
+  std::string id = inst.unique_id;
   if (pid.known()) {
     auto old = live_by_pid_.find(pid.i);  // PID reuse ends the older instance
-    if (old != live_by_pid_.end()) instances_[old->second].ended = true;
-    live_by_pid_[pid.i] = index;
+    if (old != live_by_pid_.end())
+      if (ProcessInstance* prev = find_by_id(old->second)) end(*prev, t);
+    live_by_pid_[pid.i] = id;
   }
+  by_id_.insert_or_assign(id, std::move(inst));
   return true;
 }
 
@@ -111,9 +139,9 @@ std::string ProcessTable::on_ended(const NormalizedEvent& ev) {
   if (ev[Field::ProcessUniqueId].known()) p = find_by_id(ev[Field::ProcessUniqueId].s);
   if (!p && ev[Field::ProcessId].known()) p = live_pid(ev[Field::ProcessId].i, ev.timestamp());
   if (!p) return {};
-  p->ended = true;
+  end(*p, ev.timestamp());
   auto it = live_by_pid_.find(p->pid);
-  if (it != live_by_pid_.end() && &instances_[it->second] == p) live_by_pid_.erase(it);
+  if (it != live_by_pid_.end() && it->second == p->unique_id) live_by_pid_.erase(it);
   return p->unique_id;
 }
 

@@ -8,11 +8,17 @@
 // The table fills what an event does not say itself from what the logs showed
 // earlier: the initiating process's command line, unique id and parent. A
 // value the logs never showed stays unknown.
+//
+// Bounded memory: an instance that ended (by its end event or by the reuse of
+// its PID) is forgotten an hour of event time later, so the table holds the
+// running processes and the recently ended ones, not the host's history.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "normalize/normalized_event.h"
@@ -27,6 +33,7 @@ struct ProcessInstance {
   norm::FieldValue file_name, folder_path, command_line;
   norm::FieldValue parent_pid, parent_file_name;  // its initiating process
   bool sysmon = false;                            // seen in a Sysmon 1 (else a 4688)
+  std::vector<std::string> aliases;               // other ids of this instance (alias_ keys)
 };
 
 class ProcessTable {
@@ -46,16 +53,19 @@ class ProcessTable {
  private:
   ProcessInstance* find_by_id(const std::string& id);
   ProcessInstance* live_pid(int64_t pid, norm::Ticks at);
+  void end(ProcessInstance& p, norm::Ticks at);
+  // Forgets instances that ended long enough before `now`.
+  void expire(norm::Ticks now);
   // Fills InitiatingProcess* of ev from the instance `parent` (may be null).
   void enrich_initiating(norm::NormalizedEvent& ev, const ProcessInstance* parent);
   ProcessInstance* initiating_instance(const norm::NormalizedEvent& ev);
   std::string canonical(const std::string& id) const;
 
   std::string host_;
-  std::vector<ProcessInstance> instances_;
-  std::unordered_map<std::string, size_t> by_id_;      // canonical id -> instance
-  std::unordered_map<std::string, std::string> alias_;  // Sysmon ProcessGuid merged into a 4688 instance, or back
-  std::unordered_map<int64_t, size_t> live_by_pid_;
+  std::unordered_map<std::string, ProcessInstance> by_id_;  // canonical id -> instance
+  std::unordered_map<std::string, std::string> alias_;      // Sysmon ProcessGuid merged into a 4688 instance, or back
+  std::unordered_map<int64_t, std::string> live_by_pid_;    // PID -> canonical id of its running instance
+  std::deque<std::pair<norm::Ticks, std::string>> ended_;   // (end time, id), oldest first
 };
 
 }  // namespace replay
