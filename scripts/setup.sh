@@ -7,8 +7,10 @@ packages=(
   build-essential cmake pkg-config
   libevtx-dev libbfio-dev          # second reader (libevtx.h includes libbfio headers)
   libevtx-utils python3-evtx python3-libevtx   # peers for benchmarks and tests
+  time                             # GNU time: peak RSS in scripts/bench.sh
   libpugixml-dev libboost-program-options-dev libtbb-dev libyaml-cpp-dev
   libxxhash-dev                    # content hashes of events (duplicate records)
+  zlib1g-dev                       # CRC-32 of EVTX headers and chunks
   libre2-dev                       # regular expressions in linear time
   nlohmann-json3-dev               # JSON parsing in tests and tools
   googletest libgtest-dev

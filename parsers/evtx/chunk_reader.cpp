@@ -47,8 +47,21 @@ std::string hex32(uint32_t v) {
 }  // namespace
 
 ChunkResult ChunkReader::read(const EvtxFile& file, size_t slot, const RecordFn& on_record) {
-  return read_image(file.chunk_data(slot), file.chunk_size(slot), static_cast<int64_t>(slot), file.chunk_offset(slot),
-                    on_record);
+  size_t got = file.read_chunk(slot, chunk_);
+  if (got == file.chunk_size(slot))
+    return read_image(chunk_.data(), static_cast<uint32_t>(got), static_cast<int64_t>(slot), file.chunk_offset(slot),
+                      on_record);
+  // The file shrank since it was opened: read what is left of the slot.
+  ChunkResult res;
+  if (got >= kChunkHeaderSize)
+    res = read_image(chunk_.data(), static_cast<uint32_t>(got), static_cast<int64_t>(slot), file.chunk_offset(slot),
+                     on_record);
+  res.problems.insert(res.problems.begin(),
+                      Problem{ProblemKind::TruncatedFile, static_cast<int64_t>(slot), file.chunk_offset(slot) + got,
+                              "file cut short while being read: chunk " + std::to_string(slot) + " has " +
+                                  std::to_string(got) + " of " + std::to_string(file.chunk_size(slot)) +
+                                  " bytes; " + (got >= kChunkHeaderSize ? "its complete records are read" : "skipped")});
+  return res;
 }
 
 ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t index, uint64_t base,

@@ -54,6 +54,7 @@ class ChunkReader {
 
  private:
   BinXmlDecoder decoder_;
+  std::vector<uint8_t> chunk_;  // the slot being read (read_image works on it)
   RecordFilter filter_;
   bool fields_mode_ = false;
   RecordFields fields_;

@@ -1,7 +1,6 @@
 #include "evtx_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +45,23 @@ bool EvtxFile::has_signature(const std::filesystem::path& path) {
   return in.read(sig, 8) && std::memcmp(sig, kFileSignature, 8) == 0;
 }
 
+namespace {
+
+// pread until n bytes or the end of the file; returns the bytes read, or -1.
+ssize_t read_at(int fd, uint8_t* buf, size_t n, uint64_t offset) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd, buf + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace
+
 EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: " + std::strerror(errno));
@@ -60,28 +76,25 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (" + std::to_string(size_) +
                                                  " bytes, shorter than a file header)");
   }
-  void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  uint8_t head[128];
+  ssize_t got = read_at(fd, head, sizeof head, 0);
   ::close(fd);
-  if (m == MAP_FAILED) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot map: " + std::strerror(errno));
-  data_ = static_cast<const uint8_t*>(m);
-  ::madvise(m, size_, MADV_SEQUENTIAL);
-  if (std::memcmp(data_, kFileSignature, 8) != 0) {
-    ::munmap(m, size_);
-    data_ = nullptr;
+  if (got != static_cast<ssize_t>(sizeof head))
+    throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot read: " +
+                                                     (got < 0 ? std::strerror(errno) : "cut short while opened"));
+  if (std::memcmp(head, kFileSignature, 8) != 0)
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (no ElfFile signature)");
-  }
-
-  header_.first_chunk = load<uint64_t>(data_ + 8);
-  header_.last_chunk = load<uint64_t>(data_ + 16);
-  header_.next_record_id = load<uint64_t>(data_ + 24);
-  header_.header_size = load<uint32_t>(data_ + 32);
-  header_.minor_version = load<uint16_t>(data_ + 36);
-  header_.major_version = load<uint16_t>(data_ + 38);
-  header_.header_block_size = load<uint16_t>(data_ + 40);
-  header_.chunk_count = load<uint16_t>(data_ + 42);
-  header_.flags = load<uint32_t>(data_ + 120);
-  header_.checksum = load<uint32_t>(data_ + 124);
-  header_.checksum_ok = crc32(data_, 120) == header_.checksum;
+  header_.first_chunk = load<uint64_t>(head + 8);
+  header_.last_chunk = load<uint64_t>(head + 16);
+  header_.next_record_id = load<uint64_t>(head + 24);
+  header_.header_size = load<uint32_t>(head + 32);
+  header_.minor_version = load<uint16_t>(head + 36);
+  header_.major_version = load<uint16_t>(head + 38);
+  header_.header_block_size = load<uint16_t>(head + 40);
+  header_.chunk_count = load<uint16_t>(head + 42);
+  header_.flags = load<uint32_t>(head + 120);
+  header_.checksum = load<uint32_t>(head + 124);
+  header_.checksum_ok = crc32(head, 120) == header_.checksum;
 
   if (!header_.checksum_ok)
     header_problems_.push_back({ProblemKind::HeaderCrcMismatch, -1, 124, "file header CRC32 mismatch"});
@@ -104,13 +117,34 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
                                     std::to_string(slots_)});
 }
 
+int EvtxFile::descriptor() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw FileError(FileError::Kind::CannotOpen, path_.string() + ": cannot open: " + std::strerror(errno));
+  }
+  return fd_;
+}
+
+size_t EvtxFile::read_chunk(size_t slot, std::vector<uint8_t>& buf) const {
+  uint32_t want = chunk_size(slot);
+  buf.resize(want);
+  ssize_t got = read_at(descriptor(), buf.data(), want, chunk_offset(slot));
+  if (got < 0)
+    throw FileError(FileError::Kind::CannotOpen, path_.string() + ": cannot read chunk " + std::to_string(slot) +
+                                                     ": " + std::strerror(errno));
+  return static_cast<size_t>(got);
+}
+
 void EvtxFile::release_chunk(size_t slot) const {
-  if (slot < slots_)
-    ::madvise(const_cast<uint8_t*>(chunk_data(slot)), chunk_size(slot), MADV_DONTNEED);
+  if (slot + 1 < slots_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 EvtxFile::~EvtxFile() {
-  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace evtx

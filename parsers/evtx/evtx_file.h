@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ struct FileHeader {
 
 class EvtxFile {
  public:
-  // Maps the file. Throws FileError (CannotOpen, NotEvtx) naming the path.
+  // Opens the file and reads its header (the file is closed again: a run may
+  // hold thousands). Throws FileError (CannotOpen, NotEvtx) naming the path.
   explicit EvtxFile(const std::filesystem::path& path);
   ~EvtxFile();
   EvtxFile(const EvtxFile&) = delete;
@@ -48,19 +50,27 @@ class EvtxFile {
   size_t chunk_slots() const { return slots_; }
   // Bytes of the slot present in the file: 65536, or less for a partial last slot.
   uint32_t chunk_size(size_t slot) const { return slot + 1 == slots_ && tail_ >= 512 ? tail_ : uint32_t(kChunkSize); }
-  const uint8_t* chunk_data(size_t slot) const { return data_ + kFileHeaderSize + slot * kChunkSize; }
   uint64_t chunk_offset(size_t slot) const { return kFileHeaderSize + uint64_t(slot) * kChunkSize; }
 
-  // Gives the pages of a chunk slot back to the OS once it has been read, so
-  // resident memory stays bounded by the chunks in flight, not the file size.
+  // Reads chunk slot `slot` into buf with pread (the file is opened on first
+  // use). Returns the bytes read: less than chunk_size(slot) when the file was
+  // cut short since it was opened (a live log, a network share), which a
+  // memory map would have turned into SIGBUS. Throws FileError when the file
+  // can no longer be read.
+  size_t read_chunk(size_t slot, std::vector<uint8_t>& buf) const;
+
+  // Done with a chunk slot: after the last one the file is closed.
   void release_chunk(size_t slot) const;
 
   // True if the first 8 bytes of the file are the EVTX signature.
   static bool has_signature(const std::filesystem::path& path);
 
  private:
+  int descriptor() const;
+
   std::filesystem::path path_;
-  const uint8_t* data_ = nullptr;
+  mutable std::mutex mu_;
+  mutable int fd_ = -1;
   uint64_t size_ = 0;
   size_t slots_ = 0;
   uint32_t tail_ = 0;

@@ -201,7 +201,9 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     put_string(out, name, true);
     put_value(out, v, interned_field(name));
     data_text_[i].clear();
-    if (norm && is_text(v.type)) data_text_[i] = text_of(v, text_);
+    // Texts a normalized column may repeat (command lines, paths, GUIDs).
+    if (norm && (is_text(v.type) || static_cast<ValueType>(v.type) == ValueType::Guid))
+      data_text_[i] = text_of(v, text_);
   }
   h.content_hash = XXH3_64bits_digest(st);
 
@@ -225,7 +227,7 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
         put_i64(out, v.i);
       } else {
         size_t same = data_text_.size();
-        if (v.s.size() > 16)
+        if (v.s.size() > 2)
           for (size_t k = 0; k < data_text_.size() && same == data_text_.size(); ++k)
             if (data_text_[k] == v.s) same = k;
         if (same < data_text_.size()) put_varint(out, (uint64_t(same) << 2) | kDataField);
@@ -316,10 +318,16 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
   ++r.p;
   uint64_t n = get_varint(r.p);
   std::vector<std::string_view> texts(n);
+  std::vector<std::string> rendered(n);  // GUIDs a column may repeat
   for (uint64_t i = 0; i < n; ++i) {
     r.string();
     RawValue v = r.value();
-    if (static_cast<ValueType>(v.type) == ValueType::Utf8) texts[i] = {reinterpret_cast<const char*>(v.data), v.size};
+    if (static_cast<ValueType>(v.type) == ValueType::Utf8) {
+      texts[i] = {reinterpret_cast<const char*>(v.data), v.size};
+    } else if (static_cast<ValueType>(v.type) == ValueType::Guid) {
+      evtx::append_value_text(rendered[i], v);
+      texts[i] = rendered[i];
+    }
   }
   out = norm::NormalizedEvent{};
   out.table = static_cast<norm::Table>(*r.p++);
