@@ -8,6 +8,7 @@
 // Used per host: observe() every event, then check() each.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,11 +26,16 @@ class ProcessStarts {
   bool check(NormalizedEvent& ev) const;
 
  private:
+  // One per process of the host, so kept small: the 64-bit hash of its
+  // ProcessGuid -> its start and the record that shows it (to cite).
   struct Start {
     Ticks time;
-    std::string record;  // file#record of its Sysmon 1
+    int64_t record_id;
+    uint32_t file;  // index into files_
   };
-  std::unordered_map<std::string, Start> starts_;  // ProcessGuid -> start
+  std::unordered_map<uint64_t, Start> starts_;
+  std::vector<std::string> files_;
+  std::unordered_map<std::string, uint32_t> file_index_;
 };
 
 // Both steps over events held in memory (of any hosts).
