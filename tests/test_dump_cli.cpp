@@ -297,7 +297,9 @@ TEST(DumpExitCodes, MissingFileIs3) {
   EXPECT_NE(r.err.find("/nonexistent/dir/missing.evtx"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   corpus::TempDir dir("cli");
-  EXPECT_EQ(dump(q(dir.path())).exit_code, 3);  // a directory cannot be read as a file
+  CommandResult empty = dump(q(dir.path()));  // a folder is searched for EVTX files; this one has none
+  EXPECT_EQ(empty.exit_code, 8) << empty.err;
+  EXPECT_NE(empty.err.find("no readable evidence"), std::string::npos) << empty.err;
 }
 
 TEST(DumpExitCodes, NonEvtxFileIs4) {
@@ -351,7 +353,7 @@ TEST(DumpExitCodes, BadOptionsAre2) {
   EXPECT_EQ(dump("--threads many " + q(kMmc)).exit_code, 2);
   CommandResult none = dump("");
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("no input file"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("no input"), std::string::npos) << none.err;
   CommandResult bad = dump("--bogus " + q(kMmc));
   EXPECT_EQ(bad.out, "");
   EXPECT_NE(bad.err.find("bogus"), std::string::npos) << bad.err;

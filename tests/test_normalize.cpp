@@ -293,8 +293,9 @@ TEST(NormalizeInputs, Utf16XmlNonAsciiPathAndSkippedFiles) {
   auto c = collect({dir.string()});
   EXPECT_EQ(c.stats.xml_files, 1u);
   EXPECT_EQ(c.stats.inputs_skipped, 1u);
-  ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_NE(c.warnings[0].find("notes.txt: not an EVTX file or XML event export"), std::string::npos);
+  ASSERT_EQ(c.evidence->skipped.size(), 1u);
+  EXPECT_EQ(c.evidence->skipped[0].path, (dir / "notes.txt").string());
+  EXPECT_EQ(c.evidence->skipped[0].reason, "not an EVTX file or XML event export");
   EXPECT_EQ(c.events.size(), 5u);
   EXPECT_EQ(text(find(c, 102, Table::Process), Field::ProcessCommandLine), "cmd.exe /c whoami");
   fs::remove_all(dir);

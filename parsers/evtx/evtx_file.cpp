@@ -63,10 +63,15 @@ ssize_t read_at(int fd, uint8_t* buf, size_t n, uint64_t offset) {
 }  // namespace
 
 EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: " + std::strerror(errno));
+  // The type is checked before opening: opening a FIFO would block.
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::stat(path.c_str(), &st) != 0)
+    throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: not a regular file");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // swapped since the stat
     ::close(fd);
     throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: not a regular file");
   }

@@ -117,6 +117,13 @@ struct NormalizedEvent {
   // evidence that decided it; empty when not applicable.
   std::string direction_evidence;
   InboundHints inbound;
+  // Where the record lies in the run's evidence (set by the event store):
+  // file id and position in the file; identifies the event's timeline row.
+  struct Origin {
+    uint32_t file = 0;
+    uint64_t position = 0;
+    bool operator==(const Origin&) const = default;
+  } origin;
 
   FieldValue& operator[](Field f) { return fields[static_cast<size_t>(f)]; }
   const FieldValue& operator[](Field f) const { return fields[static_cast<size_t>(f)]; }

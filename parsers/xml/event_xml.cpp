@@ -2,8 +2,11 @@
 
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -32,7 +35,14 @@ bool whitespace_only(const char* s) {
   return true;
 }
 
-void add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node) {
+// Elements nested deeper than this are left out (and reported): a planted
+// export cannot exhaust the stack. Real events nest 4-6 levels.
+constexpr int kMaxDepth = 256;
+
+// Returns false when the event was cut at kMaxDepth.
+bool add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node, int depth) {
+  if (depth > kMaxDepth) return false;
+  bool whole = true;
   uint32_t idx = tree.add(parent, evtx::NodeKind::Element, local_name(node.name()));
   for (pugi::xml_attribute a : node.attributes()) {
     uint32_t attr = tree.add(idx, evtx::NodeKind::Attribute, a.name());
@@ -40,7 +50,7 @@ void add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node) {
   }
   for (pugi::xml_node c : node.children()) {
     switch (c.type()) {
-      case pugi::node_element: add_element(tree, idx, c); break;
+      case pugi::node_element: whole = add_element(tree, idx, c, depth + 1) && whole; break;
       case pugi::node_pcdata:
         // Whitespace between child elements is layout, not content.
         if (whitespace_only(c.value()) && (c.previous_sibling().type() == pugi::node_element ||
@@ -53,6 +63,60 @@ void add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node) {
       default: break;
     }
   }
+  return whole;
+}
+
+// UTF-16 (with or without BOM) to UTF-8; anything else is returned as is.
+std::string as_utf8(const std::string& bytes) {
+  size_t n = bytes.size();
+  bool le = n >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xFE;
+  bool be = n >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFE && static_cast<unsigned char>(bytes[1]) == 0xFF;
+  size_t start = (le || be) ? 2 : 0;
+  if (!le && !be) {
+    // Without a BOM: the zero bytes of ASCII text give UTF-16 away.
+    size_t zeros_odd = 0, zeros_even = 0;
+    for (size_t i = 0; i < std::min<size_t>(n, 512); ++i)
+      if (bytes[i] == 0) ++((i % 2) ? zeros_odd : zeros_even);
+    if (zeros_odd > 32 && zeros_even == 0) le = true;
+    else if (zeros_even > 32 && zeros_odd == 0) be = true;
+    else return bytes;
+  }
+  std::string out;
+  for (size_t i = start; i + 1 < n;) {
+    auto unit = [&](size_t at) {
+      unsigned char a = static_cast<unsigned char>(bytes[at]), b = static_cast<unsigned char>(bytes[at + 1]);
+      return le ? static_cast<uint32_t>(a | (b << 8)) : static_cast<uint32_t>((a << 8) | b);
+    };
+    uint32_t cp = unit(i);
+    i += 2;
+    if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < n && unit(i) >= 0xDC00 && unit(i) < 0xE000) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(i) - 0xDC00);
+      i += 2;
+    } else if (cp >= 0xD800 && cp < 0xE000) {
+      cp = 0xFFFD;
+    }
+    if (cp < 0x80) out += static_cast<char>(cp);
+    else if (cp < 0x800) (out += static_cast<char>(0xC0 | (cp >> 6))) += static_cast<char>(0x80 | (cp & 0x3F));
+    else if (cp < 0x10000)
+      ((out += static_cast<char>(0xE0 | (cp >> 12))) += static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) +=
+          static_cast<char>(0x80 | (cp & 0x3F));
+    else
+      (((out += static_cast<char>(0xF0 | (cp >> 18))) += static_cast<char>(0x80 | ((cp >> 12) & 0x3F))) +=
+       static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+
+// The end of the last closing </Event> (or </prefix:Event>) tag, or npos.
+size_t end_of_last_event(const std::string& xml) {
+  for (size_t at = xml.rfind("Event>"); at != std::string::npos && at > 0; at = xml.rfind("Event>", at - 1)) {
+    size_t lt = xml.rfind('<', at);
+    if (lt == std::string::npos || lt + 1 >= xml.size() || xml[lt + 1] != '/') continue;
+    std::string_view name(xml.data() + lt + 2, at + 5 - lt - 2);
+    if (name == "Event" || (name.size() > 6 && name[name.size() - 6] == ':')) return at + 6;
+    if (at == 0) break;
+  }
+  return std::string::npos;
 }
 
 }  // namespace
@@ -61,6 +125,8 @@ struct EventXmlDocument::Impl {
   pugi::xml_document doc;
   std::vector<pugi::xml_node> events;
   std::string name;
+  std::string warning;
+  std::string text;  // the document's text when it had to be cut (pugixml parses it in place)
 
   void check(const pugi::xml_parse_result& r) {
     if (!r)
@@ -96,9 +162,43 @@ EventXmlDocument EventXmlDocument::load_file(const std::filesystem::path& path) 
   if (r.status == pugi::status_file_not_found || r.status == pugi::status_io_error)
     throw std::runtime_error(d.impl_->name + ": cannot open: " + std::strerror(errno));
   if (r.status == pugi::status_out_of_memory) throw std::runtime_error(d.impl_->name + ": out of memory");
+  if (!r) {
+    // An export cut short (a copy interrupted, a disk full): its complete
+    // events are evidence. Parse the text up to the last </Event>.
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text = as_utf8(bytes);
+    Impl& im = *d.impl_;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      size_t cut = end_of_last_event(text);
+      if (cut == std::string::npos) break;
+      text.resize(cut);
+      im.text = text;
+      im.doc.reset();
+      im.events.clear();
+      pugi::xml_parse_result again =
+          im.doc.load_buffer_inplace(im.text.data(), im.text.size(), kParseOptions, pugi::encoding_utf8);
+      // The <Events> root is left open by the cut: an error at the very end is expected.
+      if (!again && static_cast<size_t>(again.offset) + 1 < im.text.size()) {
+        text.resize(static_cast<size_t>(again.offset));  // damage before the cut: look before it
+        continue;
+      }
+      try {
+        im.collect();
+      } catch (const std::runtime_error&) {
+        break;
+      }
+      im.warning = "not well-formed XML (" + std::string(r.description()) + " at offset " +
+                   std::to_string(r.offset) + "): read the " + std::to_string(im.events.size()) +
+                   " complete events before it";
+      return d;
+    }
+  }
   d.impl_->check(r);
   return d;
 }
+
+const std::string& EventXmlDocument::warning() const { return impl_->warning; }
 
 EventXmlDocument EventXmlDocument::load_string(std::string_view xml, const std::string& name) {
   EventXmlDocument d;
@@ -109,9 +209,9 @@ EventXmlDocument EventXmlDocument::load_string(std::string_view xml, const std::
 
 size_t EventXmlDocument::size() const { return impl_->events.size(); }
 
-void EventXmlDocument::event_tree(size_t i, evtx::EventTree& tree) const {
+bool EventXmlDocument::event_tree(size_t i, evtx::EventTree& tree) const {
   tree.clear();
-  add_element(tree, evtx::kNoNode, impl_->events.at(i));
+  return add_element(tree, evtx::kNoNode, impl_->events.at(i), 0);
 }
 
 }  // namespace xmlin

@@ -28,8 +28,12 @@ class EventXmlDocument {
   // Number of <Event> elements.
   size_t size() const;
   // Fills tree (cleared first) with the i-th event. Names and values (typed
-  // evtx::ValueType::Utf8) point into this document: keep it alive.
-  void event_tree(size_t i, evtx::EventTree& tree) const;
+  // evtx::ValueType::Utf8) point into this document: keep it alive. False
+  // when elements nested deeper than 256 levels were left out.
+  bool event_tree(size_t i, evtx::EventTree& tree) const;
+  // What was wrong with a document read only in part ("" when whole): an
+  // export cut short gives its complete events and this warning.
+  const std::string& warning() const;
 
  private:
   EventXmlDocument();

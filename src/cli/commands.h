@@ -11,5 +11,7 @@ int run_dump(const std::vector<std::string>& args);
 int run_normalize(const std::vector<std::string>& args);
 int run_scan(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);
+int run_timeline(const std::vector<std::string>& args);
+int run_inventory(const std::vector<std::string>& args);
 
 }  // namespace cli

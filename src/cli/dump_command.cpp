@@ -2,11 +2,13 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
@@ -15,6 +17,9 @@
 #include "evtx/libevtx_reader.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/render.h"
+#include "evtx/value.h"
+#include "pipeline/inputs.h"
+#include "timeline/output_file.h"
 
 namespace po = boost::program_options;
 
@@ -28,13 +33,44 @@ struct ChunkOutput {
   evtx::ChunkResult result;
 };
 
-void write_out(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+timeline::OutputFile* g_out = nullptr;  // where write_out writes
+void write_out(const std::string& s) { g_out->write(s); }
+
+// The files to dump: a named file as it is (a non-EVTX one is an error with
+// its own exit code), a folder's EVTX files found by content (anything else
+// in it is skipped with a warning).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args, bool& any_folder) {
+  std::vector<std::string> files;
+  for (const std::string& a : args) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(a, ec)) {
+      files.push_back(a);
+      continue;
+    }
+    any_folder = true;
+    pipeline::Inputs in = pipeline::discover_inputs({a});
+    for (const auto& p : in.evtx) files.push_back(p.string());
+    for (const auto& p : in.xml)
+      std::fprintf(stderr, "evtxhunt: skipped %s: an XML event export (dump reads EVTX files)\n", p.c_str());
+    for (const auto& sk : in.skipped)
+      std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
+  }
+  return files;
+}
 
 // --reader libevtx: files one after another (libevtx is not thread-safe on a
 // file; --threads does not apply), same output, problem lines, summary and
 // exit codes as the native reader. A damaged record libevtx does not place
 // in a chunk is reported without chunk and offset.
-int dump_with_libevtx(const std::vector<std::string>& paths, bool xml) {
+// With several files, each JSON line names its file: {"Event":{...},"SourceFile":"..."}.
+void append_source(std::string& json_line, const std::string& path) {
+  json_line.pop_back();  // the closing brace of the object
+  json_line += ",\"SourceFile\":";
+  evtx::append_json_string(json_line, path);
+  json_line += '}';
+}
+
+int dump_with_libevtx(const std::vector<std::string>& paths, bool xml, bool name_files) {
   int exit_code = kOk;
   uint64_t records = 0, damaged = 0;
   size_t files = 0;
@@ -50,6 +86,7 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml) {
           evtx::render_xml(r.tree, text);
         } else {
           evtx::render_json(r.tree, text);
+          if (name_files) append_source(text, path);
           text += '\n';
         }
         write_out(text);
@@ -69,7 +106,6 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml) {
     damaged += res.damaged_records;
   }
   if (xml) write_out("</Events>\n");
-  std::fflush(stdout);
   std::fprintf(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n",
                files, static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged), 0ull);
   return exit_code;
@@ -79,23 +115,45 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml) {
 
 int run_dump(const std::vector<std::string>& args) {
   po::options_description opts(
-      "usage: evtxhunt dump [options] FILE...\n\n"
-      "Prints every record of the EVTX files, in file order, as JSON lines (the\n"
-      "shape of the Rust evtx_dump -o jsonl) or as event XML. Damage (CRC mismatch,\n"
+      "usage: evtxhunt dump [options] PATH...\n\n"
+      "Prints every record of the EVTX files (files, or folders searched for EVTX\n"
+      "files), in file order, as JSON lines (the shape of the Rust evtx_dump -o\n"
+      "jsonl; with several files each line adds \"SourceFile\") or as event XML\n"
+      "(each file's events after a <!-- SourceFile: ... --> comment). Damage (CRC mismatch,\n"
       "skipped chunk, damaged record) is reported on stderr, one line each, naming\n"
       "file, chunk and offset; the rest of the file is still read.\n\noptions");
-  std::string format = "jsonl", reader = "native";
-  int threads = 0;
+  std::string format = "jsonl", reader = "native", output;
+  ReadingOptions reading;
   opts.add_options()("help,h", "show this help")(
       "format,f", po::value(&format)->default_value("jsonl"), "jsonl | xml")(
       "reader,r", po::value(&reader)->default_value("native"), "native | libevtx")(
-      "threads,t", po::value(&threads)->default_value(0), "worker threads (0: all cores; the libevtx reader uses one)");
+      "threads,t", po::value(&reading.threads)->default_value(0),
+      "worker threads (0: all cores, at most 4 per core; the libevtx reader uses one)")(
+      "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)");
   po::variables_map vm;
-  std::vector<std::string> files_arg;
-  if (auto done = parse_command_line({"dump", "input file",
-                                      "0 read (even with damage), 2 usage, 3 cannot open, 4 not an EVTX file"},
-                                     args, opts, vm, files_arg))
-    return *done;
+  std::vector<std::string> args_in;
+  if (auto done = parse_command_line({"dump", "input", kExitCodesHelp}, args, opts, vm, args_in)) return *done;
+  if (auto bad = reading.check()) {
+    std::fprintf(stderr, "evtxhunt dump: %s\n", bad->c_str());
+    return kUsage;
+  }
+  int threads = reading.threads;
+  bool any_folder = false;
+  std::vector<std::string> files_arg = expand_inputs(args_in, any_folder);
+  if (files_arg.empty()) {
+    std::fprintf(stderr, "evtxhunt dump: no readable evidence in the inputs (no EVTX file found)\n");
+    return kNoEvidence;
+  }
+  // Records name their file when more than one file, or a folder, is dumped.
+  bool name_files = files_arg.size() > 1 || any_folder;
+  std::unique_ptr<timeline::OutputFile> out;
+  try {
+    out = std::make_unique<timeline::OutputFile>(output, files_arg);
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt dump: %s\n", e.what());
+    return kCannotWrite;
+  }
+  g_out = out.get();
   Format fmt;
   if (format == "jsonl") fmt = Format::Jsonl;
   else if (format == "xml") fmt = Format::Xml;
@@ -108,7 +166,11 @@ int run_dump(const std::vector<std::string>& args) {
     return kUsage;
   }
 
-  if (reader == "libevtx") return dump_with_libevtx(files_arg, fmt == Format::Xml);
+  if (reader == "libevtx") {
+    int code = dump_with_libevtx(files_arg, fmt == Format::Xml, name_files);
+    out->commit();
+    return code;
+  }
 
   int exit_code = kOk;
   std::vector<std::unique_ptr<evtx::EvtxFile>> owned;
@@ -129,11 +191,14 @@ int run_dump(const std::vector<std::string>& args) {
   uint64_t records = 0, damaged = 0, bad_slots = 0;
   evtx::for_each_chunk_ordered<ChunkOutput>(
       files, threads,
-      [fmt](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
+      [fmt, name_files](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
         ChunkOutput out;
+        std::string path = f.path().string();
+        if (fmt == Format::Xml && name_files && slot == 0) out.text = "<!-- SourceFile: " + path + " -->\n";
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
           if (fmt == Format::Jsonl) {
             evtx::render_json(r.tree, out.text);
+            if (name_files) append_source(out.text, path);
             out.text += '\n';
           } else {
             evtx::render_xml(r.tree, out.text);
@@ -149,7 +214,12 @@ int run_dump(const std::vector<std::string>& args) {
         bad_slots += out.result.slot == evtx::ChunkResult::Slot::BadMagic;
       });
   if (fmt == Format::Xml) write_out("</Events>\n");
-  std::fflush(stdout);
+  try {
+    out->commit();
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt dump: %s\n", e.what());
+    return kCannotWrite;
+  }
   std::fprintf(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n",
                files.size(), static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged),
                static_cast<unsigned long long>(bad_slots));

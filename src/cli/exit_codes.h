@@ -11,7 +11,16 @@ enum ExitCode : int {
   kNotEvtx = 4,      // at least one input is not an EVTX file (and none failed to open)
   kBadInput = 5,     // convert: an input is not an XML event export, or holds an event that cannot be written
   kCannotWrite = 6,  // the output file cannot be written (nothing is left behind)
-  kBadRules = 7,     // scan: a rule file is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
+  kBadRules = 7,     // a rule file is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
+  kNoEvidence = 8,   // nothing readable among the inputs (every input skipped, each named with its reason)
 };
+
+// The exit codes as --help lists them (the same for every command).
+inline constexpr const char* kExitCodesHelp =
+    "0 done (damage found inside a file is reported on stderr, not an error); 1 internal error; "
+    "2 bad command line; 3 a named input does not exist or an input cannot be opened; "
+    "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export; "
+    "6 the output cannot be written; 7 a rule file is invalid (--strict) or no rule matches --rule; "
+    "8 nothing readable among the inputs";
 
 }  // namespace cli

@@ -13,12 +13,18 @@ const char kUsage[] =
     "usage: evtxhunt <command> [options] ...\n"
     "\n"
     "commands:\n"
-    "  scan       hunt: replay each host's events through the rules, print the findings\n"
+    "  scan       hunt: replay each host's events through the rules, write the findings\n"
+    "  timeline   every event of every record, in time order across hosts, tagged with findings\n"
+    "  inventory  what was read: per file its hosts, channels, records, time span, damage\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
     "  convert    write XML event exports into an EVTX file\n"
     "\n"
-    "Run 'evtxhunt <command> --help' for the options of a command.\n";
+    "Run 'evtxhunt <command> --help' for the options of a command; 'evtxhunt --version'.\n"
+    "Exit codes (every command): 0 done; 1 internal error; 2 bad command line; 3 a named input\n"
+    "does not exist or cannot be opened; 4 dump: not an EVTX file; 5 convert: bad XML input;\n"
+    "6 the output cannot be written; 7 invalid rule file (--strict) or no rule matches --rule;\n"
+    "8 nothing readable among the inputs.\n";
 
 }  // namespace
 
@@ -34,6 +40,12 @@ int main(int argc, char** argv) {
     if (cmd == "normalize") return cli::run_normalize(args);
     if (cmd == "scan") return cli::run_scan(args);
     if (cmd == "convert") return cli::run_convert(args);
+    if (cmd == "timeline") return cli::run_timeline(args);
+    if (cmd == "inventory") return cli::run_inventory(args);
+    if (cmd == "--version" || cmd == "version") {
+      std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
+      return cli::kOk;
+    }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kUsage, stdout);
       return cli::kOk;

@@ -1,84 +1,116 @@
 // evtxhunt normalize: the normalized process / network / boot events of the
-// inputs, one row each, sorted by host then Timestamp.
+// inputs, one row each, sorted by host, then Timestamp; exact duplicates
+// dropped as scan drops them.
 #include <boost/program_options.hpp>
 
+#include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
-#include "cli/read_report.h"
-#include "cli/evidence_options.h"
+#include "cli/progress.h"
+#include "cli/run_report.h"
 #include "normalize/mapper.h"
+#include "pipeline/event_writer.h"
 #include "pipeline/evidence.h"
 #include "pipeline/host_stream.h"
-#include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
+#include "replay/scan.h"
+#include "timeline/output_file.h"
 
 namespace po = boost::program_options;
 
 namespace cli {
 
 int run_normalize(const std::vector<std::string>& args) {
+  auto start = std::chrono::steady_clock::now();
   po::options_description opts(
       "usage: evtxhunt normalize [options] PATH...\n\n"
       "Reads EVTX files and XML event exports (files or folders, recursively;\n"
       "recognised by content, not extension) and prints their process, network\n"
       "and boot events in the normalized schema (Defender for Endpoint column\n"
       "names plus provenance), sorted by host, then Timestamp.\n\noptions");
-  std::string format = "jsonl";
-  EvidenceOptions evidence_opts;
-  opts.add_options()("help,h", "show this help")("format,f", po::value(&format)->default_value("jsonl"),
-                                                  "jsonl | csv");
-  evidence_opts.add_to(opts);
+  ReadingOptions reading;
+  FilterOptions filters;
+  OutputOptions output;
+  opts.add_options()("help,h", "show this help");
+  output.add_to(opts, {"jsonl", "csv"});
+  reading.add_to(opts);
+  filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"normalize", "input",
-                                      "0 read, 2 usage, 3 a named path does not exist"},
-                                     args, opts, vm, paths))
-    return *done;
-  if (format != "jsonl" && format != "csv") {
-    std::fprintf(stderr, "evtxhunt normalize: unknown format '%s' (jsonl or csv)\n", format.c_str());
-    return kUsage;
+  if (auto done = parse_command_line({"normalize", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  pipeline::EventFilter filter;
+  std::string error;
+  std::optional<std::string> bad = reading.check();
+  if (!bad) bad = filters.build(filter);
+  std::optional<timeline::Format> format;
+  if (!bad) {
+    format = output.resolve(false, error);
+    if (!format) bad = error;
   }
-  if (auto bad = evidence_opts.check()) {
+  if (bad) {
     std::fprintf(stderr, "evtxhunt normalize: %s\n", bad->c_str());
     return kUsage;
   }
-  int exit_code = missing_paths_exit_code(paths);
-  std::unique_ptr<pipeline::Evidence> c =
-      pipeline::read_evidence(pipeline::discover_inputs(paths), evidence_opts.read_options(false));
-  std::string out;
-  if (format == "csv") out = pipeline::csv_header();
+  bool csv = *format == timeline::Format::Csv;
+  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
+  std::unique_ptr<timeline::OutputFile> out;
+  try {
+    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt normalize: %s\n", e.what());
+    return kCannotWrite;
+  }
+  Progress progress(inputs, output.quiet);
+  pipeline::ReadOptions read_opts = reading.read_options(false);
+  read_opts.progress = progress.callback();
+  std::unique_ptr<pipeline::Evidence> c = pipeline::read_evidence(inputs, read_opts);
+  progress.done();
+  report_warnings(*c);
+  int exit_code = input_exit_code(paths, *c);
+  std::string text;
+  if (csv) text = pipeline::csv_header();
+  uint64_t duplicates = 0, rows = 0;
   auto row = [&](const norm::NormalizedEvent& ev) {
-    if (format == "csv") {
-      pipeline::append_csv_row(out, ev);
+    if (!filter.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[norm::Field::EventID].i),
+                            ev[norm::Field::Channel].s))
+      return;
+    ++rows;
+    if (csv) {
+      pipeline::append_csv_row(text, ev);
     } else {
-      pipeline::append_json(out, ev);
-      out += '\n';
+      pipeline::append_json(text, ev);
+      text += '\n';
     }
-    if (out.size() > (1u << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
+    if (text.size() > (1u << 20)) {
+      out->write(text);
+      text.clear();
     }
   };
-  uint64_t duplicates = 0;
-  for (const pipeline::Host& host : c->hosts) {
-    pipeline::HostStream stream(*c, host);
-    duplicates += stream.for_each([&](const pipeline::StreamEvent& e) {
-      if (!e.norm) return;
-      row(*e.norm);
-      if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None) row(norm::make_boot(*e.norm));
-    });
+  try {
+    for (const pipeline::Host* host : replay::kept_hosts(*c, filter)) {
+      pipeline::HostStream stream(*c, *host);
+      duplicates += stream.for_each([&](const pipeline::StreamEvent& e) {
+        if (!e.norm) return;
+        row(*e.norm);
+        if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None)
+          row(norm::make_boot(*e.norm));
+      });
+    }
+    out->write(text);
+    out->commit();
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt normalize: %s\n", e.what());
+    return kCannotWrite;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
-  report_reading("normalize", *c);
-  std::fprintf(stderr, "evtxhunt normalize: %llu duplicate events dropped\n", static_cast<unsigned long long>(duplicates));
+  if (!output.quiet)
+    report_summary(*c, {"normalize", start,
+                        {std::to_string(rows) + " rows; " + std::to_string(duplicates) + " duplicate events dropped"}});
   return exit_code;
 }
 

@@ -9,8 +9,10 @@ using norm::Field;
 
 bool written(Field f) { return f != Field::LastBootTime; }
 
-void append_csv_cell(std::string& out, const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
+}  // namespace
+
+void append_csv_cell(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += s;
     return;
   }
@@ -22,7 +24,11 @@ void append_csv_cell(std::string& out, const std::string& s) {
   out += '"';
 }
 
-}  // namespace
+void append_json_value(std::string& out, const norm::FieldValue& v) {
+  if (v.kind == norm::FieldValue::Kind::Unknown) out += "null";
+  else if (v.kind == norm::FieldValue::Kind::Int) out += std::to_string(v.i);
+  else evtx::append_json_string(out, field_text(v));
+}
 
 std::string field_text(const norm::FieldValue& v) {
   switch (v.kind) {
@@ -72,10 +78,7 @@ void append_json(std::string& out, const norm::NormalizedEvent& ev) {
     out += ',';
     evtx::append_json_string(out, norm::field_name(f));
     out += ':';
-    const norm::FieldValue& v = ev[f];
-    if (v.kind == norm::FieldValue::Kind::Unknown) out += "null";
-    else if (v.kind == norm::FieldValue::Kind::Int) out += std::to_string(v.i);
-    else evtx::append_json_string(out, field_text(v));
+    append_json_value(out, ev[f]);
   }
   out += ",\"TimestampSource\":";
   evtx::append_json_string(out, norm::time_source_name(ev.time_source));

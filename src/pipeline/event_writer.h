@@ -10,6 +10,11 @@ namespace pipeline {
 // The value as text: times ISO 8601 UTC with 100 ns digits, integers decimal.
 std::string field_text(const norm::FieldValue& v);
 
+// One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break.
+void append_csv_cell(std::string& out, std::string_view s);
+// A value as JSON: null, a number, or a string.
+void append_json_value(std::string& out, const norm::FieldValue& v);
+
 // Columns: Table, every schema field but LastBootTime, TimestampSource,
 // TimestampNote, DirectionEvidence.
 std::string csv_header();

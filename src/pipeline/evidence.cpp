@@ -18,8 +18,46 @@
 namespace pipeline {
 namespace {
 
+// What a batch of records shows of its file: computers (with their records
+// and time span) and channels.
+struct Summary {
+  std::vector<FileInfo::Computer> computers;
+  std::vector<std::string> channels;
+
+  static void widen(norm::Ticks t, norm::Ticks& first, norm::Ticks& last) {
+    if (t == 0) return;
+    if (first == 0 || t < first) first = t;
+    if (t > last) last = t;
+  }
+  static FileInfo::Computer& computer(std::vector<FileInfo::Computer>& v, const std::string& name) {
+    for (FileInfo::Computer& c : v)
+      if (c.name == name) return c;
+    v.push_back({name, 0, 0, 0});
+    return v.back();
+  }
+  void add(const norm::RecordAccess& rec) {
+    FileInfo::Computer& c = computer(computers, rec.computer());
+    ++c.records;
+    widen(rec.time_created(), c.first_time, c.last_time);
+    if (std::find(channels.begin(), channels.end(), rec.channel()) == channels.end()) channels.push_back(rec.channel());
+  }
+  void into(FileInfo& f) const {
+    for (const FileInfo::Computer& c : computers) {
+      FileInfo::Computer& to = computer(f.computers, c.name);
+      to.records += c.records;
+      widen(c.first_time, to.first_time, to.last_time);
+      widen(c.last_time, to.first_time, to.last_time);
+      widen(c.first_time, f.first_time, f.last_time);
+      widen(c.last_time, f.first_time, f.last_time);
+    }
+    for (const std::string& ch : channels)
+      if (std::find(f.channels.begin(), f.channels.end(), ch) == f.channels.end()) f.channels.push_back(ch);
+  }
+};
+
 struct ChunkEvents {
   std::string events;  // encoded, concatenated
+  Summary summary;
   evtx::ChunkResult result;
 };
 
@@ -31,10 +69,13 @@ struct Worker {
   norm::NormalizedEvent norm;
 };
 
-// Encodes one record (its normalized columns too, when a mapper wants it).
-void encode_record(Worker& w, const evtx::RecordFields& fields, uint32_t file_id, uint64_t ordinal,
-                   uint64_t header_record_id, std::string& out) {
+// Counts one record and, when events are kept, encodes it (with its
+// normalized columns when a mapper wants it).
+void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fields, uint32_t file_id,
+                 uint64_t ordinal, uint64_t header_record_id, Summary& summary, std::string& out) {
   norm::RecordAccess rec(fields, header_record_id);
+  summary.add(rec);
+  if (!opt.keep_events) return;
   bool mapped = norm::map_record(rec, w.norm);
   store::EncodeInput in;
   in.fields = &fields;
@@ -46,7 +87,13 @@ void encode_record(Worker& w, const evtx::RecordFields& fields, uint32_t file_id
   w.encoder.encode(in, mapped ? &w.norm : nullptr, 0, out);
 }
 
-void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
+uint64_t file_bytes(const std::filesystem::path& p) {
+  std::error_code ec;
+  uintmax_t n = std::filesystem::file_size(p, ec);
+  return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64_t& bytes_done, uint64_t& files_done) {
   std::vector<std::unique_ptr<evtx::EvtxFile>> owned;
   std::vector<const evtx::EvtxFile*> files;
   std::vector<uint32_t> file_ids;
@@ -55,9 +102,18 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
       owned.push_back(std::make_unique<evtx::EvtxFile>(p));
       files.push_back(owned.back().get());
       file_ids.push_back(ev.store.add_file(p.string()));
-      for (const evtx::Problem& prob : owned.back()->header_problems()) ev.problems.push_back({p.string(), prob});
+      FileInfo info;
+      info.path = p.string();
+      info.bytes = owned.back()->size();
+      for (const evtx::Problem& prob : owned.back()->header_problems()) {
+        ev.problems.push_back({p.string(), prob});
+        ++info.problems;
+      }
+      ev.files.push_back(std::move(info));
     } catch (const evtx::FileError& e) {
-      ev.warnings.push_back(e.what());
+      std::string what = e.what();
+      std::string prefix = p.string() + ": ";
+      ev.skipped.push_back({p.string(), what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what});
       ++ev.stats.inputs_skipped;
     }
   }
@@ -65,6 +121,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
   std::unordered_map<const evtx::EvtxFile*, uint32_t> id_of;
   for (size_t i = 0; i < files.size(); ++i) id_of[files[i]] = file_ids[i];
   tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(ev.store.pool()); });
+  evtx::ChunkReader::RecordFilter wanted = [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
   evtx::for_each_chunk_ordered<ChunkEvents>(
       files, opt.threads,
       [&](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
@@ -74,8 +131,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
         // Records no consumer wants are skipped from their template's field
         // map, before any tree is built; the others are read through it when
         // the map can express them.
-        if (opt.every_record) rd.set_filter(nullptr);
-        else rd.set_filter([](std::string_view p, uint16_t id) { return norm::wanted(p, id); });
+        rd.set_filter(opt.every_record ? nullptr : wanted);
         rd.set_fields_mode(true);
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
           const evtx::RecordFields* fields = r.fields;
@@ -83,22 +139,36 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
             evtx::fields_from_tree(r.tree, w.tree_fields);
             fields = &w.tree_fields;
           }
-          encode_record(w, *fields, file_id, r.record_id, r.record_id, out.events);
+          take_record(w, opt, *fields, file_id, r.record_id, r.record_id, out.summary, out.events);
         });
         return out;
       },
       [&](const evtx::ChunkTask& t, ChunkEvents&& out) {
+        FileInfo& info = ev.files[file_ids[t.file]];
         ++ev.stats.chunks;
-        ev.stats.chunks_skipped += out.result.slot == evtx::ChunkResult::Slot::BadMagic;
+        ++info.chunks;
+        bool skipped = out.result.slot == evtx::ChunkResult::Slot::BadMagic;
+        ev.stats.chunks_skipped += skipped;
+        info.chunks_skipped += skipped;
         ev.stats.records += out.result.records + out.result.filtered;
+        info.records += out.result.records + out.result.filtered;
         ev.stats.records_damaged += out.result.damaged_records;
+        info.damaged_records += out.result.damaged_records;
+        info.problems += out.result.problems.size();
+        out.summary.into(info);
         for (evtx::Problem& p : out.result.problems)
           ev.problems.push_back({files[t.file]->path().string(), std::move(p)});
         ev.store.add(out.events);
+        bytes_done += files[t.file]->chunk_size(t.slot);
+        if (t.slot + 1 == files[t.file]->chunk_slots()) {
+          ++files_done;
+          bytes_done += evtx::kFileHeaderSize;
+        }
+        if (opt.progress) opt.progress(bytes_done, files_done);
       });
 }
 
-void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
+void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64_t& bytes_done, uint64_t& files_done) {
   Worker w(ev.store.pool());
   evtx::EventTree tree;
   std::string provider, batch;
@@ -106,23 +176,43 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev) {
     try {
       xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_file(p);
       uint32_t file_id = ev.store.add_file(p.string());
+      FileInfo& info = ev.files.emplace_back();
+      info.path = p.string();
+      info.kind = "xml";
+      info.bytes = file_bytes(p);
+      Summary summary;
       ++ev.stats.xml_files;
+      if (!doc.warning().empty()) {
+        ev.warnings.push_back(p.string() + ": " + doc.warning());
+        ++info.problems;
+      }
       for (size_t i = 0; i < doc.size(); ++i) {
-        doc.event_tree(i, tree);
+        if (!doc.event_tree(i, tree)) {
+          ev.warnings.push_back(p.string() + ": event " + std::to_string(i + 1) +
+                                ": elements nested deeper than 256 levels left out");
+          ++info.problems;
+        }
         ++ev.stats.records;
+        ++info.records;
         uint16_t id = 0;
         if (!opt.every_record && (!evtx::peek_provider_and_id(tree, provider, id) || !norm::wanted(provider, id)))
           continue;
         evtx::fields_from_tree(tree, w.tree_fields);
         // XML exports have no record header: the position is the event's index.
-        encode_record(w, w.tree_fields, file_id, i, 0, batch);
+        take_record(w, opt, w.tree_fields, file_id, i, 0, summary, batch);
         if (batch.size() > (1u << 20)) {
           ev.store.add(batch);
           batch.clear();
         }
       }
+      summary.into(info);
+      bytes_done += info.bytes;
+      ++files_done;
+      if (opt.progress) opt.progress(bytes_done, files_done);
     } catch (const std::exception& e) {
-      ev.warnings.push_back(e.what());
+      std::string what = e.what();
+      std::string prefix = p.string() + ": ";
+      ev.skipped.push_back({p.string(), what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what});
       ++ev.stats.inputs_skipped;
     }
   }
@@ -148,10 +238,11 @@ void resolve_hosts(Evidence& ev) {
 
 std::unique_ptr<Evidence> read_evidence(const Inputs& inputs, const ReadOptions& options) {
   auto ev = std::make_unique<Evidence>(options.store);
-  for (const auto& s : inputs.skipped) ev->warnings.push_back(s.path.string() + ": " + s.reason);
+  for (const auto& s : inputs.skipped) ev->skipped.push_back({s.path.string(), s.reason});
   ev->stats.inputs_skipped = inputs.skipped.size();
-  read_evtx(inputs, options, *ev);
-  read_xml(inputs, options, *ev);
+  uint64_t bytes_done = 0, files_done = 0;
+  read_evtx(inputs, options, *ev, bytes_done, files_done);
+  read_xml(inputs, options, *ev, bytes_done, files_done);
   ev->store.finish();
   ev->stats.events = ev->store.stats().events;
   resolve_hosts(*ev);

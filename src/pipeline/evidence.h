@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "evtx/problem.h"
+#include "normalize/normalized_event.h"
 #include "pipeline/inputs.h"
 #include "store/event_store.h"
 
@@ -33,6 +35,29 @@ struct FileProblem {
   evtx::Problem problem;
 };
 
+// What was read of one input file: the responder's proof (evtxhunt inventory).
+struct FileInfo {
+  std::string path;
+  const char* kind = "evtx";  // "evtx" or "xml"
+  uint64_t bytes = 0;
+  uint64_t records = 0;          // records read (EVTX) or events (XML)
+  uint64_t damaged_records = 0;  // skipped as unreadable
+  uint64_t chunks = 0, chunks_skipped = 0;
+  uint64_t problems = 0;         // damage reported inside the file (header, chunks, records)
+  norm::Ticks first_time = 0, last_time = 0;  // System/TimeCreated range of its records (0: none)
+  struct Computer {
+    std::string name;  // as written
+    uint64_t records = 0;
+    norm::Ticks first_time = 0, last_time = 0;
+  };
+  std::vector<Computer> computers;  // in order of first appearance
+  std::vector<std::string> channels;
+};
+
+struct SkippedInput {
+  std::string path, reason;
+};
+
 // A host: the computer names (store partitions) that are one machine.
 struct Host {
   std::string key;  // lower case; the FQDN where one is known
@@ -42,7 +67,10 @@ struct Host {
 struct ReadOptions {
   int threads = 0;           // <= 0: all cores
   bool every_record = true;  // false: only records a mapper wants (skipped from their template)
+  bool keep_events = true;   // false: only count what is read (inventory); the store stays empty
   store::StoreOptions store;
+  // Called (serially, often) as reading goes on: input bytes and files done.
+  std::function<void(uint64_t bytes, uint64_t files)> progress;
 };
 
 struct Evidence {
@@ -51,7 +79,9 @@ struct Evidence {
   std::vector<Host> hosts;  // sorted by key
   ReadStats stats;
   std::vector<FileProblem> problems;  // damage inside files, in file order
-  std::vector<std::string> warnings;  // "path: reason" for inputs skipped whole; ambiguous host names
+  std::vector<FileInfo> files;        // every input read, in input order (index = store file id)
+  std::vector<SkippedInput> skipped;  // inputs not read at all, with the reason
+  std::vector<std::string> warnings;  // other warnings (ambiguous host names, cut-short XML exports)
 };
 
 // The result is the same for any thread count and memory budget.

@@ -44,6 +44,7 @@ std::shared_ptr<norm::NormalizedEvent> HostStream::decode(const uint8_t* raw) co
   store::EventView view(raw, evidence_.store.pool());
   view.decode_normalized(*ev, evidence_.store.file(view.header().file_id));
   (*ev)[Field::DeviceId].s = host_.key;
+  ev->origin = {view.header().file_id, view.header().ordinal};
   return ev;
 }
 

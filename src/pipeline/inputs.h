@@ -1,4 +1,5 @@
-// Input discovery: paths are files or folders (searched recursively); EVTX
+// Input discovery: paths are files or folders (searched recursively,
+// symbolic links followed, each folder once); EVTX
 // files are recognised by their header, XML event exports by their content,
 // whatever the extension. Anything else is skipped with a reason.
 #pragma once
@@ -17,6 +18,8 @@ struct Inputs {
     std::string reason;
   };
   std::vector<Skipped> skipped;
+  // The named paths and every input file found: what an output may not overwrite.
+  std::vector<std::string> all(const std::vector<std::string>& named) const;
 };
 
 // Files in a stable order (sorted by path within each folder walk).

@@ -33,7 +33,8 @@ class BootClock {
 
 }  // namespace
 
-HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules) {
+HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules,
+                       const EventSink& sink) {
   HostResult result;
   ProcessTable table(stream.host().key);
   std::vector<RuleMatcher> matchers;
@@ -42,10 +43,14 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
   BootClock boots;
 
   result.duplicates_dropped = stream.for_each([&](const pipeline::StreamEvent& se) {
-    if (!se.norm) return;
+    if (!se.norm) {
+      if (sink) sink(se);
+      return;
+    }
     NormalizedEvent& ev = *se.norm;
     if (ev.table == norm::Table::Boot) {
       boots.on_marker(ev);
+      if (sink) sink(se);
       return;
     }
     ev[Field::LastBootTime] = boots.last_boot();
@@ -74,6 +79,7 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
       for (RuleMatcher& m : matchers) m.on_event(se.norm);
     // A services.exe started by wininit.exe is a process and a boot marker.
     if (ev.boot != norm::BootMarker::None) boots.on_marker(ev);
+    if (sink) sink(se);
   });
   for (const RuleMatcher& m : matchers)
     for (Finding& f : m.finish()) result.findings.push_back(std::move(f));

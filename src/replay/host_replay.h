@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "pipeline/host_stream.h"
@@ -20,6 +21,11 @@ struct HostResult {
   uint64_t merged_processes = 0;  // 4688 + Sysmon 1 of one run, counted once
 };
 
-HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules);
+// Called for every event of the host in order (mapped or not), after the
+// replay has filled its columns (LastBootTime, the process table's).
+using EventSink = std::function<void(const pipeline::StreamEvent&)>;
+
+HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules,
+                       const EventSink& sink = {});
 
 }  // namespace replay

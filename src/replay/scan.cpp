@@ -5,20 +5,50 @@
 
 #include <algorithm>
 
-#include "replay/host_replay.h"
-
 namespace replay {
 
-ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads) {
-  const std::vector<pipeline::Host>& hosts = evidence.hosts;
-  std::vector<HostResult> results(hosts.size());
+bool FindingFilter::keeps(const Finding& f) const {
+  if (min_level && rules::level_rank(f.level) < static_cast<int>(*min_level)) return false;
+  if (!rules.empty() && std::none_of(rules.begin(), rules.end(),
+                                     [&](const std::string& g) { return pipeline::glob_match(g, f.rule_id); }))
+    return false;
+  return true;
+}
+
+bool ScanFilter::keeps(const Finding& f) const {
+  if (!findings.keeps(f) || !events.keeps_time(f.timestamp)) return false;
+  if (events.event_ids.empty() && events.channels.empty()) return true;
+  return std::any_of(f.evidence.begin(), f.evidence.end(), [&](const Evidence& e) {
+    const norm::NormalizedEvent& ev = *e.event;
+    return events.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[norm::Field::EventID].i),
+                              ev[norm::Field::Channel].s);
+  });
+}
+
+std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence, const pipeline::EventFilter& f) {
+  std::vector<const pipeline::Host*> out;
+  for (const pipeline::Host& h : evidence.hosts) {
+    std::vector<std::string_view> names;
+    for (uint32_t id : h.computer_ids) names.push_back(evidence.store.pool().at(id));
+    if (f.keeps_host(names)) out.push_back(&h);
+  }
+  return out;
+}
+
+void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
+                   const std::function<void(size_t, const pipeline::Host&)>& fn) {
   int n = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(n);
-  arena.execute([&] {
-    tbb::parallel_for(size_t(0), hosts.size(), size_t(1), [&](size_t h) {
-      pipeline::HostStream stream(evidence, hosts[h]);
-      results[h] = replay_host(stream, rules);
-    });
+  arena.execute([&] { tbb::parallel_for(size_t(0), hosts.size(), size_t(1), [&](size_t h) { fn(h, *hosts[h]); }); });
+}
+
+ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
+                         const ScanFilter& filter) {
+  std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
+  std::vector<HostResult> results(hosts.size());
+  for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
+    pipeline::HostStream stream(evidence, host);
+    results[i] = replay_host(stream, rules);
   });
   ScanResult out;
   out.hosts = hosts.size();
@@ -27,7 +57,8 @@ ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<c
     out.merged_processes += r.merged_processes;
     std::stable_sort(r.findings.begin(), r.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.timestamp < b.timestamp; });
-    for (Finding& f : r.findings) out.findings.push_back(std::move(f));
+    for (Finding& f : r.findings)
+      if (filter.keeps(f)) out.findings.push_back(std::move(f));
   }
   return out;
 }

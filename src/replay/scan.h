@@ -1,24 +1,52 @@
-// Replays every host of the evidence through the rules: hosts in parallel
+// Replays every kept host of the evidence through the rules: hosts in parallel
 // (TBB), each host sequential; findings sorted by host, then Timestamp, then
 // rule: identical for any thread count and memory budget.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "pipeline/evidence.h"
+#include "pipeline/filters.h"
 #include "replay/finding.h"
+#include "replay/host_replay.h"
 #include "rules/rule.h"
 
 namespace replay {
 
+// Which findings a command keeps: a minimum level, rule ids (globs).
+struct FindingFilter {
+  std::optional<rules::Level> min_level;
+  std::vector<std::string> rules;  // globs on rule_id
+  bool keeps(const Finding& f) const;
+};
+
+// What a scan keeps: hosts (the event filter's globs), findings whose first
+// evidence is in the time range and (with --event-id / --channel) whose
+// evidence holds such an event, and the finding filter.
+struct ScanFilter {
+  pipeline::EventFilter events;
+  FindingFilter findings;
+  bool keeps(const Finding& f) const;
+};
+
 struct ScanResult {
   std::vector<Finding> findings;
-  uint64_t hosts = 0;
+  uint64_t hosts = 0;  // replayed
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;
 };
 
-ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads);
+// The hosts the filter keeps (by any of their computer names).
+std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence, const pipeline::EventFilter& f);
+
+ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
+                         const ScanFilter& filter = {});
+
+// Runs fn(host index, host) for each host, in parallel (threads <= 0: all cores).
+void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
+                   const std::function<void(size_t, const pipeline::Host&)>& fn);
 
 }  // namespace replay

@@ -25,7 +25,9 @@
 #include <array>
 #include <filesystem>
 #include <span>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "normalize/normalized_event.h"
@@ -35,6 +37,9 @@ namespace rules {
 
 enum class Level : uint8_t { Informational, Low, Medium, High, Critical };
 const char* level_name(Level l);  // "informational", ... "critical"
+// A level's name back to its rank (0 informational .. 4 critical); -1 if unknown.
+int level_rank(std::string_view name);
+std::optional<Level> parse_level(std::string_view name);
 
 struct SourcePos {
   std::string file;

@@ -175,9 +175,14 @@ void EventStore::add(const std::string& batch) {
   if (memory_in_use() > options_.memory_bytes && partition_bytes_ >= options_.memory_bytes / 4) spill();
 }
 
-std::filesystem::path EventStore::new_run(FILE*& out) {
+TempDir& EventStore::temp_dir() {
+  std::lock_guard<std::mutex> lock(temp_mu_);
   if (!temp_) temp_ = std::make_unique<TempDir>(options_.temp_dir);
-  std::filesystem::path path = temp_->spill_file(run_names_++);
+  return *temp_;
+}
+
+std::filesystem::path EventStore::new_run(FILE*& out) {
+  std::filesystem::path path = temp_dir().new_file();
   out = std::fopen(path.c_str(), "wbx");
   if (!out) io_error("cannot create spill file", path);
   return path;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,8 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   StringPool& pool() { return pool_; }
+  // The run's temporary folder (created on first use), for other spill files.
+  TempDir& temp_dir();
   const StringPool& pool() const { return pool_; }
   // Registers an input file; ids follow the order of the calls.
   uint32_t add_file(const std::string& path);
@@ -80,10 +83,10 @@ class EventStore {
   std::vector<std::unique_ptr<Partition>> partitions_;  // by computer id (sparse)
   std::vector<uint32_t> computer_ids_;                  // in order of first event
   std::vector<std::vector<Section>> sections_;          // by computer id: its piece of each run
+  std::mutex temp_mu_;
   std::unique_ptr<TempDir> temp_;
   std::vector<std::filesystem::path> runs_;
   std::vector<int> run_fds_;  // read side of each run (pread: shared by cursors)
-  unsigned run_names_ = 0;    // spill files created so far
   size_t partition_bytes_ = 0;
   StoreStats stats_;
   bool finished_ = false;

@@ -100,7 +100,8 @@ TempDir::~TempDir() {
   if (slot_ >= 0) g_used[slot_].store(false);
 }
 
-std::filesystem::path TempDir::spill_file(unsigned n) {
+std::filesystem::path TempDir::new_file() {
+  unsigned n = next_.fetch_add(1);
   if (slot_ >= 0) {
     unsigned cur = g_files[slot_].load();
     while (cur < n + 1 && !g_files[slot_].compare_exchange_weak(cur, n + 1)) {

@@ -4,6 +4,7 @@
 // end the process as it would have).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -19,12 +20,14 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  // The path of spill file n (run-000001.bin), registered for removal.
-  std::filesystem::path spill_file(unsigned n);
+  // A new file name in the folder (run-000001.bin, ...), registered for
+  // removal; safe to call from several threads.
+  std::filesystem::path new_file();
 
  private:
   std::filesystem::path path_;
   int slot_ = -1;  // in the signal handler's table
+  std::atomic<unsigned> next_{0};
 };
 
 }  // namespace store

@@ -1,0 +1,69 @@
+// The options commands share, each group added to a command's options and
+// turned into what the libraries take:
+//   reading  --threads, --memory, --temp-dir (every command that reads evidence)
+//   filters  --since, --until, --host, --event-id, --channel
+//   findings --min-level (and --rule, rule_options.h)
+//   output   --format, -o/--output, --quiet
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/evidence.h"
+#include "pipeline/filters.h"
+#include "replay/scan.h"
+#include "timeline/format.h"
+
+namespace cli {
+
+// The default budget: an eighth of the machine's RAM, at least 32 and at most
+// 128 MiB (a scan then stays near 150 MiB resident whatever the input; more
+// memory only means fewer spill files).
+size_t default_memory_mib();
+
+struct ReadingOptions {
+  int threads = 0;
+  size_t memory_mib = default_memory_mib();
+  std::string temp_dir;
+
+  void add_to(boost::program_options::options_description& opts);
+  std::optional<std::string> check() const;  // a usage error, or nullopt
+  pipeline::ReadOptions read_options(bool every_record) const;
+};
+
+struct FilterOptions {
+  std::string since, until;
+  std::vector<std::string> hosts, channels;
+  std::vector<unsigned> event_ids;
+
+  void add_to(boost::program_options::options_description& opts);
+  // Fills `out`; a usage error, or nullopt.
+  std::optional<std::string> build(pipeline::EventFilter& out) const;
+};
+
+struct FindingOptions {
+  std::string min_level;
+
+  void add_to(boost::program_options::options_description& opts);
+  std::optional<std::string> build(replay::FindingFilter& out) const;
+};
+
+struct OutputOptions {
+  std::string format;  // "": table on a terminal, else the command's default
+  std::string output;  // "": stdout
+  bool quiet = false;
+
+  // formats: the names the command takes, first the default when not a terminal.
+  void add_to(boost::program_options::options_description& opts, const std::vector<std::string>& formats);
+  // The format asked, or the default; nullopt (message in `error`) when unknown.
+  std::optional<timeline::Format> resolve(bool stdout_is_terminal, std::string& error) const;
+
+ private:
+  std::vector<std::string> formats_;
+};
+
+}  // namespace cli

@@ -1,0 +1,84 @@
+#include "cli/run_report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "cli/exit_codes.h"
+#include "cli/problem_report.h"
+#include "rules/rule.h"
+
+namespace cli {
+
+void report_warnings(const pipeline::Evidence& ev) {
+  for (const pipeline::SkippedInput& s : ev.skipped)
+    std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+  for (const pipeline::FileProblem& p : ev.problems) report_problem(p.file, p.problem);
+  for (const std::string& w : ev.warnings) std::fprintf(stderr, "evtxhunt: warning: %s\n", w.c_str());
+}
+
+void report_summary(const pipeline::Evidence& ev, const Summary& sum) {
+  const pipeline::ReadStats& s = ev.stats;
+  size_t damaged = 0;
+  for (const pipeline::FileInfo& f : ev.files) damaged += f.problems > 0 || f.damaged_records > 0;
+  std::fprintf(stderr,
+               "evtxhunt %s: %llu EVTX files, %llu XML files, %llu inputs skipped, %zu files with damage; "
+               "%llu chunks (%llu skipped), %llu records (%llu damaged skipped); %llu events on %llu hosts\n",
+               sum.command, static_cast<unsigned long long>(s.evtx_files), static_cast<unsigned long long>(s.xml_files),
+               static_cast<unsigned long long>(s.inputs_skipped), damaged, static_cast<unsigned long long>(s.chunks),
+               static_cast<unsigned long long>(s.chunks_skipped), static_cast<unsigned long long>(s.records),
+               static_cast<unsigned long long>(s.records_damaged), static_cast<unsigned long long>(s.events),
+               static_cast<unsigned long long>(s.hosts));
+  const store::StoreStats& st = ev.store.stats();
+  if (st.spills > 0)
+    std::fprintf(stderr, "evtxhunt %s: memory budget reached: %llu MiB of events spilled in %llu runs\n", sum.command,
+                 static_cast<unsigned long long>(st.spilled_bytes >> 20), static_cast<unsigned long long>(st.spills));
+  for (const std::string& l : sum.lines) std::fprintf(stderr, "evtxhunt %s: %s\n", sum.command, l.c_str());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - sum.start).count();
+  std::fprintf(stderr, "evtxhunt %s: done in %.2f s\n", sum.command, secs);
+}
+
+std::string findings_line(const std::vector<replay::Finding>& findings) {
+  std::string s = std::to_string(findings.size()) + " findings";
+  if (findings.empty()) return s;
+  std::map<int, size_t> by_level;
+  std::map<std::string, size_t> by_rule;
+  for (const replay::Finding& f : findings) {
+    ++by_level[rules::level_rank(f.level)];
+    ++by_rule[f.rule_id];
+  }
+  s += ":";
+  bool first = true;
+  for (auto it = by_level.rbegin(); it != by_level.rend(); ++it) {
+    s += (first ? " " : ", ") + std::to_string(it->second) + " " +
+         (it->first >= 0 ? rules::level_name(static_cast<rules::Level>(it->first)) : "unknown");
+    first = false;
+  }
+  s += "; by rule:";
+  first = true;
+  for (const auto& [rule, n] : by_rule) {
+    s += (first ? " " : ", ") + rule + " " + std::to_string(n);
+    first = false;
+  }
+  return s;
+}
+
+int missing_paths_exit_code(const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) return kCannotOpen;
+  }
+  return kOk;
+}
+
+int input_exit_code(const std::vector<std::string>& paths, const pipeline::Evidence& ev) {
+  int code = missing_paths_exit_code(paths);
+  if (code != kOk) return code;
+  if (ev.stats.evtx_files + ev.stats.xml_files == 0) {
+    std::fprintf(stderr, "evtxhunt: no readable evidence in the inputs (no EVTX file or XML event export could be read)\n");
+    return kNoEvidence;
+  }
+  return kOk;
+}
+
+}  // namespace cli

@@ -1,0 +1,126 @@
+// evtxhunt timeline: every event of every record read, in time order across
+// hosts, each row with its Details, its normalized columns and the findings
+// it is evidence of.
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/command_options.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/options.h"
+#include "cli/progress.h"
+#include "cli/rule_options.h"
+#include "cli/run_report.h"
+#include "pipeline/evidence.h"
+#include "pipeline/inputs.h"
+#include "rules/time_format.h"
+#include "timeline/output_file.h"
+#include "timeline/timeline_run.h"
+
+namespace po = boost::program_options;
+
+namespace cli {
+
+int run_timeline(const std::vector<std::string>& args) {
+  auto start = std::chrono::steady_clock::now();
+  po::options_description opts(
+      "usage: evtxhunt timeline [options] PATH...\n\n"
+      "Reads EVTX files and XML event exports (files or folders, recursively) and\n"
+      "writes one row per event of every record read (any provider, any event\n"
+      "id), in time order across hosts: Timestamp, DeviceName, Channel, Provider,\n"
+      "EventID, Level, Details (the record's data as 'Name: value ¦ ...'), the\n"
+      "normalized columns where a mapper applies, SourceFile, EventRecordID, and\n"
+      "the findings of the rules the event is evidence of.\n\noptions");
+  RuleOptions rule_opts;
+  ReadingOptions reading;
+  FilterOptions filters;
+  FindingOptions finding_opts;
+  OutputOptions output;
+  std::string context;
+  bool findings_only = false;
+  opts.add_options()("help,h", "show this help")(
+      "context", po::value(&context),
+      "keep only events within this time of a finding's evidence on the same host (e.g. 10m, 2h, 30s)")(
+      "findings-only", po::bool_switch(&findings_only), "keep only the events that are evidence of a finding");
+  rule_opts.add_to(opts);
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  reading.add_to(opts);
+  filters.add_to(opts);
+  finding_opts.add_to(opts);
+  po::variables_map vm;
+  std::vector<std::string> paths;
+  if (auto done = parse_command_line({"timeline", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+
+  timeline::TimelineOptions topts;
+  std::string error;
+  std::optional<std::string> bad = reading.check();
+  if (!bad) bad = filters.build(topts.filter.events);
+  if (!bad) bad = finding_opts.build(topts.filter.findings);
+  if (!bad && !context.empty()) {
+    topts.context = rules::parse_timespan(context);
+    if (!topts.context || *topts.context < 0) bad = "--context: not a duration: " + context;
+  }
+  std::optional<timeline::Format> format;
+  if (!bad) {
+    format = output.resolve(::isatty(1) != 0, error);
+    if (!format) bad = error;
+  }
+  if (bad) {
+    std::fprintf(stderr, "evtxhunt timeline: %s\n", bad->c_str());
+    return kUsage;
+  }
+  if (auto code = rule_opts.load("timeline")) return *code;
+  topts.filter.findings.rules = rule_opts.patterns;
+  topts.format = *format;
+  topts.findings_only = findings_only;
+  topts.threads = reading.threads;
+  topts.memory_bytes = reading.memory_mib << 20;
+
+  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
+  std::unique_ptr<timeline::OutputFile> out;
+  try {
+    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt timeline: %s\n", e.what());
+    return kCannotWrite;
+  }
+  topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
+  Progress progress(inputs, output.quiet);
+  pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
+  read_opts.progress = progress.callback();
+  std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
+  progress.done();
+  report_warnings(*ev);
+  int exit_code = input_exit_code(paths, *ev);
+  timeline::TimelineResult result;
+  try {
+    std::string buffer;
+    result = timeline::write_timeline(*ev, rule_opts.selected, topts, [&](std::string_view text) {
+      buffer += text;
+      if (buffer.size() > (1u << 20)) {
+        out->write(buffer);
+        buffer.clear();
+      }
+    });
+    out->write(buffer);
+    out->commit();
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt timeline: %s\n", e.what());
+    return kCannotWrite;
+  }
+  if (!output.quiet)
+    report_summary(*ev, {"timeline", start,
+                         {std::to_string(result.rows) + " rows on " + std::to_string(result.hosts) + " hosts; " +
+                              std::to_string(result.duplicates_dropped) + " duplicate events dropped; " +
+                              std::to_string(rule_opts.selected.size()) + " rules",
+                          findings_line(result.findings)}});
+  return exit_code;
+}
+
+}  // namespace cli

@@ -1,0 +1,34 @@
+// What a command keeps of the evidence it reads: a time range, hosts (globs
+// on DeviceName), event ids and channels. Filters select what is written; the
+// replay of a kept host still sees all its events, so a chain that reaches
+// into the filtered-out time is still found (its rows outside are not written).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "normalize/normalized_event.h"
+
+namespace pipeline {
+
+// Shell-style glob: * any run, ? one character, \ escapes; ASCII case
+// ignored. Linear in practice: backtracks only to the last star.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+struct EventFilter {
+  std::optional<norm::Ticks> since, until;  // inclusive
+  std::vector<std::string> hosts;           // globs on DeviceName (any name of the host)
+  std::vector<uint16_t> event_ids;
+  std::vector<std::string> channels;        // case-insensitive equality or glob
+
+  bool active() const { return since || until || !hosts.empty() || !event_ids.empty() || !channels.empty(); }
+  // A host is kept when one of its computer names matches a host glob.
+  bool keeps_host(const std::vector<std::string_view>& names) const;
+  bool keeps_time(norm::Ticks t) const { return (!since || t >= *since) && (!until || t <= *until); }
+  bool keeps_event(norm::Ticks t, uint16_t event_id, std::string_view channel) const;
+};
+
+}  // namespace pipeline

@@ -1,0 +1,276 @@
+#include "timeline/event_row.h"
+
+#include <algorithm>
+
+#include "evtx/value.h"
+#include "normalize/record_access.h"
+#include "pipeline/event_writer.h"
+
+namespace timeline {
+namespace {
+
+using norm::Field;
+
+// The normalized columns of a row, in this order.
+constexpr Field kColumns[] = {
+    Field::ActionType,  Field::FileName,  Field::FolderPath, Field::ProcessId, Field::ProcessCommandLine,
+    Field::InitiatingProcessId, Field::InitiatingProcessFileName, Field::InitiatingProcessCommandLine,
+    Field::InitiatingProcessParentFileName, Field::AccountDomain, Field::AccountName, Field::LocalIP,
+    Field::LocalPort, Field::RemoteIP, Field::RemotePort, Field::Protocol,
+};
+
+const char* kDetailsSeparator = " \xC2\xA6 ";  // " ¦ "
+
+int level_rank(std::string_view l) {
+  return l == "critical" ? 4 : l == "high" ? 3 : l == "medium" ? 2 : l == "low" ? 1 : 0;
+}
+
+// The highest level among the tags, "" when none.
+std::string_view top_level(const EventRow& row) {
+  std::string_view best;
+  for (const RowTag* t : row.tags)
+    if (best.empty() || level_rank(t->level) > level_rank(best)) best = t->level;
+  return best;
+}
+
+std::string joined(const EventRow& row, std::string RowTag::*member) {
+  std::string s;
+  for (const RowTag* t : row.tags) {
+    if (!s.empty()) s += "; ";
+    s += t->*member;
+  }
+  return s;
+}
+
+std::string value_text(const evtx::RawValue& v) {
+  std::string s;
+  evtx::append_value_text(s, v);
+  return s;
+}
+
+void append_json_key(std::string& out, std::string_view k) {
+  evtx::append_json_string(out, k);
+  out += ':';
+}
+
+// "Sysmon/1", "Security/4688": the provider's last dash-separated word and the id.
+std::string short_source(const store::EventView& v) {
+  std::string_view p = v.provider();
+  size_t cut = p.find_last_of('-');
+  if (cut != std::string_view::npos && cut + 1 < p.size()) p = p.substr(cut + 1);
+  return std::string(p) + "/" + std::to_string(v.header().event_id);
+}
+
+void append_csv(std::string& out, const EventRow& r) {
+  const store::EventView& v = *r.view;
+  append_time(out, r.timestamp);
+  out += ',';
+  pipeline::append_csv_cell(out, v.computer());
+  out += ',';
+  pipeline::append_csv_cell(out, v.channel());
+  out += ',';
+  pipeline::append_csv_cell(out, v.provider());
+  out += ',';
+  out += std::to_string(v.header().event_id);
+  out += ',';
+  pipeline::append_csv_cell(out, record_level(v));
+  out += ',';
+  pipeline::append_csv_cell(out, details_text(v));
+  for (Field f : kColumns) {
+    out += ',';
+    if (r.norm) pipeline::append_csv_cell(out, pipeline::field_text((*r.norm)[f]));
+  }
+  out += ',';
+  pipeline::append_csv_cell(out, r.source_file);
+  out += ',';
+  out += std::to_string(v.header().record_id);
+  out += ',';
+  pipeline::append_csv_cell(out, joined(r, &RowTag::rule_id));
+  out += ',';
+  pipeline::append_csv_cell(out, joined(r, &RowTag::title));
+  out += ',';
+  pipeline::append_csv_cell(out, top_level(r));
+  out += '\n';
+}
+
+// The common fields of the JSON forms; Details as an object (jsonl) or as one
+// line of text (Timesketch, which wants flat fields).
+void append_json_fields(std::string& out, const EventRow& r, bool flat) {
+  const store::EventView& v = *r.view;
+  append_json_key(out, "DeviceName");
+  evtx::append_json_string(out, v.computer());
+  out += ',';
+  append_json_key(out, "Channel");
+  evtx::append_json_string(out, v.channel());
+  out += ',';
+  append_json_key(out, "Provider");
+  evtx::append_json_string(out, v.provider());
+  out += ',';
+  append_json_key(out, "EventID");
+  out += std::to_string(v.header().event_id);
+  out += ',';
+  append_json_key(out, "Level");
+  evtx::append_json_string(out, record_level(v));
+  out += ',';
+  append_json_key(out, "Details");
+  if (flat) {
+    evtx::append_json_string(out, details_text(v));
+  } else {
+    out += '{';
+    bool first = true;
+    std::vector<std::string> seen;  // a repeated name gets _1, _2 (dump's convention)
+    v.for_each_data([&](std::string_view name, const evtx::RawValue& val) {
+      std::string key(name.empty() ? "Data" : name);
+      size_t n = static_cast<size_t>(std::count(seen.begin(), seen.end(), key));
+      seen.push_back(key);
+      if (n) key += "_" + std::to_string(n);
+      if (!first) out += ',';
+      first = false;
+      append_json_key(out, key);
+      evtx::append_value_json(out, val);
+    });
+    out += '}';
+  }
+  if (r.norm)
+    for (Field f : kColumns) {
+      const norm::FieldValue& fv = (*r.norm)[f];
+      if (!fv.known()) continue;
+      out += ',';
+      append_json_key(out, norm::field_name(f));
+      pipeline::append_json_value(out, fv);
+    }
+  out += ',';
+  append_json_key(out, "SourceFile");
+  evtx::append_json_string(out, r.source_file);
+  out += ',';
+  append_json_key(out, "EventRecordID");
+  out += std::to_string(v.header().record_id);
+}
+
+void append_jsonl(std::string& out, const EventRow& r) {
+  out += '{';
+  append_json_key(out, "Timestamp");
+  out += '"';
+  append_time(out, r.timestamp);
+  out += "\",";
+  append_json_fields(out, r, false);
+  if (!r.tags.empty()) {
+    out += ",\"Findings\":[";
+    for (size_t i = 0; i < r.tags.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"rule_id\":";
+      evtx::append_json_string(out, r.tags[i]->rule_id);
+      out += ",\"title\":";
+      evtx::append_json_string(out, r.tags[i]->title);
+      out += ",\"level\":";
+      evtx::append_json_string(out, r.tags[i]->level);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += "}\n";
+}
+
+void append_timesketch(std::string& out, const EventRow& r) {
+  const store::EventView& v = *r.view;
+  std::string message;
+  if (!r.tags.empty()) message = "[" + std::string(top_level(r)) + "] " + joined(r, &RowTag::title) + ": ";
+  message += short_source(v) + " " + details_text(v);
+  out += "{\"message\":";
+  evtx::append_json_string(out, message);
+  out += ",\"datetime\":\"";
+  append_time(out, r.timestamp);
+  out += "\",\"timestamp\":";
+  out += std::to_string(unix_micros(r.timestamp));
+  out += ",\"timestamp_desc\":";
+  bool utc = r.norm && r.norm->time_source == norm::TimeSource::UtcTime;
+  evtx::append_json_string(out, utc ? "Event Time (Sysmon UtcTime)" : "Event Time (TimeCreated)");
+  out += ',';
+  append_json_fields(out, r, true);
+  if (!r.tags.empty()) {
+    out += ",\"tag\":[";
+    for (size_t i = 0; i < r.tags.size(); ++i) {
+      if (i) out += ',';
+      evtx::append_json_string(out, r.tags[i]->rule_id);
+    }
+    out += "],\"RuleTitles\":";
+    evtx::append_json_string(out, joined(r, &RowTag::title));
+    out += ",\"RuleLevel\":";
+    evtx::append_json_string(out, top_level(r));
+  }
+  out += "}\n";
+}
+
+void append_table(std::string& out, const EventRow& r, const TableStyle& style) {
+  const store::EventView& v = *r.view;
+  append_cell(out, format_time(r.timestamp), 28);
+  append_cell(out, v.computer(), 18);
+  append_cell(out, short_source(v), 16);
+  append_level(out, top_level(r), 9, style.colour);
+  std::string text;
+  if (!r.tags.empty()) text = joined(r, &RowTag::rule_id) + " | ";
+  if (r.norm && (*r.norm)[Field::ProcessCommandLine].known())
+    text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
+  text += details_text(v);
+  size_t used = 29 + 19 + 17 + 10;
+  append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string details_text(const store::EventView& view) {
+  std::string s;
+  view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
+    std::string text = value_text(v);
+    if (text.empty() || text == "-") return;  // Windows' "no value"
+    if (!s.empty()) s += kDetailsSeparator;
+    s += name.empty() ? std::string("Data") : std::string(name);
+    s += ": ";
+    s += text;
+  });
+  return s;
+}
+
+std::string record_level(const store::EventView& view) {
+  int64_t level = -1;
+  view.for_each_system([&](evtx::SystemField f, const evtx::RawValue& v) {
+    if (f == evtx::SystemField::Level) level = norm::value_integer(v).value_or(-1);
+  });
+  switch (level) {
+    case 0: return "LogAlways";
+    case 1: return "Critical";
+    case 2: return "Error";
+    case 3: return "Warning";
+    case 4: return "Information";
+    case 5: return "Verbose";
+    default: return level < 0 ? "" : std::to_string(level);
+  }
+}
+
+std::string timeline_header(Format f, const TableStyle& style) {
+  if (f == Format::Table) {
+    std::string out;
+    append_cell(out, "Timestamp", 28);
+    append_cell(out, "DeviceName", 18);
+    append_cell(out, "Source", 16);
+    append_cell(out, "Finding", 9);
+    append_cell(out, "Details", style.width > 85 ? style.width - 75 : 10, true);
+    return out + "\n";
+  }
+  if (f != Format::Csv) return {};
+  std::string h = "Timestamp,DeviceName,Channel,Provider,EventID,Level,Details";
+  for (Field c : kColumns) (h += ',') += norm::field_name(c);
+  return h + ",SourceFile,EventRecordID,RuleIds,RuleTitles,RuleLevel\n";
+}
+
+void append_timeline_row(std::string& out, const EventRow& row, Format f, const TableStyle& style) {
+  switch (f) {
+    case Format::Csv: append_csv(out, row); break;
+    case Format::Jsonl: append_jsonl(out, row); break;
+    case Format::Timesketch: append_timesketch(out, row); break;
+    case Format::Table: append_table(out, row, style); break;
+  }
+}
+
+}  // namespace timeline

@@ -1,0 +1,38 @@
+#include "timeline/format.h"
+
+#include <cstdlib>
+
+#include "evtx/value.h"
+
+namespace timeline {
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "table") return Format::Table;
+  if (name == "csv") return Format::Csv;
+  if (name == "jsonl") return Format::Jsonl;
+  if (name == "timesketch") return Format::Timesketch;
+  return std::nullopt;
+}
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::Table: return "table";
+    case Format::Csv: return "csv";
+    case Format::Jsonl: return "jsonl";
+    case Format::Timesketch: return "timesketch";
+  }
+  return "";
+}
+
+std::string format_time(norm::Ticks t) { return evtx::filetime_iso(static_cast<uint64_t>(t), 7); }
+void append_time(std::string& out, norm::Ticks t) { evtx::append_filetime_iso(out, static_cast<uint64_t>(t), 7); }
+
+int64_t unix_micros(norm::Ticks t) {
+  constexpr norm::Ticks kUnixEpoch = 116444736000000000;  // 1970-01-01 in FILETIME ticks
+  norm::Ticks d = t - kUnixEpoch;
+  return d >= 0 ? d / 10 : -((-d + 9) / 10);
+}
+
+bool use_colour(bool is_terminal) { return is_terminal && std::getenv("NO_COLOR") == nullptr; }
+
+}  // namespace timeline

@@ -1,0 +1,35 @@
+// Output formats of scan and timeline (and the times every command writes).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "normalize/normalized_event.h"
+
+namespace timeline {
+
+enum class Format : uint8_t {
+  Table,       // aligned columns for a terminal, level coloured
+  Csv,         // RFC 4180, one header row (Timeline Explorer, spreadsheets)
+  Jsonl,       // one JSON object per line
+  Timesketch,  // JSONL with message, datetime, timestamp, timestamp_desc (Timesketch import)
+};
+
+// "table", "csv", "jsonl", "timesketch"; nullopt for anything else.
+std::optional<Format> parse_format(std::string_view name);
+const char* format_name(Format f);
+
+// The one timestamp format: ISO 8601 UTC with the records' 100 ns precision,
+// 2024-03-12T10:47:13.4120000Z (Timesketch, Timeline Explorer and Python's
+// datetime.fromisoformat read it).
+std::string format_time(norm::Ticks t);
+void append_time(std::string& out, norm::Ticks t);
+// Microseconds since 1970-01-01 (Timesketch's `timestamp`).
+int64_t unix_micros(norm::Ticks t);
+
+// Colour for a terminal: not when NO_COLOR is set (any value) or the output is
+// not a terminal.
+bool use_colour(bool is_terminal);
+
+}  // namespace timeline

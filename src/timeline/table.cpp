@@ -1,0 +1,52 @@
+#include "timeline/table.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace timeline {
+
+size_t terminal_width() {
+  struct winsize ws {};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) {
+    long n = std::strtol(c, nullptr, 10);
+    if (n > 20) return static_cast<size_t>(n);
+  }
+  return 200;
+}
+
+void append_cell(std::string& out, std::string_view s, size_t width, bool last) {
+  size_t points = 0, i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + len > s.size()) len = s.size() - i;
+    if (points + 1 == width && i + len < s.size()) {
+      out += "\xE2\x80\xA6";  // …
+      ++points;
+      break;
+    }
+    if (points >= width) break;
+    if (c < 0x20 || c == 0x7f) out += ' ';
+    else out.append(s.substr(i, len));
+    ++points;
+    i += len;
+  }
+  if (!last) {
+    for (; points < width; ++points) out += ' ';
+    out += ' ';
+  }
+}
+
+void append_level(std::string& out, std::string_view level, size_t width, bool colour) {
+  const char* code = level == "critical" ? "1;31" : level == "high" ? "31" : level == "medium" ? "33"
+                     : level == "low" ? "32" : "36";
+  if (colour && !level.empty()) (out += "\x1b[") += std::string(code) + "m";
+  append_cell(out, level, width, true);
+  if (colour && !level.empty()) out += "\x1b[0m";
+  for (size_t n = level.size(); n <= width; ++n) out += ' ';
+}
+
+}  // namespace timeline

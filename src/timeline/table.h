@@ -1,0 +1,28 @@
+// The table format: fixed-width columns for a terminal, the last one cut to
+// the terminal's width (values are whole in every other format), levels in
+// colour when colour is on.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace timeline {
+
+struct TableStyle {
+  size_t width = 200;   // terminal columns
+  bool colour = false;
+};
+
+// The width of stdout's terminal, else $COLUMNS, else 200.
+size_t terminal_width();
+
+// Appends s as one cell: control characters as spaces, cut to `width` code
+// points (the last one "…" when cut), padded to `width` and followed by a
+// space, unless `last`.
+void append_cell(std::string& out, std::string_view s, size_t width, bool last = false);
+
+// Appends s coloured for a level name (critical, high, medium, low, informational).
+void append_level(std::string& out, std::string_view level, size_t width, bool colour);
+
+}  // namespace timeline

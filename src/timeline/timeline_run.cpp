@@ -1,0 +1,110 @@
+#include "timeline/timeline_run.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "replay/host_replay.h"
+#include "timeline/event_row.h"
+#include "timeline/row_spool.h"
+
+namespace timeline {
+namespace {
+
+struct HostOutput {
+  std::vector<replay::Finding> findings;
+  std::vector<RowTag> tags;
+  uint64_t duplicates = 0;
+};
+
+using Spans = std::vector<std::pair<norm::Ticks, norm::Ticks>>;
+
+// The time spans [first evidence - d, last evidence + d] of the findings,
+// sorted and merged where they overlap.
+Spans context_spans(const std::vector<replay::Finding>& findings, norm::Ticks d) {
+  Spans spans;
+  for (const replay::Finding& f : findings) {
+    norm::Ticks lo = f.timestamp, hi = f.timestamp;
+    for (const replay::Evidence& e : f.evidence) {
+      lo = std::min(lo, e.event->timestamp());
+      hi = std::max(hi, e.event->timestamp());
+    }
+    spans.emplace_back(lo - d, hi + d);
+  }
+  std::sort(spans.begin(), spans.end());
+  Spans merged;
+  for (const auto& s : spans) {
+    if (!merged.empty() && s.first <= merged.back().second) merged.back().second = std::max(merged.back().second, s.second);
+    else merged.push_back(s);
+  }
+  return merged;
+}
+
+bool in_spans(const Spans& spans, norm::Ticks t) {
+  auto it = std::upper_bound(spans.begin(), spans.end(), t,
+                             [](norm::Ticks v, const std::pair<norm::Ticks, norm::Ticks>& s) { return v < s.first; });
+  return it != spans.begin() && std::prev(it)->second >= t;
+}
+
+}  // namespace
+
+TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                              const TimelineOptions& options, const std::function<void(std::string_view)>& write) {
+  std::vector<const pipeline::Host*> hosts = replay::kept_hosts(evidence, options.filter.events);
+  std::vector<HostOutput> outputs(hosts.size());
+  std::vector<RowSpool> spools;
+  size_t cap = std::max<size_t>(64u << 10, options.memory_bytes / (4 * std::max<size_t>(hosts.size(), 1)));
+  for (size_t i = 0; i < hosts.size(); ++i)
+    spools.emplace_back([&evidence]() -> store::TempDir& { return evidence.store.temp_dir(); }, cap);
+
+  replay::for_each_host(hosts, options.threads, [&](size_t i, const pipeline::Host& host) {
+    HostOutput& out = outputs[i];
+    pipeline::HostStream stream(evidence, host);
+    replay::HostResult found = replay::replay_host(stream, rules);
+    out.duplicates = found.duplicates_dropped;
+    for (replay::Finding& f : found.findings)
+      if (options.filter.findings.keeps(f)) out.findings.push_back(std::move(f));
+    // Tags: the findings each event is evidence of, by the event's origin.
+    out.tags.reserve(out.findings.size());
+    std::map<std::pair<uint32_t, uint64_t>, std::vector<const RowTag*>> tags;
+    for (const replay::Finding& f : out.findings) {
+      out.tags.push_back({f.rule_id, f.title, f.level});
+      for (const replay::Evidence& e : f.evidence) {
+        auto& v = tags[{e.event->origin.file, e.event->origin.position}];
+        if (std::find(v.begin(), v.end(), &out.tags.back()) == v.end()) v.push_back(&out.tags.back());
+      }
+    }
+    Spans spans = options.context ? context_spans(out.findings, *options.context) : Spans{};
+    std::string row;
+    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
+      norm::Ticks t = se.header.timestamp;
+      store::EventView view(se.raw, evidence.store.pool());
+      if (!options.filter.events.keeps_event(t, se.header.event_id, view.channel())) return;
+      EventRow r{&view, t, evidence.store.file(se.header.file_id), se.norm.get(), {}};
+      auto tagged = tags.find({se.header.file_id, se.header.ordinal});
+      if (tagged != tags.end()) r.tags = tagged->second;
+      if (options.findings_only && r.tags.empty()) return;
+      if (options.context && r.tags.empty() && !in_spans(spans, t)) return;
+      row.clear();
+      append_timeline_row(row, r, options.format, options.style);
+      spools[i].add(t, row);
+    });
+  });
+
+  TimelineResult result;
+  result.hosts = hosts.size();
+  write(timeline_header(options.format, options.style));
+  for (RowSpool& s : spools) result.rows += s.rows();
+  merge_rows(spools, write);
+  for (HostOutput& o : outputs) {
+    result.duplicates_dropped += o.duplicates;
+    std::stable_sort(o.findings.begin(), o.findings.end(),
+                     [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
+    for (replay::Finding& f : o.findings) result.findings.push_back(std::move(f));
+  }
+  return result;
+}
+
+}  // namespace timeline

@@ -1,0 +1,42 @@
+// The forensic timeline of a run: every event of every kept host, in time
+// order across hosts, each row tagged with the findings it is evidence of.
+// Per host (in parallel): the rules replay first, to know the findings; then
+// a second replay (process table, boots: the columns a row shows) renders the
+// rows the filters keep into the host's spool; the spools are merged.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/evidence.h"
+#include "replay/scan.h"
+#include "timeline/format.h"
+#include "timeline/table.h"
+
+namespace timeline {
+
+struct TimelineOptions {
+  Format format = Format::Jsonl;
+  TableStyle style;
+  replay::ScanFilter filter;             // rows: hosts, time, event ids, channels; tags: findings
+  std::optional<norm::Ticks> context;    // keep rows within this of a kept finding's evidence (same host)
+  bool findings_only = false;            // keep only rows that are evidence of a kept finding
+  int threads = 0;
+  size_t memory_bytes = 128u << 20;      // for the row spools
+};
+
+struct TimelineResult {
+  uint64_t rows = 0;
+  uint64_t hosts = 0;
+  uint64_t duplicates_dropped = 0;
+  std::vector<replay::Finding> findings;  // kept ones, sorted by host then time
+};
+
+// Writes the header and every row through `write`, in order.
+TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                              const TimelineOptions& options, const std::function<void(std::string_view)>& write);
+
+}  // namespace timeline
