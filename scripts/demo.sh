@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # README's first command: installs the dependencies, builds, and runs the main
-# job on samples/: the DCOM lateral movement hunt over the triage collection.
+# job on samples/: the DCOM lateral movement hunt over the triage collection,
+# then the forensic timeline around its finding (the host's events from 30 s
+# before the first evidence to 30 s after the last), as a table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-build/src/evtxhunt scan samples/triage
+echo "== evtxhunt scan samples/triage"
+build/src/evtxhunt scan --format table samples/triage
+echo
+echo "== evtxhunt timeline --context 30s samples/triage"
+build/src/evtxhunt timeline --format table --context 30s samples/triage

@@ -53,9 +53,11 @@ void append_json_key(std::string& out, std::string_view k) {
   out += ':';
 }
 
-// "Sysmon/1", "Security/4688": the provider's last dash-separated word and the id.
+// "Sysmon/1", "Security/4688": the provider's last dash-separated word (the
+// Security log for Security-Auditing) and the id.
 std::string short_source(const store::EventView& v) {
   std::string_view p = v.provider();
+  if (p == "Microsoft-Windows-Security-Auditing") p = "Security";
   size_t cut = p.find_last_of('-');
   if (cut != std::string_view::npos && cut + 1 < p.size()) p = p.substr(cut + 1);
   return std::string(p) + "/" + std::to_string(v.header().event_id);

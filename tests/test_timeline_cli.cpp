@@ -1,0 +1,509 @@
+// The forensic timeline and the outputs responders load: every format parsed
+// back by a real parser (Python's csv module, nlohmann-json) with asserted
+// columns and values; the timeline of samples/triage has a row per record in
+// time order with the DCOM finding's evidence tagged; each filter selects what
+// it says; inventory; inputs that are not what they seem, each with its
+// warning and exit code; -o; cmake --install.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "corpus_util.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string kBinary = EVTXHUNT_BINARY;
+const std::string kSource = EVTXHUNT_SOURCE_DIR;
+const std::string kSamples = kSource + "/samples/triage";
+const std::string kDcom = "ff-t1021.003-dcom";
+
+corpus::CommandResult run(const std::string& args) {
+  return corpus::run_command(corpus::shell_quote(kBinary) + " " + args);
+}
+
+std::string q(const std::string& s) { return corpus::shell_quote(s); }
+
+std::vector<json> jsonl(const std::string& text) {
+  std::vector<json> out;
+  for (const std::string& line : corpus::split_lines(text)) out.push_back(json::parse(line));
+  return out;
+}
+
+// CSV rows through Python's csv module, re-emitted as JSON (one list per row).
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  fs::path tmp = fs::temp_directory_path() / ("evtxhunt-csv-" + std::to_string(getpid()) + ".csv");
+  std::ofstream(tmp, std::ios::binary) << text;
+  corpus::CommandResult r = corpus::run_command(
+      "/usr/bin/python3 -c 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline=\"\", "
+      "encoding=\"utf-8\")))))' " +
+      q(tmp.string()));
+  fs::remove(tmp);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out).get<std::vector<std::vector<std::string>>>();
+}
+
+// The full timeline of the samples as JSON rows (computed once).
+const std::vector<json>& samples_timeline() {
+  static const std::vector<json> rows = [] {
+    corpus::CommandResult r = run("timeline --format jsonl " + q(kSamples));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return jsonl(r.out);
+  }();
+  return rows;
+}
+
+bool tagged(const json& row) { return row.contains("Findings"); }
+
+}  // namespace
+
+TEST(Timeline, EveryRecordOfTheSamplesInTimeOrderWithTheFindingTagged) {
+  const std::vector<json>& rows = samples_timeline();
+  ASSERT_EQ(rows.size(), 463u);  // samples/README.md: 463 records in 9 files, no duplicate
+  std::set<std::pair<std::string, int64_t>> records;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i) {
+      EXPECT_LE(rows[i - 1]["Timestamp"].get<std::string>(), rows[i]["Timestamp"].get<std::string>());
+    }
+    records.insert({rows[i]["SourceFile"].get<std::string>(), rows[i]["EventRecordID"].get<int64_t>()});
+  }
+  EXPECT_EQ(records.size(), 463u);  // each record once
+  std::vector<json> evidence;
+  for (const json& r : rows)
+    if (tagged(r)) evidence.push_back(r);
+  ASSERT_EQ(evidence.size(), 5u);  // rpc, dcom, three children
+  std::vector<int64_t> ids;
+  for (const json& r : evidence) {
+    EXPECT_EQ(r["Findings"][0]["rule_id"], kDcom);
+    EXPECT_EQ(r["Findings"][0]["level"], "high");
+    EXPECT_EQ(r["DeviceName"], "WS01.corp.local");
+    ids.push_back(r["EventRecordID"]);
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{52095, 52094, 52097, 52101, 52105}));  // time order: rpc first
+  const json& mmc = evidence[1];
+  EXPECT_EQ(mmc["ProcessCommandLine"], "C:\\Windows\\system32\\mmc.exe -Embedding");
+  EXPECT_EQ(mmc["InitiatingProcessFileName"], "svchost.exe");
+  EXPECT_EQ(mmc["Details"]["CommandLine"], "C:\\Windows\\system32\\mmc.exe -Embedding");
+  EXPECT_EQ(mmc["Details"]["ProcessId"], 4416);  // typed: a number stays a number
+  EXPECT_EQ(mmc["Provider"], "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(mmc["EventID"], 1);
+  EXPECT_EQ(mmc["Level"], "Information");
+  // The child rows carry the parent's command line from the process table.
+  EXPECT_EQ(evidence[2]["InitiatingProcessCommandLine"], "C:\\Windows\\system32\\mmc.exe -Embedding");
+}
+
+TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
+  corpus::CommandResult r = run("timeline --format csv " + q(kSamples));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::vector<std::string>> rows = csv_rows(r.out);
+  ASSERT_EQ(rows.size(), 464u);  // header + 463
+  const std::vector<std::string>& h = rows[0];
+  ASSERT_GE(h.size(), 20u);
+  EXPECT_EQ(h[0], "Timestamp");
+  EXPECT_EQ(h[1], "DeviceName");
+  EXPECT_EQ(h[6], "Details");
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < h.size(); ++i) col[h[i]] = i;
+  for (const char* c : {"ProcessCommandLine", "InitiatingProcessFileName", "AccountName", "RemoteIP", "SourceFile",
+                        "EventRecordID", "RuleIds", "RuleTitles", "RuleLevel"})
+    EXPECT_TRUE(col.count(c)) << c;
+  size_t tagged_rows = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), h.size()) << i;
+    if (rows[i][col["RuleIds"]] == kDcom) {
+      ++tagged_rows;
+      EXPECT_EQ(rows[i][col["RuleLevel"]], "high");
+    }
+  }
+  EXPECT_EQ(tagged_rows, 5u);
+  // The mmc row: its command line whole, its Details with the field names.
+  auto mmc = std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row[col["EventRecordID"]] == "52094"; });
+  ASSERT_NE(mmc, rows.end());
+  EXPECT_EQ((*mmc)[col["ProcessCommandLine"]], "C:\\Windows\\system32\\mmc.exe -Embedding");
+  EXPECT_NE((*mmc)[col["Details"]].find("CommandLine: C:\\Windows\\system32\\mmc.exe -Embedding"), std::string::npos);
+  EXPECT_EQ((*mmc)[0], "2024-03-12T10:47:14.1050000Z");
+}
+
+TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
+  corpus::CommandResult r = run("timeline --format timesketch " + q(kSamples));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> rows = jsonl(r.out);
+  ASSERT_EQ(rows.size(), 463u);
+  for (const json& row : rows) {
+    ASSERT_TRUE(row["message"].is_string());
+    ASSERT_TRUE(row["datetime"].is_string());
+    ASSERT_TRUE(row["timestamp_desc"].is_string());
+    ASSERT_TRUE(row["timestamp"].is_number_integer());
+    for (const auto& [k, v] : row.items()) EXPECT_FALSE(v.is_object()) << k;  // flat fields
+  }
+  auto rpc = std::find_if(rows.begin(), rows.end(), [](const json& row) { return row["EventRecordID"] == 52095; });
+  ASSERT_NE(rpc, rows.end());
+  EXPECT_EQ((*rpc)["datetime"], "2024-03-12T10:47:13.4120000Z");
+  EXPECT_EQ((*rpc)["timestamp"], 1710240433412000);  // microseconds since 1970
+  EXPECT_EQ((*rpc)["timestamp_desc"], "Event Time (Sysmon UtcTime)");
+  EXPECT_EQ((*rpc)["tag"], json::array({kDcom}));
+  EXPECT_EQ((*rpc)["message"].get<std::string>().rfind("[high] DCOM lateral movement", 0), 0u);
+  // Python's datetime.fromisoformat reads the timestamp format.
+  corpus::CommandResult py = corpus::run_command(
+      "/usr/bin/python3 -c 'import datetime; print(datetime.datetime.fromisoformat(\"2024-03-12T10:47:13.4120000Z\")"
+      ".timestamp())'");
+  EXPECT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, "1710240433.412\n");
+}
+
+TEST(Timeline, TableHasAlignedColumnsAndNoColourWhenNotATerminal) {
+  corpus::CommandResult r = run("timeline --format table --findings-only " + q(kSamples));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = corpus::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 6u);  // heading + 5 evidence rows
+  EXPECT_EQ(lines[0].rfind("Timestamp", 0), 0u);
+  for (const std::string& l : lines) EXPECT_EQ(l.find('\x1b'), std::string::npos);
+  EXPECT_EQ(lines[1].substr(0, 29), "2024-03-12T10:47:13.4120000Z ");
+  EXPECT_NE(lines[2].find("mmc.exe -Embedding"), std::string::npos);
+}
+
+TEST(Timeline, FindingsOnlyAndContext) {
+  corpus::CommandResult only = run("timeline --format jsonl --findings-only " + q(kSamples));
+  ASSERT_EQ(only.exit_code, 0);
+  std::vector<json> rows = jsonl(only.out);
+  EXPECT_EQ(rows.size(), 5u);
+  for (const json& r : rows) EXPECT_TRUE(tagged(r));
+  // --context 10s: the host's events from 10 s before the first evidence to 10 s after the last.
+  corpus::CommandResult ctx = run("timeline --format jsonl --context 10s " + q(kSamples));
+  ASSERT_EQ(ctx.exit_code, 0);
+  size_t want = 0;
+  for (const json& r : samples_timeline()) {
+    std::string t = r["Timestamp"];
+    want += r["DeviceName"] == "WS01.corp.local" && t >= "2024-03-12T10:47:03.4120000Z" &&
+            t <= "2024-03-12T10:47:55.2160000Z";
+  }
+  std::vector<json> got = jsonl(ctx.out);
+  EXPECT_EQ(got.size(), want);
+  EXPECT_GT(want, 5u);
+  for (const json& r : got) EXPECT_EQ(r["DeviceName"], "WS01.corp.local");
+}
+
+TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
+  const std::vector<json>& all = samples_timeline();
+  auto count = [&](auto pred) { return static_cast<size_t>(std::count_if(all.begin(), all.end(), pred)); };
+  auto rows = [&](const std::string& opts) {
+    corpus::CommandResult r = run("timeline --format jsonl " + opts + " " + q(kSamples));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return jsonl(r.out);
+  };
+  EXPECT_EQ(rows("--since 2024-03-12T10:00:00Z --until 2024-03-12T11:00:00Z").size(), count([](const json& r) {
+              std::string t = r["Timestamp"];
+              return t >= "2024-03-12T10:00:00" && t <= "2024-03-12T11:00:00.0000000Z";
+            }));
+  EXPECT_EQ(rows("--since 2024-03-12").size(), count([](const json& r) { return r["Timestamp"] >= "2024-03-12"; }));
+  EXPECT_EQ(rows("--until 2024-03-11").size(), count([](const json& r) { return r["Timestamp"] < "2024-03-12"; }));
+  std::vector<json> ws = rows("--host 'ws*'");
+  EXPECT_EQ(ws.size(), count([](const json& r) { return r["DeviceName"].get<std::string>().rfind("WS", 0) == 0; }));
+  std::vector<json> dc = rows("--host DC01.CORP.LOCAL");
+  EXPECT_EQ(dc.size(), count([](const json& r) { return r["DeviceName"] == "DC01.corp.local"; }));
+  EXPECT_GT(dc.size(), 0u);
+  EXPECT_EQ(rows("--event-id 1 --event-id 3").size(),
+            count([](const json& r) { return r["EventID"] == 1 || r["EventID"] == 3; }));
+  EXPECT_EQ(rows("--channel security").size(), count([](const json& r) { return r["Channel"] == "Security"; }));
+  EXPECT_EQ(rows("--channel '*sysmon*'").size(),
+            count([](const json& r) { return r["Channel"] == "Microsoft-Windows-Sysmon/Operational"; }));
+  // Finding filters: the tags (and --findings-only rows) follow them.
+  EXPECT_EQ(rows("--findings-only --min-level critical").size(), 0u);
+  EXPECT_EQ(rows("--findings-only --min-level high").size(), 5u);
+  EXPECT_EQ(rows("--findings-only --rule 'ff-*'").size(), 5u);
+  corpus::CommandResult none = run("timeline --rule no-such-rule " + q(kSamples));
+  EXPECT_EQ(none.exit_code, 7);
+  EXPECT_NE(none.err.find("no rule matches 'no-such-rule'"), std::string::npos);
+  // scan: the same filters on findings.
+  corpus::CommandResult s1 = run("scan --format jsonl --since 2024-03-12T10:47:14Z " + q(kSamples));
+  EXPECT_EQ(jsonl(s1.out).size(), 0u);  // its first evidence is 10:47:13.412
+  corpus::CommandResult s2 = run("scan --format jsonl --host ws01 " + q(kSamples));
+  EXPECT_EQ(jsonl(s2.out).size(), 0u);  // globs match the whole name: WS01.corp.local
+  corpus::CommandResult s3 = run("scan --format jsonl --host 'ws01*' " + q(kSamples));
+  EXPECT_EQ(jsonl(s3.out).size(), 1u);
+  corpus::CommandResult s4 = run("scan --format jsonl --channel Security " + q(kSamples));
+  EXPECT_EQ(jsonl(s4.out).size(), 0u);  // its evidence is all Sysmon
+  EXPECT_EQ(run("timeline --since yesterday " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("timeline --context forever " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("timeline --min-level severe " + q(kSamples)).exit_code, 2);
+}
+
+TEST(Scan, FindingsInEveryFormat) {
+  corpus::CommandResult j = run("scan --format jsonl " + q(kSamples));
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  std::vector<json> f = jsonl(j.out);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["rule_id"], kDcom);
+  EXPECT_EQ(f[0]["fields"]["dcom.ProcessId"], 4416);
+  EXPECT_EQ(f[0]["evidence"].size(), 5u);
+  corpus::CommandResult c = run("scan --format csv " + q(kSamples));
+  std::vector<std::vector<std::string>> rows = csv_rows(c.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
+                                               "Assumptions", "Evidence", "Fields", "Collected"}));
+  EXPECT_EQ(rows[1][0], "2024-03-12T10:47:13.4120000Z");
+  EXPECT_EQ(rows[1][1], "WS01.corp.local");
+  EXPECT_EQ(rows[1][2], "high");
+  EXPECT_EQ(rows[1][3], kDcom);
+  EXPECT_NE(rows[1][7].find("rpc: "), std::string::npos);
+  EXPECT_NE(rows[1][8].find("dcom.ProcessId=4416"), std::string::npos);
+  EXPECT_NE(rows[1][9].find("/c whoami"), std::string::npos);
+  corpus::CommandResult t = run("scan --format timesketch " + q(kSamples));
+  std::vector<json> ts = jsonl(t.out);
+  ASSERT_EQ(ts.size(), 1u);
+  EXPECT_EQ(ts[0]["datetime"], "2024-03-12T10:47:13.4120000Z");
+  EXPECT_EQ(ts[0]["timestamp_desc"], "Finding (first evidence)");
+  EXPECT_TRUE(ts[0]["message"].is_string());
+  corpus::CommandResult tb = run("scan --format table " + q(kSamples));
+  EXPECT_EQ(corpus::split_lines(tb.out).size(), 2u);
+  EXPECT_EQ(run("scan --format yaml " + q(kSamples)).exit_code, 2);
+  // The summary: findings by level and by rule.
+  EXPECT_NE(j.err.find("1 findings: 1 high; by rule: ff-t1021.003-dcom 1"), std::string::npos) << j.err;
+  EXPECT_NE(j.err.find("done in"), std::string::npos);
+  corpus::CommandResult quiet = run("scan --quiet --format jsonl " + q(kSamples));
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out, j.out);
+}
+
+TEST(Inventory, FilesHostsChannelsAndSpans) {
+  corpus::CommandResult r = run("inventory --format jsonl " + q(kSamples));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> rows = jsonl(r.out);
+  std::vector<json> files, hosts;
+  for (const json& row : rows) (row["kind"] == "file" ? files : hosts).push_back(row);
+  ASSERT_EQ(files.size(), 9u);
+  ASSERT_EQ(hosts.size(), 3u);
+  uint64_t records = 0;
+  for (const json& f : files) {
+    records += f["records"].get<uint64_t>();
+    EXPECT_EQ(f["format"], "evtx");
+    EXPECT_EQ(f["problems"], 0);
+    EXPECT_EQ(f["hosts"].size(), 1u);
+  }
+  EXPECT_EQ(records, 463u);
+  auto ws01_security = std::find_if(files.begin(), files.end(), [](const json& f) {
+    return f["path"].get<std::string>().find("WS01/C/Windows/System32/winevt/Logs/Security.evtx") != std::string::npos;
+  });
+  ASSERT_NE(ws01_security, files.end());
+  EXPECT_EQ((*ws01_security)["records"], 99);  // samples/README.md
+  EXPECT_EQ((*ws01_security)["channels"], json::array({"Security"}));
+  EXPECT_EQ((*ws01_security)["hosts"], json::array({"WS01.corp.local"}));
+  auto host = std::find_if(hosts.begin(), hosts.end(), [](const json& h) { return h["host"] == "ws01.corp.local"; });
+  ASSERT_NE(host, hosts.end());
+  const json& ws01 = *host;
+  EXPECT_EQ(ws01["names"], json::array({"WS01.corp.local"}));
+  EXPECT_EQ(ws01["files"].size(), 3u);
+  EXPECT_EQ(ws01["records"], 99 + 117 + 15);
+  EXPECT_TRUE(ws01["first_time"].is_string());
+  corpus::CommandResult csv = run("inventory --format csv " + q(kSamples));
+  std::vector<std::vector<std::string>> crow = csv_rows(csv.out);
+  EXPECT_EQ(crow.size(), 1u + 9u + 3u);
+  EXPECT_EQ(crow[0][0], "Kind");
+}
+
+// ---- inputs that are not what they seem ------------------------------------------
+
+class Inputs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("evtxhunt-inputs-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(dir_, ec);
+  }
+  fs::path dir_;
+};
+
+TEST_F(Inputs, NoReadableEvidenceIsExit8) {
+  std::ofstream(dir_ / "notes.txt") << "not a log\n";
+  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("notes.txt: not an EVTX file or XML event export"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no readable evidence"), std::string::npos);
+  EXPECT_EQ(run("timeline " + q(dir_.string())).exit_code, 8);
+  EXPECT_EQ(run("normalize " + q(dir_.string())).exit_code, 8);
+  EXPECT_EQ(run("inventory " + q(dir_.string())).exit_code, 8);
+}
+
+TEST_F(Inputs, EmptyFileSaysItIsEmpty) {
+  std::ofstream(dir_ / "Security.evtx");
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
+  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Security.evtx: empty file (0 bytes)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 inputs skipped"), std::string::npos) << r.err;
+}
+
+TEST_F(Inputs, SymlinkedFoldersAreFollowedOnceAndLoopsReported) {
+  fs::create_directories(dir_ / "host" / "logs");
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "host" / "logs" / "System.evtx");
+  fs::create_directory_symlink(dir_ / "host", dir_ / "host" / "logs" / "loop");  // a loop
+  fs::create_directories(dir_ / "other");
+  fs::create_directory_symlink(dir_ / "host" / "logs", dir_ / "other" / "link");  // a second way in
+  fs::create_symlink(dir_ / "missing.evtx", dir_ / "dangling.evtx");
+  corpus::CommandResult r = run("inventory --format jsonl " + q(dir_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> rows = jsonl(r.out);
+  size_t files = 0, skipped = 0;
+  for (const json& row : rows) {
+    files += row["kind"] == "file";
+    skipped += row["kind"] == "skipped";
+  }
+  EXPECT_EQ(files, 1u);  // read once
+  EXPECT_NE(r.err.find("folder already read (a symbolic link loop or a second link to it)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dangling.evtx: broken symbolic link"), std::string::npos) << r.err;
+  EXPECT_EQ(skipped, 3u);  // the loop, the second link, the dangling link
+}
+
+TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
+  ASSERT_EQ(::mkfifo((dir_ / "pipe.evtx").c_str(), 0600), 0);
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
+  corpus::CommandResult r = run("scan " + q(dir_.string()));  // would block if the FIFO were opened
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("pipe.evtx: a FIFO, not a file"), std::string::npos) << r.err;
+  corpus::CommandResult d = run("dump " + q((dir_ / "pipe.evtx").string()));
+  EXPECT_EQ(d.exit_code, 3) << d.err;
+  EXPECT_NE(d.err.find("not a regular file"), std::string::npos) << d.err;
+}
+
+TEST_F(Inputs, UnreadableFileAndFolderAreWarnings) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads everything: permissions cannot make an input unreadable";
+  fs::create_directories(dir_ / "locked");
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security.evtx");
+  fs::permissions(dir_ / "Security.evtx", fs::perms::none);
+  fs::permissions(dir_ / "locked", fs::perms::none);
+  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Security.evtx: cannot open: Permission denied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("locked: cannot list folder"), std::string::npos) << r.err;
+}
+
+TEST_F(Inputs, TruncatedXmlExportKeepsItsCompleteEvents) {
+  std::ifstream in(kSource + "/samples/scenario/WS01/Security.xml", std::ios::binary);
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t events = 0;
+  for (size_t at = xml.find("</Event>"); at != std::string::npos; at = xml.find("</Event>", at + 1)) ++events;
+  ASSERT_GT(events, 10u);
+  // Cut in the middle of the 11th event.
+  size_t cut = 0;
+  for (int i = 0; i < 10; ++i) cut = xml.find("</Event>", cut + 1);
+  cut = xml.find("<EventData", cut);
+  std::ofstream(dir_ / "cut.xml", std::ios::binary) << xml.substr(0, cut);
+  corpus::CommandResult r = run("inventory --format jsonl " + q((dir_ / "cut.xml").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> rows = jsonl(r.out);
+  ASSERT_GE(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["kind"], "file");
+  EXPECT_EQ(rows[0]["records"], 10);
+  EXPECT_EQ(rows[0]["problems"], 1);
+  EXPECT_NE(r.err.find("cut.xml: not well-formed XML"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("read the 10 complete events before it"), std::string::npos) << r.err;
+}
+
+TEST_F(Inputs, DumpTakesFoldersAndNamesEachRecordsFile) {
+  fs::create_directories(dir_ / "a");
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "a" / "System.evtx");
+  fs::copy_file(kSamples + "/DC01/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "b.evtx");
+  corpus::CommandResult r = run("dump " + q(dir_.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> rows = jsonl(r.out);
+  ASSERT_EQ(rows.size(), 15u + 13u);  // samples/README.md: WS02 System 15 records, DC01 System 13
+  EXPECT_EQ(rows.front()["SourceFile"], (dir_ / "a" / "System.evtx").string());
+  EXPECT_EQ(rows.back()["SourceFile"], (dir_ / "b.evtx").string());
+  EXPECT_TRUE(rows.front()["Event"]["System"].is_object());
+  // One file: the Rust evtx_dump shape, no extra key.
+  corpus::CommandResult one = run("dump " + q((dir_ / "b.evtx").string()));
+  EXPECT_FALSE(jsonl(one.out).front().contains("SourceFile"));
+}
+
+TEST_F(Inputs, ThreadsOutOfRangeIsAUsageError) {
+  EXPECT_EQ(run("scan --threads 100000 " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("timeline --threads -1 " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("dump --threads 100000 " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("normalize --memory 0 " + q(kSamples)).exit_code, 2);
+}
+
+TEST_F(Inputs, NormalizeDropsDuplicatesAsScanDoes) {
+  fs::copy_file(kSamples + "/WS01/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security.evtx");
+  fs::copy_file(kSamples + "/WS01/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security-copy.evtx");
+  corpus::CommandResult once = run("normalize " + q((dir_ / "Security.evtx").string()));
+  corpus::CommandResult twice = run("normalize " + q(dir_.string()));
+  ASSERT_EQ(twice.exit_code, 0) << twice.err;
+  EXPECT_EQ(corpus::split_lines(once.out).size(), corpus::split_lines(twice.out).size());
+  EXPECT_NE(twice.err.find(std::to_string(corpus::split_lines(once.out).size()) + " duplicate events dropped"),
+            std::string::npos)
+      << twice.err;
+}
+
+TEST_F(Inputs, OutputFileIsWrittenWholeAndNeverOverAnInput) {
+  fs::path out = dir_ / "timeline.csv";
+  corpus::CommandResult r = run("timeline --format csv -o " + q(out.string()) + " " + q(kSamples));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(corpus::split_lines(corpus::run_command("cat " + q(out.string())).out).size(), 464u);
+  for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path(), out);  // no temporary left
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
+  auto size = fs::file_size(dir_ / "System.evtx");
+  corpus::CommandResult refused = run("scan -o " + q((dir_ / "System.evtx").string()) + " " + q(dir_.string()));
+  EXPECT_EQ(refused.exit_code, 6);
+  EXPECT_NE(refused.err.find("is one of the inputs"), std::string::npos) << refused.err;
+  EXPECT_EQ(fs::file_size(dir_ / "System.evtx"), size);
+  // A device is written to, not replaced.
+  EXPECT_EQ(run("scan -o /dev/null " + q(kSamples)).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(run("scan -o " + q(dir_.string()) + " " + q(kSamples)).exit_code, 6);  // a folder
+}
+
+TEST(Install, InstalledBinaryFindsItsRules) {
+  fs::path build = fs::path(kBinary).parent_path().parent_path();
+  fs::path prefix = fs::temp_directory_path() / ("evtxhunt-install-" + std::to_string(getpid()));
+  fs::remove_all(prefix);
+  corpus::CommandResult inst = corpus::run_command("cmake --install " + q(build.string()) + " --prefix " +
+                                                   q(prefix.string()) + " >/dev/null");
+  ASSERT_EQ(inst.exit_code, 0) << inst.err;
+  EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/ff-t1021.003-dcom.yml"));
+  corpus::CommandResult r = corpus::run_command("env -u EVTXHUNT_RULES " + q((prefix / "bin/evtxhunt").string()) +
+                                                " scan --format jsonl " + q(kSamples));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);
+  corpus::CommandResult help = corpus::run_command(q((prefix / "bin/evtxhunt").string()) + " scan --help");
+  EXPECT_NE(help.out.find((prefix / "share/evtxhunt/rules").string()), std::string::npos);
+  EXPECT_NE(help.out.find("8 nothing readable among the inputs"), std::string::npos);
+  corpus::CommandResult version = corpus::run_command(q((prefix / "bin/evtxhunt").string()) + " --version");
+  EXPECT_EQ(version.out.rfind("evtxhunt ", 0), 0u);
+  fs::remove_all(prefix);
+}
+
+TEST(Rules, ABrokenRuleFileIsAWarningUnlessStrict) {
+  fs::path dir = fs::temp_directory_path() / ("evtxhunt-rules-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kSource + "/rules/ff-t1021.003-dcom.yml", dir / "dcom.yml");
+  std::ofstream(dir / "broken.yml") << "id: broken\ntitle: [unclosed\n";
+  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " " + q(kSamples));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);
+  EXPECT_NE(r.err.find("rule skipped: " + (dir / "broken.yml").string() + ":"), std::string::npos) << r.err;
+  corpus::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + q(kSamples));
+  EXPECT_EQ(strict.exit_code, 7) << strict.err;
+  fs::remove_all(dir);
+}
