@@ -87,6 +87,7 @@ struct Checker {
     return v && !placeholder(v->text);
   }
   std::string text(const char* name) const { return value(name) ? value(name)->text : ""; }
+  bool has(const char* name) const { return value(name) != nullptr; }
 
   void unknown(Field f, const char* why) const {
     EXPECT_FALSE(ev[f].known()) << where << ": " << norm::field_name(f) << " should be unknown (" << why
@@ -219,10 +220,13 @@ void check_4688(const Checker& c) {
     c.copy(Field::AccountDomain, "TargetDomainName");
     if (c.text("TargetUserSid") == "S-1-0-0") c.unknown(Field::AccountSid, "TargetUserSid is the NULL SID");
     else c.copy(Field::AccountSid, "TargetUserSid");
-  } else {
+  } else if (c.has("TargetUserName")) {  // version 2, Target "-": the creator's account
     c.copy(Field::AccountName, "SubjectUserName");
     c.copy(Field::AccountDomain, "SubjectDomainName");
     c.copy(Field::AccountSid, "SubjectUserSid");
+  } else {  // versions 0 and 1: the Subject is only the creator
+    c.unknown(Field::AccountName, "version 0/1 records no account for the new process");
+    c.unknown(Field::AccountSid, "version 0/1 records no account for the new process");
   }
 }
 
@@ -474,6 +478,21 @@ TEST(NormalizeRecords, Security4688RunsAsTheTargetAccount) {
   EXPECT_EQ(text(seclogon, Field::AccountName), "IEUser");
   EXPECT_EQ(text(seclogon, Field::AccountDomain), "MSEDGEWIN10");
   EXPECT_FALSE(seclogon[Field::AccountSid].known());
+}
+
+// Rule 5b: 4688 versions 0 and 1 do not say whom the new process runs as;
+// their Subject is the creator. The pair below shows it: WmiPrvSE.exe is
+// created by SYSTEM, and its own child's record shows it runs as NETWORK SERVICE.
+TEST(NormalizeRecords, Security4688Version1SubjectIsTheCreator) {
+  const NormalizedEvent& wmiprvse = get("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx", 563298, Table::Process);
+  EXPECT_EQ(text(wmiprvse, Field::FileName), "WmiPrvSE.exe");
+  EXPECT_EQ(wmiprvse[Field::ProcessId].i, 0xae8);
+  EXPECT_FALSE(wmiprvse[Field::AccountName].known());  // not SYSTEM, its creator's account
+  EXPECT_FALSE(wmiprvse[Field::AccountSid].known());
+  const NormalizedEvent& calc = get("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx", 563299, Table::Process);
+  EXPECT_EQ(text(calc, Field::FileName), "calc.exe");
+  EXPECT_EQ(calc[Field::InitiatingProcessId].i, 0xae8);
+  EXPECT_FALSE(calc[Field::AccountName].known());
 }
 
 // Rule 6: services.exe is a boot only when wininit.exe starts it.

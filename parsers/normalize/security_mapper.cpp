@@ -11,10 +11,15 @@ namespace {
 
 // The account the new process runs as. 4688 version 2 names it as Target*
 // (NTLM2SelfRelay #21374: Administrator, created by WIND10$); a Target
-// account of "-" means the process runs as its creator, the Subject*, as in
-// versions 0 and 1. TargetUserSid S-1-0-0 (NULL SID) beside a named Target
-// account means its SID is unknown, not the creator's.
+// account of "-" means the process runs as its creator, the Subject*.
+// TargetUserSid S-1-0-0 (NULL SID) beside a named Target account means its
+// SID is unknown, not the creator's. Versions 0 and 1 have no Target: the
+// Subject is only the creator, and the new process's account is unknown
+// (LM_WMI_4624_4688_TargetHost: #563298 creates WmiPrvSE.exe PID 0xae8 with
+// Subject SYSTEM, yet #563299, created by that WmiPrvSE, shows it running as
+// NETWORK SERVICE S-1-5-20).
 void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
+  if (!rec.find("TargetUserName")) return;
   if (known_text(rec, "TargetUserName")) {
     copy_string(ev, Field::AccountName, rec, "TargetUserName");
     copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
