@@ -19,6 +19,8 @@
 #       gen-250, gen-1000, gen-4000   generated corpora (bench_gen_corpus):
 #                            10, 25 and 100 hosts, 2 chains per host
 #       folder-3000          3000 distinct files of 17 real chunks each (3.3 GB)
+#     and scan with every Sigma rule of ../shared/sigma plus the project's
+#     rules (all cores), whose findings are counted.
 #
 # Environment:
 #   EVTXHUNT_BUILD_DIR  build directory (default: build; the argument wins)
@@ -27,6 +29,8 @@
 #   BENCH_FOLDER_FILES  files in the folder input (default: 3000; 0 skips it)
 #   BENCH_LIBEVTX       0 skips libevtx on the step-3 inputs (it runs at ~13 MB/s)
 #   BENCH_SKIP_READER   1 skips step 1 (reuses bench-out/mosaic-200.evtx if present)
+#   BENCH_SIGMA         Sigma rule folder for the Sigma scan (default ../shared/sigma; "" skips it)
+#   BENCH_INPUTS        the step-3 inputs to run (default: all of them)
 # MB/s is 10^6 bytes per second; sizes of inputs are their bytes on disk.
 set -euo pipefail
 
@@ -38,6 +42,7 @@ sizes=${BENCH_SIZES:-"250 1000 4000"}
 folder_files=${BENCH_FOLDER_FILES:-3000}
 with_libevtx=${BENCH_LIBEVTX:-1}
 corpus=../shared/corpus
+sigma_rules=${BENCH_SIGMA-../shared/sigma}
 mosaic=../shared/tools/evtx-mosaic.py
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -119,7 +124,7 @@ run() {
   rss_mib=$((rss_kib / 1024))
   echo "bench: $name: $secs s, $rss_mib MiB" >&2
 }
-bytes_of() { du -sb --exclude=ground_truth.jsonl "$1" | cut -f1; }
+bytes_of() { du -sbL --exclude=ground_truth.jsonl "$1" | cut -f1; }  # -L: inputs may be links
 rows=()
 row() { # input tool secs rss records findings recall
   rows+=("$(awk -v i="$1" -v t="$2" -v s="$3" -v r="$4" -v n="$5" -v f="$6" -v rc="$7" -v b="$bytes" \
@@ -135,6 +140,7 @@ tk = {(t["DeviceName"], t["rpc.Timestamp"], t["dcom.ProcessId"]) for t in truth}
 print("%d/%d, %d other" % (len(fk & tk), len(tk), len(fk - tk)))
 EOF
 }
+[[ -n ${BENCH_INPUTS:-} ]] && read -ra inputs <<<"$BENCH_INPUTS"
 for input in "${inputs[@]}"; do
   path=$out_dir/$input
   bytes=$(bytes_of "$path")
@@ -151,6 +157,12 @@ for input in "${inputs[@]}"; do
     [[ -f $path/ground_truth.jsonl ]] && rc=$(recall "$out_dir/$input-scan-t$t.out" "$path/ground_truth.jsonl")
     row "$input" "evtxhunt scan --threads $t" "$secs" "$rss_mib" "$records" "$findings" "$rc"
   done
+  if [[ -n $sigma_rules ]]; then
+    run "$input-sigma" "$out_dir/$input-sigma.out" "$evtxhunt" scan --format jsonl --rules "$sigma_rules" \
+      --rules rules "$path"
+    findings=$(wc -l <"$out_dir/$input-sigma.out")
+    row "$input" "evtxhunt scan, every Sigma rule + ours (all cores)" "$secs" "$rss_mib" "$records" "$findings" ""
+  fi
   if [[ $with_libevtx != 0 ]]; then
     run "$input-libevtx" /dev/null "$driver" "${files[@]}"
     n=$(awk '/: records [0-9]+ read [0-9]+ failed [0-9]+$/ { s += $(NF - 2) } END { print s + 0 }' "$out_dir/$input-libevtx.err")

@@ -12,6 +12,7 @@ packages=(
   libxxhash-dev                    # content hashes of events (duplicate records)
   zlib1g-dev                       # CRC-32 of EVTX headers and chunks
   libre2-dev                       # regular expressions in linear time
+  libhyperscan-dev                 # every Sigma pattern of a field in one scan
   nlohmann-json3-dev               # JSON parsing in tests and tools
   googletest libgtest-dev
 )

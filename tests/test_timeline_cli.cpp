@@ -251,7 +251,8 @@ TEST(Scan, FindingsInEveryFormat) {
   std::vector<std::vector<std::string>> rows = csv_rows(c.out);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
-                                               "Assumptions", "Evidence", "Fields", "Collected"}));
+                                               "Assumptions", "Evidence", "Fields", "Collected", "Tags",
+                                               "Notes"}));
   EXPECT_EQ(rows[1][0], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(rows[1][1], "WS01.corp.local");
   EXPECT_EQ(rows[1][2], "high");

@@ -20,6 +20,7 @@ const char* table_name(Table t) {
     case Table::Network: return "DeviceNetworkEvents";
     case Table::ProcessEnd: return "ProcessEnd";
     case Table::Boot: return "Boot";
+    case Table::Other: return "Event";
   }
   return "";
 }

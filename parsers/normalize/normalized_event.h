@@ -24,8 +24,9 @@ enum class Table : uint8_t {
   Network,     // DeviceNetworkEvents
   ProcessEnd,  // process ended (Sysmon 5, Security 4689): ends a process instance
   Boot,        // system start (Security 4608, System 6005, Kernel-General 12, services.exe start)
+  Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
-const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot"
+const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot", "Event"
 
 enum class Field : uint8_t {
   Timestamp,

@@ -13,5 +13,6 @@ int run_scan(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);
 int run_timeline(const std::vector<std::string>& args);
 int run_inventory(const std::vector<std::string>& args);
+int run_rules(const std::vector<std::string>& args);
 
 }  // namespace cli

@@ -16,6 +16,7 @@ const char kUsage[] =
     "  scan       hunt: replay each host's events through the rules, write the findings\n"
     "  timeline   every event of every record, in time order across hosts, tagged with findings\n"
     "  inventory  what was read: per file its hosts, channels, records, time span, damage\n"
+    "  rules      rules check PATH: load and compile rule files (evtxhunt and Sigma), report problems\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
     "  convert    write XML event exports into an EVTX file\n"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     if (cmd == "convert") return cli::run_convert(args);
     if (cmd == "timeline") return cli::run_timeline(args);
     if (cmd == "inventory") return cli::run_inventory(args);
+    if (cmd == "rules") return cli::run_rules(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

@@ -1,62 +1,232 @@
 #include "cli/rule_options.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <tbb/parallel_for.h>
+#include <yaml-cpp/yaml.h>
 
 #include "cli/exit_codes.h"
 #include "pipeline/filters.h"
+#include "sigma/sigma_loader.h"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace cli {
+namespace {
+
+// A rule file larger than this is not a rule file (and --rules /dev/zero ends).
+constexpr uintmax_t kMaxRuleFile = 4u << 20;
+
+bool rule_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".yml" || ext == ".yaml";
+}
+
+// Rule files under a path: folders searched recursively (symbolic links
+// followed, each folder once), hidden entries left out. Problems are named.
+void find_rule_files(const fs::path& p, bool named, std::vector<fs::path>& out, std::set<std::pair<dev_t, ino_t>>& seen,
+                     std::vector<std::string>& problems, int depth = 0) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) {
+    struct stat lst {};
+    problems.push_back(p.string() + ": " +
+                       (::lstat(p.c_str(), &lst) == 0 ? "broken symbolic link" : "no such file or folder"));
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (depth > 64 || !seen.insert({st.st_dev, st.st_ino}).second) {
+      problems.push_back(p.string() + ": folder already read (a symbolic link loop or a second link to it)");
+      return;
+    }
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+    if (ec) problems.push_back(p.string() + ": cannot list folder: " + ec.message());
+    std::sort(entries.begin(), entries.end());
+    for (const fs::path& e : entries) {
+      std::string name = e.filename().string();
+      if (!name.empty() && name[0] == '.') continue;
+      std::error_code dec;
+      bool dir = fs::is_directory(e, dec);
+      if (dir || rule_extension(e) || fs::is_symlink(e, dec)) {
+        if (!dir && !rule_extension(e)) continue;  // a link to something that is not a rule file
+        find_rule_files(e, false, out, seen, problems, depth + 1);
+      }
+    }
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    problems.push_back(p.string() + ": not a regular file (a FIFO or device is never read as rules)");
+    return;
+  }
+  if (!named && !rule_extension(p)) return;
+  if (static_cast<uintmax_t>(st.st_size) > kMaxRuleFile) {
+    problems.push_back(p.string() + ": " + std::to_string(st.st_size) + " bytes, larger than a rule file (4 MiB)");
+    return;
+  }
+  out.push_back(p);
+}
+
+std::string read_text(const fs::path& p, bool& ok) {
+  std::ifstream in(p, std::ios::binary);
+  std::string text;
+  char buf[65536];
+  while (in && text.size() <= kMaxRuleFile) {
+    in.read(buf, sizeof buf);
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  }
+  ok = !in.bad() && text.size() <= kMaxRuleFile;
+  return text;
+}
+
+}  // namespace
 
 std::string default_rules_path() {
   if (const char* env = std::getenv("EVTXHUNT_RULES"); env && *env) return env;
   std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    std::filesystem::path installed = exe.parent_path().parent_path() / "share" / "evtxhunt" / "rules";
-    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+    fs::path installed = exe.parent_path().parent_path() / "share" / "evtxhunt" / "rules";
+    if (fs::is_directory(installed, ec)) return installed.string();
   }
   return EVTXHUNT_DEFAULT_RULES;
 }
 
 void RuleOptions::add_to(po::options_description& opts) {
   opts.add_options()("rules", po::value(&paths),
-                     ("rule file or folder (repeatable; default " + default_rules_path() + ")").c_str())(
+                     ("rule file or folder, the project's rules or Sigma rules (repeatable; default " +
+                      default_rules_path() + ")")
+                         .c_str())(
       "rule", po::value(&patterns), "run only rules with this id (repeatable; glob); keep only their findings")(
-      "strict", po::bool_switch(&strict), "a rule file that does not load is an error (exit 7), not a warning");
+      "strict", po::bool_switch(&strict), "a rule that does not load is an error (exit 7), not a warning");
 }
 
 std::optional<int> RuleOptions::load(const char* command) {
   if (paths.empty()) paths.push_back(default_rules_path());
-  for (const std::string& p : paths) {
-    rules::LoadResult r = rules::load_rules(p);
-    for (rules::Rule& rule : r.rules) loaded.push_back(std::move(rule));
-    for (rules::RuleError& e : r.errors) skipped.push_back(std::move(e));
-  }
-  for (const rules::RuleError& e : skipped)
-    std::fprintf(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", e.str().c_str());
-  if (strict && !skipped.empty()) return kBadRules;
-  bool bad = false;
-  for (const std::string& pat : patterns) {
-    bool any = false;
-    for (const rules::Rule& r : loaded) any |= pipeline::glob_match(pat, r.id);
-    if (!any) {
-      std::fprintf(stderr, "evtxhunt %s: no rule matches '%s'\n", command, pat.c_str());
-      bad = true;
+  std::vector<fs::path> found;
+  std::set<std::pair<dev_t, ino_t>> seen;
+  std::vector<std::string> problems;
+  for (const std::string& p : paths) find_rule_files(p, true, found, seen, problems);
+  files = found.size();
+  for (const std::string& p : problems) skipped.push_back(p);
+  // Files are read and parsed in parallel (YAML parsing is most of loading),
+  // then taken in their sorted order.
+  struct Parsed {
+    enum class Kind { Unreadable, Sigma, Project, NotARule } kind = Kind::Unreadable;
+    sigma::LoadResult sigma;
+    rules::LoadResult project;
+  };
+  std::vector<Parsed> parsed(found.size());
+  tbb::parallel_for(size_t{0}, found.size(), [&](size_t i) {
+    bool ok = false;
+    std::string text = read_text(found[i], ok);
+    Parsed& p = parsed[i];
+    if (!ok) return;
+    if (sigma::looks_like_sigma(text)) {
+      p.kind = Parsed::Kind::Sigma;
+      p.sigma = sigma::load_sigma_text(text, found[i].string());
+    } else if (!sigma::has_top_key(text, "stages:")) {
+      // A test's info.yml, a config: counted, named only with --strict. Text
+      // that is not even YAML may be a broken rule: an error.
+      try {
+        YAML::LoadAll(text);
+        p.kind = Parsed::Kind::NotARule;
+      } catch (const YAML::Exception& e) {
+        p.kind = Parsed::Kind::Sigma;
+        p.sigma.errors.push_back({found[i].string(), e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+      }
+    } else {
+      p.kind = Parsed::Kind::Project;
+      p.project = rules::load_rule_text(text, found[i].string());
+    }
+  });
+  std::vector<sigma::Rule> sigma_rules;
+  for (size_t i = 0; i < found.size(); ++i) {
+    Parsed& p = parsed[i];
+    switch (p.kind) {
+      case Parsed::Kind::Unreadable: skipped.push_back(found[i].string() + ": cannot be read"); break;
+      case Parsed::Kind::NotARule: not_rules.push_back(found[i].string()); break;
+      case Parsed::Kind::Sigma:
+        for (sigma::Rule& rule : p.sigma.rules) sigma_rules.push_back(std::move(rule));
+        for (const sigma::LoadError& e : p.sigma.errors) skipped.push_back(e.str());
+        break;
+      case Parsed::Kind::Project:
+        for (rules::Rule& rule : p.project.rules) loaded.push_back(std::move(rule));
+        for (const rules::RuleError& e : p.project.errors) skipped.push_back(e.str());
+        break;
     }
   }
-  if (bad) return kBadRules;
-  for (const rules::Rule& r : loaded) {
-    bool keep = patterns.empty();
-    for (const std::string& pat : patterns) keep |= pipeline::glob_match(pat, r.id);
-    if (keep) selected.push_back(&r);
+  // --rule: selects the rules of both kinds.
+  auto selected_id = [&](const std::string& id) {
+    if (patterns.empty()) return true;
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return pipeline::glob_match(p, id); });
+  };
+  std::vector<bool> used(patterns.size(), false);
+  auto note_use = [&](const std::string& id) {
+    for (size_t i = 0; i < patterns.size(); ++i) used[i] = used[i] || pipeline::glob_match(patterns[i], id);
+  };
+  for (const rules::Rule& r : loaded) note_use(r.id);
+  for (const sigma::Rule& r : sigma_rules) note_use(r.id);
+  if (!patterns.empty()) {
+    // A correlation keeps the rules it uses.
+    std::set<std::string> keep;
+    for (const sigma::Rule& r : sigma_rules)
+      if (r.kind == sigma::Rule::Kind::Correlation && selected_id(r.id))
+        keep.insert(r.correlation.rules.begin(), r.correlation.rules.end());
+    std::vector<sigma::Rule> kept;
+    for (sigma::Rule& r : sigma_rules)
+      if (selected_id(r.id) || keep.count(r.id) || (!r.name.empty() && keep.count(r.name)) ||
+          r.kind == sigma::Rule::Kind::Filter)
+        kept.push_back(std::move(r));
+    sigma_rules = std::move(kept);
   }
+  for (const rules::Rule& r : loaded)
+    if (selected_id(r.id)) selected.push_back(&r);
+  if (!sigma_rules.empty()) {
+    sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report);
+    for (const sigma::LoadError& e : sigma_report.skipped) skipped.push_back(e.str());
+    if (sigma->size() > 0) matcher = std::make_unique<sigma::SigmaMatcher>(*sigma);
+    else sigma.reset();
+  }
+  for (const std::string& s : skipped)
+    std::fprintf(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", s.c_str());
+  if (strict)
+    for (const std::string& f : not_rules)
+      std::fprintf(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
+                   f.c_str());
+  for (const std::string& p : sigma_report.placeholders)
+    std::fprintf(stderr, "evtxhunt %s: placeholder never known here, its tests never match: %s\n", command, p.c_str());
+  if (strict && !skipped.empty()) return kBadRules;
+  bool bad = false;
+  for (size_t i = 0; i < patterns.size(); ++i)
+    if (!used[i]) {
+      std::fprintf(stderr, "evtxhunt %s: no rule matches '%s'\n", command, patterns[i].c_str());
+      bad = true;
+    }
+  if (bad) return kBadRules;
   return std::nullopt;
+}
+
+std::string RuleOptions::summary() const {
+  size_t na = 0;
+  for (const auto& [reason, n] : sigma_report.not_applicable) na += n;
+  std::string s = std::to_string(selected.size()) + " evtxhunt rules, " + std::to_string(sigma_report.detection) +
+                  " Sigma rules, " + std::to_string(sigma_report.correlation) + " Sigma correlations, " +
+                  std::to_string(sigma_report.filter) + " Sigma filters loaded from " + std::to_string(files) +
+                  " files; " + std::to_string(skipped.size()) + " skipped; " + std::to_string(na) +
+                  " not applicable (other products)";
+  if (!not_rules.empty()) s += "; " + std::to_string(not_rules.size()) + " YAML files are not rules";
+  return s;
 }
 
 }  // namespace cli

@@ -1,16 +1,23 @@
-// The rules a command runs: --rules (files or folders; default the installed
-// or source rules/ folder, or $EVTXHUNT_RULES) and --rule (ids or globs, also
-// the findings kept). A rule file that does not load is a warning naming it
-// (FILE:LINE:COL) and is skipped, unless --strict makes it an error.
+// The rules a command runs: --rules (files or folders searched recursively;
+// default the installed or source rules/ folder, or $EVTXHUNT_RULES) holding
+// the project's rules and Sigma rules, told apart by content; --rule (ids or
+// globs: the rules run, and the findings kept). A rule that cannot be loaded
+// is named on stderr with file:line and the reason and skipped, unless
+// --strict makes it an error; Sigma rules of other products are counted as
+// not applicable.
 #pragma once
 
 #include <boost/program_options.hpp>
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "rules/rule.h"
+#include "sigma/rule_set.h"
+#include "sigma/sigma_matcher.h"
 
 namespace cli {
 
@@ -26,10 +33,17 @@ struct RuleOptions {
   void add_to(boost::program_options::options_description& opts);
   // Loads and selects; on error prints it and returns the exit code.
   std::optional<int> load(const char* command);
+  // "N rules: ... loaded, ... skipped (reasons), ... not applicable"
+  std::string summary() const;
 
-  std::vector<rules::Rule> loaded;
+  std::vector<rules::Rule> loaded;             // the project's rules
   std::vector<const rules::Rule*> selected;
-  std::vector<rules::RuleError> skipped;  // files that did not load (warnings)
+  std::unique_ptr<sigma::RuleSet> sigma;       // null when no Sigma rule is selected
+  std::unique_ptr<sigma::SigmaMatcher> matcher;
+  sigma::SetReport sigma_report;
+  std::vector<std::string> skipped;            // "file:line: reason" of every rule not loaded
+  std::vector<std::string> not_rules;         // YAML files of neither kind
+  size_t files = 0;
 };
 
 }  // namespace cli

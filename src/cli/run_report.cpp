@@ -1,5 +1,6 @@
 #include "cli/run_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -54,12 +55,14 @@ std::string findings_line(const std::vector<replay::Finding>& findings) {
          (it->first >= 0 ? rules::level_name(static_cast<rules::Level>(it->first)) : "unknown");
     first = false;
   }
+  // The rules with most findings first (ties by id); a long tail is counted.
+  std::vector<std::pair<std::string, size_t>> ranked(by_rule.begin(), by_rule.end());
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  constexpr size_t kShown = 10;
   s += "; by rule:";
-  first = true;
-  for (const auto& [rule, n] : by_rule) {
-    s += (first ? " " : ", ") + rule + " " + std::to_string(n);
-    first = false;
-  }
+  for (size_t i = 0; i < ranked.size() && i < kShown; ++i)
+    s += (i ? ", " : " ") + ranked[i].first + " " + std::to_string(ranked[i].second);
+  if (ranked.size() > kShown) s += " and " + std::to_string(ranked.size() - kShown) + " more rules";
   return s;
 }
 

@@ -75,14 +75,17 @@ int run_scan(const std::vector<std::string>& args) {
     return kCannotWrite;
   }
   Progress progress(inputs, output.quiet);
-  // The project's rules read only mapped events: the others are skipped from their template.
-  pipeline::ReadOptions read_opts = reading.read_options(false);
+  // The project's rules read only mapped events: the others are skipped from
+  // their template, unless Sigma rules read them too (matched where read).
+  pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr);
+  read_opts.matcher = rule_opts.matcher.get();
+  read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
   read_opts.progress = progress.callback();
   std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
   progress.done();
   report_warnings(*ev);
   int exit_code = input_exit_code(paths, *ev);
-  replay::ScanResult result = replay::scan_evidence(*ev, rule_opts.selected, reading.threads, filter);
+  replay::ScanResult result = replay::scan_evidence(*ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
 
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
   std::string text = timeline::findings_header(*format, style);
@@ -96,9 +99,8 @@ int run_scan(const std::vector<std::string>& args) {
   }
   if (!output.quiet)
     report_summary(*ev, {"scan", start,
-                         {std::to_string(rule_opts.selected.size()) + " rules (" +
-                              std::to_string(rule_opts.skipped.size()) + " rule files skipped); " +
-                              std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
+                         {rule_opts.summary(),
+                          std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
                               std::to_string(result.merged_processes) +
                               " processes seen in both Sysmon and Security merged",
                           findings_line(result.findings)}});

@@ -93,6 +93,7 @@ int run_timeline(const std::vector<std::string>& args) {
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
   Progress progress(inputs, output.quiet);
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
+  read_opts.matcher = rule_opts.matcher.get();
   read_opts.progress = progress.callback();
   std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
   progress.done();
@@ -101,13 +102,16 @@ int run_timeline(const std::vector<std::string>& args) {
   timeline::TimelineResult result;
   try {
     std::string buffer;
-    result = timeline::write_timeline(*ev, rule_opts.selected, topts, [&](std::string_view text) {
-      buffer += text;
-      if (buffer.size() > (1u << 20)) {
-        out->write(buffer);
-        buffer.clear();
-      }
-    });
+    result = timeline::write_timeline(
+        *ev, rule_opts.selected, topts,
+        [&](std::string_view text) {
+          buffer += text;
+          if (buffer.size() > (1u << 20)) {
+            out->write(buffer);
+            buffer.clear();
+          }
+        },
+        rule_opts.sigma.get());
     out->write(buffer);
     out->commit();
   } catch (const timeline::OutputError& e) {
@@ -117,8 +121,8 @@ int run_timeline(const std::vector<std::string>& args) {
   if (!output.quiet)
     report_summary(*ev, {"timeline", start,
                          {std::to_string(result.rows) + " rows on " + std::to_string(result.hosts) + " hosts; " +
-                              std::to_string(result.duplicates_dropped) + " duplicate events dropped; " +
-                              std::to_string(rule_opts.selected.size()) + " rules",
+                              std::to_string(result.duplicates_dropped) + " duplicate events dropped",
+                          rule_opts.summary(),
                           findings_line(result.findings)}});
   return exit_code;
 }

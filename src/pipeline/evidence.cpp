@@ -63,10 +63,12 @@ struct ChunkEvents {
 
 // One thread's reading state: encoder (pool cache), fields, a normalized event.
 struct Worker {
-  explicit Worker(store::StringPool& pool) : encoder(pool) {}
+  Worker(store::StringPool& pool, const RecordMatcher* m) : encoder(pool), scratch(m ? m->scratch() : nullptr) {}
   store::EventEncoder encoder;
   evtx::RecordFields tree_fields;
   norm::NormalizedEvent norm;
+  std::unique_ptr<RecordMatcher::Scratch> scratch;
+  std::vector<uint32_t> matched, deferred;
 };
 
 // Counts one record and, when events are kept, encodes it (with its
@@ -84,6 +86,12 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   in.record_id = rec.event_record_id();
   in.time_created = rec.time_created();
   in.event_id = rec.event_id();
+  if (opt.matcher) {
+    opt.matcher->match(fields, rec, *w.scratch, w.matched, w.deferred);
+    in.matched = &w.matched;
+    in.deferred = &w.deferred;
+  }
+  if (!opt.store_unmatched && !mapped && w.matched.empty() && w.deferred.empty()) return;
   w.encoder.encode(in, mapped ? &w.norm : nullptr, 0, out);
 }
 
@@ -120,7 +128,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
   ev.stats.evtx_files = files.size();
   std::unordered_map<const evtx::EvtxFile*, uint32_t> id_of;
   for (size_t i = 0; i < files.size(); ++i) id_of[files[i]] = file_ids[i];
-  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(ev.store.pool()); });
+  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(ev.store.pool(), opt.matcher); });
   evtx::ChunkReader::RecordFilter wanted = [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
   evtx::for_each_chunk_ordered<ChunkEvents>(
       files, opt.threads,
@@ -169,7 +177,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
 }
 
 void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64_t& bytes_done, uint64_t& files_done) {
-  Worker w(ev.store.pool());
+  Worker w(ev.store.pool(), opt.matcher);
   evtx::EventTree tree;
   std::string provider, batch;
   for (const auto& p : inputs.xml) {

@@ -14,6 +14,7 @@
 #include "evtx/problem.h"
 #include "normalize/normalized_event.h"
 #include "pipeline/inputs.h"
+#include "pipeline/record_matcher.h"
 #include "store/event_store.h"
 
 namespace pipeline {
@@ -68,7 +69,12 @@ struct ReadOptions {
   int threads = 0;           // <= 0: all cores
   bool every_record = true;  // false: only records a mapper wants (skipped from their template)
   bool keep_events = true;   // false: only count what is read (inventory); the store stays empty
+  // false: a record read (every_record) but neither mapped nor matched by the
+  // matcher is counted, not stored (scan with Sigma rules needs no others).
+  bool store_unmatched = true;
   store::StoreOptions store;
+  // Rules tested on every record where it is read (Sigma); null: none.
+  const RecordMatcher* matcher = nullptr;
   // Called (serially, often) as reading goes on: input bytes and files done.
   std::function<void(uint64_t bytes, uint64_t files)> progress;
 };

@@ -18,6 +18,8 @@ struct Evidence {
 
 struct Finding {
   std::string rule_id, title, level;
+  std::vector<std::string> tags;   // ATT&CK and other tags of the rule
+  std::vector<std::string> notes;  // how it was found beyond the records (e.g. a parent from the process table)
   std::string device_name, device_id;
   norm::Ticks timestamp = 0;             // first evidence
   std::vector<std::string> assumptions;  // fields that were unknown where the rule read them

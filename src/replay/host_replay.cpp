@@ -2,6 +2,7 @@
 
 #include "replay/process_table.h"
 #include "replay/rule_matcher.h"
+#include "replay/sigma_host.h"
 
 namespace replay {
 namespace {
@@ -34,23 +35,29 @@ class BootClock {
 }  // namespace
 
 HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules,
-                       const EventSink& sink) {
+                       const EventSink& sink, const sigma::RuleSet* sigma) {
   HostResult result;
   ProcessTable table(stream.host().key);
   std::vector<RuleMatcher> matchers;
   matchers.reserve(rules.size());
   for (const rules::Rule* r : rules) matchers.emplace_back(*r);
   BootClock boots;
+  std::unique_ptr<SigmaHost> sigma_host =
+      sigma ? std::make_unique<SigmaHost>(*sigma, stream.evidence(), stream.host()) : nullptr;
+  auto done = [&](const pipeline::StreamEvent& se) {
+    if (sigma_host) sigma_host->on_event(se, table);
+    if (sink) sink(se);
+  };
 
   result.duplicates_dropped = stream.for_each([&](const pipeline::StreamEvent& se) {
     if (!se.norm) {
-      if (sink) sink(se);
+      done(se);
       return;
     }
     NormalizedEvent& ev = *se.norm;
     if (ev.table == norm::Table::Boot) {
       boots.on_marker(ev);
-      if (sink) sink(se);
+      done(se);
       return;
     }
     ev[Field::LastBootTime] = boots.last_boot();
@@ -73,16 +80,19 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
         break;
       }
       case norm::Table::Boot:
+      case norm::Table::Other:
         break;
     }
     if (feed)
       for (RuleMatcher& m : matchers) m.on_event(se.norm);
     // A services.exe started by wininit.exe is a process and a boot marker.
     if (ev.boot != norm::BootMarker::None) boots.on_marker(ev);
-    if (sink) sink(se);
+    done(se);
   });
   for (const RuleMatcher& m : matchers)
     for (Finding& f : m.finish()) result.findings.push_back(std::move(f));
+  if (sigma_host)
+    for (Finding& f : sigma_host->finish()) result.findings.push_back(std::move(f));
   return result;
 }
 

@@ -1,7 +1,9 @@
 // Replays the events of one host in time order (pipeline/host_stream.h:
 // decided columns, duplicates dropped): sets LastBootTime (the latest boot at
 // or before the event: its services.exe start, else its first marker), keeps
-// the process table, and feeds every process and network event to each rule.
+// the process table, and feeds every process and network event to each rule;
+// Sigma matches become findings and feed the correlation rules
+// (sigma_host.h).
 // Sequential and deterministic.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include "pipeline/host_stream.h"
 #include "replay/finding.h"
 #include "rules/rule.h"
+#include "sigma/rule_set.h"
 
 namespace replay {
 
@@ -25,7 +28,8 @@ struct HostResult {
 // replay has filled its columns (LastBootTime, the process table's).
 using EventSink = std::function<void(const pipeline::StreamEvent&)>;
 
+// sigma: the Sigma rule set whose matches the events carry (null: none).
 HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules,
-                       const EventSink& sink = {});
+                       const EventSink& sink = {}, const sigma::RuleSet* sigma = nullptr);
 
 }  // namespace replay

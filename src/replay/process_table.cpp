@@ -53,6 +53,11 @@ std::string ProcessTable::canonical(const std::string& id) const {
   return it == alias_.end() ? id : it->second;
 }
 
+const ProcessInstance* ProcessTable::instance(const std::string& id) const {
+  auto it = by_id_.find(canonical(id));
+  return it == by_id_.end() ? nullptr : &it->second;
+}
+
 ProcessInstance* ProcessTable::find_by_id(const std::string& id) {
   auto it = by_id_.find(canonical(id));
   return it == by_id_.end() ? nullptr : &it->second;

@@ -49,6 +49,8 @@ class ProcessTable {
   std::string on_ended(const norm::NormalizedEvent& ev);
   // A network event: fills the initiating process's id, command line and parent.
   void on_network(norm::NormalizedEvent& ev);
+  // The instance with this id (any id it is known by), or nullptr.
+  const ProcessInstance* instance(const std::string& id) const;
 
  private:
   ProcessInstance* find_by_id(const std::string& id);

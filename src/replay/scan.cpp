@@ -43,20 +43,21 @@ void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
 }
 
 ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
-                         const ScanFilter& filter) {
+                         const ScanFilter& filter, const sigma::RuleSet* sigma) {
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
   std::vector<HostResult> results(hosts.size());
   for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence, host);
-    results[i] = replay_host(stream, rules);
+    results[i] = replay_host(stream, rules, {}, sigma);
   });
   ScanResult out;
   out.hosts = hosts.size();
   for (HostResult& r : results) {
     out.duplicates_dropped += r.duplicates_dropped;
     out.merged_processes += r.merged_processes;
-    std::stable_sort(r.findings.begin(), r.findings.end(),
-                     [](const Finding& a, const Finding& b) { return a.timestamp < b.timestamp; });
+    std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
+    });
     for (Finding& f : r.findings)
       if (filter.keeps(f)) out.findings.push_back(std::move(f));
   }

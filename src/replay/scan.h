@@ -43,7 +43,7 @@ struct ScanResult {
 std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence, const pipeline::EventFilter& f);
 
 ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
-                         const ScanFilter& filter = {});
+                         const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
 
 // Runs fn(host index, host) for each host, in parallel (threads <= 0: all cores).
 void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,

@@ -160,12 +160,21 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   h.file_id = in.file_id;
   h.event_id = in.event_id;
   h.seq = seq;
-  h.flags = static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) |
+  bool rules = (in.matched && !in.matched->empty()) || (in.deferred && !in.deferred->empty());
+  h.flags = static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
                                  (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
                                  (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
   h.provider_id = *cache_.intern(text_of(f[SystemField::ProviderName], text_), true);
   h.channel_id = *cache_.intern(text_of(f[SystemField::Channel], text_), true);
   h.computer_id = *cache_.intern(text_of(f[SystemField::Computer], text_), true);
+
+  if (rules) {
+    for (const std::vector<uint32_t>* list : {in.matched, in.deferred}) {
+      put_varint(out, list ? list->size() : 0);
+      if (list)
+        for (uint32_t r : *list) put_varint(out, r);
+    }
+  }
 
   // The content hash covers the record's own bytes: every System and data
   // value with its type, every data name.
@@ -282,10 +291,32 @@ struct Reader {
 
 }  // namespace
 
+// The start of the System fields: after the header and the rules section.
+static const uint8_t* body_start(const uint8_t* event, const EventHeader& h) {
+  const uint8_t* p = event + sizeof(EventHeader);
+  if (h.flags & kRuleMatches)
+    for (int list = 0; list < 2; ++list) {
+      uint64_t n = get_varint(p);
+      for (uint64_t i = 0; i < n; ++i) get_varint(p);
+    }
+  return p;
+}
+
 EventView::EventView(const uint8_t* event, const StringPool& pool) : p_(event), pool_(&pool), h_(header_of(event)) {}
 
+void EventView::rule_matches(std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const {
+  matched.clear();
+  deferred.clear();
+  if (!(h_.flags & kRuleMatches)) return;
+  const uint8_t* p = p_ + sizeof(EventHeader);
+  for (std::vector<uint32_t>* list : {&matched, &deferred}) {
+    uint64_t n = get_varint(p);
+    for (uint64_t i = 0; i < n; ++i) list->push_back(static_cast<uint32_t>(get_varint(p)));
+  }
+}
+
 void EventView::for_each_system(const std::function<void(SystemField, const RawValue&)>& fn) const {
-  Reader r{p_ + sizeof(EventHeader), pool_};
+  Reader r{body_start(p_, h_), pool_};
   uint8_t n = *r.p++;
   for (uint8_t i = 0; i < n; ++i) {
     auto f = static_cast<SystemField>(*r.p++);
@@ -295,13 +326,13 @@ void EventView::for_each_system(const std::function<void(SystemField, const RawV
 }
 
 evtx::Record::DataKind EventView::data_kind() const {
-  Reader r{p_ + sizeof(EventHeader), pool_};
+  Reader r{body_start(p_, h_), pool_};
   r.skip_system();
   return static_cast<evtx::Record::DataKind>(*r.p);
 }
 
 void EventView::for_each_data(const std::function<void(std::string_view, const RawValue&)>& fn) const {
-  Reader r{p_ + sizeof(EventHeader), pool_};
+  Reader r{body_start(p_, h_), pool_};
   r.skip_system();
   ++r.p;  // data kind
   uint64_t n = get_varint(r.p);
@@ -313,7 +344,7 @@ void EventView::for_each_data(const std::function<void(std::string_view, const R
 }
 
 void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const {
-  Reader r{p_ + sizeof(EventHeader), pool_};
+  Reader r{body_start(p_, h_), pool_};
   r.skip_system();
   ++r.p;
   uint64_t n = get_varint(r.p);

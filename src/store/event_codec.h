@@ -42,6 +42,7 @@ inline constexpr uint8_t kHasNormalized = 1;  // the body ends with normalized c
 inline constexpr uint8_t kDamaged = 2;        // the record was read only in part
 inline constexpr uint8_t kNetworkEvent = 4;   // normalized into DeviceNetworkEvents
 inline constexpr uint8_t kProcessEvent = 8;   // normalized into DeviceProcessEvents
+inline constexpr uint8_t kRuleMatches = 16;   // the body starts with the rules that matched the record
 
 // Order of events in a host's stream: time, then file, then place in the file.
 inline bool key_less(const EventHeader& a, const EventHeader& b) {
@@ -65,6 +66,10 @@ struct EncodeInput {
   int64_t time_created = 0;
   uint16_t event_id = 0;
   bool damaged = false;
+  // Rules of the run's rule set that matched the record where it was read,
+  // and those that wait for the replay (they read a field only it knows).
+  const std::vector<uint32_t>* matched = nullptr;
+  const std::vector<uint32_t>* deferred = nullptr;
 };
 
 // Encodes events; one per thread (it keeps buffers and its pool cache).
@@ -107,6 +112,8 @@ class EventView {
   // the lower-case name), Provider, Channel, EventID, EventRecordID and
   // Timestamp come from the header.
   void decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const;
+  // The rules that matched where the record was read, and those deferred.
+  void rule_matches(std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
   // The raw bytes.
   const uint8_t* data() const { return p_; }
 

@@ -25,6 +25,17 @@ void append_key(std::string& out, const std::string& k) {
   out += ':';
 }
 
+// "key":["a","b"],
+void append_string_list(std::string& out, const std::string& key, const std::vector<std::string>& values) {
+  append_key(out, key);
+  out += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    evtx::append_json_string(out, values[i]);
+  }
+  out += "],";
+}
+
 std::string record_of(const replay::Evidence& e) {
   const norm::NormalizedEvent& ev = *e.event;
   return ev[Field::SourceFile].s + "#" + std::to_string(ev[Field::EventRecordID].i);
@@ -70,7 +81,8 @@ std::string collected_text(const replay::Finding& f) {
 void append_csv(std::string& out, const replay::Finding& f) {
   append_time(out, f.timestamp);
   for (const std::string& cell : {f.device_name, f.level, f.rule_id, f.title, std::string(f.confidence()),
-                                  joined(f.assumptions, "; "), evidence_text(f), fields_text(f), collected_text(f)}) {
+                                  joined(f.assumptions, "; "), evidence_text(f), fields_text(f), collected_text(f),
+                                  joined(f.tags, " "), joined(f.notes, "; ")}) {
     out += ',';
     pipeline::append_csv_cell(out, cell);
   }
@@ -87,13 +99,18 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
   for (const auto& [key, value] : std::initializer_list<std::pair<const char*, std::string>>{
            {"DeviceName", f.device_name}, {"rule_id", f.rule_id}, {"title", f.title}, {"level", f.level},
            {"confidence", f.confidence()}, {"assumptions", joined(f.assumptions, "; ")},
-           {"evidence", evidence_text(f)}, {"fields", fields_text(f)}, {"collected", collected_text(f)}}) {
+           {"evidence", evidence_text(f)}, {"fields", fields_text(f)}, {"collected", collected_text(f)},
+           {"notes", joined(f.notes, "; ")}}) {
     out += ',';
     append_key(out, key);
     evtx::append_json_string(out, value);
   }
   out += ",\"tag\":[";
   evtx::append_json_string(out, f.rule_id);
+  for (const std::string& t : f.tags) {
+    out += ',';
+    evtx::append_json_string(out, t);
+  }
   out += "]}\n";
 }
 
@@ -131,13 +148,9 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
   append_key(out, "Timestamp");
   append_value(out, FieldValue::time(f.timestamp));
   out += ',';
-  append_key(out, "assumptions");
-  out += '[';
-  for (size_t i = 0; i < f.assumptions.size(); ++i) {
-    if (i) out += ',';
-    evtx::append_json_string(out, f.assumptions[i]);
-  }
-  out += "],";
+  append_string_list(out, "assumptions", f.assumptions);
+  append_string_list(out, "tags", f.tags);
+  append_string_list(out, "notes", f.notes);
   append_key(out, "evidence");
   out += '[';
   for (size_t i = 0; i < f.evidence.size(); ++i) {
@@ -186,7 +199,7 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
 
 std::string findings_header(Format f, const TableStyle& style) {
   if (f == Format::Csv)
-    return "Timestamp,DeviceName,Level,RuleId,Title,Confidence,Assumptions,Evidence,Fields,Collected\n";
+    return "Timestamp,DeviceName,Level,RuleId,Title,Confidence,Assumptions,Evidence,Fields,Collected,Tags,Notes\n";
   if (f != Format::Table) return {};
   std::string out;
   append_cell(out, "Timestamp", 28);

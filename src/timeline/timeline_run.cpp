@@ -51,7 +51,8 @@ bool in_spans(const Spans& spans, norm::Ticks t) {
 }  // namespace
 
 TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
-                              const TimelineOptions& options, const std::function<void(std::string_view)>& write) {
+                              const TimelineOptions& options, const std::function<void(std::string_view)>& write,
+                              const sigma::RuleSet* sigma) {
   std::vector<const pipeline::Host*> hosts = replay::kept_hosts(evidence, options.filter.events);
   std::vector<HostOutput> outputs(hosts.size());
   std::vector<RowSpool> spools;
@@ -62,7 +63,7 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
   replay::for_each_host(hosts, options.threads, [&](size_t i, const pipeline::Host& host) {
     HostOutput& out = outputs[i];
     pipeline::HostStream stream(evidence, host);
-    replay::HostResult found = replay::replay_host(stream, rules);
+    replay::HostResult found = replay::replay_host(stream, rules, {}, sigma);
     out.duplicates = found.duplicates_dropped;
     for (replay::Finding& f : found.findings)
       if (options.filter.findings.keeps(f)) out.findings.push_back(std::move(f));

@@ -37,6 +37,7 @@ struct TimelineResult {
 
 // Writes the header and every row through `write`, in order.
 TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
-                              const TimelineOptions& options, const std::function<void(std::string_view)>& write);
+                              const TimelineOptions& options, const std::function<void(std::string_view)>& write,
+                              const sigma::RuleSet* sigma = nullptr);
 
 }  // namespace timeline

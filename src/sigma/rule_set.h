@@ -1,0 +1,88 @@
+// Sigma rules compiled for matching records where they are read.
+//
+// Rules are grouped by the kind of record they read (logsources.h): a record
+// is tested only against the rules of its provider / channel and event id.
+// Within a group, every string test of every rule on one field is one
+// pattern of a Hyperscan database for that field (case-insensitive, or
+// case-sensitive for |cased): a field's text is scanned once for all of them,
+// and each rule's condition then reads which patterns matched. Regular
+// expressions run in RE2 (linear time, no backtracking); numbers, CIDR
+// ranges, exists, null and field references are tested directly.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigma/field_source.h"
+#include "sigma/sigma_loader.h"
+#include "sigma/sigma_rule.h"
+
+namespace sigma {
+
+struct SetReport {
+  size_t detection = 0, correlation = 0, filter = 0;  // loaded
+  std::vector<LoadError> skipped;                     // with their reasons
+  std::map<std::string, size_t> not_applicable;       // reason -> rules (other products)
+  std::vector<std::string> placeholders;              // "rule id: %name%" never known here
+};
+
+class RuleSet {
+ public:
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+  ~RuleSet();
+
+  // Compiles the rules (detections, correlations, filters); what cannot be
+  // used is reported, never fatal.
+  static std::unique_ptr<RuleSet> build(std::vector<Rule> rules, SetReport& report);
+
+  size_t size() const { return rules_.size(); }
+  const Rule& rule(uint32_t i) const { return rules_[i]; }
+  // A detection rule referenced by a correlation (without generate) does not
+  // alert on its own.
+  bool standalone(uint32_t i) const { return standalone_[i]; }
+  // Rule index by id or name; -1 if none.
+  int find(std::string_view id_or_name) const;
+
+  // One thread's matching state.
+  struct Scratch;
+  struct ScratchDeleter {
+    void operator()(Scratch* s) const;
+  };
+  using ScratchPtr = std::unique_ptr<Scratch, ScratchDeleter>;
+  ScratchPtr scratch() const;
+
+  // The rules matching a record: `matched` (decided), `deferred` (they read a
+  // field the replay's process table may supply: re-run with matches()).
+  void match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src,
+             Scratch& s, std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
+  // Whether one rule matches an event (the replay's second look).
+  bool matches(uint32_t rule, std::string_view provider, std::string_view channel, uint16_t event_id,
+               FieldSource& src, Scratch& s) const;
+
+  // The fields a rule's detection tests (for a finding's matched fields).
+  const std::vector<std::string>& tested_fields(uint32_t rule) const { return tested_[rule]; }
+
+  struct Bucket;
+
+ private:
+  RuleSet() = default;
+  std::vector<const Bucket*> buckets_for(std::string_view provider, std::string_view channel, uint16_t event_id) const;
+
+  std::vector<Rule> rules_;
+  std::vector<bool> standalone_;
+  std::vector<std::vector<std::string>> tested_;
+  std::vector<std::unique_ptr<Bucket>> buckets_;
+  std::map<std::string, std::vector<uint32_t>, std::less<>> by_provider_, by_channel_;  // lower case -> buckets
+  std::vector<uint32_t> any_;  // buckets that read every record
+  size_t max_atoms_ = 0;
+  size_t max_rules_ = 0;   // in one bucket
+  size_t max_fields_ = 0;  // in one bucket
+  void* scratch_prototype_ = nullptr;  // hs_scratch_t
+};
+
+}  // namespace sigma

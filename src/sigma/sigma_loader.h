@@ -1,0 +1,49 @@
+// Loading Sigma rules: YAML documents (several per file) told apart from the
+// project's own rules by content (a `detection`, `correlation` or `filter`
+// section, not `stages`). A document that cannot be loaded is reported with
+// file:line and the reason, and skipped; rules of other products than Windows
+// load but are counted as not applicable.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigma/sigma_rule.h"
+
+namespace sigma {
+
+struct LoadError {
+  std::string file;
+  int line = 0;
+  std::string reason;
+  std::string str() const;  // "file:line: reason"
+};
+
+struct LoadResult {
+  std::vector<Rule> rules;
+  std::vector<LoadError> errors;
+};
+
+// True if a line of the YAML text starts with `key` (a top-level key).
+bool has_top_key(std::string_view yaml_text, std::string_view key);
+// True if a YAML text holds a Sigma document (detection, correlation or filter).
+bool looks_like_sigma(std::string_view yaml_text);
+
+// Every document of a file; `file` names it in errors.
+LoadResult load_sigma_text(std::string_view yaml_text, const std::string& file);
+
+// A condition expression ("selection and not 1 of filter_*"); throws
+// std::runtime_error with the reason.
+std::unique_ptr<Condition> parse_condition(std::string_view text);
+
+// A Sigma string value (wildcards * ?, backslash escapes) into the glob form
+// the matchers use: wildcards bare, literal *, ? and \ escaped with a
+// backslash.
+std::string canonical_glob(std::string_view sigma_value);
+// The plain text of a canonical glob without wildcards (escapes removed).
+std::string glob_literal(std::string_view glob);
+// Escapes plain text for a canonical glob.
+std::string escape_glob(std::string_view text);
+
+}  // namespace sigma

@@ -1,0 +1,366 @@
+// Sigma semantics on real records: modifiers, conditions, keywords, filters,
+// correlations, Security 4688 field names, rule loading. The rules are
+// written here; the records are the corpus's, and each expectation names the
+// record and value that decide it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "corpus_util.h"
+#include "sigma/sigma_loader.h"
+
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kBinary = EVTXHUNT_BINARY;
+
+std::string q(const std::string& s) { return corpus::shell_quote(s); }
+
+corpus::CommandResult run(const std::string& args) { return corpus::run_command(q(kBinary) + " " + args); }
+
+std::vector<json> jsonl(const std::string& text) {
+  std::vector<json> out;
+  for (const std::string& line : corpus::split_lines(text))
+    if (!line.empty()) out.push_back(json::parse(line));
+  return out;
+}
+
+// Scans `evidence` with `rules` (YAML text in one file); the findings.
+std::vector<json> scan(const std::string& rules, const std::vector<fs::path>& evidence, std::string* err = nullptr,
+                       const std::string& extra = "") {
+  corpus::TempDir tmp("sigma");
+  fs::path file = tmp / "rules.yml";
+  std::ofstream(file) << rules;
+  std::string args = "scan --format jsonl --rules " + q(file.string()) + " " + extra;
+  for (const fs::path& p : evidence) args += " " + q(p.string());
+  corpus::CommandResult r = run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (err) *err = r.err;
+  return jsonl(r.out);
+}
+
+// Rule ids with a finding whose evidence includes record `record_id`.
+std::set<std::string> fired_on(const std::vector<json>& findings, int64_t record_id) {
+  std::set<std::string> out;
+  for (const json& f : findings)
+    for (const json& e : f["evidence"])
+      if (e["EventRecordID"] == record_id) out.insert(f["rule_id"].get<std::string>());
+  return out;
+}
+
+std::string rule(const std::string& id, const std::string& detection,
+                 const std::string& logsource = "    category: process_creation\n    product: windows\n") {
+  return "title: " + id + "\nid: " + id + "\nlevel: high\nlogsource:\n" + logsource + "detection:\n" + detection +
+         "---\n";
+}
+
+// Sysmon 1, record 400702 on win10.ecorp.com:
+//   Image C:\Windows\explorer.exe, OriginalFileName EXPLORER.EXE,
+//   CommandLine explorer.exe  /root,"c:\windows\System32\calc.exe",
+//   ParentImage C:\Windows\System32\cmd.exe, ParentProcessId 6292,
+//   ProcessId 6860, TerminalSessionId 1, RuleName empty,
+//   Hashes ...,MD5=6A65873EA949C5CCC72DDEF9E9780AA5,...
+const fs::path kExplorer = corpus::attack_sample("Execution/susp_explorer_exec_root_cmdline_@rimpq_@CyberRaiju.evtx");
+constexpr int64_t kExplorerRecord = 400702;
+
+TEST(SigmaModifiers, EachModifierOnARealProcessCreation) {
+  std::string rules =
+      rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +
+      rule("startswith-any-case", "  sel:\n    Image|startswith: 'c:\\windows\\EXPLORER'\n  condition: sel\n") +
+      rule("endswith", "  sel:\n    ParentImage|endswith: '\\cmd.exe'\n  condition: sel\n") +
+      rule("equals-any-case", "  sel:\n    OriginalFileName: explorer.exe\n  condition: sel\n") +
+      rule("equals-is-whole", "  sel:\n    OriginalFileName: explorer\n  condition: sel\n") +
+      rule("contains-all", "  sel:\n    CommandLine|contains|all: [explorer, calc.exe]\n  condition: sel\n") +
+      rule("contains-all-one-missing", "  sel:\n    CommandLine|contains|all: [explorer, notepad]\n  condition: sel\n") +
+      rule("re", "  sel:\n    CommandLine|re: 'explorer\\.exe\\s+/root,\"[a-z]:\\\\'\n  condition: sel\n") +
+      rule("re-is-cased", "  sel:\n    CommandLine|re: 'SYSTEM32'\n  condition: sel\n") +
+      rule("re-i", "  sel:\n    CommandLine|re|i: 'SYSTEM32\\\\CALC'\n  condition: sel\n") +
+      rule("windash", "  sel:\n    CommandLine|windash|contains: ' -root,'\n  condition: sel\n") +
+      rule("inner-wildcard", "  sel:\n    Hashes|contains: 'MD5=6A65*AA5,'\n  condition: sel\n") +
+      rule("question-mark", "  sel:\n    Image: 'C:\\Windows\\explor?r.exe'\n  condition: sel\n") +
+      rule("escaped-star", "  sel:\n    Image|contains: 'explorer\\*'\n  condition: sel\n") +
+      rule("exists", "  sel:\n    ParentCommandLine|exists: true\n  condition: sel\n") +
+      rule("not-exists", "  sel:\n    NoSuchField|exists: false\n  condition: sel\n") +
+      rule("exists-absent", "  sel:\n    NoSuchField|exists: true\n  condition: sel\n") +
+      rule("lt", "  sel:\n    TerminalSessionId|lt: 2\n  condition: sel\n") +
+      rule("gt-false", "  sel:\n    ProcessId|gt: 6860\n  condition: sel\n") +
+      rule("gte", "  sel:\n    ProcessId|gte: 6860\n  condition: sel\n") +
+      rule("fieldref-differs", "  sel:\n    Image|fieldref: ParentImage\n  condition: sel\n") +
+      rule("fieldref-same", "  sel:\n    ProcessId|fieldref: ProcessId\n  condition: sel\n") +
+      rule("null-value", "  sel:\n    RuleName: null\n  condition: sel\n") +
+      rule("cased", "  sel:\n    Image|cased: 'C:\\Windows\\explorer.exe'\n  condition: sel\n") +
+      rule("cased-wrong-case", "  sel:\n    Image|cased: 'c:\\windows\\explorer.exe'\n  condition: sel\n") +
+      rule("keyword", "  keywords:\n    - 'System32\\calc'\n  condition: keywords\n") +
+      rule("keyword-absent", "  keywords:\n    - mimikatz\n  condition: keywords\n") +
+      rule("base64offset-absent", "  sel:\n    CommandLine|base64offset|contains: calc.exe\n  condition: sel\n");
+  std::vector<json> f = scan(rules, {kExplorer});
+  std::set<std::string> fired = fired_on(f, kExplorerRecord);
+  std::set<std::string> expected = {"contains", "startswith-any-case", "endswith", "equals-any-case", "contains-all",
+                                    "re", "re-i", "windash", "inner-wildcard", "question-mark", "exists", "not-exists",
+                                    "lt", "gte", "fieldref-same", "null-value", "cased", "keyword"};
+  EXPECT_EQ(fired, expected);
+}
+
+TEST(SigmaModifiers, TimePartsOfADateField) {
+  // UtcTime of record 400702: 2020-07-03 09:05:58.268, a Friday of ISO week 27.
+  std::string rules = rule("hour", "  sel:\n    UtcTime|hour: 9\n  condition: sel\n") +
+                      rule("minute", "  sel:\n    UtcTime|minute: 5\n  condition: sel\n") +
+                      rule("day-month-year", "  sel:\n    UtcTime|day: 3\n  m:\n    UtcTime|month: 7\n  y:\n"
+                                             "    UtcTime|year: 2020\n  condition: all of them\n") +
+                      rule("week", "  sel:\n    UtcTime|week: 27\n  condition: sel\n") +
+                      rule("hour-gte", "  sel:\n    UtcTime|hour|gte: 10\n  condition: sel\n") +
+                      rule("year-wrong", "  sel:\n    UtcTime|year: 2019\n  condition: sel\n");
+  EXPECT_EQ(fired_on(scan(rules, {kExplorer}), kExplorerRecord),
+            (std::set<std::string>{"hour", "minute", "day-month-year", "week"}));
+}
+
+// What the encoding modifiers make of a value, as the appendix describes.
+std::vector<std::string> values_of(const std::string& key, const std::string& value) {
+  sigma::LoadResult r = sigma::load_sigma_text("title: t\nid: t\nlogsource:\n  product: windows\ndetection:\n  sel:\n    " +
+                                                   key + ": '" + value + "'\n  condition: sel\n",
+                                               "inline");
+  EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors[0].str());
+  if (r.rules.empty()) return {};
+  return r.rules[0].selections[0].alternatives[0][0].values;
+}
+
+TEST(SigmaModifiers, EncodingsAsTheAppendixDescribes) {
+  // base64offset: the three shifts of the value inside a longer base64 text
+  // (SigmaHQ's own example for http://).
+  EXPECT_EQ(values_of("CommandLine|base64offset|contains", "http://"),
+            (std::vector<std::string>{"*aHR0cDovL*", "*h0dHA6Ly*", "*odHRwOi8v*"}));
+  EXPECT_EQ(values_of("CommandLine|base64", "cmd"), (std::vector<std::string>{"Y21k"}));
+  EXPECT_EQ(values_of("Data|utf16le|contains", "cmd"), (std::vector<std::string>{std::string("*c\0m\0d\0*", 8)}));
+  EXPECT_EQ(values_of("Data|wide|base64offset|contains", "ping")[0], "*cABpAG4AZw*");  // p\0i\0n\0g\0
+  EXPECT_EQ(values_of("Data|utf16be", "cmd"), (std::vector<std::string>{std::string("\0c\0m\0d", 6)}));
+  EXPECT_EQ(values_of("Data|utf16", "cmd"), (std::vector<std::string>{std::string("\xFF\xFE" "c\0m\0d\0", 8)}));
+  // windash: each of - / en dash, em dash, horizontal bar.
+  EXPECT_EQ(values_of("CommandLine|windash|contains", " -s").size(), 5u);
+  // Escapes: \* is a literal star; a backslash before anything else is a
+  // literal backslash (kept escaped in the canonical glob).
+  EXPECT_EQ(values_of("Image", "C:\\x\\*.exe"), (std::vector<std::string>{"C:\\\\x\\*.exe"}));
+}
+
+TEST(SigmaConditions, BooleanOperatorsAndSelectionPatterns) {
+  std::string rules =
+      rule("and-not", "  sel:\n    Image|endswith: '\\explorer.exe'\n  filter:\n    ParentImage|endswith: "
+                      "'\\cmd.exe'\n  condition: sel and not filter\n") +
+      rule("or", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    Image|endswith: '\\explorer.exe'\n  "
+                 "condition: a or b\n") +
+      rule("one-of", "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
+                     "condition: 1 of sel_*\n") +
+      rule("all-of", "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
+                     "condition: all of sel_*\n") +
+      rule("all-of-them", "  a:\n    Image|endswith: '\\explorer.exe'\n  b:\n    CommandLine|contains: calc\n  "
+                          "condition: all of them\n") +
+      rule("parentheses", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
+                          "  ParentImage|endswith: '\\cmd.exe'\n  condition: (a or b) and c\n") +
+      rule("precedence", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
+                         "  ParentImage|endswith: '\\nothing.exe'\n  condition: a or b and c\n") +
+      rule("list-is-or", "  sel:\n    Image|endswith:\n      - '\\nothing.exe'\n      - '\\explorer.exe'\n  "
+                         "condition: sel\n") +
+      rule("list-of-maps-is-or", "  sel:\n    - Image|endswith: '\\nothing.exe'\n    - CommandLine|contains: "
+                                 "calc\n  condition: sel\n");
+  std::set<std::string> fired = fired_on(scan(rules, {kExplorer}), kExplorerRecord);
+  EXPECT_EQ(fired, (std::set<std::string>{"or", "one-of", "all-of-them", "parentheses", "list-is-or",
+                                          "list-of-maps-is-or"}));
+}
+
+TEST(SigmaFilters, AFilterConditionIsAndedWithTheRules) {
+  // pySigma's semantics: rule condition AND filter condition, so a filter
+  // written `not selection` suppresses what its selection matches.
+  std::string base = rule("explorer", "  sel:\n    Image|endswith: '\\explorer.exe'\n  condition: sel\n") +
+                     rule("calc", "  sel:\n    CommandLine|contains: calc\n  condition: sel\n");
+  std::string filter =
+      "title: admins are fine\nid: f1\nlogsource:\n    category: process_creation\n    product: windows\n"
+      "filter:\n  rules:\n    - explorer\n  selection:\n    User|startswith: 'ECORP\\'\n  condition: not selection\n";
+  std::set<std::string> fired = fired_on(scan(base + filter, {kExplorer}), kExplorerRecord);
+  EXPECT_EQ(fired, (std::set<std::string>{"calc"}));  // User is ECORP\Administrator
+  std::string any = "title: all\nid: f2\nlogsource:\n    product: windows\nfilter:\n  rules: any\n  selection:\n"
+                    "    IntegrityLevel: High\n  condition: not selection\n";
+  EXPECT_TRUE(fired_on(scan(base + any, {kExplorer}), kExplorerRecord).empty());
+  // A filter for another log source leaves the rules alone, and is reported.
+  std::string other = "title: other\nid: f3\nlogsource:\n    category: file_event\n    product: windows\nfilter:\n"
+                      "  rules: any\n  selection:\n    IntegrityLevel: High\n  condition: not selection\n";
+  std::string err;
+  EXPECT_EQ(fired_on(scan(base + other, {kExplorer}, &err), kExplorerRecord).size(), 2u);
+  EXPECT_NE(err.find("filter applies to no loaded rule"), std::string::npos) << err;
+}
+
+// Security, 01566s-win16-ir.threebeesco.com: seven 4768 with Status 0x6
+// (unknown principal) from 172.16.66.1 at 20:29:36.414-.416 (records
+// 887107-887113, users HD01 admin svc-02 HD02 svc-01 bob admin02), two 4771,
+// then two 4768 for "normal" with Status 0x0 (887116 from 172.16.66.1,
+// 887117 from ::ffff:172.16.66.1).
+const fs::path kSpray = corpus::attack_sample("Credential Access/kerberos_pwd_spray_4771.evtx");
+
+const char* kUnknownPrincipal =
+    "title: TGT for an unknown principal\nname: unknown_principal\nid: base-6\nlevel: low\n"
+    "logsource:\n    product: windows\n    service: security\n"
+    "detection:\n  sel:\n    EventID: 4768\n    Status: '0x6'\n  condition: sel\n---\n";
+
+TEST(SigmaCorrelations, ValueCountFindsTheSprayOnceWithItsFullCount) {
+  std::string rules = std::string(kUnknownPrincipal) +
+                      "title: Kerberos user enumeration\nid: spray\nlevel: high\ncorrelation:\n  type: value_count\n"
+                      "  rules: [unknown_principal]\n  group-by: [IpAddress]\n  timespan: 1m\n  condition:\n"
+                      "    gte: 5\n    field: TargetUserName\n";
+  std::vector<json> f = scan(rules, {kSpray});
+  ASSERT_EQ(f.size(), 1u);  // the base rule does not alert on its own (generate: false)
+  EXPECT_EQ(f[0]["rule_id"], "spray");
+  EXPECT_EQ(f[0]["level"], "high");
+  EXPECT_EQ(f[0]["fields"]["IpAddress"], "172.16.66.1");
+  EXPECT_EQ(f[0]["fields"]["distinct TargetUserName"], 7);
+  ASSERT_EQ(f[0]["evidence"].size(), 7u);
+  EXPECT_EQ(f[0]["evidence"][0]["EventRecordID"], 887107);
+  EXPECT_EQ(f[0]["evidence"][6]["EventRecordID"], 887113);
+  EXPECT_EQ(f[0]["evidence"][0]["stage"], "unknown_principal");
+  EXPECT_EQ(f[0]["Timestamp"], "2020-07-22T20:29:36.4148271Z");  // FILETIME 100 ns
+  // Eight distinct users never come: no finding.
+  std::string more = rules;
+  more.replace(more.find("gte: 5"), 6, "gte: 8");
+  EXPECT_TRUE(scan(more, {kSpray}).empty());
+}
+
+TEST(SigmaCorrelations, EventCountGroupsByUser) {
+  std::string rules =
+      "title: TGT issued\nname: tgt\nid: base-0\nlevel: low\nlogsource:\n    product: windows\n    service: security\n"
+      "detection:\n  sel:\n    EventID: 4768\n  condition: sel\n---\n"
+      "title: two TGTs for one user\nid: twice\ncorrelation:\n  type: event_count\n  rules: [tgt]\n"
+      "  group-by: [TargetUserName]\n  timespan: 10s\n  condition:\n    gte: 2\n";
+  std::vector<json> f = scan(rules, {kSpray});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["fields"]["TargetUserName"], "normal");
+  EXPECT_EQ(f[0]["fields"]["count"], 2);
+  EXPECT_EQ(f[0]["level"], "low");  // none given: the highest of its rules
+  EXPECT_EQ(f[0]["evidence"][1]["EventRecordID"], 887117);
+}
+
+TEST(SigmaCorrelations, CidrCoversIpv4MappedAddresses) {
+  std::string rules = rule("net", "  sel:\n    EventID: 4768\n    Status: '0x0'\n    IpAddress|cidr: 172.16.0.0/12\n"
+                                  "  condition: sel\n",
+                           "    product: windows\n    service: security\n");
+  std::vector<json> f = scan(rules, {kSpray});
+  EXPECT_EQ(fired_on(f, 887116), (std::set<std::string>{"net"}));
+  EXPECT_EQ(fired_on(f, 887117), (std::set<std::string>{"net"}));  // ::ffff:172.16.66.1
+}
+
+// WIN-77LTAPHIQ1R.example.corp: Security 5145 (svcctl pipe, record 568342,
+// 00:41:28.961) in one file, System 7045 "remotesvc" (record 6045,
+// 00:41:29.008) in another; two older 7045s on 2019-03-03.
+const fs::path kPipe = corpus::attack_sample("Lateral Movement/LM_Remote_Service01_5145_svcctl.evtx");
+const fs::path kService = corpus::attack_sample("Lateral Movement/LM_Remote_Service02_7045.evtx");
+
+std::string remote_service_rules(const std::string& type, const std::string& order) {
+  return "title: svcctl pipe\nname: pipe\nid: b-pipe\nlevel: medium\nlogsource:\n    product: windows\n"
+         "    service: security\ndetection:\n  sel:\n    EventID: 5145\n    RelativeTargetName: svcctl\n"
+         "  condition: sel\n---\n"
+         "title: service installed\nname: service\nid: b-service\nlevel: medium\nlogsource:\n    product: windows\n"
+         "    service: system\ndetection:\n  sel:\n    EventID: 7045\n  condition: sel\n---\n"
+         "title: remote service\nid: remote-service\nlevel: high\ncorrelation:\n  type: " +
+         type + "\n  rules: [" + order + "]\n  timespan: 10s\n";
+}
+
+TEST(SigmaCorrelations, TemporalOrderedAcrossTwoFilesOfOneHost) {
+  std::vector<json> f = scan(remote_service_rules("temporal_ordered", "pipe, service"), {kPipe, kService});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["rule_id"], "remote-service");
+  ASSERT_EQ(f[0]["evidence"].size(), 2u);
+  EXPECT_EQ(f[0]["evidence"][0]["EventRecordID"], 568342);
+  EXPECT_EQ(f[0]["evidence"][0]["stage"], "pipe");
+  EXPECT_EQ(f[0]["evidence"][1]["EventRecordID"], 6045);
+  EXPECT_NE(f[0]["evidence"][1]["SourceFile"].get<std::string>().find("7045"), std::string::npos);
+  // The other order never happens within 10 s.
+  EXPECT_TRUE(scan(remote_service_rules("temporal_ordered", "service, pipe"), {kPipe, kService}).empty());
+  // Unordered: found either way.
+  EXPECT_EQ(scan(remote_service_rules("temporal", "service, pipe"), {kPipe, kService}).size(), 1u);
+  // One file alone: nothing.
+  EXPECT_TRUE(scan(remote_service_rules("temporal", "service, pipe"), {kService}).empty());
+}
+
+// Security 4688 version 1, WIN-77LTAPHIQ1R: #563298 creates WmiPrvSE.exe
+// (PID 0xae8); #563299 is calc.exe created by PID 0xae8, its record naming
+// no parent image. Sigma's process_creation fields map to the record's names
+// (Image -> NewProcessName); the parent image comes from the process table.
+const fs::path kWmi = corpus::attack_sample("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx");
+
+TEST(Sigma4688, FieldNamesAndParentsFromTheProcessTable) {
+  std::string rules =
+      rule("image", "  sel:\n    Image|endswith: '\\calc.exe'\n  condition: sel\n") +
+      rule("wmi-child", "  sel:\n    ParentImage|endswith: '\\WmiPrvSE.exe'\n  condition: sel\n") +
+      rule("parent-user", "  sel:\n    ParentUser: 'EXAMPLE\\WIN-77LTAPHIQ1R$'\n  condition: sel\n") +
+      rule("no-user", "  sel:\n    User|exists: false\n  condition: sel\n") +
+      rule("pid", "  sel:\n    ParentProcessId: '0xae8'\n  condition: sel\n");
+  std::vector<json> f = scan(rules, {kWmi});
+  EXPECT_EQ(fired_on(f, 563299), (std::set<std::string>{"image", "wmi-child", "parent-user", "no-user", "pid"}));
+  EXPECT_EQ(fired_on(f, 563298), (std::set<std::string>{"parent-user", "no-user"}));
+  for (const json& x : f)
+    if (x["rule_id"] == "wmi-child") {
+      EXPECT_EQ(x["fields"]["ParentImage"], "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe");
+      ASSERT_EQ(x["notes"].size(), 1u);
+      EXPECT_EQ(x["notes"][0], "ParentProcessName from the process table (4688 of the parent, PID 2792)");
+    }
+}
+
+TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
+  corpus::TempDir cache("hscache");
+  std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +
+                      rule("re", "  sel:\n    CommandLine|re: 'calc\\.exe'\n  condition: sel\n") +
+                      rule("inner", "  sel:\n    Hashes|contains: 'MD5=6A65*AA5,'\n  condition: sel\n");
+  auto findings = [&](const std::string& env) {
+    corpus::TempDir tmp("cached");
+    std::ofstream(tmp / "r.yml") << rules;
+    corpus::CommandResult r = corpus::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
+                                                  q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string());
+  std::string cold = findings(env);
+  EXPECT_EQ(fired_on(jsonl(cold), kExplorerRecord), (std::set<std::string>{"contains", "re", "inner"}));
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(cache.path())) files += e.path().extension() == ".db";
+  EXPECT_GE(files, 2u);  // literals and the inner-wildcard pattern
+  EXPECT_EQ(findings(env), cold);  // warm
+  // Damaged files (a flipped byte, a truncation) are recompiled, not trusted.
+  bool truncate = false;
+  for (const auto& e : fs::directory_iterator(cache.path())) {
+    std::vector<uint8_t> bytes = corpus::read_bytes(e.path());
+    if (truncate) bytes.resize(bytes.size() / 2);
+    else bytes[bytes.size() - 5] ^= 0x55;
+    truncate = !truncate;
+    corpus::write_bytes(e.path(), bytes);
+  }
+  EXPECT_EQ(findings(env), cold);
+  EXPECT_EQ(findings("EVTXHUNT_CACHE=off"), cold);
+}
+
+TEST(SigmaLoading, BadRulesAreNamedAndTheRestRun) {
+  std::string rules = rule("good", "  sel:\n    CommandLine|contains: calc\n  condition: sel\n") +
+                      rule("bad-modifier", "  sel:\n    CommandLine|sometimes: calc\n  condition: sel\n") +
+                      rule("bad-condition", "  sel:\n    CommandLine: calc\n  condition: sel and (\n") +
+                      rule("unknown-selection", "  sel:\n    CommandLine: calc\n  condition: other\n") +
+                      rule("bad-regex", "  sel:\n    CommandLine|re: '(?<=x)calc'\n  condition: sel\n") +
+                      rule("linux", "  sel:\n    CommandLine: calc\n  condition: sel\n",
+                           "    category: process_creation\n    product: linux\n");
+  std::string err;
+  std::vector<json> f = scan(rules, {kExplorer}, &err);
+  EXPECT_EQ(fired_on(f, kExplorerRecord), (std::set<std::string>{"good"}));
+  EXPECT_NE(err.find("sometimes"), std::string::npos) << err;
+  EXPECT_NE(err.find("bad-condition"), std::string::npos) << err;
+  EXPECT_NE(err.find("'other'"), std::string::npos) << err;
+  EXPECT_NE(err.find("RE2"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 Sigma rules"), std::string::npos) << err;
+  EXPECT_NE(err.find("4 skipped"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 not applicable"), std::string::npos) << err;
+  // --strict: the same rules are an error (exit 7).
+  corpus::TempDir tmp("strict");
+  std::ofstream(tmp / "r.yml") << rules;
+  EXPECT_EQ(run("scan --strict --rules " + q((tmp / "r.yml").string()) + " " + q(kExplorer.string())).exit_code, 7);
+}
+
+}  // namespace
