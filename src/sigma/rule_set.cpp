@@ -483,74 +483,88 @@ void compile_databases(std::vector<std::unique_ptr<RuleSet::Bucket>>& buckets,
 
 // Atoms of which at least one must match for the node to hold; nullopt when
 // it may hold with none (negation, regexes, numbers, deferrable fields).
+// Of two sets that would do (the tests of an AND), the one likely to match
+// least: short literals ("\\", ".exe") match most records.
 using AtomSet = std::optional<std::vector<uint32_t>>;
 
-AtomSet smaller(AtomSet a, AtomSet b) {
-  if (!a) return b;
-  if (!b) return a;
-  return a->size() <= b->size() ? a : b;
-}
+struct Triggers {
+  const std::vector<float>& cost;  // per atom: 1 / its literal length
 
-AtomSet united(AtomSet a, const AtomSet& b) {
-  if (!a || !b) return std::nullopt;
-  a->insert(a->end(), b->begin(), b->end());
-  return a;
-}
-
-AtomSet test_triggers(const Test& t) {
-  if (t.op != FieldTest::Op::Glob || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
-  return t.atoms;  // any: one of them; all: each, so any one of them too
-}
-
-AtomSet selection_triggers(const Sel& sel) {
-  AtomSet out = std::vector<uint32_t>{};
-  for (const auto& alt : sel.alternatives) {  // OR of ANDs
-    AtomSet one;
-    for (const Test& t : alt) one = smaller(one, test_triggers(t));
-    out = united(out, one);
-    if (!out) return out;
+  float score(const std::vector<uint32_t>& atoms) const {
+    float s = 0;
+    for (uint32_t a : atoms) s += cost[a];
+    return s;
   }
-  return out;
-}
-
-AtomSet node_triggers(const Node& n, const Compiled& c) {
-  switch (n.kind) {
-    case Condition::Kind::Ref:
-      if (n.sels.empty()) return std::vector<uint32_t>{};  // never holds
-      return selection_triggers(c.sels[n.sels[0]]);
-    case Condition::Kind::And: {
-      AtomSet out;
-      for (const Node& a : n.args) out = smaller(out, node_triggers(a, c));
-      return out;
-    }
-    case Condition::Kind::Or: {
-      AtomSet out = std::vector<uint32_t>{};
-      for (const Node& a : n.args) out = united(out, node_triggers(a, c));
-      return out;
-    }
-    case Condition::Kind::Not: return std::nullopt;
-    case Condition::Kind::OneOf: {
-      AtomSet out = std::vector<uint32_t>{};
-      for (int i : n.sels) out = united(out, selection_triggers(c.sels[i]));
-      return out;
-    }
-    case Condition::Kind::AllOf: {
-      if (n.sels.empty()) return std::vector<uint32_t>{};
-      AtomSet out;
-      for (int i : n.sels) out = smaller(out, selection_triggers(c.sels[i]));
-      return out;
-    }
+  AtomSet cheaper(AtomSet a, AtomSet b) const {
+    if (!a) return b;
+    if (!b) return a;
+    return score(*a) <= score(*b) ? a : b;
   }
-  return std::nullopt;
-}
+  static AtomSet united(AtomSet a, const AtomSet& b) {
+    if (!a || !b) return std::nullopt;
+    a->insert(a->end(), b->begin(), b->end());
+    return a;
+  }
+  static AtomSet of_test(const Test& t) {
+    if (t.op != FieldTest::Op::Glob || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
+    return t.atoms;  // any: one of them; all: each, so any one of them too
+  }
+  AtomSet of_selection(const Sel& sel) const {
+    AtomSet out = std::vector<uint32_t>{};
+    for (const auto& alt : sel.alternatives) {  // OR of ANDs
+      AtomSet one;
+      for (const Test& t : alt) one = cheaper(one, of_test(t));
+      out = united(out, one);
+      if (!out) return out;
+    }
+    return out;
+  }
+  AtomSet of_node(const Node& n, const Compiled& c) const {
+    switch (n.kind) {
+      case Condition::Kind::Ref:
+        if (n.sels.empty()) return std::vector<uint32_t>{};  // never holds
+        return of_selection(c.sels[n.sels[0]]);
+      case Condition::Kind::And: {
+        AtomSet out;
+        for (const Node& a : n.args) out = cheaper(out, of_node(a, c));
+        return out;
+      }
+      case Condition::Kind::Or: {
+        AtomSet out = std::vector<uint32_t>{};
+        for (const Node& a : n.args) out = united(out, of_node(a, c));
+        return out;
+      }
+      case Condition::Kind::Not: return std::nullopt;
+      case Condition::Kind::OneOf: {
+        AtomSet out = std::vector<uint32_t>{};
+        for (int i : n.sels) out = united(out, of_selection(c.sels[i]));
+        return out;
+      }
+      case Condition::Kind::AllOf: {
+        if (n.sels.empty()) return std::vector<uint32_t>{};
+        AtomSet out;
+        for (int i : n.sels) out = cheaper(out, of_selection(c.sels[i]));
+        return out;
+      }
+    }
+    return std::nullopt;
+  }
+};
 
-void index_triggers(RuleSet::Bucket& b) {
+void index_triggers(RuleSet::Bucket& b, const std::map<uint32_t, std::string>& globs) {
+  std::vector<float> cost(b.atoms, 1.0f);
+  for (const auto& [atom, glob] : globs) {
+    size_t literal = 0;  // characters that are not wildcards
+    for (char ch : glob) literal += ch != '*' && ch != '?' && ch != '\\';
+    cost[atom] = 1.0f / static_cast<float>(std::max<size_t>(literal, 1));
+  }
+  Triggers triggers{cost};
   b.rules_of_atom.assign(b.atoms, {});
   b.untriggered.clear();
   for (uint32_t ci = 0; ci < b.rules.size(); ++ci) {
     const Compiled& c = b.rules[ci];
     AtomSet all = std::vector<uint32_t>{};
-    for (const Node& n : c.conditions) all = united(all, node_triggers(n, c));  // conditions are OR-ed
+    for (const Node& n : c.conditions) all = Triggers::united(all, triggers.of_node(n, c));  // conditions are OR-ed
     if (!all) {
       b.untriggered.push_back(ci);
       continue;
@@ -824,7 +838,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         for (HsDb* h : {&d.first[cased], &d.every[cased], &d.regex[cased]})
           if (h->db && hs_alloc_scratch(h->db.get(), &proto) != HS_SUCCESS)
             throw std::runtime_error("Hyperscan: cannot allocate scratch space");
-    index_triggers(*b);
+    index_triggers(*b, globs[b.get()]);
     for (uint32_t i = 0; i < b->dbs.size(); ++i) {
       const std::string& f = b->dbs[i].field;
       if (f.empty() || not_only_data(f)) b->asked_by_name.push_back(i);
