@@ -2,7 +2,8 @@
 # Builds evtxhunt and runs its tests (README's test command; .ci/run calls it):
 #   1. release build in build/, every test suite with ctest;
 #   2. sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer) in
-#      build-asan/, the native reader's corpus, value and robustness suites.
+#      build-asan/, the reader, value, robustness, normalization, rule,
+#      scenario and Sigma suites.
 # A build failure stops at once; failing tests of step 1 do not skip step 2.
 # Exits non-zero if anything failed. About 4 minutes on 2 cores from a clean
 # clone (most of it compiling).
@@ -23,12 +24,13 @@ ctest --test-dir build --output-on-failure --no-tests=error -j"$jobs" || failed+
 
 step "sanitizer build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVTXHUNT_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs" --target evtxhunt test_reader_corpus test_values test_robustness test_normalize test_rule_language test_dcom_scenarios
+cmake --build build-asan -j"$jobs" --target evtxhunt test_reader_corpus test_values test_robustness test_normalize test_rule_language test_dcom_scenarios \
+  test_sigma_rules test_sigma_regression
 
-step "reader, value, robustness, normalization, rule and scenario tests (sanitizers)"
+step "reader, value, robustness, normalization, rule, scenario and Sigma tests (sanitizers)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" -L 'test_reader_corpus|test_values|test_robustness|test_normalize|test_rule_language|test_dcom_scenarios' ||
+ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" -L 'test_reader_corpus|test_values|test_robustness|test_normalize|test_rule_language|test_dcom_scenarios|test_sigma_rules|test_sigma_regression' ||
   failed+=("sanitizer tests")
 
 if [ ${#failed[@]} -gt 0 ]; then
