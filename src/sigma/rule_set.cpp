@@ -370,6 +370,7 @@ struct RuleSet::Scratch {
   }
   bool touched_deferred = false;
   std::unordered_map<std::string, std::vector<const Bucket*>> buckets;  // by (provider, channel, event id)
+  std::string key;
   ~Scratch() {
     if (hs) hs_free_scratch(hs);
   }
@@ -1073,9 +1074,10 @@ bool eval_compiled(const Compiled& c, FieldSource& src, RuleSet::Scratch& s) {
 
 void RuleSet::match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src,
                     Scratch& s, std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const {
-  std::string key;
-  key.reserve(provider.size() + channel.size() + 8);
-  key.append(provider).append(1, '\0').append(channel).append(1, '\0').append(std::to_string(event_id));
+  std::string& key = s.key;  // reused: no allocation per record
+  key.clear();
+  key.append(provider).append(1, '\0').append(channel).append(1, '\0');
+  key.append(reinterpret_cast<const char*>(&event_id), sizeof event_id);
   auto it = s.buckets.find(key);
   if (it == s.buckets.end()) it = s.buckets.emplace(key, buckets_for(provider, channel, event_id)).first;
   for (const Bucket* b : it->second) {
