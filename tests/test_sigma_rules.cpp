@@ -306,6 +306,20 @@ TEST(Sigma4688, FieldNamesAndParentsFromTheProcessTable) {
     }
 }
 
+// Security_with_size_t.evtx #119 is a 1108 (the event log service could not
+// process an event) whose UserData carries the EventID of that event, 4647.
+// EventID in a rule is the System field.
+TEST(SigmaFields, SystemNamesWinOverDataFieldsOfTheSameName) {
+  const fs::path file = corpus::rs_sample("Security_with_size_t.evtx");
+  std::string rules = rule("system-id", "  sel:\n    EventID: 1108\n  condition: sel\n",
+                           "    product: windows\n    service: security\n") +
+                      rule("data-id", "  sel:\n    EventID: 4647\n  condition: sel\n",
+                           "    product: windows\n    service: security\n");
+  std::vector<json> f = scan(rules, {file});
+  EXPECT_EQ(fired_on(f, 119), (std::set<std::string>{"system-id"}));
+  EXPECT_EQ(fired_on(f, 598), (std::set<std::string>{"data-id"}));  // a real 4647
+}
+
 TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   corpus::TempDir cache("hscache");
   std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +

@@ -110,4 +110,11 @@ std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, 
   return timeline::parse_format(name);
 }
 
+std::optional<std::string> OutputOptions::check(bool stdout_is_terminal, std::optional<timeline::Format>& f) const {
+  std::string error;
+  f = resolve(stdout_is_terminal, error);
+  if (!f) return error;
+  return std::nullopt;
+}
+
 }  // namespace cli

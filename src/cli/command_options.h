@@ -61,6 +61,8 @@ struct OutputOptions {
   void add_to(boost::program_options::options_description& opts, const std::vector<std::string>& formats);
   // The format asked, or the default; nullopt (message in `error`) when unknown.
   std::optional<timeline::Format> resolve(bool stdout_is_terminal, std::string& error) const;
+  // The same, for a chain of checks: sets `format`, or returns the message.
+  std::optional<std::string> check(bool stdout_is_terminal, std::optional<timeline::Format>& format) const;
 
  private:
   std::vector<std::string> formats_;

@@ -15,9 +15,9 @@
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
-#include "cli/progress.h"
 #include "cli/run_report.h"
 #include "evtx/value.h"
 #include "normalize/hosts.h"
@@ -157,33 +157,19 @@ int run_inventory(const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"inventory", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
-  std::string error;
   std::optional<std::string> bad = reading.check();
   std::optional<timeline::Format> format;
-  if (!bad) {
-    format = output.resolve(::isatty(1) != 0, error);
-    if (!format) bad = error;
-  }
+  if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
     std::fprintf(stderr, "evtxhunt inventory: %s\n", bad->c_str());
     return kUsage;
   }
-  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
-  std::unique_ptr<timeline::OutputFile> out;
-  try {
-    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt inventory: %s\n", e.what());
-    return kCannotWrite;
-  }
-  Progress progress(inputs, output.quiet);
+  EvidenceRun run{"inventory", paths};
+  if (auto code = run.open(output)) return *code;
   pipeline::ReadOptions read_opts = reading.read_options(true);
   read_opts.keep_events = false;  // counted, not kept
-  read_opts.progress = progress.callback();
-  std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
-  progress.done();
-  report_warnings(*ev);
-  int exit_code = input_exit_code(paths, *ev);
+  run.read(read_opts, output.quiet);
+  const pipeline::Evidence* ev = run.evidence.get();
 
   // Hosts, by the names the files show (a short name merges with its one FQDN).
   norm::HostNames names;
@@ -191,7 +177,7 @@ int run_inventory(const std::vector<std::string>& args) {
     for (const auto& c : f.computers) names.add(c.name);
   for (const std::string& w : names.resolve()) std::fprintf(stderr, "evtxhunt: warning: %s\n", w.c_str());
   std::map<std::string, HostRow> hosts;
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
+  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string text = *format == timeline::Format::Csv ? kCsvHeader : "";
   for (const pipeline::FileInfo& f : ev->files) {
     Row r{"file", f.path, f.kind, f.bytes, f.records, f.damaged_records, f.chunks, f.chunks_skipped, f.problems,
@@ -225,17 +211,11 @@ int run_inventory(const std::vector<std::string>& args) {
     r.files = h.files;
     append_row(text, r, *format, style);
   }
-  try {
-    out->write(text);
-    out->commit();
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt inventory: %s\n", e.what());
-    return kCannotWrite;
-  }
+  if (auto code = run.finish(text)) return *code;
   if (!output.quiet)
     report_summary(*ev, {"inventory", start, {std::to_string(hosts.size()) + " hosts in " +
                                                   std::to_string(ev->files.size()) + " files"}});
-  return exit_code;
+  return run.exit_code;
 }
 
 }  // namespace cli

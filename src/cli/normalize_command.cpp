@@ -10,9 +10,9 @@
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
-#include "cli/progress.h"
 #include "cli/run_report.h"
 #include "normalize/mapper.h"
 #include "pipeline/event_writer.h"
@@ -45,34 +45,20 @@ int run_normalize(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"normalize", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
   pipeline::EventFilter filter;
-  std::string error;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(filter);
   std::optional<timeline::Format> format;
-  if (!bad) {
-    format = output.resolve(false, error);
-    if (!format) bad = error;
-  }
+  if (!bad) bad = output.check(false, format);
   if (bad) {
     std::fprintf(stderr, "evtxhunt normalize: %s\n", bad->c_str());
     return kUsage;
   }
   bool csv = *format == timeline::Format::Csv;
-  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
-  std::unique_ptr<timeline::OutputFile> out;
-  try {
-    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt normalize: %s\n", e.what());
-    return kCannotWrite;
-  }
-  Progress progress(inputs, output.quiet);
-  pipeline::ReadOptions read_opts = reading.read_options(false);
-  read_opts.progress = progress.callback();
-  std::unique_ptr<pipeline::Evidence> c = pipeline::read_evidence(inputs, read_opts);
-  progress.done();
-  report_warnings(*c);
-  int exit_code = input_exit_code(paths, *c);
+  EvidenceRun run{"normalize", paths};
+  if (auto code = run.open(output)) return *code;
+  run.read(reading.read_options(false), output.quiet);
+  const pipeline::Evidence* c = run.evidence.get();
+  timeline::OutputFile* out = run.out.get();
   std::string text;
   if (csv) text = pipeline::csv_header();
   uint64_t duplicates = 0, rows = 0;
@@ -111,7 +97,7 @@ int run_normalize(const std::vector<std::string>& args) {
   if (!output.quiet)
     report_summary(*c, {"normalize", start,
                         {std::to_string(rows) + " rows; " + std::to_string(duplicates) + " duplicate events dropped"}});
-  return exit_code;
+  return run.exit_code;
 }
 
 }  // namespace cli

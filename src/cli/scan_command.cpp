@@ -11,9 +11,9 @@
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
-#include "cli/progress.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
 #include "pipeline/evidence.h"
@@ -50,15 +50,11 @@ int run_scan(const std::vector<std::string>& args) {
   if (auto done = parse_command_line({"scan", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
   replay::ScanFilter filter;
-  std::string error;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(filter.events);
   if (!bad) bad = finding_opts.build(filter.findings);
   std::optional<timeline::Format> format;
-  if (!bad) {
-    format = output.resolve(::isatty(1) != 0, error);
-    if (!format) bad = error;
-  }
+  if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
     std::fprintf(stderr, "evtxhunt scan: %s\n", bad->c_str());
     return kUsage;
@@ -66,45 +62,29 @@ int run_scan(const std::vector<std::string>& args) {
   if (auto code = rule_opts.load("scan")) return *code;
   filter.findings.rules = rule_opts.patterns;
 
-  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
-  std::unique_ptr<timeline::OutputFile> out;
-  try {
-    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt scan: %s\n", e.what());
-    return kCannotWrite;
-  }
-  Progress progress(inputs, output.quiet);
+  EvidenceRun run{"scan", paths};
+  if (auto code = run.open(output)) return *code;
   // The project's rules read only mapped events: the others are skipped from
   // their template, unless Sigma rules read them too (matched where read).
   pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr);
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
-  read_opts.progress = progress.callback();
-  std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
-  progress.done();
-  report_warnings(*ev);
-  int exit_code = input_exit_code(paths, *ev);
-  replay::ScanResult result = replay::scan_evidence(*ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
+  run.read(read_opts, output.quiet);
+  const pipeline::Evidence& ev = *run.evidence;
+  replay::ScanResult result = replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
 
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
+  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string text = timeline::findings_header(*format, style);
   for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
-  try {
-    out->write(text);
-    out->commit();
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt scan: %s\n", e.what());
-    return kCannotWrite;
-  }
+  if (auto code = run.finish(text)) return *code;
   if (!output.quiet)
-    report_summary(*ev, {"scan", start,
+    report_summary(ev, {"scan", start,
                          {rule_opts.summary(),
                           std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
                               std::to_string(result.merged_processes) +
                               " processes seen in both Sysmon and Security merged",
                           findings_line(result.findings)}});
-  return exit_code;
+  return run.exit_code;
 }
 
 }  // namespace cli

@@ -12,9 +12,9 @@
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
-#include "cli/progress.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
 #include "pipeline/evidence.h"
@@ -58,7 +58,6 @@ int run_timeline(const std::vector<std::string>& args) {
   if (auto done = parse_command_line({"timeline", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
   timeline::TimelineOptions topts;
-  std::string error;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(topts.filter.events);
   if (!bad) bad = finding_opts.build(topts.filter.findings);
@@ -67,10 +66,7 @@ int run_timeline(const std::vector<std::string>& args) {
     if (!topts.context || *topts.context < 0) bad = "--context: not a duration: " + context;
   }
   std::optional<timeline::Format> format;
-  if (!bad) {
-    format = output.resolve(::isatty(1) != 0, error);
-    if (!format) bad = error;
-  }
+  if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
     std::fprintf(stderr, "evtxhunt timeline: %s\n", bad->c_str());
     return kUsage;
@@ -82,23 +78,14 @@ int run_timeline(const std::vector<std::string>& args) {
   topts.threads = reading.threads;
   topts.memory_bytes = reading.memory_mib << 20;
 
-  pipeline::Inputs inputs = pipeline::discover_inputs(paths);
-  std::unique_ptr<timeline::OutputFile> out;
-  try {
-    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
-  } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt timeline: %s\n", e.what());
-    return kCannotWrite;
-  }
+  EvidenceRun run{"timeline", paths};
+  if (auto code = run.open(output)) return *code;
+  timeline::OutputFile* out = run.out.get();
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
-  Progress progress(inputs, output.quiet);
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
   read_opts.matcher = rule_opts.matcher.get();
-  read_opts.progress = progress.callback();
-  std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(inputs, read_opts);
-  progress.done();
-  report_warnings(*ev);
-  int exit_code = input_exit_code(paths, *ev);
+  run.read(read_opts, output.quiet);
+  pipeline::Evidence* ev = run.evidence.get();
   timeline::TimelineResult result;
   try {
     std::string buffer;
@@ -124,7 +111,7 @@ int run_timeline(const std::vector<std::string>& args) {
                               std::to_string(result.duplicates_dropped) + " duplicate events dropped",
                           rule_opts.summary(),
                           findings_line(result.findings)}});
-  return exit_code;
+  return run.exit_code;
 }
 
 }  // namespace cli

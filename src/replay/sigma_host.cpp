@@ -59,8 +59,10 @@ void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& ta
   }
   std::vector<std::pair<uint32_t, bool>> hits;  // rule, through the process table
   for (uint32_t r : matched_) hits.emplace_back(r, false);
-  for (uint32_t r : deferred_)
-    if (set_.matches(r, view.provider(), view.channel(), se.header.event_id, src, *scratch_)) hits.emplace_back(r, true);
+  if (!deferred_.empty()) {
+    set_.rematch(deferred_, view.provider(), view.channel(), se.header.event_id, src, *scratch_, rematched_);
+    for (uint32_t r : rematched_) hits.emplace_back(r, true);
+  }
   if (hits.empty()) return;
   std::sort(hits.begin(), hits.end());
   std::shared_ptr<const norm::NormalizedEvent> ev = evidence_event(se);

@@ -38,7 +38,7 @@ class SigmaHost {
   sigma::RuleSet::ScratchPtr scratch_;
   sigma::Correlator correlator_;
   std::vector<Finding> findings_;
-  std::vector<uint32_t> matched_, deferred_;
+  std::vector<uint32_t> matched_, deferred_, rematched_;
 };
 
 }  // namespace replay

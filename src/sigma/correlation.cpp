@@ -65,11 +65,12 @@ Correlator::Correlator(const RuleSet& set) : set_(set) {
     bool ok = true;
     for (const std::string& name : r.correlation.rules) ok = ok && set.find(name) >= 0;
     if (!ok) continue;
+    uint32_t si = static_cast<uint32_t>(correlations_.size());
     correlations_.push_back(i);
     states_.push_back(std::make_unique<State>());
     for (const std::string& name : r.correlation.rules) {
       auto& u = users_[static_cast<uint32_t>(set.find(name))];
-      if (std::find(u.begin(), u.end(), i) == u.end()) u.push_back(i);
+      if (std::find(u.begin(), u.end(), si) == u.end()) u.push_back(si);
     }
   }
 }
@@ -87,8 +88,8 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
   auto users = users_.find(rule);
   if (users == users_.end() || depth > 8) return out;
   const Rule& base = set_.rule(rule);
-  for (uint32_t ci : users->second) {
-    size_t si = static_cast<size_t>(std::find(correlations_.begin(), correlations_.end(), ci) - correlations_.begin());
+  for (uint32_t si : users->second) {
+    uint32_t ci = correlations_[si];
     State& st = *states_[si];
     const Rule& cr = set_.rule(ci);
     const Correlation& c = cr.correlation;

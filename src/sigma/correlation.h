@@ -66,7 +66,7 @@ class Correlator {
                         FieldSource* fields, std::shared_ptr<const void> event, int depth);
   const RuleSet& set_;
   std::vector<uint32_t> correlations_;             // rule indices
-  std::map<uint32_t, std::vector<uint32_t>> users_;  // base rule -> correlations that use it
+  std::map<uint32_t, std::vector<uint32_t>> users_;  // base rule -> correlations that use it (their slots)
   std::vector<std::unique_ptr<State>> states_;     // per correlation
 };
 

@@ -1105,15 +1105,20 @@ void RuleSet::match(std::string_view provider, std::string_view channel, uint16_
   }
 }
 
-bool RuleSet::matches(uint32_t rule, std::string_view provider, std::string_view channel, uint16_t event_id,
-                      FieldSource& src, Scratch& s) const {
-  for (const Bucket* b : buckets_for(provider, channel, event_id))
+void RuleSet::rematch(const std::vector<uint32_t>& rules, std::string_view provider, std::string_view channel,
+                      uint16_t event_id, FieldSource& src, Scratch& s, std::vector<uint32_t>& matched) const {
+  matched.clear();
+  for (const Bucket* b : buckets_for(provider, channel, event_id)) {
+    bool scanned = false;  // each bucket's fields once, whatever the number of rules
     for (const Compiled& c : b->rules) {
-      if (c.rule != rule) continue;
-      scan_bucket(*b, src, s);
-      if (eval_compiled(c, src, s)) return true;
+      if (std::find(rules.begin(), rules.end(), c.rule) == rules.end() ||
+          std::find(matched.begin(), matched.end(), c.rule) != matched.end())
+        continue;
+      if (!scanned) scan_bucket(*b, src, s);
+      scanned = true;
+      if (eval_compiled(c, src, s)) matched.push_back(c.rule);
     }
-  return false;
+  }
 }
 
 }  // namespace sigma

@@ -60,9 +60,10 @@ class RuleSet {
   // field the replay's process table may supply: re-run with matches()).
   void match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src,
              Scratch& s, std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
-  // Whether one rule matches an event (the replay's second look).
-  bool matches(uint32_t rule, std::string_view provider, std::string_view channel, uint16_t event_id,
-               FieldSource& src, Scratch& s) const;
+  // Which of `rules` (deferred ones) match an event (the replay's second look,
+  // with the fields the process table supplied).
+  void rematch(const std::vector<uint32_t>& rules, std::string_view provider, std::string_view channel,
+               uint16_t event_id, FieldSource& src, Scratch& s, std::vector<uint32_t>& matched) const;
 
   // The fields a rule's detection tests (for a finding's matched fields).
   const std::vector<std::string>& tested_fields(uint32_t rule) const { return tested_[rule]; }

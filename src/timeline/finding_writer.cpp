@@ -159,18 +159,11 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
     out += '{';
     append_key(out, "stage");
     evtx::append_json_string(out, f.evidence[i].stage);
-    out += ',';
-    append_key(out, "Timestamp");
-    append_value(out, ev[Field::Timestamp]);
-    out += ',';
-    append_key(out, "SourceFile");
-    append_value(out, ev[Field::SourceFile]);
-    out += ',';
-    append_key(out, "EventRecordID");
-    append_value(out, ev[Field::EventRecordID]);
-    out += ',';
-    append_key(out, "EventID");
-    append_value(out, ev[Field::EventID]);
+    for (Field field : {Field::Timestamp, Field::SourceFile, Field::EventRecordID, Field::EventID}) {
+      out += ',';
+      append_key(out, norm::field_name(field));
+      append_value(out, ev[field]);
+    }
     out += '}';
   }
   out += "],";
