@@ -7,13 +7,14 @@
 namespace norm {
 namespace {
 
-enum class Log { None, Sysmon, Security, System };
+enum class Log { None, Sysmon, Security, System, PowerShell };
 
 Log log_of(std::string_view provider, uint16_t id) {
   if (provider == "Microsoft-Windows-Sysmon") return (id == 1 || id == 3 || id == 5) ? Log::Sysmon : Log::None;
   if (provider == "Microsoft-Windows-Security-Auditing")
-    return (id == 4688 || id == 4689 || id == 5156 || id == 5154 || id == 5158 || id == 4608) ? Log::Security
+    return (id == 4624 || id == 4688 || id == 4689 || id == 5156 || id == 5154 || id == 5158 || id == 4608) ? Log::Security
                                                                                               : Log::None;
+  if (provider == "Microsoft-Windows-PowerShell" && id == 4104) return Log::PowerShell;
   if (provider == "EventLog" && id == 6005) return Log::System;
   if (provider == "Microsoft-Windows-Kernel-General" && id == 12) return Log::System;
   return Log::None;
@@ -72,6 +73,7 @@ bool map_record(const RecordAccess& rec, NormalizedEvent& out) {
     case Log::Sysmon: return map_sysmon(rec, out);
     case Log::Security: return map_security(rec, out);
     case Log::System: return map_system(rec, out);
+    case Log::PowerShell: return map_powershell(rec, out);
     case Log::None: break;
   }
   return false;

@@ -1,7 +1,8 @@
 // Maps event records into normalized events (normalized_event.h), by field
 // name, never by position: event versions differ in which fields they carry.
-//   Sysmon 1 / 3 / 5; Security 4688 / 4689 / 5156 / 5154 / 5158 / 4608;
-//   System 6005 (EventLog) and Kernel-General 12; a Sysmon 1 of services.exe
+//   Sysmon 1 / 3 / 5; Security 4624 / 4688 / 4689 / 5156 / 5154 / 5158 / 4608;
+//   PowerShell 4104 (script block); System 6005 (EventLog) and
+//   Kernel-General 12; a Sysmon 1 of services.exe
 //   is also a boot, as the FalconFriday seed query counts it.
 #pragma once
 

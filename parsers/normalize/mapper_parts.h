@@ -14,6 +14,7 @@ namespace norm {
 bool map_sysmon(const RecordAccess& rec, NormalizedEvent& out);
 bool map_security(const RecordAccess& rec, NormalizedEvent& out);
 bool map_system(const RecordAccess& rec, NormalizedEvent& out);
+bool map_powershell(const RecordAccess& rec, NormalizedEvent& out);
 
 bool equals_nocase(std::string_view a, std::string_view b);
 // Makes `boot` a Boot event of this marker (its ActionType names it).

@@ -1,5 +1,7 @@
 #include "normalize/mapping_util.h"
 
+#include <cstdio>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -146,6 +148,14 @@ void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::str
 
 void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {
   if (auto i = rec.integer(data_name)) ev[f] = FieldValue::integer(*i);
+}
+
+void copy_logon_id(NormalizedEvent& ev, const RecordAccess& rec, std::string_view data_name) {
+  auto id = rec.integer(data_name);
+  if (!id) return;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(*id));
+  ev[Field::LogonId] = FieldValue::str(buf);
 }
 
 void copy_ip(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {

@@ -62,6 +62,9 @@ NormalizedEvent start_event(Table table, const RecordAccess& rec, const char* ac
 // a placeholder).
 void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
 void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
+// A logon id (Security "0x82215a", Sysmon "0x3e7") in one form: lower-case
+// hex with 0x, so a 4624's TargetLogonId and a 4688's compare equal.
+void copy_logon_id(NormalizedEvent& ev, const RecordAccess& rec, std::string_view data_name);
 // An address, canonical (canonical_ip).
 void copy_ip(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
 // Image path into a (FolderPath, FileName) pair.

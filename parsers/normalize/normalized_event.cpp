@@ -9,7 +9,7 @@ constexpr const char* kFieldNames[kFieldCount] = {
     "InitiatingProcessId", "InitiatingProcessFileName", "InitiatingProcessFolderPath",
     "InitiatingProcessCommandLine", "InitiatingProcessUniqueId", "InitiatingProcessParentId",
     "InitiatingProcessParentFileName", "LocalIP", "LocalPort", "RemoteIP", "RemotePort", "Protocol",
-    "LastBootTime", "SourceFile", "EventRecordID", "Provider", "Channel", "EventID",
+    "LogonId", "LogonType", "RemoteDeviceName", "ScriptBlockText", "LastBootTime", "SourceFile", "EventRecordID", "Provider", "Channel", "EventID",
 };
 
 }  // namespace
@@ -20,6 +20,8 @@ const char* table_name(Table t) {
     case Table::Network: return "DeviceNetworkEvents";
     case Table::ProcessEnd: return "ProcessEnd";
     case Table::Boot: return "Boot";
+    case Table::Logon: return "DeviceLogonEvents";
+    case Table::Script: return "PowerShellScriptBlock";
     case Table::Other: return "Event";
   }
   return "";

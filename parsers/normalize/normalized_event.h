@@ -24,9 +24,12 @@ enum class Table : uint8_t {
   Network,     // DeviceNetworkEvents
   ProcessEnd,  // process ended (Sysmon 5, Security 4689): ends a process instance
   Boot,        // system start (Security 4608, System 6005, Kernel-General 12, services.exe start)
+  Logon,       // DeviceLogonEvents: a successful logon (Security 4624)
+  Script,      // a PowerShell script block (PowerShell 4104); Defender's DeviceEvents PowerShellCommand
   Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
-const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot", "Event"
+const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot",
+                                  // "DeviceLogonEvents", "PowerShellScriptBlock", "Event"
 
 enum class Field : uint8_t {
   Timestamp,
@@ -54,6 +57,10 @@ enum class Field : uint8_t {
   RemoteIP,
   RemotePort,
   Protocol,
+  LogonId,           // the logon session: of the process (Sysmon 1, 4688 v2 Target), or the one a logon created (4624)
+  LogonType,         // Logon: Defender's names ("Network", "Interactive", ...)
+  RemoteDeviceName,  // Logon: the client's workstation name as the logon reports it
+  ScriptBlockText,   // Script: the text of the block (one part of a split script)
   LastBootTime,  // set by replay: the latest boot at or before the event
   // provenance
   SourceFile,
@@ -64,6 +71,7 @@ enum class Field : uint8_t {
   Count
 };
 constexpr size_t kFieldCount = static_cast<size_t>(Field::Count);
+static_assert(kFieldCount <= 64, "the event store keeps a 64-bit mask of present columns");
 const char* field_name(Field f);
 std::optional<Field> field_by_name(std::string_view name);
 

@@ -1,4 +1,4 @@
-// Security auditing: 4688 (process created, versions 0-2), 4689 (ended),
+// Security auditing: 4624 (logon), 4688 (process created, versions 0-2), 4689 (ended),
 // 5156 (connection permitted), 5154 (listen permitted), 5158 (bind permitted),
 // 4608 (system start). PIDs are hex strings; 5156's Application is a device
 // path (\device\harddiskvolume2\...), kept as written: the drive letter is
@@ -18,6 +18,10 @@ namespace {
 // (LM_WMI_4624_4688_TargetHost: #563298 creates WmiPrvSE.exe PID 0xae8 with
 // Subject SYSTEM, yet #563299, created by that WmiPrvSE, shows it running as
 // NETWORK SERVICE S-1-5-20).
+// The logon session is the account's: TargetLogonId for a Target account
+// (NTLM2SelfRelay: 4624 #21373, network logon 0x82215a; 4688 #21374, the
+// notepad.exe WmiPrvSE starts for it, TargetLogonId 0x82215a), else the
+// Subject's.
 void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
   if (!rec.find("TargetUserName")) return;
   if (known_text(rec, "TargetUserName")) {
@@ -25,11 +29,50 @@ void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
     copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
     if (auto sid = known_text(rec, "TargetUserSid"); sid && *sid != "S-1-0-0")
       ev[Field::AccountSid] = FieldValue::str(std::move(*sid));
+    copy_logon_id(ev, rec, "TargetLogonId");
     return;
   }
   copy_string(ev, Field::AccountSid, rec, "SubjectUserSid");
   copy_string(ev, Field::AccountName, rec, "SubjectUserName");
   copy_string(ev, Field::AccountDomain, rec, "SubjectDomainName");
+  copy_logon_id(ev, rec, "SubjectLogonId");
+}
+
+// LogonType number -> the name Defender's DeviceLogonEvents uses.
+std::string logon_type_name(int64_t t) {
+  switch (t) {
+    case 2: return "Interactive";
+    case 3: return "Network";
+    case 4: return "Batch";
+    case 5: return "Service";
+    case 7: return "Unlock";
+    case 8: return "NetworkCleartext";
+    case 9: return "NewCredentials";
+    case 10: return "RemoteInteractive";
+    case 11: return "CachedInteractive";
+    default: return std::to_string(t);
+  }
+}
+
+// 4624: the new logon session (TargetLogonId) of the Target account; the
+// client's address and workstation as the logon reports them ("-" unknown),
+// the authentication package as Protocol (Defender's column).
+void map_4624(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Logon, rec, "LogonSuccess");
+  copy_string(ev, Field::AccountName, rec, "TargetUserName");
+  copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
+  if (auto sid = known_text(rec, "TargetUserSid"); sid && *sid != "S-1-0-0")
+    ev[Field::AccountSid] = FieldValue::str(std::move(*sid));
+  copy_logon_id(ev, rec, "TargetLogonId");
+  if (auto t = rec.integer("LogonType")) ev[Field::LogonType] = FieldValue::str(logon_type_name(*t));
+  copy_ip(ev, Field::RemoteIP, rec, "IpAddress");
+  if (auto port = rec.integer("IpPort"); port && *port > 0) ev[Field::RemotePort] = FieldValue::integer(*port);
+  copy_string(ev, Field::RemoteDeviceName, rec, "WorkstationName");
+  copy_string(ev, Field::Protocol, rec, "AuthenticationPackageName");
+  // The process that asked for the logon; "0x0" and "-" for a network logon.
+  if (auto pid = rec.integer("ProcessId"); pid && *pid > 0) ev[Field::InitiatingProcessId] = FieldValue::integer(*pid);
+  copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ProcessName");
+  out = std::move(ev);
 }
 
 void map_4688(const RecordAccess& rec, NormalizedEvent& out) {
@@ -90,6 +133,7 @@ void map_4608(const RecordAccess& rec, NormalizedEvent& out) {
 
 bool map_security(const RecordAccess& rec, NormalizedEvent& out) {
   switch (rec.event_id()) {
+    case 4624: map_4624(rec, out); return true;
     case 4688: map_4688(rec, out); return true;
     case 4689: map_4689(rec, out); return true;
     case 5154:

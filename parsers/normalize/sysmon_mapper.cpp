@@ -71,6 +71,7 @@ void map_process_created(const RecordAccess& rec, NormalizedEvent& out) {
   copy_string(ev, Field::ProcessUniqueId, rec, "ProcessGuid");
   copy_string(ev, Field::ProcessIntegrityLevel, rec, "IntegrityLevel");
   set_account(ev, rec);
+  copy_logon_id(ev, rec, "LogonId");
   copy_int(ev, Field::InitiatingProcessId, rec, "ParentProcessId");
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentImage");
   copy_string(ev, Field::InitiatingProcessCommandLine, rec, "ParentCommandLine");

@@ -39,13 +39,6 @@ uint64_t get_varint(const uint8_t*& p) {
 uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-void put_u32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
-uint32_t get_u32(const uint8_t*& p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  p += 4;
-  return v;
-}
 void put_i64(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
 int64_t get_i64(const uint8_t*& p) {
   int64_t v;
@@ -85,7 +78,8 @@ bool interned_column(Field f) {
     case Field::ProcessIntegrityLevel:
     case Field::InitiatingProcessFileName:
     case Field::InitiatingProcessFolderPath:
-    case Field::Protocol: return true;
+    case Field::Protocol:
+    case Field::LogonType: return true;
     default: return false;
   }
 }
@@ -222,12 +216,12 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     out += static_cast<char>(norm->time_source);
     out += static_cast<char>((norm->inbound.pending ? 1 : 0) | (norm->inbound.source_named_self ? 2 : 0) |
                              (norm->inbound.dest_named_self ? 4 : 0));
-    uint32_t present = 0;
+    uint64_t present = 0;
     for (size_t i = 0; i < norm::kFieldCount; ++i)
-      if (!header_column(static_cast<Field>(i)) && norm->fields[i].known()) present |= 1u << i;
-    put_u32(out, present);
+      if (!header_column(static_cast<Field>(i)) && norm->fields[i].known()) present |= uint64_t(1) << i;
+    put_varint(out, present);
     for (size_t i = 0; i < norm::kFieldCount; ++i) {
-      if (!(present & (1u << i))) continue;
+      if (!(present & (uint64_t(1) << i))) continue;
       const FieldValue& v = norm->fields[i];
       out += static_cast<char>(v.kind);
       if (v.kind == FieldValue::Kind::Int) {
@@ -366,9 +360,9 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
   out.time_source = static_cast<norm::TimeSource>(*r.p++);
   uint8_t inbound = *r.p++;
   out.inbound = {(inbound & 1) != 0, (inbound & 2) != 0, (inbound & 4) != 0};
-  uint32_t present = get_u32(r.p);
+  uint64_t present = get_varint(r.p);
   for (size_t i = 0; i < norm::kFieldCount; ++i) {
-    if (!(present & (1u << i))) continue;
+    if (!(present & (uint64_t(1) << i))) continue;
     auto kind = static_cast<FieldValue::Kind>(*r.p++);
     FieldValue& v = out.fields[i];
     v.kind = kind;
