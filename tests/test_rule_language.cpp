@@ -194,6 +194,25 @@ TEST(Operators, MatchesRegex) {
   EXPECT_TRUE_EXPR(R"("svchost.exe -k DcomLaunch" matches regex "-k\\s+Dcom")");
   EXPECT_TRUE_EXPR(R"("C:\\Windows\\mmc.exe" matches regex @"\\mmc\.exe$")");
   EXPECT_TRUE_EXPR(R"("svchost.exe -k DcomLaunch" matches regex "(?i)-k\\s+dcom")");
+  // RE2: linear time whatever the text (a backtracking engine takes exponential
+  // time on this pattern and overflows its stack on long inputs).
+  std::string long_text(100000, 'a');
+  EXPECT_EQ(eval("\"" + long_text + "!\" matches regex \"(a+)+$\""), Truth::False);
+  EXPECT_EQ(eval("\"" + long_text + "\" matches regex \"^(a|aa)*$\""), Truth::True);
+}
+
+TEST(Functions, ExtractReturnsTheGroupOrEmpty) {
+  NormalizedEvent ev = event(
+      {{Field::ProcessCommandLine, S("C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}")}});
+  rules::Value v = value(R"x(extract(@"(?i)/processid:(\{[0-9a-f-]+\})", 1, ProcessCommandLine))x", ev);
+  EXPECT_EQ(v.str(), "{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}");
+  EXPECT_EQ(value(R"x(extract("Processid", 0, ProcessCommandLine))x", ev).str(), "Processid");
+  EXPECT_EQ(value(R"x(extract("nothing(here)", 1, ProcessCommandLine))x", ev).str(), "");  // as Kusto: ""
+  EXPECT_EQ(eval(R"x(extract("x(y)", 1, AccountName) == "y")x", ev), Truth::Unknown);
+  EXPECT_NE(error_of(R"x(extract("(a)", 2, FileName) == "")x").message.find("has 1 capture group(s), not 2"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"x(extract(FileName, 1, FileName) == "")x").message.find("string literal"), std::string::npos);
+  EXPECT_NE(error_of(R"x(extract("(a", 1, FileName) == "")x").message.find("RE2"), std::string::npos);
 }
 
 TEST(Operators, BetweenWithNumbersDatetimesAndTimespans) {
@@ -511,6 +530,10 @@ TEST(CompileErrors, NamesAndPositions) {
 
   e = error_of(R"(FileName matches regex "(")");
   EXPECT_EQ(e.offset, 23u);
+  // Back references are beyond RE2 (and linear time): a load error, not a slow scan.
+  e = error_of(R"(FileName matches regex @"(a)\1")");
+  EXPECT_EQ(e.offset, 23u);
+  EXPECT_NE(e.message.find("RE2"), std::string::npos) << e.message;
 
   e = error_of(R"(Timestamp > datetime(2019-13-01))");
   EXPECT_EQ(e.offset, 21u);

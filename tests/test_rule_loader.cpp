@@ -3,6 +3,10 @@
 // seed query does; bad files are rejected with FILE:LINE:COLUMN errors, also
 // inside `where` clauses that span lines.
 #include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "corpus_util.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -250,11 +254,12 @@ TEST(RuleErrors, UnknownKeysAreErrorsWithTheirPosition) {
   std::string text = kMinimal;
   EXPECT_EQ(first_error(text + "severity: high\n"),
             "8:1: unknown key 'severity' in rule (expected one of: id, title, description, author, license, references, "
-            "attack, level, false_positives, blind_spots, considerations, deviations, stages, summarize)");
+            "attack, level, false_positives, blind_spots, considerations, deviations, lists, stages, summarize, link)");
   std::string stage_key = text;
   stage_key.replace(stage_key.find("    table: process"), 0, "    tabel: x\n");
   EXPECT_EQ(first_error(stage_key),
-            "6:5: unknown key 'tabel' in stage (expected one of: name, table, where, description)");
+            "6:5: unknown key 'tabel' in stage (expected one of: name, table, where, description, optional, "
+            "level_without)");
   EXPECT_EQ(first_error(text + "summarize:\n  colect: make_set(FileName)\n"),
             "9:3: unknown key 'colect' in summarize (expected one of: collect, by)");
   EXPECT_EQ(first_error(text + "attack:\n  technique: [T1021]\n"),
@@ -269,7 +274,7 @@ TEST(RuleErrors, ValuesAreValidated) {
   EXPECT_EQ(first_error(bad_level), "3:8: invalid level 'severe' (informational, low, medium, high or critical)");
   std::string bad_table = text;
   bad_table.replace(bad_table.find("table: process"), 14, "table: registry");
-  EXPECT_EQ(first_error(bad_table), "6:12: invalid table 'registry' (process or network)");
+  EXPECT_EQ(first_error(bad_table), "6:12: invalid table 'registry' (process, network, logon or script)");
   EXPECT_EQ(first_error(text + "attack:\n  techniques: [T1021.3]\n"), "9:16: invalid ATT&CK technique id 'T1021.3' (T1234 or T1234.567)");
   EXPECT_NE(first_error(text + "attack:\n  tactics: Lateral movement\n").find("9:12: unknown ATT&CK tactic 'Lateral movement'"),
             std::string::npos);
@@ -471,3 +476,91 @@ TEST(RuleErrors, DirectoryLoadingAndDuplicateIds) {
 }
 
 }  // namespace
+
+// --- optional stages, lists, link ---
+
+TEST(RuleErrors, OptionalStagesAreTrailingAndCarryTheirLevel) {
+  std::string two = std::string(kMinimal) + R"(  - name: b
+    table: process
+    optional: true
+    level_without: informational
+    where: InitiatingProcessUniqueId == a.ProcessUniqueId
+)";
+  rules::LoadResult r = rules::load_rule_text(two, "r.yml");
+  ASSERT_TRUE(r.ok()) << r.errors[0].str();
+  EXPECT_TRUE(r.rules[0].stages[1].optional);
+  EXPECT_EQ(r.rules[0].stages[1].level_without, rules::Level::Informational);
+  EXPECT_FALSE(r.rules[0].stages[0].optional);
+  std::string first = kMinimal;
+  first.replace(first.find("    table: process"), 0, "    optional: true\n");
+  EXPECT_EQ(first_error(first), "5:5: the first stage cannot be optional");
+  std::string after = two + R"(  - name: c
+    table: process
+    where: FileName == "x"
+)";
+  EXPECT_EQ(first_error(after), "13:5: a stage after an optional stage must be optional too");
+  std::string lone = std::string(kMinimal) + "  - name: b\n    table: process\n    level_without: low\n    where: true\n";
+  EXPECT_EQ(first_error(lone), "10:20: level_without belongs to an optional stage");
+  std::string yes = std::string(kMinimal) + "  - name: b\n    table: process\n    optional: yes\n    where: true\n";
+  EXPECT_EQ(first_error(yes), "10:15: 'optional' must be true or false");
+}
+
+TEST(RuleErrors, ListsAreReadBesideTheRuleFile) {
+  corpus::TempDir dir("rule-lists");
+  std::ofstream(dir / "names.txt") << "# documented values\n{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}  thumbnails\n"
+                                      "mmc.exe  MMC\n\n";
+  std::string rule = R"(id: t
+title: T
+level: low
+lists:
+  names: names.txt
+stages:
+  - name: a
+    table: process
+    where: FileName in~ (names, "cmd.exe")
+)";
+  std::ofstream(dir / "t.yml") << rule;
+  rules::LoadResult r = rules::load_rules(dir / "t.yml");
+  ASSERT_TRUE(r.ok()) << r.errors[0].str();
+  EXPECT_EQ(r.rules[0].lists.at("names"),
+            (std::vector<std::string>{"{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}", "mmc.exe"}));
+  norm::NormalizedEvent ev;
+  ev[norm::Field::FileName] = norm::FieldValue::str("MMC.EXE");
+  EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::True);
+  ev[norm::Field::FileName] = norm::FieldValue::str("cmd.exe");
+  EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::True);
+  ev[norm::Field::FileName] = norm::FieldValue::str("names");
+  EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::False);
+
+  std::ofstream(dir / "missing.yml") << std::string(rule).replace(rule.find("names.txt"), 9, "nope.txt");
+  rules::LoadResult m = rules::load_rules(dir / "missing.yml");
+  ASSERT_GE(m.errors.size(), 1u);  // and the where clause then names an unknown field
+  EXPECT_NE(m.errors[0].str().find(":5:10: list 'names': "), std::string::npos) << m.errors[0].str();
+  std::ofstream(dir / "empty.txt") << "# nothing\n";
+  std::ofstream(dir / "empty.yml") << std::string(rule).replace(rule.find("names.txt"), 9, "empty.txt");
+  rules::LoadResult e = rules::load_rules(dir / "empty.yml");
+  ASSERT_GE(e.errors.size(), 1u);
+  EXPECT_NE(e.errors[0].message.find("the list has no values"), std::string::npos);
+  std::string field_name = rule;
+  field_name.replace(field_name.find("  names: names.txt"), 18, "  FileName: names.txt");
+  EXPECT_EQ(first_error(field_name).rfind("5:3: invalid list name 'FileName'", 0), 0u);
+}
+
+TEST(RuleErrors, LinkNeedsItsKeysAndAStage) {
+  std::string base = kMinimal;
+  rules::LoadResult ok = rules::load_rule_text(
+      base + "link:\n  side: source\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: a\n", "r.yml");
+  ASSERT_TRUE(ok.ok()) << ok.errors[0].str();
+  ASSERT_TRUE(ok.rules[0].link.has_value());
+  EXPECT_EQ(ok.rules[0].link->side, rules::Link::Side::Source);
+  EXPECT_TRUE(ok.rules[0].link->peer_address.valid());
+  EXPECT_FALSE(ok.rules[0].link->peer_name.valid());
+  EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n"),
+            "8:1: link is missing required key 'process'");
+  EXPECT_EQ(first_error(base + "link:\n  side: up\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: a\n"),
+            "9:9: invalid link side 'up' (source or target)");
+  EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.FileName\n  process: a\n"),
+            "8:1: link.time must be a datetime");
+  EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: z\n"),
+            "12:12: unknown stage 'z' in link.process");
+}

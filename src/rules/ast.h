@@ -4,9 +4,10 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include <re2/re2.h>
 
 #include "rules/expression.h"
 #include "rules/value.h"
@@ -122,7 +123,17 @@ struct RegexNode final : Node {
   Value eval(const EvalContext& ctx) const override;
   NodePtr l;
   std::string pattern;
-  std::regex re;
+  std::shared_ptr<const re2::RE2> re;  // RE2: linear time, no recursion, whatever the input
+};
+
+// extract(regex, group, text): the text of capture group `group` (0: the
+// whole match) of the first match, "" when nothing matches (as Kusto).
+struct ExtractNode final : Node {
+  ExtractNode() : Node(NodeKind::Call) {}
+  Value eval(const EvalContext& ctx) const override;
+  NodePtr text;
+  int group = 0;
+  std::shared_ptr<const re2::RE2> re;
 };
 
 enum class ArithOp : uint8_t { Add, Sub, Mul, Div, Mod };

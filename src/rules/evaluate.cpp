@@ -230,12 +230,8 @@ Value BetweenNode::eval(const EvalContext& ctx) const {
 Value RegexNode::eval(const EvalContext& ctx) const {
   Value a = l->eval(ctx);
   if (!a.known()) return Value::unknown(a.unknowns);
-  if (a.type == Type::String) {
-    std::string_view s = a.str();
-    return Value::boolean(std::regex_search(s.begin(), s.end(), re));
-  }
-  std::string s = value_text(a);
-  return Value::boolean(std::regex_search(s, re));
+  if (a.type == Type::String) return Value::boolean(re2::RE2::PartialMatch(a.str(), *re));
+  return Value::boolean(re2::RE2::PartialMatch(value_text(a), *re));
 }
 
 Value ArithNode::eval(const EvalContext& ctx) const {

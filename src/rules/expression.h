@@ -14,14 +14,15 @@
 //              has !has has_cs !has_cs startswith !startswith startswith_cs !startswith_cs
 //              endswith !endswith endswith_cs !endswith_cs  in !in in~ !in~  (list)
 //              between !between (a .. b) (datetime .. timespan: a start and a length)
-//              matches regex "re" (ECMAScript syntax, searched anywhere; a leading
-//              (?i) ignores case)  and or not(...)  + - * / %
+//              matches regex "re" (RE2 syntax as in Kusto, searched anywhere; (?i)
+//              ignores case; linear time)  and or not(...)  + - * / %
 //   literals   "..." '...' (escapes \\ \" \' \n \r \t \0 \uXXXX), @"verbatim", 42, 0x2A, 1.5,
 //              true false, datetime(2019-04-30T20:35:11.856Z), 2s 5m 1h 1d 100ms 3tick,
 //              timespan(2s), timespan(00:05:00)
 //   fields     Field (the current stage's event), stage.Field (an earlier stage's event)
 //   functions  datetime_diff(period, a, b) bin(x, size) floor(x, size) tolower(s) toupper(s)
-//              isempty(x) isnotempty(x) strlen(s)
+//              isempty(x) isnotempty(x) strlen(s) extract("re", group, s)
+//   lists      a rule's named list as an item of in / in~: FileName in~ (vetted)
 // Case rules as in KQL: ==, !=, in, !in, *_cs are case-sensitive; =~, !~, in~,
 // !in~, contains, has, startswith, endswith (and their ! forms) are not.
 // `has` matches whole terms (maximal alphanumeric runs), `contains` substrings.
@@ -43,6 +44,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,6 +76,9 @@ struct Scope {
   // Optional (summarize): the stage each unqualified field reads, indexed by
   // norm::Field; its FieldRef name stays unqualified ("LastBootTime").
   std::vector<size_t> unqualified_field_stage = {};
+  // Named lists of strings (a rule's `lists:`), usable as items of `in`:
+  // FileName in~ (vetted_names). Not owned.
+  const std::map<std::string, std::vector<std::string>>* lists = nullptr;
 };
 
 // What an expression reads while it evaluates.

@@ -103,6 +103,19 @@ Value CallNode::eval(const EvalContext& ctx) const {
   return Value::unknown(0);
 }
 
+Value ExtractNode::eval(const EvalContext& ctx) const {
+  Value v = text->eval(ctx);
+  if (!v.known()) return Value::unknown(v.unknowns);
+  std::string storage;
+  std::string_view s = text_of(v, storage);
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(group) + 1);
+  if (!re->Match(re2::StringPiece(s.data(), s.size()), 0, s.size(), re2::RE2::UNANCHORED, groups.data(),
+                 static_cast<int>(groups.size())))
+    return Value::owned("");
+  const re2::StringPiece& g = groups[static_cast<size_t>(group)];
+  return Value::owned(std::string(g.data(), g.size()));
+}
+
 Value DatetimeDiffNode::eval(const EvalContext& ctx) const {
   Value x = a->eval(ctx);
   Value y = b->eval(ctx);

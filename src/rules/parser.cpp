@@ -312,6 +312,18 @@ class Parser {
     return finish(std::move(n));
   }
 
+  // An item of an `in` list that names one of the rule's lists (`lists:`):
+  // its values; consumes the name. Null when the next token is not one.
+  const std::vector<std::string>* named_list() {
+    if (!scope_.lists || peek().kind != Tok::Ident) return nullptr;
+    auto it = scope_.lists->find(peek().text);
+    if (it == scope_.lists->end()) return nullptr;
+    if (peek(1).kind == Tok::Dot || peek(1).kind == Tok::LParen)
+      return nullptr;
+    next();
+    return &it->second;
+  }
+
   NodePtr parse_in(NodePtr l, bool ci, bool negate, size_t begin) {
     if (peek().kind != Tok::LParen)
       fail(peek().offset, "expected '(' and a list of values after '" + std::string(negate ? "!" : "") + "in" +
@@ -320,6 +332,21 @@ class Parser {
     auto n = make<InNode>(begin);
     if (peek().kind == Tok::RParen) fail(peek().offset, "the list of 'in' is empty");
     for (;;) {
+      if (const std::vector<std::string>* list = named_list()) {
+        for (const std::string& v : *list) {
+          auto item = std::make_unique<LiteralNode>(Value::borrowed(v));
+          item->begin = n->begin;
+          n->items.push_back(std::move(item));
+        }
+        if (!ci && !equatable(l->type, Type::String))
+          fail(n->begin, std::string("cannot compare ") + type_name(l->type) + " with a list of strings");
+        if (peek().kind == Tok::Comma) {
+          next();
+          continue;
+        }
+        expect(Tok::RParen, "',' or ')' in the list");
+        break;
+      }
       NodePtr item = parse_add();
       if (ci ? (item->type != Type::String && item->type != Type::Int) : !equatable(l->type, item->type))
         fail(item->begin, std::string("cannot compare ") + type_name(l->type) + " ('" + snippet(*l) + "') with " +
@@ -383,23 +410,22 @@ class Parser {
     const Token& p = next();
     auto n = make<RegexNode>(begin);
     n->pattern = p.text;
-    // ECMAScript syntax (Kusto uses RE2; the common subset is the same). A
-    // leading (?i), RE2's case-insensitive flag, is honoured.
-    std::string pattern = p.text;
-    auto flags = std::regex::ECMAScript | std::regex::optimize;
-    if (pattern.starts_with("(?i)")) {
-      pattern.erase(0, 4);
-      flags |= std::regex::icase;
-    }
-    try {
-      n->re = std::regex(pattern, flags);
-    } catch (const std::regex_error& e) {
-      fail(p.offset, std::string("invalid regular expression: ") + e.what());
-    }
+    n->re = compile_re2(p.text, p.offset);
     n->type = Type::Bool;
     n->is_const = l->is_const;
     n->l = std::move(l);
     return finish(std::move(n));
+  }
+
+  // RE2 syntax, as Kusto's: linear time in the text, no backtracking, no
+  // recursion; (?i) ignores case. A pattern RE2 cannot express (back
+  // references, look-around) is an error here, at load time.
+  std::shared_ptr<const re2::RE2> compile_re2(const std::string& pattern, size_t at) {
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    auto re = std::make_shared<const re2::RE2>(pattern, opts);
+    if (!re->ok()) fail(at, "invalid regular expression (RE2 syntax): " + re->error());
+    return re;
   }
 
   // --- arithmetic ---
@@ -666,6 +692,26 @@ class Parser {
       n->is_const = args[1]->is_const && args[2]->is_const;
       n->a = std::move(args[1]);
       n->b = std::move(args[2]);
+      return finish(std::move(n));
+    }
+    if (name == "extract") {
+      std::vector<NodePtr> args = parse_args();
+      arity(args, 3);
+      if (args[0]->kind != NodeKind::Literal || args[0]->type != Type::String)
+        fail(args[0]->begin, "extract() needs the regular expression as a string literal");
+      if (args[1]->kind != NodeKind::Literal || args[1]->type != Type::Int)
+        fail(args[1]->begin, "extract() needs the capture group as an integer literal");
+      if (args[2]->type == Type::Bool) fail(args[2]->begin, "extract() searches a string");
+      auto n = make<ExtractNode>(begin);
+      n->re = compile_re2(std::string(static_cast<const LiteralNode&>(*args[0]).value.str()), args[0]->begin);
+      int64_t g = static_cast<const LiteralNode&>(*args[1]).value.i;
+      if (g < 0 || g > n->re->NumberOfCapturingGroups())
+        fail(args[1]->begin, "extract(): the expression has " + std::to_string(n->re->NumberOfCapturingGroups()) +
+                                 " capture group(s), not " + std::to_string(g));
+      n->group = static_cast<int>(g);
+      n->type = Type::String;
+      n->is_const = args[2]->is_const;
+      n->text = std::move(args[2]);
       return finish(std::move(n));
     }
     if (name == "bin" || name == "floor") {

@@ -18,12 +18,24 @@
 //
 // Keys: id, title, description, author, license, references, attack
 // {techniques, tactics}, level, false_positives, blind_spots, considerations,
-// deviations, stages [{name, table, where, description}], summarize {collect,
-// by}. Required: id, title, level, stages. Any other key is an error.
+// deviations, lists {name: file}, stages [{name, table, where, description,
+// optional, level_without}], summarize {collect, by}, link {side,
+// peer_address, peer_port, local_address, local_port, peer_name, time,
+// process}. Required: id, title, level, stages. Any other key is an error.
+//
+// lists: named lists of strings read from text files beside the rule (one
+// value per line, its first word; the rest of the line and lines starting
+// with '#' are the entry's documentation), used as `in` items.
+// optional: a trailing stage the chain may complete without; the finding's
+// level is then the stage's level_without (default: the rule's level).
+// link: the finding is one end (source or target) of a movement between
+// hosts; the expressions (summarize scope) say what this host saw of the
+// other end, so the cross-host pass (replay/link.h) can pair the two ends.
 #pragma once
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <optional>
 #include <string>
@@ -55,6 +67,8 @@ struct Stage {
   // Derived from `where` at load time (Expression::time_bounds / join_keys).
   std::vector<TimeBound> time_bounds;
   std::vector<JoinKey> join_keys;
+  bool optional = false;       // the chain may complete without this (trailing) stage
+  Level level_without{};       // the finding's level when this optional stage is absent
   SourcePos pos;
 };
 
@@ -72,7 +86,7 @@ struct SummarizeColumn {
 // One finding per distinct `by` tuple; `collect` aggregates over the chains
 // of that finding. Every stage name is visible in summarize. An unqualified
 // field reads the last stage whose where clause tests that field unqualified,
-// or the last stage if no where does: in the seed rule LastBootTime is dcom's
+// or the last non-optional stage if no where does: in the seed rule LastBootTime is dcom's
 // (the boot the rule checked), DeviceId / DeviceName / ProcessCommandLine are
 // child's (the host is the same in every stage of a chain). Write stage.Field
 // to be explicit.
@@ -86,6 +100,21 @@ struct Summarize {
     return EvalContext{chain.empty() ? nullptr : chain.back(), chain};
   }
 };
+
+// One end of a movement between two hosts, as this host's events show it.
+// Each expression is evaluated on the finding's first chain (summarize
+// scope); an invalid (absent) expression is unknown.
+struct Link {
+  enum class Side : uint8_t { Source, Target } side = Side::Target;
+  Expression peer_address;   // the other host's address as seen here
+  Expression peer_port;      // its port (the source's client port, on the target side)
+  Expression local_address;  // this host's address used
+  Expression local_port;
+  Expression peer_name;      // the other host's name, where this host names it (a script)
+  Expression time;           // when this end happened
+  size_t process_stage = 0;  // the stage whose event names this end's process
+};
+const char* link_side_name(Link::Side s);  // "source", "target"
 
 struct Attack {
   std::vector<std::string> techniques;  // T1021.003
@@ -105,8 +134,10 @@ struct Rule {
   std::vector<std::string> blind_spots;
   std::vector<std::string> considerations;
   std::vector<std::string> deviations;  // documented deliberate deviations from the source query
+  std::map<std::string, std::vector<std::string>> lists;  // name -> values (lists:)
   std::vector<Stage> stages;
   Summarize summarize;
+  std::optional<Link> link;
   SourcePos pos;  // the file, line 1
 
   // Index of a stage by name, or -1.

@@ -19,8 +19,12 @@ namespace {
 constexpr const char* kRuleKeys[] = {"id",           "title",       "description",     "author",
                                      "license",      "references",  "attack",          "level",
                                      "false_positives", "blind_spots", "considerations", "deviations",
-                                     "stages",       "summarize"};
-constexpr const char* kStageKeys[] = {"name", "table", "where", "description"};
+                                     "lists",        "stages",      "summarize",       "link"};
+constexpr const char* kStageKeys[] = {"name", "table", "where", "description", "optional", "level_without"};
+constexpr const char* kLinkKeys[] = {"side", "peer_address", "peer_port", "local_address", "local_port",
+                                     "peer_name", "time", "process"};
+// A list file is documentation plus values, never large.
+constexpr std::uintmax_t kMaxListFileBytes = 1 << 20;
 constexpr const char* kAttackKeys[] = {"techniques", "tactics"};
 constexpr const char* kSummarizeKeys[] = {"collect", "by"};
 constexpr const char* kTactics[] = {"Reconnaissance",    "Resource Development", "Initial Access",   "Execution",
@@ -100,8 +104,8 @@ class FileLoader {
     Rule rule;
     rule.pos = SourcePos{file_, 1, 1};
     std::set<std::string> seen;
-    YAML::Node stages_key, stages_value, summarize_key, summarize_value;
-    bool has_stages = false, has_summarize = false;
+    YAML::Node stages_key, stages_value, summarize_key, summarize_value, link_key, link_value;
+    bool has_stages = false, has_summarize = false, has_link = false;
     for (auto it = root.begin(); it != root.end(); ++it) {
       YAML::Node k = it->first;
       YAML::Node v = it->second;
@@ -130,18 +134,13 @@ class FileLoader {
       } else if (key == "deviations") {
         text_list(k, v, rule.deviations);
       } else if (key == "level") {
-        std::string level;
-        if (scalar(k, v, level)) {
-          static constexpr Level kLevels[] = {Level::Informational, Level::Low, Level::Medium, Level::High,
-                                              Level::Critical};
-          bool found = false;
-          for (Level l : kLevels)
-            if (level == level_name(l)) {
-              rule.level = l;
-              found = true;
-            }
-          if (!found) error(v, "invalid level '" + level + "' (informational, low, medium, high or critical)");
-        }
+        load_level(k, v, rule.level);
+      } else if (key == "lists") {
+        load_lists(k, v, rule.lists);
+      } else if (key == "link") {
+        link_key = k;
+        link_value = v;
+        has_link = true;
       } else if (key == "attack") {
         load_attack(k, v, rule.attack);
       } else if (key == "stages") {
@@ -158,6 +157,7 @@ class FileLoader {
       if (!seen.count(required)) add(1, 1, std::string("missing required key '") + required + "'");
     if (has_stages) load_stages(stages_key, stages_value, rule);
     if (has_summarize && !rule.stages.empty()) load_summarize(summarize_key, summarize_value, rule);
+    if (has_link && !rule.stages.empty()) load_link(link_key, link_value, rule);
     if (errors_.size() != errors_before) return std::nullopt;
     return rule;
   }
@@ -235,6 +235,116 @@ class FileLoader {
     return ok;
   }
 
+  void load_level(const YAML::Node& k, const YAML::Node& v, Level& out) {
+    std::string level;
+    if (!scalar(k, v, level)) return;
+    if (std::optional<Level> l = parse_level(level)) out = *l;
+    else error(v, "invalid level '" + level + "' (informational, low, medium, high or critical)");
+  }
+
+  // lists: {name: file}; the file relative to the rule file's folder.
+  void load_lists(const YAML::Node& k, const YAML::Node& v, std::map<std::string, std::vector<std::string>>& lists) {
+    if (!v.IsMap()) {
+      error(v, "'lists' must be a mapping of list names to files", &k);
+      return;
+    }
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      YAML::Node lk = it->first, lv = it->second;
+      std::string name = lk.IsScalar() ? trim(lk.Scalar()) : "";
+      if (!is_identifier(name) || norm::field_by_name(name) || in_list(name, kReservedWords)) {
+        error(lk, "invalid list name '" + name + "' (an identifier that is not a field or a word of the language)");
+        continue;
+      }
+      std::string file;
+      if (!scalar(lk, lv, file)) continue;
+      std::filesystem::path path = std::filesystem::path(file_).parent_path() / file;
+      std::string why;
+      std::optional<std::vector<std::string>> values = read_list_file(path, why);
+      if (!values) {
+        error(lv, "list '" + name + "': " + path.string() + ": " + why);
+        continue;
+      }
+      if (!lists.emplace(name, std::move(*values)).second) error(lk, "duplicate list '" + name + "'");
+    }
+  }
+
+  // One value per line (its first word); '#' starts a comment line; the
+  // rest of a line documents the value.
+  static std::optional<std::vector<std::string>> read_list_file(const std::filesystem::path& path, std::string& why) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      why = ec ? ec.message() : "not a regular file";
+      return std::nullopt;
+    }
+    if (std::filesystem::file_size(path, ec) > kMaxListFileBytes) {
+      why = "larger than " + std::to_string(kMaxListFileBytes) + " bytes";
+      return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      why = "cannot read the file";
+      return std::nullopt;
+    }
+    std::vector<std::string> values;
+    std::string line;
+    while (std::getline(in, line)) {
+      std::string t = trim(line);
+      if (t.empty() || t[0] == '#') continue;
+      size_t end = 0;
+      while (end < t.size() && !std::isspace(static_cast<unsigned char>(t[end]))) ++end;
+      values.push_back(t.substr(0, end));
+    }
+    if (values.empty()) {
+      why = "the list has no values";
+      return std::nullopt;
+    }
+    return values;
+  }
+
+  void load_link(const YAML::Node& k, const YAML::Node& v, Rule& rule) {
+    if (!v.IsMap()) {
+      error(v, "'link' must be a mapping (side, peer_address, time, process, ...)", &k);
+      return;
+    }
+    Scope scope = chain_scope(rule);
+    Link link;
+    std::set<std::string> seen;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      YAML::Node lk = it->first, lv = it->second;
+      std::string key = lk.IsScalar() ? lk.Scalar() : "";
+      if (!check_key(lk, key, kLinkKeys, "link", seen)) continue;
+      std::string text;
+      if (!scalar(lk, lv, text)) continue;
+      if (key == "side") {
+        if (text == "source") link.side = Link::Side::Source;
+        else if (text == "target") link.side = Link::Side::Target;
+        else error(lv, "invalid link side '" + text + "' (source or target)");
+        continue;
+      }
+      if (key == "process") {
+        int s = rule.stage_index(text);
+        if (s < 0) error(lv, "unknown stage '" + text + "' in link.process");
+        else link.process_stage = static_cast<size_t>(s);
+        continue;
+      }
+      Expression* target = key == "peer_address"    ? &link.peer_address
+                           : key == "peer_port"     ? &link.peer_port
+                           : key == "local_address" ? &link.local_address
+                           : key == "local_port"    ? &link.local_port
+                           : key == "peer_name"     ? &link.peer_name
+                                                    : &link.time;
+      try {
+        *target = compile(lv.Scalar(), scope);
+      } catch (const CompileError& e) {
+        expression_error(lv, e, "link." + key);
+      }
+    }
+    for (const char* required : {"side", "peer_address", "time", "process"})
+      if (!seen.count(required)) error(k, std::string("link is missing required key '") + required + "'");
+    if (link.time.valid() && link.time.type() != Type::DateTime) error(k, "link.time must be a datetime");
+    rule.link = std::move(link);
+  }
+
   void load_attack(const YAML::Node& k, const YAML::Node& v, Attack& attack) {
     if (!v.IsMap()) {
       error(v, "'attack' must be a mapping with techniques and tactics", &k);
@@ -284,6 +394,9 @@ class FileLoader {
         continue;
       }
       Stage stage;
+      stage.level_without = rule.level;
+      YAML::Node level_without_node;
+      bool has_level_without = false;
       stage.pos = SourcePos{file_, s.Mark().line + 1, s.Mark().column + 1};
       std::set<std::string> seen;
       YAML::Node where_key, where_value;
@@ -310,9 +423,20 @@ class FileLoader {
           if (!scalar(sk, sv, table)) continue;
           if (table == "process") stage.table = norm::Table::Process;
           else if (table == "network") stage.table = norm::Table::Network;
-          else error(sv, "invalid table '" + table + "' (process or network)");
+          else if (table == "logon") stage.table = norm::Table::Logon;
+          else if (table == "script") stage.table = norm::Table::Script;
+          else error(sv, "invalid table '" + table + "' (process, network, logon or script)");
         } else if (key == "description") {
           scalar(sk, sv, stage.description);
+        } else if (key == "optional") {
+          std::string b;
+          if (!scalar(sk, sv, b)) continue;
+          if (b == "true") stage.optional = true;
+          else if (b != "false") error(sv, "'optional' must be true or false");
+        } else if (key == "level_without") {
+          load_level(sk, sv, stage.level_without);
+          level_without_node = sv;
+          has_level_without = true;
         } else if (key == "where") {
           where_key = sk;
           where_value = sv;
@@ -321,10 +445,14 @@ class FileLoader {
       }
       for (const char* required : {"name", "table", "where"})
         if (!seen.count(required)) error(s, std::string("stage is missing required key '") + required + "'");
+      if (stage.optional && i == 0) error(s, "the first stage cannot be optional");
+      if (!stage.optional && i > 0 && !rule.stages.empty() && rule.stages.back().optional)
+        error(s, "a stage after an optional stage must be optional too");
+      if (has_level_without && !stage.optional) error(level_without_node, "level_without belongs to an optional stage");
       if (has_where) {
         std::string text;
         if (scalar(where_key, where_value, text)) {
-          Scope scope{names, i, false, {}};
+          Scope scope{names, i, false, {}, &rule.lists};
           try {
             stage.where = compile_predicate(where_value.Scalar(), scope);
             stage.time_bounds = stage.where.time_bounds();
@@ -351,19 +479,31 @@ class FileLoader {
     return {"", 0};
   }
 
+  // The scope of expressions over a whole chain (summarize, link): every
+  // stage visible; an unqualified field reads the last stage whose where
+  // tests it unqualified, or the last stage every chain has (rule.h, Summarize).
+  static Scope chain_scope(Rule& rule) {
+    std::vector<std::string> names;
+    for (const Stage& st : rule.stages) names.push_back(st.name);
+    Summarize& sum = rule.summarize;
+    size_t last_required = 0;
+    for (size_t i = 0; i < rule.stages.size(); ++i)
+      if (!rule.stages[i].optional) last_required = i;
+    sum.field_stage.fill(last_required);
+    for (size_t i = 0; i < rule.stages.size(); ++i)
+      for (const FieldRef& r : rule.stages[i].where.fields())
+        if (!r.stage) sum.field_stage[static_cast<size_t>(r.field)] = i;
+    return Scope{names, rule.stages.size() - 1, true,
+                 std::vector<size_t>(sum.field_stage.begin(), sum.field_stage.end()), &rule.lists};
+  }
+
   void load_summarize(const YAML::Node& k, const YAML::Node& v, Rule& rule) {
     if (!v.IsMap()) {
       error(v, "'summarize' must be a mapping with collect and by", &k);
       return;
     }
     Summarize& sum = rule.summarize;
-    std::vector<std::string> names;
-    for (const Stage& st : rule.stages) names.push_back(st.name);
-    sum.field_stage.fill(rule.stages.size() - 1);
-    for (size_t i = 0; i < rule.stages.size(); ++i)
-      for (const FieldRef& r : rule.stages[i].where.fields())
-        if (!r.stage) sum.field_stage[static_cast<size_t>(r.field)] = i;
-    Scope scope{names, rule.stages.size() - 1, true, std::vector<size_t>(sum.field_stage.begin(), sum.field_stage.end())};
+    Scope scope = chain_scope(rule);
 
     std::set<std::string> seen, columns;
     for (auto it = v.begin(); it != v.end(); ++it) {
@@ -487,6 +627,8 @@ std::string read_file(const std::filesystem::path& p, bool& ok) {
 }
 
 }  // namespace
+
+const char* link_side_name(Link::Side s) { return s == Link::Side::Source ? "source" : "target"; }
 
 const char* level_name(Level l) {
   switch (l) {
