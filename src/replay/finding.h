@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,27 @@ struct Evidence {
   std::shared_ptr<const norm::NormalizedEvent> event;
 };
 
+// One end of a movement between hosts (a rule's `link:`), as this host saw
+// it; the cross-host pass (link.h) pairs source and target ends.
+struct LinkEnd {
+  bool source = false;  // the source side (else the target side)
+  norm::FieldValue peer_address, peer_port, local_address, local_port, peer_name;
+  norm::Ticks time = 0;
+  // This end's process: image, command line, account, PID, and the record naming it.
+  norm::FieldValue process_file, process_command_line, process_account, process_id;
+  std::string process_record;
+};
+
+// The other end of a linked finding, named for the responder.
+struct LinkedFinding {
+  std::string side;  // "source" / "target": what the other end is
+  std::string device_name, rule_id;
+  norm::Ticks timestamp = 0;      // the other end's link time
+  norm::Ticks clock_offset = 0;   // the other end's time minus this end's
+  std::string process, command_line, account, record;
+  std::string matched_by;         // "connection" (both endpoints) or "address" / "name" and time
+};
+
 struct Finding {
   std::string rule_id, title, level;
   std::vector<std::string> tags;   // ATT&CK and other tags of the rule
@@ -26,6 +48,8 @@ struct Finding {
   std::vector<Evidence> evidence;        // in stage order, then time
   std::vector<std::pair<std::string, norm::FieldValue>> fields;     // summarize by: name, value
   std::vector<std::pair<std::string, std::vector<norm::FieldValue>>> collected;  // "make_set(x)": values
+  std::optional<LinkEnd> link_end;     // the rule's link: this finding's end of a movement
+  std::vector<LinkedFinding> links;    // set by the cross-host pass
 
   // high: nothing assumed; medium: one field assumed; low: more.
   const char* confidence() const {

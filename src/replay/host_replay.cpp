@@ -1,5 +1,6 @@
 #include "replay/host_replay.h"
 
+#include "normalize/mapping_util.h"
 #include "replay/process_table.h"
 #include "replay/rule_matcher.h"
 #include "replay/sigma_host.h"
@@ -70,7 +71,15 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
         }
         break;
       case norm::Table::Network:
-        table.on_network(ev);
+        if (const norm::FieldValue& ip = ev[Field::LocalIP];
+            ip.known() && norm::address_kind(ip.s) == norm::AddressKind::Unicast)
+          result.addresses.insert(ip.s);
+        table.on_initiated(ev);
+        break;
+      case norm::Table::Script:
+        table.on_initiated(ev);
+        break;
+      case norm::Table::Logon:
         break;
       case norm::Table::ProcessEnd: {
         std::string ended = table.on_ended(ev);
@@ -89,7 +98,7 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
     if (ev.boot != norm::BootMarker::None) boots.on_marker(ev);
     done(se);
   });
-  for (const RuleMatcher& m : matchers)
+  for (RuleMatcher& m : matchers)
     for (Finding& f : m.finish()) result.findings.push_back(std::move(f));
   if (sigma_host)
     for (Finding& f : sigma_host->finish()) result.findings.push_back(std::move(f));

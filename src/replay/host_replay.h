@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "pipeline/host_stream.h"
@@ -22,6 +24,7 @@ struct HostResult {
   std::vector<Finding> findings;
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;  // 4688 + Sysmon 1 of one run, counted once
+  std::set<std::string> addresses;  // the host's own unicast addresses: the local side of its connections
 };
 
 // Called for every event of the host in order (mapped or not), after the

@@ -27,6 +27,16 @@ bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == "Mic
 // connections, Sysmon's write delays).
 constexpr norm::Ticks kEndedRetention = 3600 * norm::kTicksPerSecond;
 
+// Could the instance running under the event's PID be the event's process?
+// Not when the event names another image, or carries a Sysmon ProcessGuid
+// the instance (known by its own Sysmon GUID) does not have: a PID the logs
+// never saw end (another log of the same host, another day) is no proof.
+bool same_process(const ProcessInstance& p, const NormalizedEvent& ev) {
+  const FieldValue& image = ev[Field::InitiatingProcessFileName];
+  if (image.known() && p.file_name.known() && !same_text_nocase(image, p.file_name)) return false;
+  return !(ev[Field::InitiatingProcessUniqueId].known() && p.sysmon);
+}
+
 }  // namespace
 
 void ProcessTable::end(ProcessInstance& p, norm::Ticks at) {
@@ -150,10 +160,13 @@ std::string ProcessTable::on_ended(const NormalizedEvent& ev) {
   return p->unique_id;
 }
 
-void ProcessTable::on_network(NormalizedEvent& ev) {
+void ProcessTable::on_initiated(NormalizedEvent& ev) {
   ProcessInstance* p = nullptr;
   if (ev[Field::InitiatingProcessUniqueId].known()) p = find_by_id(ev[Field::InitiatingProcessUniqueId].s);
-  if (!p && ev[Field::InitiatingProcessId].known()) p = live_pid(ev[Field::InitiatingProcessId].i, ev.timestamp());
+  if (!p && ev[Field::InitiatingProcessId].known()) {
+    p = live_pid(ev[Field::InitiatingProcessId].i, ev.timestamp());
+    if (p && !same_process(*p, ev)) p = nullptr;
+  }
   if (!p) return;
   ev[Field::InitiatingProcessUniqueId] = FieldValue::str(p->unique_id);
   fill(ev[Field::InitiatingProcessFileName], p->file_name);

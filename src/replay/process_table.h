@@ -47,8 +47,9 @@ class ProcessTable {
   bool on_created(norm::NormalizedEvent& ev);
   // A process end: marks the instance ended. Returns its canonical id, or "".
   std::string on_ended(const norm::NormalizedEvent& ev);
-  // A network event: fills the initiating process's id, command line and parent.
-  void on_network(norm::NormalizedEvent& ev);
+  // An event a process caused (a connection, a script block): fills the
+  // initiating process's id, image, command line and parent.
+  void on_initiated(norm::NormalizedEvent& ev);
   // The instance with this id (any id it is known by), or nullptr.
   const ProcessInstance* instance(const std::string& id) const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "normalize/mapping_util.h"
 #include "rules/text_match.h"
 
 namespace replay {
@@ -16,6 +17,15 @@ bool add_unique(std::vector<std::string>& v, const std::string& s) {
   v.push_back(s);
   return true;
 }
+
+}  // namespace
+
+// The level of a chain: the rule's, or the first missing optional stage's level_without.
+rules::Level RuleMatcher::chain_level(const Chain& c) const {
+  return c.bound.size() < rule_.stages.size() ? rule_.stages[c.bound.size()].level_without : rule_.level;
+}
+
+namespace {
 
 FieldValue to_field(const rules::Value& v) {
   switch (v.type) {
@@ -52,10 +62,11 @@ void RuleMatcher::open_window(Chain& c) const {
     c.window.end = std::min(c.window.end, w.end);
     bounded_above |= b.bounded_above();
   }
-  // No time bound: the chain can only go on while the process it bound last runs.
+  // No time bound: the chain can only go on while the process it bound last
+  // runs (a process creation's own process; a connection's or script's initiator).
   const NormalizedEvent* last = c.bound.back();
-  if (!bounded_above && last->table == norm::Table::Process && (*last)[Field::ProcessUniqueId].known())
-    c.guard = (*last)[Field::ProcessUniqueId].s;
+  Field id = last->table == norm::Table::Process ? Field::ProcessUniqueId : Field::InitiatingProcessUniqueId;
+  if (!bounded_above && (*last)[id].known()) c.guard = (*last)[id].s;
 }
 
 bool RuleMatcher::extend(const Chain& chain, const EventPtr& evp, Chain& out) const {
@@ -100,22 +111,41 @@ void RuleMatcher::add_chain(Chain&& c, const NormalizedEvent* now) {
     Chain next;
     if (extend(c, past, next)) found.push_back(std::move(next));
   }
+  c.extended = !found.empty();
   partial_.push_back(std::move(c));
   for (Chain& f : found) add_chain(std::move(f), now);
+}
+
+bool RuleMatcher::completes_without_rest(const Chain& c) const {
+  if (c.extended || c.bound.empty()) return false;
+  for (size_t s = c.bound.size(); s < rule_.stages.size(); ++s)
+    if (!rule_.stages[s].optional) return false;
+  return true;
+}
+
+void RuleMatcher::retire(Chain&& c) {
+  if (completes_without_rest(c)) complete_.push_back(std::move(c));
+}
+
+void RuleMatcher::retire_where(const std::function<bool(const Chain&)>& gone) {
+  auto keep = std::stable_partition(partial_.begin(), partial_.end(), [&](const Chain& c) { return !gone(c); });
+  for (auto it = keep; it != partial_.end(); ++it) retire(std::move(*it));
+  partial_.erase(keep, partial_.end());
 }
 
 void RuleMatcher::on_event(const EventPtr& evp) {
   const NormalizedEvent& ev = *evp;
   norm::Ticks now = ev.timestamp();
-  partial_.erase(std::remove_if(partial_.begin(), partial_.end(),
-                                [now](const Chain& c) { return c.window.end <= now; }),
-                 partial_.end());
+  retire_where([now](const Chain& c) { return c.window.end <= now; });
   while (!history_.empty() && history_.front()->timestamp() < now - lookback_) history_.pop_front();
 
   std::vector<Chain> grown;
-  for (const Chain& c : partial_) {
+  for (Chain& c : partial_) {
     Chain next;
-    if (extend(c, evp, next)) grown.push_back(std::move(next));
+    if (extend(c, evp, next)) {
+      c.extended = true;
+      grown.push_back(std::move(next));
+    }
   }
   Chain start;
   if (extend(Chain{}, evp, start)) grown.push_back(std::move(start));
@@ -124,12 +154,44 @@ void RuleMatcher::on_event(const EventPtr& evp) {
 }
 
 void RuleMatcher::on_process_end(const std::string& unique_id) {
-  partial_.erase(std::remove_if(partial_.begin(), partial_.end(),
-                                [&](const Chain& c) { return !c.guard.empty() && c.guard == unique_id; }),
-                 partial_.end());
+  retire_where([&](const Chain& c) { return !c.guard.empty() && c.guard == unique_id; });
 }
 
-std::vector<Finding> RuleMatcher::finish() const {
+void RuleMatcher::fill_link(Finding& f, const Chain& c, const rules::EvalContext& ctx) const {
+  const rules::Link& l = *rule_.link;
+  // "" (extract() that found nothing) says nothing of the other end: unknown.
+  auto eval = [&](const rules::Expression& e) {
+    FieldValue v = e.valid() ? to_field(e.evaluate(ctx)) : FieldValue{};
+    return v.kind == FieldValue::Kind::String && v.s.empty() ? FieldValue{} : v;
+  };
+  LinkEnd end;
+  end.source = l.side == rules::Link::Side::Source;
+  end.peer_address = eval(l.peer_address);
+  end.peer_port = eval(l.peer_port);
+  end.local_address = eval(l.local_address);
+  end.local_port = eval(l.local_port);
+  end.peer_name = eval(l.peer_name);
+  FieldValue t = eval(l.time);
+  end.time = t.known() ? t.i : f.timestamp;
+  if (l.process_stage < c.bound.size()) {
+    const NormalizedEvent& p = *c.bound[l.process_stage];
+    // A process creation names its own process; anything else its initiator.
+    bool own = p.table == norm::Table::Process;
+    end.process_file = p[own ? Field::FileName : Field::InitiatingProcessFileName];
+    end.process_command_line = p[own ? Field::ProcessCommandLine : Field::InitiatingProcessCommandLine];
+    end.process_id = p[own ? Field::ProcessId : Field::InitiatingProcessId];
+    const FieldValue& name = p[Field::AccountName];
+    const FieldValue& domain = p[Field::AccountDomain];
+    if (name.known()) end.process_account = FieldValue::str(domain.known() ? domain.s + "\\" + name.s : name.s);
+    else end.process_account = p[Field::AccountSid];
+    end.process_record = norm::record_ref(p);
+  }
+  f.link_end = std::move(end);
+}
+
+std::vector<Finding> RuleMatcher::finish() {
+  for (Chain& c : partial_) retire(std::move(c));
+  partial_.clear();
   std::vector<Finding> out;
   for (const Chain& c : complete_) {
     rules::EvalContext ctx = rules::Summarize::context(c.bound);
@@ -152,10 +214,13 @@ std::vector<Finding> RuleMatcher::finish() const {
       f.timestamp = c.bound.front()->timestamp();
       f.fields = key;
       for (const rules::Aggregate& a : rule_.summarize.collect) f.collected.emplace_back(a.name, std::vector<FieldValue>{});
+      f.level = rules::level_name(chain_level(c));
+      if (rule_.link) fill_link(f, c, ctx);
       out.push_back(std::move(f));
       it = out.end() - 1;
     }
     Finding& f = *it;
+    if (rules::level_rank(f.level) < static_cast<int>(chain_level(c))) f.level = rules::level_name(chain_level(c));
     for (const std::string& a : c.assumptions) add_unique(f.assumptions, a);
     for (size_t s = 0; s < c.bound.size(); ++s) {
       bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),

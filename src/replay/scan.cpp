@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "replay/link.h"
+
 namespace replay {
 
 bool FindingFilter::keeps(const Finding& f) const {
@@ -52,6 +54,14 @@ ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<c
   });
   ScanResult out;
   out.hosts = hosts.size();
+  std::vector<HostIdentity> identities;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    HostIdentity id;
+    id.device_id = hosts[i]->key;
+    for (uint32_t c : hosts[i]->computer_ids) id.names.emplace_back(evidence.store.pool().at(c));
+    id.addresses = std::move(results[i].addresses);
+    identities.push_back(std::move(id));
+  }
   for (HostResult& r : results) {
     out.duplicates_dropped += r.duplicates_dropped;
     out.merged_processes += r.merged_processes;
@@ -61,6 +71,7 @@ ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<c
     for (Finding& f : r.findings)
       if (filter.keeps(f)) out.findings.push_back(std::move(f));
   }
+  link_findings(out.findings, identities);
   return out;
 }
 

@@ -36,6 +36,36 @@ void append_string_list(std::string& out, const std::string& key, const std::vec
   out += "],";
 }
 
+// "links":[{"side":"source","DeviceName":...}]: the other ends of a movement.
+void append_links(std::string& out, const std::vector<replay::LinkedFinding>& links) {
+  append_key(out, "links");
+  out += '[';
+  for (size_t i = 0; i < links.size(); ++i) {
+    const replay::LinkedFinding& l = links[i];
+    if (i) out += ',';
+    out += '{';
+    for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const std::string&>>{
+             {"side", l.side}, {"DeviceName", l.device_name}, {"rule_id", l.rule_id}}) {
+      append_key(out, key);
+      evtx::append_json_string(out, value);
+      out += ',';
+    }
+    append_key(out, "Timestamp");
+    append_value(out, FieldValue::time(l.timestamp));
+    out += ",\"clock_offset_seconds\":";
+    out += std::to_string(static_cast<double>(l.clock_offset) / static_cast<double>(norm::kTicksPerSecond));
+    for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const std::string&>>{
+             {"process", l.process}, {"command_line", l.command_line}, {"account", l.account},
+             {"record", l.record}, {"matched_by", l.matched_by}}) {
+      out += ',';
+      append_key(out, key);
+      evtx::append_json_string(out, value);
+    }
+    out += '}';
+  }
+  out += ']';
+}
+
 std::string record_of(const replay::Evidence& e) {
   const norm::NormalizedEvent& ev = *e.event;
   return ev[Field::SourceFile].s + "#" + std::to_string(ev[Field::EventRecordID].i);
@@ -187,7 +217,12 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
     }
     out += ']';
   }
-  out += "}}";
+  out += '}';
+  if (!f.links.empty()) {
+    out += ',';
+    append_links(out, f.links);
+  }
+  out += '}';
 }
 
 std::string findings_header(Format f, const TableStyle& style) {

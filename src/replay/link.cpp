@@ -1,0 +1,142 @@
+#include "replay/link.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "normalize/mapping_util.h"
+#include "pipeline/event_writer.h"
+
+namespace replay {
+namespace {
+
+using norm::FieldValue;
+
+// How well a source end and a target end agree; 0: not a pair.
+enum Match : int { None = 0, OneSide = 1, Address = 2, Connection = 3 };
+const char* match_name(int m) {
+  return m == Connection ? "connection" : m == Address ? "address" : "one side";
+}
+
+bool same_value(const FieldValue& a, const FieldValue& b) {
+  return a.known() && b.known() && a.kind == b.kind && a.i == b.i && a.s == b.s;
+}
+
+// Is `peer` (what one host saw of the other) this host? true / false / unknown.
+// An address says nothing of a host whose own addresses the evidence never showed.
+std::optional<bool> names_host(const FieldValue& address, const FieldValue& name, const HostIdentity& h) {
+  std::optional<bool> by_address, by_name;
+  if (address.known() && !h.addresses.empty()) by_address = h.addresses.count(address.s) > 0;
+  if (name.known()) {
+    std::string ip = norm::canonical_ip(name.s);
+    if (norm::address_kind(ip) != norm::AddressKind::Invalid) {
+      if (!h.addresses.empty()) by_name = h.addresses.count(ip) > 0;
+    } else {
+      by_name = std::any_of(h.names.begin(), h.names.end(),
+                            [&](const std::string& n) { return norm::same_host_name(name.s, n); });
+    }
+  }
+  if (by_address == true || by_name == true) return true;
+  if (by_address == false || by_name == false) return false;
+  return std::nullopt;
+}
+
+int match(const LinkEnd& src, const HostIdentity& src_host, const LinkEnd& dst, const HostIdentity& dst_host) {
+  norm::Ticks gap = src.time > dst.time ? src.time - dst.time : dst.time - src.time;
+  if (gap > kLinkWindow) return None;
+  if (same_value(src.local_address, dst.peer_address) && same_value(src.local_port, dst.peer_port) &&
+      same_value(src.peer_address, dst.local_address) && same_value(src.peer_port, dst.local_port))
+    return Connection;
+  std::optional<bool> target_saw_source = names_host(dst.peer_address, {}, src_host);
+  std::optional<bool> source_saw_target = names_host(src.peer_address, src.peer_name, dst_host);
+  if (target_saw_source == false || source_saw_target == false) return None;
+  if (target_saw_source && source_saw_target) return Address;
+  if (target_saw_source || source_saw_target) return OneSide;
+  return None;
+}
+
+LinkedFinding describe(const Finding& other, const LinkEnd& other_end, norm::Ticks my_time, int how) {
+  LinkedFinding l;
+  l.side = other_end.source ? "source" : "target";
+  l.device_name = other.device_name;
+  l.rule_id = other.rule_id;
+  l.timestamp = other_end.time;
+  l.clock_offset = other_end.time - my_time;
+  auto text = [](const FieldValue& v) { return v.known() ? pipeline::field_text(v) : std::string(); };
+  l.process = text(other_end.process_file);
+  if (other_end.process_id.known()) l.process += " (PID " + text(other_end.process_id) + ")";
+  l.command_line = text(other_end.process_command_line);
+  l.account = text(other_end.process_account);
+  l.record = other_end.process_record;
+  l.matched_by = match_name(how);
+  return l;
+}
+
+// "+3.250 s": how far the other host's time lies from this one's (clock skew and the time between the two events).
+std::string offset_text(norm::Ticks d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%+.3f s", static_cast<double>(d) / static_cast<double>(norm::kTicksPerSecond));
+  return buf;
+}
+
+std::string note_of(const LinkedFinding& l) {
+  std::string s = l.side + " end on " + l.device_name + ": " + l.rule_id + " at " +
+                  pipeline::field_text(FieldValue::time(l.timestamp));
+  if (!l.process.empty()) s += ", process " + l.process;
+  if (!l.command_line.empty()) s += ", command line " + l.command_line;
+  if (!l.account.empty()) s += ", account " + l.account;
+  if (!l.record.empty()) s += " [" + l.record + "]";
+  s += " (matched by " + l.matched_by + "; " + offset_text(l.clock_offset) + " from this end)";
+  return s;
+}
+
+}  // namespace
+
+void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentity>& hosts) {
+  std::map<std::string, const HostIdentity*> by_id;
+  for (const HostIdentity& h : hosts) by_id[h.device_id] = &h;
+  static const HostIdentity kUnknownHost;
+  auto host_of = [&](const Finding& f) {
+    auto it = by_id.find(f.device_id);
+    return it == by_id.end() ? &kUnknownHost : it->second;
+  };
+  std::vector<size_t> sources, targets;
+  for (size_t i = 0; i < findings.size(); ++i)
+    if (findings[i].link_end) (findings[i].link_end->source ? sources : targets).push_back(i);
+  // Each target takes, of each source rule, its best source finding: the
+  // strongest match, then the closest time, then the first in output order
+  // (deterministic). One movement seen by two source rules (the script and
+  // its connections) links to both.
+  struct Best {
+    int match = None;
+    norm::Ticks gap = 0;
+    size_t index = 0;
+  };
+  for (size_t t : targets) {
+    Finding& dst = findings[t];
+    const LinkEnd& de = *dst.link_end;
+    std::map<std::string, Best> best;  // by source rule id
+    for (size_t s : sources) {
+      const Finding& src = findings[s];
+      if (src.device_id == dst.device_id) continue;
+      const LinkEnd& se = *src.link_end;
+      int m = match(se, *host_of(src), de, *host_of(dst));
+      if (m == None) continue;
+      norm::Ticks gap = se.time > de.time ? se.time - de.time : de.time - se.time;
+      Best& b = best[src.rule_id];
+      if (m > b.match || (m == b.match && gap < b.gap)) b = Best{m, gap, s};
+    }
+    for (const auto& [rule, b] : best) {
+      Finding& src = findings[b.index];
+      LinkedFinding to_src = describe(src, *src.link_end, de.time, b.match);
+      LinkedFinding to_dst = describe(dst, de, src.link_end->time, b.match);
+      dst.notes.push_back(note_of(to_src));
+      src.notes.push_back(note_of(to_dst));
+      dst.links.push_back(std::move(to_src));
+      src.links.push_back(std::move(to_dst));
+    }
+  }
+}
+
+}  // namespace replay
