@@ -73,8 +73,8 @@ std::string quote(const fs::path& p) { return corpus::shell_quote(p.string()); }
 
 ScanResult scan(const std::vector<fs::path>& files, const std::string& extra = "") {
   ScanResult res;
-  std::string command = corpus::shell_quote(EVTXHUNT_BINARY) + " scan --format jsonl --rules " +
-                        quote(fs::path(EVTXHUNT_SOURCE_DIR) / "rules") + (extra.empty() ? "" : " " + extra);
+  std::string command = corpus::shell_quote(EVTXHUNT_BINARY) + " scan --format jsonl --rule " + kRuleId +
+                        " --rules " + quote(fs::path(EVTXHUNT_SOURCE_DIR) / "rules") + (extra.empty() ? "" : " " + extra);
   for (const fs::path& f : files) command += " " + quote(f);
   res.cmd = corpus::run_command(command);
   EXPECT_EQ(res.cmd.exit_code, 0) << command << "\n" << res.cmd.err;

@@ -35,6 +35,11 @@ corpus::CommandResult run(const std::string& args) {
 
 std::string q(const std::string& s) { return corpus::shell_quote(s); }
 
+// The samples with the seed rule only: these tests are about the outputs, and
+// the seed's one finding is what they check (test_samples_scan and
+// test_dcom_variants cover every rule on the samples).
+std::string seed_samples() { return "--rule " + kDcom + " " + q(kSamples); }
+
 std::vector<json> jsonl(const std::string& text) {
   std::vector<json> out;
   for (const std::string& line : corpus::split_lines(text)) out.push_back(json::parse(line));
@@ -57,7 +62,7 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
 // The full timeline of the samples as JSON rows (computed once).
 const std::vector<json>& samples_timeline() {
   static const std::vector<json> rows = [] {
-    corpus::CommandResult r = run("timeline --format jsonl " + q(kSamples));
+    corpus::CommandResult r = run("timeline --format jsonl " + seed_samples());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return jsonl(r.out);
   }();
@@ -104,7 +109,7 @@ TEST(Timeline, EveryRecordOfTheSamplesInTimeOrderWithTheFindingTagged) {
 }
 
 TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
-  corpus::CommandResult r = run("timeline --format csv " + q(kSamples));
+  corpus::CommandResult r = run("timeline --format csv " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::vector<std::string>> rows = csv_rows(r.out);
   ASSERT_EQ(rows.size(), 464u);  // header + 463
@@ -136,7 +141,7 @@ TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
 }
 
 TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
-  corpus::CommandResult r = run("timeline --format timesketch " + q(kSamples));
+  corpus::CommandResult r = run("timeline --format timesketch " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   ASSERT_EQ(rows.size(), 463u);
@@ -163,7 +168,7 @@ TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
 }
 
 TEST(Timeline, TableHasAlignedColumnsAndNoColourWhenNotATerminal) {
-  corpus::CommandResult r = run("timeline --format table --findings-only " + q(kSamples));
+  corpus::CommandResult r = run("timeline --format table --findings-only " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = corpus::split_lines(r.out);
   ASSERT_EQ(lines.size(), 6u);  // heading + 5 evidence rows
@@ -174,13 +179,13 @@ TEST(Timeline, TableHasAlignedColumnsAndNoColourWhenNotATerminal) {
 }
 
 TEST(Timeline, FindingsOnlyAndContext) {
-  corpus::CommandResult only = run("timeline --format jsonl --findings-only " + q(kSamples));
+  corpus::CommandResult only = run("timeline --format jsonl --findings-only " + seed_samples());
   ASSERT_EQ(only.exit_code, 0);
   std::vector<json> rows = jsonl(only.out);
   EXPECT_EQ(rows.size(), 5u);
   for (const json& r : rows) EXPECT_TRUE(tagged(r));
   // --context 10s: the host's events from 10 s before the first evidence to 10 s after the last.
-  corpus::CommandResult ctx = run("timeline --format jsonl --context 10s " + q(kSamples));
+  corpus::CommandResult ctx = run("timeline --format jsonl --context 10s " + seed_samples());
   ASSERT_EQ(ctx.exit_code, 0);
   size_t want = 0;
   for (const json& r : samples_timeline()) {
@@ -198,7 +203,7 @@ TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
   const std::vector<json>& all = samples_timeline();
   auto count = [&](auto pred) { return static_cast<size_t>(std::count_if(all.begin(), all.end(), pred)); };
   auto rows = [&](const std::string& opts) {
-    corpus::CommandResult r = run("timeline --format jsonl " + opts + " " + q(kSamples));
+    corpus::CommandResult r = run("timeline --format jsonl " + opts + " " + seed_samples());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return jsonl(r.out);
   };
@@ -226,28 +231,28 @@ TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
   EXPECT_EQ(none.exit_code, 7);
   EXPECT_NE(none.err.find("no rule matches 'no-such-rule'"), std::string::npos);
   // scan: the same filters on findings.
-  corpus::CommandResult s1 = run("scan --format jsonl --since 2024-03-12T10:47:14Z " + q(kSamples));
+  corpus::CommandResult s1 = run("scan --format jsonl --since 2024-03-12T10:47:14Z " + seed_samples());
   EXPECT_EQ(jsonl(s1.out).size(), 0u);  // its first evidence is 10:47:13.412
-  corpus::CommandResult s2 = run("scan --format jsonl --host ws01 " + q(kSamples));
+  corpus::CommandResult s2 = run("scan --format jsonl --host ws01 " + seed_samples());
   EXPECT_EQ(jsonl(s2.out).size(), 0u);  // globs match the whole name: WS01.corp.local
-  corpus::CommandResult s3 = run("scan --format jsonl --host 'ws01*' " + q(kSamples));
+  corpus::CommandResult s3 = run("scan --format jsonl --host 'ws01*' " + seed_samples());
   EXPECT_EQ(jsonl(s3.out).size(), 1u);
-  corpus::CommandResult s4 = run("scan --format jsonl --channel Security " + q(kSamples));
+  corpus::CommandResult s4 = run("scan --format jsonl --channel Security " + seed_samples());
   EXPECT_EQ(jsonl(s4.out).size(), 0u);  // its evidence is all Sysmon
-  EXPECT_EQ(run("timeline --since yesterday " + q(kSamples)).exit_code, 2);
-  EXPECT_EQ(run("timeline --context forever " + q(kSamples)).exit_code, 2);
-  EXPECT_EQ(run("timeline --min-level severe " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("timeline --since yesterday " + seed_samples()).exit_code, 2);
+  EXPECT_EQ(run("timeline --context forever " + seed_samples()).exit_code, 2);
+  EXPECT_EQ(run("timeline --min-level severe " + seed_samples()).exit_code, 2);
 }
 
 TEST(Scan, FindingsInEveryFormat) {
-  corpus::CommandResult j = run("scan --format jsonl " + q(kSamples));
+  corpus::CommandResult j = run("scan --format jsonl " + seed_samples());
   ASSERT_EQ(j.exit_code, 0) << j.err;
   std::vector<json> f = jsonl(j.out);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0]["rule_id"], kDcom);
   EXPECT_EQ(f[0]["fields"]["dcom.ProcessId"], 4416);
   EXPECT_EQ(f[0]["evidence"].size(), 5u);
-  corpus::CommandResult c = run("scan --format csv " + q(kSamples));
+  corpus::CommandResult c = run("scan --format csv " + seed_samples());
   std::vector<std::vector<std::string>> rows = csv_rows(c.out);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
@@ -260,19 +265,19 @@ TEST(Scan, FindingsInEveryFormat) {
   EXPECT_NE(rows[1][7].find("rpc: "), std::string::npos);
   EXPECT_NE(rows[1][8].find("dcom.ProcessId=4416"), std::string::npos);
   EXPECT_NE(rows[1][9].find("/c whoami"), std::string::npos);
-  corpus::CommandResult t = run("scan --format timesketch " + q(kSamples));
+  corpus::CommandResult t = run("scan --format timesketch " + seed_samples());
   std::vector<json> ts = jsonl(t.out);
   ASSERT_EQ(ts.size(), 1u);
   EXPECT_EQ(ts[0]["datetime"], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(ts[0]["timestamp_desc"], "Finding (first evidence)");
   EXPECT_TRUE(ts[0]["message"].is_string());
-  corpus::CommandResult tb = run("scan --format table " + q(kSamples));
+  corpus::CommandResult tb = run("scan --format table " + seed_samples());
   EXPECT_EQ(corpus::split_lines(tb.out).size(), 2u);
-  EXPECT_EQ(run("scan --format yaml " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("scan --format yaml " + seed_samples()).exit_code, 2);
   // The summary: findings by level and by rule.
   EXPECT_NE(j.err.find("1 findings: 1 high; by rule: ff-t1021.003-dcom 1"), std::string::npos) << j.err;
   EXPECT_NE(j.err.find("done in"), std::string::npos);
-  corpus::CommandResult quiet = run("scan --quiet --format jsonl " + q(kSamples));
+  corpus::CommandResult quiet = run("scan --quiet --format jsonl " + seed_samples());
   EXPECT_EQ(quiet.err, "");
   EXPECT_EQ(quiet.out, j.out);
 }
@@ -435,8 +440,8 @@ TEST_F(Inputs, DumpTakesFoldersAndNamesEachRecordsFile) {
 }
 
 TEST_F(Inputs, ThreadsOutOfRangeIsAUsageError) {
-  EXPECT_EQ(run("scan --threads 100000 " + q(kSamples)).exit_code, 2);
-  EXPECT_EQ(run("timeline --threads -1 " + q(kSamples)).exit_code, 2);
+  EXPECT_EQ(run("scan --threads 100000 " + seed_samples()).exit_code, 2);
+  EXPECT_EQ(run("timeline --threads -1 " + seed_samples()).exit_code, 2);
   EXPECT_EQ(run("dump --threads 100000 " + q(kSamples)).exit_code, 2);
   EXPECT_EQ(run("normalize --memory 0 " + q(kSamples)).exit_code, 2);
 }
@@ -455,7 +460,7 @@ TEST_F(Inputs, NormalizeDropsDuplicatesAsScanDoes) {
 
 TEST_F(Inputs, OutputFileIsWrittenWholeAndNeverOverAnInput) {
   fs::path out = dir_ / "timeline.csv";
-  corpus::CommandResult r = run("timeline --format csv -o " + q(out.string()) + " " + q(kSamples));
+  corpus::CommandResult r = run("timeline --format csv -o " + q(out.string()) + " " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(corpus::split_lines(corpus::run_command("cat " + q(out.string())).out).size(), 464u);
@@ -467,11 +472,11 @@ TEST_F(Inputs, OutputFileIsWrittenWholeAndNeverOverAnInput) {
   EXPECT_NE(refused.err.find("is one of the inputs"), std::string::npos) << refused.err;
   EXPECT_EQ(fs::file_size(dir_ / "System.evtx"), size);
   // A device is written to, not replaced.
-  EXPECT_EQ(run("scan -o /dev/null " + q(kSamples)).exit_code, 0);
+  EXPECT_EQ(run("scan -o /dev/null " + seed_samples()).exit_code, 0);
   struct stat st {};
   ASSERT_EQ(::stat("/dev/null", &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
-  EXPECT_EQ(run("scan -o " + q(dir_.string()) + " " + q(kSamples)).exit_code, 6);  // a folder
+  EXPECT_EQ(run("scan -o " + q(dir_.string()) + " " + seed_samples()).exit_code, 6);  // a folder
 }
 
 TEST(Install, InstalledBinaryFindsItsRules) {
@@ -482,10 +487,13 @@ TEST(Install, InstalledBinaryFindsItsRules) {
                                                    q(prefix.string()) + " >/dev/null");
   ASSERT_EQ(inst.exit_code, 0) << inst.err;
   EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/ff-t1021.003-dcom.yml"));
+  EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/lists/dcom-surrogates-vetted.txt"));
   corpus::CommandResult r = corpus::run_command("env -u EVTXHUNT_RULES " + q((prefix / "bin/evtxhunt").string()) +
                                                 " scan --format jsonl " + q(kSamples));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);
+  // The same findings as with the source tree's rules.
+  EXPECT_EQ(r.out, run("scan --format jsonl --rules " + q(kSource + "/rules") + " " + q(kSamples)).out);
+  EXPECT_EQ(corpus::split_lines(r.out).size(), 6u);
   corpus::CommandResult help = corpus::run_command(q((prefix / "bin/evtxhunt").string()) + " scan --help");
   EXPECT_NE(help.out.find((prefix / "share/evtxhunt/rules").string()), std::string::npos);
   EXPECT_NE(help.out.find("8 nothing readable among the inputs"), std::string::npos);
@@ -500,11 +508,11 @@ TEST(Rules, ABrokenRuleFileIsAWarningUnlessStrict) {
   fs::create_directories(dir);
   fs::copy_file(kSource + "/rules/ff-t1021.003-dcom.yml", dir / "dcom.yml");
   std::ofstream(dir / "broken.yml") << "id: broken\ntitle: [unclosed\n";
-  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " " + q(kSamples));
+  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " " + seed_samples());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);
   EXPECT_NE(r.err.find("rule skipped: " + (dir / "broken.yml").string() + ":"), std::string::npos) << r.err;
-  corpus::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + q(kSamples));
+  corpus::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + seed_samples());
   EXPECT_EQ(strict.exit_code, 7) << strict.err;
   fs::remove_all(dir);
 }
