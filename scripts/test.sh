@@ -24,13 +24,13 @@ ctest --test-dir build --output-on-failure --no-tests=error -j"$jobs" || failed+
 
 step "sanitizer build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVTXHUNT_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs" --target evtxhunt test_reader_corpus test_values test_robustness test_normalize test_rule_language test_dcom_scenarios \
+cmake --build build-asan -j"$jobs" --target evtxhunt test_reader_corpus test_values test_robustness test_normalize test_rule_language test_dcom_scenarios test_dcom_variants \
   test_sigma_rules test_sigma_regression
 
 step "reader, value, robustness, normalization, rule, scenario and Sigma tests (sanitizers)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" -L 'test_reader_corpus|test_values|test_robustness|test_normalize|test_rule_language|test_dcom_scenarios|test_sigma_rules|test_sigma_regression' ||
+ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" -L 'test_reader_corpus|test_values|test_robustness|test_normalize|test_rule_language|test_dcom_scenarios|test_dcom_variants|test_sigma_rules|test_sigma_regression' ||
   failed+=("sanitizer tests")
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -36,6 +36,18 @@ void append_string_list(std::string& out, const std::string& key, const std::vec
   out += "],";
 }
 
+// Ticks as seconds with every digit kept and no trailing zeros: "-0.968", "7.5", "0".
+std::string seconds_text(norm::Ticks t) {
+  std::string s = t < 0 ? "-" : "";
+  uint64_t a = t < 0 ? static_cast<uint64_t>(-(t + 1)) + 1 : static_cast<uint64_t>(t);
+  s += std::to_string(a / norm::kTicksPerSecond);
+  std::string frac = std::to_string(a % norm::kTicksPerSecond);
+  frac.insert(0, 7 - frac.size(), '0');
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  if (!frac.empty()) s += "." + frac;
+  return s;
+}
+
 // "links":[{"side":"source","DeviceName":...}]: the other ends of a movement.
 void append_links(std::string& out, const std::vector<replay::LinkedFinding>& links) {
   append_key(out, "links");
@@ -52,8 +64,7 @@ void append_links(std::string& out, const std::vector<replay::LinkedFinding>& li
     }
     append_key(out, "Timestamp");
     append_value(out, FieldValue::time(l.timestamp));
-    out += ",\"clock_offset_seconds\":";
-    out += std::to_string(static_cast<double>(l.clock_offset) / static_cast<double>(norm::kTicksPerSecond));
+    out += ",\"clock_offset_seconds\":" + seconds_text(l.clock_offset);
     for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const std::string&>>{
              {"process", l.process}, {"command_line", l.command_line}, {"account", l.account},
              {"record", l.record}, {"matched_by", l.matched_by}}) {
@@ -149,7 +160,12 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
   append_level(out, f.level, 9, style.colour);
   append_cell(out, f.device_name, 18);
   append_cell(out, f.confidence(), 7);
-  std::string text = f.title + " | " + fields_text(f);
+  // The other end of a movement first: it is what the row cannot say otherwise.
+  std::string text = f.title;
+  for (const replay::LinkedFinding& l : f.links)
+    text += " | " + l.side + " end: " + l.device_name + " " + l.process + (l.account.empty() ? "" : " " + l.account) +
+            " (" + l.rule_id + ")";
+  text += " | " + fields_text(f);
   if (!f.collected.empty()) text += " | " + collected_text(f);
   size_t used = 29 + 10 + 19 + 8;
   append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
