@@ -15,6 +15,7 @@ packages=(
   libhyperscan-dev                 # every Sigma pattern of a field in one scan
   nlohmann-json3-dev               # JSON parsing in tests and tools
   googletest libgtest-dev
+  clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
 )
 
 missing=()

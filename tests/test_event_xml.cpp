@@ -248,6 +248,29 @@ TEST(EventXml, NoEventElement) {
   }
 }
 
+// A UTF-16 export without a BOM that starts with whitespace (a line break, as
+// some tools write): read, not skipped. Regression test: pugixml only
+// recognises BOM-less UTF-16 when '<' comes first, and the file was read as
+// garbage ("no <Event> element").
+TEST(EventXml, Utf16FileWithoutBomStartingWithWhitespace) {
+  auto dir = std::filesystem::temp_directory_path() / ("evtxhunt_event_xml16_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string utf8 = "\r\n  <Events><Event><System><EventID>4104</EventID><Computer>H\xc3\xa9l\xc3\xa8ne-PC</Computer>"
+                     "</System></Event></Events>";
+  for (bool big_endian : {false, true}) {
+    SCOPED_TRACE(big_endian ? "UTF-16BE" : "UTF-16LE");
+    std::string bytes = to_utf16le(utf8, false);
+    if (big_endian)
+      for (size_t i = 0; i + 1 < bytes.size(); i += 2) std::swap(bytes[i], bytes[i + 1]);
+    auto path = dir / "export16.xml";
+    std::ofstream(path, std::ios::binary) << bytes;
+    auto doc = xmlin::EventXmlDocument::load_file(path);
+    ASSERT_EQ(doc.size(), 1u);
+    EXPECT_EQ(record_of(doc, 0).computer, "H\xc3\xa9l\xc3\xa8ne-PC");
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(EventXml, LoadFile) {
   auto dir = std::filesystem::temp_directory_path() / ("evtxhunt_event_xml_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

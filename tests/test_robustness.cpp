@@ -26,9 +26,13 @@
 #include <thread>
 #include <vector>
 
+#include <pugixml.hpp>
+
 #include "corpus_util.h"
+#include "evtx/chunk_reader.h"
 #include "evtx/crc32.h"
 #include "evtx/parallel_chunks.h"
+#include "evtx/render.h"
 
 // ---------------------------------------------------------------------------
 // Heap accounting: every operator new / delete of this test binary is counted,
@@ -780,6 +784,120 @@ TEST_F(Crafted, BadNamesAndTemplateSizes) {
   EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
 }
 
+// A crafted record's element, attribute and processing-instruction names are
+// not XML names: written as they are they would forge markup (here a whole
+// <Computer> element, which `normalize` and `convert` would then believe).
+// Regression test: `dump --format xml` wrote names and PI text unescaped.
+TEST_F(Crafted, XmlNamesAndInstructionsCannotForgeMarkup) {
+  ChunkWriter w;
+  std::u16string pi_data = u"data?><Computer>FORGED-PI</Computer><?z";
+  ASSERT_TRUE(w.record([&] {
+    w.fragment_header();
+    w.open(u"Event", false);
+    w.close_start();
+    w.open(u"x><Computer>FORGED</Computer><y", false, true);
+    w.attr(u"a=\"1\" b");
+    w.text(u"v");
+    w.close_start();
+    w.u8(0x0a);
+    w.name(u"pi?><Computer>FORGED-T</Computer><?x");
+    w.u8(0x0b);
+    w.u16(static_cast<uint16_t>(pi_data.size()));
+    for (char16_t c : pi_data) w.u16(c);
+    w.text(u"text");
+    w.end();
+    w.end();
+    w.eof();
+  }, 800));
+  std::vector<uint8_t> chunk = w.finish();
+  evtx::ChunkReader reader;
+  std::string xml;
+  uint64_t n = 0;
+  reader.read_image(chunk.data(), static_cast<uint32_t>(chunk.size()), 0, 4096, [&](const evtx::RecordView& v) {
+    ++n;
+    evtx::render_xml(v.tree, xml);
+  });
+  ASSERT_EQ(n, 1u) << xml;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str(), pugi::parse_default | pugi::parse_pi)) << xml;
+  EXPECT_TRUE(doc.select_nodes("//Computer").empty()) << xml;  // nothing forged
+  EXPECT_EQ(std::distance(doc.children().begin(), doc.children().end()), 1) << xml;
+  pugi::xml_node inner = doc.child("Event").first_child();
+  EXPECT_STREQ(inner.name(), "x__Computer_FORGED__Computer__y") << xml;
+  EXPECT_STREQ(inner.first_attribute().name(), "a__1__b") << xml;
+  EXPECT_STREQ(inner.first_attribute().value(), "v");
+  pugi::xml_node pi = inner.find_child([](pugi::xml_node c) { return c.type() == pugi::node_pi; });
+  EXPECT_EQ(pi.type(), pugi::node_pi) << xml;
+  EXPECT_STREQ(pi.name(), "pi___Computer_FORGED-T__Computer___x") << xml;
+  EXPECT_STREQ(pi.value(), "data? ><Computer>FORGED-PI</Computer><?z") << xml;
+}
+
+// Records that hold no event (a bare end-of-fragment, a fragment header and
+// nothing else) are skipped and each is named. Regression test: they were
+// counted as damaged without a word on stderr.
+TEST_F(Crafted, RecordsWithoutAnEventAreNamed) {
+  ChunkWriter w;
+  ASSERT_TRUE(w.record([&] { w.eof(); }));
+  ASSERT_TRUE(w.record([&] {
+    w.fragment_header();
+    w.eof();
+  }));
+  ASSERT_TRUE(w.record([&] {
+    w.fragment_header();
+    w.instance_inline([&] { event_template_body(w); }, event_values(1, u"kept"));
+  }, 2000));
+  Outcome o = write_and_read(dir, "empty.evtx", file_of({w.finish()}, 4), dog, ReadOptions::make(true, true));
+  ASSERT_FALSE(o.file_error) << o.error;
+  EXPECT_EQ(o.records, 1u);
+  EXPECT_EQ(o.damaged, 2u);
+  size_t named = 0;
+  for (const evtx::Problem& p : o.problems)
+    for (const char* rec : {"record 1:", "record 2:"})
+      if (p.message.find(rec) != std::string::npos) ++named;
+  EXPECT_EQ(named, 2u);
+}
+
+// One record whose array substitution repeats an element 60,000 times: 60,000
+// keys "Value", "Value_1", ... "Value_59999" in one JSON object. Regression
+// test: the key de-duplication compared every key with every earlier one (18 s
+// for this record, minutes under the sanitizers); the watchdog allows 10 s.
+TEST_F(Crafted, SixtyThousandRepeatedKeysInOneObject) {
+  Watchdog quick{10};
+  ChunkWriter w;
+  std::vector<uint8_t> items(60000, 7);
+  ASSERT_TRUE(w.record([&] {
+    w.fragment_header();
+    w.instance_inline([&] {
+      w.fragment_header();
+      w.open(u"Event", true);
+      w.close_start();
+      w.open(u"EventData", true);
+      w.close_start();
+      w.open(u"Data", true, true);
+      w.attr(u"Name");
+      w.text(u"Value");
+      w.close_start();
+      w.subst(0, 0x84);
+      w.end();
+      w.end();
+      w.end();
+      w.eof();
+    }, {SubValue{0x84, items}});
+  }, 61000));
+  Outcome o = write_and_read(dir, "keys.evtx", file_of({w.finish()}), quick, ReadOptions::make(true, true, true));
+  ASSERT_FALSE(o.file_error) << o.error;
+  ASSERT_EQ(o.json.size(), 1u);
+  EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
+  corpus::Json j;
+  ASSERT_TRUE(corpus::JsonParser::parse(o.json[0].second, j));
+  const corpus::Json& data = j["Event"]["EventData"];
+  ASSERT_EQ(data.members.size(), 60000u);
+  EXPECT_EQ(data.members[0].first, "Value");
+  EXPECT_EQ(data.members[1].first, "Value_1");
+  EXPECT_EQ(data.members[59999].first, "Value_59999");
+  EXPECT_EQ(data["Value_59999"].text, "7");
+}
+
 // Elements nested deep, directly in one record: 200 levels (deeper than any
 // real event) are read and rendered; 5,000 levels (as deep as one record's
 // bytes allow without templates) are reported and dropped.
@@ -1010,6 +1128,34 @@ bool header_crc_ok(const std::vector<uint8_t>& d) {
   uint32_t stored;
   std::memcpy(&stored, d.data() + 124, 4);
   return evtx::crc32(d.data(), 120) == stored;
+}
+
+// A file that shrinks between opening and reading (a live log, a share): the
+// chunks still there are read, the cut one as far as it goes, the rest are
+// named; the process never dies of SIGBUS (chunks are read with pread, not
+// through a map that would fault past the new end).
+TEST(CorpusCopies, FileThatShrinksWhileItIsRead) {
+  corpus::TempDir dir("shrink");
+  fs::path p = dir / "shrinking.evtx";
+  fs::copy_file(corpus::rs_sample("security.evtx"), p);
+  evtx::EvtxFile file(p);
+  size_t slots = file.chunk_slots();
+  ASSERT_GE(slots, 4u);
+  evtx::ChunkReader reader;
+  uint64_t whole = reader.read(file, 0, [](const evtx::RecordView&) {}).records;
+  fs::resize_file(p, kHeader + kChunk + 30000);  // in the middle of chunk 1
+  uint64_t records = 0;
+  std::vector<evtx::Problem> cut;
+  for (size_t slot = 0; slot < slots; ++slot) {
+    evtx::ChunkResult r = reader.read(file, slot, [&](const evtx::RecordView&) { ++records; });
+    for (const evtx::Problem& pr : r.problems)
+      if (pr.kind == ProblemKind::TruncatedFile) cut.push_back(pr);
+  }
+  EXPECT_GT(records, whole);  // chunk 0 whole, and chunk 1's complete records
+  ASSERT_EQ(cut.size(), slots - 1);
+  EXPECT_NE(cut[0].message.find("chunk 1 has 30000 of 65536 bytes; its complete records are read"), std::string::npos)
+      << cut[0].message;
+  EXPECT_NE(cut[1].message.find("chunk 2 has 0 of 65536 bytes; skipped"), std::string::npos) << cut[1].message;
 }
 
 TEST(CorpusCopies, TruncatedCopies) {

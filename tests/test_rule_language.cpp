@@ -530,6 +530,15 @@ TEST(CompileErrors, NamesAndPositions) {
 
   e = error_of(R"(FileName matches regex "(")");
   EXPECT_EQ(e.offset, 23u);
+  // Nesting is bounded (the parser and evaluator recurse per level): 7,000
+  // parentheses overflowed the stack before (rules check: SIGSEGV); now an
+  // error at the 101st level.
+  std::string deep = std::string(7000, '(') + "FileName == \"x\"" + std::string(7000, ')');
+  e = error_of(deep);
+  EXPECT_EQ(e.offset, 100u);
+  EXPECT_NE(e.message.find("nested deeper than 100 levels"), std::string::npos) << e.message;
+  EXPECT_EQ(error_of(std::string(5000, '-') + "1 > 0").message, "expression nested deeper than 100 levels");
+  EXPECT_EQ(eval(std::string(99, '(') + "1 == 1" + std::string(99, ')')), Truth::True);
   // Back references are beyond RE2 (and linear time): a load error, not a slow scan.
   e = error_of(R"(FileName matches regex @"(a)\1")");
   EXPECT_EQ(e.offset, 23u);

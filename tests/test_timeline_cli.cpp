@@ -386,6 +386,51 @@ TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   corpus::CommandResult d = run("dump " + q((dir_ / "pipe.evtx").string()));
   EXPECT_EQ(d.exit_code, 3) << d.err;
   EXPECT_NE(d.err.find("not a regular file"), std::string::npos) << d.err;
+  // Regression test: convert opened its input before checking it and blocked on a FIFO.
+  corpus::CommandResult c = run("convert -q -o " + q((dir_ / "out.evtx").string()) + " " +
+                                q((dir_ / "pipe.evtx").string()));
+  EXPECT_EQ(c.exit_code, 3) << c.err;
+  EXPECT_NE(c.err.find("pipe.evtx: cannot open: not a regular file"), std::string::npos) << c.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out.evtx"));
+}
+
+// convert -o: written under a name mkstemp makes (never a guessable one a
+// planted link could sit at) and renamed over the target; a device or FIFO
+// target is written into, never replaced. Regression test: convert wrote
+// OUT.tmp-PID with fopen (following a link there) and renamed it over
+// /dev/null.
+TEST_F(Inputs, ConvertOutputNeverReplacesADeviceOrFollowsALink) {
+  fs::path xml = fs::path(kSource) / "tests" / "scenarios" / "dcom" / "basic_chain.xml";
+  fs::path out = dir_ / "out.evtx";
+  ASSERT_EQ(run("convert -q -o " + q(out.string()) + " " + q(xml.string())).exit_code, 0);
+  for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path(), out);  // no temporary left
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(static_cast<mode_t>(fs::status(out).permissions()), 0666 & ~mask);  // as a new file, not mkstemp's 0600
+  // A link at the old temporary name is neither followed nor touched.
+  fs::path victim = dir_ / "victim";
+  std::ofstream(victim) << "keep";
+  for (int pid = 0; pid < 64; ++pid) {
+    std::error_code ec;
+    fs::create_symlink(victim, dir_ / ("again.evtx.tmp-" + std::to_string(getpid() + pid)), ec);
+  }
+  ASSERT_EQ(run("convert -q -o " + q((dir_ / "again.evtx").string()) + " " + q(xml.string())).exit_code, 0);
+  EXPECT_EQ(corpus::run_command("cat " + q(victim.string())).out, "keep");
+  // A device is written into, not replaced.
+  corpus::CommandResult dev = run("convert -q -o /dev/null " + q(xml.string()));
+  EXPECT_EQ(dev.exit_code, 0) << dev.err;
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  // A FIFO target receives the whole file.
+  fs::path fifo = dir_ / "out.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  corpus::CommandResult piped = corpus::run_command("(cat " + q(fifo.string()) + " | wc -c) & " +
+                                                    corpus::shell_quote(kBinary) + " convert -q -o " +
+                                                    q(fifo.string()) + " " + q(xml.string()) + "; wait");
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(std::stoul(piped.out), fs::file_size(out));
+  EXPECT_TRUE(fs::is_fifo(fifo));
 }
 
 TEST_F(Inputs, UnreadableFileAndFolderAreWarnings) {
@@ -515,4 +560,43 @@ TEST(Rules, ABrokenRuleFileIsAWarningUnlessStrict) {
   corpus::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + seed_samples());
   EXPECT_EQ(strict.exit_code, 7) << strict.err;
   fs::remove_all(dir);
+}
+
+// Rule inputs are hostile too: a FIFO, a device, an oversized file, dangling
+// and looping links in a rules folder are each named and skipped, never read
+// (a FIFO would block, /dev/zero would read until memory runs out).
+TEST(Rules, SpecialAndBrokenRuleInputsAreNamedNotRead) {
+  fs::path dir = fs::temp_directory_path() / ("evtxhunt-rules-special-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kSource + "/rules/ff-t1021.003-dcom.yml", dir / "dcom.yml");
+  ASSERT_EQ(::mkfifo((dir / "pipe.yml").c_str(), 0600), 0);
+  fs::create_symlink(dir / "nowhere.yml", dir / "dangling.yml");
+  fs::create_symlink(dir / "loop.yml", dir / "loop.yml");
+  std::ofstream(dir / "huge.yml") << "# " << std::string(5 << 20, 'x') << "\n";
+  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " --rules /dev/zero " + seed_samples());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);  // the seed rule still runs
+  for (const std::string& named :
+       {(dir / "pipe.yml").string() + ": not a regular file", (dir / "dangling.yml").string() + ": broken symbolic link",
+        (dir / "loop.yml").string() + ": ", (dir / "huge.yml").string() + ": 5242883 bytes, larger than a rule file",
+        std::string("/dev/zero: not a regular file")})
+    EXPECT_NE(r.err.find("rule skipped: " + named), std::string::npos) << named << "\n" << r.err;
+  fs::remove_all(dir);
+}
+
+// Invalid UTF-8 in an XML export (a Latin-1 byte) is replaced in JSON output
+// (U+FFFD), as EVTX strings are, never copied: the output stays valid UTF-8.
+TEST_F(Inputs, InvalidUtf8FromAnXmlExportIsReplaced) {
+  std::string ev =
+      "<Events><Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+      "Name=\"Microsoft-Windows-Sysmon\"/><EventID>1</EventID><TimeCreated SystemTime=\"2024-01-01T00:00:00Z\"/>"
+      "<EventRecordID>1</EventRecordID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>H</Computer>"
+      "</System><EventData><Data Name=\"Image\">C:\\a.exe</Data><Data Name=\"CommandLine\">caf\xe9 \xff</Data>"
+      "</EventData></Event></Events>";
+  std::ofstream(dir_ / "latin1.xml", std::ios::binary) << ev;
+  corpus::CommandResult r = run("normalize --format jsonl " + q((dir_ / "latin1.xml").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json row = json::parse(r.out);  // throws on invalid UTF-8
+  EXPECT_EQ(row["ProcessCommandLine"], "caf\xef\xbf\xbd \xef\xbf\xbd");
 }

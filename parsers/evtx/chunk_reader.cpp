@@ -178,6 +178,11 @@ ChunkResult ChunkReader::read_image(const uint8_t* chunk, uint32_t size, int64_t
       past_free += in_slack;
       last_id = record_id;
     } else {
+      // Nothing to deliver; a decoding error is reported above, an empty one here.
+      if (ok)
+        report(ProblemKind::RecordDamaged, pos,
+               "record " + std::to_string(record_id) + ": no event in its BinXML (" +
+                   std::to_string(rec_size - kRecordHeaderSize - 4) + " bytes); skipped");
       ++res.damaged_records;
     }
     pos += rec_size;

@@ -1,5 +1,7 @@
 #include "evtx_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -729,11 +731,32 @@ std::vector<uint8_t> EvtxWriter::finish() {
 
 // ---------------------------------------------------------------------------
 
+// The file is written under a temporary name made by mkstemp (created with
+// O_EXCL: a link planted at a guessable name is never followed) and renamed
+// over the target when complete. A target that exists and is not a regular
+// file (a device, a FIFO) is never replaced: the finished file is copied into
+// it. The header is written last, so the temporary file is always needed.
 EvtxFileWriter::EvtxFileWriter(const std::filesystem::path& path) : path_(path) {
-  temp_ = path;
-  temp_ += ".tmp-" + std::to_string(::getpid());
-  file_ = std::fopen(temp_.c_str(), "wb");
-  if (!file_) throw WriteError(path.string() + ": cannot create: " + std::strerror(errno));
+  struct stat st {};
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) throw WriteError(path.string() + ": is a folder, not an output file");
+  direct_ = exists && !S_ISREG(st.st_mode);
+  std::filesystem::path dir = direct_ ? std::filesystem::temp_directory_path() : path.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmpl = (dir / ("." + path.filename().string() + ".evtxhunt-XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) throw WriteError(path.string() + ": cannot create a temporary file in " + dir.string() + ": " +
+                               std::strerror(errno));
+  temp_ = tmpl;
+  // mkstemp makes the file 0600; the output gets what a new file gets.
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  file_ = ::fdopen(fd, "w+b");
+  if (!file_) {
+    ::close(fd);
+    throw WriteError(path.string() + ": cannot create: " + std::strerror(errno));
+  }
   std::vector<uint8_t> placeholder(kFileHeaderSize, 0);
   write(placeholder.data(), placeholder.size());
   writer_ = std::make_unique<EvtxWriter>([this](const uint8_t* chunk) { write(chunk, kChunkSize); });
@@ -741,7 +764,7 @@ EvtxFileWriter::EvtxFileWriter(const std::filesystem::path& path) : path_(path) 
 
 EvtxFileWriter::~EvtxFileWriter() {
   if (file_) std::fclose(file_);
-  if (!committed_) {
+  if (!committed_ || direct_) {  // a device target got a copy; the temporary file goes
     std::error_code ec;
     std::filesystem::remove(temp_, ec);
   }
@@ -759,13 +782,40 @@ void EvtxFileWriter::commit() {
   write(header.data(), header.size());
   if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
     throw WriteError(path_.string() + ": cannot write: " + std::strerror(errno));
-  int rc = std::fclose(file_);
-  file_ = nullptr;
-  if (rc != 0) throw WriteError(path_.string() + ": cannot write: " + std::strerror(errno));
-  std::error_code ec;
-  std::filesystem::rename(temp_, path_, ec);
-  if (ec) throw WriteError(path_.string() + ": cannot rename the temporary file into place: " + ec.message());
+  if (direct_) {
+    copy_into_target();
+  } else {
+    int rc = std::fclose(file_);
+    file_ = nullptr;
+    if (rc != 0) throw WriteError(path_.string() + ": cannot write: " + std::strerror(errno));
+    std::error_code ec;
+    std::filesystem::rename(temp_, path_, ec);
+    if (ec) throw WriteError(path_.string() + ": cannot rename the temporary file into place: " + ec.message());
+  }
   committed_ = true;
+}
+
+// Writes the finished temporary file into the (non-regular) target, opened
+// without O_CREAT or O_TRUNC: a device or FIFO stays what it is.
+void EvtxFileWriter::copy_into_target() {
+  int out = ::open(path_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (out < 0) throw WriteError(path_.string() + ": cannot open for writing: " + std::strerror(errno));
+  std::rewind(file_);
+  std::vector<char> buf(1 << 16);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file_)) > 0) {
+    for (size_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buf.data() + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        int err = errno;
+        ::close(out);
+        throw WriteError(path_.string() + ": cannot write: " + std::strerror(err));
+      }
+      done += static_cast<size_t>(w);
+    }
+  }
+  ::close(out);
 }
 
 std::vector<uint8_t> write_evtx_image(const std::vector<const EventTree*>& events, WriterStats* stats) {

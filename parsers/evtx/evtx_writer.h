@@ -111,11 +111,13 @@ class EvtxFileWriter {
 
  private:
   void write(const uint8_t* data, size_t size);
+  void copy_into_target();
   std::filesystem::path path_;
   std::filesystem::path temp_;
   std::FILE* file_ = nullptr;
   std::unique_ptr<EvtxWriter> writer_;
   bool committed_ = false;
+  bool direct_ = false;  // the target is a device or FIFO: written into, never replaced
 };
 
 // A whole EVTX file image in memory (tests, small fixtures).

@@ -2,10 +2,18 @@
 // attributes under "#attributes", text under "#text" when the element also has
 // attributes or children, an element with neither as its bare (typed) value,
 // an empty element as null, and <Data Name="X">v</Data> as "X": v.
-// Repeated keys in one object get suffixes _1, _2, ... so no value is lost.
+// Repeated keys in one object get suffixes _1, _2, ... so no value is lost:
+// a key k becomes k_N with N one more than the largest N of a key k_N (N
+// decimal digits) the object already has, or 1 when only k itself is there.
+// Objects of up to kIndexedAfter keys are searched in place; larger ones
+// (a record can repeat one element tens of thousands of times) get an index,
+// so a record costs linear time, not quadratic.
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "render.h"
@@ -13,10 +21,50 @@
 namespace evtx {
 namespace {
 
+constexpr size_t kIndexedAfter = 16;
+
+// name = base + "_" + N (1 to 9 decimal digits): the length of base, and N; npos otherwise.
+size_t suffixed(std::string_view name, long& n) {
+  size_t us = name.rfind('_');
+  if (us == std::string_view::npos || us + 1 == name.size() || name.size() - us - 1 > 9) return std::string_view::npos;
+  n = 0;
+  for (size_t i = us + 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::string_view::npos;
+    n = n * 10 + (name[i] - '0');
+  }
+  return us;
+}
+
+// The keys of one open object past kIndexedAfter: those present, and per
+// base k the next free suffix after the keys k_N.
+struct Index {
+  std::unordered_set<std::string> present;
+  std::unordered_map<std::string, long> next;
+  void add(const std::string& name) {
+    present.insert(name);
+    long n = 0;
+    if (size_t base = suffixed(name, n); base != std::string::npos) {
+      long& v = next[name.substr(0, base)];
+      v = std::max(v, n + 1);
+    }
+  }
+};
+
+// What the renderer keeps across records of a thread (no allocation per record).
+struct KeyState {
+  std::vector<std::string> pool;  // keys of the open objects
+  std::vector<size_t> levels;     // where each open object's keys start in pool
+  std::vector<bool> indexed;      // per open object: its Index is in use
+  std::vector<Index> indexes;     // per nesting level
+};
+
 class JsonRenderer {
  public:
-  JsonRenderer(const EventTree& t, std::string& out, std::vector<std::string>& key_pool)
-      : t_(t), out_(out), pool_(key_pool) {}
+  JsonRenderer(const EventTree& t, std::string& out, KeyState& keys)
+      : t_(t), out_(out), pool_(keys.pool), levels_(keys.levels), indexed_(keys.indexed), indexes_(keys.indexes) {
+    levels_.clear();
+    indexed_.clear();
+  }
 
   void element_value(uint32_t n) {
     const Node& node = t_[n];
@@ -127,29 +175,56 @@ class JsonRenderer {
     append_value_json(out_, v);
   }
 
-  void push_level() { levels_.push_back(count_); }
+  void push_level() {
+    levels_.push_back(count_);
+    if (indexes_.size() < levels_.size()) indexes_.emplace_back();
+    indexed_.push_back(false);
+  }
   void pop_level() {
     count_ = levels_.back();
+    if (indexed_.back()) {
+      Index& ix = indexes_[levels_.size() - 1];
+      ix.present.clear();
+      ix.next.clear();
+    }
     levels_.pop_back();
+    indexed_.pop_back();
+  }
+
+  // The suffix the next key k of the open object takes (0: none).
+  long duplicate_number(std::string_view k) {
+    size_t begin = levels_.back();
+    if (count_ - begin > kIndexedAfter) {
+      Index& ix = indexes_[levels_.size() - 1];
+      if (!indexed_.back()) {
+        for (size_t i = begin; i < count_; ++i) ix.add(pool_[i]);
+        indexed_.back() = true;
+      }
+      std::string key(k);
+      long dup = ix.present.count(key) ? 1 : 0;
+      if (auto it = ix.next.find(key); it != ix.next.end()) dup = std::max(dup, it->second);
+      return dup;
+    }
+    long dup = 0;
+    for (size_t i = begin; i < count_; ++i) {
+      std::string_view s = pool_[i];
+      long n = 0;
+      if (s == k) dup = std::max(dup, 1L);
+      else if (size_t base = suffixed(s, n); base == k.size() && s.compare(0, base, k) == 0) dup = std::max(dup, n + 1);
+    }
+    return dup;
   }
 
   // Writes "k": , suffixing _1, _2, ... when k is already a key of this object.
   void key(std::string_view k, bool& first) {
     if (!first) out_ += ',';
     first = false;
-    int dup = 0;
-    for (size_t i = levels_.back(); i < count_; ++i) {
-      const std::string& s = pool_[i];
-      if (s == k) dup = std::max(dup, 1);
-      else if (s.size() > k.size() + 1 && s.compare(0, k.size(), k) == 0 && s[k.size()] == '_') {
-        int n = std::atoi(s.c_str() + k.size() + 1);
-        if (n >= dup) dup = n + 1;
-      }
-    }
+    long dup = duplicate_number(k);
     if (count_ == pool_.size()) pool_.emplace_back();
     std::string& name = pool_[count_++];
     name.assign(k);
     if (dup > 0) name += "_" + std::to_string(dup);
+    if (indexed_.back()) indexes_[levels_.size() - 1].add(name);
     append_json_string(out_, name);
     out_ += ':';
   }
@@ -157,16 +232,18 @@ class JsonRenderer {
   const EventTree& t_;
   std::string& out_;
   std::string scratch_;
-  std::vector<std::string>& pool_;  // keys of the open objects, reused across records
+  std::vector<std::string>& pool_;
   size_t count_ = 0;
-  std::vector<size_t> levels_;
+  std::vector<size_t>& levels_;
+  std::vector<bool>& indexed_;
+  std::vector<Index>& indexes_;
 };
 
 }  // namespace
 
 void render_json(const EventTree& tree, std::string& out) {
-  thread_local std::vector<std::string> key_pool;
-  JsonRenderer r(tree, out, key_pool);
+  thread_local KeyState keys;
+  JsonRenderer r(tree, out, keys);
   uint32_t root = tree.root_element();
   out += '{';
   if (root != kNoNode) {

@@ -14,25 +14,29 @@ void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, st
   out.append(2 * static_cast<size_t>(depth), ' ');
   if (node.kind == NodeKind::PI) {
     out += "<?";
-    out.append(node.name);
+    append_xml_name(out, node.name);
     if (node.value.size) {
       out += ' ';
       scratch.clear();
       append_value_text(scratch, node.value);
-      out += scratch;
+      // "?>" in the data would end the instruction early: the rest would be markup.
+      for (size_t i = 0; i < scratch.size(); ++i) {
+        out += scratch[i];
+        if (scratch[i] == '?' && i + 1 < scratch.size() && scratch[i + 1] == '>') out += ' ';
+      }
     }
     out += "?>\n";
     return;
   }
   if (node.kind != NodeKind::Element) return;
   out += '<';
-  out.append(node.name);
+  append_xml_name(out, node.name);
   bool has_elements = false, has_text = false;
   for (uint32_t c = node.first_child; c != kNoNode; c = t[c].next_sibling) {
     const Node& ch = t[c];
     if (ch.kind == NodeKind::Attribute) {
       out += ' ';
-      out.append(ch.name);
+      append_xml_name(out, ch.name);
       out += "=\"";
       append_text_escaped(t, c, out, true, scratch);
       out += '"';
@@ -62,7 +66,7 @@ void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, st
     out.append(2 * static_cast<size_t>(depth), ' ');
   }
   out += "</";
-  out.append(node.name);
+  append_xml_name(out, node.name);
   out += ">\n";
 }
 

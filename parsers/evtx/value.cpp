@@ -331,6 +331,21 @@ void append_value_json(std::string& out, const RawValue& v) {
   out += ']';
 }
 
+void append_xml_name(std::string& out, std::string_view name) {
+  auto start_char = [](unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':' || c >= 0x80;
+  };
+  auto name_char = [&](unsigned char c) { return start_char(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; };
+  if (name.empty()) {
+    out += '_';
+    return;
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    out += (i == 0 ? start_char(c) : name_char(c)) ? name[i] : '_';
+  }
+}
+
 void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -83,6 +83,11 @@ void append_utf16(std::string& out, const uint8_t* p, size_t units);
 
 // Appends s escaped for XML text (attr: also quotes).
 void append_xml_escaped(std::string& out, std::string_view s, bool attr);
+// An element, attribute or processing-instruction name as XML allows it: a
+// name from the record that is not an XML Name (a crafted "a><Event" would
+// forge markup) has each byte that may not stand there replaced by '_'
+// ("" becomes "_"). Bytes >= 0x80 (non-ASCII UTF-8) are name characters.
+void append_xml_name(std::string& out, std::string_view name);
 // Appends s as a JSON string literal (with quotes).
 void append_json_string(std::string& out, std::string_view s);
 

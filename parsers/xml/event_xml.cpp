@@ -66,6 +66,21 @@ bool add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node, in
   return whole;
 }
 
+// UTF-16 without a byte order mark, told by the zero bytes of its ASCII
+// characters in the first 512 bytes: 1 little-endian, 2 big-endian, 0 not.
+int bomless_utf16_order(const char* head, size_t n) {
+  n = std::min<size_t>(n, 512);
+  if (n < 4) return 0;
+  size_t zeros[2] = {0, 0};
+  for (size_t i = 0; i < n; ++i)
+    if (head[i] == 0) ++zeros[i % 2];
+  // Mostly ASCII: many zero high bytes (all of them in a short text), none in the low ones.
+  auto many = [&](size_t z) { return z > 32 || z * 2 + 1 >= n; };
+  if (zeros[0] == 0 && many(zeros[1])) return 1;
+  if (zeros[1] == 0 && many(zeros[0])) return 2;
+  return 0;
+}
+
 // UTF-16 (with or without BOM) to UTF-8; anything else is returned as is.
 std::string as_utf8(const std::string& bytes) {
   size_t n = bytes.size();
@@ -73,13 +88,10 @@ std::string as_utf8(const std::string& bytes) {
   bool be = n >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFE && static_cast<unsigned char>(bytes[1]) == 0xFF;
   size_t start = (le || be) ? 2 : 0;
   if (!le && !be) {
-    // Without a BOM: the zero bytes of ASCII text give UTF-16 away.
-    size_t zeros_odd = 0, zeros_even = 0;
-    for (size_t i = 0; i < std::min<size_t>(n, 512); ++i)
-      if (bytes[i] == 0) ++((i % 2) ? zeros_odd : zeros_even);
-    if (zeros_odd > 32 && zeros_even == 0) le = true;
-    else if (zeros_even > 32 && zeros_odd == 0) be = true;
-    else return bytes;
+    int order = bomless_utf16_order(bytes.data(), n);
+    if (order == 0) return bytes;
+    le = order == 1;
+    be = order == 2;
   }
   std::string out;
   for (size_t i = start; i + 1 < n;) {
@@ -107,6 +119,46 @@ std::string as_utf8(const std::string& bytes) {
   return out;
 }
 
+// Valid UTF-8 is returned as it is; in anything else each byte that does not
+// start a well-formed sequence (RFC 3629: no overlongs, surrogates or values
+// past U+10FFFF) becomes U+FFFD, as unpaired surrogates of EVTX strings do, so
+// no output ever carries invalid UTF-8 from an export.
+std::string valid_utf8(std::string text) {
+  auto sequence = [&](size_t i) -> size_t {  // length of the valid sequence at i, 0 if none
+    auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return 0;
+    for (size_t k = 1; k < len; ++k)
+      if ((b(i + k) & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(i + 1) > 0x9F) return 0;   // surrogate
+    if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(i + 1) > 0x8F) return 0;   // past U+10FFFF
+    return len;
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = sequence(i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return text;
+  std::string out(text, 0, i);
+  while (i < text.size()) {
+    size_t n = sequence(i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 // The end of the last closing </Event> (or </prefix:Event>) tag, or npos.
 size_t end_of_last_event(const std::string& xml) {
   for (size_t at = xml.rfind("Event>"); at != std::string::npos && at > 0; at = xml.rfind("Event>", at - 1)) {
@@ -126,7 +178,16 @@ struct EventXmlDocument::Impl {
   std::vector<pugi::xml_node> events;
   std::string name;
   std::string warning;
-  std::string text;  // the document's text when it had to be cut (pugixml parses it in place)
+  std::string text;  // the document's UTF-8 text while it is parsed, and when it had to be cut
+
+  // The document's text as UTF-8 (UTF-16 converted whether or not it has a
+  // BOM, a UTF-8 BOM dropped, invalid UTF-8 replaced), kept in `text` and parsed.
+  pugi::xml_parse_result parse_text(const std::string& bytes) {
+    std::string utf8 = as_utf8(bytes);
+    if (utf8.size() >= 3 && utf8.compare(0, 3, "\xEF\xBB\xBF") == 0) utf8.erase(0, 3);
+    text = valid_utf8(std::move(utf8));
+    return doc.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
+  }
 
   void check(const pugi::xml_parse_result& r) {
     if (!r)
@@ -158,17 +219,18 @@ EventXmlDocument::~EventXmlDocument() = default;
 EventXmlDocument EventXmlDocument::load_file(const std::filesystem::path& path) {
   EventXmlDocument d;
   d.impl_->name = path.string();
-  pugi::xml_parse_result r = d.impl_->doc.load_file(path.c_str(), kParseOptions, pugi::encoding_auto);
-  if (r.status == pugi::status_file_not_found || r.status == pugi::status_io_error)
-    throw std::runtime_error(d.impl_->name + ": cannot open: " + std::strerror(errno));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(d.impl_->name + ": cannot open: " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(d.impl_->name + ": cannot read: " + std::strerror(errno));
+  pugi::xml_parse_result r = d.impl_->parse_text(bytes);
+  bytes = std::string();
   if (r.status == pugi::status_out_of_memory) throw std::runtime_error(d.impl_->name + ": out of memory");
   if (!r) {
     // An export cut short (a copy interrupted, a disk full): its complete
     // events are evidence. Parse the text up to the last </Event>.
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string text = as_utf8(bytes);
     Impl& im = *d.impl_;
+    std::string text = im.text;
     for (int attempt = 0; attempt < 3; ++attempt) {
       size_t cut = end_of_last_event(text);
       if (cut == std::string::npos) break;
@@ -194,6 +256,7 @@ EventXmlDocument EventXmlDocument::load_file(const std::filesystem::path& path) 
       return d;
     }
   }
+  d.impl_->text = std::string();  // pugixml holds its own copy
   d.impl_->check(r);
   return d;
 }
@@ -203,7 +266,9 @@ const std::string& EventXmlDocument::warning() const { return impl_->warning; }
 EventXmlDocument EventXmlDocument::load_string(std::string_view xml, const std::string& name) {
   EventXmlDocument d;
   d.impl_->name = name;
-  d.impl_->check(d.impl_->doc.load_buffer(xml.data(), xml.size(), kParseOptions, pugi::encoding_auto));
+  pugi::xml_parse_result r = d.impl_->parse_text(std::string(xml));
+  d.impl_->text = std::string();
+  d.impl_->check(r);
   return d;
 }
 

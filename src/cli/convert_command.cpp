@@ -63,8 +63,15 @@ int run_convert(const std::vector<std::string>& args) {
   // Read every input first: a bad input stops the conversion before anything is written.
   std::vector<xmlin::EventXmlDocument> docs;
   for (const std::string& in : inputs) {
-    std::ifstream probe(in, std::ios::binary);
+    // Checked before opening: opening a FIFO would block until a writer comes.
     std::error_code ec;
+    fs::file_status st = fs::status(in, ec);
+    if (!ec && !fs::is_regular_file(st) && !fs::is_directory(st)) {
+      std::fprintf(stderr, "evtxhunt convert: %s: cannot open: not a regular file (a FIFO or device is never read)\n",
+                   in.c_str());
+      return kCannotOpen;
+    }
+    std::ifstream probe(in, std::ios::binary);
     if (!probe || fs::is_directory(in, ec)) {
       std::fprintf(stderr, "evtxhunt convert: %s: cannot open: %s\n", in.c_str(),
                    fs::is_directory(in, ec) ? "is a directory" : std::strerror(errno));

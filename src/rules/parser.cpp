@@ -157,8 +157,21 @@ class Parser {
       fail(n.begin, std::string(what) + " needs a boolean operand, but '" + snippet(n) + "' is a " + type_name(n.type));
   }
 
+  // Nesting (parentheses, function arguments, unary minus) is bounded: the
+  // parser and the evaluator recurse once per level, and a rule file is input.
+  static constexpr int kMaxNesting = 100;
+  struct Nest {
+    explicit Nest(Parser& p, size_t at) : p_(p) {
+      if (++p_.nesting_ > kMaxNesting)
+        p_.fail(at, "expression nested deeper than " + std::to_string(kMaxNesting) + " levels");
+    }
+    ~Nest() { --p_.nesting_; }
+    Parser& p_;
+  };
+
   // --- logic ---
   NodePtr parse_or() {
+    Nest nest(*this, peek().offset);
     size_t begin = peek().offset;
     NodePtr first = parse_and();
     if (!at_ident("or")) return first;
@@ -469,6 +482,7 @@ class Parser {
 
   NodePtr parse_unary() {
     if (peek().kind == Tok::Minus) {
+      Nest nest(*this, peek().offset);
       size_t begin = peek().offset;
       next();
       NodePtr k = parse_unary();
@@ -745,6 +759,7 @@ class Parser {
   std::vector<Token> toks_;
   size_t pos_ = 0;
   size_t last_end_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace

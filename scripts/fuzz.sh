@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Fuzzes what evtxhunt parses: builds the libFuzzer harnesses of scripts/fuzz/
+# with clang, ASan and UBSan in build-fuzz/, and runs each for FUZZ_SECONDS
+# (default 15) from seeds taken from ../shared/corpus (chunk images), the XML
+# scenarios and samples, and the rule files. Any crash, sanitizer report,
+# timeout or memory blow-up fails the run; the input that caused it is kept in
+# build-fuzz/findings/<harness>/ (make it a regression test). Prints the
+# executions per harness.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-15}
+jobs=$(nproc)
+out=build-fuzz
+harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file)
+
+CC=clang CXX=clang++ cmake -S . -B "$out" -DEVTXHUNT_FUZZ=ON -DEVTXHUNT_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out" -j"$jobs" --target "${harnesses[@]}" >/dev/null
+
+# Seeds (rebuilt each run; small: the fuzzer mutates from there).
+seeds=$out/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file}
+python3 - "$seeds/fuzz_chunk" ../shared/corpus <<'PY'
+import os, sys
+out, corpus = sys.argv[1], sys.argv[2]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(corpus) for f in fs if f.endswith(".evtx"))
+n = 0
+for path in files[::6]:  # a spread of the corpus, damaged files included
+    with open(path, "rb") as f:
+        f.seek(4096)
+        chunk = f.read(65536)
+    if len(chunk) >= 512:
+        with open(os.path.join(out, "%03d" % n), "wb") as g:
+            g.write(chunk)
+        n += 1
+PY
+i=0
+for f in $(find tests/scenarios samples/scenario -name '*.xml' -size -64k); do cp "$f" "$seeds/fuzz_event_xml/$i.xml"; i=$((i + 1)); done
+cp rules/*.yml "$seeds/fuzz_rule_file/"
+find ../shared/sigma/rules -name '*.yml' | head -40 | while read -r f; do cp "$f" "$seeds/fuzz_rule_file/"; done
+grep -h -A2 'where:' rules/*.yml | sed 's/^ *where: *//; s/^ *//' | grep -v '^--$' |
+  awk '{ print > ("'"$seeds"'/fuzz_rule_expression/" NR) }'
+
+status=0
+for h in "${harnesses[@]}"; do
+  mkdir -p "$out/corpus/$h" "$out/findings/$h"
+  log=$out/$h.log
+  if "$out/scripts/fuzz/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$out/findings/$h/" "$out/corpus/$h" "$seeds/$h" >"$log" 2>&1; then
+    runs=$(grep -o 'Done [0-9]* runs' "$log" | awk '{ print $2 }')
+    echo "fuzz: $h: ${runs:-?} executions in ${secs} s, nothing found"
+  else
+    echo "fuzz: $h: FAILED (see $log; inputs in $out/findings/$h/)"
+    grep -m5 -E 'ERROR|SUMMARY|Test unit written' "$log" || true
+    status=1
+  fi
+done
+exit $status
