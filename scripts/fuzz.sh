@@ -38,9 +38,12 @@ PY
 i=0
 for f in $(find tests/scenarios samples/scenario -name '*.xml' -size -64k); do cp "$f" "$seeds/fuzz_event_xml/$i.xml"; i=$((i + 1)); done
 cp rules/*.yml "$seeds/fuzz_rule_file/"
-find ../shared/sigma/rules -name '*.yml' | head -40 | while read -r f; do cp "$f" "$seeds/fuzz_rule_file/"; done
-grep -h -A2 'where:' rules/*.yml | sed 's/^ *where: *//; s/^ *//' | grep -v '^--$' |
-  awk '{ print > ("'"$seeds"'/fuzz_rule_expression/" NR) }'
+if [[ -d ../shared/sigma/rules ]]; then
+  mapfile -t sigma < <(find ../shared/sigma/rules -name '*.yml' | sort)
+  for f in "${sigma[@]:0:40}"; do cp "$f" "$seeds/fuzz_rule_file/"; done
+fi
+# Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
+awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
 
 status=0
 for h in "${harnesses[@]}"; do

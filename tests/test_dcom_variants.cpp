@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -201,11 +200,13 @@ TEST(DcomVariantMappings, SysmonProcessLogonId) {
   // The value as the record holds it, read back through `dump`.
   corpus::CommandResult d = corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " dump " +
                                                 q(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx"));
-  std::smatch m;
-  std::string out = d.out;
-  std::regex id9832(R"re("EventRecordID":9832,.*?"LogonId":"(0x[0-9a-fA-F]+)")re");
-  ASSERT_TRUE(std::regex_search(out, m, id9832));
-  std::string want = m[1].str();
+  size_t rec = d.out.find("\"EventRecordID\":9832,");
+  ASSERT_NE(rec, std::string::npos);
+  size_t at = d.out.find("\"LogonId\":\"", rec);
+  ASSERT_NE(at, std::string::npos);
+  at += 11;
+  std::string want = d.out.substr(at, d.out.find('"', at) - at);
+  ASSERT_EQ(want.rfind("0x", 0), 0u) << want;
   std::transform(want.begin(), want.end(), want.begin(), [](unsigned char ch) { return std::tolower(ch); });
   EXPECT_EQ((*p)[norm::Field::LogonId].s, want);
 }
@@ -226,15 +227,16 @@ TEST(DcomVariantRules, VettedSurrogatesHoldNoObjectSigmaHqKnowsAsAbused) {
   ASSERT_GE(vetted.size(), 3u);
   // Every /Processid:{...} SigmaHQ's UAC-bypass rules name.
   std::set<std::string> abused;
-  std::regex pid(R"(/Processid:(\{[0-9A-Fa-f-]+\}))");
   fs::path dir = fs::path(EVTXHUNT_SOURCE_DIR) / ".." / "shared" / "sigma";
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.path().extension() != ".yml" || e.path().filename().string().find("uac_bypass") == std::string::npos)
       continue;
     std::ifstream in(e.path());
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (std::sregex_iterator it(text.begin(), text.end(), pid), end; it != end; ++it) {
-      std::string g = (*it)[1].str();
+    for (size_t at = text.find("/Processid:{"); at != std::string::npos; at = text.find("/Processid:{", at + 1)) {
+      size_t close = text.find('}', at);
+      if (close == std::string::npos) break;
+      std::string g = text.substr(at + 11, close + 1 - (at + 11));
       std::transform(g.begin(), g.end(), g.begin(), [](unsigned char ch) { return std::toupper(ch); });
       abused.insert(g);
     }

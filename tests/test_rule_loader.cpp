@@ -564,3 +564,19 @@ TEST(RuleErrors, LinkNeedsItsKeysAndAStage) {
   EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: z\n"),
             "12:12: unknown stage 'z' in link.process");
 }
+
+// yaml-cpp 0.7 never returns on a ',' in block context outside a scalar
+// (found by fuzzing with the 17-byte file ", The\\017\\0.e\\021 \\243Thee "): such
+// text is refused with its position before yaml-cpp sees it; commas inside
+// plain scalars, quoted scalars, flow collections, comments and block
+// scalars are left alone.
+TEST(RuleErrors, StrayCommaIsAnErrorNotAHang) {
+  EXPECT_EQ(first_error(","), "1:1: invalid YAML: ',' outside a flow collection");
+  EXPECT_EQ(first_error(std::string(", The\017\0.e\021 \243Thee ", 17)), "1:1: invalid YAML: ',' outside a flow collection");
+  EXPECT_EQ(first_error("id: x\ntitle: \"t\",\n"), "2:11: invalid YAML: ',' outside a flow collection");
+  EXPECT_EQ(first_error("id: x\nlevel: ,\n"), "2:8: invalid YAML: ',' outside a flow collection");
+  std::string fine = std::string(kMinimal) + "description: >\n  , a folded line may start with a comma\n"
+                     "references: [a, b]  # a, comment\nauthor: it's, plain\n";
+  rules::LoadResult r = rules::load_rule_text(fine, "r.yml");
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].str());
+}

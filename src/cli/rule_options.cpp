@@ -1,3 +1,4 @@
+#include "yaml/stray_comma.h"
 #include "cli/rule_options.h"
 
 #include <sys/stat.h>
@@ -138,12 +139,17 @@ std::optional<int> RuleOptions::load(const char* command) {
     } else if (!sigma::has_top_key(text, "stages:")) {
       // A test's info.yml, a config: counted, named only with --strict. Text
       // that is not even YAML may be a broken rule: an error.
-      try {
-        YAML::LoadAll(text);
-        p.kind = Parsed::Kind::NotARule;
-      } catch (const YAML::Exception& e) {
+      if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
         p.kind = Parsed::Kind::Sigma;
-        p.sigma.errors.push_back({found[i].string(), e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+        p.sigma.errors.push_back({found[i].string(), at->first, "not YAML: ',' outside a flow collection"});
+      } else {
+        try {
+          YAML::LoadAll(text);
+          p.kind = Parsed::Kind::NotARule;
+        } catch (const YAML::Exception& e) {
+          p.kind = Parsed::Kind::Sigma;
+          p.sigma.errors.push_back({found[i].string(), e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+        }
       }
     } else {
       p.kind = Parsed::Kind::Project;

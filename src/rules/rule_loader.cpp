@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "rules/rule.h"
+#include "yaml/stray_comma.h"
 #include "rules/source_map.h"
 
 namespace rules {
@@ -84,6 +85,10 @@ class FileLoader {
 
   std::optional<Rule> load() {
     size_t errors_before = errors_.size();
+    if (auto at = yamltext::stray_comma(text_)) {  // yaml-cpp would never return
+      add(at->first, at->second, "invalid YAML: ',' outside a flow collection");
+      return std::nullopt;
+    }
     std::vector<YAML::Node> docs;
     try {
       docs = YAML::LoadAll(std::string(text_));

@@ -1,3 +1,4 @@
+#include "yaml/stray_comma.h"
 #include "sigma/sigma_loader.h"
 
 #include <yaml-cpp/yaml.h>
@@ -656,6 +657,11 @@ bool looks_like_sigma(std::string_view t) {
 
 LoadResult load_sigma_text(std::string_view text, const std::string& file) {
   LoadResult out;
+  if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
+    out.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection at column " +
+                                               std::to_string(at->second)});
+    return out;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
