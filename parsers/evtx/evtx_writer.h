@@ -107,7 +107,6 @@ class EvtxFileWriter {
   uint64_t add(const EventTree& event) { return writer_->add(event); }
   void commit();
   const WriterStats& stats() const { return writer_->stats(); }
-  const std::filesystem::path& temp_path() const { return temp_; }
 
  private:
   void write(const uint8_t* data, size_t size);

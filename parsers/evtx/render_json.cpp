@@ -9,7 +9,6 @@
 // (a record can repeat one element tens of thousands of times) get an index,
 // so a record costs linear time, not quadratic.
 #include <algorithm>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <unordered_map>

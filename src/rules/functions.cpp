@@ -1,6 +1,8 @@
 // The language's functions: datetime_diff and bin with Kusto's semantics, and
 // the string helpers (tolower, toupper, isempty, isnotempty, strlen).
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "rules/ast.h"
 #include "rules/text_match.h"
@@ -108,11 +110,17 @@ Value ExtractNode::eval(const EvalContext& ctx) const {
   if (!v.known()) return Value::unknown(v.unknowns);
   std::string storage;
   std::string_view s = text_of(v, storage);
-  std::vector<re2::StringPiece> groups(static_cast<size_t>(group) + 1);
-  if (!re->Match(re2::StringPiece(s.data(), s.size()), 0, s.size(), re2::RE2::UNANCHORED, groups.data(),
-                 static_cast<int>(groups.size())))
+  // Only the wanted group is asked for (RE2 fills groups 0..group); no allocation per event.
+  std::array<re2::StringPiece, 16> fixed;
+  std::vector<re2::StringPiece> many;
+  re2::StringPiece* groups = fixed.data();
+  if (static_cast<size_t>(group) >= fixed.size()) {
+    many.resize(static_cast<size_t>(group) + 1);
+    groups = many.data();
+  }
+  if (!re->Match(re2::StringPiece(s.data(), s.size()), 0, s.size(), re2::RE2::UNANCHORED, groups, group + 1))
     return Value::owned("");
-  const re2::StringPiece& g = groups[static_cast<size_t>(group)];
+  const re2::StringPiece& g = groups[group];
   return Value::owned(std::string(g.data(), g.size()));
 }
 
