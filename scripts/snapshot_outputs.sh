@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fingerprints every output evtxhunt writes for samples/ and the shared corpus:
+# one "sha256  name" line per output (stdout and stderr of each command) on
+# stdout. Run it before and after a change that must not change any output
+# (a refactoring) and diff the two listings:
+#   scripts/snapshot_outputs.sh build/src/evtxhunt > before.txt
+#   ... change, rebuild ...
+#   scripts/snapshot_outputs.sh build/src/evtxhunt > after.txt && diff before.txt after.txt
+# Every command runs with -q where it has it, so no timing reaches the output.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build/src/evtxhunt}
+corpus=${EVTXHUNT_CORPUS:-../shared/corpus}
+sigma=${EVTXHUNT_SIGMA:-../shared/sigma/rules/windows}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# run NAME ARGS...: the command's stdout, stderr and exit code, fingerprinted.
+run() {
+  local name=$1
+  shift
+  "$bin" "$@" >"$work/out" 2>"$work/err"
+  local rc=$?
+  printf '%s  %s.stdout\n' "$(sha256sum <"$work/out" | cut -d' ' -f1)" "$name"
+  printf '%s  %s.stderr\n' "$(sha256sum <"$work/err" | cut -d' ' -f1)" "$name"
+  printf 'exit %d  %s\n' "$rc" "$name"
+}
+
+for set in triage scenario; do
+  for f in jsonl csv timesketch table; do
+    run "samples-$set-scan-$f" scan -q -t 2 -f "$f" "samples/$set"
+    run "samples-$set-timeline-$f" timeline -q -t 2 -f "$f" "samples/$set"
+  done
+  run "samples-$set-timeline-context" timeline -q -t 2 -f jsonl --context 30s "samples/$set"
+  run "samples-$set-inventory" inventory -q -t 2 -f jsonl "samples/$set"
+  run "samples-$set-normalize" normalize -q -t 2 -f jsonl "samples/$set"
+done
+run "samples-triage-dump-jsonl" dump -t 2 -f jsonl samples/triage
+run "samples-triage-dump-xml" dump -t 2 -f xml samples/triage
+
+# The corpus: each file dumped alone (both formats, both readers), then the
+# whole corpus through every command.
+while IFS= read -r -d '' file; do
+  rel=${file#"$corpus"/}
+  run "corpus/$rel-dump-jsonl" dump -t 2 -f jsonl "$file"
+  run "corpus/$rel-dump-xml" dump -t 2 -f xml "$file"
+  run "corpus/$rel-dump-libevtx" dump -r libevtx -f jsonl "$file"
+done < <(find "$corpus" -name '*.evtx' -type f -print0 | sort -z)
+run "corpus-scan" scan -q -t 2 -f jsonl "$corpus"
+run "corpus-scan-sigma" scan -q -t 2 -f jsonl --rules "$sigma" "$corpus"
+run "corpus-timeline" timeline -q -t 2 -f jsonl "$corpus"
+run "corpus-timeline-csv" timeline -q -t 2 -f csv --rules "$sigma" "$corpus"
+run "corpus-inventory" inventory -q -t 2 -f jsonl "$corpus"
+run "corpus-normalize" normalize -q -t 2 -f jsonl "$corpus"
+run "corpus-normalize-csv" normalize -q -t 2 -f csv "$corpus"
