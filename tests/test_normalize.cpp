@@ -335,8 +335,8 @@ TEST(NormalizeHotPath, FieldMapFilterSkipsExactlyTheUnwantedRecords) {
   for (const auto& entry : fs::recursive_directory_iterator(kCorpus)) {
     if (entry.path().extension() != ".evtx") continue;
     evtx::EvtxFile file(entry.path());
-    evtx::ChunkReader plain, fast;
-    fast.set_filter([](std::string_view p, uint16_t id) { return norm::wanted(p, id); });
+    evtx::ChunkReader plain;
+    evtx::ChunkReader fast({[](std::string_view p, uint16_t id) { return norm::wanted(p, id); }, false});
     std::string provider;
     for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
       std::vector<uint64_t> want_ids, got_ids;
@@ -372,8 +372,8 @@ TEST(NormalizeHotPath, FieldMapRecordsEqualTreeRecords) {
   uint64_t by_fields = 0, by_tree = 0;
   for (const fs::path& p : files) {
     evtx::EvtxFile file(p);
-    evtx::ChunkReader plain, fast;
-    fast.set_fields_mode(true);
+    evtx::ChunkReader plain;
+    evtx::ChunkReader fast({nullptr, true});
     for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
       std::vector<evtx::Record> want, got;
       std::vector<bool> fielded;

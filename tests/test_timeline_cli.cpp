@@ -618,7 +618,8 @@ TEST_F(Inputs, DeeplyNestedXmlExportIsCutNotACrash) {
     SCOPED_TRACE(cmd);
     corpus::CommandResult r = run(cmd);
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 8) << r.exit_code << " " << r.err;  // 8: no event to hunt in
-    if (cmd.rfind("convert", 0) != 0)
+    if (cmd.rfind("convert", 0) != 0) {
       EXPECT_NE(r.err.find("elements nested deeper than 256 levels left out"), std::string::npos) << r.err;
+    }
   }
 }

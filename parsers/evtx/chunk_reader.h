@@ -35,28 +35,47 @@ struct ChunkResult {
   std::vector<Problem> problems;
 };
 
+// A record filter: from Provider Name and EventID, whether the record is
+// wanted; the others are skipped before their tree is built.
+using RecordFilter = std::function<bool(std::string_view provider, uint16_t event_id)>;
+
+// How a reader delivers records; fixed for the reader's life.
+struct ReaderOptions {
+  RecordFilter filter;  // empty: every record
+  // Deliver records as fields (RecordView::fields) when their template's
+  // field map can express them, instead of building their tree.
+  bool fields = false;
+};
+
 class ChunkReader {
  public:
   using RecordFn = std::function<void(const RecordView&)>;
-  // Decides from Provider Name and EventID whether a record is wanted; the
-  // others are skipped before their tree is built.
-  using RecordFilter = std::function<bool(std::string_view provider, uint16_t event_id)>;
-  void set_filter(RecordFilter filter) { filter_ = std::move(filter); }
-  // Deliver records as fields (RecordView::fields) when their template's field
-  // map can express them, instead of building their tree.
-  void set_fields_mode(bool on) { fields_mode_ = on; }
+  using RecordFilter = evtx::RecordFilter;
+
+  explicit ChunkReader(ReaderOptions options = {}) : options_(std::move(options)) {}
+
   ChunkResult read(const EvtxFile& file, size_t slot, const RecordFn& on_record);
 
-  // Same, over a chunk image in memory (size <= 65536); offsets are reported
-  // relative to base_offset.
+  // Same, over a chunk image in memory (size <= kChunkSize); offsets are
+  // reported relative to base_offset.
   ChunkResult read_image(const uint8_t* chunk, uint32_t size, int64_t index, uint64_t base_offset,
                          const RecordFn& on_record);
 
  private:
+  struct Walk;
+  struct Frame;
+  enum class Step : uint8_t { Next, Stop };
+  // The steps of read_image, in order (chunk_reader.cpp).
+  bool check_header(Walk& w);
+  Frame frame_at(const Walk& w) const;
+  Step resync_unsigned(Walk& w);
+  bool deliver_without_tree(Walk& w, const Frame& fr);
+  Step decode_and_deliver(Walk& w, const Frame& fr);
+  void report_stale_header(Walk& w);
+
+  const ReaderOptions options_;
   BinXmlDecoder decoder_;
   std::vector<uint8_t> chunk_;  // the slot being read (read_image works on it)
-  RecordFilter filter_;
-  bool fields_mode_ = false;
   RecordFields fields_;
   std::string provider_;
   EventTree tree_;

@@ -11,19 +11,6 @@
 #include "crc32.h"
 
 namespace evtx {
-namespace {
-
-const uint8_t kFileSignature[8] = {'E', 'l', 'f', 'F', 'i', 'l', 'e', 0};
-
-template <class T>
-T load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-}  // namespace
-
 const char* problem_kind_name(ProblemKind k) {
   switch (k) {
     case ProblemKind::HeaderCrcMismatch: return "header-crc-mismatch";
@@ -41,8 +28,8 @@ const char* problem_kind_name(ProblemKind k) {
 
 bool EvtxFile::has_signature(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  char sig[8] = {};
-  return in.read(sig, 8) && std::memcmp(sig, kFileSignature, 8) == 0;
+  uint8_t sig[8] = {};
+  return in.read(reinterpret_cast<char*>(sig), 8) && is_file_signature(sig);
 }
 
 namespace {
@@ -76,33 +63,34 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
     throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot open: not a regular file");
   }
   size_ = static_cast<uint64_t>(st.st_size);
-  if (size_ < 128) {
+  if (size_ < file_header::kUsed) {
     ::close(fd);
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (" + std::to_string(size_) +
                                                  " bytes, shorter than a file header)");
   }
-  uint8_t head[128];
+  uint8_t head[file_header::kUsed];
   ssize_t got = read_at(fd, head, sizeof head, 0);
   ::close(fd);
   if (got != static_cast<ssize_t>(sizeof head))
     throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot read: " +
                                                      (got < 0 ? std::strerror(errno) : "cut short while opened"));
-  if (std::memcmp(head, kFileSignature, 8) != 0)
+  if (!is_file_signature(head))
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (no ElfFile signature)");
-  header_.first_chunk = load<uint64_t>(head + 8);
-  header_.last_chunk = load<uint64_t>(head + 16);
-  header_.next_record_id = load<uint64_t>(head + 24);
-  header_.header_size = load<uint32_t>(head + 32);
-  header_.minor_version = load<uint16_t>(head + 36);
-  header_.major_version = load<uint16_t>(head + 38);
-  header_.header_block_size = load<uint16_t>(head + 40);
-  header_.chunk_count = load<uint16_t>(head + 42);
-  header_.flags = load<uint32_t>(head + 120);
-  header_.checksum = load<uint32_t>(head + 124);
-  header_.checksum_ok = crc32(head, 120) == header_.checksum;
+  using namespace file_header;
+  header_.first_chunk = load<uint64_t>(head + kFirstChunk);
+  header_.last_chunk = load<uint64_t>(head + kLastChunk);
+  header_.next_record_id = load<uint64_t>(head + kNextRecordId);
+  header_.header_size = load<uint32_t>(head + kHeaderSize);
+  header_.minor_version = load<uint16_t>(head + kMinorVersion);
+  header_.major_version = load<uint16_t>(head + kMajorVersion);
+  header_.header_block_size = load<uint16_t>(head + kBlockSize);
+  header_.chunk_count = load<uint16_t>(head + kChunkCount);
+  header_.flags = load<uint32_t>(head + kFlags);
+  header_.checksum = load<uint32_t>(head + kChecksum);
+  header_.checksum_ok = crc32(head, kChecksummed) == header_.checksum;
 
   if (!header_.checksum_ok)
-    header_problems_.push_back({ProblemKind::HeaderCrcMismatch, -1, 124, "file header CRC32 mismatch"});
+    header_problems_.push_back({ProblemKind::HeaderCrcMismatch, -1, kChecksum, "file header CRC32 mismatch"});
   if (size_ < kFileHeaderSize) {
     header_problems_.push_back({ProblemKind::TruncatedFile, -1, size_, "file ends inside the 4096-byte header"});
     return;
@@ -115,9 +103,9 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
     header_problems_.push_back({ProblemKind::TruncatedFile, static_cast<int64_t>(slots_), chunk_offset(slots_),
                                 "file ends " + std::to_string(tail_) + " bytes into chunk " +
                                     std::to_string(slots_) + "; its complete records are read"});
-  if (tail_ >= 512) ++slots_;  // a partial last chunk still has a header and maybe records
+  if (tail_ >= chunk_header::kSize) ++slots_;  // a partial last chunk still has a header and maybe records
   if (header_.chunk_count > slots_)
-    header_problems_.push_back({ProblemKind::HeaderInconsistent, -1, 42,
+    header_problems_.push_back({ProblemKind::HeaderInconsistent, -1, kChunkCount,
                                 "header says " + std::to_string(header_.chunk_count) + " chunks, file holds " +
                                     std::to_string(slots_)});
 }

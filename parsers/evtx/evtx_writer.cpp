@@ -13,13 +13,13 @@
 
 #include "crc32.h"
 #include "evtx_file.h"
+#include "format.h"
 #include "value_types.h"
 
 namespace evtx {
 namespace {
 
-constexpr uint32_t kChunkHeaderSize = 512;
-constexpr uint16_t kNoDependency = 0xffff;
+constexpr uint32_t kChunkHeaderSize = chunk_header::kSize;
 // Records end at most here: libevtx (20181227) silently skips a record that
 // ends at the chunk's very last byte, so the last 8 bytes stay free.
 constexpr size_t kRecordsEnd = kChunkSize - 8;
@@ -97,7 +97,7 @@ void seal(Template& t) {
   }
   t.id = uint32_t(t.guid[0]) | uint32_t(t.guid[1]) << 8 | uint32_t(t.guid[2]) << 16 | uint32_t(t.guid[3]) << 24;
   // Windows puts a definition in bucket (name hash of the GUID's 8 UTF-16 units) % 32.
-  t.bucket = name_hash(t.guid.data(), 8) % 32;
+  t.bucket = name_hash(t.guid.data(), kGuidUnits) % chunk_header::kTemplateBuckets;
 }
 
 // ---------------------------------------------------------------------------
@@ -437,7 +437,7 @@ class Chunk {
       for (const std::string& k : journal_templates_) templates_.erase(k);
     };
     try {
-      put32(0x00002a2a);
+      put32(kRecordSignatureValue);
       put32(0);  // size, patched
       put64(id);
       put64(time);
@@ -466,18 +466,19 @@ class Chunk {
   const std::vector<uint8_t>& finish() {
     uint32_t free_offset = static_cast<uint32_t>(buf_.size());
     buf_.resize(kChunkSize, 0);
-    std::memcpy(buf_.data(), "ElfChnk", 8);
-    patch64(8, first_id_);   // first event record number
-    patch64(16, last_id_);   // last event record number
-    patch64(24, first_id_);  // first event record identifier
-    patch64(32, last_id_);   // last event record identifier
-    patch32(40, 128);        // header size
-    patch32(44, last_record_offset_);
-    patch32(48, free_offset);
-    patch32(52, crc32(buf_.data() + kChunkHeaderSize, free_offset - kChunkHeaderSize));
-    for (size_t i = 0; i < 64; ++i) patch32(128 + 4 * i, name_heads_[i]);
-    for (size_t i = 0; i < 32; ++i) patch32(384 + 4 * i, template_heads_[i]);
-    patch32(124, crc32(buf_.data() + 128, kChunkHeaderSize - 128, crc32(buf_.data(), 120)));
+    using namespace chunk_header;
+    std::memcpy(buf_.data(), kChunkSignature, sizeof kChunkSignature);
+    patch64(kFirstRecordNumber, first_id_);
+    patch64(kLastRecordNumber, last_id_);
+    patch64(kFirstRecordId, first_id_);
+    patch64(kLastRecordId, last_id_);
+    patch32(kHeaderSize, kHeaderSizeValue);
+    patch32(kLastRecordOffset, last_record_offset_);
+    patch32(kFreeSpaceOffset, free_offset);
+    patch32(kRecordsChecksum, crc32(buf_.data() + kSize, free_offset - kSize));
+    for (size_t i = 0; i < kNameBuckets; ++i) patch32(kNameTable + 4 * i, name_heads_[i]);
+    for (size_t i = 0; i < kTemplateBuckets; ++i) patch32(kTemplateTable + 4 * i, template_heads_[i]);
+    patch32(kChecksum, crc32(buf_.data() + kNameTable, kSize - kNameTable, crc32(buf_.data(), kChecksumGap)));
     return buf_;
   }
 
@@ -485,6 +486,7 @@ class Chunk {
 
  private:
   void put8(uint8_t v) { buf_.push_back(v); }
+  void fragment_header() { buf_.insert(buf_.end(), std::begin(kFragmentHeader), std::end(kFragmentHeader)); }
   void put16(uint16_t v) { put8(uint8_t(v)); put8(uint8_t(v >> 8)); }
   void put32(uint32_t v) { for (int i = 0; i < 4; ++i) put8(uint8_t(v >> (8 * i))); }
   void put64(uint64_t v) { for (int i = 0; i < 8; ++i) put8(uint8_t(v >> (8 * i))); }
@@ -508,7 +510,7 @@ class Chunk {
     size_t units = append_utf16le(utf16, utf8);
     if (units > 0xffff) throw WriteError("name longer than 65535 characters");
     uint16_t hash = static_cast<uint16_t>(name_hash(reinterpret_cast<const uint8_t*>(utf16.data()), units));
-    uint32_t bucket = hash % 64;
+    uint32_t bucket = hash % chunk_header::kNameBuckets;
     put32(name_heads_[bucket]);  // next name in this bucket
     put16(hash);
     put16(static_cast<uint16_t>(units));
@@ -523,7 +525,7 @@ class Chunk {
     std::string utf16;
     size_t units = append_utf16le(utf16, utf8);
     if (units > 0xffff) throw WriteError("literal text longer than 65535 characters");
-    put8(0x05);
+    put8(token_byte(Token::Value));
     put8(static_cast<uint8_t>(ValueType::String));
     put16(static_cast<uint16_t>(units));
     bytes(utf16);
@@ -550,7 +552,7 @@ class Chunk {
     for (const TOp& op : t.ops) {
       switch (op.kind) {
         case TOp::Open: {
-          put8(op.flag ? 0x41 : 0x01);
+          put8(token_byte(Token::OpenStartElement, op.flag));
           put16(kNoDependency);
           Open o{buf_.size(), 0};
           put32(0);
@@ -563,26 +565,26 @@ class Chunk {
           break;
         }
         case TOp::Attr:
-          put8(op.flag ? 0x46 : 0x06);
+          put8(token_byte(Token::Attribute, op.flag));
           name(op.text);
           break;
         case TOp::Text: text(op.text); break;
         case TOp::Subst:
-          put8(op.optional ? 0x0e : 0x0d);
+          put8(token_byte(op.optional ? Token::OptionalSubstitution : Token::NormalSubstitution));
           put16(op.index);
           put8(op.type);
           break;
         case TOp::CloseStart:
           end_attributes();
-          put8(0x02);
+          put8(token_byte(Token::CloseStartElement));
           break;
         case TOp::CloseEmpty:
           end_attributes();
-          put8(0x03);
+          put8(token_byte(Token::CloseEmptyElement));
           end_element();
           break;
         case TOp::End:
-          put8(0x04);
+          put8(token_byte(Token::EndElement));
           end_element();
           break;
       }
@@ -593,12 +595,9 @@ class Chunk {
   // the instance's value descriptors and values, and the end-of-fragment
   // token, as Windows writes both records and BinXml values.
   void fragment(const Fragment& f) {
-    put8(0x0f);
-    put8(0x01);
-    put8(0x01);
-    put8(0x00);
-    put8(0x0c);
-    put8(0x01);
+    fragment_header();
+    put8(token_byte(Token::TemplateInstance));
+    put8(kTemplateInstanceVersion);
     put32(f.tmpl.id);
     auto it = templates_.find(f.tmpl.key);
     if (it != templates_.end()) {
@@ -610,12 +609,9 @@ class Chunk {
       buf_.insert(buf_.end(), f.tmpl.guid.begin(), f.tmpl.guid.end());
       size_t size_at = buf_.size();
       put32(0);
-      put8(0x0f);
-      put8(0x01);
-      put8(0x01);
-      put8(0x00);
+      fragment_header();
       body(f.tmpl);
-      put8(0x00);  // end of fragment
+      put8(token_byte(Token::EndOfFragment));
       patch32(size_at, static_cast<uint32_t>(buf_.size() - size_at - 4));
       template_heads_[f.tmpl.bucket] = offset;
       templates_.emplace(f.tmpl.key, offset);
@@ -635,14 +631,14 @@ class Chunk {
       buf_[desc + 4 * i + 2] = static_cast<uint8_t>(v.nested ? ValueType::BinXml : v.enc.type);
       buf_[desc + 4 * i + 3] = 0;
     }
-    put8(0x00);  // end of fragment, after the values (libevtx reads up to it)
+    put8(token_byte(Token::EndOfFragment));  // after the values (libevtx reads up to it)
   }
 
   std::vector<uint8_t> buf_;
   std::unordered_map<std::string, uint32_t> names_;
   std::unordered_map<std::string, uint32_t> templates_;
-  std::array<uint32_t, 64> name_heads_{};
-  std::array<uint32_t, 32> template_heads_{};
+  std::array<uint32_t, chunk_header::kNameBuckets> name_heads_{};
+  std::array<uint32_t, chunk_header::kTemplateBuckets> template_heads_{};
   std::vector<std::string> journal_names_;
   std::vector<std::string> journal_templates_;
   uint64_t records_ = 0;
@@ -714,18 +710,19 @@ std::vector<uint8_t> EvtxWriter::finish() {
   auto p16 = [&](size_t at, uint16_t v) { h[at] = uint8_t(v); h[at + 1] = uint8_t(v >> 8); };
   auto p32 = [&](size_t at, uint32_t v) { for (int i = 0; i < 4; ++i) h[at + i] = uint8_t(v >> (8 * i)); };
   auto p64 = [&](size_t at, uint64_t v) { for (int i = 0; i < 8; ++i) h[at + i] = uint8_t(v >> (8 * i)); };
-  std::memcpy(h.data(), "ElfFile", 8);
+  using namespace file_header;
+  std::memcpy(h.data(), kFileSignature, sizeof kFileSignature);
   uint64_t chunks = w.stats.chunks;
-  p64(8, 0);                                  // first chunk number
-  p64(16, chunks > 0 ? chunks - 1 : 0);       // last chunk number
-  p64(24, w.stats.records > 0 ? w.max_id + 1 : 1);  // next record identifier
-  p32(32, 128);                               // header size
-  p16(36, 1);                                 // minor version
-  p16(38, 3);                                 // major version
-  p16(40, static_cast<uint16_t>(kFileHeaderSize));
-  p16(42, static_cast<uint16_t>(chunks));
-  p32(120, 0);                                // flags: clean, not full
-  p32(124, crc32(h.data(), 120));
+  p64(kFirstChunk, 0);
+  p64(kLastChunk, chunks > 0 ? chunks - 1 : 0);
+  p64(kNextRecordId, w.stats.records > 0 ? w.max_id + 1 : 1);
+  p32(kHeaderSize, kHeaderSizeValue);
+  p16(kMinorVersion, 1);
+  p16(kMajorVersion, 3);
+  p16(kBlockSize, static_cast<uint16_t>(kFileHeaderSize));
+  p16(kChunkCount, static_cast<uint16_t>(chunks));
+  p32(kFlags, 0);  // clean, not full
+  p32(kChecksum, crc32(h.data(), kChecksummed));
   return h;
 }
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "binxml.h"
+#include "binxml_ir.h"
 #include "record_fields.h"
 
 namespace evtx {

@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 
+#include "format.h"
 #include "xml/event_xml.h"
 
 namespace evtx {
@@ -58,9 +59,9 @@ ErrorInfo error_info(libevtx_error_t* error) {
 }
 
 // Owns a libevtx error and frees it on scope exit.
-struct Error {
+struct ErrorHandle {
   libevtx_error_t* e = nullptr;
-  ~Error() { reset(); }
+  ~ErrorHandle() { reset(); }
   void reset() {
     if (e != nullptr) libevtx_error_free(&e);
   }
@@ -76,7 +77,7 @@ struct File {
   libevtx_file_t* f = nullptr;
   bool open = false;
   ~File() {
-    Error err;
+    ErrorHandle err;
     if (open) libevtx_file_close(f, &err);
     err.reset();
     if (f != nullptr) libevtx_file_free(&f, &err);
@@ -86,13 +87,13 @@ struct File {
 struct LibevtxRecord {
   libevtx_record_t* r = nullptr;
   ~LibevtxRecord() {
-    Error err;
+    ErrorHandle err;
     if (r != nullptr) libevtx_record_free(&r, &err);
   }
 };
 
 int64_t chunk_of(uint64_t offset) {
-  return offset >= 4096 ? static_cast<int64_t>((offset - 4096) / 65536) : -1;
+  return offset >= kFileHeaderSize ? static_cast<int64_t>((offset - kFileHeaderSize) / kChunkSize) : -1;
 }
 
 }  // namespace
@@ -108,15 +109,15 @@ LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const Recor
     if (fp == nullptr) throw FileError(FileError::Kind::CannotOpen, name + ": cannot open: " + std::strerror(errno));
     struct stat st {};
     bool regular = ::fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
-    unsigned char sig[8] = {};
+    uint8_t sig[8] = {};
     size_t got = regular ? std::fread(sig, 1, sizeof sig, fp) : 0;
     std::fclose(fp);
     if (!regular) throw FileError(FileError::Kind::CannotOpen, name + ": cannot open: not a regular file");
-    if (got < sizeof sig || std::memcmp(sig, "ElfFile", 8) != 0)
+    if (got < sizeof sig || !is_file_signature(sig))
       throw FileError(FileError::Kind::NotEvtx, name + ": not an EVTX file (no ElfFile signature)");
   }
 
-  Error err;
+  ErrorHandle err;
   File file;
   if (libevtx_file_initialize(&file.f, &err) != 1)
     throw std::runtime_error(name + ": libevtx: " + err.take().text);

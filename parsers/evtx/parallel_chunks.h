@@ -23,12 +23,14 @@ struct ChunkTask {
 };
 
 // work(file, slot, reader) -> Out runs in parallel; sink(task, Out&&) runs
-// serially, in order. threads <= 0 means all cores.
+// serially, in order. threads <= 0 means all cores. Each thread's reader is
+// made with `options`.
 template <class Out, class Work, class Sink>
-void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threads, Work work, Sink sink) {
+void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threads, Work work, Sink sink,
+                            const ReaderOptions& options = {}) {
   int n = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(n);
-  tbb::enumerable_thread_specific<ChunkReader> readers;
+  tbb::enumerable_thread_specific<ChunkReader> readers([&] { return ChunkReader(options); });
   size_t file = 0, slot = 0;
   arena.execute([&] {
     tbb::parallel_pipeline(

@@ -7,15 +7,10 @@
 #include <cstring>
 #include <vector>
 
+#include "format.h"
+
 namespace evtx {
 namespace {
-
-template <class T>
-T load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 const char kHexUpper[] = "0123456789ABCDEF";
 

@@ -394,10 +394,4 @@ bool parse_iso_filetime(std::string_view s, uint64_t& ft) {
   return filetime_iso(ft, 0).substr(0, 19) == s.substr(0, 19);
 }
 
-uint32_t name_hash(const uint8_t* p, size_t units) {
-  uint32_t h = 0;
-  for (size_t i = 0; i < units; ++i) h = h * 65599u + (uint32_t(p[2 * i]) | (uint32_t(p[2 * i + 1]) << 8));
-  return h;
-}
-
 }  // namespace evtx

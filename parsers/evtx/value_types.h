@@ -57,8 +57,4 @@ size_t append_utf16le(std::string& out, std::string_view utf8);
 // fraction digits, digits past the 7th must be 0) into a FILETIME.
 bool parse_iso_filetime(std::string_view text, uint64_t& filetime);
 
-// The name hash of EVTX name structures: h = h * 65599 + unit over the UTF-16
-// code units (kept to 32 bits; the file stores the low 16 bits).
-uint32_t name_hash(const uint8_t* utf16le, size_t units);
-
 }  // namespace evtx

@@ -29,8 +29,7 @@ int main(int argc, char** argv) {
   std::string out;
   for (int i = 1; i < argc; ++i) {
     evtx::EvtxFile file(argv[i]);
-    evtx::ChunkReader reader;
-    reader.set_fields_mode(true);
+    evtx::ChunkReader reader({nullptr, true});
     for (size_t slot = 0; slot < file.chunk_slots(); ++slot)
       reader.read(file, slot, [&](const evtx::RecordView& r) {
         const evtx::RecordFields* f = r.fields;

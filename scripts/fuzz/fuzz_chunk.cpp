@@ -12,7 +12,7 @@
 #include "normalize/record_access.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  uint32_t n = static_cast<uint32_t>(size < 65536 ? size : 65536);
+  uint32_t n = static_cast<uint32_t>(size < evtx::kChunkSize ? size : evtx::kChunkSize);
   std::string xml, json;
   evtx::Record rec;
   evtx::ChunkReader trees;
@@ -24,9 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rec = evtx::Record{};
     evtx::record_from_tree(v.tree, rec);
   });
-  evtx::ChunkReader fields;
-  fields.set_fields_mode(true);
-  fields.set_filter([](std::string_view provider, uint16_t id) { return norm::wanted(provider, id); });
+  evtx::ChunkReader fields({[](std::string_view provider, uint16_t id) { return norm::wanted(provider, id); }, true});
   fields.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
     if (!v.fields) return;
     norm::RecordAccess access(*v.fields, v.record_id);

@@ -129,18 +129,18 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
   std::unordered_map<const evtx::EvtxFile*, uint32_t> id_of;
   for (size_t i = 0; i < files.size(); ++i) id_of[files[i]] = file_ids[i];
   tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(ev.store.pool(), opt.matcher); });
-  evtx::ChunkReader::RecordFilter wanted = [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
+  // Records no consumer wants are skipped from their template's field map,
+  // before any tree is built; the others are read through it when the map can
+  // express them.
+  evtx::ReaderOptions reading;
+  reading.fields = true;
+  if (!opt.every_record) reading.filter = [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
   evtx::for_each_chunk_ordered<ChunkEvents>(
       files, opt.threads,
       [&](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
         ChunkEvents out;
         Worker& w = workers.local();
         uint32_t file_id = id_of.at(&f);
-        // Records no consumer wants are skipped from their template's field
-        // map, before any tree is built; the others are read through it when
-        // the map can express them.
-        rd.set_filter(opt.every_record ? nullptr : wanted);
-        rd.set_fields_mode(true);
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
           const evtx::RecordFields* fields = r.fields;
           if (!fields) {
@@ -173,7 +173,8 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
           bytes_done += evtx::kFileHeaderSize;
         }
         if (opt.progress) opt.progress(bytes_done, files_done);
-      });
+      },
+      reading);
 }
 
 void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64_t& bytes_done, uint64_t& files_done) {

@@ -1,5 +1,7 @@
 #include "pipeline/inputs.h"
 
+#include "evtx/format.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,7 +23,7 @@ enum class Kind { Evtx, Xml, Other };
 // Looks at the first bytes: the ElfFile signature, or (after a BOM and
 // whitespace, UTF-8 or UTF-16 with or without BOM) an opening '<'.
 Kind sniff(const char* buf, size_t n) {
-  if (n >= 8 && std::memcmp(buf, "ElfFile\0", 8) == 0) return Kind::Evtx;
+  if (n >= 8 && evtx::is_file_signature(reinterpret_cast<const uint8_t*>(buf))) return Kind::Evtx;
   size_t i = 0, step = 1;
   if (n >= 3 && std::memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
     i = 3;
