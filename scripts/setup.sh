@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev               # JSON parsing in tests and tools
   googletest libgtest-dev
   clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
+  clang-format-14                  # the format check of scripts/test.sh (.clang-format)
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds evtxhunt and runs its tests (README's test command; .ci/run calls it):
+#   0. every C++ file checked against .clang-format (clang-format 14);
 #   1. sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer, -O2
-#      with debug info) in build-asan/: every target;
+#      with debug info, warnings as errors) in build-asan/: every target;
 #   2. every test suite with ctest under the sanitizers (the tests that run
 #      the evtxhunt binary run this build's);
 #   3. scripts/fuzz.sh: each libFuzzer harness for FUZZ_SECONDS (default 15)
@@ -18,8 +19,11 @@ start=$SECONDS
 failed=()
 step() { printf '\n== %s (%d s)\n' "$1" $((SECONDS - start)); }
 
-step "sanitizer build (build-asan/)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVTXHUNT_SANITIZE=ON >/dev/null
+step "format (.clang-format)"
+git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format-14 --dry-run --Werror || failed+=("format")
+
+step "sanitizer build (build-asan/), warnings as errors"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVTXHUNT_SANITIZE=ON -DEVTXHUNT_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
 step "all tests (AddressSanitizer + UBSan)"

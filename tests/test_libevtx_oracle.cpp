@@ -46,7 +46,7 @@
 
 #include "evtx/chunk_reader.h"
 #include "evtx/evtx_file.h"
-#include "evtx/libevtx_reader.h"
+#include "libevtx/libevtx_reader.h"
 #include "evtx/record.h"
 #include "evtx/value.h"
 

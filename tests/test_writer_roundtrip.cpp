@@ -18,7 +18,7 @@
 
 #include "corpus_util.h"
 #include "evtx/evtx_writer.h"
-#include "evtx/libevtx_reader.h"
+#include "libevtx/libevtx_reader.h"
 #include "evtx/value_types.h"
 #include "xml/event_xml.h"
 

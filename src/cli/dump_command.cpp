@@ -14,7 +14,7 @@
 #include "cli/options.h"
 #include "cli/problem_report.h"
 #include "evtx/evtx_file.h"
-#include "evtx/libevtx_reader.h"
+#include "libevtx/libevtx_reader.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/render.h"
 #include "evtx/value.h"

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "chunk_reader.h"
-#include "problem.h"
+#include "evtx/chunk_reader.h"
+#include "evtx/problem.h"
 
 namespace evtx {
 

@@ -1,4 +1,4 @@
-#include "libevtx_reader.h"
+#include "libevtx/libevtx_reader.h"
 
 #include <libevtx.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <exception>
 #include <optional>
 
-#include "format.h"
+#include "evtx/format.h"
 #include "xml/event_xml.h"
 
 namespace evtx {
