@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
 #include "evtx/value.h"
 
 namespace {
