@@ -18,13 +18,17 @@
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
+#include "support/command.h"
+#include "support/lines.h"
+#include "support/json.h"
+#include "support/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using corpus::Json;
-using corpus::JsonParser;
+using support::at;
+using support::Json;
 
 const fs::path kScenarios = fs::path(EVTXHUNT_SOURCE_DIR) / "tests" / "scenarios" / "dcom";
 const std::string kRuleId = "ff-t1021.003-dcom";
@@ -65,56 +69,54 @@ struct Expected {
 };
 
 struct ScanResult {
-  corpus::CommandResult cmd;
+  support::CommandResult cmd;
   std::vector<Json> findings;
 };
 
-std::string quote(const fs::path& p) { return corpus::shell_quote(p.string()); }
+std::string quote(const fs::path& p) { return support::shell_quote(p.string()); }
 
 ScanResult scan(const std::vector<fs::path>& files, const std::string& extra = "") {
   ScanResult res;
-  std::string command = corpus::shell_quote(EVTXHUNT_BINARY) + " scan --format jsonl --rule " + kRuleId +
+  std::string command = support::evtxhunt_binary() + " scan --format jsonl --rule " + kRuleId +
                         " --rules " + quote(fs::path(EVTXHUNT_SOURCE_DIR) / "rules") + (extra.empty() ? "" : " " + extra);
   for (const fs::path& f : files) command += " " + quote(f);
-  res.cmd = corpus::run_command(command);
+  res.cmd = support::run_command(command);
   EXPECT_EQ(res.cmd.exit_code, 0) << command << "\n" << res.cmd.err;
-  for (const std::string& line : corpus::split_lines(res.cmd.out)) {
+  for (const std::string& line : support::split_lines(res.cmd.out)) {
     if (line.empty()) continue;
-    Json j;
     std::string err;
-    if (!JsonParser::parse(line, j, &err)) {
+    std::optional<Json> j = support::parse_json(line, &err);
+    if (!j) {
       ADD_FAILURE() << "not JSON (" << err << "): " << line;
       continue;
     }
-    res.findings.push_back(std::move(j));
+    res.findings.push_back(std::move(*j));
   }
   return res;
 }
 
 std::string text_of(const Json& j) {
-  if (j.is(Json::Kind::String) || j.is(Json::Kind::Number)) return j.text;
-  if (j.is(Json::Kind::Null)) return "null";
-  if (j.is(Json::Kind::Bool)) return j.boolean ? "true" : "false";
-  return "<composite>";
+  if (j.is_structured()) return "<composite>";
+  return support::scalar_text(j);
 }
 
 int64_t int_of(const Json& j) {
-  if (!j.is(Json::Kind::Number)) {
-    ADD_FAILURE() << "not a number: " << text_of(j);
+  if (!j.is_number_integer()) {
+    ADD_FAILURE() << "not an integer: " << text_of(j);
     return -1;
   }
-  return std::stoll(j.text);
+  return j.get<int64_t>();
 }
 
 std::vector<std::string> strings_of(const Json& j) {
   std::vector<std::string> out;
-  if (!j.is(Json::Kind::Array)) {
+  if (!j.is_array()) {
     ADD_FAILURE() << "not an array";
     return out;
   }
-  for (const Json& item : j.items) {
-    EXPECT_TRUE(item.is(Json::Kind::String)) << text_of(item);
-    out.push_back(item.text);
+  for (const Json& item : j) {
+    EXPECT_TRUE(item.is_string()) << text_of(item);
+    out.push_back(text_of(item));
   }
   return out;
 }
@@ -122,15 +124,18 @@ std::vector<std::string> strings_of(const Json& j) {
 std::multiset<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
 void expect_string(const Json& j, const std::string& want, const std::string& what) {
-  EXPECT_TRUE(j.is(Json::Kind::String)) << what << " is not a string: " << text_of(j);
-  EXPECT_EQ(j.text, want) << what;
+  EXPECT_TRUE(j.is_string()) << what << " is not a string: " << text_of(j);
+  EXPECT_EQ(text_of(j), want) << what;
 }
 
 // A one-line description of a finding for failure messages.
 std::string describe(const Json& f) {
-  std::string s = f["DeviceName"].text + " rpc=" + f["fields"]["rpc.Timestamp"].text + " " +
-                  f["fields"]["rpc.RemoteIP"].text + " dcom=" + f["fields"]["dcom.Timestamp"].text + " evidence=";
-  for (const Json& e : f["evidence"].items) s += e["stage"].text + "#" + e["EventRecordID"].text + " ";
+  std::string s = text_of(at(f, "DeviceName")) + " rpc=" + text_of(at(f, "fields", "rpc.Timestamp")) + " " +
+                  text_of(at(f, "fields", "rpc.RemoteIP")) + " dcom=" + text_of(at(f, "fields", "dcom.Timestamp")) +
+                  " evidence=";
+  const Json& evidence = at(f, "evidence");
+  if (evidence.is_array())
+    for (const Json& e : evidence) s += text_of(at(e, "stage")) + "#" + text_of(at(e, "EventRecordID")) + " ";
   return s;
 }
 
@@ -143,52 +148,52 @@ std::string describe_all(const std::vector<Json>& findings) {
 // Asserts one finding exactly. files: the SourceFile values evidence may name.
 void expect_finding(const Json& f, const Expected& e, const std::vector<fs::path>& files) {
   SCOPED_TRACE(describe(f));
-  ASSERT_TRUE(f.is(Json::Kind::Object));
-  expect_string(f["rule_id"], kRuleId, "rule_id");
-  EXPECT_TRUE(f["title"].is(Json::Kind::String) && !f["title"].text.empty()) << "title";
-  EXPECT_TRUE(f["level"].is(Json::Kind::String) && !f["level"].text.empty()) << "level";
-  expect_string(f["confidence"], e.confidence, "confidence");
-  expect_string(f["DeviceName"], e.device_name, "DeviceName");
-  expect_string(f["Timestamp"], e.timestamp.empty() ? e.rpc_ts : e.timestamp, "Timestamp");
-  EXPECT_EQ(as_set(strings_of(f["assumptions"])), as_set(e.assumptions)) << "assumptions";
+  ASSERT_TRUE(f.is_object());
+  expect_string(at(f, "rule_id"), kRuleId, "rule_id");
+  EXPECT_TRUE(at(f, "title").is_string() && !text_of(at(f, "title")).empty()) << "title";
+  EXPECT_TRUE(at(f, "level").is_string() && !text_of(at(f, "level")).empty()) << "level";
+  expect_string(at(f, "confidence"), e.confidence, "confidence");
+  expect_string(at(f, "DeviceName"), e.device_name, "DeviceName");
+  expect_string(at(f, "Timestamp"), e.timestamp.empty() ? e.rpc_ts : e.timestamp, "Timestamp");
+  EXPECT_EQ(as_set(strings_of(at(f, "assumptions"))), as_set(e.assumptions)) << "assumptions";
 
   // fields: exactly the summarize-by columns of the rule.
-  const Json& fields = f["fields"];
-  ASSERT_TRUE(fields.is(Json::Kind::Object)) << "fields";
-  std::set<std::string> keys;
-  for (const auto& m : fields.members) keys.insert(m.first);
+  const Json& fields = at(f, "fields");
+  ASSERT_TRUE(fields.is_object()) << "fields";
+  std::vector<std::string> key_list = support::keys_of(fields);
+  std::set<std::string> keys(key_list.begin(), key_list.end());
   EXPECT_EQ(keys, (std::set<std::string>{"rpc.Timestamp", "dcom.Timestamp", "DeviceId", "DeviceName", "dcom.ProcessId",
                                          "rpc.LocalIP", "rpc.RemoteIP", "LastBootTime", "dcom.ProcessCommandLine"}));
-  expect_string(fields["rpc.Timestamp"], e.rpc_ts, "rpc.Timestamp");
-  expect_string(fields["dcom.Timestamp"], e.dcom_ts, "dcom.Timestamp");
-  expect_string(fields["DeviceId"], e.device_id, "DeviceId");
-  expect_string(fields["DeviceName"], e.device_name, "fields.DeviceName");
-  EXPECT_EQ(int_of(fields["dcom.ProcessId"]), e.dcom_pid) << "dcom.ProcessId";
-  expect_string(fields["rpc.LocalIP"], e.local_ip, "rpc.LocalIP");
-  expect_string(fields["rpc.RemoteIP"], e.remote_ip, "rpc.RemoteIP");
-  if (e.last_boot) expect_string(fields["LastBootTime"], *e.last_boot, "LastBootTime");
-  else EXPECT_TRUE(fields.get("LastBootTime") && fields["LastBootTime"].is(Json::Kind::Null))
-           << "LastBootTime must be null, is " << text_of(fields["LastBootTime"]);
-  expect_string(fields["dcom.ProcessCommandLine"], e.dcom_cmd, "dcom.ProcessCommandLine");
+  expect_string(at(fields, "rpc.Timestamp"), e.rpc_ts, "rpc.Timestamp");
+  expect_string(at(fields, "dcom.Timestamp"), e.dcom_ts, "dcom.Timestamp");
+  expect_string(at(fields, "DeviceId"), e.device_id, "DeviceId");
+  expect_string(at(fields, "DeviceName"), e.device_name, "fields.DeviceName");
+  EXPECT_EQ(int_of(at(fields, "dcom.ProcessId")), e.dcom_pid) << "dcom.ProcessId";
+  expect_string(at(fields, "rpc.LocalIP"), e.local_ip, "rpc.LocalIP");
+  expect_string(at(fields, "rpc.RemoteIP"), e.remote_ip, "rpc.RemoteIP");
+  if (e.last_boot) expect_string(at(fields, "LastBootTime"), *e.last_boot, "LastBootTime");
+  else EXPECT_TRUE(support::has_member(fields, "LastBootTime") && at(fields, "LastBootTime").is_null())
+           << "LastBootTime must be null, is " << text_of(at(fields, "LastBootTime"));
+  expect_string(at(fields, "dcom.ProcessCommandLine"), e.dcom_cmd, "dcom.ProcessCommandLine");
 
   // collected: the set of child command lines.
-  const Json& collected = f["collected"];
-  ASSERT_TRUE(collected.is(Json::Kind::Object)) << "collected";
-  EXPECT_EQ(collected.members.size(), 1u);
-  EXPECT_EQ(as_set(strings_of(collected[kCollect])), as_set(e.children)) << kCollect;
+  const Json& collected = at(f, "collected");
+  ASSERT_TRUE(collected.is_object()) << "collected";
+  EXPECT_EQ(collected.size(), 1u);
+  EXPECT_EQ(as_set(strings_of(at(collected, kCollect))), as_set(e.children)) << kCollect;
 
   // evidence: stage, record, event id, time and source file of each step.
-  const Json& ev = f["evidence"];
-  ASSERT_TRUE(ev.is(Json::Kind::Array)) << "evidence";
-  ASSERT_EQ(ev.items.size(), e.evidence.size()) << "evidence count";
+  const Json& ev = at(f, "evidence");
+  ASSERT_TRUE(ev.is_array()) << "evidence";
+  ASSERT_EQ(ev.size(), e.evidence.size()) << "evidence count";
   for (size_t i = 0; i < e.evidence.size(); ++i) {
     SCOPED_TRACE("evidence[" + std::to_string(i) + "]");
-    const Json& item = ev.items[i];
-    expect_string(item["stage"], e.evidence[i].stage, "stage");
-    EXPECT_EQ(int_of(item["EventRecordID"]), e.evidence[i].record) << "EventRecordID";
-    EXPECT_EQ(int_of(item["EventID"]), e.evidence[i].event_id) << "EventID";
-    expect_string(item["Timestamp"], e.evidence[i].timestamp, "evidence Timestamp");
-    std::string src = item["SourceFile"].text;
+    const Json& item = ev[i];
+    expect_string(at(item, "stage"), e.evidence[i].stage, "stage");
+    EXPECT_EQ(int_of(at(item, "EventRecordID")), e.evidence[i].record) << "EventRecordID";
+    EXPECT_EQ(int_of(at(item, "EventID")), e.evidence[i].event_id) << "EventID";
+    expect_string(at(item, "Timestamp"), e.evidence[i].timestamp, "evidence Timestamp");
+    std::string src = text_of(at(item, "SourceFile"));
     bool known = std::any_of(files.begin(), files.end(), [&](const fs::path& p) { return p.string() == src; });
     EXPECT_TRUE(known) << "SourceFile " << src;
   }
@@ -343,19 +348,21 @@ TEST(DcomScenarios, LoopbackRpcIsNotFound) {
   fs::path file = scenario("loopback_rpc.xml");
   // Guard: the rpc event is otherwise a match (inbound, local port 135), so
   // only LocalIP !~ RemoteIP excludes it.
-  corpus::CommandResult norm =
-      corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " normalize " + quote(file));
+  support::CommandResult norm =
+      support::run_evtxhunt("normalize " + quote(file));
   ASSERT_EQ(norm.exit_code, 0) << norm.err;
   bool seen = false;
-  for (const std::string& line : corpus::split_lines(norm.out)) {
-    Json j;
-    ASSERT_TRUE(JsonParser::parse(line, j)) << line;
-    if (j["EventRecordID"].text != "1005") continue;
+  for (const std::string& line : support::split_lines(norm.out)) {
+    std::string err;
+    std::optional<Json> parsed = support::parse_json(line, &err);
+    ASSERT_TRUE(parsed) << err << ": " << line;
+    const Json& j = *parsed;
+    if (text_of(at(j, "EventRecordID")) != "1005") continue;
     seen = true;
-    EXPECT_EQ(j["ActionType"].text, "InboundConnectionAccepted");
-    EXPECT_EQ(j["LocalIP"].text, "127.0.0.1");
-    EXPECT_EQ(j["RemoteIP"].text, "127.0.0.1");
-    EXPECT_EQ(j["LocalPort"].text, "135");
+    EXPECT_EQ(text_of(at(j, "ActionType")), "InboundConnectionAccepted");
+    EXPECT_EQ(text_of(at(j, "LocalIP")), "127.0.0.1");
+    EXPECT_EQ(text_of(at(j, "RemoteIP")), "127.0.0.1");
+    EXPECT_EQ(text_of(at(j, "LocalPort")), "135");
   }
   EXPECT_TRUE(seen);
   expect_no_findings({file});
@@ -403,7 +410,7 @@ TEST(DcomScenarios, TwoHostsInOneFileSameOutputForAnyThreadCount) {
 
 TEST(DcomScenarios, SameLogTwiceCountsOnce) {
   fs::path file = scenario("same_log_twice.xml");
-  corpus::TempDir tmp("dcom-twice");
+  support::TempDir tmp("dcom-twice");
   fs::path copy = tmp / "same_log_twice_copy.xml";
   fs::copy_file(file, copy);
   Expected e = sysmon_chain("10:00:01.2000000", "10:00:02.0000000", "10:00:02.5000000");
@@ -430,7 +437,7 @@ TEST(DcomScenarios, DcomWithoutChildrenIsNotFound) {
 // Every scenario, written to EVTX by `evtxhunt convert`, gives the same
 // findings as its XML export (only SourceFile differs).
 TEST(DcomScenarios, EvtxOfEachScenarioGivesTheSameFindings) {
-  corpus::TempDir tmp("dcom-evtx");
+  support::TempDir tmp("dcom-evtx");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(kScenarios))
     if (entry.path().extension() == ".xml") files.push_back(entry.path());
@@ -439,7 +446,7 @@ TEST(DcomScenarios, EvtxOfEachScenarioGivesTheSameFindings) {
   for (const fs::path& xml : files) {
     SCOPED_TRACE(xml.filename().string());
     fs::path evtx = tmp / (xml.stem().string() + ".evtx");
-    corpus::CommandResult conv = corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " convert -q -o " +
+    support::CommandResult conv = support::run_evtxhunt("convert -q -o " +
                                                      quote(evtx) + " " + quote(xml));
     ASSERT_EQ(conv.exit_code, 0) << conv.err;
     std::string from_xml = scan({xml}).cmd.out;

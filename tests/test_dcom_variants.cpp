@@ -15,7 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/command.h"
+#include "support/files.h"
+#include "support/json.h"
+#include "support/lines.h"
+#include "support/temp_dir.h"
 #include "support/collect.h"
 
 namespace {
@@ -28,21 +32,16 @@ const fs::path kScenarios = kSource / "tests" / "scenarios" / "dcom_variants";
 const fs::path kLateral = fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Lateral Movement";
 const std::string kDay = "2024-03-05T";
 
-std::string q(const fs::path& p) { return corpus::shell_quote(p.string()); }
+std::string q(const fs::path& p) { return support::shell_quote(p.string()); }
 
-std::vector<json> parse_lines(const std::string& out) {
-  std::vector<json> v;
-  for (const std::string& line : corpus::split_lines(out))
-    if (!line.empty()) v.push_back(json::parse(line));
-  return v;
-}
+std::vector<json> parse_lines(const std::string& out) { return support::parse_jsonl<json>(out); }
 
 // `evtxhunt scan --format jsonl` of the paths with the project's rules (only `rule` when given).
 std::vector<json> scan(const std::vector<fs::path>& paths, const std::string& rule = "") {
-  std::string cmd = corpus::shell_quote(EVTXHUNT_BINARY) + " scan -q --format jsonl --rules " + q(kSource / "rules");
+  std::string cmd = support::evtxhunt_binary() + " scan -q --format jsonl --rules " + q(kSource / "rules");
   if (!rule.empty()) cmd += " --rule " + rule;
   for (const fs::path& p : paths) cmd += " " + q(p);
-  corpus::CommandResult r = corpus::run_command(cmd);
+  support::CommandResult r = support::run_command(cmd);
   EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.err.substr(0, 2000);
   return parse_lines(r.out);
 }
@@ -52,14 +51,14 @@ class Scenario {
  public:
   explicit Scenario(const std::string& name) : tmp_("dcom-variants") {
     evtx_ = tmp_ / (fs::path(name).stem().string() + ".evtx");
-    corpus::CommandResult conv = corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " convert -q -o " +
+    support::CommandResult conv = support::run_evtxhunt("convert -q -o " +
                                                      q(evtx_) + " " + q(kScenarios / name));
     EXPECT_EQ(conv.exit_code, 0) << conv.err;
   }
   std::vector<json> findings(const std::string& rule = "") const { return scan({evtx_}, rule); }
 
  private:
-  corpus::TempDir tmp_;
+  support::TempDir tmp_;
   fs::path evtx_;
 };
 
@@ -144,7 +143,7 @@ TEST(DcomVariantSamples, LethalHtaMshtaEmbeddingThenInbound) {
 
 // ---- mappings the rules rest on, on real records -------------------------------------------
 
-const norm::NormalizedEvent* record(const testing_support::Collected& c, int64_t id) {
+const norm::NormalizedEvent* record(const support::Collected& c, int64_t id) {
   for (const norm::NormalizedEvent& e : c.events)
     if (e[norm::Field::EventRecordID].i == id) return &e;
   return nullptr;
@@ -154,7 +153,7 @@ TEST(DcomVariantMappings, NetworkLogonAndTheProcessInItsSessionShareTheLogonId) 
   // NTLM2SelfRelay: 4624 #21373 is a network logon (type 3) of WINLAB.LOCAL\Administrator from
   // 192.168.1.219:63652, TargetLogonId 0x82215a; 4688 #21374 (version 2) is notepad.exe, which
   // WmiPrvSE.exe starts for that account 6 s later with TargetLogonId 0x82215a.
-  auto c = testing_support::collect(
+  auto c = support::collect(
       {(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Privilege Escalation" /
         "NTLM2SelfRelay-med0x2e-security_4624_4688.evtx").string()});
   const norm::NormalizedEvent* logon = record(c, 21373);
@@ -182,7 +181,7 @@ TEST(DcomVariantMappings, NetworkLogonAndTheProcessInItsSessionShareTheLogonId) 
 TEST(DcomVariantMappings, ScriptBlockNamesItsProcessAndAccount) {
   // phish_windows_credentials_powershell_scriptblockLog_4104 #1122: Execution ProcessID 5500,
   // Security UserID S-1-5-21-3461203602-4096304019-2269080069-1000.
-  auto c = testing_support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Credential Access" /
+  auto c = support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Credential Access" /
                                       "phish_windows_credentials_powershell_scriptblockLog_4104.evtx").string()});
   const norm::NormalizedEvent* s = record(c, 1122);
   ASSERT_TRUE(s);
@@ -194,11 +193,11 @@ TEST(DcomVariantMappings, ScriptBlockNamesItsProcessAndAccount) {
 
 TEST(DcomVariantMappings, SysmonProcessLogonId) {
   // LM_impacket_docmexec_mmc_sysmon_01 #9832: mmc.exe -Embedding, LogonId 0x1a2b9 as Sysmon writes it.
-  auto c = testing_support::collect({(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx").string()});
+  auto c = support::collect({(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx").string()});
   const norm::NormalizedEvent* p = record(c, 9832);
   ASSERT_TRUE(p);
   // The value as the record holds it, read back through `dump`.
-  corpus::CommandResult d = corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " dump " +
+  support::CommandResult d = support::run_evtxhunt("dump " +
                                                 q(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx"));
   size_t rec = d.out.find("\"EventRecordID\":9832,");
   ASSERT_NE(rec, std::string::npos);
@@ -231,8 +230,7 @@ TEST(DcomVariantRules, VettedSurrogatesHoldNoObjectSigmaHqKnowsAsAbused) {
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.path().extension() != ".yml" || e.path().filename().string().find("uac_bypass") == std::string::npos)
       continue;
-    std::ifstream in(e.path());
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text = support::read_text(e.path());
     for (size_t at = text.find("/Processid:{"); at != std::string::npos; at = text.find("/Processid:{", at + 1)) {
       size_t close = text.find('}', at);
       if (close == std::string::npos) break;
@@ -461,17 +459,16 @@ TEST(DcomLinking, AnUnrelatedHostIsNotLinked) {
 
 // Every scenario file is made by make_scenarios.py as committed.
 TEST(DcomVariantScenarios, FilesAreWhatTheGeneratorMakes) {
-  corpus::TempDir tmp("dcom-variants-gen");
+  support::TempDir tmp("dcom-variants-gen");
   fs::copy_file(kScenarios / "make_scenarios.py", tmp / "make_scenarios.py");
-  corpus::CommandResult r = corpus::run_command("python3 " + q(tmp / "make_scenarios.py"));
+  support::CommandResult r = support::run_command("python3 " + q(tmp / "make_scenarios.py"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   size_t n = 0;
   for (const auto& e : fs::directory_iterator(tmp.path())) {
     if (e.path().extension() != ".xml") continue;
     ++n;
-    std::ifstream a(e.path()), b(kScenarios / e.path().filename());
-    std::string made((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
-    std::string committed((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
+    std::string made = support::read_text(e.path());
+    std::string committed = support::read_text(kScenarios / e.path().filename());
     EXPECT_EQ(made, committed) << e.path().filename();
   }
   EXPECT_EQ(n, 33u);

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
 #include "evtx/record_fields.h"
 #include "evtx/value.h"
 #include "normalize/mapper.h"

@@ -13,6 +13,7 @@
 #include "evtx/record_fields.h"
 #include "normalize/mapper.h"
 #include "support/collect.h"
+#include "support/files.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
 
@@ -26,8 +27,8 @@ namespace {
 const fs::path kCorpus = EVTXHUNT_CORPUS;
 const fs::path kData = fs::path(EVTXHUNT_SOURCE_DIR) / "tests/data/normalize";
 
-using testing_support::collect;
-using testing_support::Collected;
+using support::collect;
+using support::Collected;
 
 std::string attack(const std::string& rel) { return (kCorpus / "evtx-attack-samples" / rel).string(); }
 
@@ -280,8 +281,7 @@ TEST(NormalizeInputs, Utf16XmlNonAsciiPathAndSkippedFiles) {
   fs::remove_all(dir);
   fs::create_directories(dir / "sub folder");
   // UTF-16LE with BOM, as Event Viewer may save.
-  std::ifstream in(kData / "security_process.xml", std::ios::binary);
-  std::string utf8((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string utf8 = support::read_text(kData / "security_process.xml");
   std::string utf16 = "\xFF\xFE";
   for (unsigned char ch : utf8) {  // the file is ASCII
     utf16 += static_cast<char>(ch);

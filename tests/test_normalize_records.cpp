@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
 #include "evtx/value.h"
 #include "normalize/normalized_event.h"
 #include "support/collect.h"
@@ -257,12 +257,12 @@ struct RawRecord {
 };
 
 struct Corpus {
-  testing_support::Collected collected;
+  support::Collected collected;
   std::map<std::pair<std::string, int64_t>, std::vector<evtx::Record>> raw;  // (file, EventRecordID)
   std::map<std::string, std::string> short_to_fqdn;                          // lower case
 
   Corpus() {
-    collected = testing_support::collect({corpus::root().string()});
+    collected = support::collect({corpus::root().string()});
     std::map<std::string, std::set<std::string>> fqdns;
     for (const fs::path& p : corpus::list_evtx()) {
       corpus::ReadResult r = corpus::read_file(p);

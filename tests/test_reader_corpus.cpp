@@ -7,17 +7,24 @@
 // checked against the UTF-16 strings present in the raw file.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
 #include "evtx/value.h"
 
 namespace {
 
+namespace fs = std::filesystem;
 using corpus::ReadRecord;
 using corpus::ReadResult;
 using evtx::ProblemKind;
@@ -92,27 +99,127 @@ TEST(ReaderCounts, TableCoversEveryRsSample) {
   EXPECT_EQ(present, listed);
 }
 
-class RsSampleCount : public ::testing::TestWithParam<PeerCount> {};
-
-TEST_P(RsSampleCount, AtLeastBothPeerReaders) {
-  const PeerCount& c = GetParam();
-  size_t n = corpus::count_records(corpus::rs_sample(c.file));
-  size_t need = std::max(c.rust, c.libevtx);
-  EXPECT_GE(n, need) << c.file << ": Rust " << c.rust << ", libevtx " << c.libevtx;
+// The Rust and libevtx counts of a file of the corpus, or nullptr (the README
+// lists the peers' counts for evtx-rs-samples only).
+const PeerCount* peer_count(const std::string& rel) {
+  for (const PeerCount& c : kRsSampleCounts)
+    if (rel == std::string("evtx-rs-samples/") + c.file) return &c;
+  return nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, RsSampleCount, ::testing::ValuesIn(kRsSampleCounts),
-                         [](const ::testing::TestParamInfo<PeerCount>& info) {
+// Exact pins of what the native reader delivers for every file of the corpus,
+// in the manner of the Rust crate's tests/test_full_samples.rs (ok_count,
+// err_count per sample): tests/data/corpus_record_counts.tsv, one line per
+// file: its path relative to the corpus, records read, damaged records skipped
+// (ChunkResult::damaged_records) and problems reported (header and chunks).
+// A change in any of them is a change of the reader to be explained. Regenerate
+// the table after an intended change with
+//   EVTXHUNT_UPDATE_GOLDEN=1 build/tests/test_reader_corpus --gtest_filter='ReaderCounts.PinTable*'
+// then review `git diff tests/data/corpus_record_counts.tsv`.
+struct Pin {
+  std::string file;  // relative to the corpus, '/' separated
+  size_t records = 0;
+  uint64_t damaged = 0;
+  size_t problems = 0;
+};
+
+const fs::path kPinFile = fs::path(EVTXHUNT_SOURCE_DIR) / "tests" / "data" / "corpus_record_counts.tsv";
+
+std::string relative_to_corpus(const fs::path& p) { return p.lexically_relative(corpus::root()).generic_string(); }
+
+// The pins, or an empty table when the file cannot be read (PinTable fails then).
+std::vector<Pin> load_pins() {
+  std::vector<Pin> pins;
+  std::ifstream in(kPinFile);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    Pin pin;
+    std::string records, damaged, problems;
+    if (!std::getline(fields, pin.file, '\t') || !std::getline(fields, records, '\t') ||
+        !std::getline(fields, damaged, '\t') || !std::getline(fields, problems, '\t'))
+      throw std::runtime_error(kPinFile.string() + ": bad line: " + line);
+    pin.records = std::stoul(records);
+    pin.damaged = std::stoull(damaged);
+    pin.problems = std::stoul(problems);
+    pins.push_back(std::move(pin));
+  }
+  return pins;
+}
+
+const std::vector<Pin>& pins() {
+  static const std::vector<Pin> table = load_pins();
+  return table;
+}
+
+void write_pins() {
+  std::ofstream out(kPinFile, std::ios::trunc);
+  out << "# Records the native reader delivers for each file of the shared corpus, pinned\n"
+         "# exactly (tests/test_reader_corpus.cpp, ReaderCounts). Regenerate with\n"
+         "#   EVTXHUNT_UPDATE_GOLDEN=1 build/tests/test_reader_corpus --gtest_filter='ReaderCounts.PinTable*'\n"
+         "# path relative to the corpus<TAB>records read<TAB>damaged records skipped<TAB>problems reported\n";
+  for (const fs::path& f : corpus::list_evtx()) {
+    corpus::ReadResult res = corpus::read_file(f);
+    out << relative_to_corpus(f) << '\t' << res.records.size() << '\t' << res.damaged_records << '\t'
+        << res.problems.size() << '\n';
+  }
+  if (!out) throw std::runtime_error("cannot write " + kPinFile.string());
+}
+
+// Every corpus file has a pin and every pin a file (EVTXHUNT_UPDATE_GOLDEN=1
+// rewrites the table from the corpus first; rerun to check the new pins).
+TEST(ReaderCounts, PinTableCoversTheCorpusExactly) {
+  if (std::getenv("EVTXHUNT_UPDATE_GOLDEN")) {
+    write_pins();
+    std::cerr << "rewrote " << kPinFile << "\n";
+  }
+  std::vector<Pin> table = load_pins();
+  ASSERT_FALSE(table.empty()) << "no pins in " << kPinFile;
+  std::set<std::string> pinned, present;
+  for (const Pin& p : table) EXPECT_TRUE(pinned.insert(p.file).second) << "pinned twice: " << p.file;
+  for (const fs::path& f : corpus::list_evtx()) present.insert(relative_to_corpus(f));
+  for (const std::string& f : present) EXPECT_TRUE(pinned.count(f)) << "corpus file without a pin: " << f;
+  for (const std::string& f : pinned) EXPECT_TRUE(present.count(f)) << "pin of a file not in the corpus: " << f;
+  EXPECT_EQ(pinned.size(), 300u);
+}
+
+class PinnedCount : public ::testing::TestWithParam<Pin> {};
+
+TEST_P(PinnedCount, ExactRecordsDamagedAndProblems) {
+  const Pin& pin = GetParam();
+  fs::path path = corpus::root() / fs::path(pin.file);
+  ASSERT_TRUE(fs::exists(path)) << "pinned file missing from the corpus: " << pin.file;
+  corpus::ReadResult res;
+  ASSERT_NO_THROW(res = corpus::read_file(path)) << pin.file;  // every corpus file is an EVTX file
+  EXPECT_EQ(res.records.size(), pin.records) << pin.file << ": records read";
+  EXPECT_EQ(res.damaged_records, pin.damaged) << pin.file << ": damaged records skipped";
+  EXPECT_EQ(res.problems.size(), pin.problems) << pin.file << ": problems reported";
+  EXPECT_EQ(corpus::count_records(path), res.records.size()) << pin.file << ": count_records";
+  if (const PeerCount* peer = peer_count(pin.file)) {
+    // The pin itself must not fall below a peer (README: the native reader
+    // reaches at least the larger of the two on every file).
+    EXPECT_GE(pin.records, peer->rust) << pin.file << ": pinned below the Rust evtx crate";
+    EXPECT_GE(pin.records, peer->libevtx) << pin.file << ": pinned below libevtx";
+    EXPECT_GE(res.records.size(), peer->rust) << pin.file << ": fewer records than the Rust evtx crate";
+    EXPECT_GE(res.records.size(), peer->libevtx) << pin.file << ": fewer records than libevtx";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, PinnedCount, ::testing::ValuesIn(pins()),
+                         [](const ::testing::TestParamInfo<Pin>& info) {
                            std::string name;
-                           for (const char* p = info.param.file; *p && std::strcmp(p, ".evtx") != 0; ++p)
-                             name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
-                           return name;
+                           for (char c : info.param.file.substr(0, info.param.file.rfind(".evtx")))
+                             name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           // Unique even if two paths differ only in punctuation.
+                           return name + "_" + std::to_string(info.index);
                          });
 
-TEST(ReaderCounts, WholeCorpusAtLeastTheRustCrate) {
+TEST(ReaderCounts, WholeCorpusExactlyThePinsAndAtLeastTheRustCrate) {
   auto files = corpus::list_evtx();
   ASSERT_EQ(files.size(), 300u);
-  size_t attack = 0, total = 0;
+  size_t attack = 0, total = 0, pinned = 0;
+  for (const Pin& p : pins()) pinned += p.records;
   for (const auto& f : files) {
     attack += f.string().find("evtx-attack-samples") != std::string::npos;
     size_t n = 0;
@@ -121,7 +228,10 @@ TEST(ReaderCounts, WholeCorpusAtLeastTheRustCrate) {
     total += n;
   }
   EXPECT_EQ(attack, 277u);
-  EXPECT_GE(total, 26652u);  // Rust evtx crate 26,652; libevtx 26,619
+  EXPECT_EQ(total, pinned);
+  EXPECT_EQ(total, 26884u);  // Rust evtx crate 26,652; libevtx 26,619
+  EXPECT_GE(total, 26652u) << "fewer records than the Rust evtx crate";
+  EXPECT_GE(total, 26619u) << "fewer records than libevtx";
 }
 
 // ---------------------------------------------------------------------------
@@ -433,7 +543,7 @@ TEST(ReaderDamage, BadChunkMagicSlotsSkippedAndReported) {
   std::set<int64_t> chunks;
   for (const auto& r : res.records) chunks.insert(r.chunk);
   EXPECT_EQ(chunks, (std::set<int64_t>{0, 7, 8, 9}));
-  EXPECT_GE(res.records.size(), 270u);
+  EXPECT_EQ(res.records.size(), 301u);  // Rust evtx crate 270, libevtx 267
   EXPECT_EQ(res.header.chunk_count, 16);
   EXPECT_EQ(res.header.flags & 1u, 1u);  // dirty
   expect_file_order(res);
@@ -442,7 +552,7 @@ TEST(ReaderDamage, BadChunkMagicSlotsSkippedAndReported) {
 TEST(ReaderDamage, SysmonChunksStartingWithGarbage) {
   ReadResult res = corpus::read_file(corpus::rs_sample("sysmon.evtx"));
   EXPECT_EQ(res.chunks_with(ProblemKind::ChunkBadMagic), (std::vector<int64_t>{9, 10, 11, 12, 13, 14, 15, 16}));
-  EXPECT_EQ(res.records.size(), 358u);
+  EXPECT_EQ(res.records.size(), 358u);  // Rust evtx crate 358, libevtx 358
 }
 
 TEST(ReaderDamage, VssCopiesReportDataCrcMismatches) {
@@ -456,14 +566,14 @@ TEST(ReaderDamage, VssCopiesReportDataCrcMismatches) {
     if (p.kind != ProblemKind::ChunkDataCrcMismatch) continue;
     EXPECT_EQ(p.offset, evtx::kFileHeaderSize + uint64_t(p.chunk) * evtx::kChunkSize + 52) << p.message;
   }
-  EXPECT_GE(rdp.records.size(), 1910u);
+  EXPECT_EQ(rdp.records.size(), 1975u);  // Rust evtx crate 1910, libevtx 1910
 
   ReadResult rcm = corpus::read_file(
       corpus::rs_sample("2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx"));
   EXPECT_EQ(rcm.chunks_with(ProblemKind::ChunkDataCrcMismatch), (std::vector<int64_t>{1, 15}));
   EXPECT_EQ(rcm.count(ProblemKind::ChunkHeaderCrcMismatch), 0u);
   EXPECT_EQ(rcm.count(ProblemKind::HeaderCrcMismatch), 0u);
-  EXPECT_GE(rcm.records.size(), 1774u);
+  EXPECT_EQ(rcm.records.size(), 1796u);  // Rust evtx crate 1774, libevtx 1774
   // The records of the damaged chunks are still read.
   std::set<int64_t> chunks;
   for (const auto& r : rcm.records) chunks.insert(r.chunk);
@@ -483,7 +593,7 @@ TEST(ReaderDamage, ZeroSizeRecordIsSkippedToTheNextSignature) {
   EXPECT_EQ(res.by_header_id(3), nullptr);
   ASSERT_NE(res.by_header_id(4), nullptr);
   EXPECT_EQ(res.by_header_id(4)->file_offset, 0x1908u);
-  ASSERT_GE(res.records.size(), 335u);
+  ASSERT_EQ(res.records.size(), 449u);  // Rust evtx crate 335, libevtx 335
   EXPECT_EQ(res.records[0].record_id, 1u);
   EXPECT_EQ(res.records[1].record_id, 2u);
   EXPECT_EQ(res.records[2].record_id, 4u);

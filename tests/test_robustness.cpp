@@ -28,7 +28,11 @@
 
 #include <pugixml.hpp>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
+#include "support/command.h"
+#include "support/files.h"
+#include "support/json.h"
+#include "support/temp_dir.h"
 #include "evtx/chunk_reader.h"
 #include "evtx/crc32.h"
 #include "evtx/parallel_chunks.h"
@@ -98,6 +102,13 @@ namespace {
 namespace fs = std::filesystem;
 using evtx::ProblemKind;
 using Clock = std::chrono::steady_clock;
+using support::Json;
+
+// The scalar at a path of keys as text (a string's value, a number as written).
+template <class... Keys>
+std::string json_text(const Json& j, Keys... keys) {
+  return support::scalar_text(support::at(j, keys...));
+}
 
 constexpr size_t kChunk = evtx::kChunkSize;
 constexpr size_t kHeader = evtx::kFileHeaderSize;
@@ -214,9 +225,8 @@ Outcome read_all(const fs::path& path, ReadOptions opt = {}) {
         rec = evtx::Record{};
         evtx::record_from_tree(v.tree, rec);
         if (opt.check_json) {
-          corpus::Json parsed;
           std::string err;
-          if (!corpus::JsonParser::parse(json, parsed, &err)) {
+          if (!support::parse_json(json, &err)) {
             if (o.invalid_json++ == 0) o.first_invalid_json = err + ": " + json.substr(0, 400);
           }
         }
@@ -469,9 +479,9 @@ std::vector<SubValue> event_values(uint16_t event_id, std::u16string_view value)
 
 // Writes a crafted file; with EVTXHUNT_KEEP_CRAFTED=DIR set, also keeps a copy
 // in DIR (to reproduce a failure outside the test).
-fs::path write_crafted(const corpus::TempDir& dir, const std::string& name, const std::vector<uint8_t>& data) {
+fs::path write_crafted(const support::TempDir& dir, const std::string& name, const std::vector<uint8_t>& data) {
   fs::path p = dir / name;
-  corpus::write_bytes(p, data);
+  support::write_bytes(p, data);
   if (const char* keep = std::getenv("EVTXHUNT_KEEP_CRAFTED")) {
     std::error_code ec;
     fs::create_directories(keep, ec);
@@ -481,7 +491,7 @@ fs::path write_crafted(const corpus::TempDir& dir, const std::string& name, cons
 }
 
 // Writes `data` to dir/name and reads it completely, under the watchdog.
-Outcome write_and_read(const corpus::TempDir& dir, const std::string& name, const std::vector<uint8_t>& data,
+Outcome write_and_read(const support::TempDir& dir, const std::string& name, const std::vector<uint8_t>& data,
                        Watchdog& dog, ReadOptions opt = {}) {
   fs::path p = write_crafted(dir, name, data);
   dog.start(name);
@@ -491,14 +501,14 @@ Outcome write_and_read(const corpus::TempDir& dir, const std::string& name, cons
 }
 
 // Runs the evtxhunt binary (the build's own: an ASan build in build-asan) on a file.
-corpus::CommandResult dump_cli(const fs::path& p, const std::string& format) {
-  return corpus::run_command(corpus::shell_quote(EVTXHUNT_BINARY) + " dump --threads 2 --format " + format + " " +
-                             corpus::shell_quote(p.string()) + " >/dev/null");
+support::CommandResult dump_cli(const fs::path& p, const std::string& format) {
+  return support::run_evtxhunt("dump --threads 2 --format " + format + " " +
+                             support::shell_quote(p.string()) + " >/dev/null");
 }
 
 class Crafted : public ::testing::Test {
  protected:
-  corpus::TempDir dir{"crafted"};
+  support::TempDir dir{"crafted"};
   Watchdog dog{120};
 };
 
@@ -520,15 +530,16 @@ TEST_F(Crafted, WriterMakesAValidChunk) {
   ASSERT_EQ(o.records, 3u);
   EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
   ASSERT_EQ(o.json.size(), 3u);
-  corpus::Json j;
-  ASSERT_TRUE(corpus::JsonParser::parse(o.json[0].second, j)) << o.json[0].second;
-  EXPECT_EQ(j["Event"]["System"]["EventID"].text, "4688");
-  EXPECT_EQ(j["Event"]["System"]["Computer"].text, "CRAFTED-HOST");
-  EXPECT_EQ(j["Event"]["System"]["Provider"]["#attributes"]["Name"].text, "Crafted-Provider");
-  EXPECT_EQ(j["Event"]["EventData"]["Value"].text, "first");
-  ASSERT_TRUE(corpus::JsonParser::parse(o.json[2].second, j));
-  EXPECT_EQ(j["Event"]["System"]["EventID"].text, "3");
-  EXPECT_EQ(j["Event"]["EventData"]["Value"].text, "more");
+  std::optional<Json> j = support::parse_json(o.json[0].second);
+  ASSERT_TRUE(j) << o.json[0].second;
+  EXPECT_EQ(json_text(*j, "Event", "System", "EventID"), "4688");
+  EXPECT_EQ(json_text(*j, "Event", "System", "Computer"), "CRAFTED-HOST");
+  EXPECT_EQ(json_text(*j, "Event", "System", "Provider", "#attributes", "Name"), "Crafted-Provider");
+  EXPECT_EQ(json_text(*j, "Event", "EventData", "Value"), "first");
+  j = support::parse_json(o.json[2].second);
+  ASSERT_TRUE(j) << o.json[2].second;
+  EXPECT_EQ(json_text(*j, "Event", "System", "EventID"), "3");
+  EXPECT_EQ(json_text(*j, "Event", "EventData", "Value"), "more");
 }
 
 TEST_F(Crafted, SelfReferencingTemplate) {
@@ -655,8 +666,8 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
   for (const evtx::Problem& p : result.problems) reported += p.kind == ProblemKind::BinXmlDamaged;
   EXPECT_EQ(reported, w.records() - result.records);
   // And `dump` stays small: a 68 KB file must not print gigabytes.
-  corpus::CommandResult r = corpus::run_command("( " + corpus::shell_quote(EVTXHUNT_BINARY) + " dump " +
-                                                corpus::shell_quote(p.string()) + " | wc -c )");
+  support::CommandResult r = support::run_command("( " + support::evtxhunt_binary() + " dump " +
+                                                support::shell_quote(p.string()) + " | wc -c )");
   uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
   EXPECT_LT(bytes, 64u << 20) << "JSON output of one crafted chunk";
   EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 2000);
@@ -726,10 +737,10 @@ TEST_F(Crafted, HugeSubstitutionCounts) {
   EXPECT_LE(o.max_nodes, 4096u);
   EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
   ASSERT_FALSE(o.json.empty());
-  corpus::Json j;
-  ASSERT_TRUE(corpus::JsonParser::parse(o.json.back().second, j));
-  EXPECT_EQ(j["Event"]["System"]["EventID"].text, "99");
-  EXPECT_EQ(j["Event"]["EventData"]["Value"].text, "last");
+  std::optional<Json> j = support::parse_json(o.json.back().second);
+  ASSERT_TRUE(j) << o.json.back().second;
+  EXPECT_EQ(json_text(*j, "Event", "System", "EventID"), "99");
+  EXPECT_EQ(json_text(*j, "Event", "EventData", "Value"), "last");
 }
 
 // Names and template definitions pointing outside the chunk or claiming
@@ -888,14 +899,16 @@ TEST_F(Crafted, SixtyThousandRepeatedKeysInOneObject) {
   ASSERT_FALSE(o.file_error) << o.error;
   ASSERT_EQ(o.json.size(), 1u);
   EXPECT_EQ(o.invalid_json, 0u) << o.first_invalid_json;
-  corpus::Json j;
-  ASSERT_TRUE(corpus::JsonParser::parse(o.json[0].second, j));
-  const corpus::Json& data = j["Event"]["EventData"];
-  ASSERT_EQ(data.members.size(), 60000u);
-  EXPECT_EQ(data.members[0].first, "Value");
-  EXPECT_EQ(data.members[1].first, "Value_1");
-  EXPECT_EQ(data.members[59999].first, "Value_59999");
-  EXPECT_EQ(data["Value_59999"].text, "7");
+  // parse_json refuses repeated keys, so 60,000 members are 60,000 distinct keys.
+  std::optional<Json> j = support::parse_json(o.json[0].second);
+  ASSERT_TRUE(j);
+  const Json& data = support::at(*j, "Event", "EventData");
+  ASSERT_EQ(data.size(), 60000u);
+  std::vector<std::string> keys = support::keys_of(data);
+  EXPECT_EQ(keys[0], "Value");
+  EXPECT_EQ(keys[1], "Value_1");
+  EXPECT_EQ(keys[59999], "Value_59999");
+  EXPECT_EQ(json_text(data, "Value_59999"), "7");
 }
 
 // Elements nested deep, directly in one record: 200 levels (deeper than any
@@ -940,7 +953,7 @@ TEST_F(Crafted, DeepNestingInOneRecord) {
   EXPECT_EQ(o.json[0].second.rfind(opening + "null}", 0), 0u) << o.json[0].second.substr(0, 300);
   EXPECT_NE(o.json[1].second.find("\"Value\":\"after\""), std::string::npos);
   for (const char* format : {"jsonl", "xml"}) {  // rendered on TBB worker threads
-    corpus::CommandResult r = dump_cli(dir / "deep_direct.evtx", format);
+    support::CommandResult r = dump_cli(dir / "deep_direct.evtx", format);
     EXPECT_EQ(r.exit_code, 0) << format << "\n" << r.err.substr(0, 2000);
     EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 2000);
   }
@@ -1001,7 +1014,7 @@ TEST_F(Crafted, DeepNestingThroughTemplates) {
   EXPECT_TRUE(o.has(ProblemKind::BinXmlDamaged));
   // Through the CLI too (a separate process, rendering on worker threads).
   for (const fs::path& p : {ok, deep}) {
-    corpus::CommandResult r = dump_cli(p, "jsonl");
+    support::CommandResult r = dump_cli(p, "jsonl");
     EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 3000);
     EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 3000);
   }
@@ -1016,8 +1029,8 @@ TEST_F(Crafted, XmlOfDeepNestingIsBounded) {
     SCOPED_TRACE(per_template * 8);
     fs::path p = write_crafted(dir, "deep_nested_" + std::to_string(per_template * 8) + ".evtx",
                                nested_template_file(per_template));
-    corpus::CommandResult r = corpus::run_command("( { " + corpus::shell_quote(EVTXHUNT_BINARY) +
-                                                  " dump --format xml " + corpus::shell_quote(p.string()) +
+    support::CommandResult r = support::run_command("( { " + support::evtxhunt_binary() +
+                                                  " dump --format xml " + support::shell_quote(p.string()) +
                                                   "; echo \"exit=$?\" >&2; } | wc -c )");
     EXPECT_NE(r.err.find("exit=0"), std::string::npos) << r.err.substr(0, 3000);
     uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
@@ -1060,7 +1073,7 @@ class GuardedImage {
 
 TEST(CraftedDeathTest, TruncatedChunkImageStaysInBounds) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  std::vector<uint8_t> src = corpus::read_bytes(corpus::rs_sample("security.evtx"));
+  std::vector<uint8_t> src = support::read_bytes(corpus::rs_sample("security.evtx"));
   for (uint32_t size : {50000u, 60000u, 30000u, 600u}) {
     SCOPED_TRACE("chunk 0 of security.evtx cut to " + std::to_string(size) + " bytes");
     std::vector<uint8_t> image(src.begin() + long(kHeader), src.begin() + long(kHeader + size));
@@ -1135,7 +1148,7 @@ bool header_crc_ok(const std::vector<uint8_t>& d) {
 // named; the process never dies of SIGBUS (chunks are read with pread, not
 // through a map that would fault past the new end).
 TEST(CorpusCopies, FileThatShrinksWhileItIsRead) {
-  corpus::TempDir dir("shrink");
+  support::TempDir dir("shrink");
   fs::path p = dir / "shrinking.evtx";
   fs::copy_file(corpus::rs_sample("security.evtx"), p);
   evtx::EvtxFile file(p);
@@ -1159,13 +1172,13 @@ TEST(CorpusCopies, FileThatShrinksWhileItIsRead) {
 }
 
 TEST(CorpusCopies, TruncatedCopies) {
-  corpus::TempDir dir("truncated");
+  support::TempDir dir("truncated");
   Watchdog dog(60);
   size_t variants = 0, rejected = 0;
   auto t0 = Clock::now();
   for (const fs::path& src : sample_files()) {
     SCOPED_TRACE(src.filename().string());
-    std::vector<uint8_t> data = corpus::read_bytes(src);
+    std::vector<uint8_t> data = support::read_bytes(src);
     Outcome orig = read_all(src, ReadOptions::make(true, false));
     ASSERT_FALSE(orig.file_error);
     std::vector<size_t> slots = chunk_slots(data);
@@ -1222,7 +1235,7 @@ TEST(CorpusCopies, TruncatedCopies) {
 }
 
 TEST(CorpusCopies, BitFlippedCopies) {
-  corpus::TempDir dir("flipped");
+  support::TempDir dir("flipped");
   Watchdog dog(60);
   size_t variants = 0, with_problems_expected = 0;
   auto t0 = Clock::now();
@@ -1231,7 +1244,7 @@ TEST(CorpusCopies, BitFlippedCopies) {
   for (size_t fi = 0; fi < files.size(); ++fi) {
     const fs::path& src = files[fi];
     SCOPED_TRACE(src.filename().string());
-    const std::vector<uint8_t> data = corpus::read_bytes(src);
+    const std::vector<uint8_t> data = support::read_bytes(src);
     std::vector<size_t> slots = chunk_slots(data);
     ASSERT_FALSE(slots.empty());
     std::mt19937 rng(kSeed + static_cast<uint32_t>(fi));
@@ -1324,13 +1337,13 @@ TEST(CorpusCopies, BitFlippedCopies) {
 // 64 copies of a real chunk is about that of a file of 2 copies, sequentially
 // and through the parallel pipeline.
 TEST(CorpusCopies, MemoryBoundedByChunks) {
-  corpus::TempDir dir("memory");
-  std::vector<uint8_t> src = corpus::read_bytes(corpus::rs_sample("security.evtx"));
+  support::TempDir dir("memory");
+  std::vector<uint8_t> src = support::read_bytes(corpus::rs_sample("security.evtx"));
   std::vector<uint8_t> chunk(src.begin() + long(kHeader), src.begin() + long(kHeader + kChunk));
   auto make = [&](size_t copies) {
     std::vector<std::vector<uint8_t>> chunks(copies, chunk);
     fs::path p = dir / ("copies_" + std::to_string(copies) + ".evtx");
-    corpus::write_bytes(p, file_of(chunks));
+    support::write_bytes(p, file_of(chunks));
     return p;
   };
   auto sequential_peak = [&](const fs::path& p, uint64_t& records) {

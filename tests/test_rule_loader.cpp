@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "corpus_util.h"
+#include "support/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -506,7 +506,7 @@ TEST(RuleErrors, OptionalStagesAreTrailingAndCarryTheirLevel) {
 }
 
 TEST(RuleErrors, ListsAreReadBesideTheRuleFile) {
-  corpus::TempDir dir("rule-lists");
+  support::TempDir dir("rule-lists");
   std::ofstream(dir / "names.txt") << "# documented values\n{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}  thumbnails\n"
                                       "mmc.exe  MMC\n\n";
   std::string rule = R"(id: t

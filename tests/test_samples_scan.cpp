@@ -8,7 +8,8 @@
 #include <set>
 #include <string>
 
-#include "corpus_util.h"
+#include "support/command.h"
+#include "support/lines.h"
 
 namespace {
 
@@ -18,10 +19,10 @@ const std::string kSource = EVTXHUNT_SOURCE_DIR;
 const std::string kSeed = "ff-t1021.003-dcom";
 
 // `scan` of the path with the project's rules (only `rule` when given).
-corpus::CommandResult scan(const std::string& path, const std::string& rule = kSeed) {
-  return corpus::run_command("cd " + corpus::shell_quote(kSource) + " && " + corpus::shell_quote(kBinary) +
+support::CommandResult scan(const std::string& path, const std::string& rule = kSeed) {
+  return support::run_command("cd " + support::shell_quote(kSource) + " && " + support::shell_quote(kBinary) +
                              " scan --threads 2 " + (rule.empty() ? "" : "--rule " + rule + " ") +
-                             corpus::shell_quote(path));
+                             support::shell_quote(path));
 }
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -29,9 +30,9 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 }  // namespace
 
 TEST(SamplesScan, OneDcomFindingOnWs01) {
-  corpus::CommandResult r = scan("samples/triage");
+  support::CommandResult r = scan("samples/triage");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::vector<std::string> lines = corpus::split_lines(r.out);
+  std::vector<std::string> lines = support::split_lines(r.out);
   ASSERT_EQ(lines.size(), 1u) << r.out;
   const std::string& f = lines[0];
   EXPECT_TRUE(has(f, "\"rule_id\":\"ff-t1021.003-dcom\""));
@@ -63,9 +64,9 @@ TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
   // ParentProcessGuid all zeros: unknown, not a value), and its child
   // mspaint.exe (#549487). Nothing rules it out; three fields are assumed, so
   // it is reported with confidence low and the assumptions named.
-  corpus::CommandResult r = scan(EVTXHUNT_CORPUS);
+  support::CommandResult r = scan(EVTXHUNT_CORPUS);
   ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
-  std::vector<std::string> lines = corpus::split_lines(r.out);
+  std::vector<std::string> lines = support::split_lines(r.out);
   ASSERT_EQ(lines.size(), 1u) << r.out;
   const std::string& f = lines[0];
   EXPECT_TRUE(has(f, "\"confidence\":\"low\",\"DeviceName\":\"MSEDGEWIN10\""));
@@ -83,13 +84,13 @@ TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
 // the corpus with a 1 MiB budget (spilled) and one thread, and with the default.
 TEST(SamplesScan, SameFindingsForAnyBudgetAndThreads) {
   auto run = [](const std::string& extra) {
-    return corpus::run_command("cd " + corpus::shell_quote(kSource) + " && " + corpus::shell_quote(kBinary) +
-                               " scan " + extra + " samples/triage " + corpus::shell_quote(EVTXHUNT_CORPUS));
+    return support::run_command("cd " + support::shell_quote(kSource) + " && " + support::shell_quote(kBinary) +
+                               " scan " + extra + " samples/triage " + support::shell_quote(EVTXHUNT_CORPUS));
   };
-  corpus::CommandResult a = run("--threads 2"), b = run("--threads 1 --memory 1");
+  support::CommandResult a = run("--threads 2"), b = run("--threads 1 --memory 1");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  EXPECT_EQ(corpus::split_lines(a.out).size(), 13u);  // samples 6, corpus 7 (test_dcom_variants)
+  EXPECT_EQ(support::split_lines(a.out).size(), 13u);  // samples 6, corpus 7 (test_dcom_variants)
   EXPECT_EQ(a.out, b.out);
   EXPECT_TRUE(has(b.err, "spilled")) << b.err.substr(b.err.size() > 1000 ? b.err.size() - 1000 : 0);
 }
@@ -103,10 +104,10 @@ TEST(SamplesScan, SameFindingsForAnyBudgetAndThreads) {
 // running cmd.exe: high). MGMT01 is not in the collection: nothing to link.
 TEST(SamplesScan, EveryDcomRuleAndTheLinkedMovement) {
   using nlohmann::json;
-  corpus::CommandResult r = scan("samples/triage", "");
+  support::CommandResult r = scan("samples/triage", "");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> f;
-  for (const std::string& line : corpus::split_lines(r.out)) f.push_back(json::parse(line));
+  for (const std::string& line : support::split_lines(r.out)) f.push_back(json::parse(line));
   ASSERT_EQ(f.size(), 6u) << r.out;
   auto brief = [](const json& x) {
     return x["rule_id"].get<std::string>() + " " + x["DeviceName"].get<std::string>() + " " +

@@ -19,6 +19,7 @@
 #include "sigma/rule_set.h"
 #include "sigma/sigma_loader.h"
 #include "sigma/sigma_matcher.h"
+#include "support/files.h"
 
 namespace fs = std::filesystem;
 
@@ -33,11 +34,6 @@ struct Case {
   fs::path evtx;
   std::optional<int> match_count;
 };
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::vector<Case> load_cases() {
   std::vector<Case> out;
@@ -71,7 +67,7 @@ const std::vector<Case>& cases() {
 std::unique_ptr<sigma::RuleSet> build(const std::vector<fs::path>& files, sigma::SetReport& report) {
   std::vector<sigma::Rule> rules;
   for (const fs::path& f : files) {
-    sigma::LoadResult r = sigma::load_sigma_text(read_file(f), f.string());
+    sigma::LoadResult r = sigma::load_sigma_text(support::read_text(f), f.string());
     for (sigma::Rule& rule : r.rules) rules.push_back(std::move(rule));
     for (const sigma::LoadError& e : r.errors) report.skipped.push_back(e);
   }

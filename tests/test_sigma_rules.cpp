@@ -9,7 +9,11 @@
 #include <fstream>
 #include <set>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
+#include "support/command.h"
+#include "support/files.h"
+#include "support/lines.h"
+#include "support/temp_dir.h"
 #include "sigma/sigma_loader.h"
 
 namespace {
@@ -19,13 +23,13 @@ namespace fs = std::filesystem;
 
 const std::string kBinary = EVTXHUNT_BINARY;
 
-std::string q(const std::string& s) { return corpus::shell_quote(s); }
+std::string q(const std::string& s) { return support::shell_quote(s); }
 
-corpus::CommandResult run(const std::string& args) { return corpus::run_command(q(kBinary) + " " + args); }
+support::CommandResult run(const std::string& args) { return support::run_command(q(kBinary) + " " + args); }
 
 std::vector<json> jsonl(const std::string& text) {
   std::vector<json> out;
-  for (const std::string& line : corpus::split_lines(text))
+  for (const std::string& line : support::split_lines(text))
     if (!line.empty()) out.push_back(json::parse(line));
   return out;
 }
@@ -33,12 +37,12 @@ std::vector<json> jsonl(const std::string& text) {
 // Scans `evidence` with `rules` (YAML text in one file); the findings.
 std::vector<json> scan(const std::string& rules, const std::vector<fs::path>& evidence, std::string* err = nullptr,
                        const std::string& extra = "") {
-  corpus::TempDir tmp("sigma");
+  support::TempDir tmp("sigma");
   fs::path file = tmp / "rules.yml";
   std::ofstream(file) << rules;
   std::string args = "scan --format jsonl --rules " + q(file.string()) + " " + extra;
   for (const fs::path& p : evidence) args += " " + q(p.string());
-  corpus::CommandResult r = run(args);
+  support::CommandResult r = run(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   if (err) *err = r.err;
   return jsonl(r.out);
@@ -321,14 +325,14 @@ TEST(SigmaFields, SystemNamesWinOverDataFieldsOfTheSameName) {
 }
 
 TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
-  corpus::TempDir cache("hscache");
+  support::TempDir cache("hscache");
   std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +
                       rule("re", "  sel:\n    CommandLine|re: 'calc\\.exe'\n  condition: sel\n") +
                       rule("inner", "  sel:\n    Hashes|contains: 'MD5=6A65*AA5,'\n  condition: sel\n");
   auto findings = [&](const std::string& env) {
-    corpus::TempDir tmp("cached");
+    support::TempDir tmp("cached");
     std::ofstream(tmp / "r.yml") << rules;
-    corpus::CommandResult r = corpus::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
+    support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
                                                   q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
@@ -343,11 +347,11 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   // Damaged files (a flipped byte, a truncation) are recompiled, not trusted.
   bool truncate = false;
   for (const auto& e : fs::directory_iterator(cache.path())) {
-    std::vector<uint8_t> bytes = corpus::read_bytes(e.path());
+    std::vector<uint8_t> bytes = support::read_bytes(e.path());
     if (truncate) bytes.resize(bytes.size() / 2);
     else bytes[bytes.size() - 5] ^= 0x55;
     truncate = !truncate;
-    corpus::write_bytes(e.path(), bytes);
+    support::write_bytes(e.path(), bytes);
   }
   EXPECT_EQ(findings(env), cold);
   EXPECT_EQ(findings("EVTXHUNT_CACHE=off"), cold);
@@ -372,7 +376,7 @@ TEST(SigmaLoading, BadRulesAreNamedAndTheRestRun) {
   EXPECT_NE(err.find("4 skipped"), std::string::npos) << err;
   EXPECT_NE(err.find("1 not applicable"), std::string::npos) << err;
   // --strict: the same rules are an error (exit 7).
-  corpus::TempDir tmp("strict");
+  support::TempDir tmp("strict");
   std::ofstream(tmp / "r.yml") << rules;
   EXPECT_EQ(run("scan --strict --rules " + q((tmp / "r.yml").string()) + " " + q(kExplorer.string())).exit_code, 7);
 }

@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "corpus_util.h"
+#include "support/command.h"
+#include "support/files.h"
+#include "support/json.h"
+#include "support/lines.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -29,28 +32,22 @@ const std::string kSource = EVTXHUNT_SOURCE_DIR;
 const std::string kSamples = kSource + "/samples/triage";
 const std::string kDcom = "ff-t1021.003-dcom";
 
-corpus::CommandResult run(const std::string& args) {
-  return corpus::run_command(corpus::shell_quote(kBinary) + " " + args);
-}
+support::CommandResult run(const std::string& args) { return support::run_evtxhunt(args); }
 
-std::string q(const std::string& s) { return corpus::shell_quote(s); }
+std::string q(const std::string& s) { return support::shell_quote(s); }
 
 // The samples with the seed rule only: these tests are about the outputs, and
 // the seed's one finding is what they check (test_samples_scan and
 // test_dcom_variants cover every rule on the samples).
 std::string seed_samples() { return "--rule " + kDcom + " " + q(kSamples); }
 
-std::vector<json> jsonl(const std::string& text) {
-  std::vector<json> out;
-  for (const std::string& line : corpus::split_lines(text)) out.push_back(json::parse(line));
-  return out;
-}
+std::vector<json> jsonl(const std::string& text) { return support::parse_jsonl<json>(text); }
 
 // CSV rows through Python's csv module, re-emitted as JSON (one list per row).
 std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   fs::path tmp = fs::temp_directory_path() / ("evtxhunt-csv-" + std::to_string(getpid()) + ".csv");
   std::ofstream(tmp, std::ios::binary) << text;
-  corpus::CommandResult r = corpus::run_command(
+  support::CommandResult r = support::run_command(
       "/usr/bin/python3 -c 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline=\"\", "
       "encoding=\"utf-8\")))))' " +
       q(tmp.string()));
@@ -62,7 +59,7 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
 // The full timeline of the samples as JSON rows (computed once).
 const std::vector<json>& samples_timeline() {
   static const std::vector<json> rows = [] {
-    corpus::CommandResult r = run("timeline --format jsonl " + seed_samples());
+    support::CommandResult r = run("timeline --format jsonl " + seed_samples());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return jsonl(r.out);
   }();
@@ -109,7 +106,7 @@ TEST(Timeline, EveryRecordOfTheSamplesInTimeOrderWithTheFindingTagged) {
 }
 
 TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
-  corpus::CommandResult r = run("timeline --format csv " + seed_samples());
+  support::CommandResult r = run("timeline --format csv " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::vector<std::string>> rows = csv_rows(r.out);
   ASSERT_EQ(rows.size(), 464u);  // header + 463
@@ -141,7 +138,7 @@ TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
 }
 
 TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
-  corpus::CommandResult r = run("timeline --format timesketch " + seed_samples());
+  support::CommandResult r = run("timeline --format timesketch " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   ASSERT_EQ(rows.size(), 463u);
@@ -160,7 +157,7 @@ TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
   EXPECT_EQ((*rpc)["tag"], json::array({kDcom}));
   EXPECT_EQ((*rpc)["message"].get<std::string>().rfind("[high] DCOM lateral movement", 0), 0u);
   // Python's datetime.fromisoformat reads the timestamp format.
-  corpus::CommandResult py = corpus::run_command(
+  support::CommandResult py = support::run_command(
       "/usr/bin/python3 -c 'import datetime; print(datetime.datetime.fromisoformat(\"2024-03-12T10:47:13.4120000Z\")"
       ".timestamp())'");
   EXPECT_EQ(py.exit_code, 0) << py.err;
@@ -168,9 +165,9 @@ TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
 }
 
 TEST(Timeline, TableHasAlignedColumnsAndNoColourWhenNotATerminal) {
-  corpus::CommandResult r = run("timeline --format table --findings-only " + seed_samples());
+  support::CommandResult r = run("timeline --format table --findings-only " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::vector<std::string> lines = corpus::split_lines(r.out);
+  std::vector<std::string> lines = support::split_lines(r.out);
   ASSERT_EQ(lines.size(), 6u);  // heading + 5 evidence rows
   EXPECT_EQ(lines[0].rfind("Timestamp", 0), 0u);
   for (const std::string& l : lines) EXPECT_EQ(l.find('\x1b'), std::string::npos);
@@ -179,13 +176,13 @@ TEST(Timeline, TableHasAlignedColumnsAndNoColourWhenNotATerminal) {
 }
 
 TEST(Timeline, FindingsOnlyAndContext) {
-  corpus::CommandResult only = run("timeline --format jsonl --findings-only " + seed_samples());
+  support::CommandResult only = run("timeline --format jsonl --findings-only " + seed_samples());
   ASSERT_EQ(only.exit_code, 0);
   std::vector<json> rows = jsonl(only.out);
   EXPECT_EQ(rows.size(), 5u);
   for (const json& r : rows) EXPECT_TRUE(tagged(r));
   // --context 10s: the host's events from 10 s before the first evidence to 10 s after the last.
-  corpus::CommandResult ctx = run("timeline --format jsonl --context 10s " + seed_samples());
+  support::CommandResult ctx = run("timeline --format jsonl --context 10s " + seed_samples());
   ASSERT_EQ(ctx.exit_code, 0);
   size_t want = 0;
   for (const json& r : samples_timeline()) {
@@ -203,7 +200,7 @@ TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
   const std::vector<json>& all = samples_timeline();
   auto count = [&](auto pred) { return static_cast<size_t>(std::count_if(all.begin(), all.end(), pred)); };
   auto rows = [&](const std::string& opts) {
-    corpus::CommandResult r = run("timeline --format jsonl " + opts + " " + seed_samples());
+    support::CommandResult r = run("timeline --format jsonl " + opts + " " + seed_samples());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return jsonl(r.out);
   };
@@ -227,17 +224,17 @@ TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
   EXPECT_EQ(rows("--findings-only --min-level critical").size(), 0u);
   EXPECT_EQ(rows("--findings-only --min-level high").size(), 5u);
   EXPECT_EQ(rows("--findings-only --rule 'ff-*'").size(), 5u);
-  corpus::CommandResult none = run("timeline --rule no-such-rule " + q(kSamples));
+  support::CommandResult none = run("timeline --rule no-such-rule " + q(kSamples));
   EXPECT_EQ(none.exit_code, 7);
   EXPECT_NE(none.err.find("no rule matches 'no-such-rule'"), std::string::npos);
   // scan: the same filters on findings.
-  corpus::CommandResult s1 = run("scan --format jsonl --since 2024-03-12T10:47:14Z " + seed_samples());
+  support::CommandResult s1 = run("scan --format jsonl --since 2024-03-12T10:47:14Z " + seed_samples());
   EXPECT_EQ(jsonl(s1.out).size(), 0u);  // its first evidence is 10:47:13.412
-  corpus::CommandResult s2 = run("scan --format jsonl --host ws01 " + seed_samples());
+  support::CommandResult s2 = run("scan --format jsonl --host ws01 " + seed_samples());
   EXPECT_EQ(jsonl(s2.out).size(), 0u);  // globs match the whole name: WS01.corp.local
-  corpus::CommandResult s3 = run("scan --format jsonl --host 'ws01*' " + seed_samples());
+  support::CommandResult s3 = run("scan --format jsonl --host 'ws01*' " + seed_samples());
   EXPECT_EQ(jsonl(s3.out).size(), 1u);
-  corpus::CommandResult s4 = run("scan --format jsonl --channel Security " + seed_samples());
+  support::CommandResult s4 = run("scan --format jsonl --channel Security " + seed_samples());
   EXPECT_EQ(jsonl(s4.out).size(), 0u);  // its evidence is all Sysmon
   EXPECT_EQ(run("timeline --since yesterday " + seed_samples()).exit_code, 2);
   EXPECT_EQ(run("timeline --context forever " + seed_samples()).exit_code, 2);
@@ -245,14 +242,14 @@ TEST(Timeline, EachFilterSelectsExactlyWhatItSays) {
 }
 
 TEST(Scan, FindingsInEveryFormat) {
-  corpus::CommandResult j = run("scan --format jsonl " + seed_samples());
+  support::CommandResult j = run("scan --format jsonl " + seed_samples());
   ASSERT_EQ(j.exit_code, 0) << j.err;
   std::vector<json> f = jsonl(j.out);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0]["rule_id"], kDcom);
   EXPECT_EQ(f[0]["fields"]["dcom.ProcessId"], 4416);
   EXPECT_EQ(f[0]["evidence"].size(), 5u);
-  corpus::CommandResult c = run("scan --format csv " + seed_samples());
+  support::CommandResult c = run("scan --format csv " + seed_samples());
   std::vector<std::vector<std::string>> rows = csv_rows(c.out);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
@@ -265,25 +262,25 @@ TEST(Scan, FindingsInEveryFormat) {
   EXPECT_NE(rows[1][7].find("rpc: "), std::string::npos);
   EXPECT_NE(rows[1][8].find("dcom.ProcessId=4416"), std::string::npos);
   EXPECT_NE(rows[1][9].find("/c whoami"), std::string::npos);
-  corpus::CommandResult t = run("scan --format timesketch " + seed_samples());
+  support::CommandResult t = run("scan --format timesketch " + seed_samples());
   std::vector<json> ts = jsonl(t.out);
   ASSERT_EQ(ts.size(), 1u);
   EXPECT_EQ(ts[0]["datetime"], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(ts[0]["timestamp_desc"], "Finding (first evidence)");
   EXPECT_TRUE(ts[0]["message"].is_string());
-  corpus::CommandResult tb = run("scan --format table " + seed_samples());
-  EXPECT_EQ(corpus::split_lines(tb.out).size(), 2u);
+  support::CommandResult tb = run("scan --format table " + seed_samples());
+  EXPECT_EQ(support::split_lines(tb.out).size(), 2u);
   EXPECT_EQ(run("scan --format yaml " + seed_samples()).exit_code, 2);
   // The summary: findings by level and by rule.
   EXPECT_NE(j.err.find("1 findings: 1 high; by rule: ff-t1021.003-dcom 1"), std::string::npos) << j.err;
   EXPECT_NE(j.err.find("done in"), std::string::npos);
-  corpus::CommandResult quiet = run("scan --quiet --format jsonl " + seed_samples());
+  support::CommandResult quiet = run("scan --quiet --format jsonl " + seed_samples());
   EXPECT_EQ(quiet.err, "");
   EXPECT_EQ(quiet.out, j.out);
 }
 
 TEST(Inventory, FilesHostsChannelsAndSpans) {
-  corpus::CommandResult r = run("inventory --format jsonl " + q(kSamples));
+  support::CommandResult r = run("inventory --format jsonl " + q(kSamples));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   std::vector<json> files, hosts;
@@ -312,7 +309,7 @@ TEST(Inventory, FilesHostsChannelsAndSpans) {
   EXPECT_EQ(ws01["files"].size(), 3u);
   EXPECT_EQ(ws01["records"], 99 + 117 + 15);
   EXPECT_TRUE(ws01["first_time"].is_string());
-  corpus::CommandResult csv = run("inventory --format csv " + q(kSamples));
+  support::CommandResult csv = run("inventory --format csv " + q(kSamples));
   std::vector<std::vector<std::string>> crow = csv_rows(csv.out);
   EXPECT_EQ(crow.size(), 1u + 9u + 3u);
   EXPECT_EQ(crow[0][0], "Kind");
@@ -338,7 +335,7 @@ class Inputs : public ::testing::Test {
 
 TEST_F(Inputs, NoReadableEvidenceIsExit8) {
   std::ofstream(dir_ / "notes.txt") << "not a log\n";
-  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  support::CommandResult r = run("scan " + q(dir_.string()));
   EXPECT_EQ(r.exit_code, 8) << r.err;
   EXPECT_NE(r.err.find("notes.txt: not an EVTX file or XML event export"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no readable evidence"), std::string::npos);
@@ -350,7 +347,7 @@ TEST_F(Inputs, NoReadableEvidenceIsExit8) {
 TEST_F(Inputs, EmptyFileSaysItIsEmpty) {
   std::ofstream(dir_ / "Security.evtx");
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
-  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  support::CommandResult r = run("scan " + q(dir_.string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("Security.evtx: empty file (0 bytes)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("1 inputs skipped"), std::string::npos) << r.err;
@@ -363,7 +360,7 @@ TEST_F(Inputs, SymlinkedFoldersAreFollowedOnceAndLoopsReported) {
   fs::create_directories(dir_ / "other");
   fs::create_directory_symlink(dir_ / "host" / "logs", dir_ / "other" / "link");  // a second way in
   fs::create_symlink(dir_ / "missing.evtx", dir_ / "dangling.evtx");
-  corpus::CommandResult r = run("inventory --format jsonl " + q(dir_.string()));
+  support::CommandResult r = run("inventory --format jsonl " + q(dir_.string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   size_t files = 0, skipped = 0;
@@ -380,14 +377,14 @@ TEST_F(Inputs, SymlinkedFoldersAreFollowedOnceAndLoopsReported) {
 TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   ASSERT_EQ(::mkfifo((dir_ / "pipe.evtx").c_str(), 0600), 0);
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
-  corpus::CommandResult r = run("scan " + q(dir_.string()));  // would block if the FIFO were opened
+  support::CommandResult r = run("scan " + q(dir_.string()));  // would block if the FIFO were opened
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("pipe.evtx: a FIFO, not a file"), std::string::npos) << r.err;
-  corpus::CommandResult d = run("dump " + q((dir_ / "pipe.evtx").string()));
+  support::CommandResult d = run("dump " + q((dir_ / "pipe.evtx").string()));
   EXPECT_EQ(d.exit_code, 3) << d.err;
   EXPECT_NE(d.err.find("not a regular file"), std::string::npos) << d.err;
   // Regression test: convert opened its input before checking it and blocked on a FIFO.
-  corpus::CommandResult c = run("convert -q -o " + q((dir_ / "out.evtx").string()) + " " +
+  support::CommandResult c = run("convert -q -o " + q((dir_ / "out.evtx").string()) + " " +
                                 q((dir_ / "pipe.evtx").string()));
   EXPECT_EQ(c.exit_code, 3) << c.err;
   EXPECT_NE(c.err.find("pipe.evtx: cannot open: not a regular file"), std::string::npos) << c.err;
@@ -415,9 +412,9 @@ TEST_F(Inputs, ConvertOutputNeverReplacesADeviceOrFollowsALink) {
     fs::create_symlink(victim, dir_ / ("again.evtx.tmp-" + std::to_string(getpid() + pid)), ec);
   }
   ASSERT_EQ(run("convert -q -o " + q((dir_ / "again.evtx").string()) + " " + q(xml.string())).exit_code, 0);
-  EXPECT_EQ(corpus::run_command("cat " + q(victim.string())).out, "keep");
+  EXPECT_EQ(support::run_command("cat " + q(victim.string())).out, "keep");
   // A device is written into, not replaced.
-  corpus::CommandResult dev = run("convert -q -o /dev/null " + q(xml.string()));
+  support::CommandResult dev = run("convert -q -o /dev/null " + q(xml.string()));
   EXPECT_EQ(dev.exit_code, 0) << dev.err;
   struct stat st {};
   ASSERT_EQ(::stat("/dev/null", &st), 0);
@@ -425,8 +422,8 @@ TEST_F(Inputs, ConvertOutputNeverReplacesADeviceOrFollowsALink) {
   // A FIFO target receives the whole file.
   fs::path fifo = dir_ / "out.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  corpus::CommandResult piped = corpus::run_command("(cat " + q(fifo.string()) + " | wc -c) & " +
-                                                    corpus::shell_quote(kBinary) + " convert -q -o " +
+  support::CommandResult piped = support::run_command("(cat " + q(fifo.string()) + " | wc -c) & " +
+                                                    support::evtxhunt_binary() + " convert -q -o " +
                                                     q(fifo.string()) + " " + q(xml.string()) + "; wait");
   EXPECT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_EQ(std::stoul(piped.out), fs::file_size(out));
@@ -440,15 +437,14 @@ TEST_F(Inputs, UnreadableFileAndFolderAreWarnings) {
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security.evtx");
   fs::permissions(dir_ / "Security.evtx", fs::perms::none);
   fs::permissions(dir_ / "locked", fs::perms::none);
-  corpus::CommandResult r = run("scan " + q(dir_.string()));
+  support::CommandResult r = run("scan " + q(dir_.string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("Security.evtx: cannot open: Permission denied"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("locked: cannot list folder"), std::string::npos) << r.err;
 }
 
 TEST_F(Inputs, TruncatedXmlExportKeepsItsCompleteEvents) {
-  std::ifstream in(kSource + "/samples/scenario/WS01/Security.xml", std::ios::binary);
-  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string xml = support::read_text(kSource + "/samples/scenario/WS01/Security.xml");
   size_t events = 0;
   for (size_t at = xml.find("</Event>"); at != std::string::npos; at = xml.find("</Event>", at + 1)) ++events;
   ASSERT_GT(events, 10u);
@@ -457,7 +453,7 @@ TEST_F(Inputs, TruncatedXmlExportKeepsItsCompleteEvents) {
   for (int i = 0; i < 10; ++i) cut = xml.find("</Event>", cut + 1);
   cut = xml.find("<EventData", cut);
   std::ofstream(dir_ / "cut.xml", std::ios::binary) << xml.substr(0, cut);
-  corpus::CommandResult r = run("inventory --format jsonl " + q((dir_ / "cut.xml").string()));
+  support::CommandResult r = run("inventory --format jsonl " + q((dir_ / "cut.xml").string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   ASSERT_GE(rows.size(), 1u);
@@ -472,7 +468,7 @@ TEST_F(Inputs, DumpTakesFoldersAndNamesEachRecordsFile) {
   fs::create_directories(dir_ / "a");
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "a" / "System.evtx");
   fs::copy_file(kSamples + "/DC01/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "b.evtx");
-  corpus::CommandResult r = run("dump " + q(dir_.string()));
+  support::CommandResult r = run("dump " + q(dir_.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> rows = jsonl(r.out);
   ASSERT_EQ(rows.size(), 15u + 13u);  // samples/README.md: WS02 System 15 records, DC01 System 13
@@ -480,7 +476,7 @@ TEST_F(Inputs, DumpTakesFoldersAndNamesEachRecordsFile) {
   EXPECT_EQ(rows.back()["SourceFile"], (dir_ / "b.evtx").string());
   EXPECT_TRUE(rows.front()["Event"]["System"].is_object());
   // One file: the Rust evtx_dump shape, no extra key.
-  corpus::CommandResult one = run("dump " + q((dir_ / "b.evtx").string()));
+  support::CommandResult one = run("dump " + q((dir_ / "b.evtx").string()));
   EXPECT_FALSE(jsonl(one.out).front().contains("SourceFile"));
 }
 
@@ -494,25 +490,25 @@ TEST_F(Inputs, ThreadsOutOfRangeIsAUsageError) {
 TEST_F(Inputs, NormalizeDropsDuplicatesAsScanDoes) {
   fs::copy_file(kSamples + "/WS01/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security.evtx");
   fs::copy_file(kSamples + "/WS01/C/Windows/System32/winevt/Logs/Security.evtx", dir_ / "Security-copy.evtx");
-  corpus::CommandResult once = run("normalize " + q((dir_ / "Security.evtx").string()));
-  corpus::CommandResult twice = run("normalize " + q(dir_.string()));
+  support::CommandResult once = run("normalize " + q((dir_ / "Security.evtx").string()));
+  support::CommandResult twice = run("normalize " + q(dir_.string()));
   ASSERT_EQ(twice.exit_code, 0) << twice.err;
-  EXPECT_EQ(corpus::split_lines(once.out).size(), corpus::split_lines(twice.out).size());
-  EXPECT_NE(twice.err.find(std::to_string(corpus::split_lines(once.out).size()) + " duplicate events dropped"),
+  EXPECT_EQ(support::split_lines(once.out).size(), support::split_lines(twice.out).size());
+  EXPECT_NE(twice.err.find(std::to_string(support::split_lines(once.out).size()) + " duplicate events dropped"),
             std::string::npos)
       << twice.err;
 }
 
 TEST_F(Inputs, OutputFileIsWrittenWholeAndNeverOverAnInput) {
   fs::path out = dir_ / "timeline.csv";
-  corpus::CommandResult r = run("timeline --format csv -o " + q(out.string()) + " " + seed_samples());
+  support::CommandResult r = run("timeline --format csv -o " + q(out.string()) + " " + seed_samples());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(corpus::split_lines(corpus::run_command("cat " + q(out.string())).out).size(), 464u);
+  EXPECT_EQ(support::split_lines(support::run_command("cat " + q(out.string())).out).size(), 464u);
   for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path(), out);  // no temporary left
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
   auto size = fs::file_size(dir_ / "System.evtx");
-  corpus::CommandResult refused = run("scan -o " + q((dir_ / "System.evtx").string()) + " " + q(dir_.string()));
+  support::CommandResult refused = run("scan -o " + q((dir_ / "System.evtx").string()) + " " + q(dir_.string()));
   EXPECT_EQ(refused.exit_code, 6);
   EXPECT_NE(refused.err.find("is one of the inputs"), std::string::npos) << refused.err;
   EXPECT_EQ(fs::file_size(dir_ / "System.evtx"), size);
@@ -528,21 +524,21 @@ TEST(Install, InstalledBinaryFindsItsRules) {
   fs::path build = fs::path(kBinary).parent_path().parent_path();
   fs::path prefix = fs::temp_directory_path() / ("evtxhunt-install-" + std::to_string(getpid()));
   fs::remove_all(prefix);
-  corpus::CommandResult inst = corpus::run_command("cmake --install " + q(build.string()) + " --prefix " +
+  support::CommandResult inst = support::run_command("cmake --install " + q(build.string()) + " --prefix " +
                                                    q(prefix.string()) + " >/dev/null");
   ASSERT_EQ(inst.exit_code, 0) << inst.err;
   EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/ff-t1021.003-dcom.yml"));
   EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/lists/dcom-surrogates-vetted.txt"));
-  corpus::CommandResult r = corpus::run_command("env -u EVTXHUNT_RULES " + q((prefix / "bin/evtxhunt").string()) +
+  support::CommandResult r = support::run_command("env -u EVTXHUNT_RULES " + q((prefix / "bin/evtxhunt").string()) +
                                                 " scan --format jsonl " + q(kSamples));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // The same findings as with the source tree's rules.
   EXPECT_EQ(r.out, run("scan --format jsonl --rules " + q(kSource + "/rules") + " " + q(kSamples)).out);
-  EXPECT_EQ(corpus::split_lines(r.out).size(), 6u);
-  corpus::CommandResult help = corpus::run_command(q((prefix / "bin/evtxhunt").string()) + " scan --help");
+  EXPECT_EQ(support::split_lines(r.out).size(), 6u);
+  support::CommandResult help = support::run_command(q((prefix / "bin/evtxhunt").string()) + " scan --help");
   EXPECT_NE(help.out.find((prefix / "share/evtxhunt/rules").string()), std::string::npos);
   EXPECT_NE(help.out.find("8 nothing readable among the inputs"), std::string::npos);
-  corpus::CommandResult version = corpus::run_command(q((prefix / "bin/evtxhunt").string()) + " --version");
+  support::CommandResult version = support::run_command(q((prefix / "bin/evtxhunt").string()) + " --version");
   EXPECT_EQ(version.out.rfind("evtxhunt ", 0), 0u);
   fs::remove_all(prefix);
 }
@@ -553,11 +549,11 @@ TEST(Rules, ABrokenRuleFileIsAWarningUnlessStrict) {
   fs::create_directories(dir);
   fs::copy_file(kSource + "/rules/ff-t1021.003-dcom.yml", dir / "dcom.yml");
   std::ofstream(dir / "broken.yml") << "id: broken\ntitle: [unclosed\n";
-  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " " + seed_samples());
+  support::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " " + seed_samples());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);
+  EXPECT_EQ(support::split_lines(r.out).size(), 1u);
   EXPECT_NE(r.err.find("rule skipped: " + (dir / "broken.yml").string() + ":"), std::string::npos) << r.err;
-  corpus::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + seed_samples());
+  support::CommandResult strict = run("scan --strict --rules " + q(dir.string()) + " " + seed_samples());
   EXPECT_EQ(strict.exit_code, 7) << strict.err;
   fs::remove_all(dir);
 }
@@ -574,9 +570,9 @@ TEST(Rules, SpecialAndBrokenRuleInputsAreNamedNotRead) {
   fs::create_symlink(dir / "nowhere.yml", dir / "dangling.yml");
   fs::create_symlink(dir / "loop.yml", dir / "loop.yml");
   std::ofstream(dir / "huge.yml") << "# " << std::string(5 << 20, 'x') << "\n";
-  corpus::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " --rules /dev/zero " + seed_samples());
+  support::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " --rules /dev/zero " + seed_samples());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(corpus::split_lines(r.out).size(), 1u);  // the seed rule still runs
+  EXPECT_EQ(support::split_lines(r.out).size(), 1u);  // the seed rule still runs
   for (const std::string& named :
        {(dir / "pipe.yml").string() + ": not a regular file", (dir / "dangling.yml").string() + ": broken symbolic link",
         (dir / "loop.yml").string() + ": ", (dir / "huge.yml").string() + ": 5242883 bytes, larger than a rule file",
@@ -595,7 +591,7 @@ TEST_F(Inputs, InvalidUtf8FromAnXmlExportIsReplaced) {
       "</System><EventData><Data Name=\"Image\">C:\\a.exe</Data><Data Name=\"CommandLine\">caf\xe9 \xff</Data>"
       "</EventData></Event></Events>";
   std::ofstream(dir_ / "latin1.xml", std::ios::binary) << ev;
-  corpus::CommandResult r = run("normalize --format jsonl " + q((dir_ / "latin1.xml").string()));
+  support::CommandResult r = run("normalize --format jsonl " + q((dir_ / "latin1.xml").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json row = json::parse(r.out);  // throws on invalid UTF-8
   EXPECT_EQ(row["ProcessCommandLine"], "caf\xef\xbf\xbd \xef\xbf\xbd");
@@ -616,7 +612,7 @@ TEST_F(Inputs, DeeplyNestedXmlExportIsCutNotACrash) {
   std::string in = q((dir_ / "deep.xml").string());
   for (const std::string& cmd : {"normalize " + in, "scan " + in, "convert -q -o " + q((dir_ / "deep.evtx").string()) + " " + in}) {
     SCOPED_TRACE(cmd);
-    corpus::CommandResult r = run(cmd);
+    support::CommandResult r = run(cmd);
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 8) << r.exit_code << " " << r.err;  // 8: no event to hunt in
     if (cmd.rfind("convert", 0) != 0) {
       EXPECT_NE(r.err.find("elements nested deeper than 256 levels left out"), std::string::npos) << r.err;

@@ -16,7 +16,10 @@
 #include <set>
 #include <sstream>
 
-#include "corpus_util.h"
+#include "support/corpus.h"
+#include "support/command.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "evtx/evtx_writer.h"
 #include "libevtx/libevtx_reader.h"
 #include "evtx/value_types.h"
@@ -25,7 +28,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using corpus::TempDir;
+using support::TempDir;
 
 constexpr const char* kPython = "/usr/bin/python3";
 constexpr const char* kEvtxDumpPy = "/usr/bin/evtx_dump.py";
@@ -616,7 +619,7 @@ bool have_python_evtx() { return fs::exists(kPython) && fs::exists(kEvtxDumpPy);
 
 // python-evtx's evtx_dump.py must run without error; its XML, parsed, gives the records.
 std::vector<evtx::Record> read_python_evtx(const fs::path& path) {
-  corpus::CommandResult cr = corpus::run_command(std::string(kPython) + " " + kEvtxDumpPy + " " + corpus::shell_quote(path.string()));
+  support::CommandResult cr = support::run_command(std::string(kPython) + " " + kEvtxDumpPy + " " + support::shell_quote(path.string()));
   EXPECT_EQ(cr.exit_code, 0) << path << ": " << cr.err;
   EXPECT_EQ(cr.err, "") << path;
   std::vector<evtx::Record> out;
@@ -886,7 +889,7 @@ TEST(WriterRoundTrip, ChunkHeadersAreConsistent) {
   TempDir tmp("writer");
   fs::path file = tmp / "headers.evtx";
   write_xml(xml, file);
-  std::vector<uint8_t> bytes = corpus::read_bytes(file);
+  std::vector<uint8_t> bytes = support::read_bytes(file);
   corpus::ReadResult r = corpus::read_file(file);
   auto u32 = [&](size_t at) { uint32_t v; std::memcpy(&v, bytes.data() + at, 4); return v; };
   auto u64 = [&](size_t at) { uint64_t v; std::memcpy(&v, bytes.data() + at, 8); return v; };
@@ -1039,10 +1042,10 @@ TEST(ConvertCommand, ConvertsEventsRootAndBareEventsInUtf8AndUtf16) {
   std::ofstream(tmp / "a.xml", std::ios::binary) << utf16le_with_bom(half1);
   std::ofstream(tmp / "b.xml", std::ios::binary) << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>" << half2 << "</Events>";
   fs::path out = tmp / "out.evtx";
-  corpus::CommandResult cr = corpus::run_command(corpus::shell_quote(binary().string()) + " convert " +
-                                                 corpus::shell_quote((tmp / "a.xml").string()) + " " +
-                                                 corpus::shell_quote((tmp / "b.xml").string()) + " -o " +
-                                                 corpus::shell_quote(out.string()));
+  support::CommandResult cr = support::run_command(support::shell_quote(binary().string()) + " convert " +
+                                                 support::shell_quote((tmp / "a.xml").string()) + " " +
+                                                 support::shell_quote((tmp / "b.xml").string()) + " -o " +
+                                                 support::shell_quote(out.string()));
   ASSERT_EQ(cr.exit_code, 0) << cr.err;
   EXPECT_NE(cr.err.find("12 records"), std::string::npos) << cr.err;
   check_all_readers(out, expected_events(kInlineEvents));
@@ -1052,38 +1055,38 @@ TEST(ConvertCommand, ConvertsEventsRootAndBareEventsInUtf8AndUtf16) {
 
 TEST(ConvertCommand, ErrorsNameTheFileAndLeaveNoOutput) {
   TempDir tmp("convert");
-  std::string bin = corpus::shell_quote(binary().string());
+  std::string bin = support::shell_quote(binary().string());
   fs::path out = tmp / "out.evtx";
-  std::string o = " -o " + corpus::shell_quote(out.string());
+  std::string o = " -o " + support::shell_quote(out.string());
   std::ofstream(tmp / "good.xml") << kInlineEvents;
   std::ofstream(tmp / "notxml.xml") << "this is not xml <";
   std::ofstream(tmp / "noevents.xml") << "<Events><Other/></Events>";
 
-  corpus::CommandResult cr = corpus::run_command(bin + " convert --help");
+  support::CommandResult cr = support::run_command(bin + " convert --help");
   EXPECT_EQ(cr.exit_code, 0);
   EXPECT_NE(cr.out.find("usage: evtxhunt convert"), std::string::npos);
 
-  cr = corpus::run_command(bin + " convert " + corpus::shell_quote((tmp / "good.xml").string()));
+  cr = support::run_command(bin + " convert " + support::shell_quote((tmp / "good.xml").string()));
   EXPECT_EQ(cr.exit_code, 2) << "no -o";
-  cr = corpus::run_command(bin + " convert" + o);
+  cr = support::run_command(bin + " convert" + o);
   EXPECT_EQ(cr.exit_code, 2) << "no input";
 
   std::string missing = (tmp / "missing.xml").string();
-  cr = corpus::run_command(bin + " convert " + corpus::shell_quote((tmp / "good.xml").string()) + " " +
-                           corpus::shell_quote(missing) + o);
+  cr = support::run_command(bin + " convert " + support::shell_quote((tmp / "good.xml").string()) + " " +
+                           support::shell_quote(missing) + o);
   EXPECT_EQ(cr.exit_code, 3);
   EXPECT_NE(cr.err.find(missing), std::string::npos) << cr.err;
 
   for (const char* bad : {"notxml.xml", "noevents.xml"}) {
     std::string path = (tmp / bad).string();
-    cr = corpus::run_command(bin + " convert " + corpus::shell_quote(path) + o);
+    cr = support::run_command(bin + " convert " + support::shell_quote(path) + o);
     EXPECT_EQ(cr.exit_code, 5) << bad;
     EXPECT_NE(cr.err.find(path), std::string::npos) << cr.err;
   }
   EXPECT_FALSE(fs::exists(out));
 
-  cr = corpus::run_command(bin + " convert " + corpus::shell_quote((tmp / "good.xml").string()) + " -o " +
-                           corpus::shell_quote((tmp / "no-such-dir" / "out.evtx").string()));
+  cr = support::run_command(bin + " convert " + support::shell_quote((tmp / "good.xml").string()) + " -o " +
+                           support::shell_quote((tmp / "no-such-dir" / "out.evtx").string()));
   EXPECT_EQ(cr.exit_code, 6);
   EXPECT_NE(cr.err.find("no-such-dir"), std::string::npos) << cr.err;
 
@@ -1116,12 +1119,12 @@ fs::path log_path(const fs::path& root, const char* host, const char* file) {
 
 TEST(Samples, AreTheGeneratorsOutputAndReadIdenticallyByAllReaders) {
   if (!fs::exists(samples::triage())) GTEST_SKIP() << "no samples/triage";
-  if (corpus::run_command("python3 --version").exit_code != 0) GTEST_SKIP() << "no python3 on PATH";
+  if (support::run_command("python3 --version").exit_code != 0) GTEST_SKIP() << "no python3 on PATH";
   TempDir tmp("samples");
-  corpus::CommandResult gen = corpus::run_command(
-      "python3 " + corpus::shell_quote((samples::source_dir() / "scripts" / "make_samples.py").string()) +
-      " --evtxhunt " + corpus::shell_quote(binary().string()) + " --out " + corpus::shell_quote((tmp / "triage").string()) +
-      " --xml-out " + corpus::shell_quote((tmp / "xml").string()));
+  support::CommandResult gen = support::run_command(
+      "python3 " + support::shell_quote((samples::source_dir() / "scripts" / "make_samples.py").string()) +
+      " --evtxhunt " + support::shell_quote(binary().string()) + " --out " + support::shell_quote((tmp / "triage").string()) +
+      " --xml-out " + support::shell_quote((tmp / "xml").string()));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   uint64_t total_size = 0;
   for (const char* host : samples::kHosts) {
@@ -1130,7 +1133,7 @@ TEST(Samples, AreTheGeneratorsOutputAndReadIdenticallyByAllReaders) {
       fs::path committed = samples::log_path(samples::triage(), host, file);
       ASSERT_TRUE(fs::exists(committed)) << committed;
       total_size += fs::file_size(committed);
-      EXPECT_TRUE(corpus::read_bytes(committed) == corpus::read_bytes(samples::log_path(tmp / "triage", host, file)))
+      EXPECT_TRUE(support::read_bytes(committed) == support::read_bytes(samples::log_path(tmp / "triage", host, file)))
           << committed << " differs from what scripts/make_samples.py makes of samples/scenario: run it";
       fs::path xml = tmp / "xml" / host / (std::string(log) + ".xml");
       std::vector<Expected> want = expected_events(xmlin::EventXmlDocument::load_file(xml));

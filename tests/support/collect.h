@@ -10,7 +10,7 @@
 #include "pipeline/host_stream.h"
 #include "pipeline/inputs.h"
 
-namespace testing_support {
+namespace support {
 
 struct Collected {
   std::unique_ptr<pipeline::Evidence> evidence;
@@ -33,4 +33,4 @@ inline Collected collect(const std::vector<std::string>& paths, int threads = 2,
   return c;
 }
 
-}  // namespace testing_support
+}  // namespace support
