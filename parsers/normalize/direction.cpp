@@ -49,7 +49,7 @@ void DirectionResolver::observe(const NormalizedEvent& ev) {
   const FieldValue& local = ev[Field::LocalIP];
   if (local.known() && address_kind(local.s) == AddressKind::Unicast) own_ips_.insert(local.s);
   const std::string& action = text_or_empty(ev[Field::ActionType]);
-  if (action == "ConnectionSuccess") {
+  if (action == kConnectionSuccess) {
     // Only connections to itself can have their other side in this host's logs.
     const FieldValue& remote = ev[Field::RemoteIP];
     if (is_loopback(remote) || (remote.known() && local.known() && remote.s == local.s))

@@ -1,26 +1,83 @@
 #include "normalize/mapper.h"
 
+#include <array>
 #include <cctype>
+#include <iterator>
 
 #include "normalize/mapper_parts.h"
 
 namespace norm {
 namespace {
 
-enum class Log { None, Sysmon, Security, System, PowerShell };
+// The mapping table: which records are mapped, and by what. The rows of one
+// provider are adjacent (lookups compare each provider string once).
+constexpr MapperEntry kMappers[] = {
+    {kSysmonProvider, 1, map_sysmon_process_create},
+    {kSysmonProvider, 3, map_sysmon_network_connect},
+    {kSysmonProvider, 5, map_sysmon_process_terminate},
+    {kSecurityProvider, 4624, map_security_logon},
+    {kSecurityProvider, 4688, map_security_process_create},
+    {kSecurityProvider, 4689, map_security_process_terminate},
+    {kSecurityProvider, 5156, map_security_connection},
+    {kSecurityProvider, 5154, map_security_listen},
+    {kSecurityProvider, 5158, map_security_bind},
+    {kSecurityProvider, 4608, map_security_system_start},
+    {kPowerShellProvider, 4104, map_powershell_script_block},
+    {kEventLogProvider, 6005, map_eventlog_started},
+    {kKernelGeneralProvider, 12, map_kernel_os_started},
+};
+constexpr size_t kMapperCount = std::size(kMappers);
 
-Log log_of(std::string_view provider, uint16_t id) {
-  if (provider == "Microsoft-Windows-Sysmon") return (id == 1 || id == 3 || id == 5) ? Log::Sysmon : Log::None;
-  if (provider == "Microsoft-Windows-Security-Auditing")
-    return (id == 4624 || id == 4688 || id == 4689 || id == 5156 || id == 5154 || id == 5158 || id == 4608) ? Log::Security
-                                                                                              : Log::None;
-  if (provider == "Microsoft-Windows-PowerShell" && id == 4104) return Log::PowerShell;
-  if (provider == "EventLog" && id == 6005) return Log::System;
-  if (provider == "Microsoft-Windows-Kernel-General" && id == 12) return Log::System;
-  return Log::None;
+// The table's rows of one provider: kMappers[begin, end).
+struct ProviderRows {
+  std::string_view provider;
+  size_t begin = 0, end = 0;
+};
+
+constexpr size_t count_providers() {
+  size_t n = 0;
+  for (size_t i = 0; i < kMapperCount; ++i)
+    if (i == 0 || kMappers[i].provider != kMappers[i - 1].provider) ++n;
+  return n;
+}
+
+constexpr std::array<ProviderRows, count_providers()> group_by_provider() {
+  std::array<ProviderRows, count_providers()> groups{};
+  size_t g = 0;
+  for (size_t i = 0; i < kMapperCount; ++i) {
+    if (i > 0 && kMappers[i].provider == kMappers[i - 1].provider) continue;
+    if (g > 0) groups[g - 1].end = i;
+    groups[g++] = {kMappers[i].provider, i, kMapperCount};
+  }
+  return groups;
+}
+constexpr auto kProviders = group_by_provider();
+
+// Every provider's rows adjacent, every (provider, event id) once.
+constexpr bool table_is_grouped() {
+  for (size_t a = 0; a < kProviders.size(); ++a)
+    for (size_t b = a + 1; b < kProviders.size(); ++b)
+      if (kProviders[a].provider == kProviders[b].provider) return false;
+  for (size_t a = 0; a < kMapperCount; ++a)
+    for (size_t b = a + 1; b < kMapperCount; ++b)
+      if (kMappers[a].provider == kMappers[b].provider && kMappers[a].event_id == kMappers[b].event_id) return false;
+  return true;
+}
+static_assert(table_is_grouped(), "kMappers: keep a provider's rows together, each event id once");
+
+const MapperEntry* find_mapper(std::string_view provider, uint16_t id) {
+  for (const ProviderRows& p : kProviders) {
+    if (p.provider != provider) continue;
+    for (size_t i = p.begin; i < p.end; ++i)
+      if (kMappers[i].event_id == id) return &kMappers[i];
+    return nullptr;
+  }
+  return nullptr;
 }
 
 }  // namespace
+
+std::span<const MapperEntry> mapper_table() { return kMappers; }
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -66,17 +123,13 @@ std::string protocol_name(std::string_view p) {
   return std::string(p);
 }
 
-bool wanted(std::string_view provider, uint16_t event_id) { return log_of(provider, event_id) != Log::None; }
+bool wanted(std::string_view provider, uint16_t event_id) { return find_mapper(provider, event_id) != nullptr; }
 
 bool map_record(const RecordAccess& rec, NormalizedEvent& out) {
-  switch (log_of(rec.provider(), rec.event_id())) {
-    case Log::Sysmon: return map_sysmon(rec, out);
-    case Log::Security: return map_security(rec, out);
-    case Log::System: return map_system(rec, out);
-    case Log::PowerShell: return map_powershell(rec, out);
-    case Log::None: break;
-  }
-  return false;
+  const MapperEntry* m = find_mapper(rec.provider(), rec.event_id());
+  if (!m) return false;
+  m->map(rec, out);
+  return true;
 }
 
 }  // namespace norm

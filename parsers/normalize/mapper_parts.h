@@ -1,6 +1,9 @@
-// Internal to the mappers: one entry point per log, and helpers they share.
+// Internal to the mappers: the (provider, event id) -> mapping function table
+// (mapper.cpp), one mapping function per event, and helpers they share.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,11 +13,36 @@
 
 namespace norm {
 
-// Each fills `out` when it maps the record and returns whether it did.
-bool map_sysmon(const RecordAccess& rec, NormalizedEvent& out);
-bool map_security(const RecordAccess& rec, NormalizedEvent& out);
-bool map_system(const RecordAccess& rec, NormalizedEvent& out);
-bool map_powershell(const RecordAccess& rec, NormalizedEvent& out);
+// Fills `out` with the normalized event of a record of its (provider, event id).
+using MapFn = void (*)(const RecordAccess& rec, NormalizedEvent& out);
+
+// One row of the mapping table: records of this provider and event id are
+// mapped by `map`. wanted() and map_record() (mapper.h) both look here.
+struct MapperEntry {
+  std::string_view provider;
+  uint16_t event_id;
+  MapFn map;
+};
+// The table, the rows of one provider adjacent.
+std::span<const MapperEntry> mapper_table();
+
+// Sysmon (sysmon_mapper.cpp).
+void map_sysmon_process_create(const RecordAccess& rec, NormalizedEvent& out);     // 1
+void map_sysmon_network_connect(const RecordAccess& rec, NormalizedEvent& out);    // 3
+void map_sysmon_process_terminate(const RecordAccess& rec, NormalizedEvent& out);  // 5
+// Security auditing (security_mapper.cpp).
+void map_security_logon(const RecordAccess& rec, NormalizedEvent& out);             // 4624
+void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out);    // 4688
+void map_security_process_terminate(const RecordAccess& rec, NormalizedEvent& out); // 4689
+void map_security_connection(const RecordAccess& rec, NormalizedEvent& out);        // 5156
+void map_security_listen(const RecordAccess& rec, NormalizedEvent& out);            // 5154
+void map_security_bind(const RecordAccess& rec, NormalizedEvent& out);              // 5158
+void map_security_system_start(const RecordAccess& rec, NormalizedEvent& out);      // 4608
+// System log boots (system_mapper.cpp).
+void map_eventlog_started(const RecordAccess& rec, NormalizedEvent& out);           // EventLog 6005
+void map_kernel_os_started(const RecordAccess& rec, NormalizedEvent& out);          // Kernel-General 12
+// PowerShell (powershell_mapper.cpp).
+void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out);    // 4104
 
 bool equals_nocase(std::string_view a, std::string_view b);
 // Makes `boot` a Boot event of this marker (its ActionType names it).

@@ -86,9 +86,24 @@ struct FieldValue {
   static FieldValue time(Ticks v) { FieldValue f; f.kind = Kind::Time; f.i = v; return f; }
 };
 
+// ActionType values the mappers write and the host passes and rules read
+// (Defender's names).
+inline constexpr const char* kProcessCreated = "ProcessCreated";
+inline constexpr const char* kProcessTerminated = "ProcessTerminated";
+inline constexpr const char* kConnectionSuccess = "ConnectionSuccess";                    // outbound
+inline constexpr const char* kInboundConnectionAccepted = "InboundConnectionAccepted";
+inline constexpr const char* kListeningConnectionCreated = "ListeningConnectionCreated";  // Security 5154
 // ActionType of a bind to a local port (Security 5158): Defender has no such
 // action; a bind is mostly a client choosing its source port, not a listen.
 inline constexpr const char* kLocalPortBound = "LocalPortBound";
+
+// Providers of the records the mappers map (mapper.cpp's table) and other
+// code tells apart.
+inline constexpr std::string_view kSysmonProvider = "Microsoft-Windows-Sysmon";
+inline constexpr std::string_view kSecurityProvider = "Microsoft-Windows-Security-Auditing";
+inline constexpr std::string_view kPowerShellProvider = "Microsoft-Windows-PowerShell";
+inline constexpr std::string_view kEventLogProvider = "EventLog";
+inline constexpr std::string_view kKernelGeneralProvider = "Microsoft-Windows-Kernel-General";
 
 // The kind of a Boot event: one boot leaves several markers within seconds.
 enum class BootMarker : uint8_t {

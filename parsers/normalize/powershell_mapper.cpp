@@ -9,7 +9,7 @@
 
 namespace norm {
 
-bool map_powershell(const RecordAccess& rec, NormalizedEvent& out) {
+void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent ev = start_event(Table::Script, rec, "ScriptBlockLogged");
   copy_string(ev, Field::ScriptBlockText, rec, "ScriptBlockText");
   const evtx::RecordFields& f = rec.fields();
@@ -20,7 +20,6 @@ bool map_powershell(const RecordAccess& rec, NormalizedEvent& out) {
     if (!is_placeholder(sid)) ev[Field::AccountSid] = FieldValue::str(std::move(sid));
   }
   out = std::move(ev);
-  return true;
 }
 
 }  // namespace norm

@@ -54,10 +54,12 @@ std::string logon_type_name(int64_t t) {
   }
 }
 
+}  // namespace
+
 // 4624: the new logon session (TargetLogonId) of the Target account; the
 // client's address and workstation as the logon reports them ("-" unknown),
 // the authentication package as Protocol (Defender's column).
-void map_4624(const RecordAccess& rec, NormalizedEvent& out) {
+void map_security_logon(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent ev = start_event(Table::Logon, rec, "LogonSuccess");
   copy_string(ev, Field::AccountName, rec, "TargetUserName");
   copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
@@ -75,8 +77,8 @@ void map_4624(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-void map_4688(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = start_event(Table::Process, rec, "ProcessCreated");
+void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Process, rec, kProcessCreated);
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "NewProcessName");
   copy_int(ev, Field::ProcessId, rec, "NewProcessId");
   // An empty CommandLine means command-line auditing was off: unknown, not "".
@@ -91,8 +93,8 @@ void map_4688(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-void map_4689(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = start_event(Table::ProcessEnd, rec, "ProcessTerminated");
+void map_security_process_terminate(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::ProcessEnd, rec, kProcessTerminated);
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "ProcessName");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   out = std::move(ev);
@@ -105,43 +107,46 @@ void map_4689(const RecordAccess& rec, NormalizedEvent& out) {
 // side of plink's outbound #227727 (127.0.0.1:49271 -> 127.0.0.2:3389).
 // 5154 permits a listen; 5158 a bind, mostly a client binding its source port
 // (#227731 binds :55355, then #227732 is its outbound DNS from :55355).
-void map_wfp(const RecordAccess& rec, NormalizedEvent& out) {
+namespace {
+
+// The process and local endpoint every WFP event carries.
+NormalizedEvent wfp_event(const RecordAccess& rec) {
   NormalizedEvent ev = start_event(Table::Network, rec);
   copy_int(ev, Field::InitiatingProcessId, rec, rec.find("ProcessID") ? "ProcessID" : "ProcessId");
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Application");
   if (auto p = known_text(rec, "Protocol")) ev[Field::Protocol] = FieldValue::str(protocol_name(*p));
   copy_ip(ev, Field::LocalIP, rec, "SourceAddress");
   copy_int(ev, Field::LocalPort, rec, "SourcePort");
-  if (rec.event_id() == 5156) {
-    bool inbound = rec.text("Direction") == "%%14592";
-    ev[Field::ActionType] = FieldValue::str(inbound ? "InboundConnectionAccepted" : "ConnectionSuccess");
-    copy_ip(ev, Field::RemoteIP, rec, "DestAddress");
-    copy_int(ev, Field::RemotePort, rec, "DestPort");
-  } else {
-    ev[Field::ActionType] = FieldValue::str(rec.event_id() == 5154 ? "ListeningConnectionCreated" : kLocalPortBound);
-  }
-  out = std::move(ev);
-}
-
-void map_4608(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent boot = start_event(Table::Boot, rec);
-  set_boot_marker(boot, BootMarker::SystemStarted);
-  out = std::move(boot);
+  return ev;
 }
 
 }  // namespace
 
-bool map_security(const RecordAccess& rec, NormalizedEvent& out) {
-  switch (rec.event_id()) {
-    case 4624: map_4624(rec, out); return true;
-    case 4688: map_4688(rec, out); return true;
-    case 4689: map_4689(rec, out); return true;
-    case 5154:
-    case 5156:
-    case 5158: map_wfp(rec, out); return true;
-    case 4608: map_4608(rec, out); return true;
-    default: return false;
-  }
+void map_security_connection(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = wfp_event(rec);
+  bool inbound = rec.text("Direction") == "%%14592";
+  ev[Field::ActionType] = FieldValue::str(inbound ? kInboundConnectionAccepted : kConnectionSuccess);
+  copy_ip(ev, Field::RemoteIP, rec, "DestAddress");
+  copy_int(ev, Field::RemotePort, rec, "DestPort");
+  out = std::move(ev);
+}
+
+void map_security_listen(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = wfp_event(rec);
+  ev[Field::ActionType] = FieldValue::str(kListeningConnectionCreated);
+  out = std::move(ev);
+}
+
+void map_security_bind(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = wfp_event(rec);
+  ev[Field::ActionType] = FieldValue::str(kLocalPortBound);
+  out = std::move(ev);
+}
+
+void map_security_system_start(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent boot = start_event(Table::Boot, rec);
+  set_boot_marker(boot, BootMarker::SystemStarted);
+  out = std::move(boot);
 }
 
 }  // namespace norm

@@ -63,8 +63,15 @@ void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
   }
 }
 
-void map_process_created(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::Process, rec, "ProcessCreated");
+bool names_computer(const RecordAccess& rec, std::string_view hostname_field) {
+  std::optional<std::string> h = known_text(rec, hostname_field);
+  return h && same_host_name(*h, rec.computer());
+}
+
+}  // namespace
+
+void map_sysmon_process_create(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = sysmon_event(Table::Process, rec, kProcessCreated);
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine");
@@ -80,20 +87,15 @@ void map_process_created(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-void map_process_ended(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::ProcessEnd, rec, "ProcessTerminated");
+void map_sysmon_process_terminate(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = sysmon_event(Table::ProcessEnd, rec, kProcessTerminated);
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "Image");
   copy_int(ev, Field::ProcessId, rec, "ProcessId");
   copy_string(ev, Field::ProcessUniqueId, rec, "ProcessGuid");
   out = std::move(ev);
 }
 
-bool names_computer(const RecordAccess& rec, std::string_view hostname_field) {
-  std::optional<std::string> h = known_text(rec, hostname_field);
-  return h && same_host_name(*h, rec.computer());
-}
-
-void map_network(const RecordAccess& rec, NormalizedEvent& out) {
+void map_sysmon_network_connect(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent ev = sysmon_event(Table::Network, rec);
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "Image");
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
@@ -103,7 +105,7 @@ void map_network(const RecordAccess& rec, NormalizedEvent& out) {
   // Initiated is a bool in Sysmon's manifest; XML exports hold it as text.
   std::optional<std::string> initiated = rec.text("Initiated");
   bool outbound = initiated == "true" || initiated == "1";
-  ev[Field::ActionType] = FieldValue::str(outbound ? "ConnectionSuccess" : "InboundConnectionAccepted");
+  ev[Field::ActionType] = FieldValue::str(outbound ? kConnectionSuccess : kInboundConnectionAccepted);
   // Source is the local side of an outbound connection. For an inbound one
   // older Sysmon wrote the local endpoint as Source, newer as Destination:
   // the host pass (direction.h) decides, from these hints and the host's
@@ -118,17 +120,6 @@ void map_network(const RecordAccess& rec, NormalizedEvent& out) {
     ev.inbound.dest_named_self = names_computer(rec, "DestinationHostname");
   }
   out = std::move(ev);
-}
-
-}  // namespace
-
-bool map_sysmon(const RecordAccess& rec, NormalizedEvent& out) {
-  switch (rec.event_id()) {
-    case 1: map_process_created(rec, out); return true;
-    case 3: map_network(rec, out); return true;
-    case 5: map_process_ended(rec, out); return true;
-    default: return false;
-  }
 }
 
 }  // namespace norm

@@ -5,11 +5,16 @@
 
 namespace norm {
 
-bool map_system(const RecordAccess& rec, NormalizedEvent& out) {
+void map_eventlog_started(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent boot = start_event(Table::Boot, rec);
-  set_boot_marker(boot, rec.event_id() == 6005 ? BootMarker::EventLogStarted : BootMarker::OsStarted);
+  set_boot_marker(boot, BootMarker::EventLogStarted);
   out = std::move(boot);
-  return true;
+}
+
+void map_kernel_os_started(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent boot = start_event(Table::Boot, rec);
+  set_boot_marker(boot, BootMarker::OsStarted);
+  out = std::move(boot);
 }
 
 }  // namespace norm

@@ -42,17 +42,17 @@ void report_summary(const pipeline::Evidence& ev, const Summary& sum) {
 std::string findings_line(const std::vector<replay::Finding>& findings) {
   std::string s = std::to_string(findings.size()) + " findings";
   if (findings.empty()) return s;
-  std::map<int, size_t> by_level;
+  std::map<rules::Level, size_t> by_level;
   std::map<std::string, size_t> by_rule;
   for (const replay::Finding& f : findings) {
-    ++by_level[rules::level_rank(f.level)];
+    ++by_level[f.level];
     ++by_rule[f.rule_id];
   }
   s += ":";
   bool first = true;
   for (auto it = by_level.rbegin(); it != by_level.rend(); ++it) {
     s += (first ? " " : ", ") + std::to_string(it->second) + " " +
-         (it->first >= 0 ? rules::level_name(static_cast<rules::Level>(it->first)) : "unknown");
+         rules::level_name(it->first);
     first = false;
   }
   // The rules with most findings first (ties by id); a long tail is counted.

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "normalize/normalized_event.h"
+#include "rules/level.h"
 
 namespace replay {
 
 struct Evidence {
   std::string stage;
   std::shared_ptr<const norm::NormalizedEvent> event;
+  size_t stage_index = 0;  // the stage's position in its rule (a Sigma finding's: 0)
 };
 
 // One end of a movement between hosts (a rule's `link:`), as this host saw
@@ -30,7 +32,7 @@ struct LinkEnd {
 
 // The other end of a linked finding, named for the responder.
 struct LinkedFinding {
-  std::string side;  // "source" / "target": what the other end is
+  std::string side;  // rules::link_side_name() of what the other end is: "source" / "target"
   std::string device_name, rule_id;
   norm::Ticks timestamp = 0;      // the other end's link time
   norm::Ticks clock_offset = 0;   // the other end's time minus this end's
@@ -39,7 +41,8 @@ struct LinkedFinding {
 };
 
 struct Finding {
-  std::string rule_id, title, level;
+  std::string rule_id, title;
+  rules::Level level = rules::Level::Medium;  // written as rules::level_name(level)
   std::vector<std::string> tags;   // ATT&CK and other tags of the rule
   std::vector<std::string> notes;  // how it was found beyond the records (e.g. a parent from the process table)
   std::string device_name, device_id;

@@ -7,6 +7,7 @@
 
 #include "normalize/mapping_util.h"
 #include "pipeline/event_writer.h"
+#include "rules/rule.h"
 
 namespace replay {
 namespace {
@@ -58,7 +59,7 @@ int match(const LinkEnd& src, const HostIdentity& src_host, const LinkEnd& dst, 
 
 LinkedFinding describe(const Finding& other, const LinkEnd& other_end, norm::Ticks my_time, int how) {
   LinkedFinding l;
-  l.side = other_end.source ? "source" : "target";
+  l.side = rules::link_side_name(other_end.source ? rules::Link::Side::Source : rules::Link::Side::Target);
   l.device_name = other.device_name;
   l.rule_id = other.rule_id;
   l.timestamp = other_end.time;

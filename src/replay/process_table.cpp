@@ -21,7 +21,7 @@ void fill(FieldValue& target, const FieldValue& from) {
   if (!target.known() && from.known()) target = from;
 }
 
-bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == "Microsoft-Windows-Sysmon"; }
+bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == norm::kSysmonProvider; }
 
 // How long an ended instance is remembered (late records of its children and
 // connections, Sysmon's write delays).

@@ -208,24 +208,23 @@ std::vector<Finding> RuleMatcher::finish() {
       Finding f;
       f.rule_id = rule_.id;
       f.title = rule_.title;
-      f.level = rules::level_name(rule_.level);
       f.device_name = (*c.bound.front())[Field::DeviceName].s;
       f.device_id = (*c.bound.front())[Field::DeviceId].s;
       f.timestamp = c.bound.front()->timestamp();
       f.fields = key;
       for (const rules::Aggregate& a : rule_.summarize.collect) f.collected.emplace_back(a.name, std::vector<FieldValue>{});
-      f.level = rules::level_name(chain_level(c));
+      f.level = chain_level(c);
       if (rule_.link) fill_link(f, c, ctx);
       out.push_back(std::move(f));
       it = out.end() - 1;
     }
     Finding& f = *it;
-    if (rules::level_rank(f.level) < static_cast<int>(chain_level(c))) f.level = rules::level_name(chain_level(c));
+    f.level = std::max(f.level, chain_level(c));
     for (const std::string& a : c.assumptions) add_unique(f.assumptions, a);
     for (size_t s = 0; s < c.bound.size(); ++s) {
       bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),
                               [&](const Evidence& e) { return e.event.get() == c.bound[s]; });
-      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s]});
+      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s], s});
       f.timestamp = std::min(f.timestamp, c.bound[s]->timestamp());
     }
     for (size_t i = 0; i < rule_.summarize.collect.size(); ++i) {
@@ -244,13 +243,8 @@ std::vector<Finding> RuleMatcher::finish() {
   }
   // Evidence in stage order, then time.
   for (Finding& f : out) {
-    std::stable_sort(f.evidence.begin(), f.evidence.end(), [&](const Evidence& a, const Evidence& b) {
-      auto rank = [&](const std::string& s) {
-        for (size_t i = 0; i < rule_.stages.size(); ++i)
-          if (rule_.stages[i].name == s) return i;
-        return rule_.stages.size();
-      };
-      if (rank(a.stage) != rank(b.stage)) return rank(a.stage) < rank(b.stage);
+    std::stable_sort(f.evidence.begin(), f.evidence.end(), [](const Evidence& a, const Evidence& b) {
+      if (a.stage_index != b.stage_index) return a.stage_index < b.stage_index;
       return a.event->timestamp() < b.event->timestamp();
     });
   }

@@ -10,7 +10,7 @@
 namespace replay {
 
 bool FindingFilter::keeps(const Finding& f) const {
-  if (min_level && rules::level_rank(f.level) < static_cast<int>(*min_level)) return false;
+  if (min_level && f.level < *min_level) return false;
   if (!rules.empty() && std::none_of(rules.begin(), rules.end(),
                                      [&](const std::string& g) { return pipeline::glob_match(g, f.rule_id); }))
     return false;

@@ -78,7 +78,7 @@ void SigmaHost::add_detection(uint32_t rule, const std::shared_ptr<const norm::N
   Finding f;
   f.rule_id = r.id;
   f.title = r.title;
-  f.level = r.level.empty() ? "medium" : r.level;
+  f.level = r.level.value_or(rules::Level::Medium);
   f.tags = r.tags;
   f.notes = std::move(notes);
   f.device_name = (*ev)[Field::DeviceName].s;
@@ -99,14 +99,14 @@ void SigmaHost::add_hits(std::vector<sigma::Hit> hits) {
     Finding f;
     f.rule_id = r.id;
     f.title = r.title;
-    f.level = r.level;
-    if (f.level.empty())  // the highest level of the rules it correlates
+    std::optional<rules::Level> level = r.level;
+    if (!level)  // the highest level of the rules it correlates
       for (const std::string& name : r.correlation.rules) {
         int i = set_.find(name);
-        const std::string& l = i >= 0 ? set_.rule(static_cast<uint32_t>(i)).level : std::string();
-        if (sigma::level_rank(l) > sigma::level_rank(f.level)) f.level = l;
+        std::optional<rules::Level> l = i >= 0 ? set_.rule(static_cast<uint32_t>(i)).level : std::nullopt;
+        if (l && (!level || *l > *level)) level = l;
       }
-    if (f.level.empty()) f.level = "medium";
+    f.level = level.value_or(rules::Level::Medium);
     f.tags = r.tags;
     f.device_id = host_.key;
     f.timestamp = h.first;

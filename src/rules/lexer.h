@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,8 +51,10 @@ struct Token {
   double r = 0;       // Real value
 };
 
-// Thrown for lexical and syntax errors, unknown names, and type errors.
-struct CompileError {
+// Thrown for lexical and syntax errors, unknown names, and type errors;
+// what() is the message.
+struct CompileError : std::runtime_error {
+  CompileError(size_t at, std::string msg) : std::runtime_error(msg), offset(at), message(std::move(msg)) {}
   size_t offset;  // byte offset in the expression text
   std::string message;
 };

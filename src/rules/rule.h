@@ -44,14 +44,9 @@
 
 #include "normalize/normalized_event.h"
 #include "rules/expression.h"
+#include "rules/level.h"
 
 namespace rules {
-
-enum class Level : uint8_t { Informational, Low, Medium, High, Critical };
-const char* level_name(Level l);  // "informational", ... "critical"
-// A level's name back to its rank (0 informational .. 4 critical); -1 if unknown.
-int level_rank(std::string_view name);
-std::optional<Level> parse_level(std::string_view name);
 
 struct SourcePos {
   std::string file;

@@ -635,28 +635,6 @@ std::string read_file(const std::filesystem::path& p, bool& ok) {
 
 const char* link_side_name(Link::Side s) { return s == Link::Side::Source ? "source" : "target"; }
 
-const char* level_name(Level l) {
-  switch (l) {
-    case Level::Informational: return "informational";
-    case Level::Low: return "low";
-    case Level::Medium: return "medium";
-    case Level::High: return "high";
-    case Level::Critical: return "critical";
-  }
-  return "medium";
-}
-
-std::optional<Level> parse_level(std::string_view name) {
-  for (Level l : {Level::Informational, Level::Low, Level::Medium, Level::High, Level::Critical})
-    if (name == level_name(l)) return l;
-  return std::nullopt;
-}
-
-int level_rank(std::string_view name) {
-  std::optional<Level> l = parse_level(name);
-  return l ? static_cast<int>(*l) : -1;
-}
-
 int Rule::stage_index(std::string_view name) const {
   for (size_t i = 0; i < stages.size(); ++i)
     if (stages[i].name == name) return static_cast<int>(i);

@@ -1,6 +1,7 @@
 #include "sigma/field_source.h"
 
 #include "evtx/value.h"
+#include "normalize/normalized_event.h"
 
 namespace sigma {
 namespace {
@@ -47,7 +48,7 @@ bool system_first(std::string_view name) {
 template <typename Data>
 std::optional<std::string> process_account(std::string_view name, std::string_view provider, uint16_t event_id,
                                            Data data) {
-  if (event_id != 4688 || provider != "Microsoft-Windows-Security-Auditing") return std::nullopt;
+  if (event_id != 4688 || provider != norm::kSecurityProvider) return std::nullopt;
   auto known = [](std::optional<std::string_view> v) { return v && !v->empty() && *v != "-"; };
   auto account = [&](const char* domain, const char* user) -> std::optional<std::string> {
     std::optional<std::string_view> u = data(user), d = data(domain);
@@ -138,7 +139,7 @@ void RecordSource::for_each_field(const std::function<void(std::string_view, std
 }
 
 bool RecordSource::deferrable(std::string_view name) const {
-  if (rec_.event_id() != 4688 || rec_.provider() != "Microsoft-Windows-Security-Auditing") return false;
+  if (rec_.event_id() != 4688 || rec_.provider() != norm::kSecurityProvider) return false;
   return name == "ParentProcessName" || name == "ParentCommandLine";
 }
 

@@ -450,14 +450,17 @@ Rule parse_document(const YAML::Node& doc, const std::string& file) {
   r.description = opt("description");
   r.author = opt("author");
   r.status = opt("status");
-  r.level = lower(opt("level"));
+  std::string level = lower(opt("level"));
   if (r.title.empty()) throw NodeError(doc, "a Sigma rule needs a title");
   if (r.id.empty() && r.name.empty()) throw NodeError(doc, "a Sigma rule needs an id");
   if (r.id.empty()) r.id = r.name;
   r.tags = string_list(doc["tags"], "tags");
   r.references = string_list(doc["references"], "references");
   r.falsepositives = string_list(doc["falsepositives"], "falsepositives");
-  if (!r.level.empty() && level_rank(r.level) < 0) throw NodeError(doc["level"], "unknown level '" + r.level + "'");
+  if (!level.empty()) {
+    r.level = rules::parse_level(level);
+    if (!r.level) throw NodeError(doc["level"], "unknown level '" + level + "'");
+  }
   if (const YAML::Node ls = doc["logsource"]) {
     if (!ls.IsMap()) throw NodeError(ls, "logsource must be a map");
     r.logsource.product = ls["product"] ? lower(scalar(ls["product"], "product")) : "";
@@ -582,15 +585,6 @@ class ConditionParser {
 };
 
 }  // namespace
-
-int level_rank(const std::string& level) {
-  if (level == "informational") return 0;
-  if (level == "low") return 1;
-  if (level == "medium") return 2;
-  if (level == "high") return 3;
-  if (level == "critical") return 4;
-  return -1;
-}
 
 std::string LoadError::str() const { return file + ":" + std::to_string(line) + ": " + reason; }
 

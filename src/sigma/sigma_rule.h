@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/level.h"
+
 namespace sigma {
 
 struct LogSource {
@@ -69,7 +71,8 @@ struct Correlation {
 
 struct Rule {
   enum class Kind : uint8_t { Detection, Correlation, Filter } kind = Kind::Detection;
-  std::string id, name, title, description, author, level, status;
+  std::string id, name, title, description, author, status;
+  std::optional<rules::Level> level;  // none when the rule has no level
   std::vector<std::string> tags, references, falsepositives;
   std::string file;  // where it was loaded from
   int line = 0;
@@ -81,6 +84,5 @@ struct Rule {
 };
 
 // Levels as the project's rules name them.
-int level_rank(const std::string& level);
 
 }  // namespace sigma

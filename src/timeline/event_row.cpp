@@ -21,16 +21,18 @@ constexpr Field kColumns[] = {
 
 const char* kDetailsSeparator = " \xC2\xA6 ";  // " ¦ "
 
-int level_rank(std::string_view l) {
-  return l == "critical" ? 4 : l == "high" ? 3 : l == "medium" ? 2 : l == "low" ? 1 : 0;
+// The highest level among the tags, none when no tags.
+std::optional<rules::Level> top_level(const EventRow& row) {
+  std::optional<rules::Level> best;
+  for (const RowTag* t : row.tags)
+    if (!best || t->level > *best) best = t->level;
+  return best;
 }
 
-// The highest level among the tags, "" when none.
-std::string_view top_level(const EventRow& row) {
-  std::string_view best;
-  for (const RowTag* t : row.tags)
-    if (best.empty() || level_rank(t->level) > level_rank(best)) best = t->level;
-  return best;
+// Its name, "" when none.
+std::string_view top_level_name(const EventRow& row) {
+  std::optional<rules::Level> l = top_level(row);
+  return l ? rules::level_name(*l) : "";
 }
 
 std::string joined(const EventRow& row, std::string RowTag::*member) {
@@ -57,7 +59,7 @@ void append_json_key(std::string& out, std::string_view k) {
 // Security log for Security-Auditing) and the id.
 std::string short_source(const store::EventView& v) {
   std::string_view p = v.provider();
-  if (p == "Microsoft-Windows-Security-Auditing") p = "Security";
+  if (p == norm::kSecurityProvider) p = "Security";
   size_t cut = p.find_last_of('-');
   if (cut != std::string_view::npos && cut + 1 < p.size()) p = p.substr(cut + 1);
   return std::string(p) + "/" + std::to_string(v.header().event_id);
@@ -91,7 +93,7 @@ void append_csv(std::string& out, const EventRow& r) {
   out += ',';
   pipeline::append_csv_cell(out, joined(r, &RowTag::title));
   out += ',';
-  pipeline::append_csv_cell(out, top_level(r));
+  pipeline::append_csv_cell(out, top_level_name(r));
   out += '\n';
 }
 
@@ -165,7 +167,7 @@ void append_jsonl(std::string& out, const EventRow& r) {
       out += ",\"title\":";
       evtx::append_json_string(out, r.tags[i]->title);
       out += ",\"level\":";
-      evtx::append_json_string(out, r.tags[i]->level);
+      evtx::append_json_string(out, rules::level_name(r.tags[i]->level));
       out += '}';
     }
     out += ']';
@@ -176,7 +178,7 @@ void append_jsonl(std::string& out, const EventRow& r) {
 void append_timesketch(std::string& out, const EventRow& r) {
   const store::EventView& v = *r.view;
   std::string message;
-  if (!r.tags.empty()) message = "[" + std::string(top_level(r)) + "] " + joined(r, &RowTag::title) + ": ";
+  if (!r.tags.empty()) message = "[" + std::string(top_level_name(r)) + "] " + joined(r, &RowTag::title) + ": ";
   message += short_source(v) + " " + details_text(v);
   out += "{\"message\":";
   evtx::append_json_string(out, message);
@@ -198,7 +200,7 @@ void append_timesketch(std::string& out, const EventRow& r) {
     out += "],\"RuleTitles\":";
     evtx::append_json_string(out, joined(r, &RowTag::title));
     out += ",\"RuleLevel\":";
-    evtx::append_json_string(out, top_level(r));
+    evtx::append_json_string(out, top_level_name(r));
   }
   out += "}\n";
 }

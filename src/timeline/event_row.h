@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "normalize/normalized_event.h"
+#include "rules/level.h"
 #include "store/event_codec.h"
 #include "timeline/format.h"
 #include "timeline/table.h"
@@ -17,7 +18,8 @@ namespace timeline {
 
 // A finding an event is evidence of.
 struct RowTag {
-  std::string rule_id, title, level;
+  std::string rule_id, title;
+  rules::Level level = rules::Level::Medium;
 };
 
 struct EventRow {

@@ -121,7 +121,7 @@ std::string collected_text(const replay::Finding& f) {
 
 void append_csv(std::string& out, const replay::Finding& f) {
   append_time(out, f.timestamp);
-  for (const std::string& cell : {f.device_name, f.level, f.rule_id, f.title, std::string(f.confidence()),
+  for (const std::string& cell : {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title, std::string(f.confidence()),
                                   joined(f.assumptions, "; "), evidence_text(f), fields_text(f), collected_text(f),
                                   joined(f.tags, " "), joined(f.notes, "; ")}) {
     out += ',';
@@ -132,13 +132,13 @@ void append_csv(std::string& out, const replay::Finding& f) {
 
 void append_timesketch(std::string& out, const replay::Finding& f) {
   out += "{\"message\":";
-  evtx::append_json_string(out, "[" + f.level + "] " + f.title + " on " + f.device_name + ": " + fields_text(f));
+  evtx::append_json_string(out, "[" + std::string(rules::level_name(f.level)) + "] " + f.title + " on " + f.device_name + ": " + fields_text(f));
   out += ",\"datetime\":\"";
   append_time(out, f.timestamp);
   out += "\",\"timestamp\":" + std::to_string(unix_micros(f.timestamp));
   out += ",\"timestamp_desc\":\"Finding (first evidence)\"";
   for (const auto& [key, value] : std::initializer_list<std::pair<const char*, std::string>>{
-           {"DeviceName", f.device_name}, {"rule_id", f.rule_id}, {"title", f.title}, {"level", f.level},
+           {"DeviceName", f.device_name}, {"rule_id", f.rule_id}, {"title", f.title}, {"level", rules::level_name(f.level)},
            {"confidence", f.confidence()}, {"assumptions", joined(f.assumptions, "; ")},
            {"evidence", evidence_text(f)}, {"fields", fields_text(f)}, {"collected", collected_text(f)},
            {"notes", joined(f.notes, "; ")}}) {
@@ -183,7 +183,7 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
   evtx::append_json_string(out, f.title);
   out += ',';
   append_key(out, "level");
-  evtx::append_json_string(out, f.level);
+  evtx::append_json_string(out, rules::level_name(f.level));
   out += ',';
   append_key(out, "confidence");
   evtx::append_json_string(out, f.confidence());

@@ -40,13 +40,28 @@ void append_cell(std::string& out, std::string_view s, size_t width, bool last) 
   }
 }
 
-void append_level(std::string& out, std::string_view level, size_t width, bool colour) {
-  const char* code = level == "critical" ? "1;31" : level == "high" ? "31" : level == "medium" ? "33"
-                     : level == "low" ? "32" : "36";
-  if (colour && !level.empty()) (out += "\x1b[") += std::string(code) + "m";
-  append_cell(out, level, width, true);
-  if (colour && !level.empty()) out += "\x1b[0m";
-  for (size_t n = level.size(); n <= width; ++n) out += ' ';
+namespace {
+
+// The terminal colour of a level (SGR parameters).
+const char* level_colour(rules::Level l) {
+  switch (l) {
+    case rules::Level::Critical: return "1;31";
+    case rules::Level::High: return "31";
+    case rules::Level::Medium: return "33";
+    case rules::Level::Low: return "32";
+    case rules::Level::Informational: return "36";
+  }
+  return "36";
+}
+
+}  // namespace
+
+void append_level(std::string& out, std::optional<rules::Level> level, size_t width, bool colour) {
+  std::string_view name = level ? rules::level_name(*level) : "";
+  if (colour && level) (out += "\x1b[") += std::string(level_colour(*level)) + "m";
+  append_cell(out, name, width, true);
+  if (colour && level) out += "\x1b[0m";
+  for (size_t n = name.size(); n <= width; ++n) out += ' ';
 }
 
 }  // namespace timeline

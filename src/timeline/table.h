@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "rules/level.h"
 
 namespace timeline {
 
@@ -22,7 +25,7 @@ size_t terminal_width();
 // space, unless `last`.
 void append_cell(std::string& out, std::string_view s, size_t width, bool last = false);
 
-// Appends s coloured for a level name (critical, high, medium, low, informational).
-void append_level(std::string& out, std::string_view level, size_t width, bool colour);
+// Appends a level's name coloured for it; none: blanks.
+void append_level(std::string& out, std::optional<rules::Level> level, size_t width, bool colour);
 
 }  // namespace timeline

@@ -1,0 +1,692 @@
+// The replay library (src/replay) driven directly, without the CLI: the
+// process table (parent lookup, PID reuse, Sysmon 1 + 4688 of one run, the
+// same-image / same-GUID checks, process ends), the boot clock (markers of one
+// boot, the seed query's services.exe boot time), and the rule matcher (stage
+// time windows at their edges, optional stages completing when their window
+// closes, ties, one finding per summarize key). Events are built in code,
+// rules compiled from inline text. Also the normalizer's mapping table
+// (MapperTable): wanted() is true exactly for its entries.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "normalize/mapper.h"
+#include "normalize/mapper_parts.h"
+#include "normalize/normalized_event.h"
+#include "replay/boot_clock.h"
+#include "replay/process_table.h"
+#include "replay/rule_matcher.h"
+#include "rules/lexer.h"
+#include "rules/rule.h"
+
+namespace {
+
+using norm::Field;
+using norm::FieldValue;
+using norm::NormalizedEvent;
+using norm::Ticks;
+
+constexpr Ticks kSec = norm::kTicksPerSecond;
+// 2024-03-05T10:00:00Z as FILETIME ticks: a whole second.
+constexpr Ticks kT0 = 133'541'208'000'000'000;
+static_assert(kT0 % kSec == 0);
+
+// A process creation as a mapper makes it: Sysmon 1 when guid is given, else
+// Security 4688; "" / -1: not in the record.
+NormalizedEvent created(Ticks t, int64_t pid, const std::string& image, const std::string& guid = "",
+                        int64_t parent_pid = -1, const std::string& parent_guid = "",
+                        const std::string& parent_image = "", const std::string& command_line = "") {
+  NormalizedEvent ev;
+  ev.table = norm::Table::Process;
+  ev[Field::Timestamp] = FieldValue::time(t);
+  ev[Field::ActionType] = FieldValue::str(norm::kProcessCreated);
+  ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
+  ev[Field::DeviceId] = FieldValue::str("ws1");
+  ev[Field::Provider] = FieldValue::str(std::string(guid.empty() ? norm::kSecurityProvider : norm::kSysmonProvider));
+  ev[Field::EventID] = FieldValue::integer(guid.empty() ? 4688 : 1);
+  ev[Field::ProcessId] = FieldValue::integer(pid);
+  if (!image.empty()) ev[Field::FileName] = FieldValue::str(image);
+  if (!guid.empty()) ev[Field::ProcessUniqueId] = FieldValue::str(guid);
+  if (parent_pid >= 0) ev[Field::InitiatingProcessId] = FieldValue::integer(parent_pid);
+  if (!parent_guid.empty()) ev[Field::InitiatingProcessUniqueId] = FieldValue::str(parent_guid);
+  if (!parent_image.empty()) ev[Field::InitiatingProcessFileName] = FieldValue::str(parent_image);
+  if (!command_line.empty()) ev[Field::ProcessCommandLine] = FieldValue::str(command_line);
+  return ev;
+}
+
+// A process end (Sysmon 5 with a guid, else Security 4689).
+NormalizedEvent ended(Ticks t, int64_t pid, const std::string& guid = "") {
+  NormalizedEvent ev;
+  ev.table = norm::Table::ProcessEnd;
+  ev[Field::Timestamp] = FieldValue::time(t);
+  ev[Field::ProcessId] = FieldValue::integer(pid);
+  if (!guid.empty()) ev[Field::ProcessUniqueId] = FieldValue::str(guid);
+  return ev;
+}
+
+// A connection made (or accepted) by a process.
+NormalizedEvent connection(Ticks t, int64_t pid, const std::string& image = "", const std::string& guid = "",
+                           const char* action = norm::kInboundConnectionAccepted) {
+  NormalizedEvent ev;
+  ev.table = norm::Table::Network;
+  ev[Field::Timestamp] = FieldValue::time(t);
+  ev[Field::ActionType] = FieldValue::str(action);
+  ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
+  ev[Field::DeviceId] = FieldValue::str("ws1");
+  ev[Field::InitiatingProcessId] = FieldValue::integer(pid);
+  if (!image.empty()) ev[Field::InitiatingProcessFileName] = FieldValue::str(image);
+  if (!guid.empty()) ev[Field::InitiatingProcessUniqueId] = FieldValue::str(guid);
+  ev[Field::LocalPort] = FieldValue::integer(135);
+  ev[Field::RemoteIP] = FieldValue::str("10.0.0.5");
+  return ev;
+}
+
+// ---------------------------------------------------------------------------
+// Process table
+
+TEST(ProcessTable, ChildTakesItsParentByGuid) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent parent = created(kT0, 100, "cmd.exe", "{P}", 50, "", "explorer.exe", "cmd /c x");
+  EXPECT_TRUE(table.on_created(parent));
+  NormalizedEvent child = created(kT0 + kSec, 200, "whoami.exe", "{C}", 100, "{P}");
+  EXPECT_TRUE(table.on_created(child));
+  EXPECT_EQ(child[Field::InitiatingProcessUniqueId].s, "{P}");
+  EXPECT_EQ(child[Field::InitiatingProcessFileName].s, "cmd.exe");
+  EXPECT_EQ(child[Field::InitiatingProcessCommandLine].s, "cmd /c x");
+  // The grandparent comes from what the parent's creation said of its own parent.
+  EXPECT_EQ(child[Field::InitiatingProcessParentId].i, 50);
+  EXPECT_EQ(child[Field::InitiatingProcessParentFileName].s, "explorer.exe");
+  const replay::ProcessInstance* p = table.instance("{C}");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->pid, 200);
+  EXPECT_EQ(p->parent_file_name.s, "cmd.exe");
+  EXPECT_FALSE(p->ended);
+}
+
+TEST(ProcessTable, SecurityOnlyProcessesGetASynthesizedIdAndAParentByPid) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent parent = created(kT0, 0x1a4, "powershell.exe");
+  EXPECT_TRUE(table.on_created(parent));
+  std::string id = "ws1:420:" + std::to_string(kT0);
+  EXPECT_EQ(parent[Field::ProcessUniqueId].s, id);
+  NormalizedEvent child = created(kT0 + 2 * kSec, 0x200, "net.exe", "", 0x1a4);
+  EXPECT_TRUE(table.on_created(child));
+  EXPECT_EQ(child[Field::InitiatingProcessUniqueId].s, id);
+  EXPECT_EQ(child[Field::InitiatingProcessFileName].s, "powershell.exe");
+}
+
+TEST(ProcessTable, APidIsNoParentOfEventsBeforeItsProcessStarted) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent parent = created(kT0 + 10 * kSec, 300, "a.exe");
+  table.on_created(parent);
+  NormalizedEvent early = connection(kT0 + 9 * kSec, 300);
+  table.on_initiated(early);
+  EXPECT_FALSE(early[Field::InitiatingProcessUniqueId].known());
+  EXPECT_FALSE(early[Field::InitiatingProcessFileName].known());
+  NormalizedEvent at_start = connection(kT0 + 10 * kSec, 300);
+  table.on_initiated(at_start);
+  EXPECT_EQ(at_start[Field::InitiatingProcessFileName].s, "a.exe");
+}
+
+TEST(ProcessTable, PidReuseEndsTheOlderInstance) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent first = created(kT0, 500, "first.exe");
+  NormalizedEvent second = created(kT0 + 60 * kSec, 500, "second.exe");
+  table.on_created(first);
+  EXPECT_TRUE(table.on_created(second));
+  ASSERT_NE(table.instance(first[Field::ProcessUniqueId].s), nullptr);
+  EXPECT_TRUE(table.instance(first[Field::ProcessUniqueId].s)->ended);
+  EXPECT_FALSE(table.instance(second[Field::ProcessUniqueId].s)->ended);
+  NormalizedEvent child = created(kT0 + 61 * kSec, 501, "child.exe", "", 500);
+  table.on_created(child);
+  EXPECT_EQ(child[Field::InitiatingProcessFileName].s, "second.exe");
+  EXPECT_EQ(child[Field::InitiatingProcessUniqueId].s, second[Field::ProcessUniqueId].s);
+}
+
+TEST(ProcessTable, SysmonAndSecurityRecordsOfOneRunAreOneInstance) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent sec = created(kT0, 700, "cmd.exe");
+  EXPECT_TRUE(table.on_created(sec));
+  std::string id = sec[Field::ProcessUniqueId].s;
+  // The Sysmon 1 of the same run: same PID, same image (any case), 0.9 s later.
+  NormalizedEvent sys = created(kT0 + 9 * kSec / 10, 700, "CMD.EXE", "{S}", -1, "", "", "cmd /c dir");
+  EXPECT_FALSE(table.on_created(sys));
+  EXPECT_EQ(sys[Field::ProcessUniqueId].s, id);
+  // Its GUID is an alias of the instance, which took the command line it lacked.
+  const replay::ProcessInstance* p = table.instance("{S}");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->unique_id, id);
+  EXPECT_EQ(p->command_line.s, "cmd /c dir");
+  // A child naming the GUID finds the merged instance.
+  NormalizedEvent child = created(kT0 + 5 * kSec, 701, "x.exe", "{X}", 700, "{S}");
+  table.on_created(child);
+  EXPECT_EQ(child[Field::InitiatingProcessUniqueId].s, id);
+}
+
+TEST(ProcessTable, OtherImageOrLaterThanOneSecondIsAnotherInstance) {
+  {
+    replay::ProcessTable table("ws1");
+    NormalizedEvent sec = created(kT0, 700, "cmd.exe");
+    table.on_created(sec);
+    NormalizedEvent sys = created(kT0 + kSec / 2, 700, "conhost.exe", "{S}");
+    EXPECT_TRUE(table.on_created(sys));
+    EXPECT_EQ(sys[Field::ProcessUniqueId].s, "{S}");
+  }
+  {
+    replay::ProcessTable table("ws1");
+    NormalizedEvent sec = created(kT0, 700, "cmd.exe");
+    table.on_created(sec);
+    NormalizedEvent sys = created(kT0 + kSec + 1, 700, "cmd.exe", "{S}");
+    EXPECT_TRUE(table.on_created(sys));
+    EXPECT_EQ(sys[Field::ProcessUniqueId].s, "{S}");
+  }
+  {
+    // Exactly 1 s apart still merges.
+    replay::ProcessTable table("ws1");
+    NormalizedEvent sec = created(kT0, 700, "cmd.exe");
+    table.on_created(sec);
+    NormalizedEvent sys = created(kT0 + kSec, 700, "cmd.exe", "{S}");
+    EXPECT_FALSE(table.on_created(sys));
+  }
+}
+
+TEST(ProcessTable, TwoSysmonCreationsOfOnePidAreTwoRuns) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent a = created(kT0, 800, "cmd.exe", "{A}");
+  NormalizedEvent b = created(kT0 + kSec / 10, 800, "cmd.exe", "{B}");
+  EXPECT_TRUE(table.on_created(a));
+  EXPECT_TRUE(table.on_created(b));
+  EXPECT_TRUE(table.instance("{A}")->ended);
+  EXPECT_FALSE(table.instance("{B}")->ended);
+}
+
+TEST(ProcessTable, AnEventNamingAnotherImageIsNotThePidsProcess) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent p = created(kT0, 900, "mmc.exe");
+  table.on_created(p);
+  NormalizedEvent other = connection(kT0 + kSec, 900, "svchost.exe");
+  table.on_initiated(other);
+  EXPECT_FALSE(other[Field::InitiatingProcessUniqueId].known());
+  NormalizedEvent same = connection(kT0 + kSec, 900, "MMC.exe");
+  table.on_initiated(same);
+  EXPECT_EQ(same[Field::InitiatingProcessUniqueId].s, p[Field::ProcessUniqueId].s);
+}
+
+TEST(ProcessTable, AnUnknownSysmonGuidIsNotTheSysmonInstanceOfItsPid) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent sys = created(kT0, 900, "mmc.exe", "{M}", -1, "", "", "mmc.exe -Embedding");
+  table.on_created(sys);
+  // The event's GUID is not {M}: another run of PID 900 the logs never showed.
+  NormalizedEvent ev = connection(kT0 + kSec, 900, "mmc.exe", "{OTHER}");
+  table.on_initiated(ev);
+  EXPECT_EQ(ev[Field::InitiatingProcessUniqueId].s, "{OTHER}");
+  EXPECT_FALSE(ev[Field::InitiatingProcessCommandLine].known());
+  // An instance known from Security 4688 only has no GUID to contradict: it is taken.
+  replay::ProcessTable sec_table("ws1");
+  NormalizedEvent sec = created(kT0, 900, "mmc.exe", "", -1, "", "", "mmc.exe -Embedding");
+  sec_table.on_created(sec);
+  NormalizedEvent ev2 = connection(kT0 + kSec, 900, "mmc.exe", "{OTHER}");
+  sec_table.on_initiated(ev2);
+  EXPECT_EQ(ev2[Field::InitiatingProcessUniqueId].s, sec[Field::ProcessUniqueId].s);
+  EXPECT_EQ(ev2[Field::InitiatingProcessCommandLine].s, "mmc.exe -Embedding");
+}
+
+TEST(ProcessTable, AnEndedProcessNoLongerOwnsItsPidButKeepsItsGuidForAnHour) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent p = created(kT0, 1000, "a.exe", "{A}");
+  table.on_created(p);
+  EXPECT_EQ(table.on_ended(ended(kT0 + 10 * kSec, 1000, "{A}")), "{A}");
+  EXPECT_TRUE(table.instance("{A}")->ended);
+  EXPECT_EQ(table.on_ended(ended(kT0 + 11 * kSec, 4242)), "");
+  // By PID: gone.
+  NormalizedEvent by_pid = connection(kT0 + 20 * kSec, 1000, "a.exe");
+  table.on_initiated(by_pid);
+  EXPECT_FALSE(by_pid[Field::InitiatingProcessUniqueId].known());
+  // By GUID: a late record still finds it, within the hour after its end.
+  NormalizedEvent late = connection(kT0 + 3000 * kSec, 1000, "", "{A}");
+  table.on_initiated(late);
+  EXPECT_EQ(late[Field::InitiatingProcessFileName].s, "a.exe");
+  // Forgotten once a creation comes more than an hour after the end.
+  NormalizedEvent later = created(kT0 + 10 * kSec + 3601 * kSec, 1001, "b.exe", "{B}");
+  table.on_created(later);
+  EXPECT_EQ(table.instance("{A}"), nullptr);
+  EXPECT_NE(table.instance("{B}"), nullptr);
+}
+
+TEST(ProcessTable, AnEndByPidEndsTheLiveInstance) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent p = created(kT0, 1100, "a.exe");
+  table.on_created(p);
+  EXPECT_EQ(table.on_ended(ended(kT0 + kSec, 1100)), p[Field::ProcessUniqueId].s);
+  EXPECT_TRUE(table.instance(p[Field::ProcessUniqueId].s)->ended);
+  // An end before the instance started is not its end.
+  replay::ProcessTable t2("ws1");
+  NormalizedEvent q = created(kT0 + 5 * kSec, 1100, "a.exe");
+  t2.on_created(q);
+  EXPECT_EQ(t2.on_ended(ended(kT0, 1100)), "");
+  EXPECT_FALSE(t2.instance(q[Field::ProcessUniqueId].s)->ended);
+}
+
+// ---------------------------------------------------------------------------
+// Boots
+
+NormalizedEvent boot_marker(Ticks t, norm::BootMarker m) {
+  NormalizedEvent ev;
+  ev.table = norm::Table::Boot;
+  ev[Field::Timestamp] = FieldValue::time(t);
+  ev.boot = m;
+  return ev;
+}
+
+TEST(BootClock, NoBootSeenIsUnknown) {
+  replay::BootClock clock;
+  EXPECT_FALSE(clock.last_boot().known());
+}
+
+TEST(BootClock, TheServicesStartIsTheBootTimeOfItsBoot) {
+  replay::BootClock clock;
+  clock.on_marker(boot_marker(kT0, norm::BootMarker::OsStarted));
+  EXPECT_EQ(clock.last_boot().i, kT0);
+  // services.exe started by wininit.exe, 20 s later: the seed query's boot time.
+  clock.on_marker(boot_marker(kT0 + 20 * kSec, norm::BootMarker::ServicesStarted));
+  EXPECT_EQ(clock.last_boot().i, kT0 + 20 * kSec);
+  // More markers of the same boot change nothing.
+  clock.on_marker(boot_marker(kT0 + 30 * kSec, norm::BootMarker::SystemStarted));
+  clock.on_marker(boot_marker(kT0 + 40 * kSec, norm::BootMarker::EventLogStarted));
+  EXPECT_EQ(clock.last_boot().i, kT0 + 20 * kSec);
+}
+
+TEST(BootClock, AMarkerMoreThanFiveMinutesAfterTheLastIsANewBoot) {
+  replay::BootClock clock;
+  clock.on_marker(boot_marker(kT0, norm::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0 + 4 * 60 * kSec, norm::BootMarker::SystemStarted));
+  // 5 min after the last marker (not the first): still the same boot.
+  clock.on_marker(boot_marker(kT0 + 9 * 60 * kSec, norm::BootMarker::EventLogStarted));
+  EXPECT_EQ(clock.last_boot().i, kT0);
+  // One tick more than 5 min after the last marker: a new boot, which resets
+  // the services.exe state (its own services start counts again).
+  Ticks next = kT0 + 14 * 60 * kSec + 1;
+  clock.on_marker(boot_marker(next, norm::BootMarker::OsStarted));
+  EXPECT_EQ(clock.last_boot().i, next);
+  clock.on_marker(boot_marker(next + 15 * kSec, norm::BootMarker::ServicesStarted));
+  EXPECT_EQ(clock.last_boot().i, next + 15 * kSec);
+}
+
+TEST(BootClock, ASecondServicesStartInOneBootIsNotANewBoot) {
+  replay::BootClock clock;
+  clock.on_marker(boot_marker(kT0, norm::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0 + 60 * kSec, norm::BootMarker::ServicesStarted));
+  EXPECT_EQ(clock.last_boot().i, kT0);
+}
+
+// ---------------------------------------------------------------------------
+// Rule matcher
+
+rules::Rule load(const std::string& yaml) {
+  rules::LoadResult r = rules::load_rule_text(yaml, "test.yml");
+  std::string errors;
+  for (const rules::RuleError& e : r.errors) errors += e.str() + "\n";
+  EXPECT_TRUE(r.ok()) << errors;
+  if (r.rules.size() != 1) {
+    ADD_FAILURE() << "expected one rule";
+    return {};
+  }
+  return std::move(r.rules[0]);
+}
+
+// A parent process, then a connection by it within 10 s (inclusive), then an
+// optional child of it within 10 s of the connection.
+const char* const kChainRule = R"(id: test-chain
+title: Chain
+level: high
+stages:
+  - name: parent
+    table: process
+    where: FileName =~ "mmc.exe"
+  - name: conn
+    table: network
+    where: InitiatingProcessUniqueId == parent.ProcessUniqueId
+           and Timestamp between (parent.Timestamp .. parent.Timestamp + 10s)
+  - name: child
+    table: process
+    optional: true
+    level_without: low
+    where: InitiatingProcessUniqueId == parent.ProcessUniqueId
+           and Timestamp between (conn.Timestamp .. conn.Timestamp + 10s)
+summarize:
+  collect: make_set(child.ProcessCommandLine)
+  by: [parent.ProcessUniqueId]
+)";
+
+using EventPtr = replay::RuleMatcher::EventPtr;
+
+EventPtr share(NormalizedEvent ev) { return std::make_shared<const NormalizedEvent>(std::move(ev)); }
+
+EventPtr mmc(Ticks t, const std::string& guid = "{M}") {
+  return share(created(t, 900, "mmc.exe", guid, 600, "{SVC}", "svchost.exe", "mmc.exe -Embedding"));
+}
+EventPtr conn_of(Ticks t, const std::string& guid = "{M}") { return share(connection(t, 900, "mmc.exe", guid)); }
+EventPtr child_of(Ticks t, const std::string& cmd, const std::string& parent = "{M}", int64_t pid = 901) {
+  return share(created(t, pid, "cmd.exe", "{C" + std::to_string(t) + cmd + "}", 900, parent, "mmc.exe", cmd));
+}
+
+std::vector<std::string> stages_of(const replay::Finding& f) {
+  std::vector<std::string> v;
+  for (const replay::Evidence& e : f.evidence) v.push_back(e.stage);
+  return v;
+}
+
+std::vector<std::string> collected_texts(const replay::Finding& f) {
+  std::vector<std::string> v;
+  for (const FieldValue& x : f.collected.at(0).second) v.push_back(x.s);
+  return v;
+}
+
+TEST(RuleMatcher, AnEventAtTheWindowsInclusiveEndIsIn) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + 10 * kSec));
+  m.on_event(child_of(kT0 + 20 * kSec, "whoami"));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].rule_id, "test-chain");
+  EXPECT_EQ(fs[0].level, rules::Level::High);
+  EXPECT_EQ(stages_of(fs[0]), (std::vector<std::string>{"parent", "conn", "child"}));
+  EXPECT_EQ(collected_texts(fs[0]), (std::vector<std::string>{"whoami"}));
+  EXPECT_EQ(fs[0].timestamp, kT0);
+  EXPECT_EQ(fs[0].device_name, "WS1.corp.local");
+}
+
+TEST(RuleMatcher, AnEventOneTickAfterTheWindowIsOut) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + 10 * kSec + 1));
+  EXPECT_TRUE(m.finish().empty());
+}
+
+TEST(RuleMatcher, AnEventBeforeTheWindowIsOut) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(conn_of(kT0 - 1));
+  m.on_event(mmc(kT0));
+  EXPECT_TRUE(m.finish().empty());
+}
+
+TEST(RuleMatcher, AMissingOptionalStageCompletesWithItsLevelWhenTheWindowCloses) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + kSec));
+  // The child window is [conn, conn + 10 s]; this unrelated event closes it,
+  // so a child after it is too late.
+  m.on_event(mmc(kT0 + 12 * kSec, "{OTHER}"));
+  m.on_event(child_of(kT0 + 11 * kSec + 1, "late"));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].level, rules::Level::Low);
+  EXPECT_EQ(stages_of(fs[0]), (std::vector<std::string>{"parent", "conn"}));
+  EXPECT_TRUE(fs[0].collected.at(0).second.empty());
+}
+
+TEST(RuleMatcher, AnOpenWindowAtTheEndOfTheEventsCompletesToo) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + kSec));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].level, rules::Level::Low);
+}
+
+TEST(RuleMatcher, ARequiredStageMissingMakesNoFinding) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(child_of(kT0 + kSec, "whoami"));
+  EXPECT_TRUE(m.finish().empty());
+}
+
+TEST(RuleMatcher, ChainsOfOneSummarizeKeyAreOneFinding) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + kSec));
+  m.on_event(conn_of(kT0 + 2 * kSec));
+  m.on_event(child_of(kT0 + 3 * kSec, "whoami", "{M}", 901));
+  m.on_event(child_of(kT0 + 4 * kSec, "whoami", "{M}", 902));
+  m.on_event(child_of(kT0 + 5 * kSec, "hostname", "{M}", 903));
+  // Another mmc.exe instance: its own finding.
+  m.on_event(mmc(kT0 + 30 * kSec, "{N}"));
+  m.on_event(conn_of(kT0 + 31 * kSec, "{N}"));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 2u);
+  const replay::Finding& f = fs[0];
+  EXPECT_EQ(f.fields.at(0).first, "parent.ProcessUniqueId");
+  EXPECT_EQ(f.fields.at(0).second.s, "{M}");
+  EXPECT_EQ(f.level, rules::Level::High);
+  // Each event once: the parent, both connections, three children (in stage order, then time).
+  EXPECT_EQ(stages_of(f), (std::vector<std::string>{"parent", "conn", "conn", "child", "child", "child"}));
+  EXPECT_EQ(f.evidence[1].event->timestamp(), kT0 + kSec);
+  EXPECT_EQ(f.evidence[2].event->timestamp(), kT0 + 2 * kSec);
+  // make_set: distinct values, first seen first.
+  EXPECT_EQ(collected_texts(f), (std::vector<std::string>{"whoami", "hostname"}));
+  EXPECT_EQ(fs[1].fields.at(0).second.s, "{N}");
+  EXPECT_EQ(fs[1].level, rules::Level::Low);
+}
+
+TEST(RuleMatcher, AFindingTakesTheHighestLevelOfItsChains) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(conn_of(kT0 + kSec));  // its child window closes without a child (low)
+  m.on_event(conn_of(kT0 + 9 * kSec));
+  m.on_event(child_of(kT0 + 15 * kSec, "whoami"));  // only the second connection's window (high)
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].level, rules::Level::High);
+  EXPECT_EQ(stages_of(fs[0]), (std::vector<std::string>{"parent", "conn", "conn", "child"}));
+}
+
+TEST(RuleMatcher, EventsOfEqualTimeKeepTheirOrderAndTheWindowStartIsInclusive) {
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  // Same timestamp as the parent, after it: inside [parent, parent + 10 s].
+  m.on_event(conn_of(kT0));
+  m.on_event(child_of(kT0, "first", "{M}", 901));
+  m.on_event(child_of(kT0, "second", "{M}", 902));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].level, rules::Level::High);
+  EXPECT_EQ(collected_texts(fs[0]), (std::vector<std::string>{"first", "second"}));
+  ASSERT_EQ(fs[0].evidence.size(), 4u);
+  EXPECT_EQ((*fs[0].evidence[2].event)[Field::ProcessCommandLine].s, "first");
+  EXPECT_EQ((*fs[0].evidence[3].event)[Field::ProcessCommandLine].s, "second");
+}
+
+TEST(RuleMatcher, AnEventOfEqualTimeBeforeItsAnchorIsNotLookedBackFor) {
+  // No stage reaches before its anchor: there is no look-back history.
+  rules::Rule rule = load(kChainRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(conn_of(kT0));
+  m.on_event(mmc(kT0));
+  EXPECT_TRUE(m.finish().empty());
+}
+
+const char* const kLookbackRule = R"(id: test-lookback
+title: Lookback
+level: medium
+stages:
+  - name: parent
+    table: process
+    where: FileName =~ "mmc.exe"
+  - name: conn
+    table: network
+    where: InitiatingProcessUniqueId == parent.ProcessUniqueId
+           and Timestamp between (parent.Timestamp - 2s .. parent.Timestamp + 10m)
+summarize:
+  by: [parent.ProcessUniqueId, conn.Timestamp]
+)";
+
+TEST(RuleMatcher, AStageReachingBeforeItsAnchorFindsEarlierEventsUpToItsBound) {
+  rules::Rule rule = load(kLookbackRule);
+  {
+    replay::RuleMatcher m(rule);
+    m.on_event(conn_of(kT0 - 2 * kSec));  // exactly 2 s before: in
+    m.on_event(mmc(kT0));
+    std::vector<replay::Finding> fs = m.finish();
+    ASSERT_EQ(fs.size(), 1u);
+    EXPECT_EQ(fs[0].level, rules::Level::Medium);
+    // The finding's time is its first evidence: the earlier connection.
+    EXPECT_EQ(fs[0].timestamp, kT0 - 2 * kSec);
+    EXPECT_EQ(stages_of(fs[0]), (std::vector<std::string>{"parent", "conn"}));
+  }
+  {
+    replay::RuleMatcher m(rule);
+    m.on_event(conn_of(kT0 - 2 * kSec - 1));  // one tick more: out
+    m.on_event(mmc(kT0));
+    EXPECT_TRUE(m.finish().empty());
+  }
+  {
+    replay::RuleMatcher m(rule);
+    m.on_event(mmc(kT0));
+    m.on_event(conn_of(kT0 + 600 * kSec));  // + 10 min: in
+    m.on_event(conn_of(kT0 + 600 * kSec + 1));  // out
+    std::vector<replay::Finding> fs = m.finish();
+    ASSERT_EQ(fs.size(), 1u);
+    EXPECT_EQ(fs[0].fields.at(1).second.i, kT0 + 600 * kSec);
+  }
+}
+
+const char* const kUnboundedRule = R"(id: test-guarded
+title: Guarded
+level: critical
+stages:
+  - name: parent
+    table: process
+    where: FileName =~ "mmc.exe"
+  - name: child
+    table: process
+    where: InitiatingProcessUniqueId == parent.ProcessUniqueId
+summarize:
+  collect: count()
+  by: [parent.ProcessUniqueId]
+)";
+
+TEST(RuleMatcher, AStageWithoutTimeBoundWaitsUntilTheProcessEnds) {
+  rules::Rule rule = load(kUnboundedRule);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  m.on_event(child_of(kT0 + 3600 * kSec, "a", "{M}", 901));  // an hour later: still running
+  m.on_event(child_of(kT0 + 7200 * kSec, "b", "{M}", 902));
+  m.on_process_end("{M}");
+  m.on_event(child_of(kT0 + 7201 * kSec, "c", "{M}", 903));  // after its end: not counted
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].level, rules::Level::Critical);
+  ASSERT_EQ(fs[0].collected.at(0).second.size(), 1u);
+  EXPECT_EQ(fs[0].collected.at(0).second[0].i, 2);
+}
+
+TEST(RuleMatcher, AnUnknownJoinFieldNeverPairsButAnUnknownTestedFieldIsAnAssumption) {
+  const char* text = R"(id: test-unknown
+title: Unknown
+level: high
+stages:
+  - name: parent
+    table: process
+    where: FileName =~ "mmc.exe"
+  - name: conn
+    table: network
+    where: InitiatingProcessUniqueId == parent.ProcessUniqueId and LocalPort == 135
+           and Timestamp between (parent.Timestamp .. parent.Timestamp + 10s)
+summarize:
+  by: [parent.ProcessUniqueId]
+)";
+  rules::Rule rule = load(text);
+  replay::RuleMatcher m(rule);
+  m.on_event(mmc(kT0));
+  NormalizedEvent no_guid = connection(kT0 + kSec, 900, "mmc.exe");  // InitiatingProcessUniqueId unknown
+  m.on_event(share(no_guid));
+  EXPECT_TRUE(m.finish().empty());
+
+  replay::RuleMatcher m2(rule);
+  m2.on_event(mmc(kT0));
+  NormalizedEvent no_port = connection(kT0 + kSec, 900, "mmc.exe", "{M}");
+  no_port[Field::LocalPort] = {};
+  m2.on_event(share(no_port));
+  std::vector<replay::Finding> fs = m2.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].assumptions, (std::vector<std::string>{"LocalPort"}));
+  EXPECT_STREQ(fs[0].confidence(), "medium");
+}
+
+// ---------------------------------------------------------------------------
+// Levels and compile errors
+
+TEST(Levels, NamesAndParsingRoundTrip) {
+  for (rules::Level l : {rules::Level::Informational, rules::Level::Low, rules::Level::Medium, rules::Level::High,
+                         rules::Level::Critical})
+    EXPECT_EQ(rules::parse_level(rules::level_name(l)), l);
+  EXPECT_STREQ(rules::level_name(rules::Level::Informational), "informational");
+  EXPECT_STREQ(rules::level_name(rules::Level::Critical), "critical");
+  EXPECT_EQ(rules::parse_level("High"), std::nullopt);
+  EXPECT_EQ(rules::parse_level(""), std::nullopt);
+  EXPECT_LT(rules::Level::Low, rules::Level::Medium);
+  EXPECT_LT(rules::Level::High, rules::Level::Critical);
+}
+
+TEST(CompileErrorType, IsAStdExceptionWithItsMessage) {
+  try {
+    rules::compile_predicate("FileName ==");
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    auto* ce = dynamic_cast<const rules::CompileError*>(&e);
+    ASSERT_NE(ce, nullptr);
+    EXPECT_EQ(std::string(e.what()), ce->message);
+    EXPECT_FALSE(ce->message.empty());
+    EXPECT_EQ(ce->offset, 11u);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The normalizer's mapping table
+
+TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
+  std::span<const norm::MapperEntry> table = norm::mapper_table();
+  ASSERT_EQ(table.size(), 13u);
+  std::set<std::pair<std::string, uint16_t>> entries;
+  std::set<std::string> providers;
+  for (const norm::MapperEntry& e : table) {
+    EXPECT_TRUE(entries.emplace(std::string(e.provider), e.event_id).second) << e.provider << " " << e.event_id;
+    providers.emplace(e.provider);
+    EXPECT_NE(e.map, nullptr);
+  }
+  EXPECT_EQ(providers, (std::set<std::string>{"Microsoft-Windows-Sysmon", "Microsoft-Windows-Security-Auditing",
+                                              "Microsoft-Windows-PowerShell", "EventLog",
+                                              "Microsoft-Windows-Kernel-General"}));
+  for (const std::string& p : providers)
+    for (uint32_t id = 0; id <= 0xffff; ++id)
+      EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id)), entries.count({p, static_cast<uint16_t>(id)}) == 1)
+          << p << " " << id;
+  for (const auto& [p, id] : entries) {
+    EXPECT_FALSE(norm::wanted(p + " ", id));
+    EXPECT_FALSE(norm::wanted("microsoft-windows-sysmon", id));
+  }
+  EXPECT_FALSE(norm::wanted("", 1));
+  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 1));
+  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Security-Auditing", 5158));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 2));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4625));
+}
+
+}  // namespace
