@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "support/corpus.h"
 #include "support/command.h"
-#include "support/lines.h"
+#include "support/corpus.h"
 #include "support/json.h"
+#include "support/lines.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -77,8 +77,8 @@ std::string quote(const fs::path& p) { return support::shell_quote(p.string()); 
 
 ScanResult scan(const std::vector<fs::path>& files, const std::string& extra = "") {
   ScanResult res;
-  std::string command = support::evtxhunt_binary() + " scan --format jsonl --rule " + kRuleId +
-                        " --rules " + quote(fs::path(EVTXHUNT_SOURCE_DIR) / "rules") + (extra.empty() ? "" : " " + extra);
+  std::string command = support::evtxhunt_binary() + " scan --format jsonl --rule " + kRuleId + " --rules " +
+                        quote(fs::path(EVTXHUNT_SOURCE_DIR) / "rules") + (extra.empty() ? "" : " " + extra);
   for (const fs::path& f : files) command += " " + quote(f);
   res.cmd = support::run_command(command);
   EXPECT_EQ(res.cmd.exit_code, 0) << command << "\n" << res.cmd.err;
@@ -171,9 +171,11 @@ void expect_finding(const Json& f, const Expected& e, const std::vector<fs::path
   EXPECT_EQ(int_of(at(fields, "dcom.ProcessId")), e.dcom_pid) << "dcom.ProcessId";
   expect_string(at(fields, "rpc.LocalIP"), e.local_ip, "rpc.LocalIP");
   expect_string(at(fields, "rpc.RemoteIP"), e.remote_ip, "rpc.RemoteIP");
-  if (e.last_boot) expect_string(at(fields, "LastBootTime"), *e.last_boot, "LastBootTime");
-  else EXPECT_TRUE(support::has_member(fields, "LastBootTime") && at(fields, "LastBootTime").is_null())
-           << "LastBootTime must be null, is " << text_of(at(fields, "LastBootTime"));
+  if (e.last_boot)
+    expect_string(at(fields, "LastBootTime"), *e.last_boot, "LastBootTime");
+  else
+    EXPECT_TRUE(support::has_member(fields, "LastBootTime") && at(fields, "LastBootTime").is_null())
+        << "LastBootTime must be null, is " << text_of(at(fields, "LastBootTime"));
   expect_string(at(fields, "dcom.ProcessCommandLine"), e.dcom_cmd, "dcom.ProcessCommandLine");
 
   // collected: the set of child command lines.
@@ -224,7 +226,8 @@ Expected sysmon_chain(const std::string& rpc_hms, const std::string& dcom_hms, c
   e.rpc_ts = ts(rpc_hms);
   e.dcom_ts = ts(dcom_hms);
   e.children = {kWhoami};
-  e.evidence = {{"rpc", rpc_rec, 3, e.rpc_ts}, {"dcom", dcom_rec, 1, e.dcom_ts}, {"child", child_rec, 1, ts(child_hms)}};
+  e.evidence = {
+      {"rpc", rpc_rec, 3, e.rpc_ts}, {"dcom", dcom_rec, 1, e.dcom_ts}, {"child", child_rec, 1, ts(child_hms)}};
   return e;
 }
 
@@ -280,9 +283,7 @@ TEST(DcomScenarios, CscChildInAnyLetterCaseIsNotCollected) {
   expect_findings({scenario("csc_child_any_case.xml")}, {e});  // csc.exe 1006, CSC.EXE 1007, Csc.Exe 1008 left out
 }
 
-TEST(DcomScenarios, DcomWhoseOnlyChildrenAreCscIsNotFound) {
-  expect_no_findings({scenario("csc_only_children.xml")});
-}
+TEST(DcomScenarios, DcomWhoseOnlyChildrenAreCscIsNotFound) { expect_no_findings({scenario("csc_only_children.xml")}); }
 
 TEST(DcomScenarios, BootGraceAtTheEdgeOfItsBinIsNotFound) {
   // boot 09:55:00.000; bin(10:00:04.999, 5s) = 10:00:00 = boot + 5m, not >
@@ -321,9 +322,7 @@ TEST(DcomScenarios, BootMarkersFromTheSystemLog) {
   expect_findings({scenario("boot_markers_system_log.xml")}, {first, second});
 }
 
-TEST(DcomScenarios, PidReuseAfterDcomExitIsNotAChildSysmon) {
-  expect_no_findings({scenario("pid_reuse_sysmon.xml")});
-}
+TEST(DcomScenarios, PidReuseAfterDcomExitIsNotAChildSysmon) { expect_no_findings({scenario("pid_reuse_sysmon.xml")}); }
 
 TEST(DcomScenarios, PidReuseAfterDcomExitIsNotAChildSecurity) {
   expect_no_findings({scenario("pid_reuse_security.xml")});
@@ -339,8 +338,8 @@ TEST(DcomScenarios, PidReuseSecurityCollectsOnlyTheRealChild) {
   e.rpc_ts = ts("10:00:01.2000000");
   e.dcom_ts = ts("10:00:02.0000000");
   e.children = {kWhoami};  // not "cmd.exe /Q /c ipconfig /all" (record 2009, child of the later mmc.exe with PID 0x4d2)
-  e.evidence = {{"rpc", 2004, 5156, e.rpc_ts}, {"dcom", 2005, 4688, e.dcom_ts},
-                {"child", 2006, 4688, ts("10:00:03.0000000")}};
+  e.evidence = {
+      {"rpc", 2004, 5156, e.rpc_ts}, {"dcom", 2005, 4688, e.dcom_ts}, {"child", 2006, 4688, ts("10:00:03.0000000")}};
   expect_findings({scenario("pid_reuse_security_with_real_child.xml")}, {e});
 }
 
@@ -348,8 +347,7 @@ TEST(DcomScenarios, LoopbackRpcIsNotFound) {
   fs::path file = scenario("loopback_rpc.xml");
   // Guard: the rpc event is otherwise a match (inbound, local port 135), so
   // only LocalIP !~ RemoteIP excludes it.
-  support::CommandResult norm =
-      support::run_evtxhunt("normalize " + quote(file));
+  support::CommandResult norm = support::run_evtxhunt("normalize " + quote(file));
   ASSERT_EQ(norm.exit_code, 0) << norm.err;
   bool seen = false;
   for (const std::string& line : support::split_lines(norm.out)) {
@@ -373,8 +371,8 @@ TEST(DcomScenarios, SecurityOnlyLogs) {
   e.rpc_ts = ts("10:00:01.2000000");
   e.dcom_ts = ts("10:00:02.0000000");
   e.children = {kWhoami};
-  e.evidence = {{"rpc", 2004, 5156, e.rpc_ts}, {"dcom", 2005, 4688, e.dcom_ts},
-                {"child", 2006, 4688, ts("10:00:02.5000000")}};
+  e.evidence = {
+      {"rpc", 2004, 5156, e.rpc_ts}, {"dcom", 2005, 4688, e.dcom_ts}, {"child", 2006, 4688, ts("10:00:02.5000000")}};
   expect_findings({scenario("security_only.xml")}, {e});
 }
 
@@ -430,9 +428,7 @@ TEST(DcomScenarios, TwoRpcSourcesInTheWindowGiveTwoFindings) {
   expect_findings({scenario("two_rpc_sources.xml")}, {first, second});
 }
 
-TEST(DcomScenarios, DcomWithoutChildrenIsNotFound) {
-  expect_no_findings({scenario("dcom_without_children.xml")});
-}
+TEST(DcomScenarios, DcomWithoutChildrenIsNotFound) { expect_no_findings({scenario("dcom_without_children.xml")}); }
 
 // Every scenario, written to EVTX by `evtxhunt convert`, gives the same
 // findings as its XML export (only SourceFile differs).
@@ -446,8 +442,7 @@ TEST(DcomScenarios, EvtxOfEachScenarioGivesTheSameFindings) {
   for (const fs::path& xml : files) {
     SCOPED_TRACE(xml.filename().string());
     fs::path evtx = tmp / (xml.stem().string() + ".evtx");
-    support::CommandResult conv = support::run_evtxhunt("convert -q -o " +
-                                                     quote(evtx) + " " + quote(xml));
+    support::CommandResult conv = support::run_evtxhunt("convert -q -o " + quote(evtx) + " " + quote(xml));
     ASSERT_EQ(conv.exit_code, 0) << conv.err;
     std::string from_xml = scan({xml}).cmd.out;
     std::string from_evtx = scan({evtx}).cmd.out;

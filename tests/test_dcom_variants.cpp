@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "support/collect.h"
 #include "support/command.h"
 #include "support/files.h"
 #include "support/json.h"
 #include "support/lines.h"
 #include "support/temp_dir.h"
-#include "support/collect.h"
 
 namespace {
 
@@ -51,8 +51,7 @@ class Scenario {
  public:
   explicit Scenario(const std::string& name) : tmp_("dcom-variants") {
     evtx_ = tmp_ / (fs::path(name).stem().string() + ".evtx");
-    support::CommandResult conv = support::run_evtxhunt("convert -q -o " +
-                                                     q(evtx_) + " " + q(kScenarios / name));
+    support::CommandResult conv = support::run_evtxhunt("convert -q -o " + q(evtx_) + " " + q(kScenarios / name));
     EXPECT_EQ(conv.exit_code, 0) << conv.err;
   }
   std::vector<json> findings(const std::string& rule = "") const { return scan({evtx_}, rule); }
@@ -72,8 +71,9 @@ using Ev = std::vector<std::pair<std::string, int64_t>>;
 
 std::string summary(const std::vector<json>& fs) {
   std::string s;
-  for (const json& f : fs) s += "\n  " + f["rule_id"].get<std::string>() + " " + f["DeviceName"].get<std::string>() +
-                                " " + f["level"].get<std::string>();
+  for (const json& f : fs)
+    s += "\n  " + f["rule_id"].get<std::string>() + " " + f["DeviceName"].get<std::string>() + " " +
+         f["level"].get<std::string>();
   return s;
 }
 
@@ -87,8 +87,8 @@ json only(const std::vector<json>& findings, const std::string& rule, const std:
 }
 
 size_t count_of(const std::vector<json>& findings, const std::string& rule) {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
-                                           [&](const json& f) { return f["rule_id"] == rule; }));
+  return static_cast<size_t>(
+      std::count_if(findings.begin(), findings.end(), [&](const json& f) { return f["rule_id"] == rule; }));
 }
 
 std::set<std::string> collected(const json& f) {
@@ -153,9 +153,9 @@ TEST(DcomVariantMappings, NetworkLogonAndTheProcessInItsSessionShareTheLogonId) 
   // NTLM2SelfRelay: 4624 #21373 is a network logon (type 3) of WINLAB.LOCAL\Administrator from
   // 192.168.1.219:63652, TargetLogonId 0x82215a; 4688 #21374 (version 2) is notepad.exe, which
   // WmiPrvSE.exe starts for that account 6 s later with TargetLogonId 0x82215a.
-  auto c = support::collect(
-      {(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Privilege Escalation" /
-        "NTLM2SelfRelay-med0x2e-security_4624_4688.evtx").string()});
+  auto c = support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Privilege Escalation" /
+                              "NTLM2SelfRelay-med0x2e-security_4624_4688.evtx")
+                                 .string()});
   const norm::NormalizedEvent* logon = record(c, 21373);
   const norm::NormalizedEvent* proc = record(c, 21374);
   ASSERT_TRUE(logon && proc);
@@ -166,7 +166,7 @@ TEST(DcomVariantMappings, NetworkLogonAndTheProcessInItsSessionShareTheLogonId) 
   EXPECT_EQ((*logon)[norm::Field::RemotePort].i, 63652);
   EXPECT_EQ((*logon)[norm::Field::AccountName].s, "Administrator");
   EXPECT_EQ((*logon)[norm::Field::Protocol].s, "Kerberos");
-  EXPECT_FALSE((*logon)[norm::Field::RemoteDeviceName].known());  // WorkstationName "-"
+  EXPECT_FALSE((*logon)[norm::Field::RemoteDeviceName].known());     // WorkstationName "-"
   EXPECT_FALSE((*logon)[norm::Field::InitiatingProcessId].known());  // ProcessId 0x0
   EXPECT_EQ(proc->table, norm::Table::Process);
   EXPECT_EQ((*proc)[norm::Field::LogonId].s, "0x82215a");
@@ -182,7 +182,8 @@ TEST(DcomVariantMappings, ScriptBlockNamesItsProcessAndAccount) {
   // phish_windows_credentials_powershell_scriptblockLog_4104 #1122: Execution ProcessID 5500,
   // Security UserID S-1-5-21-3461203602-4096304019-2269080069-1000.
   auto c = support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Credential Access" /
-                                      "phish_windows_credentials_powershell_scriptblockLog_4104.evtx").string()});
+                              "phish_windows_credentials_powershell_scriptblockLog_4104.evtx")
+                                 .string()});
   const norm::NormalizedEvent* s = record(c, 1122);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->table, norm::Table::Script);
@@ -197,8 +198,7 @@ TEST(DcomVariantMappings, SysmonProcessLogonId) {
   const norm::NormalizedEvent* p = record(c, 9832);
   ASSERT_TRUE(p);
   // The value as the record holds it, read back through `dump`.
-  support::CommandResult d = support::run_evtxhunt("dump " +
-                                                q(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx"));
+  support::CommandResult d = support::run_evtxhunt("dump " + q(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx"));
   size_t rec = d.out.find("\"EventRecordID\":9832,");
   ASSERT_NE(rec, std::string::npos);
   size_t at = d.out.find("\"LogonId\":\"", rec);

@@ -9,25 +9,23 @@
 #include <string>
 #include <vector>
 
-#include "support/corpus.h"
 #include "support/command.h"
+#include "support/corpus.h"
 #include "support/files.h"
-#include "support/lines.h"
 #include "support/json.h"
+#include "support/lines.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using support::CommandResult;
 using support::at;
+using support::CommandResult;
 using support::Json;
 
 const fs::path kMmc = corpus::attack_sample("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx");
 
-CommandResult dump(const std::string& args) {
-  return support::run_evtxhunt("dump " + args);
-}
+CommandResult dump(const std::string& args) { return support::run_evtxhunt("dump " + args); }
 std::string q(const fs::path& p) { return support::shell_quote(p.string()); }
 
 std::vector<std::string> member_names(const Json& j) { return support::keys_of(j); }
@@ -67,7 +65,9 @@ bool is_problem_line(const std::string& l) {
   if (l.compare(p, 13, " at offset 0x") != 0) return false;
   p += 13;
   size_t h = p;
-  while (p < l.size() && std::isxdigit(static_cast<unsigned char>(l[p])) && !std::isupper(static_cast<unsigned char>(l[p]))) ++p;
+  while (p < l.size() && std::isxdigit(static_cast<unsigned char>(l[p])) &&
+         !std::isupper(static_cast<unsigned char>(l[p])))
+    ++p;
   if (p == h || l.compare(p, 2, ": ") != 0) return false;
   p += 2;
   size_t k = p;
@@ -99,7 +99,11 @@ TEST(DumpHelpers, ShapeCheckersRejectNearMisses) {
   EXPECT_FALSE(is_problem_line("evtxhunt: b.evtx: chunk 6 at offset 397312: chunk-bad-magic: x"));
   EXPECT_FALSE(is_problem_line("evtxhunt: b.evtx: chunk 6 at offset 0x61000: Bad Magic: x"));
   EXPECT_EQ(forbidden_xml_chars("a\tb\nc\r"), 0u);
-  EXPECT_EQ(forbidden_xml_chars(std::string("a\x03" "b\0" "\x1f", 5)), 3u);
+  EXPECT_EQ(forbidden_xml_chars(std::string("a\x03"
+                                            "b\0"
+                                            "\x1f",
+                                            5)),
+            3u);
 }
 
 TEST(DumpJsonl, LineCountAndFirstRecordShape) {
@@ -121,10 +125,9 @@ TEST(DumpJsonl, LineCountAndFirstRecordShape) {
   EXPECT_EQ(txt(at(ev, "#attributes", "xmlns")), "http://schemas.microsoft.com/win/2004/08/events/event");
 
   const Json& sys = at(ev, "System");
-  EXPECT_EQ(member_names(sys),
-            (std::vector<std::string>{"Provider", "EventID", "Version", "Level", "Task", "Opcode", "Keywords",
-                                      "TimeCreated", "EventRecordID", "Correlation", "Execution", "Channel",
-                                      "Computer", "Security"}));
+  EXPECT_EQ(member_names(sys), (std::vector<std::string>{"Provider", "EventID", "Version", "Level", "Task", "Opcode",
+                                                         "Keywords", "TimeCreated", "EventRecordID", "Correlation",
+                                                         "Execution", "Channel", "Computer", "Security"}));
   EXPECT_EQ(txt(at(sys, "Provider", "#attributes", "Name")), "Microsoft-Windows-Sysmon");
   EXPECT_EQ(txt(at(sys, "Provider", "#attributes", "Guid")), "5770385F-C22A-43E0-BF4C-06F5698FFBD9");  // no braces
   ASSERT_TRUE(at(sys, "EventID").is_number());
@@ -187,7 +190,8 @@ TEST(DumpJsonl, ManyFilesOneLinePerRecord) {
   ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
   std::vector<std::string> lines = support::split_lines(r.out);
   EXPECT_EQ(lines.size(), expected);
-  EXPECT_EQ(lines.size(), 18629u);  // tests/data/corpus_record_counts.tsv; the Rust crate reads 18,397 of these files, libevtx 18,364
+  EXPECT_EQ(lines.size(),
+            18629u);  // tests/data/corpus_record_counts.tsv; the Rust crate reads 18,397 of these files, libevtx 18,364
   size_t invalid = 0;
   std::string first_error;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -198,7 +202,8 @@ TEST(DumpJsonl, ManyFilesOneLinePerRecord) {
     }
   }
   EXPECT_EQ(invalid, 0u) << first_error;
-  EXPECT_NE(r.err.find("23 files, " + std::to_string(expected) + " records"), std::string::npos) << r.err.substr(r.err.size() > 300 ? r.err.size() - 300 : 0);
+  EXPECT_NE(r.err.find("23 files, " + std::to_string(expected) + " records"), std::string::npos)
+      << r.err.substr(r.err.size() > 300 ? r.err.size() - 300 : 0);
 }
 
 TEST(DumpXml, WellFormedAndComplete) {
@@ -206,9 +211,10 @@ TEST(DumpXml, WellFormedAndComplete) {
     fs::path file;
     size_t events;
   };
-  for (const Case& c : {Case{kMmc, 9}, Case{corpus::rs_sample("issue_201.evtx"), 1},
-                        Case{corpus::rs_sample("E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx"), 0},
-                        Case{corpus::rs_sample("sample_with_a_bad_chunk_magic.evtx"), 0}}) {
+  for (const Case& c :
+       {Case{kMmc, 9}, Case{corpus::rs_sample("issue_201.evtx"), 1},
+        Case{corpus::rs_sample("E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx"), 0},
+        Case{corpus::rs_sample("sample_with_a_bad_chunk_magic.evtx"), 0}}) {
     SCOPED_TRACE(c.file.filename().string());
     CommandResult r = dump("--format xml " + q(c.file));
     ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 1000);
@@ -242,7 +248,9 @@ TEST(DumpXml, WellFormedAndComplete) {
   pugi::xml_node cmd = ev.child("EventData").find_child_by_attribute("Data", "Name", "ParentCommandLine");
   EXPECT_STREQ(cmd.child_value(), R"(C:\Windows\system32\svchost.exe -k DcomLaunch)");
   // Entity references come out escaped and parse back to the original text.
-  CommandResult capi = dump("--format xml " + q(corpus::rs_sample("E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx")));
+  CommandResult capi =
+      dump("--format xml " +
+           q(corpus::rs_sample("E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx")));
   pugi::xml_document cdoc;
   ASSERT_TRUE(cdoc.load_buffer(capi.out.data(), capi.out.size()));
   pugi::xpath_node etag = cdoc.select_node("//URLCacheResponseInfo[@eTag]");
@@ -343,7 +351,8 @@ TEST(DumpExitCodes, DamagedFileIs0WithProblemsOnStderr) {
     EXPECT_TRUE(is_problem_line(l)) << l;
   }
   // CRC mismatches of a shadow-copy file name their chunks too.
-  CommandResult vss = dump(q(corpus::rs_sample("2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx")));
+  CommandResult vss = dump(
+      q(corpus::rs_sample("2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx")));
   EXPECT_EQ(vss.exit_code, 0);
   EXPECT_NE(vss.err.find(": chunk 1 at offset 0x11034: chunk-data-crc-mismatch"), std::string::npos) << vss.err;
   EXPECT_NE(vss.err.find(": chunk 15 at offset 0xf1034: chunk-data-crc-mismatch"), std::string::npos) << vss.err;

@@ -3,8 +3,8 @@
 // time order, and nothing depends on the memory budget (spills, compaction)
 // but where the bytes are. Spill files are removed at the end, on an error and
 // on Ctrl-C.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "support/corpus.h"
 #include "evtx/record_fields.h"
 #include "evtx/value.h"
 #include "normalize/mapper.h"
@@ -24,6 +23,7 @@
 #include "store/event_codec.h"
 #include "store/event_store.h"
 #include "support/collect.h"
+#include "support/corpus.h"
 
 namespace fs = std::filesystem;
 
@@ -198,8 +198,8 @@ TEST(EventStore, InterruptRemovesSpillFiles) {
       dup2(null, 1);
       dup2(null, 2);
       std::string corpus_dir = corpus::root().string();
-      execl(EVTXHUNT_BINARY, "evtxhunt", "normalize", "--memory", "1", "--threads", "1", "--temp-dir",
-            base.c_str(), corpus_dir.c_str(), corpus_dir.c_str(), corpus_dir.c_str(), static_cast<char*>(nullptr));
+      execl(EVTXHUNT_BINARY, "evtxhunt", "normalize", "--memory", "1", "--threads", "1", "--temp-dir", base.c_str(),
+            corpus_dir.c_str(), corpus_dir.c_str(), corpus_dir.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     // Wait until a spill file exists, then interrupt.

@@ -82,9 +82,16 @@ std::string to_utf16le(const std::string& s, bool bom) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
-    if (c < 0x80) { cp = c; i += 1; }
-    else if ((c & 0xe0) == 0xc0) { cp = (c & 0x1fu) << 6 | (s[i + 1] & 0x3fu); i += 2; }
-    else { cp = (c & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 | (s[i + 2] & 0x3fu); i += 3; }
+    if (c < 0x80) {
+      cp = c;
+      i += 1;
+    } else if ((c & 0xe0) == 0xc0) {
+      cp = (c & 0x1fu) << 6 | (s[i + 1] & 0x3fu);
+      i += 2;
+    } else {
+      cp = (c & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 | (s[i + 2] & 0x3fu);
+      i += 3;
+    }
     out += static_cast<char>(cp & 0xff);
     out += static_cast<char>(cp >> 8);
   }
@@ -255,8 +262,9 @@ TEST(EventXml, NoEventElement) {
 TEST(EventXml, Utf16FileWithoutBomStartingWithWhitespace) {
   auto dir = std::filesystem::temp_directory_path() / ("evtxhunt_event_xml16_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::string utf8 = "\r\n  <Events><Event><System><EventID>4104</EventID><Computer>H\xc3\xa9l\xc3\xa8ne-PC</Computer>"
-                     "</System></Event></Events>";
+  std::string utf8 =
+      "\r\n  <Events><Event><System><EventID>4104</EventID><Computer>H\xc3\xa9l\xc3\xa8ne-PC</Computer>"
+      "</System></Event></Events>";
   for (bool big_endian : {false, true}) {
     SCOPED_TRACE(big_endian ? "UTF-16BE" : "UTF-16LE");
     std::string bytes = to_utf16le(utf8, false);
@@ -275,17 +283,13 @@ TEST(EventXml, LoadFile) {
   auto dir = std::filesystem::temp_directory_path() / ("evtxhunt_event_xml_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto good = dir / "export.xml";
-  {
-    std::ofstream(good, std::ios::binary) << kExport;
-  }
+  { std::ofstream(good, std::ios::binary) << kExport; }
   auto doc = xmlin::EventXmlDocument::load_file(good);
   EXPECT_EQ(doc.size(), 2u);
   EXPECT_EQ(record_of(doc, 1).event_id, 4688);
 
   auto bad = dir / "bad.xml";
-  {
-    std::ofstream(bad, std::ios::binary) << "<Events><Event>";
-  }
+  { std::ofstream(bad, std::ios::binary) << "<Events><Event>"; }
   try {
     xmlin::EventXmlDocument::load_file(bad);
     ADD_FAILURE() << "no error";

@@ -46,9 +46,9 @@
 
 #include "evtx/chunk_reader.h"
 #include "evtx/evtx_file.h"
-#include "libevtx/libevtx_reader.h"
 #include "evtx/record.h"
 #include "evtx/value.h"
+#include "libevtx/libevtx_reader.h"
 
 #include <pugixml.hpp>
 
@@ -63,7 +63,7 @@ struct Field {
   evtx::ValueType type = evtx::ValueType::Null;  // the native BinXML type (Utf8 for libevtx)
   bool from_array = false;                       // one item of a native array value
   std::string text;
-  std::string markup;  // canonical form of the element's child elements, if it has any
+  std::string markup;          // canonical form of the element's child elements, if it has any
   bool empty_element = false;  // the element has no content at all (no text, no child element)
 };
 
@@ -93,8 +93,10 @@ bool has_child_elements(const evtx::EventTree& t, uint32_t node) {
 void leaves(const evtx::EventTree& t, uint32_t node, std::vector<uint32_t>& out) {
   for (uint32_t c = t[node].first_child; c != evtx::kNoNode; c = t[c].next_sibling) {
     if (t[c].kind != evtx::NodeKind::Element) continue;
-    if (has_child_elements(t, c)) leaves(t, c, out);
-    else out.push_back(c);
+    if (has_child_elements(t, c))
+      leaves(t, c, out);
+    else
+      out.push_back(c);
   }
 }
 std::vector<uint32_t> data_nodes(const evtx::EventTree& t) {
@@ -109,9 +111,7 @@ std::vector<uint32_t> data_nodes(const evtx::EventTree& t) {
   return out;
 }
 
-bool whitespace_only(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool whitespace_only(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 std::string_view local_name(std::string_view s) {
   size_t colon = s.find(':');
@@ -226,17 +226,27 @@ std::vector<std::string> array_items(const evtx::RawValue& v) {
     default: {
       size_t item = 0;
       switch (t) {
-        case evtx::ValueType::Int8: case evtx::ValueType::UInt8: item = 1; break;
-        case evtx::ValueType::Int16: case evtx::ValueType::UInt16: item = 2; break;
-        case evtx::ValueType::Int32: case evtx::ValueType::UInt32: case evtx::ValueType::Real32:
-        case evtx::ValueType::Bool: case evtx::ValueType::HexInt32: item = 4; break;
-        case evtx::ValueType::Int64: case evtx::ValueType::UInt64: case evtx::ValueType::Real64:
-        case evtx::ValueType::HexInt64: case evtx::ValueType::FileTime: item = 8; break;
-        case evtx::ValueType::Guid: case evtx::ValueType::SysTime: item = 16; break;
+        case evtx::ValueType::Int8:
+        case evtx::ValueType::UInt8: item = 1; break;
+        case evtx::ValueType::Int16:
+        case evtx::ValueType::UInt16: item = 2; break;
+        case evtx::ValueType::Int32:
+        case evtx::ValueType::UInt32:
+        case evtx::ValueType::Real32:
+        case evtx::ValueType::Bool:
+        case evtx::ValueType::HexInt32: item = 4; break;
+        case evtx::ValueType::Int64:
+        case evtx::ValueType::UInt64:
+        case evtx::ValueType::Real64:
+        case evtx::ValueType::HexInt64:
+        case evtx::ValueType::FileTime: item = 8; break;
+        case evtx::ValueType::Guid:
+        case evtx::ValueType::SysTime: item = 16; break;
         case evtx::ValueType::SizeT: item = size % 8 == 0 ? 8 : 4; break;
         default: break;
       }
-      if (item == 0) add(p, size);
+      if (item == 0)
+        add(p, size);
       else
         for (size_t off = 0; off + item <= size; off += item) add(p + off, item);
     }
@@ -325,7 +335,8 @@ struct LibRead {
 LibRead read_libevtx(evtx::LibevtxReader& rd, const fs::path& path) {
   LibRead out;
   try {
-    evtx::LibevtxResult res = rd.read(path, [&](const evtx::RecordView& v) { out.records.push_back(make_rec(v, false)); });
+    evtx::LibevtxResult res =
+        rd.read(path, [&](const evtx::RecordView& v) { out.records.push_back(make_rec(v, false)); });
     out.opened = true;
     out.damaged = res.damaged_records;
   } catch (const std::exception& e) {
@@ -395,13 +406,16 @@ std::optional<int64_t> parse_time_ticks(std::string_view s) {
   size_t i = 19;
   if (i < s.size() && s[i] == '.')
     for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits) {
-      if (digits < 7) frac = frac * 10 + (s[i] - '0');
-      else if (s[i] != '0') return std::nullopt;
+      if (digits < 7)
+        frac = frac * 10 + (s[i] - '0');
+      else if (s[i] != '0')
+        return std::nullopt;
     }
   for (int k = std::min(digits, 7); k < 7; ++k) frac *= 10;
   if (i < s.size() && s[i] == 'Z') ++i;
   if (i != s.size()) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(unsigned(*mo)), std::chrono::day(unsigned(*d))};
+  std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(unsigned(*mo)),
+                                  std::chrono::day(unsigned(*d))};
   if (!ymd.ok()) return std::nullopt;
   int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count() + 134774;  // 1601 -> 1970
   return ((days * 86400 + *h * 3600 + *mi * 60 + *se) * 10000000) + frac;
@@ -537,8 +551,8 @@ void compare(const std::string& where, const Rec& n, const Rec& l, Mismatches& m
   size_t i = 0, j = 0;
   auto field = [&](size_t k) { return "data[" + std::to_string(k) + "] '" + x[k].name + "'"; };
   while (i < x.size() || j < y.size()) {
-    if (i < x.size() && x[i].empty_element && (j >= y.size() || x[i].name != y[j].name || !y[j].text.empty() ||
-                                               !y[j].markup.empty())) {
+    if (i < x.size() && x[i].empty_element &&
+        (j >= y.size() || x[i].name != y[j].name || !y[j].text.empty() || !y[j].markup.empty())) {
       // An element with no content that libevtx leaves out: a substitution
       // with no value (MS-EVEN6 3.1.4.7.2: an optional substitution whose
       // value is NULL omits its element; libevtx does, the native reader
@@ -570,8 +584,10 @@ void compare(const std::string& where, const Rec& n, const Rec& l, Mismatches& m
       // Element content: nested BinXML on both sides, or a string holding
       // markup that libevtx wrote unescaped (so its XML has elements there).
       std::optional<std::string> nm = a.markup.empty() ? canon_markup_text(a.text) : a.markup;
-      if (!nm || *nm != b.markup) m.add(where, f + " (markup)", nm ? *nm : a.text, b.markup);
-      else if (a.markup.empty()) ++stats.unescaped_markup;
+      if (!nm || *nm != b.markup)
+        m.add(where, f + " (markup)", nm ? *nm : a.text, b.markup);
+      else if (a.markup.empty())
+        ++stats.unescaped_markup;
       continue;
     }
     if (b.text.empty() && !a.text.empty() && whitespace_only(a.text)) {
@@ -631,8 +647,8 @@ TEST(LibevtxOracle, NativeAgreesWithLibevtxOnEveryRecord) {
     EXPECT_GE(nat.records.size(), lib.records.size()) << name << ": native reader reads fewer records than libevtx";
     if (verbose)
       std::printf("%-100s native %6zu  libevtx %6zu (%llu damaged)%s%s\n", name.c_str(), nat.records.size(),
-                  lib.records.size(), static_cast<unsigned long long>(lib.damaged), lib.opened ? "" : "  libevtx: ",
-                  lib.opened ? "" : lib.error.c_str());
+                  lib.records.size(), static_cast<unsigned long long>(lib.damaged),
+                  lib.opened ? "" : "  libevtx: ", lib.opened ? "" : lib.error.c_str());
 
     // Native records by file offset, and by record id (in order) for
     // records whose offset libevtx does not give.
@@ -686,7 +702,8 @@ TEST(LibevtxOracle, NativeAgreesWithLibevtxOnEveryRecord) {
       static_cast<unsigned long long>(lib_damaged), lib_unopened, static_cast<unsigned long long>(compared),
       static_cast<unsigned long long>(mismatched_records));
   std::printf(
-      "oracle: normalized, not failed: %llu array items compared one by one (native: one field, items joined by \", \"; "
+      "oracle: normalized, not failed: %llu array items compared one by one (native: one field, items joined by \", "
+      "\"; "
       "libevtx: one element per item); %llu empty native elements libevtx omits; %llu strings holding markup libevtx "
       "wrote unescaped (compared as markup); %llu whitespace-only strings libevtx renders empty\n",
       static_cast<unsigned long long>(stats.array_items), static_cast<unsigned long long>(stats.native_empty_elements),

@@ -12,10 +12,10 @@
 #include "evtx/record.h"
 #include "evtx/record_fields.h"
 #include "normalize/mapper.h"
-#include "support/collect.h"
-#include "support/files.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
+#include "support/collect.h"
+#include "support/files.h"
 
 namespace fs = std::filesystem;
 using norm::Field;
@@ -100,8 +100,8 @@ TEST(NormalizeCorpus, Security4688HexPids) {
   auto c = collect({attack("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx")});
   const NormalizedEvent& ev = find(c, 563298, Table::Process);
   EXPECT_EQ(text(ev, Field::FileName), "WmiPrvSE.exe");
-  EXPECT_EQ(ev[Field::ProcessId].i, 2792);            // NewProcessId 0xae8
-  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 584);   // ProcessId 0x248
+  EXPECT_EQ(ev[Field::ProcessId].i, 2792);              // NewProcessId 0xae8
+  EXPECT_EQ(ev[Field::InitiatingProcessId].i, 584);     // ProcessId 0x248
   EXPECT_FALSE(ev[Field::ProcessCommandLine].known());  // auditing of command lines was off
   // Version 1: the Subject (S-1-5-18) is the creator; WmiPrvSE runs as
   // S-1-5-20, as its child #563299 shows. Its own account is unknown here.
@@ -138,8 +138,10 @@ TEST(NormalizeCorpus, WholeCorpusReadsAndSortsByHostThenTime) {
   EXPECT_GT(c.stats.events, 2000u);
   for (size_t i = 1; i < c.events.size(); ++i) {
     const NormalizedEvent &a = c.events[i - 1], &b = c.events[i];
-    if (a[Field::DeviceId].s == b[Field::DeviceId].s) EXPECT_LE(a.timestamp(), b.timestamp());
-    else EXPECT_LT(a[Field::DeviceId].s, b[Field::DeviceId].s);
+    if (a[Field::DeviceId].s == b[Field::DeviceId].s)
+      EXPECT_LE(a.timestamp(), b.timestamp());
+    else
+      EXPECT_LT(a[Field::DeviceId].s, b[Field::DeviceId].s);
   }
 }
 
@@ -239,7 +241,7 @@ TEST(NormalizeXml, SysmonBareEventsBootsAndTwoHostsInOneFile) {
   const NormalizedEvent& services = find(c, 1, Table::Process);
   EXPECT_EQ(text(services, Field::FileName), "services.exe");
   EXPECT_EQ(text(services, Field::Timestamp), "2024-03-02T07:00:00.5000000Z");  // UtcTime
-  EXPECT_EQ(services.boot, norm::BootMarker::ServicesStarted);  // the process is also a boot marker
+  EXPECT_EQ(services.boot, norm::BootMarker::ServicesStarted);                  // the process is also a boot marker
   EXPECT_EQ(text(find(c, 900, Table::Boot), Field::ActionType), "EventLogStarted");
   EXPECT_EQ(text(find(c, 899, Table::Boot), Field::ActionType), "OsStarted");
   EXPECT_EQ(text(find(c, 77, Table::Boot), Field::DeviceId), "dc01.corp.local");
@@ -287,9 +289,16 @@ TEST(NormalizeInputs, Utf16XmlNonAsciiPathAndSkippedFiles) {
     utf16 += static_cast<char>(ch);
     utf16 += '\0';
   }
-  size_t decl = utf16.find(std::string("u\0t\0f\0-\0" "8", 9));
+  size_t decl =
+      utf16.find(std::string("u\0t\0f\0-\0"
+                             "8",
+                             9));
   ASSERT_NE(decl, std::string::npos);
-  utf16.replace(decl, 9, std::string("u\0t\0f\0-\0" "1\0" "6", 11));
+  utf16.replace(decl, 9,
+                std::string("u\0t\0f\0-\0"
+                            "1\0"
+                            "6",
+                            11));
   std::ofstream(dir / "sub folder" / "sécurité export.dat", std::ios::binary) << utf16;
   std::ofstream(dir / "notes.txt") << "not an event log\n";
   auto c = collect({dir.string()});
@@ -314,8 +323,10 @@ TEST(NormalizeOutput, JsonAndCsvRows) {
   std::string csv = pipeline::csv_header();
   EXPECT_EQ(csv.rfind("Table,Timestamp,DeviceId,DeviceName,ActionType,", 0), 0u);
   pipeline::append_csv_row(csv, find(c, 102, Table::Process));
-  EXPECT_NE(csv.find("DeviceProcessEvents,2024-03-01T09:00:01.0000000Z,ws01.corp.local,WS01.corp.local,ProcessCreated,cmd.exe,"),
-            std::string::npos);
+  EXPECT_NE(
+      csv.find(
+          "DeviceProcessEvents,2024-03-01T09:00:01.0000000Z,ws01.corp.local,WS01.corp.local,ProcessCreated,cmd.exe,"),
+      std::string::npos);
 }
 
 TEST(NormalizeThreads, SameEventsForAnyThreadCount) {
@@ -342,11 +353,13 @@ TEST(NormalizeHotPath, FieldMapFilterSkipsExactlyTheUnwantedRecords) {
       std::vector<uint64_t> want_ids, got_ids;
       evtx::ChunkResult a = plain.read(file, slot, [&](const evtx::RecordView& r) {
         uint16_t id = 0;
-        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id)) want_ids.push_back(r.file_offset);
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id))
+          want_ids.push_back(r.file_offset);
       });
       evtx::ChunkResult b = fast.read(file, slot, [&](const evtx::RecordView& r) {
         uint16_t id = 0;
-        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id)) got_ids.push_back(r.file_offset);
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id))
+          got_ids.push_back(r.file_offset);
         ++delivered;
       });
       EXPECT_EQ(got_ids, want_ids) << entry.path() << " chunk " << slot;
@@ -384,8 +397,10 @@ TEST(NormalizeHotPath, FieldMapRecordsEqualTreeRecords) {
       });
       fast.read(file, slot, [&](const evtx::RecordView& r) {
         evtx::Record rec;
-        if (r.fields) evtx::record_from_fields(*r.fields, rec);
-        else evtx::record_from_tree(r.tree, rec);
+        if (r.fields)
+          evtx::record_from_fields(*r.fields, rec);
+        else
+          evtx::record_from_tree(r.tree, rec);
         got.push_back(std::move(rec));
         fielded.push_back(r.fields != nullptr);
       });

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "support/corpus.h"
 #include "evtx/value.h"
 #include "normalize/normalized_event.h"
-#include "support/collect.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/inputs.h"
+#include "support/collect.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -90,8 +90,8 @@ struct Checker {
   bool has(const char* name) const { return value(name) != nullptr; }
 
   void unknown(Field f, const char* why) const {
-    EXPECT_FALSE(ev[f].known()) << where << ": " << norm::field_name(f) << " should be unknown (" << why
-                                << ") but is " << pipeline::field_text(ev[f]);
+    EXPECT_FALSE(ev[f].known()) << where << ": " << norm::field_name(f) << " should be unknown (" << why << ") but is "
+                                << pipeline::field_text(ev[f]);
   }
   void str(Field f, const std::string& want) const {
     EXPECT_EQ(pipeline::field_text(ev[f]), want) << where << ": " << norm::field_name(f);
@@ -103,12 +103,16 @@ struct Checker {
   }
   // Field f is the record's data item, or unknown when that holds a placeholder.
   void copy(Field f, const char* name) const {
-    if (known(name)) str(f, text(name));
-    else unknown(f, name);
+    if (known(name))
+      str(f, text(name));
+    else
+      unknown(f, name);
   }
   void copy_number(Field f, const char* name) const {
-    if (known(name)) num(f, number(text(name)));
-    else unknown(f, name);
+    if (known(name))
+      num(f, number(text(name)));
+    else
+      unknown(f, name);
   }
   void copy_path(Field folder, Field file, const char* name) const {
     if (known(name)) {
@@ -192,7 +196,8 @@ void check_sysmon_3(const Checker& c) {
   std::string src = rfc5952(c.text("SourceIp")), dst = rfc5952(c.text("DestinationIp"));
   int64_t sport = number(c.text("SourcePort")), dport = number(c.text("DestinationPort"));
   std::string lip = pipeline::field_text(c.ev[Field::LocalIP]), rip = pipeline::field_text(c.ev[Field::RemoteIP]);
-  bool source_local = lip == src && c.ev[Field::LocalPort].i == sport && rip == dst && c.ev[Field::RemotePort].i == dport;
+  bool source_local =
+      lip == src && c.ev[Field::LocalPort].i == sport && rip == dst && c.ev[Field::RemotePort].i == dport;
   bool dest_local = lip == dst && c.ev[Field::LocalPort].i == dport && rip == src && c.ev[Field::RemotePort].i == sport;
   EXPECT_TRUE(source_local || dest_local) << c.where << ": endpoints are not Source/Destination either way";
   // A multicast or broadcast address is the group that received the packet.
@@ -218,8 +223,10 @@ void check_4688(const Checker& c) {
   if (c.known("TargetUserName")) {  // version 2: the new process runs as the Target account
     c.str(Field::AccountName, c.text("TargetUserName"));
     c.copy(Field::AccountDomain, "TargetDomainName");
-    if (c.text("TargetUserSid") == "S-1-0-0") c.unknown(Field::AccountSid, "TargetUserSid is the NULL SID");
-    else c.copy(Field::AccountSid, "TargetUserSid");
+    if (c.text("TargetUserSid") == "S-1-0-0")
+      c.unknown(Field::AccountSid, "TargetUserSid is the NULL SID");
+    else
+      c.copy(Field::AccountSid, "TargetUserSid");
   } else if (c.has("TargetUserName")) {  // version 2, Target "-": the creator's account
     c.copy(Field::AccountName, "SubjectUserName");
     c.copy(Field::AccountDomain, "SubjectDomainName");
@@ -335,7 +342,8 @@ TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
       continue;
     }
     if (sysmon) {
-      const FieldValue& guid = ev.table == Table::Network ? ev[Field::InitiatingProcessUniqueId] : ev[Field::ProcessUniqueId];
+      const FieldValue& guid =
+          ev.table == Table::Network ? ev[Field::InitiatingProcessUniqueId] : ev[Field::ProcessUniqueId];
       auto st = guid.known() && raw->event_id != 1 ? starts.find(ev[Field::DeviceId].s + "|" + guid.s) : starts.end();
       check_sysmon_time(k, st == starts.end() ? -1 : st->second);
       if (raw->event_id == 1) check_sysmon_1(k);
@@ -388,7 +396,8 @@ TEST(NormalizeRecords, Wfp5156InboundLocalIsSource) {
   EXPECT_EQ(wsd[Field::LocalPort].i, 5357);  // System serves WSD on 5357
   EXPECT_EQ(wsd[Field::RemotePort].i, 49284);
   // The inbound RPC to svchost (RpcSs) on 135 that the seed's rpc stage tests.
-  const NormalizedEvent& rpc = get("Discovery/dicovery_4661_net_group_domain_admins_target.evtx", 565643, Table::Network);
+  const NormalizedEvent& rpc =
+      get("Discovery/dicovery_4661_net_group_domain_admins_target.evtx", 565643, Table::Network);
   EXPECT_EQ(text(rpc, Field::ActionType), "InboundConnectionAccepted");
   EXPECT_EQ(text(rpc, Field::InitiatingProcessFileName), "svchost.exe");
   EXPECT_EQ(rpc[Field::LocalPort].i, 135);
@@ -404,7 +413,9 @@ TEST(NormalizeRecords, SysmonInboundDecidedByTheOtherSideAndGroups) {
     EXPECT_EQ(text(ev, Field::LocalIP), "127.0.0.2") << id;
     EXPECT_EQ(ev[Field::LocalPort].i, 3389) << id;
     EXPECT_EQ(text(ev, Field::RemoteIP), "127.0.0.1") << id;
-    EXPECT_EQ(ev.direction_evidence.rfind("the other side is this host's outbound connection DE_sysmon-3-rdp-tun.evtx#", 0), 0u)
+    EXPECT_EQ(
+        ev.direction_evidence.rfind("the other side is this host's outbound connection DE_sysmon-3-rdp-tun.evtx#", 0),
+        0u)
         << ev.direction_evidence;
   }
   const NormalizedEvent& llmnr = get(tun, 1940931, Table::Network);  // LLMNR query from PC02 to the group
@@ -412,11 +423,13 @@ TEST(NormalizeRecords, SysmonInboundDecidedByTheOtherSideAndGroups) {
   EXPECT_EQ(llmnr[Field::LocalPort].i, 5355);
   EXPECT_EQ(text(llmnr, Field::RemoteIP), "10.0.2.18");
   EXPECT_EQ(llmnr[Field::RemotePort].i, 61795);
-  const NormalizedEvent& fax = get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339889, Table::Network);
+  const NormalizedEvent& fax =
+      get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339889, Table::Network);
   EXPECT_EQ(text(fax, Field::InitiatingProcessFileName), "FXSSVC.exe");
   EXPECT_EQ(fax[Field::LocalPort].i, 9299);  // the bind shell; nc.exe's #339888 is the other side
   EXPECT_EQ(fax[Field::RemotePort].i, 49675);
-  const NormalizedEvent& fax_smb = get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339887, Table::Network);
+  const NormalizedEvent& fax_smb =
+      get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339887, Table::Network);
   EXPECT_EQ(fax_smb[Field::LocalPort].i, 445);
   const NormalizedEvent& winrm = get("Privilege Escalation/RogueWinRM.evtx", 196374, Table::Network);
   EXPECT_EQ(text(winrm, Field::InitiatingProcessFileName), "RogueWinRM.exe");
@@ -431,8 +444,8 @@ TEST(NormalizeRecords, SysmonInboundDecidedByTheOtherSideAndGroups) {
   EXPECT_EQ(mmc[Field::RemotePort].i, 33474);
   EXPECT_EQ(mmc.direction_evidence, "SourceHostname is the Computer");
   // The rotten potato listener (old layout, no evidence of its own): the host's other logs decide.
-  const NormalizedEvent& potato =
-      get("Privilege Escalation/privesc_rotten_potato_from_webshell_metasploit_sysmon_1_8_3.evtx", 5413, Table::Network);
+  const NormalizedEvent& potato = get(
+      "Privilege Escalation/privesc_rotten_potato_from_webshell_metasploit_sysmon_1_8_3.evtx", 5413, Table::Network);
   EXPECT_EQ(potato[Field::LocalPort].i, 7777);
   EXPECT_EQ(potato.direction_evidence.rfind("this host's Sysmon logs write the local endpoint as Source", 0), 0u)
       << potato.direction_evidence;
@@ -506,9 +519,10 @@ TEST(NormalizeRecords, ServicesStartedByPplDumpIsNotABoot) {
 
 // Rule 7: Sysmon's placeholders are unknown values.
 TEST(NormalizeRecords, SysmonPlaceholdersAreUnknown) {
-  const NormalizedEvent& ev = get("Lateral Movement/LM_wmi_PoisonHandler_Mr-Un1k0d3r_sysmon_1_13.evtx", 349, Table::Process);
+  const NormalizedEvent& ev =
+      get("Lateral Movement/LM_wmi_PoisonHandler_Mr-Un1k0d3r_sysmon_1_13.evtx", 349, Table::Process);
   EXPECT_EQ(text(ev, Field::FileName), "explorer.exe");
-  EXPECT_FALSE(ev[Field::InitiatingProcessFileName].known());     // ParentImage "?"
+  EXPECT_FALSE(ev[Field::InitiatingProcessFileName].known());  // ParentImage "?"
   EXPECT_FALSE(ev[Field::InitiatingProcessFolderPath].known());
   EXPECT_FALSE(ev[Field::InitiatingProcessCommandLine].known());  // ParentCommandLine "?"
   EXPECT_FALSE(ev[Field::InitiatingProcessUniqueId].known());     // ParentProcessGuid all zeros
@@ -531,7 +545,7 @@ TEST(NormalizeRecords, Wfp5158IsABind) {
 TEST(NormalizeRecords, Ipv6AddressesInOneCanonicalForm) {
   const NormalizedEvent& wfp = get("Command and Control/DE_RDP_Tunnel_5156.evtx", 227694, Table::Network);
   const NormalizedEvent& sysmon = get("Command and Control/DE_sysmon-3-rdp-tun.evtx", 1940903, Table::Network);
-  EXPECT_EQ(text(wfp, Field::LocalIP), "fe80::80ac:4126:fa58:1b81");  // WFP wrote it so
+  EXPECT_EQ(text(wfp, Field::LocalIP), "fe80::80ac:4126:fa58:1b81");      // WFP wrote it so
   EXPECT_EQ(text(sysmon, Field::RemoteIP), "fe80::80ac:4126:fa58:1b81");  // Sysmon wrote fe80:0:0:0:80ac:...
   EXPECT_EQ(text(sysmon, Field::LocalIP), "ff02::1:3");
   EXPECT_EQ(text(wfp, Field::DeviceId), text(sysmon, Field::DeviceId));

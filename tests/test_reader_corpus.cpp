@@ -12,15 +12,15 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-#include <stdexcept>
 #include <map>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "support/corpus.h"
 #include "evtx/value.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -34,8 +34,7 @@ using Slot = evtx::ChunkResult::Slot;
 std::string iso(uint64_t filetime) { return evtx::filetime_iso(filetime, 7); }
 
 // Checks one data field: name at position, BinXML type and text.
-void expect_field(const ReadRecord& r, size_t index, const std::string& name, ValueType type,
-                  const std::string& text) {
+void expect_field(const ReadRecord& r, size_t index, const std::string& name, ValueType type, const std::string& text) {
   ASSERT_LT(index, r.data.size()) << "record " << r.xml_record_id;
   EXPECT_EQ(r.data[index].name, name) << "field " << index;
   EXPECT_EQ(r.data[index].value.type, type) << "field " << index << " (" << name << ")";
@@ -48,9 +47,9 @@ void expect_file_order(const ReadResult& res) {
   for (size_t i = 1; i < res.records.size(); ++i) {
     ASSERT_LT(res.records[i - 1].file_offset, res.records[i].file_offset) << "record index " << i;
     ASSERT_LE(res.records[i - 1].chunk, res.records[i].chunk) << "record index " << i;
-    ASSERT_EQ(res.records[i].file_offset >= evtx::kFileHeaderSize + uint64_t(res.records[i].chunk) * evtx::kChunkSize +
-                                               512,
-              true);
+    ASSERT_EQ(
+        res.records[i].file_offset >= evtx::kFileHeaderSize + uint64_t(res.records[i].chunk) * evtx::kChunkSize + 512,
+        true);
   }
 }
 
@@ -238,8 +237,8 @@ TEST(ReaderCounts, WholeCorpusExactlyThePinsAndAtLeastTheRustCrate) {
 // Exact records
 
 TEST(ReaderRecords, SysmonProcessCreateOfDcomMmc) {
-  ReadResult res = corpus::read_file(
-      corpus::attack_sample("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx"), {.render = true});
+  ReadResult res = corpus::read_file(corpus::attack_sample("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx"),
+                                     {.render = true});
   ASSERT_EQ(res.records.size(), 9u);
   EXPECT_TRUE(res.problems.empty());
   // The exported file renumbers record headers 1..9; the event XML keeps the
@@ -343,18 +342,20 @@ TEST_P(ForwardedExchangeEvent, ReadsTheOneRecord) {
   ASSERT_EQ(r.data.size(), 27u);
   for (const auto& f : r.data) EXPECT_EQ(f.name, "") << "unnamed <Data> items";
   expect_field(r, 0, "", ValueType::String, "Set-Mailbox");
-  expect_field(r, 1, "", ValueType::String,
-               R"(-Identity "Administrateur" -DeliverToMailboxAndForward "False" -ForwardingSmtpAddress "smtp:test2@example.com")");
+  expect_field(
+      r, 1, "", ValueType::String,
+      R"(-Identity "Administrateur" -DeliverToMailboxAndForward "False" -ForwardingSmtpAddress "smtp:test2@example.com")");
   expect_field(r, 2, "", ValueType::String, "ave.local/Users/Administrateur");
   expect_field(r, 3, "", ValueType::String, "S-1-5-21-186559946-3925841745-111227986-500");
   expect_field(r, 6, "", ValueType::String, "5668 w3wp#MSExchangePowerShellAppPool");
   expect_field(r, 7, "", ValueType::Null, "");
   expect_field(r, 9, "", ValueType::String, "00:00:26.0389557");
-  expect_field(r, 10, "", ValueType::String,
-               "Afficher la for\u00eat enti\u00e8re : 'False', Port\u00e9e par d\u00e9faut : \u00ab ave.local \u00bb, "
-               "Configuration du contr\u00f4leur de domaine : \u00ab DC.ave.local \u00bb, Catalogue global "
-               "pr\u00e9f\u00e9r\u00e9 : \u00ab DC.ave.local \u00bb, Contr\u00f4leurs de domaine pr\u00e9f\u00e9r\u00e9s : "
-               "\u00ab { DC.ave.local } \u00bb");
+  expect_field(
+      r, 10, "", ValueType::String,
+      "Afficher la for\u00eat enti\u00e8re : 'False', Port\u00e9e par d\u00e9faut : \u00ab ave.local \u00bb, "
+      "Configuration du contr\u00f4leur de domaine : \u00ab DC.ave.local \u00bb, Catalogue global "
+      "pr\u00e9f\u00e9r\u00e9 : \u00ab DC.ave.local \u00bb, Contr\u00f4leurs de domaine pr\u00e9f\u00e9r\u00e9s : "
+      "\u00ab { DC.ave.local } \u00bb");
   expect_field(r, 17, "", ValueType::String, "False");
   expect_field(r, 23, "", ValueType::String, "ActivityId: a3591746-a27b-447a-b8be-ff54ae3a46f1");
   expect_field(r, 24, "", ValueType::String, "ServicePlan:;IsAdmin:True;");
@@ -660,8 +661,9 @@ TEST(ReaderHeader, StaleHeaderOfDirtyFileIsWalkedToTheEnd) {
 }
 
 TEST(ReaderOrder, RecordsInFileOrder) {
-  for (const char* f : {"2-vss_7-System.evtx", "E_ShadowCopy6_windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx",
-                        "2-system-Microsoft-Windows-LiveId%4Operational.evtx", "security.evtx"}) {
+  for (const char* f :
+       {"2-vss_7-System.evtx", "E_ShadowCopy6_windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx",
+        "2-system-Microsoft-Windows-LiveId%4Operational.evtx", "security.evtx"}) {
     SCOPED_TRACE(f);
     ReadResult res = corpus::read_file(corpus::rs_sample(f));
     ASSERT_FALSE(res.records.empty());

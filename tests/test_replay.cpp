@@ -559,7 +559,7 @@ TEST(RuleMatcher, AStageReachingBeforeItsAnchorFindsEarlierEventsUpToItsBound) {
   {
     replay::RuleMatcher m(rule);
     m.on_event(mmc(kT0));
-    m.on_event(conn_of(kT0 + 600 * kSec));  // + 10 min: in
+    m.on_event(conn_of(kT0 + 600 * kSec));      // + 10 min: in
     m.on_event(conn_of(kT0 + 600 * kSec + 1));  // out
     std::vector<replay::Finding> fs = m.finish();
     ASSERT_EQ(fs.size(), 1u);
@@ -671,9 +671,9 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
     providers.emplace(e.provider);
     EXPECT_NE(e.map, nullptr);
   }
-  EXPECT_EQ(providers, (std::set<std::string>{"Microsoft-Windows-Sysmon", "Microsoft-Windows-Security-Auditing",
-                                              "Microsoft-Windows-PowerShell", "EventLog",
-                                              "Microsoft-Windows-Kernel-General"}));
+  EXPECT_EQ(providers,
+            (std::set<std::string>{"Microsoft-Windows-Sysmon", "Microsoft-Windows-Security-Auditing",
+                                   "Microsoft-Windows-PowerShell", "EventLog", "Microsoft-Windows-Kernel-General"}));
   for (const std::string& p : providers)
     for (uint32_t id = 0; id <= 0xffff; ++id)
       EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id)), entries.count({p, static_cast<uint16_t>(id)}) == 1)

@@ -28,15 +28,15 @@
 
 #include <pugixml.hpp>
 
-#include "support/corpus.h"
-#include "support/command.h"
-#include "support/files.h"
-#include "support/json.h"
-#include "support/temp_dir.h"
 #include "evtx/chunk_reader.h"
 #include "evtx/crc32.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/render.h"
+#include "support/command.h"
+#include "support/corpus.h"
+#include "support/files.h"
+#include "support/json.h"
+#include "support/temp_dir.h"
 
 // ---------------------------------------------------------------------------
 // Heap accounting: every operator new / delete of this test binary is counted,
@@ -48,7 +48,8 @@ std::atomic<int64_t> peak{0};
 
 void note_alloc(void* p) {
   if (!p) return;
-  int64_t now = live.fetch_add(static_cast<int64_t>(malloc_usable_size(p))) + static_cast<int64_t>(malloc_usable_size(p));
+  int64_t now =
+      live.fetch_add(static_cast<int64_t>(malloc_usable_size(p))) + static_cast<int64_t>(malloc_usable_size(p));
   int64_t old = peak.load();
   while (now > old && !peak.compare_exchange_weak(old, now)) {
   }
@@ -269,9 +270,18 @@ class ChunkWriter {
   std::vector<uint8_t>& bytes() { return d_; }
 
   void u8(uint8_t v) { d_.at(pos_++) = v; }
-  void u16(uint16_t v) { u8(uint8_t(v)); u8(uint8_t(v >> 8)); }
-  void u32(uint32_t v) { u16(uint16_t(v)); u16(uint16_t(v >> 16)); }
-  void u64(uint64_t v) { u32(uint32_t(v)); u32(uint32_t(v >> 32)); }
+  void u16(uint16_t v) {
+    u8(uint8_t(v));
+    u8(uint8_t(v >> 8));
+  }
+  void u32(uint32_t v) {
+    u16(uint16_t(v));
+    u16(uint16_t(v >> 16));
+  }
+  void u64(uint64_t v) {
+    u32(uint32_t(v));
+    u32(uint32_t(v >> 32));
+  }
   void raw(const std::vector<uint8_t>& b) {
     for (uint8_t x : b) u8(x);
   }
@@ -294,7 +304,12 @@ class ChunkWriter {
   }
   void name_ref(uint32_t offset) { u32(offset); }
 
-  void fragment_header() { u8(0x0f); u8(1); u8(1); u8(0); }
+  void fragment_header() {
+    u8(0x0f);
+    u8(1);
+    u8(1);
+    u8(0);
+  }
   void eof() { u8(0x00); }
   // Open element; in template bodies a dependency id precedes the size.
   uint32_t open(std::u16string_view n, bool in_template, bool attrs = false) {
@@ -311,7 +326,10 @@ class ChunkWriter {
     u32(0);
     name_ref(name_offset);
   }
-  void attr(std::u16string_view n) { u8(0x06); name(n); }
+  void attr(std::u16string_view n) {
+    u8(0x06);
+    name(n);
+  }
   void close_start() { u8(0x02); }
   void close_empty() { u8(0x03); }
   void end() { u8(0x04); }
@@ -502,8 +520,8 @@ Outcome write_and_read(const support::TempDir& dir, const std::string& name, con
 
 // Runs the evtxhunt binary (the build's own: an ASan build in build-asan) on a file.
 support::CommandResult dump_cli(const fs::path& p, const std::string& format) {
-  return support::run_evtxhunt("dump --threads 2 --format " + format + " " +
-                             support::shell_quote(p.string()) + " >/dev/null");
+  return support::run_evtxhunt("dump --threads 2 --format " + format + " " + support::shell_quote(p.string()) +
+                               " >/dev/null");
 }
 
 class Crafted : public ::testing::Test {
@@ -515,10 +533,12 @@ class Crafted : public ::testing::Test {
 TEST_F(Crafted, WriterMakesAValidChunk) {
   ChunkWriter w;
   uint32_t def = 0;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    def = w.instance_inline([&] { event_template_body(w); }, event_values(4688, u"first"));
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        def = w.instance_inline([&] { event_template_body(w); }, event_values(4688, u"first"));
+      },
+      2000));
   for (uint16_t id : {1, 3})
     ASSERT_TRUE(w.record([&] {
       w.fragment_header();
@@ -544,23 +564,29 @@ TEST_F(Crafted, WriterMakesAValidChunk) {
 
 TEST_F(Crafted, SelfReferencingTemplate) {
   ChunkWriter w;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    uint32_t self = w.pos() + 10;  // the definition's offset (see instance_inline)
-    w.instance_inline([&] {
-      w.fragment_header();
-      w.open(u"Event", true);
-      w.close_start();
-      w.instance_ref(self, {});  // the template contains itself
-      w.end();
-      w.eof();
-    }, {});
-  }, 400));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        uint32_t self = w.pos() + 10;  // the definition's offset (see instance_inline)
+        w.instance_inline(
+            [&] {
+              w.fragment_header();
+              w.open(u"Event", true);
+              w.close_start();
+              w.instance_ref(self, {});  // the template contains itself
+              w.end();
+              w.eof();
+            },
+            {});
+      },
+      400));
   uint32_t good = 0;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    good = w.instance_inline([&] { event_template_body(w); }, event_values(7, u"after"));
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        good = w.instance_inline([&] { event_template_body(w); }, event_values(7, u"after"));
+      },
+      2000));
   (void)good;
   Outcome o = write_and_read(dir, "self.evtx", file_of({w.finish()}), dog);
   ASSERT_FALSE(o.file_error);
@@ -572,25 +598,31 @@ TEST_F(Crafted, SelfReferencingTemplate) {
 
 TEST_F(Crafted, MutuallyReferencingTemplates) {
   ChunkWriter w;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    uint32_t a = w.pos() + 10;
-    w.instance_inline([&] {  // A: <Event> B </Event>
-      w.fragment_header();
-      w.open(u"Event", true);
-      w.close_start();
-      w.instance_inline([&] {  // B: <Inner> A </Inner>
+  ASSERT_TRUE(w.record(
+      [&] {
         w.fragment_header();
-        w.open(u"Inner", true);
-        w.close_start();
-        w.instance_ref(a, {});
-        w.end();
-        w.eof();
-      }, {});
-      w.end();
-      w.eof();
-    }, {});
-  }, 600));
+        uint32_t a = w.pos() + 10;
+        w.instance_inline(
+            [&] {  // A: <Event> B </Event>
+              w.fragment_header();
+              w.open(u"Event", true);
+              w.close_start();
+              w.instance_inline(
+                  [&] {  // B: <Inner> A </Inner>
+                    w.fragment_header();
+                    w.open(u"Inner", true);
+                    w.close_start();
+                    w.instance_ref(a, {});
+                    w.end();
+                    w.eof();
+                  },
+                  {});
+              w.end();
+              w.eof();
+            },
+            {});
+      },
+      600));
   Outcome o = write_and_read(dir, "mutual.evtx", file_of({w.finish()}), dog);
   ASSERT_FALSE(o.file_error);
   EXPECT_TRUE(o.has(ProblemKind::BinXmlDamaged) || o.has(ProblemKind::RecordDamaged));
@@ -623,14 +655,18 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
     w.end();
     w.eof();
   };
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    top = w.instance_inline([&] { level(kLevels); }, {});
-  }, 4000));
-  while (w.record([&] {
-    w.fragment_header();
-    w.instance_ref(top, {});
-  }, 32)) {
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        top = w.instance_inline([&] { level(kLevels); }, {});
+      },
+      4000));
+  while (w.record(
+      [&] {
+        w.fragment_header();
+        w.instance_ref(top, {});
+      },
+      32)) {
   }
   ASSERT_GT(w.records(), 1300u);
   fs::path p = write_crafted(dir, "bomb.evtx", file_of({w.finish()}));
@@ -667,7 +703,7 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
   EXPECT_EQ(reported, w.records() - result.records);
   // And `dump` stays small: a 68 KB file must not print gigabytes.
   support::CommandResult r = support::run_command("( " + support::evtxhunt_binary() + " dump " +
-                                                support::shell_quote(p.string()) + " | wc -c )");
+                                                  support::shell_quote(p.string()) + " | wc -c )");
   uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
   EXPECT_LT(bytes, 64u << 20) << "JSON output of one crafted chunk";
   EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 2000);
@@ -677,54 +713,94 @@ TEST_F(Crafted, ExponentialTemplateExpansionIsBounded) {
 TEST_F(Crafted, HugeSubstitutionCounts) {
   ChunkWriter w;
   uint32_t def = 0;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    def = w.instance_inline([&] { event_template_body(w); }, event_values(1, u"ok"));
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        def = w.instance_inline([&] { event_template_body(w); }, event_values(1, u"ok"));
+      },
+      2000));
   // 1: count 0xFFFFFFFF, nothing after it.
   ASSERT_TRUE(w.record([&] {
     w.fragment_header();
-    w.u8(0x0c); w.u8(1); w.u32(0); w.u32(def);
+    w.u8(0x0c);
+    w.u8(1);
+    w.u32(0);
+    w.u32(def);
     w.u32(0xffffffffu);
   }));
   // 2: 64 descriptors that each claim 0xFFFF bytes.
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.u8(0x0c); w.u8(1); w.u32(0); w.u32(def);
-    w.u32(64);
-    for (int i = 0; i < 64; ++i) { w.u16(0xffff); w.u8(0x01); w.u8(0); }
-  }, 400));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.u8(0x0c);
+        w.u8(1);
+        w.u32(0);
+        w.u32(def);
+        w.u32(64);
+        for (int i = 0; i < 64; ++i) {
+          w.u16(0xffff);
+          w.u8(0x01);
+          w.u8(0);
+        }
+      },
+      400));
   // 3: a count that fits in the record (4 bytes per descriptor) but no values.
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.u8(0x0c); w.u8(1); w.u32(0); w.u32(def);
-    w.u32(1000);
-    for (int i = 0; i < 1000; ++i) { w.u16(0); w.u8(0x01); w.u8(0); }
-  }, 4100));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.u8(0x0c);
+        w.u8(1);
+        w.u32(0);
+        w.u32(def);
+        w.u32(1000);
+        for (int i = 0; i < 1000; ++i) {
+          w.u16(0);
+          w.u8(0x01);
+          w.u8(0);
+        }
+      },
+      4100));
   // 4: a nested BinXML value (0x21) whose size runs past the record.
   ASSERT_TRUE(w.record([&] {
     w.fragment_header();
-    w.u8(0x0c); w.u8(1); w.u32(0); w.u32(def);
+    w.u8(0x0c);
+    w.u8(1);
+    w.u32(0);
+    w.u32(def);
     w.u32(4);
-    w.u16(2); w.u8(0x01); w.u8(0);
-    w.u16(2); w.u8(0x06); w.u8(0);
-    w.u16(2); w.u8(0x01); w.u8(0);
-    w.u16(0x4000); w.u8(0x21); w.u8(0);
-    w.u16('A'); w.u16(7); w.u16('B');
+    w.u16(2);
+    w.u8(0x01);
+    w.u8(0);
+    w.u16(2);
+    w.u8(0x06);
+    w.u8(0);
+    w.u16(2);
+    w.u8(0x01);
+    w.u8(0);
+    w.u16(0x4000);
+    w.u8(0x21);
+    w.u8(0);
+    w.u16('A');
+    w.u16(7);
+    w.u16('B');
   }));
   // 5: the template uses substitution indexes the instance does not have.
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.instance_inline([&] {
-      w.fragment_header();
-      w.open(u"Event", true);
-      w.close_start();
-      w.subst(0xffff, 0x01);
-      w.subst(0x7fff, 0x21);
-      w.end();
-      w.eof();
-    }, {string_value(u"only one")});
-  }, 400));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.instance_inline(
+            [&] {
+              w.fragment_header();
+              w.open(u"Event", true);
+              w.close_start();
+              w.subst(0xffff, 0x01);
+              w.subst(0x7fff, 0x21);
+              w.end();
+              w.eof();
+            },
+            {string_value(u"only one")});
+      },
+      400));
   // 6: an intact record at the end.
   ASSERT_TRUE(w.record([&] {
     w.fragment_header();
@@ -749,31 +825,41 @@ TEST_F(Crafted, BadNamesAndTemplateSizes) {
   ChunkWriter w;
   ASSERT_TRUE(w.record([&] {  // name offset past the chunk
     w.fragment_header();
-    w.u8(0x01); w.u32(0); w.u32(0xfffffff0u);
+    w.u8(0x01);
+    w.u32(0);
+    w.u32(0xfffffff0u);
     w.close_empty();
     w.eof();
   }));
   ASSERT_TRUE(w.record([&] {  // name offset inside the chunk header
     w.fragment_header();
-    w.u8(0x01); w.u32(0); w.u32(16);
+    w.u8(0x01);
+    w.u32(0);
+    w.u32(16);
     w.close_empty();
     w.eof();
   }));
   ASSERT_TRUE(w.record([&] {  // inline name claiming 0xFFFE code units
     w.fragment_header();
-    w.u8(0x01); w.u32(0);
+    w.u8(0x01);
+    w.u32(0);
     w.u32(w.pos() + 4);
     w.name_struct(u"Event", 0xfffe);
     w.close_empty();
     w.eof();
   }));
-  ASSERT_TRUE(w.record([&] {  // template definition claiming 0xFFFFFFF0 bytes
-    w.fragment_header();
-    w.instance_inline([&] { event_template_body(w); }, event_values(1, u"x"), 0xfffffff0u);
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {  // template definition claiming 0xFFFFFFF0 bytes
+        w.fragment_header();
+        w.instance_inline([&] { event_template_body(w); }, event_values(1, u"x"), 0xfffffff0u);
+      },
+      2000));
   ASSERT_TRUE(w.record([&] {  // template offset outside the chunk
     w.fragment_header();
-    w.u8(0x0c); w.u8(1); w.u32(0); w.u32(0xffffff00u);
+    w.u8(0x0c);
+    w.u8(1);
+    w.u32(0);
+    w.u32(0xffffff00u);
     w.u32(0);
   }));
   ASSERT_TRUE(w.record([&] {  // unknown tokens
@@ -802,24 +888,26 @@ TEST_F(Crafted, BadNamesAndTemplateSizes) {
 TEST_F(Crafted, XmlNamesAndInstructionsCannotForgeMarkup) {
   ChunkWriter w;
   std::u16string pi_data = u"data?><Computer>FORGED-PI</Computer><?z";
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.open(u"Event", false);
-    w.close_start();
-    w.open(u"x><Computer>FORGED</Computer><y", false, true);
-    w.attr(u"a=\"1\" b");
-    w.text(u"v");
-    w.close_start();
-    w.u8(0x0a);
-    w.name(u"pi?><Computer>FORGED-T</Computer><?x");
-    w.u8(0x0b);
-    w.u16(static_cast<uint16_t>(pi_data.size()));
-    for (char16_t c : pi_data) w.u16(c);
-    w.text(u"text");
-    w.end();
-    w.end();
-    w.eof();
-  }, 800));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.open(u"Event", false);
+        w.close_start();
+        w.open(u"x><Computer>FORGED</Computer><y", false, true);
+        w.attr(u"a=\"1\" b");
+        w.text(u"v");
+        w.close_start();
+        w.u8(0x0a);
+        w.name(u"pi?><Computer>FORGED-T</Computer><?x");
+        w.u8(0x0b);
+        w.u16(static_cast<uint16_t>(pi_data.size()));
+        for (char16_t c : pi_data) w.u16(c);
+        w.text(u"text");
+        w.end();
+        w.end();
+        w.eof();
+      },
+      800));
   std::vector<uint8_t> chunk = w.finish();
   evtx::ChunkReader reader;
   std::string xml;
@@ -853,10 +941,12 @@ TEST_F(Crafted, RecordsWithoutAnEventAreNamed) {
     w.fragment_header();
     w.eof();
   }));
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.instance_inline([&] { event_template_body(w); }, event_values(1, u"kept"));
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.instance_inline([&] { event_template_body(w); }, event_values(1, u"kept"));
+      },
+      2000));
   Outcome o = write_and_read(dir, "empty.evtx", file_of({w.finish()}, 4), dog, ReadOptions::make(true, true));
   ASSERT_FALSE(o.file_error) << o.error;
   EXPECT_EQ(o.records, 1u);
@@ -876,25 +966,29 @@ TEST_F(Crafted, SixtyThousandRepeatedKeysInOneObject) {
   Watchdog quick{10};
   ChunkWriter w;
   std::vector<uint8_t> items(60000, 7);
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    w.instance_inline([&] {
-      w.fragment_header();
-      w.open(u"Event", true);
-      w.close_start();
-      w.open(u"EventData", true);
-      w.close_start();
-      w.open(u"Data", true, true);
-      w.attr(u"Name");
-      w.text(u"Value");
-      w.close_start();
-      w.subst(0, 0x84);
-      w.end();
-      w.end();
-      w.end();
-      w.eof();
-    }, {SubValue{0x84, items}});
-  }, 61000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        w.instance_inline(
+            [&] {
+              w.fragment_header();
+              w.open(u"Event", true);
+              w.close_start();
+              w.open(u"EventData", true);
+              w.close_start();
+              w.open(u"Data", true, true);
+              w.attr(u"Name");
+              w.text(u"Value");
+              w.close_start();
+              w.subst(0, 0x84);
+              w.end();
+              w.end();
+              w.end();
+              w.eof();
+            },
+            {SubValue{0x84, items}});
+      },
+      61000));
   Outcome o = write_and_read(dir, "keys.evtx", file_of({w.finish()}), quick, ReadOptions::make(true, true, true));
   ASSERT_FALSE(o.file_error) << o.error;
   ASSERT_EQ(o.json.size(), 1u);
@@ -935,10 +1029,12 @@ TEST_F(Crafted, DeepNestingInOneRecord) {
   ASSERT_TRUE(w.record([&] { nest(200); }, 3000));
   ASSERT_TRUE(w.record([&] { nest(5000); }, 56000));
   uint32_t def = 0;
-  ASSERT_TRUE(w.record([&] {
-    w.fragment_header();
-    def = w.instance_inline([&] { event_template_body(w); }, event_values(1, u"after"));
-  }, 2000));
+  ASSERT_TRUE(w.record(
+      [&] {
+        w.fragment_header();
+        def = w.instance_inline([&] { event_template_body(w); }, event_values(1, u"after"));
+      },
+      2000));
   (void)def;
   // (JSON not parsed here: the test's JSON reader stops at 1,000 levels.)
   Outcome o = write_and_read(dir, "deep_direct.evtx", file_of({w.finish()}), dog, ReadOptions::make(true, false));
@@ -975,20 +1071,24 @@ std::vector<uint8_t> nested_template_file(int per_template) {
     tmp.eof();
     return std::vector<uint8_t>(tmp.bytes().begin() + start, tmp.bytes().begin() + tmp.pos());
   };
-  bool ok = w.record([&] {
-    w.fragment_header();
-    uint32_t tmpl = w.pos() + 10;  // where instance_inline puts the definition
-    std::vector<uint8_t> chain;
-    for (int i = 0; i < 7; ++i) chain = level_bytes(tmpl, chain);
-    w.instance_inline([&] {
-      w.fragment_header();
-      uint32_t n = w.open(u"N", true);
-      for (int i = 1; i < per_template; ++i) w.open_ref(n, true);  // no 0x02 needed before a child
-      w.subst(0, 0x21, true);
-      for (int i = 0; i < per_template; ++i) w.end();
-      w.eof();
-    }, {SubValue{0x21, chain}});
-  }, 62000);
+  bool ok = w.record(
+      [&] {
+        w.fragment_header();
+        uint32_t tmpl = w.pos() + 10;  // where instance_inline puts the definition
+        std::vector<uint8_t> chain;
+        for (int i = 0; i < 7; ++i) chain = level_bytes(tmpl, chain);
+        w.instance_inline(
+            [&] {
+              w.fragment_header();
+              uint32_t n = w.open(u"N", true);
+              for (int i = 1; i < per_template; ++i) w.open_ref(n, true);  // no 0x02 needed before a child
+              w.subst(0, 0x21, true);
+              for (int i = 0; i < per_template; ++i) w.end();
+              w.eof();
+            },
+            {SubValue{0x21, chain}});
+      },
+      62000);
   if (!ok) throw std::runtime_error("nested template record does not fit");
   return file_of({w.finish()});
 }
@@ -1029,9 +1129,9 @@ TEST_F(Crafted, XmlOfDeepNestingIsBounded) {
     SCOPED_TRACE(per_template * 8);
     fs::path p = write_crafted(dir, "deep_nested_" + std::to_string(per_template * 8) + ".evtx",
                                nested_template_file(per_template));
-    support::CommandResult r = support::run_command("( { " + support::evtxhunt_binary() +
-                                                  " dump --format xml " + support::shell_quote(p.string()) +
-                                                  "; echo \"exit=$?\" >&2; } | wc -c )");
+    support::CommandResult r =
+        support::run_command("( { " + support::evtxhunt_binary() + " dump --format xml " +
+                             support::shell_quote(p.string()) + "; echo \"exit=$?\" >&2; } | wc -c )");
     EXPECT_NE(r.err.find("exit=0"), std::string::npos) << r.err.substr(0, 3000);
     uint64_t bytes = corpus::parse_u64(r.out.substr(0, r.out.find_first_not_of("0123456789")));
     EXPECT_LT(bytes, 16u << 20) << "XML output of one 64 KiB chunk";
@@ -1095,23 +1195,33 @@ TEST(CraftedDeathTest, TruncatedChunkImageStaysInBounds) {
 // Damaged files first, then a spread of others: 27 files.
 std::vector<fs::path> sample_files() {
   std::vector<fs::path> out;
-  for (const char* f : {"sample_with_a_bad_chunk_magic.evtx", "sysmon.evtx",
+  for (const char* f : {"sample_with_a_bad_chunk_magic.evtx",
+                        "sysmon.evtx",
                         "2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
                         "2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx",
-                        "2-vss_7-System.evtx", "Application_no_crc32.evtx", "security_bad_string_cache.evtx",
-                        "sample-with-zero-data-size-event.evtx", "Microsoft-Windows-HelloForBusiness%4Operational.evtx",
-                        "Microsoft-Windows-LanguagePackSetup%4Operational.evtx", "post-Security.evtx",
+                        "2-vss_7-System.evtx",
+                        "Application_no_crc32.evtx",
+                        "security_bad_string_cache.evtx",
+                        "sample-with-zero-data-size-event.evtx",
+                        "Microsoft-Windows-HelloForBusiness%4Operational.evtx",
+                        "Microsoft-Windows-LanguagePackSetup%4Operational.evtx",
+                        "post-Security.evtx",
                         "E_ShadowCopy6_windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx",
                         "E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx",
                         "E_Windows_system32_winevt_logs_Microsoft-Windows-Shell-Core%4Operational.evtx",
-                        "issue_201.evtx", "Security_with_size_t.evtx", "sample-with-irregular-bool-values.evtx",
-                        "2-system-Microsoft-Windows-LiveId%4Operational.evtx", "system.evtx", "new-user-security.evtx",
-                        "Security_short_selected.evtx", "security.evtx"})
+                        "issue_201.evtx",
+                        "Security_with_size_t.evtx",
+                        "sample-with-irregular-bool-values.evtx",
+                        "2-system-Microsoft-Windows-LiveId%4Operational.evtx",
+                        "system.evtx",
+                        "new-user-security.evtx",
+                        "Security_short_selected.evtx",
+                        "security.evtx"})
     out.push_back(corpus::rs_sample(f));
-  for (const char* f : {"Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx",
-                        "Credential Access/tutto_malseclogon.evtx", "Command and Control/DE_RDP_Tunnel_5156.evtx",
-                        "Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx",
-                        "Lateral Movement/wmi_remote_registry_sysmon.evtx"})
+  for (const char* f :
+       {"Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx", "Credential Access/tutto_malseclogon.evtx",
+        "Command and Control/DE_RDP_Tunnel_5156.evtx", "Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx",
+        "Lateral Movement/wmi_remote_registry_sysmon.evtx"})
     out.push_back(corpus::attack_sample(f));
   return out;
 }
@@ -1191,9 +1301,23 @@ TEST(CorpusCopies, TruncatedCopies) {
     // Cut points: inside the header (signature, fields, the rest), at and
     // inside the first chunk's header, mid-record, at a chunk boundary, and
     // inside the last chunk.
-    std::vector<size_t> cuts = {0, 4, 100, 127, 128, 2000, kHeader - 1, kHeader, first + 8, first + 300, first + 511,
-                                first + 512 + 10, first + (512 + fo) / 2, first + fo - 3, first + kChunk - 1,
-                                last + (kChunk / 3), data.size() - 1};
+    std::vector<size_t> cuts = {0,
+                                4,
+                                100,
+                                127,
+                                128,
+                                2000,
+                                kHeader - 1,
+                                kHeader,
+                                first + 8,
+                                first + 300,
+                                first + 511,
+                                first + 512 + 10,
+                                first + (512 + fo) / 2,
+                                first + fo - 3,
+                                first + kChunk - 1,
+                                last + (kChunk / 3),
+                                data.size() - 1};
     for (size_t cut : cuts) {
       if (cut > data.size()) continue;
       ++variants;
@@ -1249,13 +1373,11 @@ TEST(CorpusCopies, BitFlippedCopies) {
     ASSERT_FALSE(slots.empty());
     std::mt19937 rng(kSeed + static_cast<uint32_t>(fi));
     auto pick = [&](size_t lo, size_t hi) { return std::uniform_int_distribution<size_t>(lo, hi - 1)(rng); };
-    auto flip = [&](std::vector<uint8_t>& d, size_t at) {
-      d[at] ^= static_cast<uint8_t>(1u << pick(0, 8));
-    };
+    auto flip = [&](std::vector<uint8_t>& d, size_t at) { d[at] ^= static_cast<uint8_t>(1u << pick(0, 8)); };
 
     struct Variant {
       std::string kind;
-      size_t slot;  // the chunk hit, or SIZE_MAX for the file header
+      size_t slot;    // the chunk hit, or SIZE_MAX for the file header
       size_t lo, hi;  // byte range in the chunk (or file header) that is flipped
       int flips;
       bool fix_crcs;  // recompute the CRCs afterwards: damage the reader must find structurally
@@ -1352,10 +1474,13 @@ TEST(CorpusCopies, MemoryBoundedByChunks) {
     std::string json;
     int64_t base = heap::reset_peak();
     for (size_t s = 0; s < f.chunk_slots(); ++s)
-      records += reader.read(f, s, [&](const evtx::RecordView& v) {
-        json.clear();
-        evtx::render_json(v.tree, json);
-      }).records;
+      records += reader
+                     .read(f, s,
+                           [&](const evtx::RecordView& v) {
+                             json.clear();
+                             evtx::render_json(v.tree, json);
+                           })
+                     .records;
     return heap::peak.load() - base;
   };
   auto parallel_peak = [&](const fs::path& p, uint64_t& records) {

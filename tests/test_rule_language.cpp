@@ -125,7 +125,8 @@ TEST(Operators, IntegersCompareWithIntegerStrings) {
 // --- string operators ---
 
 TEST(Operators, ContainsIsSubstringHasIsWholeTerm) {
-  NormalizedEvent ev = event({{Field::InitiatingProcessCommandLine, S(R"(C:\Windows\system32\svchost.exe -k DcomLaunch -p)")}});
+  NormalizedEvent ev =
+      event({{Field::InitiatingProcessCommandLine, S(R"(C:\Windows\system32\svchost.exe -k DcomLaunch -p)")}});
   EXPECT_EQ(eval(R"(InitiatingProcessCommandLine contains "dcomlaunch")", ev), Truth::True);
   EXPECT_EQ(eval(R"(InitiatingProcessCommandLine contains "dcom")", ev), Truth::True);
   EXPECT_EQ(eval(R"(InitiatingProcessCommandLine has "dcomlaunch")", ev), Truth::True);
@@ -202,8 +203,9 @@ TEST(Operators, MatchesRegex) {
 }
 
 TEST(Functions, ExtractReturnsTheGroupOrEmpty) {
-  NormalizedEvent ev = event(
-      {{Field::ProcessCommandLine, S("C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}")}});
+  NormalizedEvent ev =
+      event({{Field::ProcessCommandLine,
+              S("C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}")}});
   rules::Value v = value(R"x(extract(@"(?i)/processid:(\{[0-9a-f-]+\})", 1, ProcessCommandLine))x", ev);
   EXPECT_EQ(v.str(), "{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}");
   EXPECT_EQ(value(R"x(extract("Processid", 0, ProcessCommandLine))x", ev).str(), "Processid");
@@ -257,8 +259,8 @@ TEST(DatetimeDiff, CountsBoundariesCrossedAsKustoDoes) {
 TEST(DatetimeDiff, SecondBoundaryCasesOfTheSeedWindow) {
   // where datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2)
   rules::Scope scope{{"rpc", "dcom"}, 1, false, {}};
-  rules::Expression e = rules::compile_predicate(
-      R"(datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2))", scope);
+  rules::Expression e =
+      rules::compile_predicate(R"(datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2))", scope);
   rules::Expression d = rules::compile(R"(datetime_diff("second", Timestamp, rpc.Timestamp))", scope);
   auto check = [&](const char* rpc_time, const char* dcom_time, int64_t expect_diff, Truth expect) {
     NormalizedEvent rpc = event({{Field::Timestamp, T(rpc_time)}});
@@ -269,10 +271,10 @@ TEST(DatetimeDiff, SecondBoundaryCasesOfTheSeedWindow) {
     EXPECT_EQ(e.test(ctx).truth, expect) << rpc_time << " -> " << dcom_time;
   };
   check("2019-04-30 23:00:00.900", "2019-04-30 23:00:10.100", 10, Truth::False);
-  check("2019-04-30 10:00:00.100", "2019-04-30 10:00:02.900", 2, Truth::True);   // 2.8 s gap, seconds differ by 2
-  check("2019-04-30 10:00:00.950", "2019-04-30 10:00:03.050", 3, Truth::False);  // 2.1 s gap, seconds differ by 3
-  check("2019-04-30 10:00:00.700", "2019-04-30 10:00:00.200", 0, Truth::True);   // 0.5 s before, same second
-  check("2019-04-30 10:00:01.200", "2019-04-30 10:00:00.700", -1, Truth::False); // 0.5 s before, across a boundary
+  check("2019-04-30 10:00:00.100", "2019-04-30 10:00:02.900", 2, Truth::True);    // 2.8 s gap, seconds differ by 2
+  check("2019-04-30 10:00:00.950", "2019-04-30 10:00:03.050", 3, Truth::False);   // 2.1 s gap, seconds differ by 3
+  check("2019-04-30 10:00:00.700", "2019-04-30 10:00:00.200", 0, Truth::True);    // 0.5 s before, same second
+  check("2019-04-30 10:00:01.200", "2019-04-30 10:00:00.700", -1, Truth::False);  // 0.5 s before, across a boundary
   check("2019-04-30 10:00:00.000", "2019-04-30 10:00:02.9999999", 2, Truth::True);
   check("2019-04-30 10:00:00.000", "2019-04-30 10:00:03.000", 3, Truth::False);
 }
@@ -305,7 +307,7 @@ TEST(Bin, BootGraceAtTheEdgeOfItsFiveSecondBin) {
   };
   EXPECT_EQ(grace("2019-04-30 10:05:04.999", "2019-04-30 10:00:00"), Truth::False);  // bin 10:05:00 is not after
   EXPECT_EQ(grace("2019-04-30 10:05:05.000", "2019-04-30 10:00:00"), Truth::True);
-  EXPECT_EQ(grace("2019-04-30 10:05:09.999", "2019-04-30 10:00:04.5"), Truth::True);   // bin 10:05:05 > 10:05:04.5
+  EXPECT_EQ(grace("2019-04-30 10:05:09.999", "2019-04-30 10:00:04.5"), Truth::True);  // bin 10:05:05 > 10:05:04.5
   EXPECT_EQ(grace("2019-04-30 10:05:09.999", "2019-04-30 10:00:05"), Truth::False);
 }
 
@@ -381,7 +383,7 @@ TEST(Unknown, ComparisonsWithUnknownValuesAreUnknownAndNameTheField) {
 
   EXPECT_EQ(eval(R"(FileName == "mmc.exe" and LastBootTime < Timestamp)", ev), Truth::Unknown);
   EXPECT_EQ(eval(R"(FileName == "calc.exe" and LastBootTime < Timestamp)", ev), Truth::False);  // False dominates
-  EXPECT_EQ(eval(R"(FileName == "mmc.exe" or LastBootTime < Timestamp)", ev), Truth::True);    // True dominates
+  EXPECT_EQ(eval(R"(FileName == "mmc.exe" or LastBootTime < Timestamp)", ev), Truth::True);     // True dominates
   EXPECT_EQ(eval(R"(FileName == "calc.exe" or LastBootTime < Timestamp)", ev), Truth::Unknown);
   EXPECT_EQ(eval("not(LastBootTime < Timestamp)", ev), Truth::Unknown);
   EXPECT_EQ(eval("isempty(AccountName)", ev), Truth::Unknown);
@@ -616,7 +618,8 @@ TEST(TimeWindows, ExactWindowAgreesWithEvaluation) {
 
 TEST(TimeWindows, NoWindowWhenNothingBoundsTime) {
   rules::Scope scope{{"rpc", "dcom", "child"}, 2, false, {}};
-  EXPECT_TRUE(rules::compile_predicate("InitiatingProcessUniqueId == dcom.ProcessUniqueId", scope).time_bounds().empty());
+  EXPECT_TRUE(
+      rules::compile_predicate("InitiatingProcessUniqueId == dcom.ProcessUniqueId", scope).time_bounds().empty());
   // Only one side bounded: reported, but not bounded above.
   auto b = rules::compile_predicate("Timestamp >= dcom.Timestamp", scope).time_bounds();
   ASSERT_EQ(b.size(), 1u);
@@ -624,9 +627,12 @@ TEST(TimeWindows, NoWindowWhenNothingBoundsTime) {
   EXPECT_EQ(b[0].min_offset, 0);
   EXPECT_FALSE(b[0].bounded_above());
   // Under `or` / `not` nothing is derived (the conjunct need not hold).
-  EXPECT_TRUE(rules::compile_predicate("Timestamp < rpc.Timestamp + 1s or FileName == \"x\"", scope).time_bounds().empty());
+  EXPECT_TRUE(
+      rules::compile_predicate("Timestamp < rpc.Timestamp + 1s or FileName == \"x\"", scope).time_bounds().empty());
   // Calendar periods have no fixed length.
-  EXPECT_TRUE(rules::compile_predicate(R"(datetime_diff("month", Timestamp, rpc.Timestamp) == 0)", scope).time_bounds().empty());
+  EXPECT_TRUE(rules::compile_predicate(R"(datetime_diff("month", Timestamp, rpc.Timestamp) == 0)", scope)
+                  .time_bounds()
+                  .empty());
 }
 
 TEST(Expression, CopiesShareTheCompiledProgram) {

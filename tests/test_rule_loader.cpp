@@ -6,8 +6,8 @@
 
 #include <fstream>
 
-#include "support/temp_dir.h"
 #include <unistd.h>
+#include "support/temp_dir.h"
 
 #include <filesystem>
 #include <fstream>
@@ -185,9 +185,10 @@ TEST_F(SeedChain, BasicChainMatchesEveryStage) {
   const NormalizedEvent* chain[] = {&c_.rpc, &c_.dcom, &c_.child};
   rules::EvalContext ctx = rules::Summarize::context(chain);
   std::vector<std::string> cols;
-  for (const rules::SummarizeColumn& col : rule_.summarize.by) cols.push_back(rules::format_value(col.expr.evaluate(ctx)));
-  EXPECT_EQ(cols, (std::vector<std::string>{"2019-04-30T20:35:11.1000000Z", "2019-04-30T20:35:13.9000000Z", "win10", "WIN10",
-                                            "4242", "10.0.2.15", "10.0.2.17", "2019-04-30T08:00:00.0000000Z",
+  for (const rules::SummarizeColumn& col : rule_.summarize.by)
+    cols.push_back(rules::format_value(col.expr.evaluate(ctx)));
+  EXPECT_EQ(cols, (std::vector<std::string>{"2019-04-30T20:35:11.1000000Z", "2019-04-30T20:35:13.9000000Z", "win10",
+                                            "WIN10", "4242", "10.0.2.15", "10.0.2.17", "2019-04-30T08:00:00.0000000Z",
                                             R"("C:\Windows\system32\mmc.exe" -Embedding)"}));
   EXPECT_EQ(rules::format_value(rule_.summarize.collect[0].arg.evaluate(ctx)), "cmd.exe /c whoami");
 }
@@ -208,7 +209,8 @@ TEST_F(SeedChain, StageConditionsFollowTheSeed) {
   NormalizedEvent dcom = c_.dcom;
   dcom[Field::FileName] = FieldValue::str("dllhost.exe");
   EXPECT_EQ(stage(1, dcom).truth, Truth::False);
-  dcom[Field::FileName] = FieldValue::str("SppExtComObj.exe");  // the list says SppExtComObj.Exe; `!in` is case-sensitive
+  dcom[Field::FileName] =
+      FieldValue::str("SppExtComObj.exe");  // the list says SppExtComObj.Exe; `!in` is case-sensitive
   EXPECT_EQ(stage(1, dcom).truth, Truth::True);
   dcom = c_.dcom;
   dcom[Field::Timestamp] = FieldValue::time(at("2019-04-30 20:35:14.000"));  // seconds differ by 3
@@ -252,9 +254,10 @@ TEST(RuleErrors, BadYaml) {
 
 TEST(RuleErrors, UnknownKeysAreErrorsWithTheirPosition) {
   std::string text = kMinimal;
-  EXPECT_EQ(first_error(text + "severity: high\n"),
-            "8:1: unknown key 'severity' in rule (expected one of: id, title, description, author, license, references, "
-            "attack, level, false_positives, blind_spots, considerations, deviations, lists, stages, summarize, link)");
+  EXPECT_EQ(
+      first_error(text + "severity: high\n"),
+      "8:1: unknown key 'severity' in rule (expected one of: id, title, description, author, license, references, "
+      "attack, level, false_positives, blind_spots, considerations, deviations, lists, stages, summarize, link)");
   std::string stage_key = text;
   stage_key.replace(stage_key.find("    table: process"), 0, "    tabel: x\n");
   EXPECT_EQ(first_error(stage_key),
@@ -275,8 +278,10 @@ TEST(RuleErrors, ValuesAreValidated) {
   std::string bad_table = text;
   bad_table.replace(bad_table.find("table: process"), 14, "table: registry");
   EXPECT_EQ(first_error(bad_table), "6:12: invalid table 'registry' (process, network, logon or script)");
-  EXPECT_EQ(first_error(text + "attack:\n  techniques: [T1021.3]\n"), "9:16: invalid ATT&CK technique id 'T1021.3' (T1234 or T1234.567)");
-  EXPECT_NE(first_error(text + "attack:\n  tactics: Lateral movement\n").find("9:12: unknown ATT&CK tactic 'Lateral movement'"),
+  EXPECT_EQ(first_error(text + "attack:\n  techniques: [T1021.3]\n"),
+            "9:16: invalid ATT&CK technique id 'T1021.3' (T1234 or T1234.567)");
+  EXPECT_NE(first_error(text + "attack:\n  tactics: Lateral movement\n")
+                .find("9:12: unknown ATT&CK tactic 'Lateral movement'"),
             std::string::npos);
   std::string bad_id = text;
   bad_id.replace(bad_id.find("id: test-rule"), 13, "id: bad id!");
@@ -432,12 +437,14 @@ stages:
             "12:27: summarize.collect: unknown field 'FileNam' (did you mean FileName?)");
   EXPECT_EQ(first_error(text + "summarize:\n  by: [rpc.Timestamp, dcom.ProcessId]\n"),
             "12:23: summarize.by: unknown stage 'dcom' (stages: rpc, child)");
-  EXPECT_EQ(first_error(text + "summarize:\n  by: [DeviceName, DeviceName]\n"), "12:20: duplicate summarize column 'DeviceName'");
+  EXPECT_EQ(first_error(text + "summarize:\n  by: [DeviceName, DeviceName]\n"),
+            "12:20: duplicate summarize column 'DeviceName'");
 
-  rules::LoadResult ok = rules::load_rule_text(
-      text + "summarize:\n  collect: [Children = make_list(child.ProcessCommandLine), count()]\n"
-             "  by: [Host = tolower(DeviceName), rpc.RemoteIP]\n",
-      "r.yml");
+  rules::LoadResult ok =
+      rules::load_rule_text(text +
+                                "summarize:\n  collect: [Children = make_list(child.ProcessCommandLine), count()]\n"
+                                "  by: [Host = tolower(DeviceName), rpc.RemoteIP]\n",
+                            "r.yml");
   for (const rules::RuleError& e : ok.errors) ADD_FAILURE() << e.str();
   ASSERT_EQ(ok.rules.size(), 1u);
   const rules::Summarize& s = ok.rules[0].summarize;
@@ -466,8 +473,8 @@ TEST(RuleErrors, DirectoryLoadingAndDuplicateIds) {
   EXPECT_EQ(r.rules[0].id, "test-rule");
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_EQ(r.errors[0].str(), (dir / "c.yml").string() + ":4:9: 'stages' must be a non-empty list of stages");
-  EXPECT_EQ(r.errors[1].str(),
-            (dir / "sub" / "b.yaml").string() + ":1:5: duplicate rule id 'test-rule' (also in " + (dir / "a.yml").string() + ":1)");
+  EXPECT_EQ(r.errors[1].str(), (dir / "sub" / "b.yaml").string() + ":1:5: duplicate rule id 'test-rule' (also in " +
+                                   (dir / "a.yml").string() + ":1)");
 
   rules::LoadResult missing = rules::load_rules(dir / "nope.yml");
   ASSERT_EQ(missing.errors.size(), 1u);
@@ -499,7 +506,8 @@ TEST(RuleErrors, OptionalStagesAreTrailingAndCarryTheirLevel) {
     where: FileName == "x"
 )";
   EXPECT_EQ(first_error(after), "13:5: a stage after an optional stage must be optional too");
-  std::string lone = std::string(kMinimal) + "  - name: b\n    table: process\n    level_without: low\n    where: true\n";
+  std::string lone =
+      std::string(kMinimal) + "  - name: b\n    table: process\n    level_without: low\n    where: true\n";
   EXPECT_EQ(first_error(lone), "10:20: level_without belongs to an optional stage");
   std::string yes = std::string(kMinimal) + "  - name: b\n    table: process\n    optional: yes\n    where: true\n";
   EXPECT_EQ(first_error(yes), "10:15: 'optional' must be true or false");
@@ -561,8 +569,9 @@ TEST(RuleErrors, LinkNeedsItsKeysAndAStage) {
             "9:9: invalid link side 'up' (source or target)");
   EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.FileName\n  process: a\n"),
             "8:1: link.time must be a datetime");
-  EXPECT_EQ(first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: z\n"),
-            "12:12: unknown stage 'z' in link.process");
+  EXPECT_EQ(
+      first_error(base + "link:\n  side: target\n  peer_address: a.RemoteIP\n  time: a.Timestamp\n  process: z\n"),
+      "12:12: unknown stage 'z' in link.process");
 }
 
 // yaml-cpp 0.7 never returns on a ',' in block context outside a scalar
@@ -572,10 +581,12 @@ TEST(RuleErrors, LinkNeedsItsKeysAndAStage) {
 // scalars are left alone.
 TEST(RuleErrors, StrayCommaIsAnErrorNotAHang) {
   EXPECT_EQ(first_error(","), "1:1: invalid YAML: ',' outside a flow collection");
-  EXPECT_EQ(first_error(std::string(", The\017\0.e\021 \243Thee ", 17)), "1:1: invalid YAML: ',' outside a flow collection");
+  EXPECT_EQ(first_error(std::string(", The\017\0.e\021 \243Thee ", 17)),
+            "1:1: invalid YAML: ',' outside a flow collection");
   EXPECT_EQ(first_error("id: x\ntitle: \"t\",\n"), "2:11: invalid YAML: ',' outside a flow collection");
   EXPECT_EQ(first_error("id: x\nlevel: ,\n"), "2:8: invalid YAML: ',' outside a flow collection");
-  std::string fine = std::string(kMinimal) + "description: >\n  , a folded line may start with a comma\n"
+  std::string fine = std::string(kMinimal) +
+                     "description: >\n  , a folded line may start with a comma\n"
                      "references: [a, b]  # a, comment\nauthor: it's, plain\n";
   rules::LoadResult r = rules::load_rule_text(fine, "r.yml");
   EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].str());

@@ -21,8 +21,8 @@ const std::string kSeed = "ff-t1021.003-dcom";
 // `scan` of the path with the project's rules (only `rule` when given).
 support::CommandResult scan(const std::string& path, const std::string& rule = kSeed) {
   return support::run_command("cd " + support::shell_quote(kSource) + " && " + support::shell_quote(kBinary) +
-                             " scan --threads 2 " + (rule.empty() ? "" : "--rule " + rule + " ") +
-                             support::shell_quote(path));
+                              " scan --threads 2 " + (rule.empty() ? "" : "--rule " + rule + " ") +
+                              support::shell_quote(path));
 }
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -44,12 +44,13 @@ TEST(SamplesScan, OneDcomFindingOnWs01) {
   EXPECT_TRUE(has(f, "\"rpc.LocalIP\":\"10.10.20.11\",\"rpc.RemoteIP\":\"10.10.20.12\""));
   EXPECT_TRUE(has(f, "\"LastBootTime\":\"2024-03-12T07:58:00.2040000Z\""));
   EXPECT_TRUE(has(f, "\"dcom.ProcessCommandLine\":\"C:\\\\Windows\\\\system32\\\\mmc.exe -Embedding\""));
-  EXPECT_TRUE(has(f, "\"make_set(child.ProcessCommandLine)\":[\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c whoami\","
-                     "\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c ipconfig /all\","
-                     "\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c net group \\\"domain admins\\\" /domain\"]"));
-  for (const char* rec : {"\"stage\":\"rpc\",\"Timestamp\":\"2024-03-12T10:47:13.4120000Z\"",
-                          "\"EventRecordID\":52095", "\"EventRecordID\":52094", "\"EventRecordID\":52097",
-                          "\"EventRecordID\":52101", "\"EventRecordID\":52105"})
+  EXPECT_TRUE(has(f,
+                  "\"make_set(child.ProcessCommandLine)\":[\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c whoami\","
+                  "\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c ipconfig /all\","
+                  "\"\\\"C:\\\\Windows\\\\system32\\\\cmd.exe\\\" /c net group \\\"domain admins\\\" /domain\"]"));
+  for (const char* rec :
+       {"\"stage\":\"rpc\",\"Timestamp\":\"2024-03-12T10:47:13.4120000Z\"", "\"EventRecordID\":52095",
+        "\"EventRecordID\":52094", "\"EventRecordID\":52097", "\"EventRecordID\":52101", "\"EventRecordID\":52105"})
     EXPECT_TRUE(has(f, rec)) << rec;
   EXPECT_TRUE(has(r.err, "1 findings")) << r.err;
 }
@@ -70,8 +71,9 @@ TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
   ASSERT_EQ(lines.size(), 1u) << r.out;
   const std::string& f = lines[0];
   EXPECT_TRUE(has(f, "\"confidence\":\"low\",\"DeviceName\":\"MSEDGEWIN10\""));
-  EXPECT_TRUE(has(f, "\"assumptions\":[\"InitiatingProcessCommandLine\",\"InitiatingProcessFileName\","
-                     "\"InitiatingProcessParentFileName\"]"));
+  EXPECT_TRUE(has(f,
+                  "\"assumptions\":[\"InitiatingProcessCommandLine\",\"InitiatingProcessFileName\","
+                  "\"InitiatingProcessParentFileName\"]"));
   EXPECT_TRUE(has(f, "sysmon_privesc_psexec_dwell.evtx\",\"EventRecordID\":549485"));
   EXPECT_TRUE(has(f, "\"stage\":\"dcom\",\"Timestamp\":\"2020-12-09T16:52:41.8530000Z\""));
   EXPECT_TRUE(has(f, "\"dcom.ProcessCommandLine\":\"C:\\\\Windows\\\\PSEXESVC.exe\""));
@@ -85,7 +87,7 @@ TEST(SamplesScan, CorpusHasOnlyAPsExecChainWithThreeAssumptions) {
 TEST(SamplesScan, SameFindingsForAnyBudgetAndThreads) {
   auto run = [](const std::string& extra) {
     return support::run_command("cd " + support::shell_quote(kSource) + " && " + support::shell_quote(kBinary) +
-                               " scan " + extra + " samples/triage " + support::shell_quote(EVTXHUNT_CORPUS));
+                                " scan " + extra + " samples/triage " + support::shell_quote(EVTXHUNT_CORPUS));
   };
   support::CommandResult a = run("--threads 2"), b = run("--threads 1 --memory 1");
   ASSERT_EQ(a.exit_code, 0) << a.err;
@@ -138,7 +140,7 @@ TEST(SamplesScan, EveryDcomRuleAndTheLinkedMovement) {
   // The source names every target view of the movement.
   std::set<std::string> targets;
   for (const json& l : f[5]["links"]) targets.insert(l["rule_id"].get<std::string>());
-  EXPECT_EQ(targets, (std::set<std::string>{"ff-t1021.003-dcom", "dcom-network-logon-embedding",
-                                            "dcom-mmc20-application"}));
+  EXPECT_EQ(targets,
+            (std::set<std::string>{"ff-t1021.003-dcom", "dcom-network-logon-embedding", "dcom-mmc20-application"}));
   EXPECT_EQ(f[5]["fields"]["dynamic.RemotePort"], 49712);
 }

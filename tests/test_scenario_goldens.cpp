@@ -65,8 +65,9 @@ std::vector<Scenario> scenarios() {
     for (fs::directory_iterator it(kScenarioRoot / folder, ec), end; !ec && it != end; it.increment(ec))
       if (it->path().extension() == ".xml") out.push_back({folder, it->path().filename().string()});
   }
-  std::sort(out.begin(), out.end(),
-            [](const Scenario& a, const Scenario& b) { return std::tie(a.folder, a.name) < std::tie(b.folder, b.name); });
+  std::sort(out.begin(), out.end(), [](const Scenario& a, const Scenario& b) {
+    return std::tie(a.folder, a.name) < std::tie(b.folder, b.name);
+  });
   return out;
 }
 

@@ -28,9 +28,9 @@ namespace {
 const fs::path kSigma = fs::path(EVTXHUNT_CORPUS).parent_path() / "sigma";
 
 struct Case {
-  std::string name;     // the rule file's stem
+  std::string name;  // the rule file's stem
   std::string rule_id;
-  fs::path rule_file;   // rules*/... mirrored from the regression folder
+  fs::path rule_file;  // rules*/... mirrored from the regression folder
   fs::path evtx;
   std::optional<int> match_count;
 };
@@ -91,11 +91,13 @@ std::map<std::string, int> findings_by_rule(const sigma::RuleSet& set, const fs:
 // counted here satisfies the rule's condition (read with evtx_dump.py too).
 const std::map<std::string, std::pair<int, const char*>> kCountDeviations = {
     {"file_event_win_cred_dump_tools_dropped_files",
-     {3, "records 26359, 26366, 26373 create procdump64.exe, procdump64a.exe and procdump.exe, each in the "
-         "rule's endswith list; info.yml says 1"}},
+     {3,
+      "records 26359, 26366, 26373 create procdump64.exe, procdump64a.exe and procdump.exe, each in the "
+      "rule's endswith list; info.yml says 1"}},
     {"registry_set_change_security_zones",
-     {3, "records 28344631-3 each set a ZoneMap\\Domains\\ value to DWORD (0x00000002), not filtered; "
-         "info.yml says 1"}},
+     {3,
+      "records 28344631-3 each set a ZoneMap\\Domains\\ value to DWORD (0x00000002), not filtered; "
+      "info.yml says 1"}},
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " (" << c.rule_id << ")"; }
@@ -105,8 +107,10 @@ void expect_fires(const Case& c, const std::map<std::string, int>& found) {
   int n = it == found.end() ? 0 : it->second;
   if (auto dev = kCountDeviations.find(c.name); dev != kCountDeviations.end())
     EXPECT_EQ(n, dev->second.first) << c.name << ": " << dev->second.second;
-  else if (c.match_count) EXPECT_EQ(n, *c.match_count) << c.name << " (" << c.rule_id << ") on " << c.evtx;
-  else EXPECT_GE(n, 1) << c.name << " (" << c.rule_id << ") on " << c.evtx;
+  else if (c.match_count)
+    EXPECT_EQ(n, *c.match_count) << c.name << " (" << c.rule_id << ") on " << c.evtx;
+  else
+    EXPECT_GE(n, 1) << c.name << " (" << c.rule_id << ") on " << c.evtx;
 }
 
 class SigmaRegression : public testing::TestWithParam<Case> {};

@@ -9,12 +9,12 @@
 #include <fstream>
 #include <set>
 
-#include "support/corpus.h"
+#include "sigma/sigma_loader.h"
 #include "support/command.h"
+#include "support/corpus.h"
 #include "support/files.h"
 #include "support/lines.h"
 #include "support/temp_dir.h"
-#include "sigma/sigma_loader.h"
 
 namespace {
 
@@ -80,7 +80,8 @@ TEST(SigmaModifiers, EachModifierOnARealProcessCreation) {
       rule("equals-any-case", "  sel:\n    OriginalFileName: explorer.exe\n  condition: sel\n") +
       rule("equals-is-whole", "  sel:\n    OriginalFileName: explorer\n  condition: sel\n") +
       rule("contains-all", "  sel:\n    CommandLine|contains|all: [explorer, calc.exe]\n  condition: sel\n") +
-      rule("contains-all-one-missing", "  sel:\n    CommandLine|contains|all: [explorer, notepad]\n  condition: sel\n") +
+      rule("contains-all-one-missing",
+           "  sel:\n    CommandLine|contains|all: [explorer, notepad]\n  condition: sel\n") +
       rule("re", "  sel:\n    CommandLine|re: 'explorer\\.exe\\s+/root,\"[a-z]:\\\\'\n  condition: sel\n") +
       rule("re-is-cased", "  sel:\n    CommandLine|re: 'SYSTEM32'\n  condition: sel\n") +
       rule("re-i", "  sel:\n    CommandLine|re|i: 'SYSTEM32\\\\CALC'\n  condition: sel\n") +
@@ -104,9 +105,10 @@ TEST(SigmaModifiers, EachModifierOnARealProcessCreation) {
       rule("base64offset-absent", "  sel:\n    CommandLine|base64offset|contains: calc.exe\n  condition: sel\n");
   std::vector<json> f = scan(rules, {kExplorer});
   std::set<std::string> fired = fired_on(f, kExplorerRecord);
-  std::set<std::string> expected = {"contains", "startswith-any-case", "endswith", "equals-any-case", "contains-all",
-                                    "re", "re-i", "windash", "inner-wildcard", "question-mark", "exists", "not-exists",
-                                    "lt", "gte", "fieldref-same", "null-value", "cased", "keyword"};
+  std::set<std::string> expected = {
+      "contains",      "startswith-any-case", "endswith",      "equals-any-case", "contains-all", "re", "re-i",
+      "windash",       "inner-wildcard",      "question-mark", "exists",          "not-exists",   "lt", "gte",
+      "fieldref-same", "null-value",          "cased",         "keyword"};
   EXPECT_EQ(fired, expected);
 }
 
@@ -114,8 +116,9 @@ TEST(SigmaModifiers, TimePartsOfADateField) {
   // UtcTime of record 400702: 2020-07-03 09:05:58.268, a Friday of ISO week 27.
   std::string rules = rule("hour", "  sel:\n    UtcTime|hour: 9\n  condition: sel\n") +
                       rule("minute", "  sel:\n    UtcTime|minute: 5\n  condition: sel\n") +
-                      rule("day-month-year", "  sel:\n    UtcTime|day: 3\n  m:\n    UtcTime|month: 7\n  y:\n"
-                                             "    UtcTime|year: 2020\n  condition: all of them\n") +
+                      rule("day-month-year",
+                           "  sel:\n    UtcTime|day: 3\n  m:\n    UtcTime|month: 7\n  y:\n"
+                           "    UtcTime|year: 2020\n  condition: all of them\n") +
                       rule("week", "  sel:\n    UtcTime|week: 27\n  condition: sel\n") +
                       rule("hour-gte", "  sel:\n    UtcTime|hour|gte: 10\n  condition: sel\n") +
                       rule("year-wrong", "  sel:\n    UtcTime|year: 2019\n  condition: sel\n");
@@ -125,9 +128,10 @@ TEST(SigmaModifiers, TimePartsOfADateField) {
 
 // What the encoding modifiers make of a value, as the appendix describes.
 std::vector<std::string> values_of(const std::string& key, const std::string& value) {
-  sigma::LoadResult r = sigma::load_sigma_text("title: t\nid: t\nlogsource:\n  product: windows\ndetection:\n  sel:\n    " +
-                                                   key + ": '" + value + "'\n  condition: sel\n",
-                                               "inline");
+  sigma::LoadResult r =
+      sigma::load_sigma_text("title: t\nid: t\nlogsource:\n  product: windows\ndetection:\n  sel:\n    " + key + ": '" +
+                                 value + "'\n  condition: sel\n",
+                             "inline");
   EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors[0].str());
   if (r.rules.empty()) return {};
   return r.rules[0].selections[0].alternatives[0][0].values;
@@ -142,7 +146,9 @@ TEST(SigmaModifiers, EncodingsAsTheAppendixDescribes) {
   EXPECT_EQ(values_of("Data|utf16le|contains", "cmd"), (std::vector<std::string>{std::string("*c\0m\0d\0*", 8)}));
   EXPECT_EQ(values_of("Data|wide|base64offset|contains", "ping")[0], "*cABpAG4AZw*");  // p\0i\0n\0g\0
   EXPECT_EQ(values_of("Data|utf16be", "cmd"), (std::vector<std::string>{std::string("\0c\0m\0d", 6)}));
-  EXPECT_EQ(values_of("Data|utf16", "cmd"), (std::vector<std::string>{std::string("\xFF\xFE" "c\0m\0d\0", 8)}));
+  EXPECT_EQ(values_of("Data|utf16", "cmd"), (std::vector<std::string>{std::string("\xFF\xFE"
+                                                                                  "c\0m\0d\0",
+                                                                                  8)}));
   // windash: each of - / en dash, em dash, horizontal bar.
   EXPECT_EQ(values_of("CommandLine|windash|contains", " -s").size(), 5u);
   // Escapes: \* is a literal star; a backslash before anything else is a
@@ -151,28 +157,36 @@ TEST(SigmaModifiers, EncodingsAsTheAppendixDescribes) {
 }
 
 TEST(SigmaConditions, BooleanOperatorsAndSelectionPatterns) {
-  std::string rules =
-      rule("and-not", "  sel:\n    Image|endswith: '\\explorer.exe'\n  filter:\n    ParentImage|endswith: "
-                      "'\\cmd.exe'\n  condition: sel and not filter\n") +
-      rule("or", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    Image|endswith: '\\explorer.exe'\n  "
-                 "condition: a or b\n") +
-      rule("one-of", "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
-                     "condition: 1 of sel_*\n") +
-      rule("all-of", "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
-                     "condition: all of sel_*\n") +
-      rule("all-of-them", "  a:\n    Image|endswith: '\\explorer.exe'\n  b:\n    CommandLine|contains: calc\n  "
-                          "condition: all of them\n") +
-      rule("parentheses", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
-                          "  ParentImage|endswith: '\\cmd.exe'\n  condition: (a or b) and c\n") +
-      rule("precedence", "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
-                         "  ParentImage|endswith: '\\nothing.exe'\n  condition: a or b and c\n") +
-      rule("list-is-or", "  sel:\n    Image|endswith:\n      - '\\nothing.exe'\n      - '\\explorer.exe'\n  "
-                         "condition: sel\n") +
-      rule("list-of-maps-is-or", "  sel:\n    - Image|endswith: '\\nothing.exe'\n    - CommandLine|contains: "
-                                 "calc\n  condition: sel\n");
+  std::string rules = rule("and-not",
+                           "  sel:\n    Image|endswith: '\\explorer.exe'\n  filter:\n    ParentImage|endswith: "
+                           "'\\cmd.exe'\n  condition: sel and not filter\n") +
+                      rule("or",
+                           "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    Image|endswith: '\\explorer.exe'\n  "
+                           "condition: a or b\n") +
+                      rule("one-of",
+                           "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
+                           "condition: 1 of sel_*\n") +
+                      rule("all-of",
+                           "  sel_a:\n    Image|endswith: '\\nothing.exe'\n  sel_b:\n    CommandLine|contains: calc\n  "
+                           "condition: all of sel_*\n") +
+                      rule("all-of-them",
+                           "  a:\n    Image|endswith: '\\explorer.exe'\n  b:\n    CommandLine|contains: calc\n  "
+                           "condition: all of them\n") +
+                      rule("parentheses",
+                           "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
+                           "  ParentImage|endswith: '\\cmd.exe'\n  condition: (a or b) and c\n") +
+                      rule("precedence",
+                           "  a:\n    Image|endswith: '\\nothing.exe'\n  b:\n    CommandLine|contains: calc\n  c:\n  "
+                           "  ParentImage|endswith: '\\nothing.exe'\n  condition: a or b and c\n") +
+                      rule("list-is-or",
+                           "  sel:\n    Image|endswith:\n      - '\\nothing.exe'\n      - '\\explorer.exe'\n  "
+                           "condition: sel\n") +
+                      rule("list-of-maps-is-or",
+                           "  sel:\n    - Image|endswith: '\\nothing.exe'\n    - CommandLine|contains: "
+                           "calc\n  condition: sel\n");
   std::set<std::string> fired = fired_on(scan(rules, {kExplorer}), kExplorerRecord);
-  EXPECT_EQ(fired, (std::set<std::string>{"or", "one-of", "all-of-them", "parentheses", "list-is-or",
-                                          "list-of-maps-is-or"}));
+  EXPECT_EQ(fired,
+            (std::set<std::string>{"or", "one-of", "all-of-them", "parentheses", "list-is-or", "list-of-maps-is-or"}));
 }
 
 TEST(SigmaFilters, AFilterConditionIsAndedWithTheRules) {
@@ -185,12 +199,14 @@ TEST(SigmaFilters, AFilterConditionIsAndedWithTheRules) {
       "filter:\n  rules:\n    - explorer\n  selection:\n    User|startswith: 'ECORP\\'\n  condition: not selection\n";
   std::set<std::string> fired = fired_on(scan(base + filter, {kExplorer}), kExplorerRecord);
   EXPECT_EQ(fired, (std::set<std::string>{"calc"}));  // User is ECORP\Administrator
-  std::string any = "title: all\nid: f2\nlogsource:\n    product: windows\nfilter:\n  rules: any\n  selection:\n"
-                    "    IntegrityLevel: High\n  condition: not selection\n";
+  std::string any =
+      "title: all\nid: f2\nlogsource:\n    product: windows\nfilter:\n  rules: any\n  selection:\n"
+      "    IntegrityLevel: High\n  condition: not selection\n";
   EXPECT_TRUE(fired_on(scan(base + any, {kExplorer}), kExplorerRecord).empty());
   // A filter for another log source leaves the rules alone, and is reported.
-  std::string other = "title: other\nid: f3\nlogsource:\n    category: file_event\n    product: windows\nfilter:\n"
-                      "  rules: any\n  selection:\n    IntegrityLevel: High\n  condition: not selection\n";
+  std::string other =
+      "title: other\nid: f3\nlogsource:\n    category: file_event\n    product: windows\nfilter:\n"
+      "  rules: any\n  selection:\n    IntegrityLevel: High\n  condition: not selection\n";
   std::string err;
   EXPECT_EQ(fired_on(scan(base + other, {kExplorer}, &err), kExplorerRecord).size(), 2u);
   EXPECT_NE(err.find("filter applies to no loaded rule"), std::string::npos) << err;
@@ -245,8 +261,9 @@ TEST(SigmaCorrelations, EventCountGroupsByUser) {
 }
 
 TEST(SigmaCorrelations, CidrCoversIpv4MappedAddresses) {
-  std::string rules = rule("net", "  sel:\n    EventID: 4768\n    Status: '0x0'\n    IpAddress|cidr: 172.16.0.0/12\n"
-                                  "  condition: sel\n",
+  std::string rules = rule("net",
+                           "  sel:\n    EventID: 4768\n    Status: '0x0'\n    IpAddress|cidr: 172.16.0.0/12\n"
+                           "  condition: sel\n",
                            "    product: windows\n    service: security\n");
   std::vector<json> f = scan(rules, {kSpray});
   EXPECT_EQ(fired_on(f, 887116), (std::set<std::string>{"net"}));
@@ -293,12 +310,11 @@ TEST(SigmaCorrelations, TemporalOrderedAcrossTwoFilesOfOneHost) {
 const fs::path kWmi = corpus::attack_sample("Lateral Movement/LM_WMI_4624_4688_TargetHost.evtx");
 
 TEST(Sigma4688, FieldNamesAndParentsFromTheProcessTable) {
-  std::string rules =
-      rule("image", "  sel:\n    Image|endswith: '\\calc.exe'\n  condition: sel\n") +
-      rule("wmi-child", "  sel:\n    ParentImage|endswith: '\\WmiPrvSE.exe'\n  condition: sel\n") +
-      rule("parent-user", "  sel:\n    ParentUser: 'EXAMPLE\\WIN-77LTAPHIQ1R$'\n  condition: sel\n") +
-      rule("no-user", "  sel:\n    User|exists: false\n  condition: sel\n") +
-      rule("pid", "  sel:\n    ParentProcessId: '0xae8'\n  condition: sel\n");
+  std::string rules = rule("image", "  sel:\n    Image|endswith: '\\calc.exe'\n  condition: sel\n") +
+                      rule("wmi-child", "  sel:\n    ParentImage|endswith: '\\WmiPrvSE.exe'\n  condition: sel\n") +
+                      rule("parent-user", "  sel:\n    ParentUser: 'EXAMPLE\\WIN-77LTAPHIQ1R$'\n  condition: sel\n") +
+                      rule("no-user", "  sel:\n    User|exists: false\n  condition: sel\n") +
+                      rule("pid", "  sel:\n    ParentProcessId: '0xae8'\n  condition: sel\n");
   std::vector<json> f = scan(rules, {kWmi});
   EXPECT_EQ(fired_on(f, 563299), (std::set<std::string>{"image", "wmi-child", "parent-user", "no-user", "pid"}));
   EXPECT_EQ(fired_on(f, 563298), (std::set<std::string>{"parent-user", "no-user"}));
@@ -315,10 +331,10 @@ TEST(Sigma4688, FieldNamesAndParentsFromTheProcessTable) {
 // EventID in a rule is the System field.
 TEST(SigmaFields, SystemNamesWinOverDataFieldsOfTheSameName) {
   const fs::path file = corpus::rs_sample("Security_with_size_t.evtx");
-  std::string rules = rule("system-id", "  sel:\n    EventID: 1108\n  condition: sel\n",
-                           "    product: windows\n    service: security\n") +
-                      rule("data-id", "  sel:\n    EventID: 4647\n  condition: sel\n",
-                           "    product: windows\n    service: security\n");
+  std::string rules =
+      rule("system-id", "  sel:\n    EventID: 1108\n  condition: sel\n",
+           "    product: windows\n    service: security\n") +
+      rule("data-id", "  sel:\n    EventID: 4647\n  condition: sel\n", "    product: windows\n    service: security\n");
   std::vector<json> f = scan(rules, {file});
   EXPECT_EQ(fired_on(f, 119), (std::set<std::string>{"system-id"}));
   EXPECT_EQ(fired_on(f, 598), (std::set<std::string>{"data-id"}));  // a real 4647
@@ -333,7 +349,7 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
     support::TempDir tmp("cached");
     std::ofstream(tmp / "r.yml") << rules;
     support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
-                                                  q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
+                                                    q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -342,14 +358,16 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   EXPECT_EQ(fired_on(jsonl(cold), kExplorerRecord), (std::set<std::string>{"contains", "re", "inner"}));
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(cache.path())) files += e.path().extension() == ".db";
-  EXPECT_GE(files, 2u);  // literals and the inner-wildcard pattern
+  EXPECT_GE(files, 2u);            // literals and the inner-wildcard pattern
   EXPECT_EQ(findings(env), cold);  // warm
   // Damaged files (a flipped byte, a truncation) are recompiled, not trusted.
   bool truncate = false;
   for (const auto& e : fs::directory_iterator(cache.path())) {
     std::vector<uint8_t> bytes = support::read_bytes(e.path());
-    if (truncate) bytes.resize(bytes.size() / 2);
-    else bytes[bytes.size() - 5] ^= 0x55;
+    if (truncate)
+      bytes.resize(bytes.size() / 2);
+    else
+      bytes[bytes.size() - 5] ^= 0x55;
     truncate = !truncate;
     support::write_bytes(e.path(), bytes);
   }

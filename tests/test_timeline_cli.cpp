@@ -130,7 +130,8 @@ TEST(Timeline, CsvLoadsWithOneHeaderRowAndTheSameRows) {
   }
   EXPECT_EQ(tagged_rows, 5u);
   // The mmc row: its command line whole, its Details with the field names.
-  auto mmc = std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row[col["EventRecordID"]] == "52094"; });
+  auto mmc =
+      std::find_if(rows.begin(), rows.end(), [&](const auto& row) { return row[col["EventRecordID"]] == "52094"; });
   ASSERT_NE(mmc, rows.end());
   EXPECT_EQ((*mmc)[col["ProcessCommandLine"]], "C:\\Windows\\system32\\mmc.exe -Embedding");
   EXPECT_NE((*mmc)[col["Details"]].find("CommandLine: C:\\Windows\\system32\\mmc.exe -Embedding"), std::string::npos);
@@ -253,8 +254,7 @@ TEST(Scan, FindingsInEveryFormat) {
   std::vector<std::vector<std::string>> rows = csv_rows(c.out);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
-                                               "Assumptions", "Evidence", "Fields", "Collected", "Tags",
-                                               "Notes"}));
+                                               "Assumptions", "Evidence", "Fields", "Collected", "Tags", "Notes"}));
   EXPECT_EQ(rows[1][0], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(rows[1][1], "WS01.corp.local");
   EXPECT_EQ(rows[1][2], "high");
@@ -369,7 +369,8 @@ TEST_F(Inputs, SymlinkedFoldersAreFollowedOnceAndLoopsReported) {
     skipped += row["kind"] == "skipped";
   }
   EXPECT_EQ(files, 1u);  // read once
-  EXPECT_NE(r.err.find("folder already read (a symbolic link loop or a second link to it)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("folder already read (a symbolic link loop or a second link to it)"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("dangling.evtx: broken symbolic link"), std::string::npos) << r.err;
   EXPECT_EQ(skipped, 3u);  // the loop, the second link, the dangling link
 }
@@ -384,8 +385,8 @@ TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   EXPECT_EQ(d.exit_code, 3) << d.err;
   EXPECT_NE(d.err.find("not a regular file"), std::string::npos) << d.err;
   // Regression test: convert opened its input before checking it and blocked on a FIFO.
-  support::CommandResult c = run("convert -q -o " + q((dir_ / "out.evtx").string()) + " " +
-                                q((dir_ / "pipe.evtx").string()));
+  support::CommandResult c =
+      run("convert -q -o " + q((dir_ / "out.evtx").string()) + " " + q((dir_ / "pipe.evtx").string()));
   EXPECT_EQ(c.exit_code, 3) << c.err;
   EXPECT_NE(c.err.find("pipe.evtx: cannot open: not a regular file"), std::string::npos) << c.err;
   EXPECT_FALSE(fs::exists(dir_ / "out.evtx"));
@@ -422,9 +423,9 @@ TEST_F(Inputs, ConvertOutputNeverReplacesADeviceOrFollowsALink) {
   // A FIFO target receives the whole file.
   fs::path fifo = dir_ / "out.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  support::CommandResult piped = support::run_command("(cat " + q(fifo.string()) + " | wc -c) & " +
-                                                    support::evtxhunt_binary() + " convert -q -o " +
-                                                    q(fifo.string()) + " " + q(xml.string()) + "; wait");
+  support::CommandResult piped =
+      support::run_command("(cat " + q(fifo.string()) + " | wc -c) & " + support::evtxhunt_binary() +
+                           " convert -q -o " + q(fifo.string()) + " " + q(xml.string()) + "; wait");
   EXPECT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_EQ(std::stoul(piped.out), fs::file_size(out));
   EXPECT_TRUE(fs::is_fifo(fifo));
@@ -524,13 +525,13 @@ TEST(Install, InstalledBinaryFindsItsRules) {
   fs::path build = fs::path(kBinary).parent_path().parent_path();
   fs::path prefix = fs::temp_directory_path() / ("evtxhunt-install-" + std::to_string(getpid()));
   fs::remove_all(prefix);
-  support::CommandResult inst = support::run_command("cmake --install " + q(build.string()) + " --prefix " +
-                                                   q(prefix.string()) + " >/dev/null");
+  support::CommandResult inst =
+      support::run_command("cmake --install " + q(build.string()) + " --prefix " + q(prefix.string()) + " >/dev/null");
   ASSERT_EQ(inst.exit_code, 0) << inst.err;
   EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/ff-t1021.003-dcom.yml"));
   EXPECT_TRUE(fs::exists(prefix / "share/evtxhunt/rules/lists/dcom-surrogates-vetted.txt"));
   support::CommandResult r = support::run_command("env -u EVTXHUNT_RULES " + q((prefix / "bin/evtxhunt").string()) +
-                                                " scan --format jsonl " + q(kSamples));
+                                                  " scan --format jsonl " + q(kSamples));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // The same findings as with the source tree's rules.
   EXPECT_EQ(r.out, run("scan --format jsonl --rules " + q(kSource + "/rules") + " " + q(kSamples)).out);
@@ -570,12 +571,14 @@ TEST(Rules, SpecialAndBrokenRuleInputsAreNamedNotRead) {
   fs::create_symlink(dir / "nowhere.yml", dir / "dangling.yml");
   fs::create_symlink(dir / "loop.yml", dir / "loop.yml");
   std::ofstream(dir / "huge.yml") << "# " << std::string(5 << 20, 'x') << "\n";
-  support::CommandResult r = run("scan --format jsonl --rules " + q(dir.string()) + " --rules /dev/zero " + seed_samples());
+  support::CommandResult r =
+      run("scan --format jsonl --rules " + q(dir.string()) + " --rules /dev/zero " + seed_samples());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(support::split_lines(r.out).size(), 1u);  // the seed rule still runs
   for (const std::string& named :
-       {(dir / "pipe.yml").string() + ": not a regular file", (dir / "dangling.yml").string() + ": broken symbolic link",
-        (dir / "loop.yml").string() + ": ", (dir / "huge.yml").string() + ": 5242883 bytes, larger than a rule file",
+       {(dir / "pipe.yml").string() + ": not a regular file",
+        (dir / "dangling.yml").string() + ": broken symbolic link", (dir / "loop.yml").string() + ": ",
+        (dir / "huge.yml").string() + ": 5242883 bytes, larger than a rule file",
         std::string("/dev/zero: not a regular file")})
     EXPECT_NE(r.err.find("rule skipped: " + named), std::string::npos) << named << "\n" << r.err;
   fs::remove_all(dir);
@@ -610,7 +613,8 @@ TEST_F(Inputs, DeeplyNestedXmlExportIsCutNotACrash) {
   deep += "</EventData></Event></Events>";
   std::ofstream(dir_ / "deep.xml") << deep;
   std::string in = q((dir_ / "deep.xml").string());
-  for (const std::string& cmd : {"normalize " + in, "scan " + in, "convert -q -o " + q((dir_ / "deep.evtx").string()) + " " + in}) {
+  for (const std::string& cmd :
+       {"normalize " + in, "scan " + in, "convert -q -o " + q((dir_ / "deep.evtx").string()) + " " + in}) {
     SCOPED_TRACE(cmd);
     support::CommandResult r = run(cmd);
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 8) << r.exit_code << " " << r.err;  // 8: no event to hunt in

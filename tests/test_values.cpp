@@ -284,9 +284,9 @@ TEST(ValueText, Utf16SurrogatePairs) {
 
 TEST(ValueText, Utf16UnpairedSurrogatesBecomeReplacementChar) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(text(bytes(0x01, utf16({0xD83D, 'A'}))), fffd + "A");        // high, then not low
+  EXPECT_EQ(text(bytes(0x01, utf16({0xD83D, 'A'}))), fffd + "A");             // high, then not low
   EXPECT_EQ(text(bytes(0x01, utf16({'A', 0xDE00, 'B'}))), "A" + fffd + "B");  // lone low
-  EXPECT_EQ(text(bytes(0x01, utf16({'A', 0xD83D}))), "A" + fffd);         // high at the end
+  EXPECT_EQ(text(bytes(0x01, utf16({'A', 0xD83D}))), "A" + fffd);             // high at the end
   EXPECT_EQ(text(bytes(0x01, utf16({0xD83D, 0xD83D, 0xDE00}))), fffd + "\xF0\x9F\x98\x80");
   EXPECT_EQ(text(bytes(0x01, utf16({0xDE00, 0xD83D}))), fffd + fffd);  // low before high
 }
@@ -327,8 +327,7 @@ TEST(ValueText, IntegerArrays) {
   EXPECT_EQ(json(array<int32_t>(ValueType::Int32, {-1, 7})), "[-1,7]");
   EXPECT_EQ(text(array<uint32_t>(ValueType::HexInt32, {0x10, 0xff})), "0x10, 0xff");
   EXPECT_EQ(json(array<uint64_t>(ValueType::HexInt64, {0x10})), "[\"0x10\"]");
-  EXPECT_EQ(json(array<uint64_t>(ValueType::FileTime, {116444736000000000ull})),
-            "[\"1970-01-01T00:00:00.000000Z\"]");
+  EXPECT_EQ(json(array<uint64_t>(ValueType::FileTime, {116444736000000000ull})), "[\"1970-01-01T00:00:00.000000Z\"]");
   // Trailing bytes shorter than an element are ignored.
   Val odd = array<int32_t>(ValueType::Int32, {5, 6});
   odd.bytes.push_back(0x7f);
@@ -423,8 +422,16 @@ TEST(Escaping, XmlControlCharactersBecomeReplacementChar) {
   // XML 1.0 allows no C0 control other than tab, LF and CR (not even as a
   // character reference).
   std::string out;
-  evtx::append_xml_escaped(out, std::string_view("a\x03" "b\x00" "c\x1f", 6), false);
-  EXPECT_EQ(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+  evtx::append_xml_escaped(out,
+                           std::string_view("a\x03"
+                                            "b\x00"
+                                            "c\x1f",
+                                            6),
+                           false);
+  EXPECT_EQ(out,
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD");
   out.clear();
   evtx::append_xml_escaped(out, "t\tl\nr\r", true);
   EXPECT_EQ(out, "t\tl\nr\r");

@@ -16,13 +16,13 @@
 #include <set>
 #include <sstream>
 
-#include "support/corpus.h"
+#include "evtx/evtx_writer.h"
+#include "evtx/value_types.h"
+#include "libevtx/libevtx_reader.h"
 #include "support/command.h"
+#include "support/corpus.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
-#include "evtx/evtx_writer.h"
-#include "libevtx/libevtx_reader.h"
-#include "evtx/value_types.h"
 #include "xml/event_xml.h"
 
 namespace {
@@ -442,7 +442,8 @@ std::string upper(std::string s) {
 }
 
 bool all_hex(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -462,7 +463,8 @@ std::string canon(const std::string& v) {
   }
   std::string_view g = s;
   if (g.size() == 38 && g.front() == '{' && g.back() == '}') g = g.substr(1, 36);
-  if (g.size() == 36 && g[8] == '-' && g[13] == '-' && g[18] == '-' && g[23] == '-') return "{" + upper(std::string(g)) + "}";
+  if (g.size() == 36 && g[8] == '-' && g[13] == '-' && g[18] == '-' && g[23] == '-')
+    return "{" + upper(std::string(g)) + "}";
   if (s.size() >= 19 && all_digits(s.substr(0, 4)) && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') &&
       s[13] == ':' && s[16] == ':') {
     std::string frac;
@@ -533,8 +535,10 @@ std::string base64_to_hex(std::string_view b64) {
 std::string xml_safe(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') out += "\xEF\xBF\xBD";
-    else out += c;
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+      out += "\xEF\xBF\xBD";
+    else
+      out += c;
   }
   return out;
 }
@@ -619,7 +623,8 @@ bool have_python_evtx() { return fs::exists(kPython) && fs::exists(kEvtxDumpPy);
 
 // python-evtx's evtx_dump.py must run without error; its XML, parsed, gives the records.
 std::vector<evtx::Record> read_python_evtx(const fs::path& path) {
-  support::CommandResult cr = support::run_command(std::string(kPython) + " " + kEvtxDumpPy + " " + support::shell_quote(path.string()));
+  support::CommandResult cr =
+      support::run_command(std::string(kPython) + " " + kEvtxDumpPy + " " + support::shell_quote(path.string()));
   EXPECT_EQ(cr.exit_code, 0) << path << ": " << cr.err;
   EXPECT_EQ(cr.err, "") << path;
   std::vector<evtx::Record> out;
@@ -645,7 +650,8 @@ void check_all_readers(const fs::path& file, const std::vector<Expected>& want, 
   corpus::ReadResult native = read_native_clean(file);
   ASSERT_EQ(native.records.size(), want.size()) << file;
   for (size_t i = 0; i < want.size(); ++i) {
-    expect_same(want[i].rec, native.records[i], Reader::Native, file.filename().string() + " native record " + std::to_string(i));
+    expect_same(want[i].rec, native.records[i], Reader::Native,
+                file.filename().string() + " native record " + std::to_string(i));
     EXPECT_EQ(native.records[i].written_time, want[i].rec.time_created);
     if (check_xml) {
       EXPECT_EQ(native.records[i].xml, want[i].xml) << "record " << i;
@@ -655,7 +661,8 @@ void check_all_readers(const fs::path& file, const std::vector<Expected>& want, 
   std::vector<evtx::Record> lib = read_libevtx(file);
   ASSERT_EQ(lib.size(), want.size()) << file;
   for (size_t i = 0; i < want.size(); ++i) {
-    expect_same(want[i].rec, lib[i], Reader::Libevtx, file.filename().string() + " libevtx record " + std::to_string(i));
+    expect_same(want[i].rec, lib[i], Reader::Libevtx,
+                file.filename().string() + " libevtx record " + std::to_string(i));
     EXPECT_EQ(lib[i].written_time, want[i].rec.time_created);
   }
 
@@ -733,32 +740,64 @@ TEST(WriterRoundTrip, ValuesAreTypedAsWindowsTypesThem) {
     }
   });
   using VT = evtx::ValueType;
-  const std::map<std::string, VT> sys = {
-      {"EventID", VT::UInt16},    {"Version", VT::UInt8},      {"Level", VT::UInt8},      {"Task", VT::UInt16},
-      {"Opcode", VT::UInt8},      {"Keywords", VT::HexInt64},  {"SystemTime", VT::FileTime}, {"EventRecordID", VT::UInt64},
-      {"ProcessID", VT::UInt32},  {"ThreadID", VT::UInt32},    {"ProviderGuid", VT::Guid}, {"ProviderName", VT::String},
-      {"Channel", VT::String},    {"UserID", VT::Sid}};
+  const std::map<std::string, VT> sys = {{"EventID", VT::UInt16},      {"Version", VT::UInt8},
+                                         {"Level", VT::UInt8},         {"Task", VT::UInt16},
+                                         {"Opcode", VT::UInt8},        {"Keywords", VT::HexInt64},
+                                         {"SystemTime", VT::FileTime}, {"EventRecordID", VT::UInt64},
+                                         {"ProcessID", VT::UInt32},    {"ThreadID", VT::UInt32},
+                                         {"ProviderGuid", VT::Guid},   {"ProviderName", VT::String},
+                                         {"Channel", VT::String},      {"UserID", VT::Sid}};
   ASSERT_EQ(system_types.size(), 1u);
   for (const auto& [k, t] : sys) EXPECT_EQ(system_types[0][k], t) << k;
 
   const std::vector<std::tuple<uint16_t, std::string, VT>> data = {
-      {1, "RuleName", VT::String},         {1, "UtcTime", VT::String},          {1, "ProcessGuid", VT::Guid},
-      {1, "ProcessId", VT::UInt32},        {1, "Image", VT::String},            {1, "LogonGuid", VT::Guid},
-      {1, "LogonId", VT::HexInt64},        {1, "TerminalSessionId", VT::UInt32}, {1, "ParentProcessGuid", VT::Guid},
-      {1, "ParentProcessId", VT::UInt32},  {3, "Initiated", VT::Bool},          {3, "SourceIsIpv6", VT::Bool},
-      {3, "SourcePort", VT::UInt16},       {3, "DestinationPort", VT::UInt16},  {3, "ProcessId", VT::UInt32},
-      {3, "SourceIp", VT::String},         {3, "RuleName", VT::Null},           {5, "ProcessGuid", VT::Guid},
-      {5, "ProcessId", VT::UInt32},        {4688, "SubjectUserSid", VT::Sid},    {4688, "SubjectLogonId", VT::HexInt64},
-      {4688, "NewProcessId", VT::HexInt64}, {4688, "ProcessId", VT::HexInt64},   {4688, "TokenElevationType", VT::String},
-      {4688, "MandatoryLabel", VT::Sid},   {4688, "TargetLogonId", VT::HexInt64}, {4689, "Status", VT::HexInt32},
-      {4689, "ProcessId", VT::HexInt64},   {4689, "SubjectUserSid", VT::Sid},    {5156, "ProcessID", VT::UInt64},
-      {5156, "SourcePort", VT::String},    {5156, "DestPort", VT::String},       {5156, "Protocol", VT::UInt32},
-      {5156, "FilterRTID", VT::UInt64},    {5156, "RemoteUserID", VT::Sid},      {6005, "Binary", VT::Binary},
-      {12, "StartTime", VT::FileTime},     {12, "ServiceVersion", VT::UInt16},   {12, "BuildVersion", VT::UInt32},
-      {7036, "param1", VT::String},        {7036, "Binary", VT::Binary},
+      {1, "RuleName", VT::String},
+      {1, "UtcTime", VT::String},
+      {1, "ProcessGuid", VT::Guid},
+      {1, "ProcessId", VT::UInt32},
+      {1, "Image", VT::String},
+      {1, "LogonGuid", VT::Guid},
+      {1, "LogonId", VT::HexInt64},
+      {1, "TerminalSessionId", VT::UInt32},
+      {1, "ParentProcessGuid", VT::Guid},
+      {1, "ParentProcessId", VT::UInt32},
+      {3, "Initiated", VT::Bool},
+      {3, "SourceIsIpv6", VT::Bool},
+      {3, "SourcePort", VT::UInt16},
+      {3, "DestinationPort", VT::UInt16},
+      {3, "ProcessId", VT::UInt32},
+      {3, "SourceIp", VT::String},
+      {3, "RuleName", VT::Null},
+      {5, "ProcessGuid", VT::Guid},
+      {5, "ProcessId", VT::UInt32},
+      {4688, "SubjectUserSid", VT::Sid},
+      {4688, "SubjectLogonId", VT::HexInt64},
+      {4688, "NewProcessId", VT::HexInt64},
+      {4688, "ProcessId", VT::HexInt64},
+      {4688, "TokenElevationType", VT::String},
+      {4688, "MandatoryLabel", VT::Sid},
+      {4688, "TargetLogonId", VT::HexInt64},
+      {4689, "Status", VT::HexInt32},
+      {4689, "ProcessId", VT::HexInt64},
+      {4689, "SubjectUserSid", VT::Sid},
+      {5156, "ProcessID", VT::UInt64},
+      {5156, "SourcePort", VT::String},
+      {5156, "DestPort", VT::String},
+      {5156, "Protocol", VT::UInt32},
+      {5156, "FilterRTID", VT::UInt64},
+      {5156, "RemoteUserID", VT::Sid},
+      {6005, "Binary", VT::Binary},
+      {12, "StartTime", VT::FileTime},
+      {12, "ServiceVersion", VT::UInt16},
+      {12, "BuildVersion", VT::UInt32},
+      {7036, "param1", VT::String},
+      {7036, "Binary", VT::Binary},
       // text that does not parse as the field's type stays a string
-      {9999, "ProcessGuid", VT::String},   {9999, "ProcessId", VT::String},      {9999, "LogonId", VT::String},
-      {9999, "TerminalSessionId", VT::String}, {9999, "ParentProcessId", VT::String},
+      {9999, "ProcessGuid", VT::String},
+      {9999, "ProcessId", VT::String},
+      {9999, "LogonId", VT::String},
+      {9999, "TerminalSessionId", VT::String},
+      {9999, "ParentProcessId", VT::String},
       {9999, "ParentProcessGuid", VT::Null}};  // empty
   for (const auto& [eid, name, type] : data) {
     auto it = data_types.find({eid, name});
@@ -768,8 +807,10 @@ TEST(WriterRoundTrip, ValuesAreTypedAsWindowsTypesThem) {
 }
 
 TEST(WriterRoundTrip, RecordIdsFollowEventRecordIdOrNumberOn) {
-  const std::string ev_head = R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="X"/><EventID>1</EventID>)";
-  const std::string ev_tail = R"(<TimeCreated SystemTime="2024-01-01T00:00:00.0000000Z"/><Computer>H</Computer></System><EventData><Data Name="a">b</Data></EventData></Event>)";
+  const std::string ev_head =
+      R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="X"/><EventID>1</EventID>)";
+  const std::string ev_tail =
+      R"(<TimeCreated SystemTime="2024-01-01T00:00:00.0000000Z"/><Computer>H</Computer></System><EventData><Data Name="a">b</Data></EventData></Event>)";
   std::string xml = ev_head + ev_tail + ev_head + ev_tail + ev_head + "<EventRecordID>40</EventRecordID>" + ev_tail +
                     ev_head + ev_tail;
   TempDir tmp("writer");
@@ -795,10 +836,12 @@ TEST(WriterRoundTrip, RecordIdsFollowEventRecordIdOrNumberOn) {
 TEST(WriterRoundTrip, TemplatesAreDefinedOncePerChunkAndReused) {
   std::string xml = "<Events>";
   for (int i = 0; i < 40; ++i) {
-    xml += R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"/><EventID>5</EventID><Version>3</Version><Level>4</Level><Task>5</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime="2024-03-12T10:00:0)" +
-           std::to_string(i % 10) + R"(.0000000Z"/><EventRecordID>)" + std::to_string(100 + i) +
-           R"(</EventRecordID><Correlation/><Execution ProcessID="2212" ThreadID="3104"/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WS01.corp.local</Computer><Security UserID="S-1-5-18"/></System><EventData><Data Name="RuleName">-</Data><Data Name="UtcTime">2024-03-12 10:00:00.000</Data><Data Name="ProcessGuid">{5F3A1C2B-3212-65F0-A401-000000000B00}</Data><Data Name="ProcessId">)" +
-           std::to_string(1000 + i) + R"(</Data><Data Name="Image">C:\Windows\System32\cmd.exe</Data></EventData></Event>)";
+    xml +=
+        R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"/><EventID>5</EventID><Version>3</Version><Level>4</Level><Task>5</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime="2024-03-12T10:00:0)" +
+        std::to_string(i % 10) + R"(.0000000Z"/><EventRecordID>)" + std::to_string(100 + i) +
+        R"(</EventRecordID><Correlation/><Execution ProcessID="2212" ThreadID="3104"/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WS01.corp.local</Computer><Security UserID="S-1-5-18"/></System><EventData><Data Name="RuleName">-</Data><Data Name="UtcTime">2024-03-12 10:00:00.000</Data><Data Name="ProcessGuid">{5F3A1C2B-3212-65F0-A401-000000000B00}</Data><Data Name="ProcessId">)" +
+        std::to_string(1000 + i) +
+        R"(</Data><Data Name="Image">C:\Windows\System32\cmd.exe</Data></EventData></Event>)";
   }
   xml += "</Events>";
   TempDir tmp("writer");
@@ -830,13 +873,15 @@ std::string many_events(int n) {
     std::snprintf(time, sizeof time, "2024-03-12T%02d:%02d:%02d.%07dZ", 8 + i / 3600, (i / 60) % 60, i % 60,
                   static_cast<int>(rnd() * 37 % 10000000));
     std::string host = i % 7 == 0 ? "WS02.corp.local" : "WS01.corp.local";
-    xml += R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"/>)";
+    xml +=
+        R"(<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"/>)";
     bool proc = i % 3 != 2;
     xml += proc ? "<EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task>"
                 : "<EventID>3</EventID><Version>5</Version><Level>4</Level><Task>3</Task>";
     xml += "<Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime=\"" + std::string(time) +
            "\"/><EventRecordID>" + std::to_string(7000 + i) +
-           "</EventRecordID><Correlation/><Execution ProcessID=\"2212\" ThreadID=\"" + std::to_string(3000 + rnd() % 500) +
+           "</EventRecordID><Correlation/><Execution ProcessID=\"2212\" ThreadID=\"" +
+           std::to_string(3000 + rnd() % 500) +
            "\"/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>" + host +
            "</Computer><Security UserID=\"S-1-5-18\"/></System><EventData>";
     std::string pid = std::to_string(rnd() % 60000 + 4);
@@ -844,19 +889,23 @@ std::string many_events(int n) {
     std::snprintf(guid, sizeof guid, "{5F3A1C2B-%04X-65F0-%04X-0000000%05X}", rnd(), rnd(), i);
     if (proc) {
       std::string args(static_cast<size_t>(rnd() % 300), 'a' + static_cast<char>(i % 26));
-      xml += "<Data Name=\"RuleName\">-</Data><Data Name=\"UtcTime\">2024-03-12 08:00:00.000</Data><Data Name=\"ProcessGuid\">" +
-             std::string(guid) + "</Data><Data Name=\"ProcessId\">" + pid +
-             "</Data><Data Name=\"Image\">C:\\Program Files\\App" + std::to_string(i % 13) +
-             "\\app.exe</Data><Data Name=\"CommandLine\">app.exe --arg " + args +
-             "</Data><Data Name=\"User\">CORP\\alice</Data><Data Name=\"LogonId\">0x" + std::to_string(100000 + i) +
-             "</Data><Data Name=\"TerminalSessionId\">1</Data>";
+      xml +=
+          "<Data Name=\"RuleName\">-</Data><Data Name=\"UtcTime\">2024-03-12 08:00:00.000</Data><Data "
+          "Name=\"ProcessGuid\">" +
+          std::string(guid) + "</Data><Data Name=\"ProcessId\">" + pid +
+          "</Data><Data Name=\"Image\">C:\\Program Files\\App" + std::to_string(i % 13) +
+          "\\app.exe</Data><Data Name=\"CommandLine\">app.exe --arg " + args +
+          "</Data><Data Name=\"User\">CORP\\alice</Data><Data Name=\"LogonId\">0x" + std::to_string(100000 + i) +
+          "</Data><Data Name=\"TerminalSessionId\">1</Data>";
       if (i % 5 == 0) xml += "<Data Name=\"ParentUser\">CORP\\alice</Data>";  // a second data shape
     } else {
-      xml += "<Data Name=\"RuleName\">-</Data><Data Name=\"UtcTime\">2024-03-12 08:00:00.000</Data><Data Name=\"ProcessGuid\">" +
-             std::string(guid) + "</Data><Data Name=\"ProcessId\">" + pid +
-             "</Data><Data Name=\"Initiated\">true</Data><Data Name=\"SourcePort\">" + std::to_string(49152 + rnd() % 16000) +
-             "</Data><Data Name=\"DestinationIp\">192.0.2." + std::to_string(rnd() % 250) +
-             "</Data><Data Name=\"DestinationPort\">443</Data>";
+      xml +=
+          "<Data Name=\"RuleName\">-</Data><Data Name=\"UtcTime\">2024-03-12 08:00:00.000</Data><Data "
+          "Name=\"ProcessGuid\">" +
+          std::string(guid) + "</Data><Data Name=\"ProcessId\">" + pid +
+          "</Data><Data Name=\"Initiated\">true</Data><Data Name=\"SourcePort\">" +
+          std::to_string(49152 + rnd() % 16000) + "</Data><Data Name=\"DestinationIp\">192.0.2." +
+          std::to_string(rnd() % 250) + "</Data><Data Name=\"DestinationPort\">443</Data>";
     }
     xml += "</EventData></Event>\n";
   }
@@ -891,8 +940,16 @@ TEST(WriterRoundTrip, ChunkHeadersAreConsistent) {
   write_xml(xml, file);
   std::vector<uint8_t> bytes = support::read_bytes(file);
   corpus::ReadResult r = corpus::read_file(file);
-  auto u32 = [&](size_t at) { uint32_t v; std::memcpy(&v, bytes.data() + at, 4); return v; };
-  auto u64 = [&](size_t at) { uint64_t v; std::memcpy(&v, bytes.data() + at, 8); return v; };
+  auto u32 = [&](size_t at) {
+    uint32_t v;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  auto u64 = [&](size_t at) {
+    uint64_t v;
+    std::memcpy(&v, bytes.data() + at, 8);
+    return v;
+  };
   for (uint16_t c = 0; c < r.header.chunk_count; ++c) {
     SCOPED_TRACE("chunk " + std::to_string(c));
     size_t base = evtx::kFileHeaderSize + size_t(c) * evtx::kChunkSize;
@@ -912,7 +969,8 @@ TEST(WriterRoundTrip, ChunkHeadersAreConsistent) {
     EXPECT_EQ(last_size % 8, 0u);
     // Name table: every bucket chain leads to names whose hash is in that bucket.
     for (uint32_t b = 0; b < 64; ++b) {
-      for (uint32_t off = u32(base + 128 + 4 * b), guard = 0; off != 0 && guard < 1000; off = u32(base + off), ++guard) {
+      for (uint32_t off = u32(base + 128 + 4 * b), guard = 0; off != 0 && guard < 1000;
+           off = u32(base + off), ++guard) {
         uint16_t units;
         std::memcpy(&units, bytes.data() + base + off + 6, 2);
         uint16_t hash;
@@ -924,7 +982,8 @@ TEST(WriterRoundTrip, ChunkHeadersAreConsistent) {
     // Template table: every chain entry is a definition right after its instance token.
     size_t templates = 0;
     for (uint32_t b = 0; b < 32; ++b) {
-      for (uint32_t off = u32(base + 384 + 4 * b), guard = 0; off != 0 && guard < 1000; off = u32(base + off), ++guard) {
+      for (uint32_t off = u32(base + 384 + 4 * b), guard = 0; off != 0 && guard < 1000;
+           off = u32(base + off), ++guard) {
         EXPECT_EQ(bytes[base + off - 10], 0x0c);
         EXPECT_EQ(u32(base + off - 4), off);
         EXPECT_EQ(evtx::name_hash(bytes.data() + base + off + 4, 8) % 32, b);
@@ -1003,8 +1062,9 @@ TEST(WriterRoundTrip, RealLogsRenderedAsXmlConvertBackToTheSameEvents) {
 
 TEST(WriterRoundTrip, RecordTooLargeForAChunkIsRefused) {
   std::string big(40000, 'x');  // 80000 bytes as UTF-16
-  std::string xml = R"(<Event><System><Provider Name="X"/><EventID>1</EventID><Computer>H</Computer></System><EventData><Data Name="a">)" +
-                    big + "</Data></EventData></Event>";
+  std::string xml =
+      R"(<Event><System><Provider Name="X"/><EventID>1</EventID><Computer>H</Computer></System><EventData><Data Name="a">)" +
+      big + "</Data></EventData></Event>";
   xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_string(xml, "big");
   evtx::EventTree tree;
   doc.event_tree(0, tree);
@@ -1040,12 +1100,12 @@ TEST(ConvertCommand, ConvertsEventsRootAndBareEventsInUtf8AndUtf16) {
   std::string half1 = bare.substr(0, bare.find("<Event xmlns", bare.find("<Event xmlns", 1) + 1));
   std::string half2 = bare.substr(half1.size());
   std::ofstream(tmp / "a.xml", std::ios::binary) << utf16le_with_bom(half1);
-  std::ofstream(tmp / "b.xml", std::ios::binary) << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>" << half2 << "</Events>";
+  std::ofstream(tmp / "b.xml", std::ios::binary)
+      << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>" << half2 << "</Events>";
   fs::path out = tmp / "out.evtx";
-  support::CommandResult cr = support::run_command(support::shell_quote(binary().string()) + " convert " +
-                                                 support::shell_quote((tmp / "a.xml").string()) + " " +
-                                                 support::shell_quote((tmp / "b.xml").string()) + " -o " +
-                                                 support::shell_quote(out.string()));
+  support::CommandResult cr = support::run_command(
+      support::shell_quote(binary().string()) + " convert " + support::shell_quote((tmp / "a.xml").string()) + " " +
+      support::shell_quote((tmp / "b.xml").string()) + " -o " + support::shell_quote(out.string()));
   ASSERT_EQ(cr.exit_code, 0) << cr.err;
   EXPECT_NE(cr.err.find("12 records"), std::string::npos) << cr.err;
   check_all_readers(out, expected_events(kInlineEvents));
@@ -1073,7 +1133,7 @@ TEST(ConvertCommand, ErrorsNameTheFileAndLeaveNoOutput) {
 
   std::string missing = (tmp / "missing.xml").string();
   cr = support::run_command(bin + " convert " + support::shell_quote((tmp / "good.xml").string()) + " " +
-                           support::shell_quote(missing) + o);
+                            support::shell_quote(missing) + o);
   EXPECT_EQ(cr.exit_code, 3);
   EXPECT_NE(cr.err.find(missing), std::string::npos) << cr.err;
 
@@ -1086,7 +1146,7 @@ TEST(ConvertCommand, ErrorsNameTheFileAndLeaveNoOutput) {
   EXPECT_FALSE(fs::exists(out));
 
   cr = support::run_command(bin + " convert " + support::shell_quote((tmp / "good.xml").string()) + " -o " +
-                           support::shell_quote((tmp / "no-such-dir" / "out.evtx").string()));
+                            support::shell_quote((tmp / "no-such-dir" / "out.evtx").string()));
   EXPECT_EQ(cr.exit_code, 6);
   EXPECT_NE(cr.err.find("no-such-dir"), std::string::npos) << cr.err;
 
@@ -1123,8 +1183,8 @@ TEST(Samples, AreTheGeneratorsOutputAndReadIdenticallyByAllReaders) {
   TempDir tmp("samples");
   support::CommandResult gen = support::run_command(
       "python3 " + support::shell_quote((samples::source_dir() / "scripts" / "make_samples.py").string()) +
-      " --evtxhunt " + support::shell_quote(binary().string()) + " --out " + support::shell_quote((tmp / "triage").string()) +
-      " --xml-out " + support::shell_quote((tmp / "xml").string()));
+      " --evtxhunt " + support::shell_quote(binary().string()) + " --out " +
+      support::shell_quote((tmp / "triage").string()) + " --xml-out " + support::shell_quote((tmp / "xml").string()));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   uint64_t total_size = 0;
   for (const char* host : samples::kHosts) {
@@ -1163,7 +1223,8 @@ TEST(Samples, HoldTheDocumentedDcomScenario) {
   // Boot: services.exe at 07:58:00.204, well over 5 minutes before the chain.
   std::vector<std::string> services;
   for (const auto& r : ws01.records)
-    if (r.event_id == 1 && field(r, "Image") == "C:\\Windows\\System32\\services.exe") services.push_back(field(r, "UtcTime"));
+    if (r.event_id == 1 && field(r, "Image") == "C:\\Windows\\System32\\services.exe")
+      services.push_back(field(r, "UtcTime"));
   EXPECT_EQ(services, std::vector<std::string>{"2024-03-12 07:58:00.204"});
 
   // Inbound connections to the endpoint mapper (svchost -k RPCSS, port 135).
@@ -1188,21 +1249,26 @@ TEST(Samples, HoldTheDocumentedDcomScenario) {
     if (!parent || field(*parent, "CommandLine") != "C:\\Windows\\system32\\svchost.exe -k DcomLaunch") continue;
     std::string line = field(r, "UtcTime") + " " + field(r, "ProcessId") + " " + field(r, "CommandLine");
     for (const auto& c : ws01.records)
-      if (c.event_id == 1 && field(c, "ParentProcessGuid") == field(r, "ProcessGuid")) line += " | " + field(c, "CommandLine");
+      if (c.event_id == 1 && field(c, "ParentProcessGuid") == field(r, "ProcessGuid"))
+        line += " | " + field(c, "CommandLine");
     dcom.push_back(line);
   }
   const std::vector<std::string> want_dcom = {
       "2024-03-12 08:02:33.415 5232 C:\\Windows\\System32\\RuntimeBroker.exe -Embedding",
-      "2024-03-12 08:02:35.002 5536 \"C:\\Windows\\SystemApps\\Microsoft.Windows.StartMenuExperienceHost_cw5n1h2txyewy\\"
+      "2024-03-12 08:02:35.002 5536 "
+      "\"C:\\Windows\\SystemApps\\Microsoft.Windows.StartMenuExperienceHost_cw5n1h2txyewy\\"
       "StartMenuExperienceHost.exe\" -ServerName:App.AppXywbrabmsek0gm3tkwpr5kwzbs55tkqay.mca",
       "2024-03-12 08:10:12.733 3212 C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding",
-      "2024-03-12 09:02:44.120 6788 \"C:\\Windows\\system32\\backgroundTaskHost.exe\" -ServerName:BackgroundTaskHost.WebAccountProvider",
-      "2024-03-12 09:15:31.050 6164 C:\\Windows\\system32\\DllHost.exe /Processid:{3EB3C877-1F16-487C-9050-104DBCD66683}"
+      "2024-03-12 09:02:44.120 6788 \"C:\\Windows\\system32\\backgroundTaskHost.exe\" "
+      "-ServerName:BackgroundTaskHost.WebAccountProvider",
+      "2024-03-12 09:15:31.050 6164 C:\\Windows\\system32\\DllHost.exe "
+      "/Processid:{3EB3C877-1F16-487C-9050-104DBCD66683}"
       " | C:\\Windows\\system32\\WerFault.exe -u -p 6164 -s 488",
       "2024-03-12 09:40:11.742 2896 \"C:\\Program Files\\Contoso\\InventoryAgent\\InvAgentHost.exe\" -Embedding"
       " | \"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe\" /noconfig /fullpaths "
       "@\"C:\\Windows\\TEMP\\kq3vx1ab\\kq3vx1ab.cmdline\"",
-      "2024-03-12 10:05:24.310 7436 \"C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE\" /automation -Embedding"
+      "2024-03-12 10:05:24.310 7436 \"C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE\" /automation "
+      "-Embedding"
       " | C:\\Windows\\system32\\cmd.exe /c \"C:\\ProgramData\\Contoso\\export-inventory.cmd\"",
       "2024-03-12 10:47:14.105 4416 C:\\Windows\\system32\\mmc.exe -Embedding"
       " | \"C:\\Windows\\system32\\cmd.exe\" /c whoami | \"C:\\Windows\\system32\\cmd.exe\" /c ipconfig /all"
@@ -1215,8 +1281,10 @@ TEST(Samples, HoldTheDocumentedDcomScenario) {
   std::vector<std::string> out;
   for (const auto& r : ws02.records)
     if (r.event_id == 3 && field(r, "DestinationIp") == "10.10.20.11")
-      out.push_back(field(r, "UtcTime") + " " + field(r, "Image") + " " + field(r, "Initiated") + " :" + field(r, "DestinationPort"));
-  EXPECT_EQ(out, (std::vector<std::string>{
-                     "2024-03-12 10:47:13.398 C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe true :135",
-                     "2024-03-12 10:47:14.380 C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe true :49712"}));
+      out.push_back(field(r, "UtcTime") + " " + field(r, "Image") + " " + field(r, "Initiated") + " :" +
+                    field(r, "DestinationPort"));
+  EXPECT_EQ(out,
+            (std::vector<std::string>{
+                "2024-03-12 10:47:13.398 C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe true :135",
+                "2024-03-12 10:47:14.380 C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe true :49712"}));
 }

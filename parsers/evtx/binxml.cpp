@@ -12,7 +12,7 @@
 namespace evtx {
 namespace {
 
-constexpr int kMaxDepth = 16;                  // nested templates / BinXML values
+constexpr int kMaxDepth = 16;  // nested templates / BinXML values
 // Real events have tens to hundreds of nodes and a depth under 20. Crafted
 // templates that instantiate each other could expand exponentially: a record
 // (or a chunk) over these budgets is reported and dropped.
@@ -40,18 +40,7 @@ uint32_t load32(const uint8_t* p) { return load<uint32_t>(p); }
 uint16_t load16(const uint8_t* p) { return load<uint16_t>(p); }
 
 // Byte size of a fixed-size value type inside a Value token, 0 if not fixed.
-uint32_t value_token_size(uint8_t type) {
-  switch (static_cast<ValueType>(type)) {
-    case ValueType::Int8: case ValueType::UInt8: return 1;
-    case ValueType::Int16: case ValueType::UInt16: return 2;
-    case ValueType::Int32: case ValueType::UInt32: case ValueType::Real32: case ValueType::Bool:
-    case ValueType::HexInt32: return 4;
-    case ValueType::Int64: case ValueType::UInt64: case ValueType::Real64: case ValueType::HexInt64:
-    case ValueType::FileTime: return 8;
-    case ValueType::Guid: case ValueType::SysTime: return 16;
-    default: return 0;
-  }
-}
+uint32_t value_token_size(uint8_t type) { return fixed_value_size(static_cast<ValueType>(type)); }
 
 bool only_attributes(const EventTree& tree, uint32_t element) {
   for (uint32_t c = tree[element].first_child; c != kNoNode; c = tree[c].next_sibling)
@@ -67,10 +56,26 @@ struct Cursor {
   void need(uint32_t n) const {
     if (n > end - pos) fail("BinXML runs past its end", pos);
   }
-  uint8_t u8() { need(1); return base[pos++]; }
-  uint16_t u16() { need(2); uint16_t v = load16(base + pos); pos += 2; return v; }
-  uint32_t u32() { need(4); uint32_t v = load32(base + pos); pos += 4; return v; }
-  void skip(uint32_t n) { need(n); pos += n; }
+  uint8_t u8() {
+    need(1);
+    return base[pos++];
+  }
+  uint16_t u16() {
+    need(2);
+    uint16_t v = load16(base + pos);
+    pos += 2;
+    return v;
+  }
+  uint32_t u32() {
+    need(4);
+    uint32_t v = load32(base + pos);
+    pos += 4;
+    return v;
+  }
+  void skip(uint32_t n) {
+    need(n);
+    pos += n;
+  }
   // A UTF-16 string prefixed by its length in code units.
   RawValue counted_utf16() {
     uint32_t units = u16();
@@ -135,10 +140,10 @@ struct BinXmlDecoder::Impl {
   std::unordered_map<uint32_t, std::unique_ptr<Fragment>> templates_;
   std::unordered_map<const Fragment*, std::unique_ptr<FieldMap>> field_maps_;
   std::vector<std::unique_ptr<Fragment>> scratch_;  // one per nesting depth
-  uint32_t node_budget_ = 0;     // nodes emitted for the current record
-  uint32_t chunk_nodes_ = 0;     // nodes emitted in the current chunk
-  int element_depth_ = 0;        // open elements of the current record
-  std::vector<RawValue> items_;  // scratch for array items
+  uint32_t node_budget_ = 0;                        // nodes emitted for the current record
+  uint32_t chunk_nodes_ = 0;                        // nodes emitted in the current chunk
+  int element_depth_ = 0;                           // open elements of the current record
+  std::vector<RawValue> items_;                     // scratch for array items
 };
 
 void BinXmlDecoder::Impl::reset(const uint8_t* chunk, uint32_t chunk_size) {
@@ -408,10 +413,10 @@ uint32_t BinXmlDecoder::Impl::repeat_for_items(EventTree& tree, uint32_t element
 // Where emitting one fragment is in the tree.
 struct BinXmlDecoder::Impl::EmitState {
   EventTree& tree;
-  uint32_t parent;                 // the fragment's parent: never closed by it
-  uint32_t cur;                    // the open element
-  uint32_t attr = kNoNode;         // the open attribute of cur
-  bool attr_has_subst = false;     // the open attribute had a substitution
+  uint32_t parent;                      // the fragment's parent: never closed by it
+  uint32_t cur;                         // the open element
+  uint32_t attr = kNoNode;              // the open attribute of cur
+  bool attr_has_subst = false;          // the open attribute had a substitution
   uint32_t null_optional_in = kNoNode;  // element whose content was an empty optional substitution
 
   uint32_t target() const { return attr != kNoNode ? attr : cur; }
@@ -525,8 +530,8 @@ bool source_value(const FieldSource& s, const Fragment& f, const Op& inst, RawVa
     out = s.literal;
     return true;
   }
-  RawValue v = static_cast<uint32_t>(s.subst) < inst.count ? f.values[inst.first + static_cast<uint32_t>(s.subst)]
-                                                           : RawValue{};
+  RawValue v =
+      static_cast<uint32_t>(s.subst) < inst.count ? f.values[inst.first + static_cast<uint32_t>(s.subst)] : RawValue{};
   if (v.is_null()) {
     dropped = s.optional;
     return true;
@@ -591,7 +596,8 @@ bool BinXmlDecoder::Impl::read_fields(uint32_t begin, uint32_t end, RecordFields
   }
 }
 
-bool BinXmlDecoder::Impl::peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id) {
+bool BinXmlDecoder::Impl::peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider,
+                                               uint16_t& event_id) {
   try {
     const Op* lone = read_lone_instance(begin, end, 0);
     if (!lone) return false;

@@ -46,8 +46,8 @@ struct ChunkReader::Walk {
   ChunkResult res;
   uint32_t free_offset = 0;  // the header's end of records (clamped to size)
   uint32_t pos = chunk_header::kSize;
-  uint64_t last_id = 0;      // of the last record taken: slack records must continue it
-  uint64_t past_free = 0;    // records taken past the free-space offset
+  uint64_t last_id = 0;    // of the last record taken: slack records must continue it
+  uint64_t past_free = 0;  // records taken past the free-space offset
 
   void report(ProblemKind k, uint64_t off, std::string msg) {
     res.problems.push_back({k, index, base + off, std::move(msg)});
@@ -57,11 +57,11 @@ struct ChunkReader::Walk {
 // The frame of the record at a walk's position.
 struct ChunkReader::Frame {
   uint32_t pos;
-  uint32_t size;        // as its header says
-  bool signed_;         // starts with the record signature
-  bool size_ok;         // the size fits the chunk
-  bool trailer_ok;      // and its copy at the record's end matches
-  bool in_slack;        // past the header's free-space offset
+  uint32_t size;    // as its header says
+  bool signed_;     // starts with the record signature
+  bool size_ok;     // the size fits the chunk
+  bool trailer_ok;  // and its copy at the record's end matches
+  bool in_slack;    // past the header's free-space offset
   uint64_t record_id;
   uint32_t binxml_begin() const { return pos + record_header::kSize; }
   uint32_t binxml_end() const { return pos + size - record_header::kTrailerSize; }
@@ -80,8 +80,8 @@ ChunkResult ChunkReader::read(const EvtxFile& file, size_t slot, const RecordFn&
   res.problems.insert(res.problems.begin(),
                       Problem{ProblemKind::TruncatedFile, static_cast<int64_t>(slot), file.chunk_offset(slot) + got,
                               "file cut short while being read: chunk " + std::to_string(slot) + " has " +
-                                  std::to_string(got) + " of " + std::to_string(file.chunk_size(slot)) +
-                                  " bytes; " + (got >= chunk_header::kSize ? "its complete records are read" : "skipped")});
+                                  std::to_string(got) + " of " + std::to_string(file.chunk_size(slot)) + " bytes; " +
+                                  (got >= chunk_header::kSize ? "its complete records are read" : "skipped")});
   return res;
 }
 
@@ -217,7 +217,8 @@ ChunkReader::Step ChunkReader::decode_and_deliver(Walk& w, const Frame& fr) {
     return Step::Next;
   }
   if (!fr.trailer_ok)
-    w.report(ProblemKind::RecordDamaged, fr.pos, record() + ": size copy at its end does not match; read as far as it goes");
+    w.report(ProblemKind::RecordDamaged, fr.pos,
+             record() + ": size copy at its end does not match; read as far as it goes");
   else if (!ok)
     w.report(ProblemKind::BinXmlDamaged, fr.pos, record() + ": " + error_);
   if (tree_.root_element() != kNoNode) {

@@ -29,9 +29,9 @@ struct RecordView {
 
 struct ChunkResult {
   enum class Slot : uint8_t { Chunk, Empty, BadMagic } slot = Slot::Chunk;
-  uint64_t records = 0;         // records delivered
-  uint64_t filtered = 0;        // records read but not wanted by the filter (not delivered)
-  uint64_t damaged_records = 0; // records skipped (header damaged or BinXML unreadable)
+  uint64_t records = 0;          // records delivered
+  uint64_t filtered = 0;         // records read but not wanted by the filter (not delivered)
+  uint64_t damaged_records = 0;  // records skipped (header damaged or BinXML unreadable)
   std::vector<Problem> problems;
 };
 

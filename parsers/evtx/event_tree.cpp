@@ -13,8 +13,10 @@ uint32_t EventTree::add(uint32_t parent, NodeKind kind, std::string_view name, R
     roots_.push_back(idx);
   } else {
     Node& p = nodes_[parent];
-    if (p.last_child == kNoNode) p.first_child = idx;
-    else nodes_[p.last_child].next_sibling = idx;
+    if (p.last_child == kNoNode)
+      p.first_child = idx;
+    else
+      nodes_[p.last_child].next_sibling = idx;
     p.last_child = idx;
   }
   return idx;
@@ -25,8 +27,10 @@ void EventTree::drop_last_child(uint32_t parent, uint32_t node) {
   // Find the previous sibling (attributes are few, the walk is short).
   uint32_t prev = kNoNode;
   for (uint32_t c = nodes_[parent].first_child; c != node; c = nodes_[c].next_sibling) prev = c;
-  if (prev == kNoNode) nodes_[parent].first_child = kNoNode;
-  else nodes_[prev].next_sibling = kNoNode;
+  if (prev == kNoNode)
+    nodes_[parent].first_child = kNoNode;
+  else
+    nodes_[prev].next_sibling = kNoNode;
   nodes_[parent].last_child = prev;
   // The dropped node and its pieces are the last nodes: reclaim them.
   if (node < nodes_.size()) nodes_.resize(node);
@@ -69,12 +73,21 @@ void append_code_point(std::string& out, uint32_t c) {
 }
 
 void append_entity(std::string& out, std::string_view name) {
-  if (name == "amp") out += '&';
-  else if (name == "lt") out += '<';
-  else if (name == "gt") out += '>';
-  else if (name == "quot") out += '"';
-  else if (name == "apos") out += '\'';
-  else { out += '&'; out.append(name); out += ';'; }
+  if (name == "amp")
+    out += '&';
+  else if (name == "lt")
+    out += '<';
+  else if (name == "gt")
+    out += '>';
+  else if (name == "quot")
+    out += '"';
+  else if (name == "apos")
+    out += '\'';
+  else {
+    out += '&';
+    out.append(name);
+    out += ';';
+  }
 }
 
 }  // namespace

@@ -39,7 +39,10 @@ struct Node {
 
 class EventTree {
  public:
-  void clear() { nodes_.clear(); roots_.clear(); }
+  void clear() {
+    nodes_.clear();
+    roots_.clear();
+  }
   bool empty() const { return nodes_.empty(); }
 
   // Appends a node under parent (kNoNode: a new top-level node) and returns its index.

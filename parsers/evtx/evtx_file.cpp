@@ -66,14 +66,14 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
   if (size_ < file_header::kUsed) {
     ::close(fd);
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (" + std::to_string(size_) +
-                                                 " bytes, shorter than a file header)");
+                                                  " bytes, shorter than a file header)");
   }
   uint8_t head[file_header::kUsed];
   ssize_t got = read_at(fd, head, sizeof head, 0);
   ::close(fd);
   if (got != static_cast<ssize_t>(sizeof head))
-    throw FileError(FileError::Kind::CannotOpen, path.string() + ": cannot read: " +
-                                                     (got < 0 ? std::strerror(errno) : "cut short while opened"));
+    throw FileError(FileError::Kind::CannotOpen,
+                    path.string() + ": cannot read: " + (got < 0 ? std::strerror(errno) : "cut short while opened"));
   if (!is_file_signature(head))
     throw FileError(FileError::Kind::NotEvtx, path.string() + ": not an EVTX file (no ElfFile signature)");
   using namespace file_header;
@@ -101,20 +101,21 @@ EvtxFile::EvtxFile(const std::filesystem::path& path) : path_(path) {
   tail_ = static_cast<uint32_t>((size_ - kFileHeaderSize) % kChunkSize);
   if (tail_ != 0)
     header_problems_.push_back({ProblemKind::TruncatedFile, static_cast<int64_t>(slots_), chunk_offset(slots_),
-                                "file ends " + std::to_string(tail_) + " bytes into chunk " +
-                                    std::to_string(slots_) + "; its complete records are read"});
+                                "file ends " + std::to_string(tail_) + " bytes into chunk " + std::to_string(slots_) +
+                                    "; its complete records are read"});
   if (tail_ >= chunk_header::kSize) ++slots_;  // a partial last chunk still has a header and maybe records
   if (header_.chunk_count > slots_)
-    header_problems_.push_back({ProblemKind::HeaderInconsistent, -1, kChunkCount,
-                                "header says " + std::to_string(header_.chunk_count) + " chunks, file holds " +
-                                    std::to_string(slots_)});
+    header_problems_.push_back(
+        {ProblemKind::HeaderInconsistent, -1, kChunkCount,
+         "header says " + std::to_string(header_.chunk_count) + " chunks, file holds " + std::to_string(slots_)});
 }
 
 int EvtxFile::descriptor() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw FileError(FileError::Kind::CannotOpen, path_.string() + ": cannot open: " + std::strerror(errno));
+    if (fd_ < 0)
+      throw FileError(FileError::Kind::CannotOpen, path_.string() + ": cannot open: " + std::strerror(errno));
   }
   return fd_;
 }
@@ -124,8 +125,8 @@ size_t EvtxFile::read_chunk(size_t slot, std::vector<uint8_t>& buf) const {
   buf.resize(want);
   ssize_t got = read_at(descriptor(), buf.data(), want, chunk_offset(slot));
   if (got < 0)
-    throw FileError(FileError::Kind::CannotOpen, path_.string() + ": cannot read chunk " + std::to_string(slot) +
-                                                     ": " + std::strerror(errno));
+    throw FileError(FileError::Kind::CannotOpen,
+                    path_.string() + ": cannot read chunk " + std::to_string(slot) + ": " + std::strerror(errno));
   return static_cast<size_t>(got);
 }
 

@@ -47,7 +47,9 @@ class EvtxFile {
   // least a chunk header counts).
   size_t chunk_slots() const { return slots_; }
   // Bytes of the slot present in the file: 65536, or less for a partial last slot.
-  uint32_t chunk_size(size_t slot) const { return slot + 1 == slots_ && tail_ >= chunk_header::kSize ? tail_ : uint32_t(kChunkSize); }
+  uint32_t chunk_size(size_t slot) const {
+    return slot + 1 == slots_ && tail_ >= chunk_header::kSize ? tail_ : uint32_t(kChunkSize);
+  }
   uint64_t chunk_offset(size_t slot) const { return kFileHeaderSize + uint64_t(slot) * kChunkSize; }
 
   // Reads chunk slot `slot` into buf with pread (the file is opened on first

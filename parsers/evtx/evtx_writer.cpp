@@ -146,12 +146,23 @@ struct SystemSlot {
   uint16_t index;
 };
 const SystemSlot kSystemSlots[] = {
-    {"Level", "", 0},           {"Opcode", "", 1},         {"Task", "", 2},
-    {"EventID", "", 3},         {"EventID", "Qualifiers", 4}, {"Keywords", "", 5},
-    {"TimeCreated", "SystemTime", 6}, {"Correlation", "ActivityID", 7}, {"Execution", "ProcessID", 8},
-    {"Execution", "ThreadID", 9}, {"EventRecordID", "", 10}, {"Version", "", 11},
-    {"Security", "UserID", 12}, {"Correlation", "RelatedActivityID", 13}, {"Provider", "Name", 14},
-    {"Provider", "Guid", 15},   {"Channel", "", 16},
+    {"Level", "", 0},
+    {"Opcode", "", 1},
+    {"Task", "", 2},
+    {"EventID", "", 3},
+    {"EventID", "Qualifiers", 4},
+    {"Keywords", "", 5},
+    {"TimeCreated", "SystemTime", 6},
+    {"Correlation", "ActivityID", 7},
+    {"Execution", "ProcessID", 8},
+    {"Execution", "ThreadID", 9},
+    {"EventRecordID", "", 10},
+    {"Version", "", 11},
+    {"Security", "UserID", 12},
+    {"Correlation", "RelatedActivityID", 13},
+    {"Provider", "Name", 14},
+    {"Provider", "Guid", 15},
+    {"Channel", "", 16},
 };
 constexpr uint16_t kSystemSlotCount = 17;
 
@@ -162,7 +173,8 @@ class EventBuilder {
   // The record's fragment; record id / time from the System values.
   std::unique_ptr<Fragment> build(bool& has_id, uint64_t& id, uint64_t& time) {
     uint32_t event = t_.root_element();
-    if (event == kNoNode || t_[event].name != "Event") throw WriteError("not an event: the root element is not <Event>");
+    if (event == kNoNode || t_[event].name != "Event")
+      throw WriteError("not an event: the root element is not <Event>");
     uint32_t sys = t_.child(event, "System");
     uint32_t provider = t_.child(sys, "Provider");
     provider_ = node_text(t_, t_.attribute(provider, "Name"));
@@ -186,8 +198,10 @@ class EventBuilder {
       if (n.kind == NodeKind::Element) {
         if (!any_content) ops.push_back({TOp::CloseStart});
         any_content = true;
-        if (c == sys) system_element(*f, c);
-        else data_substitution(*f, c);
+        if (c == sys)
+          system_element(*f, c);
+        else
+          data_substitution(*f, c);
       } else if (is_text_piece(n.kind)) {
         std::string s = piece_text(c);
         if (whitespace_only(s)) continue;
@@ -215,12 +229,21 @@ class EventBuilder {
         break;
       }
       case NodeKind::EntityRef:
-        if (n.name == "amp") s = "&";
-        else if (n.name == "lt") s = "<";
-        else if (n.name == "gt") s = ">";
-        else if (n.name == "quot") s = "\"";
-        else if (n.name == "apos") s = "'";
-        else { s = "&"; s.append(n.name); s += ';'; }
+        if (n.name == "amp")
+          s = "&";
+        else if (n.name == "lt")
+          s = "<";
+        else if (n.name == "gt")
+          s = ">";
+        else if (n.name == "quot")
+          s = "\"";
+        else if (n.name == "apos")
+          s = "'";
+        else {
+          s = "&";
+          s.append(n.name);
+          s += ';';
+        }
         break;
       default: break;
     }
@@ -233,7 +256,9 @@ class EventBuilder {
     ops.push_back(std::move(op));
   }
 
-  static void close(std::vector<TOp>& ops, bool had_content) { ops.push_back({had_content ? TOp::End : TOp::CloseEmpty}); }
+  static void close(std::vector<TOp>& ops, bool had_content) {
+    ops.push_back({had_content ? TOp::End : TOp::CloseEmpty});
+  }
 
   void open(std::vector<TOp>& ops, uint32_t element, bool has_attributes) {
     TOp op{TOp::Open};
@@ -487,12 +512,26 @@ class Chunk {
  private:
   void put8(uint8_t v) { buf_.push_back(v); }
   void fragment_header() { buf_.insert(buf_.end(), std::begin(kFragmentHeader), std::end(kFragmentHeader)); }
-  void put16(uint16_t v) { put8(uint8_t(v)); put8(uint8_t(v >> 8)); }
-  void put32(uint32_t v) { for (int i = 0; i < 4; ++i) put8(uint8_t(v >> (8 * i))); }
-  void put64(uint64_t v) { for (int i = 0; i < 8; ++i) put8(uint8_t(v >> (8 * i))); }
-  void patch32(size_t at, uint32_t v) { for (int i = 0; i < 4; ++i) buf_[at + i] = uint8_t(v >> (8 * i)); }
-  void patch64(size_t at, uint64_t v) { for (int i = 0; i < 8; ++i) buf_[at + i] = uint8_t(v >> (8 * i)); }
-  void patch16(size_t at, uint16_t v) { buf_[at] = uint8_t(v); buf_[at + 1] = uint8_t(v >> 8); }
+  void put16(uint16_t v) {
+    put8(uint8_t(v));
+    put8(uint8_t(v >> 8));
+  }
+  void put32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) put8(uint8_t(v >> (8 * i)));
+  }
+  void put64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) put8(uint8_t(v >> (8 * i)));
+  }
+  void patch32(size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) buf_[at + i] = uint8_t(v >> (8 * i));
+  }
+  void patch64(size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) buf_[at + i] = uint8_t(v >> (8 * i));
+  }
+  void patch16(size_t at, uint16_t v) {
+    buf_[at] = uint8_t(v);
+    buf_[at + 1] = uint8_t(v >> 8);
+  }
   uint32_t pos() const { return static_cast<uint32_t>(buf_.size()); }
   void bytes(const std::string& s) { buf_.insert(buf_.end(), s.begin(), s.end()); }
 
@@ -533,8 +572,8 @@ class Chunk {
 
   void body(const Template& t) {
     struct Open {
-      size_t size_at;        // element data size field
-      size_t attr_size_at;   // attribute list size field, 0 if none
+      size_t size_at;       // element data size field
+      size_t attr_size_at;  // attribute list size field, 0 if none
     };
     std::vector<Open> stack;
     auto end_attributes = [&] {
@@ -623,8 +662,10 @@ class Chunk {
     for (size_t i = 0; i < f.values.size(); ++i) {
       const Value& v = f.values[i];
       size_t start = buf_.size();
-      if (v.nested) fragment(*v.nested);
-      else bytes(v.enc.bytes);
+      if (v.nested)
+        fragment(*v.nested);
+      else
+        bytes(v.enc.bytes);
       size_t size = buf_.size() - start;
       if (size > 0xffff) throw WriteError("a value is larger than 65535 bytes");
       patch16(desc + 4 * i, static_cast<uint16_t>(size));
@@ -707,9 +748,16 @@ std::vector<uint8_t> EvtxWriter::finish() {
   w.flush();
   w.finished = true;
   std::vector<uint8_t> h(kFileHeaderSize, 0);
-  auto p16 = [&](size_t at, uint16_t v) { h[at] = uint8_t(v); h[at + 1] = uint8_t(v >> 8); };
-  auto p32 = [&](size_t at, uint32_t v) { for (int i = 0; i < 4; ++i) h[at + i] = uint8_t(v >> (8 * i)); };
-  auto p64 = [&](size_t at, uint64_t v) { for (int i = 0; i < 8; ++i) h[at + i] = uint8_t(v >> (8 * i)); };
+  auto p16 = [&](size_t at, uint16_t v) {
+    h[at] = uint8_t(v);
+    h[at + 1] = uint8_t(v >> 8);
+  };
+  auto p32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) h[at + i] = uint8_t(v >> (8 * i));
+  };
+  auto p64 = [&](size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) h[at + i] = uint8_t(v >> (8 * i));
+  };
   using namespace file_header;
   std::memcpy(h.data(), kFileSignature, sizeof kFileSignature);
   uint64_t chunks = w.stats.chunks;
@@ -742,8 +790,9 @@ EvtxFileWriter::EvtxFileWriter(const std::filesystem::path& path) : path_(path) 
   if (dir.empty()) dir = ".";
   std::string tmpl = (dir / ("." + path.filename().string() + ".evtxhunt-XXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw WriteError(path.string() + ": cannot create a temporary file in " + dir.string() + ": " +
-                               std::strerror(errno));
+  if (fd < 0)
+    throw WriteError(path.string() + ": cannot create a temporary file in " + dir.string() + ": " +
+                     std::strerror(errno));
   temp_ = tmpl;
   // mkstemp makes the file 0600; the output gets what a new file gets.
   mode_t mask = ::umask(0);

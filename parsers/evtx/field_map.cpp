@@ -48,18 +48,16 @@ FieldMap compile_field_map(const Fragment& tmpl) {
         attr = op.name;
         if (slot && path.size() == 2) slot->has_attributes = true;
         break;
-      case Op::EndAttrs:
-        attr = {};
-        break;
+      case Op::EndAttrs: attr = {}; break;
       case Op::Close:
-        if (!path.empty()) path.pop_back();
-        else event_root = false;
+        if (!path.empty())
+          path.pop_back();
+        else
+          event_root = false;
         attr = {};
         if (path.size() < 2) slot = nullptr;
         break;
-      case Op::Instance:
-        m.usable = false;
-        break;
+      case Op::Instance: m.usable = false; break;
       default:
         if (!is_text_piece(op.code)) break;
         if (path.size() == 2 && path[0] == "System") {
@@ -72,8 +70,10 @@ FieldMap compile_field_map(const Fragment& tmpl) {
             add_piece(slot->source, op);
           } else if (attr == "Name" && path[1] == "Data") {
             // The item's name: literal text, as every real template has it.
-            if (op.code != Op::Text || op.value.base_type() != ValueType::String) m.usable = false;
-            else append_value_text(slot->name, op.value);
+            if (op.code != Op::Text || op.value.base_type() != ValueType::String)
+              m.usable = false;
+            else
+              append_value_text(slot->name, op.value);
           }
         } else if (path.empty() && event_root && op.code == Op::Subst) {
           if (m.nested_data >= 0) m.usable = false;

@@ -16,7 +16,7 @@
 namespace evtx {
 
 struct FieldSource {
-  int subst = -1;        // substitution index, or -1
+  int subst = -1;         // substitution index, or -1
   bool optional = false;  // an optional substitution: a NULL value leaves the element out
   RawValue literal;       // literal text when subst < 0
   int pieces = 0;         // text pieces found (more than one: not expressible)

@@ -34,18 +34,18 @@ inline constexpr uint8_t kFileSignature[8] = {'E', 'l', 'f', 'F', 'i', 'l', 'e',
 inline bool is_file_signature(const uint8_t* p) { return std::memcmp(p, kFileSignature, 8) == 0; }
 
 namespace file_header {
-constexpr size_t kFirstChunk = 8;       // u64 first chunk number
-constexpr size_t kLastChunk = 16;       // u64 last chunk number
-constexpr size_t kNextRecordId = 24;    // u64
-constexpr size_t kHeaderSize = 32;      // u32, 128
-constexpr size_t kMinorVersion = 36;    // u16, 1
-constexpr size_t kMajorVersion = 38;    // u16, 3
-constexpr size_t kBlockSize = 40;       // u16, 4096
-constexpr size_t kChunkCount = 42;      // u16
-constexpr size_t kFlags = 120;          // u32: 1 dirty, 2 full
-constexpr size_t kChecksum = 124;       // u32: CRC32 of bytes [0, kChecksummed)
+constexpr size_t kFirstChunk = 8;     // u64 first chunk number
+constexpr size_t kLastChunk = 16;     // u64 last chunk number
+constexpr size_t kNextRecordId = 24;  // u64
+constexpr size_t kHeaderSize = 32;    // u32, 128
+constexpr size_t kMinorVersion = 36;  // u16, 1
+constexpr size_t kMajorVersion = 38;  // u16, 3
+constexpr size_t kBlockSize = 40;     // u16, 4096
+constexpr size_t kChunkCount = 42;    // u16
+constexpr size_t kFlags = 120;        // u32: 1 dirty, 2 full
+constexpr size_t kChecksum = 124;     // u32: CRC32 of bytes [0, kChecksummed)
 constexpr size_t kChecksummed = 120;
-constexpr size_t kUsed = 128;           // bytes that carry data; the rest is zero
+constexpr size_t kUsed = 128;  // bytes that carry data; the rest is zero
 constexpr uint32_t kHeaderSizeValue = 128;
 }  // namespace file_header
 
@@ -57,18 +57,18 @@ inline constexpr uint8_t kChunkSignature[8] = {'E', 'l', 'f', 'C', 'h', 'n', 'k'
 
 namespace chunk_header {
 constexpr uint32_t kSize = 512;
-constexpr size_t kFirstRecordNumber = 8;    // u64
-constexpr size_t kLastRecordNumber = 16;    // u64
-constexpr size_t kFirstRecordId = 24;       // u64
-constexpr size_t kLastRecordId = 32;        // u64
-constexpr size_t kHeaderSize = 40;          // u32, 128
-constexpr size_t kLastRecordOffset = 44;    // u32
-constexpr size_t kFreeSpaceOffset = 48;     // u32: end of the records
-constexpr size_t kRecordsChecksum = 52;     // u32: CRC32 of [kSize, free space offset)
-constexpr size_t kChecksum = 124;           // u32: CRC32 of [0, 120) then [128, kSize)
-constexpr size_t kChecksumGap = 120;        // bytes 120..128 are outside the header CRC
-constexpr size_t kNameTable = 128;          // u32 x kNameBuckets: first name of each hash bucket
-constexpr size_t kTemplateTable = 384;      // u32 x kTemplateBuckets: first template of each bucket
+constexpr size_t kFirstRecordNumber = 8;  // u64
+constexpr size_t kLastRecordNumber = 16;  // u64
+constexpr size_t kFirstRecordId = 24;     // u64
+constexpr size_t kLastRecordId = 32;      // u64
+constexpr size_t kHeaderSize = 40;        // u32, 128
+constexpr size_t kLastRecordOffset = 44;  // u32
+constexpr size_t kFreeSpaceOffset = 48;   // u32: end of the records
+constexpr size_t kRecordsChecksum = 52;   // u32: CRC32 of [kSize, free space offset)
+constexpr size_t kChecksum = 124;         // u32: CRC32 of [0, 120) then [128, kSize)
+constexpr size_t kChecksumGap = 120;      // bytes 120..128 are outside the header CRC
+constexpr size_t kNameTable = 128;        // u32 x kNameBuckets: first name of each hash bucket
+constexpr size_t kTemplateTable = 384;    // u32 x kTemplateBuckets: first template of each bucket
 constexpr size_t kNameBuckets = 64;
 constexpr size_t kTemplateBuckets = 32;
 constexpr uint32_t kHeaderSizeValue = 128;
@@ -81,11 +81,11 @@ inline constexpr uint8_t kRecordSignature[4] = {0x2a, 0x2a, 0x00, 0x00};
 constexpr uint32_t kRecordSignatureValue = 0x00002a2a;
 
 namespace record_header {
-constexpr uint32_t kSize = 24;          // header bytes before the BinXML
-constexpr size_t kRecordSize = 4;       // u32: whole record, header and trailer included
-constexpr size_t kRecordId = 8;         // u64
-constexpr size_t kWrittenTime = 16;     // u64 FILETIME
-constexpr uint32_t kTrailerSize = 4;    // u32 copy of the size at the record's end
+constexpr uint32_t kSize = 24;        // header bytes before the BinXML
+constexpr size_t kRecordSize = 4;     // u32: whole record, header and trailer included
+constexpr size_t kRecordId = 8;       // u64
+constexpr size_t kWrittenTime = 16;   // u64 FILETIME
+constexpr uint32_t kTrailerSize = 4;  // u32 copy of the size at the record's end
 }  // namespace record_header
 
 // ---------------------------------------------------------------------------

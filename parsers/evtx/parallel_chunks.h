@@ -52,12 +52,11 @@ void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threa
                 [&](ChunkTask t) {
                   return std::pair<ChunkTask, Out>(t, work(*files[t.file], t.slot, readers.local()));
                 }) &
-            tbb::make_filter<std::pair<ChunkTask, Out>, void>(
-                tbb::filter_mode::serial_in_order,
-                [&](std::pair<ChunkTask, Out> r) {
-                  sink(r.first, std::move(r.second));
-                  files[r.first.file]->release_chunk(r.first.slot);
-                }));
+            tbb::make_filter<std::pair<ChunkTask, Out>, void>(tbb::filter_mode::serial_in_order,
+                                                              [&](std::pair<ChunkTask, Out> r) {
+                                                                sink(r.first, std::move(r.second));
+                                                                files[r.first.file]->release_chunk(r.first.slot);
+                                                              }));
   });
 }
 

@@ -8,23 +8,23 @@
 namespace evtx {
 
 enum class ProblemKind : uint8_t {
-  HeaderCrcMismatch,    // file header CRC32 differs (file still read)
-  HeaderInconsistent,   // header fields disagree with the file (stale chunk count, bad sizes)
-  ChunkBadMagic,        // a 64 KiB slot that is not a chunk (skipped; zero slots are not reported)
+  HeaderCrcMismatch,   // file header CRC32 differs (file still read)
+  HeaderInconsistent,  // header fields disagree with the file (stale chunk count, bad sizes)
+  ChunkBadMagic,       // a 64 KiB slot that is not a chunk (skipped; zero slots are not reported)
   ChunkHeaderCrcMismatch,
   ChunkDataCrcMismatch,
-  ChunkHeaderInvalid,   // impossible offsets in the chunk header (records walked anyway)
-  RecordDamaged,        // record skipped: resynchronised on the next record signature
-  BinXmlDamaged,        // record read, but its BinXML could not be fully decoded
-  TruncatedFile,        // trailing bytes shorter than a chunk
+  ChunkHeaderInvalid,  // impossible offsets in the chunk header (records walked anyway)
+  RecordDamaged,       // record skipped: resynchronised on the next record signature
+  BinXmlDamaged,       // record read, but its BinXML could not be fully decoded
+  TruncatedFile,       // trailing bytes shorter than a chunk
 };
 
 const char* problem_kind_name(ProblemKind k);
 
 struct Problem {
   ProblemKind kind;
-  int64_t chunk = -1;    // chunk index in the file, -1 for the file header
-  uint64_t offset = 0;   // byte offset in the file
+  int64_t chunk = -1;   // chunk index in the file, -1 for the file header
+  uint64_t offset = 0;  // byte offset in the file
   std::string message;
 };
 

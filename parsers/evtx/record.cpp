@@ -93,8 +93,10 @@ RawValue value_of(const EventTree& t, uint32_t node, RecordFields& out) {
 void collect_leaves(const EventTree& t, uint32_t node, RecordFields& out) {
   for (uint32_t c = t[node].first_child; c != kNoNode; c = t[c].next_sibling) {
     if (t[c].kind != NodeKind::Element) continue;
-    if (has_child_elements(t, c)) collect_leaves(t, c, out);
-    else out.data.emplace_back(t[c].name, value_of(t, c, out));
+    if (has_child_elements(t, c))
+      collect_leaves(t, c, out);
+    else
+      out.data.emplace_back(t[c].name, value_of(t, c, out));
   }
 }
 
@@ -166,7 +168,8 @@ void record_from_fields(const RecordFields& f, Record& rec) {
   rec.user_id = text(f[F::UserId]);
   rec.data_kind = f.data_kind;
   rec.data.clear();
-  for (const auto& [name, v] : f.data) rec.data.push_back({std::string(name), TypedValue{v.base_type(), v.is_array(), text(v)}});
+  for (const auto& [name, v] : f.data)
+    rec.data.push_back({std::string(name), TypedValue{v.base_type(), v.is_array(), text(v)}});
 }
 
 void record_from_tree(const EventTree& t, Record& rec) {

@@ -26,7 +26,7 @@ struct DataField {
 };
 
 struct Record {
-  uint64_t record_id = 0;     // record id of the record header
+  uint64_t record_id = 0;  // record id of the record header
   // System/EventRecordID as rendered (what Event Viewer shows). It differs
   // from the header's id in logs re-exported with a filter.
   std::optional<uint64_t> event_record_id;

@@ -18,8 +18,25 @@
 namespace evtx {
 
 enum class SystemField : uint8_t {
-  ProviderName, ProviderGuid, EventSourceName, EventId, Qualifiers, Version, Level, Task, Opcode, Keywords,
-  TimeCreated, EventRecordId, ActivityId, RelatedActivityId, ProcessId, ThreadId, Channel, Computer, UserId,
+  ProviderName,
+  ProviderGuid,
+  EventSourceName,
+  EventId,
+  Qualifiers,
+  Version,
+  Level,
+  Task,
+  Opcode,
+  Keywords,
+  TimeCreated,
+  EventRecordId,
+  ActivityId,
+  RelatedActivityId,
+  ProcessId,
+  ThreadId,
+  Channel,
+  Computer,
+  UserId,
   Count
 };
 constexpr size_t kSystemFieldCount = static_cast<size_t>(SystemField::Count);

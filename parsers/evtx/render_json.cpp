@@ -70,13 +70,18 @@ class JsonRenderer {
     bool attrs = false, elements = false, text = false;
     for (uint32_t c = node.first_child; c != kNoNode; c = t_[c].next_sibling) {
       NodeKind k = t_[c].kind;
-      if (k == NodeKind::Attribute) attrs = true;
-      else if (k == NodeKind::Element) elements = true;
-      else if (k != NodeKind::PI) text = true;
+      if (k == NodeKind::Attribute)
+        attrs = true;
+      else if (k == NodeKind::Element)
+        elements = true;
+      else if (k != NodeKind::PI)
+        text = true;
     }
     if (!attrs && !elements) {
-      if (text) typed_text(n);
-      else out_ += "null";
+      if (text)
+        typed_text(n);
+      else
+        out_ += "null";
       return;
     }
     out_ += '{';
@@ -148,8 +153,10 @@ class JsonRenderer {
     bool text = false;
     for (uint32_t c = t_[n].first_child; c != kNoNode; c = t_[c].next_sibling)
       if (t_[c].kind != NodeKind::Attribute) text = true;
-    if (text) typed_text(n);
-    else out_ += "null";
+    if (text)
+      typed_text(n);
+    else
+      out_ += "null";
   }
 
   void element_value_without_name_attr(uint32_t n) {
@@ -208,8 +215,10 @@ class JsonRenderer {
     for (size_t i = begin; i < count_; ++i) {
       std::string_view s = pool_[i];
       long n = 0;
-      if (s == k) dup = std::max(dup, 1L);
-      else if (size_t base = suffixed(s, n); base == k.size() && s.compare(0, base, k) == 0) dup = std::max(dup, n + 1);
+      if (s == k)
+        dup = std::max(dup, 1L);
+      else if (size_t base = suffixed(s, n); base == k.size() && s.compare(0, base, k) == 0)
+        dup = std::max(dup, n + 1);
     }
     return dup;
   }

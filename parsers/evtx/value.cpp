@@ -2,14 +2,37 @@
 
 #include <cctype>
 #include <charconv>
-#include <optional>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "format.h"
 
 namespace evtx {
+
+uint32_t fixed_value_size(ValueType t) {
+  switch (t) {
+    case ValueType::Int8:
+    case ValueType::UInt8: return 1;
+    case ValueType::Int16:
+    case ValueType::UInt16: return 2;
+    case ValueType::Int32:
+    case ValueType::UInt32:
+    case ValueType::Real32:
+    case ValueType::Bool:
+    case ValueType::HexInt32: return 4;
+    case ValueType::Int64:
+    case ValueType::UInt64:
+    case ValueType::Real64:
+    case ValueType::HexInt64:
+    case ValueType::FileTime: return 8;
+    case ValueType::Guid:
+    case ValueType::SysTime: return 16;
+    default: return 0;
+  }
+}
+
 namespace {
 
 const char kHexUpper[] = "0123456789ABCDEF";
@@ -54,19 +77,11 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += (m <= 2);
 }
 
-// Size of one element of a fixed-size type, 0 if the type is variable-size.
+// Size of one element of a fixed-size type (SizeT: 8 or 4 by the value's
+// size), 0 if the type is variable-size.
 size_t fixed_size(ValueType t, size_t total) {
-  switch (t) {
-    case ValueType::Int8: case ValueType::UInt8: return 1;
-    case ValueType::Int16: case ValueType::UInt16: return 2;
-    case ValueType::Int32: case ValueType::UInt32: case ValueType::Real32:
-    case ValueType::Bool: case ValueType::HexInt32: return 4;
-    case ValueType::Int64: case ValueType::UInt64: case ValueType::Real64:
-    case ValueType::HexInt64: case ValueType::FileTime: return 8;
-    case ValueType::Guid: case ValueType::SysTime: return 16;
-    case ValueType::SizeT: return total % 8 == 0 && total >= 8 ? 8 : 4;
-    default: return 0;
-  }
+  if (t == ValueType::SizeT) return total % 8 == 0 && total >= 8 ? 8 : 4;
+  return fixed_value_size(t);
 }
 
 void append_hex_be(char*& o, uint64_t v, int digits) {
@@ -94,7 +109,10 @@ void append_guid(std::string& out, const uint8_t* p, bool braces) {
 
 void append_sid(std::string& out, const uint8_t* p, size_t size) {
   if (size < 8) {
-    for (size_t i = 0; i < size; ++i) { out += kHexUpper[p[i] >> 4]; out += kHexUpper[p[i] & 15]; }
+    for (size_t i = 0; i < size; ++i) {
+      out += kHexUpper[p[i] >> 4];
+      out += kHexUpper[p[i] & 15];
+    }
     return;
   }
   unsigned count = p[1];
@@ -121,8 +139,8 @@ void append_sid(std::string& out, const uint8_t* p, size_t size) {
 void append_systime(std::string& out, const uint8_t* p) {
   char buf[40];
   int n = std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", load<uint16_t>(p),
-                        load<uint16_t>(p + 2), load<uint16_t>(p + 6), load<uint16_t>(p + 8),
-                        load<uint16_t>(p + 10), load<uint16_t>(p + 12), load<uint16_t>(p + 14) % 1000u);
+                        load<uint16_t>(p + 2), load<uint16_t>(p + 6), load<uint16_t>(p + 8), load<uint16_t>(p + 10),
+                        load<uint16_t>(p + 12), load<uint16_t>(p + 14) % 1000u);
   out.append(buf, static_cast<size_t>(n));
 }
 
@@ -143,8 +161,12 @@ void append_scalar(std::string& out, ValueType t, const uint8_t* p, size_t size,
       while (n > 0 && p[n - 1] == 0) --n;
       for (size_t i = 0; i < n; ++i) {
         unsigned char c = p[i];
-        if (c < 0x80) out += static_cast<char>(c);
-        else { out += static_cast<char>(0xc0 | (c >> 6)); out += static_cast<char>(0x80 | (c & 0x3f)); }
+        if (c < 0x80)
+          out += static_cast<char>(c);
+        else {
+          out += static_cast<char>(0xc0 | (c >> 6));
+          out += static_cast<char>(0x80 | (c & 0x3f));
+        }
       }
       return;
     }
@@ -169,7 +191,10 @@ void append_scalar(std::string& out, ValueType t, const uint8_t* p, size_t size,
     case ValueType::Utf8: out.append(reinterpret_cast<const char*>(p), size); return;
     case ValueType::BinXml: return;
     default:  // Binary, EvtHandle, EvtXml and unknown types: upper-case hex
-      for (size_t i = 0; i < size; ++i) { out += kHexUpper[p[i] >> 4]; out += kHexUpper[p[i] & 15]; }
+      for (size_t i = 0; i < size; ++i) {
+        out += kHexUpper[p[i] >> 4];
+        out += kHexUpper[p[i] & 15];
+      }
       return;
   }
 }
@@ -192,7 +217,10 @@ void for_each_element(const RawValue& v, Fn fn) {
   if (t == ValueType::AnsiString) {
     size_t start = 0;
     for (size_t i = 0; i < v.size; ++i)
-      if (v.data[i] == 0) { fn(v.data + start, i - start); start = i + 1; }
+      if (v.data[i] == 0) {
+        fn(v.data + start, i - start);
+        start = i + 1;
+      }
     if (start < v.size) fn(v.data + start, v.size - start);
     return;
   }
@@ -207,29 +235,49 @@ void for_each_element(const RawValue& v, Fn fn) {
     return;
   }
   size_t es = fixed_size(t, v.size);
-  if (es == 0) { fn(v.data, v.size); return; }
+  if (es == 0) {
+    fn(v.data, v.size);
+    return;
+  }
   for (size_t off = 0; off + es <= v.size; off += es) fn(v.data + off, es);
 }
 
 bool is_numeric_json(ValueType t) {
   switch (t) {
-    case ValueType::Int8: case ValueType::UInt8: case ValueType::Int16: case ValueType::UInt16:
-    case ValueType::Int32: case ValueType::UInt32: case ValueType::Int64: case ValueType::UInt64:
-      return true;
+    case ValueType::Int8:
+    case ValueType::UInt8:
+    case ValueType::Int16:
+    case ValueType::UInt16:
+    case ValueType::Int32:
+    case ValueType::UInt32:
+    case ValueType::Int64:
+    case ValueType::UInt64: return true;
     default: return false;
   }
 }
 
 void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t size) {
-  if (t == ValueType::Null) { out += "null"; return; }
-  if (is_numeric_json(t) && fixed_size(t, size) <= size) { append_scalar(out, t, p, size, {}); return; }
-  if ((t == ValueType::Real32 && size >= 4) || (t == ValueType::Real64 && size >= 8)) {
-    double d = t == ValueType::Real32 ? load<float>(p) : load<double>(p);
-    if (d == d && d - d == 0) { append_double(out, d); return; }  // finite
+  if (t == ValueType::Null) {
     out += "null";
     return;
   }
-  if (t == ValueType::Bool && size >= 4) { out += load<uint32_t>(p) ? "true" : "false"; return; }
+  if (is_numeric_json(t) && fixed_size(t, size) <= size) {
+    append_scalar(out, t, p, size, {});
+    return;
+  }
+  if ((t == ValueType::Real32 && size >= 4) || (t == ValueType::Real64 && size >= 8)) {
+    double d = t == ValueType::Real32 ? load<float>(p) : load<double>(p);
+    if (d == d && d - d == 0) {
+      append_double(out, d);
+      return;
+    }  // finite
+    out += "null";
+    return;
+  }
+  if (t == ValueType::Bool && size >= 4) {
+    out += load<uint32_t>(p) ? "true" : "false";
+    return;
+  }
   thread_local std::string text;
   text.clear();
   if (t == ValueType::FileTime && size >= 8) {  // microseconds, as the Rust crate prints
@@ -238,8 +286,10 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
     return;
   }
   size_t need = fixed_size(t, size);
-  if (need > size) append_scalar(text, ValueType::Binary, p, size, {});
-  else append_scalar(text, t, p, size, TextStyle{false});
+  if (need > size)
+    append_scalar(text, ValueType::Binary, p, size, {});
+  else
+    append_scalar(text, t, p, size, TextStyle{false});
   append_json_string(out, text);
 }
 
@@ -288,7 +338,10 @@ void append_value_text(std::string& out, const RawValue& v, TextStyle style) {
   if (v.type == 0 || v.data == nullptr) return;
   ValueType t = v.base_type();
   if (!v.is_array()) {
-    if (fixed_size(t, v.size) > v.size) { append_scalar(out, ValueType::Binary, v.data, v.size, style); return; }
+    if (fixed_size(t, v.size) > v.size) {
+      append_scalar(out, ValueType::Binary, v.data, v.size, style);
+      return;
+    }
     append_scalar(out, t, v.data, v.size, style);
     return;
   }
@@ -309,13 +362,19 @@ void split_array(const RawValue& v, std::vector<RawValue>& items) {
 }
 
 void append_value_json(std::string& out, const RawValue& v) {
-  if (v.type == 0 || v.data == nullptr) { out += "null"; return; }
+  if (v.type == 0 || v.data == nullptr) {
+    out += "null";
+    return;
+  }
   ValueType t = v.base_type();
   if (t == ValueType::Utf8) {
     append_json_string(out, std::string_view(reinterpret_cast<const char*>(v.data), v.size));
     return;
   }
-  if (!v.is_array()) { append_scalar_json(out, t, v.data, v.size); return; }
+  if (!v.is_array()) {
+    append_scalar_json(out, t, v.data, v.size);
+    return;
+  }
   out += '[';
   bool first = true;
   for_each_element(v, [&](const uint8_t* p, size_t n) {
@@ -349,9 +408,15 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
       case '&': rep = "&amp;"; break;
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;
-      case '"': if (attr) rep = "&quot;"; break;
-      case '\'': if (attr) rep = "&apos;"; break;
-      case '\t': case '\n': case '\r': break;
+      case '"':
+        if (attr) rep = "&quot;";
+        break;
+      case '\'':
+        if (attr) rep = "&apos;";
+        break;
+      case '\t':
+      case '\n':
+      case '\r': break;
       default:
         // XML 1.0 allows no other C0 control character, not even as a
         // reference: strict parsers would reject the whole document.
@@ -430,7 +495,10 @@ void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
   if (digits > 0) {
     out += '.';
     char f[8];
-    for (int i = 6; i >= 0; --i) { f[i] = char('0' + frac % 10); frac /= 10; }
+    for (int i = 6; i >= 0; --i) {
+      f[i] = char('0' + frac % 10);
+      frac /= 10;
+    }
     out.append(f, static_cast<size_t>(digits > 7 ? 7 : digits));
   }
   out += 'Z';

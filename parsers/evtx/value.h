@@ -58,6 +58,10 @@ struct RawValue {
   }
 };
 
+// Byte size of a value of a fixed-size type; 0 for the variable-size types
+// (strings, binary, SID, BinXML) and SizeT (4 or 8 by the writer's platform).
+uint32_t fixed_value_size(ValueType t);
+
 // Appends the value's text as Windows renders it in event XML (not escaped).
 // Arrays are joined with ", ". BinXml values render as nothing here: the tree
 // builder expands them into elements.

@@ -20,15 +20,24 @@ struct SystemEntry {
 
 // As the System template of every manifest-based provider types them.
 const SystemEntry kSystem[] = {
-    {"Provider", "Name", VT::String},          {"Provider", "Guid", VT::Guid},
-    {"Provider", "EventSourceName", VT::String}, {"EventID", "", VT::UInt16},
-    {"EventID", "Qualifiers", VT::UInt16},     {"Version", "", VT::UInt8},
-    {"Level", "", VT::UInt8},                  {"Task", "", VT::UInt16},
-    {"Opcode", "", VT::UInt8},                 {"Keywords", "", VT::HexInt64},
-    {"TimeCreated", "SystemTime", VT::FileTime}, {"EventRecordID", "", VT::UInt64},
-    {"Correlation", "ActivityID", VT::Guid},   {"Correlation", "RelatedActivityID", VT::Guid},
-    {"Execution", "ProcessID", VT::UInt32},    {"Execution", "ThreadID", VT::UInt32},
-    {"Channel", "", VT::String},               {"Security", "UserID", VT::Sid},
+    {"Provider", "Name", VT::String},
+    {"Provider", "Guid", VT::Guid},
+    {"Provider", "EventSourceName", VT::String},
+    {"EventID", "", VT::UInt16},
+    {"EventID", "Qualifiers", VT::UInt16},
+    {"Version", "", VT::UInt8},
+    {"Level", "", VT::UInt8},
+    {"Task", "", VT::UInt16},
+    {"Opcode", "", VT::UInt8},
+    {"Keywords", "", VT::HexInt64},
+    {"TimeCreated", "SystemTime", VT::FileTime},
+    {"EventRecordID", "", VT::UInt64},
+    {"Correlation", "ActivityID", VT::Guid},
+    {"Correlation", "RelatedActivityID", VT::Guid},
+    {"Execution", "ProcessID", VT::UInt32},
+    {"Execution", "ThreadID", VT::UInt32},
+    {"Channel", "", VT::String},
+    {"Security", "UserID", VT::Sid},
 };
 
 constexpr const char* kSysmon = "Microsoft-Windows-Sysmon";
@@ -43,13 +52,13 @@ struct NameEntry {
 // 1, 2, 3, 5, 7, 8, 10, 11, 12, 13, 15, 17, 18, 22, 23 of the corpus).
 // UtcTime, Image, CommandLine, IPs, hostnames, ... are strings.
 const NameEntry kSysmonFields[] = {
-    {"ProcessGuid", VT::Guid},         {"ParentProcessGuid", VT::Guid},  {"LogonGuid", VT::Guid},
-    {"SourceProcessGuid", VT::Guid},   {"TargetProcessGuid", VT::Guid},  {"SourceProcessGUID", VT::Guid},
-    {"TargetProcessGUID", VT::Guid},   {"ProcessId", VT::UInt32},        {"ParentProcessId", VT::UInt32},
-    {"SourceProcessId", VT::UInt32},   {"TargetProcessId", VT::UInt32},  {"SourceThreadId", VT::UInt32},
-    {"NewThreadId", VT::UInt32},       {"TerminalSessionId", VT::UInt32}, {"LogonId", VT::HexInt64},
-    {"GrantedAccess", VT::HexInt32},   {"Initiated", VT::Bool},          {"SourceIsIpv6", VT::Bool},
-    {"DestinationIsIpv6", VT::Bool},   {"IsExecutable", VT::Bool},       {"SourcePort", VT::UInt16},
+    {"ProcessGuid", VT::Guid},       {"ParentProcessGuid", VT::Guid},   {"LogonGuid", VT::Guid},
+    {"SourceProcessGuid", VT::Guid}, {"TargetProcessGuid", VT::Guid},   {"SourceProcessGUID", VT::Guid},
+    {"TargetProcessGUID", VT::Guid}, {"ProcessId", VT::UInt32},         {"ParentProcessId", VT::UInt32},
+    {"SourceProcessId", VT::UInt32}, {"TargetProcessId", VT::UInt32},   {"SourceThreadId", VT::UInt32},
+    {"NewThreadId", VT::UInt32},     {"TerminalSessionId", VT::UInt32}, {"LogonId", VT::HexInt64},
+    {"GrantedAccess", VT::HexInt32}, {"Initiated", VT::Bool},           {"SourceIsIpv6", VT::Bool},
+    {"DestinationIsIpv6", VT::Bool}, {"IsExecutable", VT::Bool},        {"SourcePort", VT::UInt16},
     {"DestinationPort", VT::UInt16},
 };
 
@@ -57,21 +66,50 @@ const NameEntry kSysmonFields[] = {
 // and handles are SizeT), except in the Windows Filtering Platform events
 // below. Ports and addresses of 5152-5158 are strings, as Windows writes them.
 const NameEntry kSecurityFields[] = {
-    {"SubjectUserSid", VT::Sid},        {"SubjectLogonId", VT::HexInt64},   {"TargetUserSid", VT::Sid},
-    {"TargetLogonId", VT::HexInt64},    {"TargetLinkedLogonId", VT::HexInt64}, {"TargetSid", VT::Sid},
-    {"MemberSid", VT::Sid},             {"DomainSid", VT::Sid},             {"ServiceSid", VT::Sid},
-    {"SourceSid", VT::Sid},             {"MandatoryLabel", VT::Sid},        {"RemoteUserID", VT::Sid},
-    {"RemoteMachineID", VT::Sid},       {"NewProcessId", VT::SizeT},        {"ProcessId", VT::SizeT},
-    {"CallerProcessId", VT::SizeT},     {"HandleId", VT::SizeT},            {"LogonGuid", VT::Guid},
-    {"TargetLogonGuid", VT::Guid},      {"ObjectGUID", VT::Guid},           {"OpCorrelationID", VT::Guid},
-    {"ResourceManager", VT::Guid},      {"SubcategoryGuid", VT::Guid},      {"TransactionId", VT::Guid},
-    {"LogonType", VT::UInt32},          {"KeyLength", VT::UInt32},          {"RestrictedSidCount", VT::UInt32},
-    {"EventCountTotal", VT::UInt32},    {"EventIdx", VT::UInt32},           {"NewState", VT::UInt32},
-    {"PuaCount", VT::UInt32},           {"Protocol", VT::UInt32},           {"FilterRTID", VT::UInt64},
-    {"LayerRTID", VT::UInt64},          {"Status", VT::HexInt32},           {"SubStatus", VT::HexInt32},
-    {"AccessMask", VT::HexInt32},       {"ReturnCode", VT::HexInt32},       {"TicketOptions", VT::HexInt32},
-    {"TicketEncryptionType", VT::HexInt32}, {"EventSourceId", VT::HexInt64}, {"PuaPolicyId", VT::HexInt64},
-    {"NewTime", VT::FileTime},          {"PreviousTime", VT::FileTime},
+    {"SubjectUserSid", VT::Sid},
+    {"SubjectLogonId", VT::HexInt64},
+    {"TargetUserSid", VT::Sid},
+    {"TargetLogonId", VT::HexInt64},
+    {"TargetLinkedLogonId", VT::HexInt64},
+    {"TargetSid", VT::Sid},
+    {"MemberSid", VT::Sid},
+    {"DomainSid", VT::Sid},
+    {"ServiceSid", VT::Sid},
+    {"SourceSid", VT::Sid},
+    {"MandatoryLabel", VT::Sid},
+    {"RemoteUserID", VT::Sid},
+    {"RemoteMachineID", VT::Sid},
+    {"NewProcessId", VT::SizeT},
+    {"ProcessId", VT::SizeT},
+    {"CallerProcessId", VT::SizeT},
+    {"HandleId", VT::SizeT},
+    {"LogonGuid", VT::Guid},
+    {"TargetLogonGuid", VT::Guid},
+    {"ObjectGUID", VT::Guid},
+    {"OpCorrelationID", VT::Guid},
+    {"ResourceManager", VT::Guid},
+    {"SubcategoryGuid", VT::Guid},
+    {"TransactionId", VT::Guid},
+    {"LogonType", VT::UInt32},
+    {"KeyLength", VT::UInt32},
+    {"RestrictedSidCount", VT::UInt32},
+    {"EventCountTotal", VT::UInt32},
+    {"EventIdx", VT::UInt32},
+    {"NewState", VT::UInt32},
+    {"PuaCount", VT::UInt32},
+    {"Protocol", VT::UInt32},
+    {"FilterRTID", VT::UInt64},
+    {"LayerRTID", VT::UInt64},
+    {"Status", VT::HexInt32},
+    {"SubStatus", VT::HexInt32},
+    {"AccessMask", VT::HexInt32},
+    {"ReturnCode", VT::HexInt32},
+    {"TicketOptions", VT::HexInt32},
+    {"TicketEncryptionType", VT::HexInt32},
+    {"EventSourceId", VT::HexInt64},
+    {"PuaPolicyId", VT::HexInt64},
+    {"NewTime", VT::FileTime},
+    {"PreviousTime", VT::FileTime},
 };
 
 struct DataEntry {
@@ -219,10 +257,22 @@ bool encode_raw(ValueType t, std::string_view text, std::string& out) {
   uint64_t u = 0;
   int64_t i = 0;
   switch (t) {
-    case VT::UInt8: if (!parse_dec(text, u) || u > 0xff) return false; put_le(out, u, 1); return true;
-    case VT::UInt16: if (!parse_dec(text, u) || u > 0xffff) return false; put_le(out, u, 2); return true;
-    case VT::UInt32: if (!parse_dec(text, u) || u > 0xffffffffull) return false; put_le(out, u, 4); return true;
-    case VT::UInt64: if (!parse_dec(text, u)) return false; put_le(out, u, 8); return true;
+    case VT::UInt8:
+      if (!parse_dec(text, u) || u > 0xff) return false;
+      put_le(out, u, 1);
+      return true;
+    case VT::UInt16:
+      if (!parse_dec(text, u) || u > 0xffff) return false;
+      put_le(out, u, 2);
+      return true;
+    case VT::UInt32:
+      if (!parse_dec(text, u) || u > 0xffffffffull) return false;
+      put_le(out, u, 4);
+      return true;
+    case VT::UInt64:
+      if (!parse_dec(text, u)) return false;
+      put_le(out, u, 8);
+      return true;
     case VT::Int8:
       if (!parse_sdec(text, i) || i < -128 || i > 127) return false;
       put_le(out, static_cast<uint64_t>(i), 1);
@@ -236,7 +286,10 @@ bool encode_raw(ValueType t, std::string_view text, std::string& out) {
         return false;
       put_le(out, static_cast<uint64_t>(i), 4);
       return true;
-    case VT::Int64: if (!parse_sdec(text, i)) return false; put_le(out, static_cast<uint64_t>(i), 8); return true;
+    case VT::Int64:
+      if (!parse_sdec(text, i)) return false;
+      put_le(out, static_cast<uint64_t>(i), 8);
+      return true;
     case VT::HexInt32:
     case VT::HexInt64:
     case VT::SizeT: {
@@ -247,9 +300,12 @@ bool encode_raw(ValueType t, std::string_view text, std::string& out) {
       return true;
     }
     case VT::Bool:
-      if (text == "true") put_le(out, 1, 4);
-      else if (text == "false") put_le(out, 0, 4);
-      else return false;
+      if (text == "true")
+        put_le(out, 1, 4);
+      else if (text == "false")
+        put_le(out, 0, 4);
+      else
+        return false;
       return true;
     case VT::Guid: return encode_guid(text, out);
     case VT::Sid: return encode_sid(text, out);
@@ -323,16 +379,30 @@ size_t append_utf16le(std::string& out, std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     size_t len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c & 0xe0) == 0xc0) { cp = c & 0x1f; len = 2; }
-    else if ((c & 0xf0) == 0xe0) { cp = c & 0x0f; len = 3; }
-    else if ((c & 0xf8) == 0xf0) { cp = c & 0x07; len = 4; }
-    else { put(0xfffd); ++i; continue; }
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xe0) == 0xc0) {
+      cp = c & 0x1f;
+      len = 2;
+    } else if ((c & 0xf0) == 0xe0) {
+      cp = c & 0x0f;
+      len = 3;
+    } else if ((c & 0xf8) == 0xf0) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      put(0xfffd);
+      ++i;
+      continue;
+    }
     bool ok = i + len <= s.size();
     for (size_t k = 1; ok && k < len; ++k) {
       unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      else cp = (cp << 6) | (cc & 0x3f);
+      if ((cc & 0xc0) != 0x80)
+        ok = false;
+      else
+        cp = (cp << 6) | (cc & 0x3f);
     }
     static const uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
     if (!ok || cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
@@ -371,8 +441,10 @@ bool parse_iso_filetime(std::string_view s, uint64_t& ft) {
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (digits < 7) frac = frac * 10 + uint64_t(s[pos] - '0');
-      else if (s[pos] != '0') return false;  // finer than 100 ns
+      if (digits < 7)
+        frac = frac * 10 + uint64_t(s[pos] - '0');
+      else if (s[pos] != '0')
+        return false;  // finer than 100 ns
       ++digits;
       ++pos;
     }

@@ -28,8 +28,8 @@ ValueType system_value_type(std::string_view element, std::string_view attribute
 // Data element's Name attribute, or the element's own name: "Binary", UserData
 // leaves); e.g. Sysmon ProcessId UInt32, ProcessGuid Guid, Initiated Bool,
 // SourcePort UInt16, LogonId HexInt64; Security 4688 NewProcessId SizeT,
-// SubjectUserSid Sid; 5156 ProcessID UInt64, SourcePort String. SizeT means what Windows writes for pointer-sized fields: the
-// template declares SizeT and the value is HexInt64. String when unknown.
+// SubjectUserSid Sid; 5156 ProcessID UInt64, SourcePort String. SizeT means what Windows writes for pointer-sized
+// fields: the template declares SizeT and the value is HexInt64. String when unknown.
 ValueType data_value_type(std::string_view provider, uint16_t event_id, std::string_view name);
 
 // A value ready to be written as a substitution: the type the template

@@ -3,8 +3,8 @@
 #include <libevtx.h>
 #include <sys/stat.h>
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -119,8 +119,7 @@ LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const Recor
 
   ErrorHandle err;
   File file;
-  if (libevtx_file_initialize(&file.f, &err) != 1)
-    throw std::runtime_error(name + ": libevtx: " + err.take().text);
+  if (libevtx_file_initialize(&file.f, &err) != 1) throw std::runtime_error(name + ": libevtx: " + err.take().text);
   if (libevtx_file_open(file.f, name.c_str(), LIBEVTX_OPEN_READ, &err) != 1)
     throw FileError(FileError::Kind::NotEvtx, name + ": libevtx cannot open it: " + err.take().text);
   file.open = true;
@@ -140,8 +139,8 @@ LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const Recor
       uint64_t at = offset != 0 ? offset : what.offset;
       result.problems.push_back({ProblemKind::RecordDamaged, at != 0 ? chunk_of(at) : -1, at,
                                  "libevtx record index " + std::to_string(i) +
-                                     (id != 0 ? " (EventRecordID " + std::to_string(id) + ")" : std::string()) +
-                                     ": " + what.text});
+                                     (id != 0 ? " (EventRecordID " + std::to_string(id) + ")" : std::string()) + ": " +
+                                     what.text});
     };
     if (libevtx_file_get_record_by_index(file.f, i, &rec.r, &err) != 1) {
       damaged(err.take());

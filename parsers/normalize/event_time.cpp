@@ -27,7 +27,8 @@ void ProcessStarts::observe(const NormalizedEvent& ev) {
   const std::string& file = ev[Field::SourceFile].s;
   auto [it, added] = file_index_.emplace(file, static_cast<uint32_t>(files_.size()));
   if (added) files_.push_back(file);
-  starts_.emplace(guid_hash(ev[Field::ProcessUniqueId].s), Start{ev.timestamp(), ev[Field::EventRecordID].i, it->second});
+  starts_.emplace(guid_hash(ev[Field::ProcessUniqueId].s),
+                  Start{ev.timestamp(), ev[Field::EventRecordID].i, it->second});
 }
 
 bool ProcessStarts::check(NormalizedEvent& ev) const {

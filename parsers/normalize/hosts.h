@@ -23,8 +23,8 @@ class HostNames {
   std::string key(std::string_view computer) const;
 
  private:
-  std::set<std::string> names_;               // lower case
-  std::map<std::string, std::string> keys_;   // lower-case name -> key
+  std::set<std::string> names_;              // lower case
+  std::map<std::string, std::string> keys_;  // lower-case name -> key
 };
 
 }  // namespace norm

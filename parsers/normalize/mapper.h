@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "normalize/record_access.h"
 #include "normalize/normalized_event.h"
+#include "normalize/record_access.h"
 
 namespace norm {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "normalize/record_access.h"
 #include "normalize/normalized_event.h"
+#include "normalize/record_access.h"
 
 namespace norm {
 
@@ -31,18 +31,18 @@ void map_sysmon_process_create(const RecordAccess& rec, NormalizedEvent& out);  
 void map_sysmon_network_connect(const RecordAccess& rec, NormalizedEvent& out);    // 3
 void map_sysmon_process_terminate(const RecordAccess& rec, NormalizedEvent& out);  // 5
 // Security auditing (security_mapper.cpp).
-void map_security_logon(const RecordAccess& rec, NormalizedEvent& out);             // 4624
-void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out);    // 4688
-void map_security_process_terminate(const RecordAccess& rec, NormalizedEvent& out); // 4689
-void map_security_connection(const RecordAccess& rec, NormalizedEvent& out);        // 5156
-void map_security_listen(const RecordAccess& rec, NormalizedEvent& out);            // 5154
-void map_security_bind(const RecordAccess& rec, NormalizedEvent& out);              // 5158
-void map_security_system_start(const RecordAccess& rec, NormalizedEvent& out);      // 4608
+void map_security_logon(const RecordAccess& rec, NormalizedEvent& out);              // 4624
+void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out);     // 4688
+void map_security_process_terminate(const RecordAccess& rec, NormalizedEvent& out);  // 4689
+void map_security_connection(const RecordAccess& rec, NormalizedEvent& out);         // 5156
+void map_security_listen(const RecordAccess& rec, NormalizedEvent& out);             // 5154
+void map_security_bind(const RecordAccess& rec, NormalizedEvent& out);               // 5158
+void map_security_system_start(const RecordAccess& rec, NormalizedEvent& out);       // 4608
 // System log boots (system_mapper.cpp).
-void map_eventlog_started(const RecordAccess& rec, NormalizedEvent& out);           // EventLog 6005
-void map_kernel_os_started(const RecordAccess& rec, NormalizedEvent& out);          // Kernel-General 12
+void map_eventlog_started(const RecordAccess& rec, NormalizedEvent& out);   // EventLog 6005
+void map_kernel_os_started(const RecordAccess& rec, NormalizedEvent& out);  // Kernel-General 12
 // PowerShell (powershell_mapper.cpp).
-void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out);    // 4104
+void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out);  // 4104
 
 bool equals_nocase(std::string_view a, std::string_view b);
 // Makes `boot` a Boot event of this marker (its ActionType names it).

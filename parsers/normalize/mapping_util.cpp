@@ -5,8 +5,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 
 namespace norm {
@@ -72,9 +72,8 @@ AddressKind address_kind(std::string_view ip) {
     if (b[0] == 0xff) return AddressKind::Multicast;
     bool v4_mapped = std::memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff;
     if (!v4_mapped) {
-      if (std::memcmp(b, zero, 15) == 0) return b[15] == 1 ? AddressKind::Loopback
-                                               : b[15] == 0 ? AddressKind::Unspecified
-                                                            : AddressKind::Unicast;
+      if (std::memcmp(b, zero, 15) == 0)
+        return b[15] == 1 ? AddressKind::Loopback : b[15] == 0 ? AddressKind::Unspecified : AddressKind::Unicast;
       return AddressKind::Unicast;
     }
     std::memmove(b, b + 12, 4);

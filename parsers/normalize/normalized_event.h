@@ -61,7 +61,7 @@ enum class Field : uint8_t {
   LogonType,         // Logon: Defender's names ("Network", "Interactive", ...)
   RemoteDeviceName,  // Logon: the client's workstation name as the logon reports it
   ScriptBlockText,   // Script: the text of the block (one part of a split script)
-  LastBootTime,  // set by replay: the latest boot at or before the event
+  LastBootTime,      // set by replay: the latest boot at or before the event
   // provenance
   SourceFile,
   EventRecordID,
@@ -81,16 +81,31 @@ struct FieldValue {
   std::string s;  // String value
 
   bool known() const { return kind != Kind::Unknown; }
-  static FieldValue str(std::string v) { FieldValue f; f.kind = Kind::String; f.s = std::move(v); return f; }
-  static FieldValue integer(int64_t v) { FieldValue f; f.kind = Kind::Int; f.i = v; return f; }
-  static FieldValue time(Ticks v) { FieldValue f; f.kind = Kind::Time; f.i = v; return f; }
+  static FieldValue str(std::string v) {
+    FieldValue f;
+    f.kind = Kind::String;
+    f.s = std::move(v);
+    return f;
+  }
+  static FieldValue integer(int64_t v) {
+    FieldValue f;
+    f.kind = Kind::Int;
+    f.i = v;
+    return f;
+  }
+  static FieldValue time(Ticks v) {
+    FieldValue f;
+    f.kind = Kind::Time;
+    f.i = v;
+    return f;
+  }
 };
 
 // ActionType values the mappers write and the host passes and rules read
 // (Defender's names).
 inline constexpr const char* kProcessCreated = "ProcessCreated";
 inline constexpr const char* kProcessTerminated = "ProcessTerminated";
-inline constexpr const char* kConnectionSuccess = "ConnectionSuccess";                    // outbound
+inline constexpr const char* kConnectionSuccess = "ConnectionSuccess";  // outbound
 inline constexpr const char* kInboundConnectionAccepted = "InboundConnectionAccepted";
 inline constexpr const char* kListeningConnectionCreated = "ListeningConnectionCreated";  // Security 5154
 // ActionType of a bind to a local port (Security 5158): Defender has no such
@@ -123,9 +138,9 @@ const char* time_source_name(TimeSource s);  // "TimeCreated", "UtcTime"
 // What the mapper saw of an inbound Sysmon 3 connection for the host pass
 // (direction.h) that decides its local side.
 struct InboundHints {
-  bool pending = false;             // local side not decided yet (Local* = Source* meanwhile)
-  bool source_named_self = false;   // SourceHostname names this Computer
-  bool dest_named_self = false;     // DestinationHostname names this Computer
+  bool pending = false;            // local side not decided yet (Local* = Source* meanwhile)
+  bool source_named_self = false;  // SourceHostname names this Computer
+  bool dest_named_self = false;    // DestinationHostname names this Computer
 };
 
 struct NormalizedEvent {

@@ -23,17 +23,33 @@ std::optional<int64_t> value_integer(const RawValue& v) {
     return x;
   };
   switch (v.base_type()) {
-    case ValueType::Int8: if (v.size >= 1) return static_cast<int8_t>(le(1)); break;
-    case ValueType::UInt8: if (v.size >= 1) return static_cast<int64_t>(le(1)); break;
-    case ValueType::Int16: if (v.size >= 2) return static_cast<int16_t>(le(2)); break;
-    case ValueType::UInt16: if (v.size >= 2) return static_cast<int64_t>(le(2)); break;
-    case ValueType::Int32: if (v.size >= 4) return static_cast<int32_t>(le(4)); break;
+    case ValueType::Int8:
+      if (v.size >= 1) return static_cast<int8_t>(le(1));
+      break;
+    case ValueType::UInt8:
+      if (v.size >= 1) return static_cast<int64_t>(le(1));
+      break;
+    case ValueType::Int16:
+      if (v.size >= 2) return static_cast<int16_t>(le(2));
+      break;
+    case ValueType::UInt16:
+      if (v.size >= 2) return static_cast<int64_t>(le(2));
+      break;
+    case ValueType::Int32:
+      if (v.size >= 4) return static_cast<int32_t>(le(4));
+      break;
     case ValueType::UInt32:
-    case ValueType::HexInt32: if (v.size >= 4) return static_cast<int64_t>(le(4)); break;
+    case ValueType::HexInt32:
+      if (v.size >= 4) return static_cast<int64_t>(le(4));
+      break;
     case ValueType::Int64:
     case ValueType::UInt64:
-    case ValueType::HexInt64: if (v.size >= 8) return static_cast<int64_t>(le(8)); break;
-    case ValueType::SizeT: if (v.size == 4 || v.size == 8) return static_cast<int64_t>(le(v.size)); break;
+    case ValueType::HexInt64:
+      if (v.size >= 8) return static_cast<int64_t>(le(8));
+      break;
+    case ValueType::SizeT:
+      if (v.size == 4 || v.size == 8) return static_cast<int64_t>(le(v.size));
+      break;
     case ValueType::String:
     case ValueType::AnsiString:
     case ValueType::Utf8: return parse_int(value_text(v));

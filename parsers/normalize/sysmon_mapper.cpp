@@ -4,9 +4,9 @@
 // Placeholders (ParentImage "?", ParentProcessGuid all zeros, an empty User)
 // are unknown values (mapping_util's known_text).
 #include "evtx/value.h"
-#include "normalize/record_access.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
+#include "normalize/record_access.h"
 
 namespace norm {
 namespace {

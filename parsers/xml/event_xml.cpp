@@ -53,8 +53,8 @@ bool add_element(evtx::EventTree& tree, uint32_t parent, pugi::xml_node node, in
       case pugi::node_element: whole = add_element(tree, idx, c, depth + 1) && whole; break;
       case pugi::node_pcdata:
         // Whitespace between child elements is layout, not content.
-        if (whitespace_only(c.value()) && (c.previous_sibling().type() == pugi::node_element ||
-                                           c.next_sibling().type() == pugi::node_element))
+        if (whitespace_only(c.value()) &&
+            (c.previous_sibling().type() == pugi::node_element || c.next_sibling().type() == pugi::node_element))
           break;
         tree.add(idx, evtx::NodeKind::Text, {}, evtx::RawValue::utf8(c.value()));
         break;
@@ -107,8 +107,10 @@ std::string as_utf8(const std::string& bytes) {
     } else if (cp >= 0xD800 && cp < 0xE000) {
       cp = 0xFFFD;
     }
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) (out += static_cast<char>(0xC0 | (cp >> 6))) += static_cast<char>(0x80 | (cp & 0x3F));
+    if (cp < 0x80)
+      out += static_cast<char>(cp);
+    else if (cp < 0x800)
+      (out += static_cast<char>(0xC0 | (cp >> 6))) += static_cast<char>(0x80 | (cp & 0x3F));
     else if (cp < 0x10000)
       ((out += static_cast<char>(0xE0 | (cp >> 12))) += static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) +=
           static_cast<char>(0x80 | (cp & 0x3F));
@@ -132,10 +134,10 @@ std::string valid_utf8(std::string text) {
     if (len == 0 || i + len > text.size()) return 0;
     for (size_t k = 1; k < len; ++k)
       if ((b(i + k) & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(i + 1) > 0x9F) return 0;   // surrogate
-    if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(i + 1) > 0x8F) return 0;   // past U+10FFFF
+    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(i + 1) > 0x9F) return 0;  // surrogate
+    if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(i + 1) > 0x8F) return 0;  // past U+10FFFF
     return len;
   };
   size_t i = 0;
@@ -190,8 +192,7 @@ struct EventXmlDocument::Impl {
   }
 
   void check(const pugi::xml_parse_result& r) {
-    if (!r)
-      throw std::runtime_error(name + ": not XML: " + r.description() + " at offset " + std::to_string(r.offset));
+    if (!r) throw std::runtime_error(name + ": not XML: " + r.description() + " at offset " + std::to_string(r.offset));
     collect();
   }
 
@@ -250,9 +251,8 @@ EventXmlDocument EventXmlDocument::load_file(const std::filesystem::path& path) 
       } catch (const std::runtime_error&) {
         break;
       }
-      im.warning = "not well-formed XML (" + std::string(r.description()) + " at offset " +
-                   std::to_string(r.offset) + "): read the " + std::to_string(im.events.size()) +
-                   " complete events before it";
+      im.warning = "not well-formed XML (" + std::string(r.description()) + " at offset " + std::to_string(r.offset) +
+                   "): read the " + std::to_string(im.events.size()) + " complete events before it";
       return d;
     }
   }

@@ -144,9 +144,21 @@ class Host {
     return s;
   }
   std::string words(int min_len, int max_len) {
-    static const char* w[] = {"--type=renderer", "/c", "-NoProfile", "update", "--field-trial-handle=", "/s",
-                              "C:\\Users\\alice\\AppData\\Local\\Temp\\", "report.docx", "-Embedding", "/quiet",
-                              "--lang=en-US", "http://intranet.corp.example/", "sync", "--no-sandbox", "/p"};
+    static const char* w[] = {"--type=renderer",
+                              "/c",
+                              "-NoProfile",
+                              "update",
+                              "--field-trial-handle=",
+                              "/s",
+                              "C:\\Users\\alice\\AppData\\Local\\Temp\\",
+                              "report.docx",
+                              "-Embedding",
+                              "/quiet",
+                              "--lang=en-US",
+                              "http://intranet.corp.example/",
+                              "sync",
+                              "--no-sandbox",
+                              "/p"};
     std::string s;
     int len = rand(min_len, max_len);
     while (static_cast<int>(s.size()) < len) (s += w[rand(0, 14)]) += hex(rand(0, 6)) + " ";
@@ -155,8 +167,8 @@ class Host {
 
   Event sysmon(int id, int version, int task, int64_t t) {
     return Event("Microsoft-Windows-Sysmon", kSysmonGuid, id, version, 4, task, "0x8000000000000000",
-                 static_cast<uint64_t>(t) + static_cast<uint64_t>(rand(2, 40)) * 10000, ++sysmon_id_, 2840, rand(100, 9000) * 4,
-                 "Microsoft-Windows-Sysmon/Operational", name_, "S-1-5-18");
+                 static_cast<uint64_t>(t) + static_cast<uint64_t>(rand(2, 40)) * 10000, ++sysmon_id_, 2840,
+                 rand(100, 9000) * 4, "Microsoft-Windows-Sysmon/Operational", name_, "S-1-5-18");
   }
   Event security(int id, int version, int task, int64_t t) {
     return Event("Microsoft-Windows-Security-Auditing", kSecurityGuid, id, version, 0, task, "0x8020000000000000",
@@ -263,7 +275,8 @@ class Host {
                                    "C:\\Windows\\System32\\cmd.exe",
                                    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
                                    "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE",
-                                   "C:\\Windows\\System32\\conhost.exe", "C:\\Windows\\System32\\notepad.exe"};
+                                   "C:\\Windows\\System32\\conhost.exe",
+                                   "C:\\Windows\\System32\\notepad.exe"};
     int r = rand(0, 999);
     if (r < 85) {  // process create (and end later)
       std::string img = images[rand(0, 5)];
@@ -282,8 +295,8 @@ class Host {
       sysmon_.add(e.tree());
     } else if (r < 320) {  // outbound connection
       const Proc& p = live_.empty() ? explorer_ : live_.back();
-      network(p, true, ip_, rand(49700, 65000), "52.96." + std::to_string(rand(0, 255)) + "." + std::to_string(rand(1, 254)),
-              443, name_, "-");
+      network(p, true, ip_, rand(49700, 65000),
+              "52.96." + std::to_string(rand(0, 255)) + "." + std::to_string(rand(1, 254)), 443, name_, "-");
       if (rand(0, 9) == 0) {
         Event s = security(5156, 1, 12810, now_);
         s.data("ProcessID", std::to_string(p.pid));
@@ -382,14 +395,15 @@ class Host {
     network(rpcss_, false, attacker, sport, ip_, 135, "attacker.corp.example", name_);
     now_ += 4 * kSecond / 10;
     int64_t dcom_time = now_;
-    Proc mmc = start(dcomlaunch_, "C:\\Windows\\System32\\mmc.exe", "C:\\Windows\\system32\\mmc.exe -Embedding",
-                     "CORP\\bob");
+    Proc mmc =
+        start(dcomlaunch_, "C:\\Windows\\System32\\mmc.exe", "C:\\Windows\\system32\\mmc.exe -Embedding", "CORP\\bob");
     now_ += 2 * kSecond;
     start(mmc, "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\" /c whoami #" + std::to_string(n),
           "CORP\\bob");
     now_ += kSecond;
-    return "{\"DeviceName\":\"" + name_ + "\",\"rpc.Timestamp\":\"" + evtx::filetime_iso(static_cast<uint64_t>(rpc), 7) +
-           "\",\"dcom.Timestamp\":\"" + evtx::filetime_iso(static_cast<uint64_t>(dcom_time), 7) +
+    return "{\"DeviceName\":\"" + name_ + "\",\"rpc.Timestamp\":\"" +
+           evtx::filetime_iso(static_cast<uint64_t>(rpc), 7) + "\",\"dcom.Timestamp\":\"" +
+           evtx::filetime_iso(static_cast<uint64_t>(dcom_time), 7) +
            "\",\"dcom.ProcessId\":" + std::to_string(mmc.pid) + ",\"rpc.RemoteIP\":\"" + attacker + "\"}";
   }
 
@@ -404,7 +418,8 @@ class Host {
 };
 
 int usage() {
-  std::fprintf(stderr, "usage: bench_gen_corpus OUT_DIR --hosts N --size-mb MB [--chains K] [--seed S] [--threads T]\n");
+  std::fprintf(stderr,
+               "usage: bench_gen_corpus OUT_DIR --hosts N --size-mb MB [--chains K] [--seed S] [--threads T]\n");
   return 2;
 }
 
@@ -418,12 +433,18 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (k == "--hosts") hosts = static_cast<int>(v);
-    else if (k == "--size-mb") size_mb = v;
-    else if (k == "--chains") chains = static_cast<int>(v);
-    else if (k == "--seed") seed = v;
-    else if (k == "--threads") threads = static_cast<int>(v);
-    else return usage();
+    if (k == "--hosts")
+      hosts = static_cast<int>(v);
+    else if (k == "--size-mb")
+      size_mb = v;
+    else if (k == "--chains")
+      chains = static_cast<int>(v);
+    else if (k == "--seed")
+      seed = v;
+    else if (k == "--threads")
+      threads = static_cast<int>(v);
+    else
+      return usage();
   }
   if (hosts < 1 || threads < 1) return usage();
   fs::create_directories(out);
@@ -438,7 +459,8 @@ int main(int argc, char** argv) {
         // Chains go to hosts round-robin, at times spread over the hours after the boot.
         std::vector<int64_t> times;
         for (int c = h; c < chains; c += hosts)
-          times.push_back((900 + static_cast<int64_t>(times.size()) * 3600 + static_cast<int64_t>(pick() % 2700)) * kSecond);
+          times.push_back((900 + static_cast<int64_t>(times.size()) * 3600 + static_cast<int64_t>(pick() % 2700)) *
+                          kSecond);
         std::sort(times.begin(), times.end());
         fs::path dir = out / ("WS" + std::to_string(1000 + h)) / "C/Windows/System32/winevt/Logs";
         fs::create_directories(dir);

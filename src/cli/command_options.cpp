@@ -23,14 +23,13 @@ void ReadingOptions::add_to(po::options_description& opts) {
                      "worker threads (0: all cores; at most 4 per core)")(
       "memory", po::value(&memory_mib)->default_value(memory_mib),
       "memory budget in MiB for the events held in memory; beyond it they are spilled to --temp-dir "
-      "(default: RAM/8, 32..128)")(
-      "temp-dir", po::value(&temp_dir), "folder for spill files (default: $TMPDIR or /tmp); removed at exit");
+      "(default: RAM/8, 32..128)")("temp-dir", po::value(&temp_dir),
+                                   "folder for spill files (default: $TMPDIR or /tmp); removed at exit");
 }
 
 std::optional<std::string> ReadingOptions::check() const {
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (threads < 0 || threads > cores * 4)
-    return "--threads must be 0 (all cores) or 1.." + std::to_string(cores * 4);
+  if (threads < 0 || threads > cores * 4) return "--threads must be 0 (all cores) or 1.." + std::to_string(cores * 4);
   if (memory_mib < 1) return "--memory must be at least 1 (MiB)";
   return std::nullopt;
 }
@@ -90,8 +89,9 @@ void OutputOptions::add_to(po::options_description& opts, const std::vector<std:
   formats_ = formats;
   std::string names;
   for (const std::string& f : formats) (names.empty() ? names : names += " | ") += f;
-  opts.add_options()("format,f", po::value(&format),
-                     ("output format: " + names + " (default: table on a terminal, else " + formats.front() + ")").c_str())(
+  opts.add_options()(
+      "format,f", po::value(&format),
+      ("output format: " + names + " (default: table on a terminal, else " + formats.front() + ")").c_str())(
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)")(
       "quiet,q", po::bool_switch(&quiet), "no progress bar and no summary on stderr (warnings still)");
 }
@@ -99,8 +99,8 @@ void OutputOptions::add_to(po::options_description& opts, const std::vector<std:
 std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, std::string& error) const {
   std::string name = format;
   if (name.empty()) {
-    bool table = stdout_is_terminal && output.empty() &&
-                 std::find(formats_.begin(), formats_.end(), "table") != formats_.end();
+    bool table =
+        stdout_is_terminal && output.empty() && std::find(formats_.begin(), formats_.end(), "table") != formats_.end();
     name = table ? "table" : formats_.front();
   }
   if (std::find(formats_.begin(), formats_.end(), name) == formats_.end()) {

@@ -44,9 +44,11 @@ int run_convert(const std::vector<std::string>& args) {
       "quiet,q", po::bool_switch(&quiet), "no summary line on stderr");
   po::variables_map vm;
   std::vector<std::string> inputs;
-  if (auto done = parse_command_line({"convert", "input file",
-                                      "0 written, 2 usage, 3 an input cannot be opened, 5 an input is not an XML event export or holds an event that cannot be written, 6 the output cannot be written"},
-                                     args, opts, vm, inputs))
+  if (auto done =
+          parse_command_line({"convert", "input file",
+                              "0 written, 2 usage, 3 an input cannot be opened, 5 an input is not an XML event export "
+                              "or holds an event that cannot be written, 6 the output cannot be written"},
+                             args, opts, vm, inputs))
     return *done;
   if (output.empty()) {
     std::fprintf(stderr, "evtxhunt convert: no output file: give -o OUT.evtx (see --help)\n");

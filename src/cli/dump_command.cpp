@@ -14,10 +14,10 @@
 #include "cli/options.h"
 #include "cli/problem_report.h"
 #include "evtx/evtx_file.h"
-#include "libevtx/libevtx_reader.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/render.h"
 #include "evtx/value.h"
+#include "libevtx/libevtx_reader.h"
 #include "pipeline/inputs.h"
 #include "timeline/output_file.h"
 
@@ -93,14 +93,19 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml, bool name
       });
     } catch (const evtx::FileError& e) {
       std::fprintf(stderr, "evtxhunt: %s\n", e.what());
-      if (e.kind() == evtx::FileError::Kind::CannotOpen) exit_code = kCannotOpen;
-      else if (exit_code == kOk) exit_code = kNotEvtx;
+      if (e.kind() == evtx::FileError::Kind::CannotOpen)
+        exit_code = kCannotOpen;
+      else if (exit_code == kOk)
+        exit_code = kNotEvtx;
       continue;
     }
     ++files;
     for (const evtx::Problem& p : res.problems) {
-      if (p.chunk >= 0) report_problem(path, p);
-      else std::fprintf(stderr, "evtxhunt: %s: %s: %s\n", path.c_str(), evtx::problem_kind_name(p.kind), p.message.c_str());
+      if (p.chunk >= 0)
+        report_problem(path, p);
+      else
+        std::fprintf(stderr, "evtxhunt: %s: %s: %s\n", path.c_str(), evtx::problem_kind_name(p.kind),
+                     p.message.c_str());
     }
     records += res.records;
     damaged += res.damaged_records;
@@ -124,8 +129,7 @@ int run_dump(const std::vector<std::string>& args) {
       "file, chunk and offset; the rest of the file is still read.\n\noptions");
   std::string format = "jsonl", reader = "native", output;
   ReadingOptions reading;
-  opts.add_options()("help,h", "show this help")(
-      "format,f", po::value(&format)->default_value("jsonl"), "jsonl | xml")(
+  opts.add_options()("help,h", "show this help")("format,f", po::value(&format)->default_value("jsonl"), "jsonl | xml")(
       "reader,r", po::value(&reader)->default_value("native"), "native | libevtx")(
       "threads,t", po::value(&reading.threads)->default_value(0),
       "worker threads (0: all cores, at most 4 per core; the libevtx reader uses one)")(
@@ -155,8 +159,10 @@ int run_dump(const std::vector<std::string>& args) {
   }
   g_out = out.get();
   Format fmt;
-  if (format == "jsonl") fmt = Format::Jsonl;
-  else if (format == "xml") fmt = Format::Xml;
+  if (format == "jsonl")
+    fmt = Format::Jsonl;
+  else if (format == "xml")
+    fmt = Format::Xml;
   else {
     std::fprintf(stderr, "evtxhunt dump: unknown format '%s' (jsonl or xml)\n", format.c_str());
     return kUsage;
@@ -182,8 +188,10 @@ int run_dump(const std::vector<std::string>& args) {
       for (const evtx::Problem& p : owned.back()->header_problems()) report_problem(path, p);
     } catch (const evtx::FileError& e) {
       std::fprintf(stderr, "evtxhunt: %s\n", e.what());
-      if (e.kind() == evtx::FileError::Kind::CannotOpen) exit_code = kCannotOpen;
-      else if (exit_code == kOk) exit_code = kNotEvtx;
+      if (e.kind() == evtx::FileError::Kind::CannotOpen)
+        exit_code = kCannotOpen;
+      else if (exit_code == kOk)
+        exit_code = kNotEvtx;
     }
   }
 

@@ -104,7 +104,9 @@ void append_row(std::string& out, const Row& r, timeline::Format f, const timeli
     std::string rest = r.name;
     if (!r.hosts.empty()) rest += "  hosts: " + joined(r.hosts);
     if (!r.files.empty()) rest += "  files: " + std::to_string(r.files.size());
-    if (r.problems || r.damaged) rest += "  damage: " + std::to_string(r.problems) + " problems, " + std::to_string(r.damaged) + " records skipped";
+    if (r.problems || r.damaged)
+      rest +=
+          "  damage: " + std::to_string(r.problems) + " problems, " + std::to_string(r.damaged) + " records skipped";
     if (!r.reason.empty()) rest += "  " + r.reason;
     timeline::append_cell(out, rest, style.width > 85 ? style.width - 75 : 10, true);
     out += '\n';
@@ -180,8 +182,14 @@ int run_inventory(const std::vector<std::string>& args) {
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string text = *format == timeline::Format::Csv ? kCsvHeader : "";
   for (const pipeline::FileInfo& f : ev->files) {
-    Row r{"file", f.path, f.kind, f.bytes, f.records, f.damaged_records, f.chunks, f.chunks_skipped, f.problems,
-          f.first_time, f.last_time, {}, f.channels, {}, {}};
+    Row r{"file",      f.path,
+          f.kind,      f.bytes,
+          f.records,   f.damaged_records,
+          f.chunks,    f.chunks_skipped,
+          f.problems,  f.first_time,
+          f.last_time, {},
+          f.channels,  {},
+          {}};
     for (const auto& c : f.computers) {
       r.hosts.push_back(c.name);
       HostRow& h = hosts[names.key(c.name)];
@@ -213,8 +221,9 @@ int run_inventory(const std::vector<std::string>& args) {
   }
   if (auto code = run.finish(text)) return *code;
   if (!output.quiet)
-    report_summary(*ev, {"inventory", start, {std::to_string(hosts.size()) + " hosts in " +
-                                                  std::to_string(ev->files.size()) + " files"}});
+    report_summary(*ev, {"inventory",
+                         start,
+                         {std::to_string(hosts.size()) + " hosts in " + std::to_string(ev->files.size()) + " files"}});
   return run.exit_code;
 }
 

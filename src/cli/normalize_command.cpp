@@ -84,8 +84,7 @@ int run_normalize(const std::vector<std::string>& args) {
       duplicates += stream.for_each([&](const pipeline::StreamEvent& e) {
         if (!e.norm) return;
         row(*e.norm);
-        if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None)
-          row(norm::make_boot(*e.norm));
+        if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None) row(norm::make_boot(*e.norm));
       });
     }
     out->write(text);
@@ -95,7 +94,8 @@ int run_normalize(const std::vector<std::string>& args) {
     return kCannotWrite;
   }
   if (!output.quiet)
-    report_summary(*c, {"normalize", start,
+    report_summary(*c, {"normalize",
+                        start,
                         {std::to_string(rows) + " rows; " + std::to_string(duplicates) + " duplicate events dropped"}});
   return run.exit_code;
 }

@@ -11,9 +11,9 @@
 namespace cli {
 
 struct CommandLine {
-  const char* command;       // "scan", for messages: "evtxhunt scan: ..."
-  const char* inputs_name;   // what the positional arguments are, e.g. "input file"
-  const char* exit_codes;    // the help's closing lines
+  const char* command;      // "scan", for messages: "evtxhunt scan: ..."
+  const char* inputs_name;  // what the positional arguments are, e.g. "input file"
+  const char* exit_codes;   // the help's closing lines
 };
 
 // Parses args against `opts` (which must declare --help) plus positional

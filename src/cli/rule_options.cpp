@@ -1,5 +1,5 @@
-#include "yaml/stray_comma.h"
 #include "cli/rule_options.h"
+#include "yaml/stray_comma.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,11 +104,11 @@ std::string default_rules_path() {
 }
 
 void RuleOptions::add_to(po::options_description& opts) {
-  opts.add_options()("rules", po::value(&paths),
-                     ("rule file or folder, the project's rules or Sigma rules (repeatable; default " +
-                      default_rules_path() + ")")
-                         .c_str())(
-      "rule", po::value(&patterns), "run only rules with this id (repeatable; glob); keep only their findings")(
+  opts.add_options()(
+      "rules", po::value(&paths),
+      ("rule file or folder, the project's rules or Sigma rules (repeatable; default " + default_rules_path() + ")")
+          .c_str())("rule", po::value(&patterns),
+                    "run only rules with this id (repeatable; glob); keep only their findings")(
       "strict", po::bool_switch(&strict), "a rule that does not load is an error (exit 7), not a warning");
 }
 
@@ -175,7 +175,8 @@ std::optional<int> RuleOptions::load(const char* command) {
   // --rule: selects the rules of both kinds.
   auto selected_id = [&](const std::string& id) {
     if (patterns.empty()) return true;
-    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return pipeline::glob_match(p, id); });
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::string& p) { return pipeline::glob_match(p, id); });
   };
   std::vector<bool> used(patterns.size(), false);
   auto note_use = [&](const std::string& id) {
@@ -201,8 +202,10 @@ std::optional<int> RuleOptions::load(const char* command) {
   if (!sigma_rules.empty()) {
     sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report);
     for (const sigma::LoadError& e : sigma_report.skipped) skipped.push_back(e.str());
-    if (sigma->size() > 0) matcher = std::make_unique<sigma::SigmaMatcher>(*sigma);
-    else sigma.reset();
+    if (sigma->size() > 0)
+      matcher = std::make_unique<sigma::SigmaMatcher>(*sigma);
+    else
+      sigma.reset();
   }
   for (const std::string& s : skipped)
     std::fprintf(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", s.c_str());

@@ -36,13 +36,13 @@ struct RuleOptions {
   // "N rules: ... loaded, ... skipped (reasons), ... not applicable"
   std::string summary() const;
 
-  std::vector<rules::Rule> loaded;             // the project's rules
+  std::vector<rules::Rule> loaded;  // the project's rules
   std::vector<const rules::Rule*> selected;
-  std::unique_ptr<sigma::RuleSet> sigma;       // null when no Sigma rule is selected
+  std::unique_ptr<sigma::RuleSet> sigma;  // null when no Sigma rule is selected
   std::unique_ptr<sigma::SigmaMatcher> matcher;
   sigma::SetReport sigma_report;
-  std::vector<std::string> skipped;            // "file:line: reason" of every rule not loaded
-  std::vector<std::string> not_rules;         // YAML files of neither kind
+  std::vector<std::string> skipped;    // "file:line: reason" of every rule not loaded
+  std::vector<std::string> not_rules;  // YAML files of neither kind
   size_t files = 0;
 };
 

@@ -51,8 +51,7 @@ std::string findings_line(const std::vector<replay::Finding>& findings) {
   s += ":";
   bool first = true;
   for (auto it = by_level.rbegin(); it != by_level.rend(); ++it) {
-    s += (first ? " " : ", ") + std::to_string(it->second) + " " +
-         rules::level_name(it->first);
+    s += (first ? " " : ", ") + std::to_string(it->second) + " " + rules::level_name(it->first);
     first = false;
   }
   // The rules with most findings first (ties by id); a long tail is counted.
@@ -78,7 +77,8 @@ int input_exit_code(const std::vector<std::string>& paths, const pipeline::Evide
   int code = missing_paths_exit_code(paths);
   if (code != kOk) return code;
   if (ev.stats.evtx_files + ev.stats.xml_files == 0) {
-    std::fprintf(stderr, "evtxhunt: no readable evidence in the inputs (no EVTX file or XML event export could be read)\n");
+    std::fprintf(stderr,
+                 "evtxhunt: no readable evidence in the inputs (no EVTX file or XML event export could be read)\n");
     return kNoEvidence;
   }
   return kOk;

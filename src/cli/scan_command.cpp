@@ -71,19 +71,21 @@ int run_scan(const std::vector<std::string>& args) {
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
-  replay::ScanResult result = replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
+  replay::ScanResult result =
+      replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
 
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string text = timeline::findings_header(*format, style);
   for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
   if (auto code = run.finish(text)) return *code;
   if (!output.quiet)
-    report_summary(ev, {"scan", start,
-                         {rule_opts.summary(),
-                          std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
-                              std::to_string(result.merged_processes) +
-                              " processes seen in both Sysmon and Security merged",
-                          findings_line(result.findings)}});
+    report_summary(ev,
+                   {"scan",
+                    start,
+                    {rule_opts.summary(),
+                     std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
+                         std::to_string(result.merged_processes) + " processes seen in both Sysmon and Security merged",
+                     findings_line(result.findings)}});
   return run.exit_code;
 }
 

@@ -106,11 +106,11 @@ int run_timeline(const std::vector<std::string>& args) {
     return kCannotWrite;
   }
   if (!output.quiet)
-    report_summary(*ev, {"timeline", start,
+    report_summary(*ev, {"timeline",
+                         start,
                          {std::to_string(result.rows) + " rows on " + std::to_string(result.hosts) + " hosts; " +
                               std::to_string(result.duplicates_dropped) + " duplicate events dropped",
-                          rule_opts.summary(),
-                          findings_line(result.findings)}});
+                          rule_opts.summary(), findings_line(result.findings)}});
   return run.exit_code;
 }
 

@@ -25,9 +25,12 @@ void append_csv_cell(std::string& out, std::string_view s) {
 }
 
 void append_json_value(std::string& out, const norm::FieldValue& v) {
-  if (v.kind == norm::FieldValue::Kind::Unknown) out += "null";
-  else if (v.kind == norm::FieldValue::Kind::Int) out += std::to_string(v.i);
-  else evtx::append_json_string(out, field_text(v));
+  if (v.kind == norm::FieldValue::Kind::Unknown)
+    out += "null";
+  else if (v.kind == norm::FieldValue::Kind::Int)
+    out += std::to_string(v.i);
+  else
+    evtx::append_json_string(out, field_text(v));
 }
 
 std::string field_text(const norm::FieldValue& v) {

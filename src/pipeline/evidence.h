@@ -44,7 +44,7 @@ struct FileInfo {
   uint64_t records = 0;          // records read (EVTX) or events (XML)
   uint64_t damaged_records = 0;  // skipped as unreadable
   uint64_t chunks = 0, chunks_skipped = 0;
-  uint64_t problems = 0;         // damage reported inside the file (header, chunks, records)
+  uint64_t problems = 0;                      // damage reported inside the file (header, chunks, records)
   norm::Ticks first_time = 0, last_time = 0;  // System/TimeCreated range of its records (0: none)
   struct Computer {
     std::string name;  // as written

@@ -22,7 +22,7 @@ struct EventFilter {
   std::optional<norm::Ticks> since, until;  // inclusive
   std::vector<std::string> hosts;           // globs on DeviceName (any name of the host)
   std::vector<uint16_t> event_ids;
-  std::vector<std::string> channels;        // case-insensitive equality or glob
+  std::vector<std::string> channels;  // case-insensitive equality or glob
 
   bool active() const { return since || until || !hosts.empty() || !event_ids.empty() || !channels.empty(); }
   // A host is kept when one of its computer names matches a host glob.

@@ -24,8 +24,8 @@
 namespace pipeline {
 
 struct StreamEvent {
-  const uint8_t* raw;  // the encoded event (store/event_codec.h); valid during the callback
-  store::EventHeader header;  // its header, Timestamp as decided
+  const uint8_t* raw;                           // the encoded event (store/event_codec.h); valid during the callback
+  store::EventHeader header;                    // its header, Timestamp as decided
   std::shared_ptr<norm::NormalizedEvent> norm;  // decided columns; null for an unmapped event
 };
 

@@ -62,8 +62,10 @@ class Walker {
                               : std::string("cannot open: ") + std::strerror(errno));
       return;
     }
-    if (S_ISDIR(st.st_mode)) folder(p, st, depth);
-    else file(p, st);
+    if (S_ISDIR(st.st_mode))
+      folder(p, st, depth);
+    else
+      file(p, st);
   }
 
  private:

@@ -34,30 +34,28 @@ struct LinkEnd {
 struct LinkedFinding {
   std::string side;  // rules::link_side_name() of what the other end is: "source" / "target"
   std::string device_name, rule_id;
-  norm::Ticks timestamp = 0;      // the other end's link time
-  norm::Ticks clock_offset = 0;   // the other end's time minus this end's
+  norm::Ticks timestamp = 0;     // the other end's link time
+  norm::Ticks clock_offset = 0;  // the other end's time minus this end's
   std::string process, command_line, account, record;
-  std::string matched_by;         // "connection" (both endpoints) or "address" / "name" and time
+  std::string matched_by;  // "connection" (both endpoints) or "address" / "name" and time
 };
 
 struct Finding {
   std::string rule_id, title;
   rules::Level level = rules::Level::Medium;  // written as rules::level_name(level)
-  std::vector<std::string> tags;   // ATT&CK and other tags of the rule
+  std::vector<std::string> tags;              // ATT&CK and other tags of the rule
   std::vector<std::string> notes;  // how it was found beyond the records (e.g. a parent from the process table)
   std::string device_name, device_id;
-  norm::Ticks timestamp = 0;             // first evidence
-  std::vector<std::string> assumptions;  // fields that were unknown where the rule read them
-  std::vector<Evidence> evidence;        // in stage order, then time
-  std::vector<std::pair<std::string, norm::FieldValue>> fields;     // summarize by: name, value
+  norm::Ticks timestamp = 0;                                     // first evidence
+  std::vector<std::string> assumptions;                          // fields that were unknown where the rule read them
+  std::vector<Evidence> evidence;                                // in stage order, then time
+  std::vector<std::pair<std::string, norm::FieldValue>> fields;  // summarize by: name, value
   std::vector<std::pair<std::string, std::vector<norm::FieldValue>>> collected;  // "make_set(x)": values
-  std::optional<LinkEnd> link_end;     // the rule's link: this finding's end of a movement
-  std::vector<LinkedFinding> links;    // set by the cross-host pass
+  std::optional<LinkEnd> link_end;   // the rule's link: this finding's end of a movement
+  std::vector<LinkedFinding> links;  // set by the cross-host pass
 
   // high: nothing assumed; medium: one field assumed; low: more.
-  const char* confidence() const {
-    return assumptions.empty() ? "high" : assumptions.size() == 1 ? "medium" : "low";
-  }
+  const char* confidence() const { return assumptions.empty() ? "high" : assumptions.size() == 1 ? "medium" : "low"; }
 };
 
 }  // namespace replay

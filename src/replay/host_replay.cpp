@@ -55,11 +55,8 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
           result.addresses.insert(ip.s);
         table.on_initiated(ev);
         break;
-      case norm::Table::Script:
-        table.on_initiated(ev);
-        break;
-      case norm::Table::Logon:
-        break;
+      case norm::Table::Script: table.on_initiated(ev); break;
+      case norm::Table::Logon: break;
       case norm::Table::ProcessEnd: {
         std::string ended = table.on_ended(ev);
         if (!ended.empty())
@@ -68,8 +65,7 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
         break;
       }
       case norm::Table::Boot:
-      case norm::Table::Other:
-        break;
+      case norm::Table::Other: break;
     }
     if (feed)
       for (RuleMatcher& m : matchers) m.on_event(se.norm);

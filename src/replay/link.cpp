@@ -16,9 +16,7 @@ using norm::FieldValue;
 
 // How well a source end and a target end agree; 0: not a pair.
 enum Match : int { None = 0, OneSide = 1, Address = 2, Connection = 3 };
-const char* match_name(int m) {
-  return m == Connection ? "connection" : m == Address ? "address" : "one side";
-}
+const char* match_name(int m) { return m == Connection ? "connection" : m == Address ? "address" : "one side"; }
 
 bool same_value(const FieldValue& a, const FieldValue& b) {
   return a.known() && b.known() && a.kind == b.kind && a.i == b.i && a.s == b.s;

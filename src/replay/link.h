@@ -27,9 +27,9 @@ namespace replay {
 
 // What the evidence shows of one host.
 struct HostIdentity {
-  std::string device_id;              // the host key findings carry (Finding::device_id)
-  std::vector<std::string> names;     // its computer names as written
-  std::set<std::string> addresses;    // its own unicast addresses
+  std::string device_id;            // the host key findings carry (Finding::device_id)
+  std::vector<std::string> names;   // its computer names as written
+  std::set<std::string> addresses;  // its own unicast addresses
 };
 
 inline constexpr norm::Ticks kLinkWindow = 5 * 60 * norm::kTicksPerSecond;

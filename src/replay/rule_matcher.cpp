@@ -37,9 +37,7 @@ FieldValue to_field(const rules::Value& v) {
   }
 }
 
-bool same_field(const FieldValue& a, const FieldValue& b) {
-  return a.kind == b.kind && a.i == b.i && a.s == b.s;
-}
+bool same_field(const FieldValue& a, const FieldValue& b) { return a.kind == b.kind && a.i == b.i && a.s == b.s; }
 
 }  // namespace
 
@@ -81,7 +79,8 @@ bool RuleMatcher::extend(const Chain& chain, const EventPtr& evp, Chain& out) co
     if (!mine.known() || !theirs.known()) return false;
     if (mine.kind != theirs.kind) return false;
     if (mine.kind == FieldValue::Kind::String) {
-      if (j.case_insensitive ? rules::fold_case(mine.s) != rules::fold_case(theirs.s) : mine.s != theirs.s) return false;
+      if (j.case_insensitive ? rules::fold_case(mine.s) != rules::fold_case(theirs.s) : mine.s != theirs.s)
+        return false;
     } else if (mine.i != theirs.i) {
       return false;
     }
@@ -182,8 +181,10 @@ void RuleMatcher::fill_link(Finding& f, const Chain& c, const rules::EvalContext
     end.process_id = p[own ? Field::ProcessId : Field::InitiatingProcessId];
     const FieldValue& name = p[Field::AccountName];
     const FieldValue& domain = p[Field::AccountDomain];
-    if (name.known()) end.process_account = FieldValue::str(domain.known() ? domain.s + "\\" + name.s : name.s);
-    else end.process_account = p[Field::AccountSid];
+    if (name.known())
+      end.process_account = FieldValue::str(domain.known() ? domain.s + "\\" + name.s : name.s);
+    else
+      end.process_account = p[Field::AccountSid];
     end.process_record = norm::record_ref(p);
   }
   f.link_end = std::move(end);
@@ -212,7 +213,8 @@ std::vector<Finding> RuleMatcher::finish() {
       f.device_id = (*c.bound.front())[Field::DeviceId].s;
       f.timestamp = c.bound.front()->timestamp();
       f.fields = key;
-      for (const rules::Aggregate& a : rule_.summarize.collect) f.collected.emplace_back(a.name, std::vector<FieldValue>{});
+      for (const rules::Aggregate& a : rule_.summarize.collect)
+        f.collected.emplace_back(a.name, std::vector<FieldValue>{});
       f.level = chain_level(c);
       if (rule_.link) fill_link(f, c, ctx);
       out.push_back(std::move(f));

@@ -118,9 +118,9 @@ void SigmaHost::add_hits(std::vector<sigma::Hit> hits) {
       if (f.device_name.empty()) f.device_name = (*ev)[Field::DeviceName].s;
     }
     for (const auto& [field, value] : h.group) f.fields.emplace_back(field, FieldValue::str(value));
-    f.fields.emplace_back(r.correlation.type == sigma::Correlation::Type::ValueCount ? "distinct " + r.correlation.field
-                                                                                       : "count",
-                          FieldValue::integer(static_cast<int64_t>(h.count)));
+    f.fields.emplace_back(
+        r.correlation.type == sigma::Correlation::Type::ValueCount ? "distinct " + r.correlation.field : "count",
+        FieldValue::integer(static_cast<int64_t>(h.count)));
     findings_.push_back(std::move(f));
   }
 }

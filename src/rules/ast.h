@@ -160,7 +160,19 @@ struct CallNode final : Node {
   NodePtr arg;
 };
 
-enum class Period : uint8_t { Year, Quarter, Month, Week, Day, Hour, Minute, Second, Millisecond, Microsecond, Nanosecond };
+enum class Period : uint8_t {
+  Year,
+  Quarter,
+  Month,
+  Week,
+  Day,
+  Hour,
+  Minute,
+  Second,
+  Millisecond,
+  Microsecond,
+  Nanosecond
+};
 
 struct DatetimeDiffNode final : Node {
   DatetimeDiffNode() : Node(NodeKind::DatetimeDiff) {}

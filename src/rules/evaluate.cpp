@@ -240,7 +240,12 @@ Value ArithNode::eval(const EvalContext& ctx) const {
   if (!a.known() || !b.known()) return Value::unknown(unknown_of(a) | unknown_of(b));
   const Type ta = a.type, tb = b.type;
   int64_t out = 0;
-  auto int_result = [&](bool overflow, Type t) { return overflow ? Value::unknown(0) : (t == Type::Int ? Value::integer(out) : t == Type::DateTime ? Value::datetime(out) : Value::timespan(out)); };
+  auto int_result = [&](bool overflow, Type t) {
+    return overflow ? Value::unknown(0)
+                    : (t == Type::Int        ? Value::integer(out)
+                       : t == Type::DateTime ? Value::datetime(out)
+                                             : Value::timespan(out));
+  };
   if (ta == Type::Int && tb == Type::Int) {
     switch (op) {
       case ArithOp::Add: return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::Int);
@@ -266,18 +271,26 @@ Value ArithNode::eval(const EvalContext& ctx) const {
   }
   // datetime / timespan arithmetic, in ticks
   if (op == ArithOp::Add) {
-    if (ta == Type::DateTime && tb == Type::Timespan) return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::DateTime);
-    if (ta == Type::Timespan && tb == Type::DateTime) return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::DateTime);
-    if (ta == Type::Timespan && tb == Type::Timespan) return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::Timespan);
+    if (ta == Type::DateTime && tb == Type::Timespan)
+      return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::DateTime);
+    if (ta == Type::Timespan && tb == Type::DateTime)
+      return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::DateTime);
+    if (ta == Type::Timespan && tb == Type::Timespan)
+      return int_result(__builtin_add_overflow(a.i, b.i, &out), Type::Timespan);
   }
   if (op == ArithOp::Sub) {
-    if (ta == Type::DateTime && tb == Type::Timespan) return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::DateTime);
-    if (ta == Type::DateTime && tb == Type::DateTime) return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::Timespan);
-    if (ta == Type::Timespan && tb == Type::Timespan) return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::Timespan);
+    if (ta == Type::DateTime && tb == Type::Timespan)
+      return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::DateTime);
+    if (ta == Type::DateTime && tb == Type::DateTime)
+      return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::Timespan);
+    if (ta == Type::Timespan && tb == Type::Timespan)
+      return int_result(__builtin_sub_overflow(a.i, b.i, &out), Type::Timespan);
   }
   if (op == ArithOp::Mul) {
-    if (ta == Type::Timespan && numeric(tb)) return Value::timespan(static_cast<int64_t>(std::llround(static_cast<double>(a.i) * as_real(b))));
-    if (numeric(ta) && tb == Type::Timespan) return Value::timespan(static_cast<int64_t>(std::llround(as_real(a) * static_cast<double>(b.i))));
+    if (ta == Type::Timespan && numeric(tb))
+      return Value::timespan(static_cast<int64_t>(std::llround(static_cast<double>(a.i) * as_real(b))));
+    if (numeric(ta) && tb == Type::Timespan)
+      return Value::timespan(static_cast<int64_t>(std::llround(as_real(a) * static_cast<double>(b.i))));
   }
   if (op == ArithOp::Div) {
     if (ta == Type::Timespan && tb == Type::Timespan) {

@@ -79,8 +79,8 @@ Expression compile_predicate(std::string_view text, const Scope& scope) {
   if (e.type() != Type::Bool) {
     size_t first = 0;
     while (first < text.size() && (text[first] == ' ' || text[first] == '\n' || text[first] == '\t')) ++first;
-    throw CompileError{first, std::string("a condition must be true or false, but this expression is a ") +
-                                  type_name(e.type())};
+    throw CompileError{
+        first, std::string("a condition must be true or false, but this expression is a ") + type_name(e.type())};
   }
   return e;
 }

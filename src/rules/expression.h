@@ -67,7 +67,7 @@ struct TimeAtom;
 // compile time.
 struct Scope {
   std::vector<std::string> stages = {};  // stage names of the rule, in order
-  size_t current = 0;               // stage whose event unqualified fields read
+  size_t current = 0;                    // stage whose event unqualified fields read
   // false (a stage's where): stage.Field may name only stages before `current`
   // (naming `current` itself is the same as the unqualified field).
   // true (summarize): every stage may be named; stage.Field always reads the
@@ -186,7 +186,7 @@ class Expression {
 
   const std::vector<FieldRef>& fields() const;
   std::vector<std::string> unknown_fields(UnknownSet u) const;  // names in order of appearance
-  std::vector<size_t> referenced_stages() const;  // qualified stage references, ascending
+  std::vector<size_t> referenced_stages() const;                // qualified stage references, ascending
 
   std::vector<TimeBound> time_bounds() const;  // one per earlier stage that bounds this event's time
   std::vector<JoinKey> join_keys() const;

@@ -6,18 +6,15 @@ Type field_type(norm::Field f) {
   using norm::Field;
   switch (f) {
     case Field::Timestamp:
-    case Field::LastBootTime:
-      return Type::DateTime;
+    case Field::LastBootTime: return Type::DateTime;
     case Field::ProcessId:
     case Field::InitiatingProcessId:
     case Field::InitiatingProcessParentId:
     case Field::LocalPort:
     case Field::RemotePort:
     case Field::EventRecordID:
-    case Field::EventID:
-      return Type::Int;
-    default:
-      return Type::String;
+    case Field::EventID: return Type::Int;
+    default: return Type::String;
   }
 }
 

@@ -18,10 +18,17 @@ struct PeriodName {
   Period period;
 };
 constexpr PeriodName kPeriods[] = {
-    {"year", Period::Year},     {"quarter", Period::Quarter},         {"month", Period::Month},
-    {"week", Period::Week},     {"day", Period::Day},                 {"hour", Period::Hour},
-    {"minute", Period::Minute}, {"second", Period::Second},           {"millisecond", Period::Millisecond},
-    {"microsecond", Period::Microsecond}, {"nanosecond", Period::Nanosecond},
+    {"year", Period::Year},
+    {"quarter", Period::Quarter},
+    {"month", Period::Month},
+    {"week", Period::Week},
+    {"day", Period::Day},
+    {"hour", Period::Hour},
+    {"minute", Period::Minute},
+    {"second", Period::Second},
+    {"millisecond", Period::Millisecond},
+    {"microsecond", Period::Microsecond},
+    {"nanosecond", Period::Nanosecond},
 };
 
 std::string_view text_of(const Value& v, std::string& storage) {
@@ -64,8 +71,7 @@ int64_t datetime_diff(Period p, norm::Ticks a, norm::Ticks b) {
   CivilDate ca = civil_from_ticks(a), cb = civil_from_ticks(b);
   switch (p) {
     case Period::Year: return ca.year - cb.year;
-    case Period::Quarter:
-      return (ca.year * 4 + (ca.month - 1) / 3) - (cb.year * 4 + (cb.month - 1) / 3);
+    case Period::Quarter: return (ca.year * 4 + (ca.month - 1) / 3) - (cb.year * 4 + (cb.month - 1) / 3);
     case Period::Month: return (ca.year * 12 + ca.month - 1) - (cb.year * 12 + cb.month - 1);
     default: return 0;
   }
@@ -127,8 +133,7 @@ Value ExtractNode::eval(const EvalContext& ctx) const {
 Value DatetimeDiffNode::eval(const EvalContext& ctx) const {
   Value x = a->eval(ctx);
   Value y = b->eval(ctx);
-  if (!x.known() || !y.known())
-    return Value::unknown((x.known() ? 0 : x.unknowns) | (y.known() ? 0 : y.unknowns));
+  if (!x.known() || !y.known()) return Value::unknown((x.known() ? 0 : x.unknowns) | (y.known() ? 0 : y.unknowns));
   if (x.type != Type::DateTime || y.type != Type::DateTime) return Value::unknown(0);
   return Value::integer(datetime_diff(period, x.i, y.i));
 }

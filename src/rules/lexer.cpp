@@ -72,7 +72,8 @@ class Lexer {
       lex_string(t);
       return;
     }
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) {
+    if (std::isdigit(static_cast<unsigned char>(c)) ||
+        (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) {
       lex_number(t);
       return;
     }
@@ -100,12 +101,28 @@ class Lexer {
         }
         return;
       case '=':
-        if (peek() == '=') { ++p_; t.kind = Tok::EqEq; return; }
-        if (peek() == '~') { ++p_; t.kind = Tok::EqTilde; return; }
+        if (peek() == '=') {
+          ++p_;
+          t.kind = Tok::EqEq;
+          return;
+        }
+        if (peek() == '~') {
+          ++p_;
+          t.kind = Tok::EqTilde;
+          return;
+        }
         fail(t.offset, "'=' is not an operator here: use == to compare (or =~ for case-insensitive)");
       case '!':
-        if (peek() == '=') { ++p_; t.kind = Tok::NotEq; return; }
-        if (peek() == '~') { ++p_; t.kind = Tok::NotTilde; return; }
+        if (peek() == '=') {
+          ++p_;
+          t.kind = Tok::NotEq;
+          return;
+        }
+        if (peek() == '~') {
+          ++p_;
+          t.kind = Tok::NotTilde;
+          return;
+        }
         if (ident_start(peek())) {
           size_t b = p_;
           while (ident_char(peek())) ++p_;
@@ -115,13 +132,22 @@ class Lexer {
         }
         fail(t.offset, "'!' must be followed by = or ~ or an operator name (!contains, !in, ...)");
       case '<':
-        if (peek() == '=') { ++p_; t.kind = Tok::LessEq; } else { t.kind = Tok::Less; }
+        if (peek() == '=') {
+          ++p_;
+          t.kind = Tok::LessEq;
+        } else {
+          t.kind = Tok::Less;
+        }
         return;
       case '>':
-        if (peek() == '=') { ++p_; t.kind = Tok::GreaterEq; } else { t.kind = Tok::Greater; }
+        if (peek() == '=') {
+          ++p_;
+          t.kind = Tok::GreaterEq;
+        } else {
+          t.kind = Tok::Greater;
+        }
         return;
-      default:
-        break;
+      default: break;
     }
     fail(t.offset, std::string("unexpected character '") + c + "'");
   }
@@ -153,7 +179,8 @@ class Lexer {
           for (int k = 0; k < 4; ++k) {
             char h = peek();
             if (!std::isxdigit(static_cast<unsigned char>(h))) fail(esc, "\\u needs four hex digits");
-            cp = cp * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+            cp = cp * 16 + static_cast<uint32_t>(
+                               std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
             ++p_;
           }
           append_utf8(cp, v);
@@ -265,7 +292,8 @@ class Lexer {
           t.i = *ticks;
         } else {
           auto ticks = parse_timespan(inner);
-          if (!ticks) fail(open + 1, "invalid timespan '" + std::string(inner) + "' (expected e.g. 2s, 5m or 00:05:00)");
+          if (!ticks)
+            fail(open + 1, "invalid timespan '" + std::string(inner) + "' (expected e.g. 2s, 5m or 00:05:00)");
           t.kind = Tok::Timespan;
           t.i = *ticks;
         }

@@ -31,24 +31,24 @@ enum class Tok : uint8_t {
   Star,
   Slash,
   Percent,
-  EqEq,    // ==
-  NotEq,   // !=
-  EqTilde, // =~
-  NotTilde,// !~
+  EqEq,      // ==
+  NotEq,     // !=
+  EqTilde,   // =~
+  NotTilde,  // !~
   Less,
   LessEq,
   Greater,
   GreaterEq,
-  Tilde,   // '~' right after `in` / `!in` (in~)
+  Tilde,  // '~' right after `in` / `!in` (in~)
 };
 
 struct Token {
   Tok kind = Tok::End;
   size_t offset = 0;  // byte offset of the token's first character
   size_t length = 0;
-  std::string text;   // Ident / BangWord name, String value
-  int64_t i = 0;      // Int value, DateTime / Timespan ticks
-  double r = 0;       // Real value
+  std::string text;  // Ident / BangWord name, String value
+  int64_t i = 0;     // Int value, DateTime / Timespan ticks
+  double r = 0;      // Real value
 };
 
 // Thrown for lexical and syntax errors, unknown names, and type errors;

@@ -33,7 +33,8 @@ std::optional<Type> arith_type(ArithOp op, Type a, Type b) {
   if (numeric(a) && numeric(b)) return (a == Type::Int && b == Type::Int) ? Type::Int : Type::Real;
   switch (op) {
     case ArithOp::Add:
-      if ((a == Type::DateTime && b == Type::Timespan) || (a == Type::Timespan && b == Type::DateTime)) return Type::DateTime;
+      if ((a == Type::DateTime && b == Type::Timespan) || (a == Type::Timespan && b == Type::DateTime))
+        return Type::DateTime;
       if (a == Type::Timespan && b == Type::Timespan) return Type::Timespan;
       break;
     case ArithOp::Sub:
@@ -66,8 +67,9 @@ const char* arith_symbol(ArithOp op) {
   return "?";
 }
 
-constexpr const char* kAggregates[] = {"make_set", "make_list", "count", "dcount", "countif", "sum", "min", "max", "avg",
-                                       "arg_max", "arg_min", "make_set_if", "make_list_if", "take_any", "any"};
+constexpr const char* kAggregates[] = {"make_set", "make_list",   "count",        "dcount",   "countif",
+                                       "sum",      "min",         "max",          "avg",      "arg_max",
+                                       "arg_min",  "make_set_if", "make_list_if", "take_any", "any"};
 
 struct WordOp {
   const char* word;
@@ -76,11 +78,16 @@ struct WordOp {
   bool cs;
 };
 constexpr WordOp kWordOps[] = {
-    {"contains", WordOp::Str, StrOp::Contains, false},      {"contains_cs", WordOp::Str, StrOp::Contains, true},
-    {"has", WordOp::Str, StrOp::Has, false},                {"has_cs", WordOp::Str, StrOp::Has, true},
-    {"startswith", WordOp::Str, StrOp::StartsWith, false},  {"startswith_cs", WordOp::Str, StrOp::StartsWith, true},
-    {"endswith", WordOp::Str, StrOp::EndsWith, false},      {"endswith_cs", WordOp::Str, StrOp::EndsWith, true},
-    {"in", WordOp::In, StrOp::Contains, true},              {"between", WordOp::Between, StrOp::Contains, false},
+    {"contains", WordOp::Str, StrOp::Contains, false},
+    {"contains_cs", WordOp::Str, StrOp::Contains, true},
+    {"has", WordOp::Str, StrOp::Has, false},
+    {"has_cs", WordOp::Str, StrOp::Has, true},
+    {"startswith", WordOp::Str, StrOp::StartsWith, false},
+    {"startswith_cs", WordOp::Str, StrOp::StartsWith, true},
+    {"endswith", WordOp::Str, StrOp::EndsWith, false},
+    {"endswith_cs", WordOp::Str, StrOp::EndsWith, true},
+    {"in", WordOp::In, StrOp::Contains, true},
+    {"between", WordOp::Between, StrOp::Contains, false},
     {"matches", WordOp::Matches, StrOp::Contains, true},
 };
 
@@ -223,9 +230,14 @@ class Parser {
 
   bool is_cmp_start() const {
     switch (peek().kind) {
-      case Tok::EqEq: case Tok::NotEq: case Tok::EqTilde: case Tok::NotTilde:
-      case Tok::Less: case Tok::LessEq: case Tok::Greater: case Tok::GreaterEq:
-        return true;
+      case Tok::EqEq:
+      case Tok::NotEq:
+      case Tok::EqTilde:
+      case Tok::NotTilde:
+      case Tok::Less:
+      case Tok::LessEq:
+      case Tok::Greater:
+      case Tok::GreaterEq: return true;
       case Tok::BangWord: return true;
       case Tok::Ident: return word_op(peek().text) != nullptr;
       default: return false;
@@ -331,16 +343,15 @@ class Parser {
     if (!scope_.lists || peek().kind != Tok::Ident) return nullptr;
     auto it = scope_.lists->find(peek().text);
     if (it == scope_.lists->end()) return nullptr;
-    if (peek(1).kind == Tok::Dot || peek(1).kind == Tok::LParen)
-      return nullptr;
+    if (peek(1).kind == Tok::Dot || peek(1).kind == Tok::LParen) return nullptr;
     next();
     return &it->second;
   }
 
   NodePtr parse_in(NodePtr l, bool ci, bool negate, size_t begin) {
     if (peek().kind != Tok::LParen)
-      fail(peek().offset, "expected '(' and a list of values after '" + std::string(negate ? "!" : "") + "in" +
-                              (ci ? "~" : "") + "'");
+      fail(peek().offset,
+           "expected '(' and a list of values after '" + std::string(negate ? "!" : "") + "in" + (ci ? "~" : "") + "'");
     next();
     auto n = make<InNode>(begin);
     if (peek().kind == Tok::RParen) fail(peek().offset, "the list of 'in' is empty");
@@ -375,7 +386,8 @@ class Parser {
     n->case_insensitive = ci;
     n->negate = negate;
     n->type = Type::Bool;
-    n->is_const = l->is_const && std::all_of(n->items.begin(), n->items.end(), [](const NodePtr& k) { return k->is_const; });
+    n->is_const =
+        l->is_const && std::all_of(n->items.begin(), n->items.end(), [](const NodePtr& k) { return k->is_const; });
     bool all_const_strings = std::all_of(n->items.begin(), n->items.end(), [](const NodePtr& k) {
       return k->kind == NodeKind::Literal && k->type == Type::String;
     });
@@ -399,9 +411,12 @@ class Parser {
     expect(Tok::RParen, "')' after the bounds");
     Type t = l->type;
     bool ok = false;
-    if (numeric(t)) ok = numeric(lo->type) && numeric(hi->type);
-    else if (t == Type::DateTime) ok = lo->type == Type::DateTime && (hi->type == Type::DateTime || hi->type == Type::Timespan);
-    else if (t == Type::Timespan) ok = lo->type == Type::Timespan && hi->type == Type::Timespan;
+    if (numeric(t))
+      ok = numeric(lo->type) && numeric(hi->type);
+    else if (t == Type::DateTime)
+      ok = lo->type == Type::DateTime && (hi->type == Type::DateTime || hi->type == Type::Timespan);
+    else if (t == Type::Timespan)
+      ok = lo->type == Type::Timespan && hi->type == Type::Timespan;
     if (!ok)
       fail(op_offset, std::string("'between' needs numbers, datetimes or timespans of one kind: '") + snippet(*l) +
                           "' is a " + type_name(t) + ", the bounds are " + type_name(lo->type) + " and " +
@@ -552,7 +567,8 @@ class Parser {
       auto it = std::find(scope_.stages.begin(), scope_.stages.end(), *stage_name);
       if (it == scope_.stages.end()) {
         if (norm::field_by_name(*stage_name))
-          fail(begin, "'" + *stage_name + "' is a field, not a stage: write " + *stage_name + " or stage." + *stage_name);
+          fail(begin,
+               "'" + *stage_name + "' is a field, not a stage: write " + *stage_name + " or stage." + *stage_name);
         fail(begin, "unknown stage '" + *stage_name + "'" + stage_list());
       }
       size_t idx = static_cast<size_t>(it - scope_.stages.begin());
@@ -669,8 +685,10 @@ class Parser {
       Fn fn;
       Type result;
     };
-    static constexpr Simple kSimple[] = {{"tolower", Fn::ToLower, Type::String},   {"toupper", Fn::ToUpper, Type::String},
-                                         {"isempty", Fn::IsEmpty, Type::Bool},     {"isnotempty", Fn::IsNotEmpty, Type::Bool},
+    static constexpr Simple kSimple[] = {{"tolower", Fn::ToLower, Type::String},
+                                         {"toupper", Fn::ToUpper, Type::String},
+                                         {"isempty", Fn::IsEmpty, Type::Bool},
+                                         {"isnotempty", Fn::IsNotEmpty, Type::Bool},
                                          {"strlen", Fn::StrLen, Type::Int}};
     for (const Simple& s : kSimple) {
       if (name != s.name) continue;
@@ -698,8 +716,8 @@ class Parser {
                                  "microsecond, nanosecond)");
       for (size_t k = 1; k < 3; ++k)
         if (args[k]->type != Type::DateTime)
-          fail(args[k]->begin, "datetime_diff() compares datetimes, but '" + snippet(*args[k]) + "' is a " +
-                                   type_name(args[k]->type));
+          fail(args[k]->begin,
+               "datetime_diff() compares datetimes, but '" + snippet(*args[k]) + "' is a " + type_name(args[k]->type));
       auto n = make<DatetimeDiffNode>(begin);
       n->period = *p;
       n->type = Type::Int;
@@ -764,6 +782,8 @@ class Parser {
 
 }  // namespace
 
-NodePtr parse(std::string_view text, const Scope& scope, Program& prog) { return Parser(text, scope, prog).parse_all(); }
+NodePtr parse(std::string_view text, const Scope& scope, Program& prog) {
+  return Parser(text, scope, prog).parse_all();
+}
 
 }  // namespace rules::detail

@@ -36,8 +36,8 @@
 #include <array>
 #include <filesystem>
 #include <map>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,8 +62,8 @@ struct Stage {
   // Derived from `where` at load time (Expression::time_bounds / join_keys).
   std::vector<TimeBound> time_bounds;
   std::vector<JoinKey> join_keys;
-  bool optional = false;       // the chain may complete without this (trailing) stage
-  Level level_without{};       // the finding's level when this optional stage is absent
+  bool optional = false;  // the chain may complete without this (trailing) stage
+  Level level_without{};  // the finding's level when this optional stage is absent
   SourcePos pos;
 };
 
@@ -128,7 +128,7 @@ struct Rule {
   std::vector<std::string> false_positives;
   std::vector<std::string> blind_spots;
   std::vector<std::string> considerations;
-  std::vector<std::string> deviations;  // documented deliberate deviations from the source query
+  std::vector<std::string> deviations;                    // documented deliberate deviations from the source query
   std::map<std::string, std::vector<std::string>> lists;  // name -> values (lists:)
   std::vector<Stage> stages;
   Summarize summarize;

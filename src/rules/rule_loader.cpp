@@ -11,30 +11,30 @@
 #include <sstream>
 
 #include "rules/rule.h"
-#include "yaml/stray_comma.h"
 #include "rules/source_map.h"
+#include "yaml/stray_comma.h"
 
 namespace rules {
 namespace {
 
-constexpr const char* kRuleKeys[] = {"id",           "title",       "description",     "author",
-                                     "license",      "references",  "attack",          "level",
-                                     "false_positives", "blind_spots", "considerations", "deviations",
-                                     "lists",        "stages",      "summarize",       "link"};
+constexpr const char* kRuleKeys[] = {
+    "id",     "title",  "description",     "author",      "license",        "references",
+    "attack", "level",  "false_positives", "blind_spots", "considerations", "deviations",
+    "lists",  "stages", "summarize",       "link"};
 constexpr const char* kStageKeys[] = {"name", "table", "where", "description", "optional", "level_without"};
-constexpr const char* kLinkKeys[] = {"side", "peer_address", "peer_port", "local_address", "local_port",
-                                     "peer_name", "time", "process"};
+constexpr const char* kLinkKeys[] = {"side",       "peer_address", "peer_port", "local_address",
+                                     "local_port", "peer_name",    "time",      "process"};
 // A list file is documentation plus values, never large.
 constexpr std::uintmax_t kMaxListFileBytes = 1 << 20;
 constexpr const char* kAttackKeys[] = {"techniques", "tactics"};
 constexpr const char* kSummarizeKeys[] = {"collect", "by"};
-constexpr const char* kTactics[] = {"Reconnaissance",    "Resource Development", "Initial Access",   "Execution",
-                                    "Persistence",       "Privilege Escalation", "Defense Evasion",  "Credential Access",
-                                    "Discovery",         "Lateral Movement",     "Collection",       "Command and Control",
-                                    "Exfiltration",      "Impact"};
-constexpr const char* kReservedWords[] = {"and", "or", "not", "in", "between", "contains", "has", "startswith",
-                                          "endswith", "matches", "regex", "true", "false", "datetime", "timespan",
-                                          "time"};
+constexpr const char* kTactics[] = {
+    "Reconnaissance",       "Resource Development", "Initial Access",    "Execution", "Persistence",
+    "Privilege Escalation", "Defense Evasion",      "Credential Access", "Discovery", "Lateral Movement",
+    "Collection",           "Command and Control",  "Exfiltration",      "Impact"};
+constexpr const char* kReservedWords[] = {"and",   "or",         "not",      "in",      "between", "contains",
+                                          "has",   "startswith", "endswith", "matches", "regex",   "true",
+                                          "false", "datetime",   "timespan", "time"};
 
 template <size_t N>
 std::string key_list(const char* const (&keys)[N]) {
@@ -50,7 +50,8 @@ bool in_list(const std::string& k, const char* const (&keys)[N]) {
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 bool valid_id(std::string_view s) {
@@ -118,7 +119,8 @@ class FileLoader {
       if (!check_key(k, key, kRuleKeys, "rule", seen)) continue;
       if (key == "id") {
         if (scalar(k, v, rule.id) && !valid_id(rule.id))
-          error(v, "invalid rule id '" + rule.id + "' (letters, digits, '.', '_' and '-', starting with a letter or digit)");
+          error(v, "invalid rule id '" + rule.id +
+                       "' (letters, digits, '.', '_' and '-', starting with a letter or digit)");
         id_node_ = v;
       } else if (key == "title") {
         scalar(k, v, rule.title);
@@ -243,8 +245,10 @@ class FileLoader {
   void load_level(const YAML::Node& k, const YAML::Node& v, Level& out) {
     std::string level;
     if (!scalar(k, v, level)) return;
-    if (std::optional<Level> l = parse_level(level)) out = *l;
-    else error(v, "invalid level '" + level + "' (informational, low, medium, high or critical)");
+    if (std::optional<Level> l = parse_level(level))
+      out = *l;
+    else
+      error(v, "invalid level '" + level + "' (informational, low, medium, high or critical)");
   }
 
   // lists: {name: file}; the file relative to the rule file's folder.
@@ -321,15 +325,20 @@ class FileLoader {
       std::string text;
       if (!scalar(lk, lv, text)) continue;
       if (key == "side") {
-        if (text == "source") link.side = Link::Side::Source;
-        else if (text == "target") link.side = Link::Side::Target;
-        else error(lv, "invalid link side '" + text + "' (source or target)");
+        if (text == "source")
+          link.side = Link::Side::Source;
+        else if (text == "target")
+          link.side = Link::Side::Target;
+        else
+          error(lv, "invalid link side '" + text + "' (source or target)");
         continue;
       }
       if (key == "process") {
         int s = rule.stage_index(text);
-        if (s < 0) error(lv, "unknown stage '" + text + "' in link.process");
-        else link.process_stage = static_cast<size_t>(s);
+        if (s < 0)
+          error(lv, "unknown stage '" + text + "' in link.process");
+        else
+          link.process_stage = static_cast<size_t>(s);
         continue;
       }
       Expression* target = key == "peer_address"    ? &link.peer_address
@@ -426,18 +435,25 @@ class FileLoader {
         } else if (key == "table") {
           std::string table;
           if (!scalar(sk, sv, table)) continue;
-          if (table == "process") stage.table = norm::Table::Process;
-          else if (table == "network") stage.table = norm::Table::Network;
-          else if (table == "logon") stage.table = norm::Table::Logon;
-          else if (table == "script") stage.table = norm::Table::Script;
-          else error(sv, "invalid table '" + table + "' (process, network, logon or script)");
+          if (table == "process")
+            stage.table = norm::Table::Process;
+          else if (table == "network")
+            stage.table = norm::Table::Network;
+          else if (table == "logon")
+            stage.table = norm::Table::Logon;
+          else if (table == "script")
+            stage.table = norm::Table::Script;
+          else
+            error(sv, "invalid table '" + table + "' (process, network, logon or script)");
         } else if (key == "description") {
           scalar(sk, sv, stage.description);
         } else if (key == "optional") {
           std::string b;
           if (!scalar(sk, sv, b)) continue;
-          if (b == "true") stage.optional = true;
-          else if (b != "false") error(sv, "'optional' must be true or false");
+          if (b == "true")
+            stage.optional = true;
+          else if (b != "false")
+            error(sv, "'optional' must be true or false");
         } else if (key == "level_without") {
           load_level(sk, sv, stage.level_without);
           level_without_node = sv;
@@ -479,7 +495,8 @@ class FileLoader {
     while (p < s.size() && (std::isalnum(static_cast<unsigned char>(s[p])) || s[p] == '_')) ++p;
     std::string name(s.substr(b, p - b));
     while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
-    if (is_identifier(name) && p < s.size() && s[p] == '=' && (p + 1 >= s.size() || (s[p + 1] != '=' && s[p + 1] != '~')))
+    if (is_identifier(name) && p < s.size() && s[p] == '=' &&
+        (p + 1 >= s.size() || (s[p + 1] != '=' && s[p + 1] != '~')))
       return {name, p + 1};
     return {"", 0};
   }
@@ -562,16 +579,21 @@ class FileLoader {
     while (e > p && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
     size_t open = p;
     while (open < e && std::isspace(static_cast<unsigned char>(s[open]))) ++open;
-    auto fail = [&](size_t at, const std::string& msg) { expression_error(item, CompileError{at, msg}, "summarize.collect"); };
+    auto fail = [&](size_t at, const std::string& msg) {
+      expression_error(item, CompileError{at, msg}, "summarize.collect");
+    };
     if (fn.empty() || open >= e || s[open] != '(' || s[e - 1] != ')') {
       fail(b, "expected an aggregation: make_set(expr), make_list(expr) or count()");
       return;
     }
     Aggregate agg;
     agg.name = name;
-    if (fn == "make_set") agg.kind = Aggregate::Kind::MakeSet;
-    else if (fn == "make_list") agg.kind = Aggregate::Kind::MakeList;
-    else if (fn == "count") agg.kind = Aggregate::Kind::Count;
+    if (fn == "make_set")
+      agg.kind = Aggregate::Kind::MakeSet;
+    else if (fn == "make_list")
+      agg.kind = Aggregate::Kind::MakeList;
+    else if (fn == "count")
+      agg.kind = Aggregate::Kind::Count;
     else {
       fail(b, "unknown aggregation '" + fn + "' (make_set, make_list or count)");
       return;
@@ -704,7 +726,8 @@ std::vector<const Rule*> select_rules(const std::vector<Rule>& rules, const std:
     if (it == rules.end()) {
       std::string known;
       for (const Rule& r : rules) known += (known.empty() ? "" : ", ") + r.id;
-      errors.push_back(RuleError{id, 0, 0, "no rule with this id" + (known.empty() ? std::string() : " (rules: " + known + ")")});
+      errors.push_back(
+          RuleError{id, 0, 0, "no rule with this id" + (known.empty() ? std::string() : " (rules: " + known + ")")});
       continue;
     }
     if (std::find(out.begin(), out.end(), &*it) == out.end()) out.push_back(&*it);

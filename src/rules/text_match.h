@@ -10,8 +10,8 @@
 
 namespace rules {
 
-std::string fold_case(std::string_view s);  // lower-case for comparisons (tolower)
-std::string upper_case(std::string_view s); // toupper
+std::string fold_case(std::string_view s);   // lower-case for comparisons (tolower)
+std::string upper_case(std::string_view s);  // toupper
 
 // `folded_needle` must already be fold_case()d (the compiler folds literals once).
 bool iequals(std::string_view s, std::string_view folded_needle);

@@ -45,7 +45,8 @@ std::string_view trim(std::string_view s) {
 
 std::optional<norm::Ticks> parse_datetime(std::string_view text) {
   std::string_view s = trim(text);
-  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) s = trim(s.substr(1, s.size() - 2));
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+    s = trim(s.substr(1, s.size() - 2));
   int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, frac = 0;
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d))
     return std::nullopt;
@@ -91,7 +92,8 @@ norm::Ticks timespan_unit(std::string_view u) {
   if (u == "h" || u == "hr" || u == "hrs" || u == "hour" || u == "hours") return kTicksPerHour;
   if (u == "m" || u == "min" || u == "minute" || u == "minutes") return kTicksPerMinute;
   if (u == "s" || u == "sec" || u == "second" || u == "seconds") return kTicksPerSecond;
-  if (u == "ms" || u == "milli" || u == "millis" || u == "millisecond" || u == "milliseconds") return kTicksPerMillisecond;
+  if (u == "ms" || u == "milli" || u == "millis" || u == "millisecond" || u == "milliseconds")
+    return kTicksPerMillisecond;
   if (u == "microsecond" || u == "microseconds") return 10;
   if (u == "tick" || u == "ticks") return 1;
   return 0;
@@ -99,7 +101,8 @@ norm::Ticks timespan_unit(std::string_view u) {
 
 std::optional<norm::Ticks> parse_timespan(std::string_view text) {
   std::string_view s = trim(text);
-  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) s = trim(s.substr(1, s.size() - 2));
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+    s = trim(s.substr(1, s.size() - 2));
   bool neg = false;
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
     neg = s.front() == '-';
@@ -177,11 +180,10 @@ std::string format_datetime(norm::Ticks t) {
   CivilDate c = civil_from_ticks(t);
   norm::Ticks in_day = t - floor_div(t, kTicksPerDay) * kTicksPerDay;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lldZ", static_cast<long long>(c.year), c.month,
-                c.day, static_cast<long long>(in_day / kTicksPerHour),
-                static_cast<long long>(in_day / kTicksPerMinute % 60),
-                static_cast<long long>(in_day / kTicksPerSecond % 60),
-                static_cast<long long>(in_day % kTicksPerSecond));
+  std::snprintf(
+      buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lldZ", static_cast<long long>(c.year), c.month, c.day,
+      static_cast<long long>(in_day / kTicksPerHour), static_cast<long long>(in_day / kTicksPerMinute % 60),
+      static_cast<long long>(in_day / kTicksPerSecond % 60), static_cast<long long>(in_day % kTicksPerSecond));
   return buf;
 }
 

@@ -220,8 +220,7 @@ void conjuncts(const Node& n, std::vector<const Node*>& out) {
 
 // Conservative offsets of one atom, for any anchor.
 std::pair<int64_t, int64_t> atom_offsets(const TimeAtom& a) {
-  if (a.kind == TimeAtom::Kind::Offset)
-    return {a.lo, a.hi == kMax ? kMax : clamp128(static_cast<Wide>(a.hi) + 1)};
+  if (a.kind == TimeAtom::Kind::Offset) return {a.lo, a.hi == kMax ? kMax : clamp128(static_cast<Wide>(a.hi) + 1)};
   Wide d = static_cast<Wide>(a.anchor_shift) - a.current_shift;
   int64_t mn = a.lo == kMin ? kMin : clamp128(d + (static_cast<Wide>(a.lo) - 1) * a.unit + 1);
   int64_t mx = a.hi == kMax ? kMax : clamp128(d + (static_cast<Wide>(a.hi) + 1) * a.unit);
@@ -290,8 +289,10 @@ std::vector<JoinKey> Expression::join_keys() const {
     if (cmp.l->kind != NodeKind::Field || cmp.r->kind != NodeKind::Field) continue;
     const auto& a = static_cast<const FieldNode&>(*cmp.l);
     const auto& b = static_cast<const FieldNode&>(*cmp.r);
-    if (!a.stage && b.stage) out.push_back(JoinKey{a.field, *b.stage, b.field, cmp.op == CmpOp::EqCi});
-    else if (a.stage && !b.stage) out.push_back(JoinKey{b.field, *a.stage, a.field, cmp.op == CmpOp::EqCi});
+    if (!a.stage && b.stage)
+      out.push_back(JoinKey{a.field, *b.stage, b.field, cmp.op == CmpOp::EqCi});
+    else if (a.stage && !b.stage)
+      out.push_back(JoinKey{b.field, *a.stage, a.field, cmp.op == CmpOp::EqCi});
   }
   return out;
 }

@@ -23,24 +23,58 @@ const char* type_name(Type t);  // "unknown", "bool", "long", "real", "string", 
 
 struct Value {
   Type type = Type::Unknown;
-  bool owns_text = false;  // the string lives in `text`, not behind `view`
-  UnknownSet unknowns = 0; // Unknown: which field references caused it (0: none, e.g. division by zero)
-  int64_t i = 0;           // Bool (0/1), Int, DateTime (ticks since 1601), Timespan (ticks)
-  double r = 0;            // Real
-  std::string_view view;   // String borrowed from an event or from the compiled expression
-  std::string text;        // String computed during evaluation (tolower, ...)
+  bool owns_text = false;   // the string lives in `text`, not behind `view`
+  UnknownSet unknowns = 0;  // Unknown: which field references caused it (0: none, e.g. division by zero)
+  int64_t i = 0;            // Bool (0/1), Int, DateTime (ticks since 1601), Timespan (ticks)
+  double r = 0;             // Real
+  std::string_view view;    // String borrowed from an event or from the compiled expression
+  std::string text;         // String computed during evaluation (tolower, ...)
 
   bool known() const { return type != Type::Unknown; }
   std::string_view str() const { return owns_text ? std::string_view(text) : view; }
 
-  static Value unknown(UnknownSet u) { Value v; v.unknowns = u; return v; }
-  static Value boolean(bool b) { Value v; v.type = Type::Bool; v.i = b ? 1 : 0; return v; }
-  static Value integer(int64_t x) { Value v; v.type = Type::Int; v.i = x; return v; }
-  static Value real(double x) { Value v; v.type = Type::Real; v.r = x; return v; }
-  static Value datetime(norm::Ticks t) { Value v; v.type = Type::DateTime; v.i = t; return v; }
-  static Value timespan(norm::Ticks t) { Value v; v.type = Type::Timespan; v.i = t; return v; }
+  static Value unknown(UnknownSet u) {
+    Value v;
+    v.unknowns = u;
+    return v;
+  }
+  static Value boolean(bool b) {
+    Value v;
+    v.type = Type::Bool;
+    v.i = b ? 1 : 0;
+    return v;
+  }
+  static Value integer(int64_t x) {
+    Value v;
+    v.type = Type::Int;
+    v.i = x;
+    return v;
+  }
+  static Value real(double x) {
+    Value v;
+    v.type = Type::Real;
+    v.r = x;
+    return v;
+  }
+  static Value datetime(norm::Ticks t) {
+    Value v;
+    v.type = Type::DateTime;
+    v.i = t;
+    return v;
+  }
+  static Value timespan(norm::Ticks t) {
+    Value v;
+    v.type = Type::Timespan;
+    v.i = t;
+    return v;
+  }
   // Borrows: `s` must outlive the value (event fields and compiled literals do).
-  static Value borrowed(std::string_view s) { Value v; v.type = Type::String; v.view = s; return v; }
+  static Value borrowed(std::string_view s) {
+    Value v;
+    v.type = Type::String;
+    v.view = s;
+    return v;
+  }
   static Value owned(std::string s) {
     Value v;
     v.type = Type::String;

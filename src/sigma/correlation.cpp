@@ -130,7 +130,9 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
       case Correlation::Type::ValueCount: {
         bool values = c.type == Correlation::Type::ValueCount;
         std::string value = values ? value_of(c.field) : std::string();
-        auto count = [&] { return values ? static_cast<int64_t>(gs.values.size()) : static_cast<int64_t>(gs.window.size()); };
+        auto count = [&] {
+          return values ? static_cast<int64_t>(gs.values.size()) : static_cast<int64_t>(gs.window.size());
+        };
         auto pieces = [&] {
           std::vector<Piece> v;
           for (const auto& x : gs.window) add_piece(v, x.piece);
@@ -149,8 +151,10 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
           if (gs.open) {  // the burst goes on: counted, kept as evidence up to the cap
             add_piece(gs.open->pieces, piece);
             gs.open->last = time;
-            if (!values) ++gs.open->count;
-            else if (gs.open_values.insert(value).second) ++gs.open->count;
+            if (!values)
+              ++gs.open->count;
+            else if (gs.open_values.insert(value).second)
+              ++gs.open->count;
             break;
           }
           while (!gs.window.empty() && gs.window.front().piece.time < time - c.timespan) drop_front();
@@ -180,8 +184,9 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
         for (auto it = gs.latest_of.begin(); it != gs.latest_of.end();)
           it = it->second.time < time - c.timespan ? gs.latest_of.erase(it) : std::next(it);
         int64_t distinct = static_cast<int64_t>(gs.latest_of.size());
-        bool done = (c.gt || c.gte || c.lt || c.lte || c.eq || c.neq) ? holds(c, distinct)
-                                                                       : distinct == static_cast<int64_t>(c.rules.size());
+        bool done = (c.gt || c.gte || c.lt || c.lte || c.eq || c.neq)
+                        ? holds(c, distinct)
+                        : distinct == static_cast<int64_t>(c.rules.size());
         if (done) {
           std::vector<Piece> v;
           for (const auto& [r, p] : gs.latest_of) add_piece(v, p);
@@ -231,7 +236,8 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
     }
     for (Hit& h : hits) {
       // A correlation's hit may feed correlations of correlations.
-      std::vector<Hit> more = feed(ci, h.last, &h.group, nullptr, h.pieces.empty() ? nullptr : h.pieces.back().event, depth + 1);
+      std::vector<Hit> more =
+          feed(ci, h.last, &h.group, nullptr, h.pieces.empty() ? nullptr : h.pieces.back().event, depth + 1);
       out.push_back(std::move(h));
       for (Hit& m : more) out.push_back(std::move(m));
     }

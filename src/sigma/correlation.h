@@ -41,8 +41,8 @@ struct Hit {
   uint32_t rule = 0;  // the correlation
   int64_t first = 0, last = 0;
   std::vector<std::pair<std::string, std::string>> group;  // group-by field, value
-  std::vector<Piece> pieces;                              // in time order (at most kMaxPieces)
-  uint64_t count = 0;                                     // events, or distinct values (value_count)
+  std::vector<Piece> pieces;                               // in time order (at most kMaxPieces)
+  uint64_t count = 0;                                      // events, or distinct values (value_count)
 };
 
 class Correlator {
@@ -65,9 +65,9 @@ class Correlator {
   std::vector<Hit> feed(uint32_t rule, int64_t time, const std::vector<std::pair<std::string, std::string>>* group_of,
                         FieldSource* fields, std::shared_ptr<const void> event, int depth);
   const RuleSet& set_;
-  std::vector<uint32_t> correlations_;             // rule indices
+  std::vector<uint32_t> correlations_;               // rule indices
   std::map<uint32_t, std::vector<uint32_t>> users_;  // base rule -> correlations that use it (their slots)
-  std::vector<std::unique_ptr<State>> states_;     // per correlation
+  std::vector<std::unique_ptr<State>> states_;       // per correlation
 };
 
 }  // namespace sigma

@@ -102,8 +102,7 @@ std::optional<std::string_view> RecordSource::text(std::string_view name) {
   if (std::optional<std::string_view> t = data_text(name)) return t;
   if (name == "User" || name == "ParentUser")
     if (std::optional<std::string_view> acc = computed(name, [&] {
-          return process_account(name, rec_.provider(), rec_.event_id(),
-                                 [&](const char* n) { return data_text(n); });
+          return process_account(name, rec_.provider(), rec_.event_id(), [&](const char* n) { return data_text(n); });
         }))
       return acc;
   return system_value(name);

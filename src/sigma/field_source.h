@@ -38,7 +38,8 @@ class FieldSource {
 struct RecordBuffers {
   std::vector<std::string> rendered;  // per data field: non-text values as text
   std::vector<uint8_t> done;          // per data field: rendered holds it
-  std::deque<std::pair<std::string, std::string>> computed;  // System and derived fields asked (stable: views stay valid)
+  std::deque<std::pair<std::string, std::string>>
+      computed;  // System and derived fields asked (stable: views stay valid)
 };
 
 // A record in a reader's worker. Text values are read in place; others are
@@ -54,7 +55,8 @@ class RecordSource : public FieldSource {
  private:
   std::string_view value_at(size_t i);
   std::optional<std::string_view> data_text(std::string_view name);  // a data field only
-  std::optional<std::string_view> computed(std::string_view name, const std::function<std::optional<std::string>()>& make);
+  std::optional<std::string_view> computed(std::string_view name,
+                                           const std::function<std::optional<std::string>()>& make);
   std::optional<std::string_view> system_value(std::string_view name);
   const evtx::RecordFields& fields_;
   const norm::RecordAccess& rec_;

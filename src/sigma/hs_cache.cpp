@@ -22,8 +22,7 @@ std::optional<std::filesystem::path> folder_from_environment() {
     return std::filesystem::path(own);
   }
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "evtxhunt";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".cache" / "evtxhunt";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "evtxhunt";
   return std::nullopt;
 }
 

@@ -18,7 +18,7 @@ struct RecordKind {
   std::string name;                    // "process_creation/Sysmon 1", for reports
   std::vector<std::string> providers;  // a record matches a provider or a channel (lower case)
   std::vector<std::string> channels;
-  std::vector<uint16_t> event_ids;     // empty: any
+  std::vector<uint16_t> event_ids;  // empty: any
   // Sigma field -> the record's field (Security 4688: Image -> NewProcessName, ...).
   std::vector<std::pair<std::string, std::string>> renames;
   // Sigma fields the replay's process table supplies when the record lacks
@@ -28,8 +28,8 @@ struct RecordKind {
 
 struct Resolved {
   std::vector<RecordKind> sources;  // empty: not applicable or unknown
-  bool not_applicable = false;       // another product (linux, macos, cloud...)
-  std::string reason;                // why there is no source
+  bool not_applicable = false;      // another product (linux, macos, cloud...)
+  std::string reason;               // why there is no source
 };
 
 Resolved resolve_logsource(const LogSource& ls);

@@ -6,8 +6,8 @@
 #include <tbb/parallel_for_each.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -93,9 +93,9 @@ std::string hs_pattern(std::string_view g) {
       continue;
     }
     any = true;
-    if (std::isalnum(c) || c == ' ' || c == '_' || c == ',' || c == ':' || c == '-' || c == '=' || c == '@' || c == '%' ||
-        c == '<' || c == '>' || c == '\'' || c == '"' || c == '!' || c == '#' || c == '&' || c == ';' || c == '~' ||
-        c == '`') {
+    if (std::isalnum(c) || c == ' ' || c == '_' || c == ',' || c == ':' || c == '-' || c == '=' || c == '@' ||
+        c == '%' || c == '<' || c == '>' || c == '\'' || c == '"' || c == '!' || c == '#' || c == '&' || c == ';' ||
+        c == '~' || c == '`') {
       out += static_cast<char>(c);
     } else {
       char buf[8];
@@ -178,7 +178,7 @@ std::optional<int64_t> date_part(std::string_view s, FieldTest::TimePart part) {
                                       std::chrono::day(static_cast<unsigned>(*d))};
       if (!ymd.ok()) return std::nullopt;
       std::chrono::sys_days day(ymd);
-      unsigned wd = std::chrono::weekday(day).iso_encoding();  // Monday 1 .. Sunday 7
+      unsigned wd = std::chrono::weekday(day).iso_encoding();                              // Monday 1 .. Sunday 7
       std::chrono::sys_days thursday = day + std::chrono::days(4 - static_cast<int>(wd));  // decides the ISO year
       std::chrono::year iso_year = std::chrono::year_month_day(thursday).year();
       std::chrono::sys_days jan1(iso_year / std::chrono::January / 1);
@@ -273,7 +273,7 @@ struct Node {
 struct Compiled {
   uint32_t rule = 0;
   std::vector<Sel> sels;
-  std::vector<Node> conditions;  // OR-ed
+  std::vector<Node> conditions;   // OR-ed
   std::vector<Compiled> filters;  // Sigma filters: each one's condition must hold too (AND-ed, as pySigma)
 };
 
@@ -296,8 +296,8 @@ struct FieldDb {
   // every occurrence (suffix: the last one decides), other globs.
   HsDb first[2], every[2], regex[2];
   std::vector<std::pair<uint32_t, std::string>> slow[2];  // globs Hyperscan refused: matched here
-  std::vector<uint32_t> always;  // "*": any present text
-  std::vector<uint32_t> empty;   // atoms whose glob matches ""
+  std::vector<uint32_t> always;                           // "*": any present text
+  std::vector<uint32_t> empty;                            // atoms whose glob matches ""
 };
 
 struct RuleSet::Bucket {
@@ -357,10 +357,10 @@ struct RuleSet::Bucket {
 
 struct RuleSet::Scratch {
   hs_scratch_t* hs = nullptr;
-  std::vector<uint32_t> stamp;  // atom -> gen of the scan it matched in
-  std::vector<uint32_t> fired;  // atoms matched in this scan
-  std::vector<uint32_t> seen;   // bucket rule -> gen it was queued in
-  std::vector<uint32_t> queue;  // bucket rules to evaluate
+  std::vector<uint32_t> stamp;    // atom -> gen of the scan it matched in
+  std::vector<uint32_t> fired;    // atoms matched in this scan
+  std::vector<uint32_t> seen;     // bucket rule -> gen it was queued in
+  std::vector<uint32_t> queue;    // bucket rules to evaluate
   std::vector<uint32_t> scanned;  // bucket field database -> gen it was scanned in
   uint32_t gen = 0;
   void mark(uint32_t atom) {
@@ -638,8 +638,7 @@ struct Builder {
       case FieldTest::Op::FieldRef:
         for (const std::string& v : ft.values) t.refs.push_back(bucket.record_field(v));
         break;
-      default:
-        break;
+      default: break;
     }
     return true;
   }
@@ -712,16 +711,21 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
   // Detection rules first; filters and correlations refer to them.
   std::vector<Rule> filters, correlations;
   for (Rule& r : rules) {
-    if (r.kind == Rule::Kind::Filter) filters.push_back(std::move(r));
-    else if (r.kind == Rule::Kind::Correlation) correlations.push_back(std::move(r));
-    else set->rules_.push_back(std::move(r));
+    if (r.kind == Rule::Kind::Filter)
+      filters.push_back(std::move(r));
+    else if (r.kind == Rule::Kind::Correlation)
+      correlations.push_back(std::move(r));
+    else
+      set->rules_.push_back(std::move(r));
   }
   std::vector<Rule> kept;
   for (Rule& r : set->rules_) {
     Resolved res = resolve_logsource(r.logsource);
     if (res.sources.empty()) {
-      if (res.not_applicable) ++report.not_applicable[res.reason];
-      else report.skipped.push_back({r.file, r.line, res.reason});
+      if (res.not_applicable)
+        ++report.not_applicable[res.reason];
+      else
+        report.skipped.push_back({r.file, r.line, res.reason});
       continue;
     }
     uint32_t index = static_cast<uint32_t>(kept.size());
@@ -788,8 +792,10 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         c.filters.push_back(std::move(fc));
         any = true;
       }
-    if (any) ++report.filter;
-    else report.skipped.push_back({f.file, f.line, "filter applies to no loaded rule (its rules, or their log source)"});
+    if (any)
+      ++report.filter;
+    else
+      report.skipped.push_back({f.file, f.line, "filter applies to no loaded rule (its rules, or their log source)"});
   }
 
   // Correlations are kept after the detection rules (the replay runs them);
@@ -827,7 +833,8 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     }
     ++report.correlation;
     if (!c.correlation.generate)
-      for (const std::string& name : c.correlation.rules) set->standalone_[static_cast<size_t>(set->find(name))] = false;
+      for (const std::string& name : c.correlation.rules)
+        set->standalone_[static_cast<size_t>(set->find(name))] = false;
   }
 
   // Hyperscan databases, and a scratch prototype big enough for all of them.
@@ -842,8 +849,10 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     index_triggers(*b, globs[b.get()]);
     for (uint32_t i = 0; i < b->dbs.size(); ++i) {
       const std::string& f = b->dbs[i].field;
-      if (f.empty() || not_only_data(f)) b->asked_by_name.push_back(i);
-      else b->db_of_field.emplace(f, i);
+      if (f.empty() || not_only_data(f))
+        b->asked_by_name.push_back(i);
+      else
+        b->db_of_field.emplace(f, i);
     }
     set->max_fields_ = std::max<size_t>(set->max_fields_, b->dbs.size());
     set->max_atoms_ = std::max<size_t>(set->max_atoms_, b->atoms);
@@ -871,7 +880,7 @@ RuleSet::ScratchPtr RuleSet::scratch() const {
 }
 
 std::vector<const RuleSet::Bucket*> RuleSet::buckets_for(std::string_view provider, std::string_view channel,
-                                                          uint16_t event_id) const {
+                                                         uint16_t event_id) const {
   std::vector<const Bucket*> out;
   auto take = [&](uint32_t bi) {
     const Bucket* b = buckets_[bi].get();
@@ -904,9 +913,15 @@ int on_hs_match(unsigned id, unsigned long long, unsigned long long to, unsigned
     uint32_t len = c->db->lengths[id];
     switch (c->db->anchors[id]) {
       case Anchor::None: break;
-      case Anchor::Prefix: if (to != len) return 0; break;
-      case Anchor::Exact: if (to != len || c->text_size != len) return 0; break;
-      case Anchor::Suffix: if (to != c->text_size) return 0; break;
+      case Anchor::Prefix:
+        if (to != len) return 0;
+        break;
+      case Anchor::Exact:
+        if (to != len || c->text_size != len) return 0;
+        break;
+      case Anchor::Suffix:
+        if (to != c->text_size) return 0;
+        break;
     }
   }
   c->s->mark(c->db->atoms[id]);
@@ -950,8 +965,10 @@ void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s
     });
   for (uint32_t i : b.asked_by_name) {
     const FieldDb& d = b.dbs[i];
-    if (d.field.empty()) src.for_each_value([&](std::string_view v) { scan_text(d, v, s); });
-    else if (std::optional<std::string_view> t = src.text(d.field)) scan_text(d, *t, s);
+    if (d.field.empty())
+      src.for_each_value([&](std::string_view v) { scan_text(d, v, s); });
+    else if (std::optional<std::string_view> t = src.text(d.field))
+      scan_text(d, *t, s);
   }
 }
 
@@ -990,7 +1007,8 @@ bool eval_test(const Test& t, FieldSource& src, RuleSet::Scratch& s) {
   };
   switch (t.op) {
     case FieldTest::Op::Glob:
-      if (t.field.empty() || text) return combine(t.atoms.size(), [&](size_t i) { return s.stamp[t.atoms[i]] == s.gen; });
+      if (t.field.empty() || text)
+        return combine(t.atoms.size(), [&](size_t i) { return s.stamp[t.atoms[i]] == s.gen; });
       return false;
     case FieldTest::Op::Regex:
       if (!text) return false;

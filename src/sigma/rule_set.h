@@ -58,8 +58,8 @@ class RuleSet {
 
   // The rules matching a record: `matched` (decided), `deferred` (they read a
   // field the replay's process table may supply: re-run with matches()).
-  void match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src,
-             Scratch& s, std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
+  void match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src, Scratch& s,
+             std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
   // Which of `rules` (deferred ones) match an event (the replay's second look,
   // with the fields the process table supplied).
   void rematch(const std::vector<uint32_t>& rules, std::string_view provider, std::string_view channel,
@@ -81,8 +81,8 @@ class RuleSet {
   std::map<std::string, std::vector<uint32_t>, std::less<>> by_provider_, by_channel_;  // lower case -> buckets
   std::vector<uint32_t> any_;  // buckets that read every record
   size_t max_atoms_ = 0;
-  size_t max_rules_ = 0;   // in one bucket
-  size_t max_fields_ = 0;  // in one bucket
+  size_t max_rules_ = 0;               // in one bucket
+  size_t max_fields_ = 0;              // in one bucket
   void* scratch_prototype_ = nullptr;  // hs_scratch_t
 };
 

@@ -1,5 +1,5 @@
-#include "yaml/stray_comma.h"
 #include "sigma/sigma_loader.h"
+#include "yaml/stray_comma.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -98,8 +98,10 @@ std::string utf16(std::string_view utf8, bool big_endian) {
     i += len;
     auto unit = [&](uint32_t u) {
       char lo = static_cast<char>(u & 0xFF), hi = static_cast<char>(u >> 8);
-      if (big_endian) (out += hi) += lo;
-      else (out += lo) += hi;
+      if (big_endian)
+        (out += hi) += lo;
+      else
+        (out += lo) += hi;
     };
     if (cp >= 0x10000) {
       cp -= 0x10000;
@@ -137,7 +139,6 @@ std::vector<std::string> windash(const std::string& glob) {
   for (std::string& o : out) o += glob.substr(prev);
   return out;
 }
-
 
 // A scalar as the text Sigma compares (booleans and numbers as written).
 std::string value_text(const YAML::Node& n) {
@@ -201,10 +202,13 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
       });
     } else if (m == "startswith") {
       map_values([](const std::string& g) {
-        return std::vector<std::string>{(!g.empty() && g.back() == '*' && (g.size() < 2 || g[g.size() - 2] != '\\')) ? g : g + "*"};
+        return std::vector<std::string>{
+            (!g.empty() && g.back() == '*' && (g.size() < 2 || g[g.size() - 2] != '\\')) ? g : g + "*"};
       });
     } else if (m == "endswith") {
-      map_values([](const std::string& g) { return std::vector<std::string>{(!g.empty() && g.front() == '*') ? g : "*" + g}; });
+      map_values([](const std::string& g) {
+        return std::vector<std::string>{(!g.empty() && g.front() == '*') ? g : "*" + g};
+      });
     } else if (m == "all") {
       t.all = true;
     } else if (m == "cased") {
@@ -222,9 +226,11 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
         return out;
       });
     } else if (m == "utf16le" || m == "wide") {
-      map_values([](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), false))}; });
+      map_values(
+          [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), false))}; });
     } else if (m == "utf16be") {
-      map_values([](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), true))}; });
+      map_values(
+          [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), true))}; });
     } else if (m == "utf16") {
       map_values([](const std::string& g) {
         return std::vector<std::string>{escape_glob("\xFF\xFE" + utf16(glob_literal(g), false))};
@@ -238,7 +244,10 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     } else if (m == "s" && re) {
       re_s = true;
     } else if (m == "lt" || m == "lte" || m == "gt" || m == "gte") {
-      t.op = m == "lt" ? FieldTest::Op::Lt : m == "lte" ? FieldTest::Op::Lte : m == "gt" ? FieldTest::Op::Gt : FieldTest::Op::Gte;
+      t.op = m == "lt"    ? FieldTest::Op::Lt
+             : m == "lte" ? FieldTest::Op::Lte
+             : m == "gt"  ? FieldTest::Op::Gt
+                          : FieldTest::Op::Gte;
     } else if (m == "exists") {
       t.op = FieldTest::Op::Exists;
     } else if (m == "fieldref") {
@@ -278,8 +287,10 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
         std::vector<std::string> kept;
         for (const std::string& g : globs) {
           size_t a = g.find('%');
-          if (a != std::string::npos && g.find('%', a + 1) != std::string::npos) t.placeholders.push_back(g);
-          else kept.push_back(g);
+          if (a != std::string::npos && g.find('%', a + 1) != std::string::npos)
+            t.placeholders.push_back(g);
+          else
+            kept.push_back(g);
         }
         globs = std::move(kept);
       }
@@ -326,9 +337,12 @@ Selection parse_selection(const std::string& name, const YAML::Node& n) {
   } else if (n.IsSequence()) {
     FieldTest keywords;  // plain values of a list: keywords, OR-ed
     for (const YAML::Node& item : n) {
-      if (item.IsMap()) s.alternatives.push_back(map_tests(item));
-      else if (item.IsScalar()) keywords.values.push_back("*" + canonical_glob(item.Scalar()) + "*");
-      else throw NodeError(item, "a search identifier's list holds values or maps");
+      if (item.IsMap())
+        s.alternatives.push_back(map_tests(item));
+      else if (item.IsScalar())
+        keywords.values.push_back("*" + canonical_glob(item.Scalar()) + "*");
+      else
+        throw NodeError(item, "a search identifier's list holds values or maps");
     }
     if (!keywords.values.empty()) s.alternatives.push_back({std::move(keywords)});
   } else if (n.IsScalar()) {
@@ -389,11 +403,17 @@ void parse_correlation(const YAML::Node& c, Rule& r) {
   if (!c.IsMap()) throw NodeError(c, "correlation must be a map");
   Correlation& k = r.correlation;
   std::string type = c["type"] ? scalar(c["type"], "type") : "";
-  if (type == "event_count") k.type = Correlation::Type::EventCount;
-  else if (type == "value_count") k.type = Correlation::Type::ValueCount;
-  else if (type == "temporal") k.type = Correlation::Type::Temporal;
-  else if (type == "temporal_ordered") k.type = Correlation::Type::TemporalOrdered;
-  else throw NodeError(c, "correlation type '" + type + "' is not supported (event_count, value_count, temporal, temporal_ordered)");
+  if (type == "event_count")
+    k.type = Correlation::Type::EventCount;
+  else if (type == "value_count")
+    k.type = Correlation::Type::ValueCount;
+  else if (type == "temporal")
+    k.type = Correlation::Type::Temporal;
+  else if (type == "temporal_ordered")
+    k.type = Correlation::Type::TemporalOrdered;
+  else
+    throw NodeError(
+        c, "correlation type '" + type + "' is not supported (event_count, value_count, temporal, temporal_ordered)");
   k.rules = string_list(c["rules"], "rules");
   if (k.rules.empty()) throw NodeError(c, "correlation needs rules");
   k.group_by = string_list(c["group-by"], "group-by");
@@ -414,13 +434,20 @@ void parse_correlation(const YAML::Node& c, Rule& r) {
       } catch (const std::logic_error&) {
         throw NodeError(kv.second, "condition " + op + ": not a number");
       }
-      if (op == "gt") k.gt = v;
-      else if (op == "gte") k.gte = v;
-      else if (op == "lt") k.lt = v;
-      else if (op == "lte") k.lte = v;
-      else if (op == "eq") k.eq = v;
-      else if (op == "neq") k.neq = v;
-      else throw NodeError(kv.first, "condition '" + op + "' is not one of gt, gte, lt, lte, eq, neq, field");
+      if (op == "gt")
+        k.gt = v;
+      else if (op == "gte")
+        k.gte = v;
+      else if (op == "lt")
+        k.lt = v;
+      else if (op == "lte")
+        k.lte = v;
+      else if (op == "eq")
+        k.eq = v;
+      else if (op == "neq")
+        k.neq = v;
+      else
+        throw NodeError(kv.first, "condition '" + op + "' is not one of gt, gte, lt, lte, eq, neq, field");
     }
   } else if (k.type == Correlation::Type::EventCount || k.type == Correlation::Type::ValueCount) {
     throw NodeError(c, "event_count and value_count need a condition");
@@ -560,7 +587,8 @@ class ConditionParser {
       return c;
     }
     std::string t = tokens_[pos_];
-    if ((t == "1" || lower(t) == "all" || lower(t) == "any") && pos_ + 1 < tokens_.size() && lower(tokens_[pos_ + 1]) == "of") {
+    if ((t == "1" || lower(t) == "all" || lower(t) == "any") && pos_ + 1 < tokens_.size() &&
+        lower(tokens_[pos_ + 1]) == "of") {
       pos_ += 2;
       if (pos_ >= tokens_.size()) throw std::runtime_error("'of' needs a pattern or 'them'");
       auto c = std::make_unique<Condition>();
@@ -571,7 +599,8 @@ class ConditionParser {
     }
     if (t == ")" || lower(t) == "and" || lower(t) == "or" || lower(t) == "of")
       throw std::runtime_error("unexpected '" + t + "'");
-    if (t.find('|') != std::string::npos) throw std::runtime_error("aggregations ('|') are not Sigma 2 (use a correlation rule)");
+    if (t.find('|') != std::string::npos)
+      throw std::runtime_error("aggregations ('|') are not Sigma 2 (use a correlation rule)");
     ++pos_;
     auto c = std::make_unique<Condition>();
     c->kind = Condition::Kind::Ref;
@@ -594,8 +623,10 @@ std::string canonical_glob(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
     if (s[i] != '\\') {
-      if (s[i] == '*' || s[i] == '?') out += s[i];
-      else out += s[i];
+      if (s[i] == '*' || s[i] == '?')
+        out += s[i];
+      else
+        out += s[i];
       ++i;
       continue;
     }
@@ -652,8 +683,8 @@ bool looks_like_sigma(std::string_view t) {
 LoadResult load_sigma_text(std::string_view text, const std::string& file) {
   LoadResult out;
   if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
-    out.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection at column " +
-                                               std::to_string(at->second)});
+    out.errors.push_back(
+        {file, at->first, "not YAML: ',' outside a flow collection at column " + std::to_string(at->second)});
     return out;
   }
   std::vector<YAML::Node> docs;

@@ -22,9 +22,13 @@ struct LogSource {
 // One test of one field (or of any field: keywords).
 struct FieldTest {
   enum class Op : uint8_t {
-    Glob,      // value patterns (contains / startswith / endswith are globs with *)
-    Regex,     // RE2 syntax, flags applied
-    Eq, Lt, Lte, Gt, Gte,  // numeric (Eq: the time modifiers' default)
+    Glob,   // value patterns (contains / startswith / endswith are globs with *)
+    Regex,  // RE2 syntax, flags applied
+    Eq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,       // numeric (Eq: the time modifiers' default)
     Exists,    // exists: true / false (in `expected`)
     Null,      // the field is absent or empty
     FieldRef,  // equals (or with neq: differs from) another field's value
@@ -34,11 +38,11 @@ struct FieldTest {
   Op op = Op::Glob;
   // Time modifiers: the field is a date, the test reads this part of it.
   enum class TimePart : uint8_t { None, Minute, Hour, Day, Week, Month, Year } part = TimePart::None;
-  bool all = false;      // every value must match (|all); else any
-  bool cased = false;    // case-sensitive (|cased, or |re without |i)
-  bool negate = false;   // |neq: the test holds when no value matches
-  bool expected = true;  // Exists
-  std::vector<std::string> values;  // globs, regexes, numbers, field names or networks
+  bool all = false;                       // every value must match (|all); else any
+  bool cased = false;                     // case-sensitive (|cased, or |re without |i)
+  bool negate = false;                    // |neq: the test holds when no value matches
+  bool expected = true;                   // Exists
+  std::vector<std::string> values;        // globs, regexes, numbers, field names or networks
   std::vector<std::string> placeholders;  // %name% values of |expand: unknown, reported
 };
 
@@ -52,7 +56,7 @@ struct Selection {
 // The condition, parsed.
 struct Condition {
   enum class Kind : uint8_t { Ref, And, Or, Not, OneOf, AllOf } kind = Kind::Ref;
-  std::string name;                       // Ref: a selection; OneOf/AllOf: a pattern ("them": "*")
+  std::string name;  // Ref: a selection; OneOf/AllOf: a pattern ("them": "*")
   std::vector<std::unique_ptr<Condition>> args;
 };
 
@@ -63,10 +67,10 @@ struct Correlation {
   int64_t timespan = 0;               // ticks (100 ns)
   // condition: each present bound applies (AND)
   std::optional<int64_t> gt, gte, lt, lte, eq, neq;
-  std::string field;                  // value_count
+  std::string field;  // value_count
   // aliases[alias][rule name or id] = field
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> aliases;
-  bool generate = false;              // the referenced rules also alert on their own
+  bool generate = false;  // the referenced rules also alert on their own
 };
 
 struct Rule {
@@ -79,8 +83,8 @@ struct Rule {
   LogSource logsource;
   std::vector<Selection> selections;
   std::vector<std::unique_ptr<Condition>> conditions;  // a list is OR-ed
-  Correlation correlation;                            // Kind::Correlation
-  std::vector<std::string> filter_rules;              // Kind::Filter: the rules it applies to
+  Correlation correlation;                             // Kind::Correlation
+  std::vector<std::string> filter_rules;               // Kind::Filter: the rules it applies to
 };
 
 // Levels as the project's rules name them.

@@ -57,13 +57,46 @@ bool is_text(uint8_t type) {
 
 // Data fields whose values repeat across events (paths, accounts, labels).
 bool interned_field(std::string_view name) {
-  static const std::unordered_set<std::string_view> names = {
-      "Image", "ParentImage", "NewProcessName", "ParentProcessName", "ProcessName", "Application", "SourceImage",
-      "TargetImage", "ImageLoaded", "User", "ParentUser", "SubjectUserName", "SubjectDomainName", "SubjectUserSid",
-      "TargetUserName", "TargetDomainName", "TargetUserSid", "IntegrityLevel", "Company", "Product", "Description",
-      "FileVersion", "OriginalFileName", "Signature", "SignatureStatus", "Protocol", "CurrentDirectory",
-      "LogonProcessName", "AuthenticationPackageName", "WorkstationName", "ServiceName", "Direction", "LayerName",
-      "RuleName", "EventType", "param1", "param2", "TokenElevationType", "MandatoryLabel", "Status"};
+  static const std::unordered_set<std::string_view> names = {"Image",
+                                                             "ParentImage",
+                                                             "NewProcessName",
+                                                             "ParentProcessName",
+                                                             "ProcessName",
+                                                             "Application",
+                                                             "SourceImage",
+                                                             "TargetImage",
+                                                             "ImageLoaded",
+                                                             "User",
+                                                             "ParentUser",
+                                                             "SubjectUserName",
+                                                             "SubjectDomainName",
+                                                             "SubjectUserSid",
+                                                             "TargetUserName",
+                                                             "TargetDomainName",
+                                                             "TargetUserSid",
+                                                             "IntegrityLevel",
+                                                             "Company",
+                                                             "Product",
+                                                             "Description",
+                                                             "FileVersion",
+                                                             "OriginalFileName",
+                                                             "Signature",
+                                                             "SignatureStatus",
+                                                             "Protocol",
+                                                             "CurrentDirectory",
+                                                             "LogonProcessName",
+                                                             "AuthenticationPackageName",
+                                                             "WorkstationName",
+                                                             "ServiceName",
+                                                             "Direction",
+                                                             "LayerName",
+                                                             "RuleName",
+                                                             "EventType",
+                                                             "param1",
+                                                             "param2",
+                                                             "TokenElevationType",
+                                                             "MandatoryLabel",
+                                                             "Status"};
   return names.count(name) > 0;
 }
 
@@ -108,8 +141,7 @@ bool header_system(SystemField f) {
 
 std::string_view text_of(const RawValue& v, std::string& scratch) {
   scratch.clear();
-  if (static_cast<ValueType>(v.type) == ValueType::Utf8)
-    return {reinterpret_cast<const char*>(v.data), v.size};
+  if (static_cast<ValueType>(v.type) == ValueType::Utf8) return {reinterpret_cast<const char*>(v.data), v.size};
   evtx::append_value_text(scratch, v);
   return scratch;
 }
@@ -155,9 +187,10 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   h.event_id = in.event_id;
   h.seq = seq;
   bool rules = (in.matched && !in.matched->empty()) || (in.deferred && !in.deferred->empty());
-  h.flags = static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
-                                 (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
-                                 (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
+  h.flags =
+      static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
+                           (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
+                           (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
   h.provider_id = *cache_.intern(text_of(f[SystemField::ProviderName], text_), true);
   h.channel_id = *cache_.intern(text_of(f[SystemField::Channel], text_), true);
   h.computer_id = *cache_.intern(text_of(f[SystemField::Computer], text_), true);
@@ -189,8 +222,8 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     hash_value(f.system[i]);
     if (header_system(static_cast<SystemField>(i)) || f.system[i].type == 0) continue;
     out += static_cast<char>(i);
-    put_value(out, f.system[i], i == static_cast<size_t>(SystemField::UserId) ||
-                                    i == static_cast<size_t>(SystemField::ProviderGuid));
+    put_value(out, f.system[i],
+              i == static_cast<size_t>(SystemField::UserId) || i == static_cast<size_t>(SystemField::ProviderGuid));
   }
 
   out += static_cast<char>(f.data_kind);
@@ -233,8 +266,10 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
         if (v.s.size() > 2)
           for (size_t k = 0; k < data_text_.size() && same == data_text_.size(); ++k)
             if (data_text_[k] == v.s) same = k;
-        if (same < data_text_.size()) put_varint(out, (uint64_t(same) << 2) | kDataField);
-        else put_string(out, v.s, interned_column(static_cast<Field>(i)));
+        if (same < data_text_.size())
+          put_varint(out, (uint64_t(same) << 2) | kDataField);
+        else
+          put_string(out, v.s, interned_column(static_cast<Field>(i)));
       }
     }
     put_string(out, norm->timestamp_note, false);

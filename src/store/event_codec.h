@@ -33,7 +33,7 @@ struct EventHeader {
   uint32_t channel_id;    // pool id of Channel
   uint32_t size;          // bytes of the whole event, header included
   uint16_t event_id;
-  uint8_t seq;            // the record's event number (0; a second event of one record is 1)
+  uint8_t seq;  // the record's event number (0; a second event of one record is 1)
   uint8_t flags;
 };
 static_assert(sizeof(EventHeader) == 64);
@@ -88,7 +88,7 @@ class EventEncoder {
   void put_value(std::string& out, const evtx::RawValue& v, bool intern);
 
   PoolCache cache_;
-  void* hash_state_;                     // XXH3 state, reused
+  void* hash_state_;                    // XXH3 state, reused
   std::vector<std::string> data_text_;  // UTF-8 text of the record's string fields, for references
   std::string text_;
 };

@@ -31,9 +31,9 @@ constexpr size_t kMaxRuns = 16;
 struct EventStore::Partition {
   std::vector<std::unique_ptr<uint8_t[]>> blocks;
   std::vector<size_t> block_size;
-  size_t used = 0;                 // in the last block
+  size_t used = 0;  // in the last block
   std::vector<const uint8_t*> events;
-  size_t bytes = 0;                // allocated block bytes
+  size_t bytes = 0;  // allocated block bytes
 
   void append(const uint8_t* ev, size_t size) {
     if (blocks.empty() || used + size > block_size.back()) {
@@ -90,8 +90,8 @@ struct MemorySource : EventStore::Cursor::Source {
 
 struct RunSource : EventStore::Cursor::Source {
   std::filesystem::path path;
-  int fd;                        // the store's, shared
-  uint64_t pos, end;             // file offsets still to read
+  int fd;             // the store's, shared
+  uint64_t pos, end;  // file offsets still to read
   std::vector<uint8_t> buf;
   size_t begin = 0, filled = 0;  // unread bytes are buf[begin, filled)
 
@@ -244,8 +244,10 @@ void EventStore::compact() {
         io_error("cannot write spill file", path);
       }
       offset += size;
-      if (src->advance()) std::push_heap(heap.begin(), heap.end(), heap_after);
-      else heap.pop_back();
+      if (src->advance())
+        std::push_heap(heap.begin(), heap.end(), heap_after);
+      else
+        heap.pop_back();
     }
     merged[id].push_back({0, start, offset - start});
   }
@@ -273,7 +275,6 @@ EventStore::Cursor EventStore::open(const std::vector<uint32_t>& computer_ids) c
   if (!finished_) throw std::logic_error("EventStore::open before finish");
   return Cursor(*this, computer_ids);
 }
-
 
 EventStore::Cursor::Cursor(const EventStore& store, const std::vector<uint32_t>& computer_ids) {
   for (uint32_t id : computer_ids) {

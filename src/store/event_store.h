@@ -24,15 +24,15 @@
 namespace store {
 
 struct StoreOptions {
-  size_t memory_bytes = 128u << 20;       // events and pool kept in memory
-  std::filesystem::path temp_dir;         // base of the spill folder ("" : $TMPDIR or /tmp)
+  size_t memory_bytes = 128u << 20;  // events and pool kept in memory
+  std::filesystem::path temp_dir;    // base of the spill folder ("" : $TMPDIR or /tmp)
 };
 
 struct StoreStats {
   uint64_t events = 0;
-  uint64_t event_bytes = 0;   // encoded
-  uint64_t spills = 0;        // runs written
-  uint64_t compactions = 0;   // times the runs were merged into one
+  uint64_t event_bytes = 0;  // encoded
+  uint64_t spills = 0;       // runs written
+  uint64_t compactions = 0;  // times the runs were merged into one
   uint64_t spilled_bytes = 0;
 };
 

@@ -45,8 +45,10 @@ std::optional<uint32_t> PoolCache::intern(std::string_view s, bool always) {
   if (auto it = cache_.find(s); it != cache_.end()) return it->second;
   if (full_ && !always) return std::nullopt;
   std::optional<uint32_t> id = pool_->intern(s, always);
-  if (id) cache_.emplace(std::string(s), *id);
-  else full_ = true;
+  if (id)
+    cache_.emplace(std::string(s), *id);
+  else
+    full_ = true;
   return id;
 }
 

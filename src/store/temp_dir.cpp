@@ -79,8 +79,8 @@ TempDir::TempDir(const std::filesystem::path& base) {
   std::string tmpl = (root / "evtxhunt-XXXXXX").string();
   if (tmpl.size() >= kPathMax - 32) throw std::runtime_error(root.string() + ": temporary folder path too long");
   if (!mkdtemp(tmpl.data()))
-    throw std::runtime_error(root.string() + ": cannot create a temporary folder: " +
-                             std::system_category().message(errno));
+    throw std::runtime_error(root.string() +
+                             ": cannot create a temporary folder: " + std::system_category().message(errno));
   path_ = tmpl;
   std::call_once(g_handlers_once, install_handlers);
   for (int s = 0; s < kSlots; ++s) {

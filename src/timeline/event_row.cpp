@@ -13,10 +13,22 @@ using norm::Field;
 
 // The normalized columns of a row, in this order.
 constexpr Field kColumns[] = {
-    Field::ActionType,  Field::FileName,  Field::FolderPath, Field::ProcessId, Field::ProcessCommandLine,
-    Field::InitiatingProcessId, Field::InitiatingProcessFileName, Field::InitiatingProcessCommandLine,
-    Field::InitiatingProcessParentFileName, Field::AccountDomain, Field::AccountName, Field::LocalIP,
-    Field::LocalPort, Field::RemoteIP, Field::RemotePort, Field::Protocol,
+    Field::ActionType,
+    Field::FileName,
+    Field::FolderPath,
+    Field::ProcessId,
+    Field::ProcessCommandLine,
+    Field::InitiatingProcessId,
+    Field::InitiatingProcessFileName,
+    Field::InitiatingProcessCommandLine,
+    Field::InitiatingProcessParentFileName,
+    Field::AccountDomain,
+    Field::AccountName,
+    Field::LocalIP,
+    Field::LocalPort,
+    Field::RemoteIP,
+    Field::RemotePort,
+    Field::Protocol,
 };
 
 const char* kDetailsSeparator = " \xC2\xA6 ";  // " ¦ "
@@ -213,8 +225,7 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
   append_level(out, top_level(r), 9, style.colour);
   std::string text;
   if (!r.tags.empty()) text = joined(r, &RowTag::rule_id) + " | ";
-  if (r.norm && (*r.norm)[Field::ProcessCommandLine].known())
-    text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
+  if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
   size_t used = 29 + 19 + 17 + 10;
   append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);

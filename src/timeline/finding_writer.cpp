@@ -65,9 +65,12 @@ void append_links(std::string& out, const std::vector<replay::LinkedFinding>& li
     append_key(out, "Timestamp");
     append_value(out, FieldValue::time(l.timestamp));
     out += ",\"clock_offset_seconds\":" + seconds_text(l.clock_offset);
-    for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const std::string&>>{
-             {"process", l.process}, {"command_line", l.command_line}, {"account", l.account},
-             {"record", l.record}, {"matched_by", l.matched_by}}) {
+    for (const auto& [key, value] :
+         std::initializer_list<std::pair<const char*, const std::string&>>{{"process", l.process},
+                                                                           {"command_line", l.command_line},
+                                                                           {"account", l.account},
+                                                                           {"record", l.record},
+                                                                           {"matched_by", l.matched_by}}) {
       out += ',';
       append_key(out, key);
       evtx::append_json_string(out, value);
@@ -121,9 +124,9 @@ std::string collected_text(const replay::Finding& f) {
 
 void append_csv(std::string& out, const replay::Finding& f) {
   append_time(out, f.timestamp);
-  for (const std::string& cell : {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title, std::string(f.confidence()),
-                                  joined(f.assumptions, "; "), evidence_text(f), fields_text(f), collected_text(f),
-                                  joined(f.tags, " "), joined(f.notes, "; ")}) {
+  for (const std::string& cell : {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title,
+                                  std::string(f.confidence()), joined(f.assumptions, "; "), evidence_text(f),
+                                  fields_text(f), collected_text(f), joined(f.tags, " "), joined(f.notes, "; ")}) {
     out += ',';
     pipeline::append_csv_cell(out, cell);
   }
@@ -132,16 +135,23 @@ void append_csv(std::string& out, const replay::Finding& f) {
 
 void append_timesketch(std::string& out, const replay::Finding& f) {
   out += "{\"message\":";
-  evtx::append_json_string(out, "[" + std::string(rules::level_name(f.level)) + "] " + f.title + " on " + f.device_name + ": " + fields_text(f));
+  evtx::append_json_string(out, "[" + std::string(rules::level_name(f.level)) + "] " + f.title + " on " +
+                                    f.device_name + ": " + fields_text(f));
   out += ",\"datetime\":\"";
   append_time(out, f.timestamp);
   out += "\",\"timestamp\":" + std::to_string(unix_micros(f.timestamp));
   out += ",\"timestamp_desc\":\"Finding (first evidence)\"";
-  for (const auto& [key, value] : std::initializer_list<std::pair<const char*, std::string>>{
-           {"DeviceName", f.device_name}, {"rule_id", f.rule_id}, {"title", f.title}, {"level", rules::level_name(f.level)},
-           {"confidence", f.confidence()}, {"assumptions", joined(f.assumptions, "; ")},
-           {"evidence", evidence_text(f)}, {"fields", fields_text(f)}, {"collected", collected_text(f)},
-           {"notes", joined(f.notes, "; ")}}) {
+  for (const auto& [key, value] :
+       std::initializer_list<std::pair<const char*, std::string>>{{"DeviceName", f.device_name},
+                                                                  {"rule_id", f.rule_id},
+                                                                  {"title", f.title},
+                                                                  {"level", rules::level_name(f.level)},
+                                                                  {"confidence", f.confidence()},
+                                                                  {"assumptions", joined(f.assumptions, "; ")},
+                                                                  {"evidence", evidence_text(f)},
+                                                                  {"fields", fields_text(f)},
+                                                                  {"collected", collected_text(f)},
+                                                                  {"notes", joined(f.notes, "; ")}}) {
     out += ',';
     append_key(out, key);
     evtx::append_json_string(out, value);

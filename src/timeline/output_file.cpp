@@ -79,7 +79,8 @@ void OutputFile::commit() {
     throw OutputError(name_ + ": cannot write: " + reason());
   }
   file_ = nullptr;
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) throw OutputError(name_ + ": cannot rename into place: " + reason());
+  if (::rename(temp_.c_str(), target_.c_str()) != 0)
+    throw OutputError(name_ + ": cannot rename into place: " + reason());
   committed_ = true;
 }
 

@@ -36,10 +36,10 @@ class OutputFile {
   const std::string& name() const { return name_; }
 
  private:
-  std::string name_;       // for messages
+  std::string name_;  // for messages
   std::filesystem::path target_, temp_;
   std::FILE* file_ = nullptr;
-  bool owned_ = false;     // file_ is ours to close
+  bool owned_ = false;  // file_ is ours to close
   bool terminal_ = false;
   bool committed_ = false;
 };

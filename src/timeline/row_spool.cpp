@@ -78,8 +78,12 @@ RowSpool::~RowSpool() {
 }
 
 RowSpool::RowSpool(RowSpool&& o) noexcept
-    : dir_(std::move(o.dir_)), cap_(o.cap_), memory_(std::move(o.memory_)), file_(std::move(o.file_)),
-      out_(o.out_), rows_(o.rows_) {
+    : dir_(std::move(o.dir_)),
+      cap_(o.cap_),
+      memory_(std::move(o.memory_)),
+      file_(std::move(o.file_)),
+      out_(o.out_),
+      rows_(o.rows_) {
   o.out_ = nullptr;
   o.file_.clear();
 }
@@ -109,7 +113,8 @@ void RowSpool::spill() {
     out_ = std::fopen(file_.c_str(), "wbx");
     if (!out_) io_error("cannot create timeline spool", file_);
   }
-  if (std::fwrite(memory_.data(), 1, memory_.size(), out_) != memory_.size()) io_error("cannot write timeline spool", file_);
+  if (std::fwrite(memory_.data(), 1, memory_.size(), out_) != memory_.size())
+    io_error("cannot write timeline spool", file_);
   memory_.clear();
 }
 

@@ -36,8 +36,8 @@ class RowSpool {
 
   std::function<store::TempDir&()> dir_;
   size_t cap_;
-  std::string memory_;               // [time i64][size u32][row] ...
-  std::filesystem::path file_;       // spilled rows, before memory_'s
+  std::string memory_;          // [time i64][size u32][row] ...
+  std::filesystem::path file_;  // spilled rows, before memory_'s
   std::FILE* out_ = nullptr;
   uint64_t rows_ = 0;
 };

@@ -29,8 +29,10 @@ void append_cell(std::string& out, std::string_view s, size_t width, bool last) 
       break;
     }
     if (points >= width) break;
-    if (c < 0x20 || c == 0x7f) out += ' ';
-    else out.append(s.substr(i, len));
+    if (c < 0x20 || c == 0x7f)
+      out += ' ';
+    else
+      out.append(s.substr(i, len));
     ++points;
     i += len;
   }

@@ -13,7 +13,7 @@
 namespace timeline {
 
 struct TableStyle {
-  size_t width = 200;   // terminal columns
+  size_t width = 200;  // terminal columns
   bool colour = false;
 };
 

@@ -36,8 +36,10 @@ Spans context_spans(const std::vector<replay::Finding>& findings, norm::Ticks d)
   std::sort(spans.begin(), spans.end());
   Spans merged;
   for (const auto& s : spans) {
-    if (!merged.empty() && s.first <= merged.back().second) merged.back().second = std::max(merged.back().second, s.second);
-    else merged.push_back(s);
+    if (!merged.empty() && s.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, s.second);
+    else
+      merged.push_back(s);
   }
   return merged;
 }

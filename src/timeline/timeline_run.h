@@ -21,11 +21,11 @@ namespace timeline {
 struct TimelineOptions {
   Format format = Format::Jsonl;
   TableStyle style;
-  replay::ScanFilter filter;             // rows: hosts, time, event ids, channels; tags: findings
-  std::optional<norm::Ticks> context;    // keep rows within this of a kept finding's evidence (same host)
-  bool findings_only = false;            // keep only rows that are evidence of a kept finding
+  replay::ScanFilter filter;           // rows: hosts, time, event ids, channels; tags: findings
+  std::optional<norm::Ticks> context;  // keep rows within this of a kept finding's evidence (same host)
+  bool findings_only = false;          // keep only rows that are evidence of a kept finding
   int threads = 0;
-  size_t memory_bytes = 128u << 20;      // for the row spools
+  size_t memory_bytes = 128u << 20;  // for the row spools
 };
 
 struct TimelineResult {

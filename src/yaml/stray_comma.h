@@ -18,8 +18,8 @@ namespace yamltext {
 inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
   int depth = 0, line = 1;
   size_t line_start = 0;
-  bool node_start = true;    // a node may begin here: line start, after "key: ", "- ", "? ", '[', '{', or ',' in flow
-  bool after_quoted = false; // right after a quoted scalar on this line
+  bool node_start = true;     // a node may begin here: line start, after "key: ", "- ", "? ", '[', '{', or ',' in flow
+  bool after_quoted = false;  // right after a quoted scalar on this line
   auto indent_at = [&](size_t from) {
     size_t k = from;
     while (k < t.size() && t[k] == ' ') ++k;
@@ -52,8 +52,10 @@ inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
         block_indent = std::string_view::npos;
       }
       // A plain scalar goes on over lines indented deeper than the line it began on.
-      if (plain_indent != std::string_view::npos && indent_at(i) > plain_indent) node_start = false;
-      else plain_indent = std::string_view::npos;
+      if (plain_indent != std::string_view::npos && indent_at(i) > plain_indent)
+        node_start = false;
+      else
+        plain_indent = std::string_view::npos;
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\r') {

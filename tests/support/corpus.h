@@ -142,7 +142,8 @@ inline size_t count_records(const fs::path& path) {
   evtx::EvtxFile file(path);
   evtx::ChunkReader reader;
   size_t n = 0;
-  for (size_t slot = 0; slot < file.chunk_slots(); ++slot) n += reader.read(file, slot, [](const evtx::RecordView&) {}).records;
+  for (size_t slot = 0; slot < file.chunk_slots(); ++slot)
+    n += reader.read(file, slot, [](const evtx::RecordView&) {}).records;
   return n;
 }
 

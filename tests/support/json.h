@@ -121,7 +121,7 @@ class StrictDomBuilder {
   }
 
   J& root_;
-  std::vector<J*> stack_;  // open containers, innermost last
+  std::vector<J*> stack_;                              // open containers, innermost last
   std::vector<std::unordered_set<std::string>> keys_;  // keys of each open object
   std::string pending_key_;
   std::string error_;
@@ -154,7 +154,8 @@ std::vector<J> parse_jsonl(std::string_view text) {
     ++number;
     std::string err;
     std::optional<J> j = parse_json<J>(line, &err);
-    if (!j) throw std::runtime_error("line " + std::to_string(number) + " is not JSON (" + err + "): " + line.substr(0, 300));
+    if (!j)
+      throw std::runtime_error("line " + std::to_string(number) + " is not JSON (" + err + "): " + line.substr(0, 300));
     out.push_back(std::move(*j));
   }
   return out;
