@@ -17,6 +17,7 @@ packages=(
   googletest libgtest-dev
   clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
   clang-format-14                  # the format check of scripts/test.sh (.clang-format)
+  chromium                         # opens the HTML report in tests (headless)
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
+#include "cli/report_output.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
 #include "pipeline/evidence.h"
@@ -39,9 +40,11 @@ int run_scan(const std::vector<std::string>& args) {
   FilterOptions filters;
   FindingOptions finding_opts;
   OutputOptions output;
+  ReportOptions report;
   opts.add_options()("help,h", "show this help");
   rule_opts.add_to(opts);
   output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
@@ -64,9 +67,11 @@ int run_scan(const std::vector<std::string>& args) {
 
   EvidenceRun run{"scan", paths};
   if (auto code = run.open(output)) return *code;
+  if (auto code = report.open("scan", run.inputs.all(paths), output.output)) return *code;
   // The project's rules read only mapped events: the others are skipped from
-  // their template, unless Sigma rules read them too (matched where read).
-  pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr);
+  // their template, unless Sigma rules read them too (matched where read) or
+  // the report charts every record's time.
+  pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr || report.wanted());
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
   run.read(read_opts, output.quiet);
@@ -78,6 +83,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string text = timeline::findings_header(*format, style);
   for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
   if (auto code = run.finish(text)) return *code;
+  if (auto code = report.write("scan", paths, ev, result.findings, rule_opts, output.quiet)) return *code;
   if (!output.quiet)
     report_summary(ev,
                    {"scan",

@@ -15,6 +15,7 @@
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
 #include "cli/options.h"
+#include "cli/report_output.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
 #include "pipeline/evidence.h"
@@ -42,6 +43,7 @@ int run_timeline(const std::vector<std::string>& args) {
   FilterOptions filters;
   FindingOptions finding_opts;
   OutputOptions output;
+  ReportOptions report;
   std::string context;
   bool findings_only = false;
   opts.add_options()("help,h", "show this help")(
@@ -50,6 +52,7 @@ int run_timeline(const std::vector<std::string>& args) {
       "findings-only", po::bool_switch(&findings_only), "keep only the events that are evidence of a finding");
   rule_opts.add_to(opts);
   output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
@@ -80,6 +83,7 @@ int run_timeline(const std::vector<std::string>& args) {
 
   EvidenceRun run{"timeline", paths};
   if (auto code = run.open(output)) return *code;
+  if (auto code = report.open("timeline", run.inputs.all(paths), output.output)) return *code;
   timeline::OutputFile* out = run.out.get();
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
@@ -105,6 +109,7 @@ int run_timeline(const std::vector<std::string>& args) {
     std::fprintf(stderr, "evtxhunt timeline: %s\n", e.what());
     return kCannotWrite;
   }
+  if (auto code = report.write("timeline", paths, *ev, result.findings, rule_opts, output.quiet)) return *code;
   if (!output.quiet)
     report_summary(*ev, {"timeline",
                          start,

@@ -32,19 +32,22 @@ struct Summary {
   static FileInfo::Computer& computer(std::vector<FileInfo::Computer>& v, const std::string& name) {
     for (FileInfo::Computer& c : v)
       if (c.name == name) return c;
-    v.push_back({name, 0, 0, 0});
+    v.push_back({name, 0, 0, 0, {}});
     return v.back();
   }
   void add(const norm::RecordAccess& rec) {
     FileInfo::Computer& c = computer(computers, rec.computer());
     ++c.records;
-    widen(rec.time_created(), c.first_time, c.last_time);
+    norm::Ticks t = rec.time_created();
+    widen(t, c.first_time, c.last_time);
+    if (t != 0) ++c.hours[t / kTicksPerHour];
     if (std::find(channels.begin(), channels.end(), rec.channel()) == channels.end()) channels.push_back(rec.channel());
   }
   void into(FileInfo& f) const {
     for (const FileInfo::Computer& c : computers) {
       FileInfo::Computer& to = computer(f.computers, c.name);
       to.records += c.records;
+      for (const auto& [hour, n] : c.hours) to.hours[hour] += n;
       widen(c.first_time, to.first_time, to.last_time);
       widen(c.last_time, to.first_time, to.last_time);
       widen(c.first_time, f.first_time, f.last_time);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "store/event_store.h"
 
 namespace pipeline {
+
+constexpr norm::Ticks kTicksPerHour = 3600 * norm::kTicksPerSecond;
 
 struct ReadStats {
   uint64_t evtx_files = 0;
@@ -50,6 +53,9 @@ struct FileInfo {
     std::string name;  // as written
     uint64_t records = 0;
     norm::Ticks first_time = 0, last_time = 0;
+    // Records per hour of TimeCreated: hour (Ticks / kTicksPerHour) -> records
+    // (the report's volume chart); records without a time are not in it.
+    std::map<int64_t, uint64_t> hours;
   };
   std::vector<Computer> computers;  // in order of first appearance
   std::vector<std::string> channels;

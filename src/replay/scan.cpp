@@ -44,6 +44,15 @@ void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
   arena.execute([&] { tbb::parallel_for(size_t(0), hosts.size(), size_t(1), [&](size_t h) { fn(h, *hosts[h]); }); });
 }
 
+HostIdentity host_identity(const pipeline::Evidence& evidence, const pipeline::Host& host,
+                           std::set<std::string> addresses) {
+  HostIdentity id;
+  id.device_id = host.key;
+  for (uint32_t c : host.computer_ids) id.names.emplace_back(evidence.store.pool().at(c));
+  id.addresses = std::move(addresses);
+  return id;
+}
+
 ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
                          const ScanFilter& filter, const sigma::RuleSet* sigma) {
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
@@ -55,13 +64,8 @@ ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<c
   ScanResult out;
   out.hosts = hosts.size();
   std::vector<HostIdentity> identities;
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    HostIdentity id;
-    id.device_id = hosts[i]->key;
-    for (uint32_t c : hosts[i]->computer_ids) id.names.emplace_back(evidence.store.pool().at(c));
-    id.addresses = std::move(results[i].addresses);
-    identities.push_back(std::move(id));
-  }
+  for (size_t i = 0; i < hosts.size(); ++i)
+    identities.push_back(host_identity(evidence, *hosts[i], std::move(results[i].addresses)));
   for (HostResult& r : results) {
     out.duplicates_dropped += r.duplicates_dropped;
     out.merged_processes += r.merged_processes;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "pipeline/filters.h"
 #include "replay/finding.h"
 #include "replay/host_replay.h"
+#include "replay/link.h"
 #include "rules/rule.h"
 
 namespace replay {
@@ -46,6 +48,11 @@ ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<c
                          const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
 
 // Runs fn(host index, host) for each host, in parallel (threads <= 0: all cores).
+// A host as the cross-host linking knows it (link.h): its key, its computer
+// names, and the addresses its own events showed it using.
+HostIdentity host_identity(const pipeline::Evidence& evidence, const pipeline::Host& host,
+                           std::set<std::string> addresses);
+
 void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
                    const std::function<void(size_t, const pipeline::Host&)>& fn);
 

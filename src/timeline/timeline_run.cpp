@@ -4,9 +4,12 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "replay/host_replay.h"
+#include "replay/link.h"
+#include "replay/scan.h"
 #include "timeline/event_row.h"
 #include "timeline/row_spool.h"
 
@@ -17,6 +20,7 @@ struct HostOutput {
   std::vector<replay::Finding> findings;
   std::vector<RowTag> tags;
   uint64_t duplicates = 0;
+  std::set<std::string> addresses;  // the host's own (for linking)
 };
 
 using Spans = std::vector<std::pair<norm::Ticks, norm::Ticks>>;
@@ -67,6 +71,7 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
     pipeline::HostStream stream(evidence, host);
     replay::HostResult found = replay::replay_host(stream, rules, {}, sigma);
     out.duplicates = found.duplicates_dropped;
+    out.addresses = std::move(found.addresses);
     for (replay::Finding& f : found.findings)
       if (options.filter.findings.keeps(f)) out.findings.push_back(std::move(f));
     // Tags: the findings each event is evidence of, by the event's origin.
@@ -101,12 +106,17 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
   write(timeline_header(options.format, options.style));
   for (RowSpool& s : spools) result.rows += s.rows();
   merge_rows(spools, write);
-  for (HostOutput& o : outputs) {
+  std::vector<replay::HostIdentity> identities;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    HostOutput& o = outputs[i];
     result.duplicates_dropped += o.duplicates;
     std::stable_sort(o.findings.begin(), o.findings.end(),
                      [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
     for (replay::Finding& f : o.findings) result.findings.push_back(std::move(f));
+    identities.push_back(replay::host_identity(evidence, *hosts[i], std::move(o.addresses)));
   }
+  // The two ends of a movement, as scan links them (the report draws them).
+  replay::link_findings(result.findings, identities);
   return result;
 }
 

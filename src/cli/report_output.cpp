@@ -1,0 +1,114 @@
+#include "cli/report_output.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "cli/exit_codes.h"
+#include "report/report.h"
+#include "rules/rule.h"
+
+namespace po = boost::program_options;
+
+namespace cli {
+namespace {
+
+// ATT&CK ids and tactics from Sigma tags: attack.t1021.003 -> T1021.003,
+// attack.lateral-movement -> lateral-movement.
+void attack_of_tags(const std::vector<std::string>& tags, report::RuleInfo& r) {
+  const std::string prefix = "attack.";
+  for (const std::string& tag : tags) {
+    if (tag.rfind(prefix, 0) != 0) continue;
+    std::string rest = tag.substr(prefix.size());
+    bool technique =
+        rest.size() > 1 && (rest[0] == 't' || rest[0] == 'T') && std::isdigit(static_cast<unsigned char>(rest[1]));
+    if (technique) {
+      for (char& c : rest) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      r.techniques.push_back(rest);
+    } else {
+      r.tactics.push_back(rest);
+    }
+  }
+}
+
+std::vector<report::RuleInfo> rule_infos(const RuleOptions& opts) {
+  std::vector<report::RuleInfo> out;
+  for (const rules::Rule* rule : opts.selected) {
+    report::RuleInfo r;
+    r.id = rule->id;
+    r.title = rule->title;
+    r.description = rule->description;
+    r.source = "evtxhunt";
+    r.level = rule->level;
+    r.techniques = rule->attack.techniques;
+    r.tactics = rule->attack.tactics;
+    r.false_positives = rule->false_positives;
+    r.references = rule->references;
+    out.push_back(std::move(r));
+  }
+  if (opts.sigma)
+    for (uint32_t i = 0; i < opts.sigma->size(); ++i) {
+      const sigma::Rule& rule = opts.sigma->rule(i);
+      report::RuleInfo r;
+      r.id = rule.id.empty() ? rule.name : rule.id;
+      r.title = rule.title;
+      r.description = rule.description;
+      r.source = "sigma";
+      r.level = rule.level.value_or(rules::Level::Medium);
+      attack_of_tags(rule.tags, r);
+      r.false_positives = rule.falsepositives;
+      r.references = rule.references;
+      out.push_back(std::move(r));
+    }
+  return out;
+}
+
+}  // namespace
+
+void ReportOptions::add_to(po::options_description& opts) {
+  opts.add_options()("report", po::value(&path),
+                     "also write an HTML report to this file: what was read, findings by level, rule and host, a "
+                     "time chart per host, movement between hosts, each finding's evidence chain (one "
+                     "self-contained file)");
+}
+
+std::optional<int> ReportOptions::open(const char* command, const std::vector<std::string>& inputs,
+                                       const std::string& output) {
+  if (!wanted()) return std::nullopt;
+  if (path == "-" || path == output) {
+    std::fprintf(stderr, "evtxhunt %s: --report: needs a file of its own, not %s\n", command,
+                 path == "-" ? "stdout" : "the -o output");
+    return kCannotWrite;
+  }
+  try {
+    file_ = std::make_unique<timeline::OutputFile>(path, inputs);
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
+    return kCannotWrite;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> ReportOptions::write(const char* command, const std::vector<std::string>& inputs,
+                                        const pipeline::Evidence& evidence,
+                                        const std::vector<replay::Finding>& findings, const RuleOptions& rules,
+                                        bool quiet) {
+  if (!file_) return std::nullopt;
+  report::ReportInput in;
+  in.command = command;
+  in.version = EVTXHUNT_VERSION;
+  in.inputs = inputs;
+  in.evidence = &evidence;
+  in.findings = &findings;
+  in.rules = rule_infos(rules);
+  try {
+    file_->write(report::render_html(in));
+    file_->commit();
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
+    return kCannotWrite;
+  }
+  if (!quiet) std::fprintf(stderr, "evtxhunt %s: report written to %s\n", command, path.c_str());
+  return std::nullopt;
+}
+
+}  // namespace cli

@@ -1,0 +1,455 @@
+// The report's data document: hosts with their volume, findings (all marked,
+// the highest-level ones with their chain), movements, rules, inventory.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <numeric>
+
+#include "evtx/problem.h"
+#include "normalize/hosts.h"
+#include "pipeline/event_writer.h"
+#include "report/json_writer.h"
+#include "report/report.h"
+#include "rules/rule.h"
+#include "timeline/format.h"
+
+namespace report {
+namespace {
+
+using norm::Field;
+using norm::Ticks;
+
+constexpr int64_t kBins = 400;  // time chart resolution per host
+constexpr size_t kScriptChars = 2000;
+
+int64_t millis(Ticks t) { return timeline::unix_micros(t) / 1000; }
+
+// Hosts by the names the files and findings show (a short name merges with
+// its one FQDN), in key order.
+struct HostTable {
+  norm::HostNames names;
+  std::map<std::string, size_t> index;  // key -> position
+  std::vector<std::string> keys;
+
+  void build(const pipeline::Evidence& ev, const std::vector<replay::Finding>& findings) {
+    for (const pipeline::FileInfo& f : ev.files)
+      for (const auto& c : f.computers) names.add(c.name);
+    for (const replay::Finding& f : findings) {
+      names.add(f.device_name);
+      for (const replay::LinkedFinding& l : f.links) names.add(l.device_name);
+    }
+    names.resolve();  // warnings were given when the run read its inputs
+    std::vector<std::string> all;
+    for (const pipeline::FileInfo& f : ev.files)
+      for (const auto& c : f.computers) all.push_back(names.key(c.name));
+    for (const replay::Finding& f : findings) all.push_back(names.key(f.device_name));
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    keys = all;
+    for (size_t i = 0; i < keys.size(); ++i) index[keys[i]] = i;
+  }
+  // Position of a name's host; -1 for a name never added (a linked end's host
+  // that no input shows).
+  int64_t of(const std::string& name) const {
+    auto it = index.find(names.key(name));
+    return it == index.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+};
+
+struct HostVolume {
+  std::vector<std::string> names;
+  uint64_t files = 0, records = 0;
+  Ticks first = 0, last = 0;
+  std::map<int64_t, uint64_t> hours;
+};
+
+void widen(Ticks t, Ticks& first, Ticks& last) {
+  if (t == 0) return;
+  if (first == 0 || t < first) first = t;
+  if (t > last) last = t;
+}
+
+void write_time(JsonWriter& w, const char* iso_key, const char* ms_key, Ticks t) {
+  if (t == 0) {
+    w.key(iso_key).null();
+    w.key(ms_key).null();
+    return;
+  }
+  w.key(iso_key).str(timeline::format_time(t));
+  w.key(ms_key).num(millis(t));
+}
+
+void write_field(JsonWriter& w, const char* key, const norm::FieldValue& v) {
+  if (!v.known()) return;
+  w.key(key);
+  if (v.kind == norm::FieldValue::Kind::Int)
+    w.num(v.i);
+  else
+    w.str(pipeline::field_text(v));
+}
+
+std::string endpoint(const norm::FieldValue& ip, const norm::FieldValue& port) {
+  if (!ip.known()) return {};
+  std::string s = pipeline::field_text(ip);
+  if (port.known()) s += ":" + pipeline::field_text(port);
+  return s;
+}
+
+// One piece of evidence as a step of the chain: the process it names, its
+// parent, and where it was read.
+void write_step(JsonWriter& w, const replay::Evidence& e) {
+  const norm::NormalizedEvent& ev = *e.event;
+  w.begin_object();
+  w.key("stage").str(e.stage);
+  w.key("table").str(norm::table_name(ev.table));
+  write_field(w, "time", ev[Field::Timestamp]);
+  write_field(w, "action", ev[Field::ActionType]);
+  write_field(w, "file", ev[Field::SourceFile]);
+  write_field(w, "record", ev[Field::EventRecordID]);
+  write_field(w, "event_id", ev[Field::EventID]);
+  write_field(w, "channel", ev[Field::Channel]);
+  write_field(w, "image", ev[Field::FileName]);
+  write_field(w, "folder", ev[Field::FolderPath]);
+  write_field(w, "pid", ev[Field::ProcessId]);
+  write_field(w, "cmd", ev[Field::ProcessCommandLine]);
+  write_field(w, "puid", ev[Field::ProcessUniqueId]);
+  std::string account = ev[Field::AccountName].known() ? pipeline::field_text(ev[Field::AccountName]) : "";
+  if (!account.empty() && ev[Field::AccountDomain].known())
+    account = pipeline::field_text(ev[Field::AccountDomain]) + "\\" + account;
+  if (!account.empty()) w.key("account").str(account);
+  write_field(w, "parent_pid", ev[Field::InitiatingProcessId]);
+  write_field(w, "parent_image", ev[Field::InitiatingProcessFileName]);
+  write_field(w, "parent_cmd", ev[Field::InitiatingProcessCommandLine]);
+  write_field(w, "parent_puid", ev[Field::InitiatingProcessUniqueId]);
+  std::string local = endpoint(ev[Field::LocalIP], ev[Field::LocalPort]);
+  std::string remote = endpoint(ev[Field::RemoteIP], ev[Field::RemotePort]);
+  if (!local.empty()) w.key("local").str(local);
+  if (!remote.empty()) w.key("remote").str(remote);
+  write_field(w, "logon_type", ev[Field::LogonType]);
+  write_field(w, "logon_id", ev[Field::LogonId]);
+  write_field(w, "remote_device", ev[Field::RemoteDeviceName]);
+  if (ev[Field::ScriptBlockText].known()) {
+    std::string script = pipeline::field_text(ev[Field::ScriptBlockText]);
+    if (script.size() > kScriptChars) script = script.substr(0, kScriptChars) + " …";
+    w.key("script").str(script);
+  }
+  w.end_object();
+}
+
+void write_detail(JsonWriter& w, const replay::Finding& f, size_t mark) {
+  w.begin_object();
+  w.key("mark").num(static_cast<int64_t>(mark));
+  w.key("title").str(f.title);
+  w.key("confidence").str(f.confidence());
+  w.key("time").str(timeline::format_time(f.timestamp));
+  w.key("device").str(f.device_name);
+  w.key("tags").strings(f.tags);
+  w.key("notes").strings(f.notes);
+  w.key("assumptions").strings(f.assumptions);
+  w.key("fields").begin_array();
+  for (const auto& [name, value] : f.fields) {
+    w.begin_array();
+    w.str(name);
+    w.str(value.known() ? pipeline::field_text(value) : "");
+    w.end_array();
+  }
+  w.end_array();
+  w.key("collected").begin_array();
+  for (const auto& [name, values] : f.collected) {
+    w.begin_array();
+    w.str(name);
+    w.begin_array();
+    for (const norm::FieldValue& v : values) w.str(v.known() ? pipeline::field_text(v) : "");
+    w.end_array();
+    w.end_array();
+  }
+  w.end_array();
+  w.key("links").begin_array();
+  for (const replay::LinkedFinding& l : f.links) {
+    w.begin_object();
+    w.key("side").str(l.side);
+    w.key("device").str(l.device_name);
+    w.key("rule").str(l.rule_id);
+    w.key("time").str(timeline::format_time(l.timestamp));
+    w.key("clock_offset_s").num(l.clock_offset / norm::kTicksPerSecond);
+    w.key("process").str(l.process);
+    w.key("cmd").str(l.command_line);
+    w.key("account").str(l.account);
+    w.key("record").str(l.record);
+    w.key("matched_by").str(l.matched_by);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("steps").begin_array();
+  for (const replay::Evidence& e : f.evidence) write_step(w, e);
+  w.end_array();
+  w.end_object();
+}
+
+// JSON inside a <script> element: no '<', '>' or '&' may appear as such
+// ("</script>" in a command line would end the element). They occur only
+// inside strings, where their \u escapes mean the same.
+std::string script_safe(const std::string& json) {
+  std::string out;
+  out.reserve(json.size() + json.size() / 16);
+  for (char c : json) {
+    switch (c) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string report_json(const ReportInput& in) {
+  const pipeline::Evidence& ev = *in.evidence;
+  const std::vector<replay::Finding>& findings = *in.findings;
+  HostTable hosts;
+  hosts.build(ev, findings);
+
+  // Volume per host, from what each file showed of its computers.
+  std::vector<HostVolume> volume(hosts.keys.size());
+  Ticks first = 0, last = 0;
+  for (const pipeline::FileInfo& f : ev.files) {
+    std::vector<size_t> seen;
+    for (const auto& c : f.computers) {
+      size_t h = static_cast<size_t>(hosts.of(c.name));
+      HostVolume& v = volume[h];
+      if (std::find(v.names.begin(), v.names.end(), c.name) == v.names.end()) v.names.push_back(c.name);
+      if (std::find(seen.begin(), seen.end(), h) == seen.end()) {
+        seen.push_back(h);
+        ++v.files;
+      }
+      v.records += c.records;
+      widen(c.first_time, v.first, v.last);
+      widen(c.last_time, v.first, v.last);
+      widen(c.first_time, first, last);
+      widen(c.last_time, first, last);
+      for (const auto& [hour, n] : c.hours) v.hours[hour] += n;
+    }
+  }
+  for (const replay::Finding& f : findings) widen(f.timestamp, first, last);
+
+  // Rules: those that ran, then any a finding names that was not given.
+  std::vector<RuleInfo> rules = in.rules;
+  std::map<std::string, size_t> rule_index;
+  for (size_t i = 0; i < rules.size(); ++i) rule_index.emplace(rules[i].id, i);
+  for (const replay::Finding& f : findings)
+    if (!rule_index.count(f.rule_id)) {
+      rule_index.emplace(f.rule_id, rules.size());
+      rules.push_back({f.rule_id, f.title, "", "", f.level, {}, {}, {}, {}});
+    }
+
+  // The findings that carry their chain: the highest levels first, then the earliest.
+  std::vector<size_t> order(findings.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (findings[a].level != findings[b].level) return findings[a].level > findings[b].level;
+    return findings[a].timestamp < findings[b].timestamp;
+  });
+  std::vector<int64_t> detail_of(findings.size(), -1);
+  std::vector<size_t> detailed;
+  for (size_t i = 0; i < order.size() && i < kDetailedFindings; ++i) {
+    detail_of[order[i]] = static_cast<int64_t>(i);
+    detailed.push_back(order[i]);
+  }
+
+  JsonWriter w;
+  w.begin_object();
+  w.key("command").str(in.command);
+  w.key("version").str(in.version);
+  w.key("inputs").strings(in.inputs);
+  write_time(w, "first", "first_ms", first);
+  write_time(w, "last", "last_ms", last);
+  w.key("levels").begin_array();
+  for (rules::Level l : rules::kLevels) w.str(rules::level_name(l));
+  w.end_array();
+
+  const pipeline::ReadStats& s = ev.stats;
+  w.key("stats").begin_object();
+  w.key("evtx_files").num(static_cast<int64_t>(s.evtx_files));
+  w.key("xml_files").num(static_cast<int64_t>(s.xml_files));
+  w.key("inputs_skipped").num(static_cast<int64_t>(s.inputs_skipped));
+  w.key("chunks").num(static_cast<int64_t>(s.chunks));
+  w.key("chunks_skipped").num(static_cast<int64_t>(s.chunks_skipped));
+  w.key("records").num(static_cast<int64_t>(s.records));
+  w.key("records_damaged").num(static_cast<int64_t>(s.records_damaged));
+  w.key("findings").num(static_cast<int64_t>(findings.size()));
+  w.end_object();
+
+  // Time chart bins: kBins over the span, whole hours each.
+  int64_t first_hour = first / pipeline::kTicksPerHour, last_hour = last / pipeline::kTicksPerHour;
+  int64_t bin_hours = std::max<int64_t>(1, (last_hour - first_hour + kBins) / kBins);
+  int64_t bins = first == 0 ? 0 : (last_hour - first_hour) / bin_hours + 1;
+  w.key("bin_hours").num(bin_hours);
+  w.key("bin_start_ms").num(first == 0 ? 0 : millis(first_hour * pipeline::kTicksPerHour));
+  w.key("hosts").begin_array();
+  for (size_t h = 0; h < hosts.keys.size(); ++h) {
+    const HostVolume& v = volume[h];
+    w.begin_object();
+    w.key("key").str(hosts.keys[h]);
+    w.key("names").strings(v.names);
+    w.key("files").num(static_cast<int64_t>(v.files));
+    w.key("records").num(static_cast<int64_t>(v.records));
+    write_time(w, "first", "first_ms", v.first);
+    write_time(w, "last", "last_ms", v.last);
+    std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
+    for (const auto& [hour, n] : v.hours) {
+      int64_t b = (hour - first_hour) / bin_hours;
+      if (b >= 0 && b < bins) counts[static_cast<size_t>(b)] += static_cast<int64_t>(n);
+    }
+    w.key("volume").begin_array();
+    for (int64_t c : counts) w.num(c);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+
+  w.key("rules").begin_array();
+  for (const RuleInfo& r : rules) {
+    w.begin_object();
+    w.key("id").str(r.id);
+    w.key("title").str(r.title);
+    w.key("description").str(r.description);
+    w.key("source").str(r.source);
+    w.key("level").str(rules::level_name(r.level));
+    w.key("techniques").strings(r.techniques);
+    w.key("tactics").strings(r.tactics);
+    w.key("false_positives").strings(r.false_positives);
+    w.key("references").strings(r.references);
+    w.end_object();
+  }
+  w.end_array();
+
+  // Every finding (up to kMarkedFindings): [host, time ms, level, rule, detail or -1].
+  w.key("marks").begin_array();
+  for (size_t i = 0; i < findings.size() && i < kMarkedFindings; ++i) {
+    const replay::Finding& f = findings[i];
+    w.begin_array();
+    w.num(hosts.of(f.device_name));
+    w.num(millis(f.timestamp));
+    w.num(static_cast<int64_t>(f.level));
+    w.num(static_cast<int64_t>(rule_index.at(f.rule_id)));
+    w.num(detail_of[i]);
+    w.end_array();
+  }
+  w.end_array();
+
+  // Counts over every finding: [host][level], [rule][level].
+  std::vector<std::array<int64_t, 5>> by_host(hosts.keys.size()), by_rule(rules.size());
+  for (const replay::Finding& f : findings) {
+    ++by_host[static_cast<size_t>(hosts.of(f.device_name))][static_cast<size_t>(f.level)];
+    ++by_rule[rule_index.at(f.rule_id)][static_cast<size_t>(f.level)];
+  }
+  auto counts = [&](const char* key, const std::vector<std::array<int64_t, 5>>& table) {
+    w.key(key).begin_array();
+    for (const auto& row : table) {
+      w.begin_array();
+      for (int64_t n : row) w.num(n);
+      w.end_array();
+    }
+    w.end_array();
+  };
+  counts("by_host", by_host);
+  counts("by_rule", by_rule);
+
+  w.key("details").begin_array();
+  for (size_t i : detailed) write_detail(w, findings[i], i);
+  w.end_array();
+
+  // Movements: each target end whose source end is known, in time order.
+  std::vector<std::pair<Ticks, size_t>> moves;
+  for (size_t i = 0; i < findings.size(); ++i)
+    for (const replay::LinkedFinding& l : findings[i].links)
+      if (l.side == rules::link_side_name(rules::Link::Side::Source)) moves.push_back({findings[i].timestamp, i});
+  std::stable_sort(moves.begin(), moves.end());
+  w.key("movements").begin_array();
+  for (size_t m = 0; m < moves.size() && m < kMarkedFindings; ++m) {
+    const replay::Finding& f = findings[moves[m].second];
+    for (const replay::LinkedFinding& l : f.links) {
+      if (l.side != rules::link_side_name(rules::Link::Side::Source)) continue;
+      w.begin_object();
+      w.key("from").num(hosts.of(l.device_name));
+      w.key("from_name").str(l.device_name);
+      w.key("to").num(hosts.of(f.device_name));
+      w.key("time").str(timeline::format_time(f.timestamp));
+      w.key("time_ms").num(millis(f.timestamp));
+      w.key("rule").num(static_cast<int64_t>(rule_index.at(f.rule_id)));
+      w.key("level").num(static_cast<int64_t>(f.level));
+      w.key("detail").num(detail_of[moves[m].second]);
+      w.key("process").str(l.process);
+      w.key("account").str(l.account);
+      w.key("matched_by").str(l.matched_by);
+      w.end_object();
+    }
+  }
+  w.end_array();
+
+  // What was read.
+  w.key("files").begin_array();
+  for (size_t i = 0; i < ev.files.size() && i < kListedFiles; ++i) {
+    const pipeline::FileInfo& f = ev.files[i];
+    w.begin_object();
+    w.key("path").str(f.path);
+    w.key("kind").str(f.kind);
+    w.key("bytes").num(static_cast<int64_t>(f.bytes));
+    w.key("records").num(static_cast<int64_t>(f.records));
+    w.key("damaged").num(static_cast<int64_t>(f.damaged_records));
+    w.key("chunks_skipped").num(static_cast<int64_t>(f.chunks_skipped));
+    w.key("problems").num(static_cast<int64_t>(f.problems));
+    write_time(w, "first", "first_ms", f.first_time);
+    write_time(w, "last", "last_ms", f.last_time);
+    w.key("channels").strings(f.channels);
+    std::vector<std::string> names;
+    for (const auto& c : f.computers) names.push_back(c.name);
+    w.key("computers").strings(names);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("skipped").begin_array();
+  for (const pipeline::SkippedInput& sk : ev.skipped) {
+    w.begin_object();
+    w.key("path").str(sk.path);
+    w.key("reason").str(sk.reason);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("problems").begin_array();
+  for (size_t i = 0; i < ev.problems.size() && i < kListedProblems; ++i) {
+    const pipeline::FileProblem& p = ev.problems[i];
+    w.begin_object();
+    w.key("file").str(p.file);
+    w.key("kind").str(evtx::problem_kind_name(p.problem.kind));
+    w.key("chunk").num(p.problem.chunk);
+    w.key("offset").num(static_cast<int64_t>(p.problem.offset));
+    w.key("message").str(p.problem.message);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("warnings").strings(ev.warnings);
+
+  // What the report leaves out, said on the page.
+  std::vector<std::string> notes;
+  if (findings.size() > kDetailedFindings)
+    notes.push_back(std::to_string(findings.size()) + " findings: the " + std::to_string(kDetailedFindings) +
+                    " of the highest levels (then the earliest) carry their evidence chain here; every finding is in "
+                    "the scan's own output");
+  if (findings.size() > kMarkedFindings)
+    notes.push_back("the time chart and the finding list show the first " + std::to_string(kMarkedFindings) +
+                    " findings; the counts include all " + std::to_string(findings.size()));
+  if (ev.problems.size() > kListedProblems)
+    notes.push_back(std::to_string(ev.problems.size()) + " problems found in the files; the first " +
+                    std::to_string(kListedProblems) + " are listed (evtxhunt inventory lists them all)");
+  if (ev.files.size() > kListedFiles)
+    notes.push_back(std::to_string(ev.files.size()) + " files read; the first " + std::to_string(kListedFiles) +
+                    " are listed (evtxhunt inventory lists them all)");
+  w.key("notes").strings(notes);
+  w.end_object();
+  return script_safe(w.text());
+}
+
+}  // namespace report
