@@ -43,6 +43,23 @@ int detail_of(const Json& data, const std::string& rule_id) {
   return -1;
 }
 
+// `evtxhunt scan` of `input` with its report written to `page`.
+support::CommandResult scan_with_report(const fs::path& input, const fs::path& page) {
+  return support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(page.string()) + " " +
+                               shell_quote(input.string()));
+}
+
+// tests/scenarios/dcom/basic_chain.xml with the DCOM server's first child's
+// command line replaced by `command_line` (XML text, escaped as written).
+std::string chain_with_command_line(const std::string& command_line) {
+  std::string xml = support::read_text(kSource / "tests/scenarios/dcom/basic_chain.xml");
+  const std::string child = "<Data Name=\"CommandLine\">cmd.exe /Q /c whoami</Data>";
+  size_t at = xml.find(child);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) xml.replace(at, child.size(), "<Data Name=\"CommandLine\">" + command_line + "</Data>");
+  return xml;
+}
+
 std::string chromium() {
   for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
     if (fs::exists(c)) return c;
@@ -63,8 +80,7 @@ std::string rendered_dom(const fs::path& page, const std::string& hash) {
 TEST(Report, SamplesTriageData) {
   support::TempDir tmp("report");
   fs::path page = tmp / "report.html";
-  support::CommandResult r = support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(page.string()) + " " +
-                                                   shell_quote((kSource / "samples/triage").string()));
+  support::CommandResult r = scan_with_report(kSource / "samples/triage", page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string html = support::read_text(page);
   // One file, nothing fetched: no external script, style, image or link (the
@@ -148,8 +164,7 @@ TEST(Report, NeedsAFileOfItsOwn) {
   fs::path log = tmp / "evidence" / "Security.evtx";
   fs::copy_file(kSource / "samples/triage/WS01/C/Windows/System32/winevt/Logs/Security.evtx", log);
   std::vector<uint8_t> before = support::read_bytes(log);
-  support::CommandResult over = support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(log.string()) + " " +
-                                                      shell_quote((tmp / "evidence").string()));
+  support::CommandResult over = scan_with_report(tmp / "evidence", log);
   EXPECT_EQ(over.exit_code, 6) << over.err;
   EXPECT_NE(over.err.find("is one of the inputs; refusing to overwrite evidence"), std::string::npos) << over.err;
   EXPECT_EQ(support::read_bytes(log), before);
@@ -158,17 +173,12 @@ TEST(Report, NeedsAFileOfItsOwn) {
 TEST(Report, HostileTextInTheDataCannotCloseTheScript) {
   // A command line ending the data element would let the rest run as markup.
   support::TempDir tmp("report-data");
-  std::string xml = support::read_text(kSource / "tests/scenarios/dcom/basic_chain.xml");
-  const std::string child = "<Data Name=\"CommandLine\">cmd.exe /Q /c whoami</Data>";
-  size_t at = xml.find(child);
-  ASSERT_NE(at, std::string::npos);
-  xml.replace(at, child.size(),
-              "<Data Name=\"CommandLine\">&lt;/script&gt;&lt;script&gt;document.body.setAttribute('data-pwned','1')"
-              "&lt;/script&gt; &amp;amp; &lt;!-- </Data>");
-  support::write_text(tmp / "hostile.xml", xml);
+  support::write_text(
+      tmp / "hostile.xml",
+      chain_with_command_line("&lt;/script&gt;&lt;script&gt;document.body.setAttribute('data-pwned','1')"
+                              "&lt;/script&gt; &amp;amp; &lt;!-- "));
   fs::path page = tmp / "report.html";
-  support::CommandResult r = support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(page.string()) + " " +
-                                                   shell_quote((tmp / "hostile.xml").string()));
+  support::CommandResult r = scan_with_report(tmp / "hostile.xml", page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string html = support::read_text(page);
   size_t data = html.find(kDataOpen);
@@ -228,8 +238,7 @@ TEST(ReportInBrowser, SamplesTriageLoadsAndShowsTheChain) {
   ASSERT_FALSE(chromium().empty()) << "chromium not installed (scripts/setup.sh installs it)";
   support::TempDir tmp("report-browser");
   fs::path page = tmp / "report.html";
-  support::CommandResult r = support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(page.string()) + " " +
-                                                   shell_quote((kSource / "samples/triage").string()));
+  support::CommandResult r = scan_with_report(kSource / "samples/triage", page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int seed = detail_of(report_data(support::read_text(page)), "ff-t1021.003-dcom");
   ASSERT_GE(seed, 0);
@@ -259,23 +268,19 @@ TEST(ReportInBrowser, SamplesTriageLoadsAndShowsTheChain) {
 TEST(ReportInBrowser, MarkupInTheLogsStaysText) {
   ASSERT_FALSE(chromium().empty()) << "chromium not installed (scripts/setup.sh installs it)";
   support::TempDir tmp("report-hostile");
-  std::string xml = support::read_text(kSource / "tests/scenarios/dcom/basic_chain.xml");
-  const std::string child = "<Data Name=\"CommandLine\">cmd.exe /Q /c whoami</Data>";
+  const std::string command_line =
+      "&lt;script&gt;alert(1)&lt;/script&gt;&lt;script&gt;document.body.setAttribute('data-pwned','script')"
+      "&lt;/script&gt;";
+  std::string xml = chain_with_command_line(command_line);
   const std::string user = "<Data Name=\"User\">CORP\\admin</Data>";
-  size_t at = xml.find(child);
-  ASSERT_NE(at, std::string::npos);
-  xml.replace(at, child.size(),
-              "<Data Name=\"CommandLine\">&lt;script&gt;alert(1)&lt;/script&gt;&lt;script&gt;"
-              "document.body.setAttribute('data-pwned','script')&lt;/script&gt;</Data>");
-  at = xml.find(user, at);
+  size_t at = xml.find(user, xml.find(command_line));
   ASSERT_NE(at, std::string::npos);
   xml.replace(at, user.size(),
               "<Data Name=\"User\">\"&gt;&lt;img src=x onerror=\"document.body.setAttribute('data-pwned','img')\"&gt;"
               "</Data>");
   support::write_text(tmp / "hostile.xml", xml);
   fs::path page = tmp / "report.html";
-  support::CommandResult r = support::run_evtxhunt("scan -q -f jsonl --report " + shell_quote(page.string()) + " " +
-                                                   shell_quote((tmp / "hostile.xml").string()));
+  support::CommandResult r = scan_with_report(tmp / "hostile.xml", page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int seed = detail_of(report_data(support::read_text(page)), "ff-t1021.003-dcom");
   ASSERT_GE(seed, 0);
