@@ -121,22 +121,24 @@ constexpr const char* kTail = R"page(</script>
     const l = LEVELS.indexOf(name);
     return el("div", { cls: "card lv-" + name }, [el("b", { text: num(byLevel[l]) }), name]);
   })));
-  const ruleRows = D.rules.map((r, i) => ({ r: r, i: i, n: D.by_rule[i].reduce((a, b) => a + b, 0) }))
-    .filter(x => x.n > 0).sort((a, b) => b.n - a.n);
+  // Rules by their highest level found, then by findings.
+  const top = counts => counts.reduce((best, n, l) => (n > 0 ? l : best), -1);
+  const ruleRows = D.rules.map((r, i) => ({ r: r, i: i, n: D.by_rule[i].reduce((a, b) => a + b, 0), top: top(D.by_rule[i]) }))
+    .filter(x => x.n > 0).sort((a, b) => b.top - a.top || b.n - a.n);
   sum.append(el("h3", { text: "By rule" }));
-  sum.append(table(["rule", "title", "level", "findings", "hosts"], ruleRows.map(x => {
+  sum.append(el("div", { cls: "scroll" }, [table(["rule", "title", "level", "findings", "hosts"], ruleRows.map(x => {
     const hostsHit = new Set(D.marks.filter(m => m[3] === x.i).map(m => m[0])).size;
-    return [x.r.id, x.r.title, pill(x.r.level), num(x.n), num(hostsHit)];
-  }), [false, false, false, true, true]));
+    return [x.r.id, x.r.title, pill(LEVELS[x.top]), num(x.n), num(hostsHit)];
+  }), [false, false, false, true, true])]));
   sum.append(el("h3", { text: "By host" }));
   const hostRows = D.hosts.map((h, i) => ({ h: h, i: i, c: D.by_host[i] })).filter(x => x.c.some(n => n > 0));
-  sum.append(table(["host"].concat(LEVELS.slice().reverse()).concat(["first finding", "last finding"]),
+  sum.append(el("div", { cls: "scroll" }, [table(["host"].concat(LEVELS.slice().reverse()).concat(["first finding", "last finding"]),
     hostRows.map(x => {
       const times = D.marks.filter(m => m[0] === x.i).map(m => m[1]);
       const iso = t => new Date(t).toISOString();
       return [x.h.key].concat(LEVELS.slice().reverse().map(n => num(x.c[LEVELS.indexOf(n)])))
         .concat(times.length ? [iso(Math.min(...times)), iso(Math.max(...times))] : ["", ""]);
-    }), [false, true, true, true, true, true, false, false]));
+    }), [false, true, true, true, true, true, false, false])]));
 
   // ---- filters ---------------------------------------------------------------
   const filt = section("Filter", "filters");
@@ -269,7 +271,7 @@ constexpr const char* kTail = R"page(</script>
       const d = m[4] >= 0 ? D.details[m[4]] : null;
       const tr = el("tr", { cls: "finding" }, [
         el("td", { text: d ? d.time : new Date(m[1]).toISOString() }), el("td", { text: hostName(m[0]) }),
-        el("td", null, [pill(LEVELS[m[2]])]), el("td", { text: D.rules[m[3]].id }),
+        el("td", null, [pill(LEVELS[m[2]])]), el("td", { text: D.rules[m[3]].title || D.rules[m[3]].id, title: D.rules[m[3]].id }),
         el("td", null, [el("code", { text: d ? summaryOf(d) : "(no chain in this report)" })])]);
       if (d) {
         tr.dataset.detail = String(m[4]);
