@@ -4,6 +4,7 @@
 // the logs that looks like markup stays text.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -70,10 +71,13 @@ std::string chromium() {
 std::string rendered_dom(const fs::path& page, const std::string& hash) {
   std::string browser = chromium();
   if (browser.empty()) return {};
-  support::CommandResult r =
-      support::run_command("timeout 120 " + browser + " --headless --no-sandbox --disable-gpu --dump-dom " +
-                           shell_quote("file://" + fs::absolute(page).string() + hash));
+  // --enable-logging: the console's messages (an uncaught error among them) on stderr.
+  support::CommandResult r = support::run_command(
+      "timeout 120 " + browser + " --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 --dump-dom " +
+      shell_quote("file://" + fs::absolute(page).string() + hash));
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("Uncaught"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Refused to"), std::string::npos) << r.err;  // a request the page's policy blocked
   return r.out;
 }
 
@@ -224,6 +228,7 @@ TEST(Report, HundredThousandFindingsStayAFewMegabytes) {
   in.findings = &findings;
   std::string page = report::render_html(in);
   EXPECT_LT(page.size(), 8u << 20) << page.size();
+  std::printf("report of 100,000 findings: %zu bytes\n", page.size());
   Json d = report_data(page);
   EXPECT_EQ(d["stats"]["findings"], 100000);
   EXPECT_EQ(d["marks"].size(), report::kMarkedFindings);
