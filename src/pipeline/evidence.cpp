@@ -23,6 +23,11 @@ namespace {
 struct Summary {
   std::vector<FileInfo::Computer> computers;
   std::vector<std::string> channels;
+  // The hour bucket the last record went to: records of a chunk come in time
+  // order, so most records skip the map lookup (this runs once per record).
+  size_t last_computer = 0;  // index: elements move when the vector grows, map nodes do not
+  int64_t last_hour = 0;
+  uint64_t* last_bucket = nullptr;
 
   static void widen(norm::Ticks t, norm::Ticks& first, norm::Ticks& last) {
     if (t == 0) return;
@@ -40,7 +45,16 @@ struct Summary {
     ++c.records;
     norm::Ticks t = rec.time_created();
     widen(t, c.first_time, c.last_time);
-    if (t != 0) ++c.hours[t / kTicksPerHour];
+    if (t != 0) {
+      int64_t hour = t / kTicksPerHour;
+      size_t index = static_cast<size_t>(&c - computers.data());
+      if (index != last_computer || hour != last_hour || !last_bucket) {
+        last_computer = index;
+        last_hour = hour;
+        last_bucket = &c.hours[hour];
+      }
+      ++*last_bucket;
+    }
     if (std::find(channels.begin(), channels.end(), rec.channel()) == channels.end()) channels.push_back(rec.channel());
   }
   void into(FileInfo& f) const {
