@@ -1,150 +1,13 @@
-#include "binxml.h"
-
+// BinXML tokens compiled into templates (once per chunk) and replayed into
+// event trees; the fast paths that read a record through its template's field
+// map. Output programs are in binxml_programs.cpp.
 #include <cstring>
-#include <stdexcept>
-#include <unordered_map>
-#include <vector>
 
-#include "binxml_ir.h"
-#include "field_map.h"
-#include "format.h"
+#include "binxml_impl.h"
 
 namespace evtx {
-namespace {
 
-constexpr int kMaxDepth = 16;  // nested templates / BinXML values
-// Real events have tens to hundreds of nodes and a depth under 20. Crafted
-// templates that instantiate each other could expand exponentially: a record
-// (or a chunk) over these budgets is reported and dropped.
-constexpr uint32_t kMaxNodesPerRecord = 1u << 16;
-constexpr uint32_t kMaxNodesPerChunk = 1u << 22;
-constexpr int kMaxElementDepth = 256;
-
-// Damaged or crafted BinXML; caught inside the decoder, reported per record.
-class BinXmlError : public std::runtime_error {
- public:
-  BinXmlError(const std::string& message, bool over_budget) : std::runtime_error(message), over_budget_(over_budget) {}
-  bool over_budget() const { return over_budget_; }  // the partial tree is not delivered either
-
- private:
-  bool over_budget_;
-};
-
-[[noreturn]] void throw_budget(const char* what) { throw BinXmlError(what, true); }
-
-[[noreturn]] void fail(const char* what, uint32_t offset) {
-  throw BinXmlError(std::string(what) + " at chunk offset " + std::to_string(offset), false);
-}
-
-uint32_t load32(const uint8_t* p) { return load<uint32_t>(p); }
-uint16_t load16(const uint8_t* p) { return load<uint16_t>(p); }
-
-// Byte size of a fixed-size value type inside a Value token, 0 if not fixed.
-uint32_t value_token_size(uint8_t type) { return fixed_value_size(static_cast<ValueType>(type)); }
-
-bool only_attributes(const EventTree& tree, uint32_t element) {
-  for (uint32_t c = tree[element].first_child; c != kNoNode; c = tree[c].next_sibling)
-    if (tree[c].kind != NodeKind::Attribute) return false;
-  return true;
-}
-
-struct Cursor {
-  const uint8_t* base;
-  uint32_t pos;
-  uint32_t end;
-
-  void need(uint32_t n) const {
-    if (n > end - pos) fail("BinXML runs past its end", pos);
-  }
-  uint8_t u8() {
-    need(1);
-    return base[pos++];
-  }
-  uint16_t u16() {
-    need(2);
-    uint16_t v = load16(base + pos);
-    pos += 2;
-    return v;
-  }
-  uint32_t u32() {
-    need(4);
-    uint32_t v = load32(base + pos);
-    pos += 4;
-    return v;
-  }
-  void skip(uint32_t n) {
-    need(n);
-    pos += n;
-  }
-  // A UTF-16 string prefixed by its length in code units.
-  RawValue counted_utf16() {
-    uint32_t units = u16();
-    need(2 * units);
-    RawValue v{static_cast<uint8_t>(ValueType::String), 2 * units, base + pos};
-    pos += 2 * units;
-    return v;
-  }
-};
-
-}  // namespace
-
-// The decoder's state for one chunk and its steps. compile() turns BinXML
-// tokens into operations, one compile_* step per token; emit() replays
-// operations into the tree, one emit_* step per operation.
-struct BinXmlDecoder::Impl {
-  void reset(const uint8_t* chunk, uint32_t chunk_size);
-  bool decode_record(uint32_t begin, uint32_t end, EventTree& tree, std::string& error);
-  bool peek_provider_and_id(uint32_t begin, uint32_t end, std::string& provider, uint16_t& event_id);
-  bool read_fields(uint32_t begin, uint32_t end, RecordFields& out);
-
-  // Names and templates, by chunk offset.
-  std::string_view name_at(uint32_t offset);
-  std::string_view read_name(Cursor& c);
-  bool plausible_name(uint32_t offset, uint32_t inline_pos) const;
-  const Fragment* template_at(uint32_t offset, int depth);
-  Fragment& scratch(int depth);
-
-  // Tokens to operations.
-  void compile(Cursor& c, Fragment& into, int depth);
-  void compile_open_element(Cursor& c, Fragment& f, uint8_t token);
-  void compile_value(Cursor& c, Fragment& f, uint32_t at);
-  void compile_named(Cursor& c, Fragment& f, Op::Code code);
-  void compile_utf16(Cursor& c, Fragment& f, Op::Code code);
-  void compile_char_ref(Cursor& c, Fragment& f);
-  void compile_substitution(Cursor& c, Fragment& f, uint8_t token);
-  void read_instance(Cursor& c, Fragment& into, int depth);
-
-  // Operations to the tree.
-  struct EmitState;
-  void decode_fragments(uint32_t begin, uint32_t end, EventTree& tree, uint32_t parent, int depth);
-  void emit(const Fragment& f, const RawValue* subs, uint32_t nsubs, EventTree& tree, uint32_t parent, int depth);
-  // The per-operation steps are inlined into emit(), the hottest loop of the
-  // reader (without it: 2% more instructions per record, callgrind).
-  [[gnu::always_inline]] void emit_open(EmitState& s, const Op& op);
-  [[gnu::always_inline]] void emit_close(EmitState& s);
-  [[gnu::always_inline]] void emit_substitution(EmitState& s, const Op& op, const RawValue* subs, uint32_t nsubs,
-                                                int depth);
-  uint32_t repeat_for_items(EventTree& tree, uint32_t element, const RawValue& array);
-  [[gnu::always_inline]] void count_node();
-
-  // Field maps: records read without a tree.
-  const FieldMap& field_map(const Fragment* tmpl);
-  // A fragment that is one template instance: reads it into scratch(depth)
-  // and returns its Instance op; nullptr for any other shape.
-  const Op* read_lone_instance(uint32_t begin, uint32_t end, int depth);
-  bool instance_fields(const Fragment& f, const Op& inst, RecordFields& out, bool nested);
-
-  const uint8_t* chunk_ = nullptr;
-  uint32_t chunk_size_ = 0;
-  std::unordered_map<uint32_t, std::string> names_;
-  std::unordered_map<uint32_t, std::unique_ptr<Fragment>> templates_;
-  std::unordered_map<const Fragment*, std::unique_ptr<FieldMap>> field_maps_;
-  std::vector<std::unique_ptr<Fragment>> scratch_;  // one per nesting depth
-  uint32_t node_budget_ = 0;                        // nodes emitted for the current record
-  uint32_t chunk_nodes_ = 0;                        // nodes emitted in the current chunk
-  int element_depth_ = 0;                           // open elements of the current record
-  std::vector<RawValue> items_;                     // scratch for array items
-};
+using namespace binxml_detail;
 
 void BinXmlDecoder::Impl::reset(const uint8_t* chunk, uint32_t chunk_size) {
   chunk_ = chunk;
@@ -152,6 +15,11 @@ void BinXmlDecoder::Impl::reset(const uint8_t* chunk, uint32_t chunk_size) {
   names_.clear();
   templates_.clear();
   field_maps_.clear();
+  chunk_programs_.clear();
+  if (program_bytes_ > kMaxProgramBytes) {
+    programs_.clear();
+    program_bytes_ = 0;
+  }
   chunk_nodes_ = 0;
 }
 
@@ -207,6 +75,7 @@ const Fragment* BinXmlDecoder::Impl::template_at(uint32_t offset, int depth) {
   if (depth > kMaxDepth) fail("templates nested too deeply", offset);
   if (offset < kFirstStructureOffset || offset > chunk_size_ - kBody) fail("template offset outside the chunk", offset);
   templates_.emplace(offset, nullptr);  // in progress: breaks reference cycles
+  if (logging_templates_) started_templates_.push_back(offset);
   uint32_t size = load32(chunk_ + offset + kBodySize);
   if (size > chunk_size_ - offset - kBody) fail("template body runs past the chunk", offset);
   auto frag = std::make_unique<Fragment>();
@@ -385,6 +254,8 @@ void BinXmlDecoder::Impl::decode_fragments(uint32_t begin, uint32_t end, EventTr
 // item: <Data>a</Data><Data>b</Data>, each copy with the element's attributes.
 // Returns the last copy, which the following operations continue in.
 uint32_t BinXmlDecoder::Impl::repeat_for_items(EventTree& tree, uint32_t element, const RawValue& array) {
+  // How many copies depends on the record's value: no program can say.
+  if (symbolic_) throw BinXmlError("an array fills an element", false);
   split_array(array, items_);
   if (items_.empty()) return element;
   uint32_t up = tree[element].parent;
@@ -499,10 +370,13 @@ inline void BinXmlDecoder::Impl::emit_substitution(EmitState& s, const Op& op, c
     return;
   }
   if (v.base_type() == ValueType::BinXml && !v.is_array()) {
-    if (s.attr == kNoNode) {
-      uint32_t at = static_cast<uint32_t>(v.data - chunk_);
-      decode_fragments(at, at + v.size, s.tree, s.cur, depth + 1);
+    if (s.attr != kNoNode) return;
+    if (symbolic_) {
+      emit_nested_placeholder(s.tree, s.cur, v, depth);
+      return;
     }
+    uint32_t at = static_cast<uint32_t>(v.data - chunk_);
+    decode_fragments(at, at + v.size, s.tree, s.cur, depth + 1);
     return;
   }
   if (v.is_array() && s.attr == kNoNode && s.cur != s.parent && only_attributes(s.tree, s.cur)) {
@@ -543,7 +417,7 @@ bool source_value(const FieldSource& s, const Fragment& f, const Op& inst, RawVa
 
 }  // namespace
 
-const Op* BinXmlDecoder::Impl::read_lone_instance(uint32_t begin, uint32_t end, int depth) {
+const Op* BinXmlDecoder::Impl::read_lone_instance(uint32_t begin, uint32_t end, int depth, uint32_t* after) {
   Cursor c{chunk_, begin, end};
   if (c.end - c.pos >= kFragmentHeaderSize && chunk_[c.pos] == token_byte(Token::FragmentHeader))
     c.skip(kFragmentHeaderSize);
@@ -552,6 +426,7 @@ const Op* BinXmlDecoder::Impl::read_lone_instance(uint32_t begin, uint32_t end, 
   Fragment& f = scratch(depth);
   f.clear();
   read_instance(c, f, depth);
+  if (after) *after = c.pos;
   return &f.ops.back();
 }
 
@@ -650,6 +525,10 @@ bool BinXmlDecoder::peek_provider_and_id(uint32_t begin, uint32_t end, std::stri
 
 bool BinXmlDecoder::read_fields(uint32_t begin, uint32_t end, RecordFields& out) {
   return impl_->read_fields(begin, end, out);
+}
+
+bool BinXmlDecoder::compile_record(uint32_t begin, uint32_t end, RenderFormat format, CompiledRecord& out) {
+  return impl_->compile_record(begin, end, format, out);
 }
 
 size_t BinXmlDecoder::templates_cached() const { return impl_->templates_.size(); }

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "event_tree.h"
+#include "output_program.h"
 #include "record_fields.h"
 #include "value.h"
 
@@ -46,6 +47,13 @@ class BinXmlDecoder {
   // the record (UserData, arrays, nested BinXML of other shapes, damage): the
   // caller then decodes it whole.
   bool read_fields(uint32_t begin, uint32_t end, RecordFields& out);
+
+  // The record's output program (output_program.h) in this format, compiled
+  // on the first record of its template and shape, and its values. False
+  // when the record is not one template instance whose program can render it
+  // (nested BinXML, arrays that repeat elements, damage, budgets): the caller
+  // then decodes its tree.
+  bool compile_record(uint32_t begin, uint32_t end, RenderFormat format, CompiledRecord& out);
 
   size_t templates_cached() const;
 

@@ -176,6 +176,16 @@ ChunkReader::Step ChunkReader::resync_unsigned(Walk& w) {
 // False when the record needs its tree.
 bool ChunkReader::deliver_without_tree(Walk& w, const Frame& fr) {
   if (!fr.trailer_ok || fr.in_slack) return false;
+  if (options_.render != RenderFormat::None && !options_.filter &&
+      decoder_.compile_record(fr.binxml_begin(), fr.binxml_end(), options_.render, compiled_)) {
+    tree_.clear();
+    uint64_t written = load<uint64_t>(w.chunk + fr.pos + record_header::kWrittenTime);
+    RecordView view{fr.record_id, written, w.base + fr.pos, tree_};
+    view.compiled = &compiled_;
+    w.on_record(view);
+    ++w.res.records;
+    return true;
+  }
   if (options_.fields && decoder_.read_fields(fr.binxml_begin(), fr.binxml_end(), fields_)) {
     if (options_.filter) {
       provider_.clear();

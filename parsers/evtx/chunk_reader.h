@@ -25,6 +25,9 @@ struct RecordView {
   // Fields mode: the record's fields read through its template's field map
   // (no tree); nullptr when the record was decoded into `tree`.
   const RecordFields* fields = nullptr;
+  // Render mode: the record's output program and values (render with
+  // run_program); nullptr when the record was decoded into `tree`.
+  const CompiledRecord* compiled = nullptr;
 };
 
 struct ChunkResult {
@@ -45,6 +48,10 @@ struct ReaderOptions {
   // Deliver records as fields (RecordView::fields) when their template's
   // field map can express them, instead of building their tree.
   bool fields = false;
+  // Deliver records as compiled output programs of this format
+  // (RecordView::compiled) when their template's program can render them,
+  // instead of building their tree. Not combined with a filter.
+  RenderFormat render = RenderFormat::None;
 };
 
 class ChunkReader {
@@ -77,6 +84,7 @@ class ChunkReader {
   BinXmlDecoder decoder_;
   std::vector<uint8_t> chunk_;  // the slot being read (read_image works on it)
   RecordFields fields_;
+  CompiledRecord compiled_;
   std::string provider_;
   EventTree tree_;
   std::string error_;

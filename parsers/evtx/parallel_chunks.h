@@ -9,6 +9,8 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <cstddef>
+#include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,29 @@
 #include "evtx_file.h"
 
 namespace evtx {
+
+// Text buffers handed from the chunk workers to the sink and back, so a
+// chunk's output does not allocate (and the heap does not grow and shrink
+// with every chunk: 835 brk calls for a 30 MB dump before, half its time).
+class ChunkBuffers {
+ public:
+  std::string take() {
+    std::lock_guard<std::mutex> lock(m_);
+    if (spare_.empty()) return {};
+    std::string s = std::move(spare_.back());
+    spare_.pop_back();
+    s.clear();
+    return s;
+  }
+  void give(std::string&& s) {
+    std::lock_guard<std::mutex> lock(m_);
+    spare_.push_back(std::move(s));
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::string> spare_;
+};
 
 struct ChunkTask {
   size_t file = 0;  // index into the files vector

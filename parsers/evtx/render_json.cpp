@@ -15,7 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "output_program_impl.h"
 #include "render.h"
+#include "render_sink.h"
 
 namespace evtx {
 namespace {
@@ -57,10 +59,17 @@ struct KeyState {
   std::vector<Index> indexes;     // per nesting level
 };
 
+template <class Sink>
 class JsonRenderer {
  public:
-  JsonRenderer(const EventTree& t, std::string& out, KeyState& keys)
-      : t_(t), out_(out), pool_(keys.pool), levels_(keys.levels), indexed_(keys.indexed), indexes_(keys.indexes) {
+  JsonRenderer(const EventTree& t, Sink& sink, KeyState& keys)
+      : t_(t),
+        sink_(sink),
+        out_(sink.text()),
+        pool_(keys.pool),
+        levels_(keys.levels),
+        indexed_(keys.indexed),
+        indexes_(keys.indexes) {
     levels_.clear();
     indexed_.clear();
   }
@@ -178,7 +187,7 @@ class JsonRenderer {
       out_ += "null";
       return;
     }
-    append_value_json(out_, v);
+    sink_.json_value(v);
   }
 
   void push_level() {
@@ -238,7 +247,8 @@ class JsonRenderer {
   }
 
   const EventTree& t_;
-  std::string& out_;
+  Sink& sink_;
+  std::string& out_;  // constant text
   std::string scratch_;
   std::vector<std::string>& pool_;
   size_t count_ = 0;
@@ -249,9 +259,11 @@ class JsonRenderer {
 
 }  // namespace
 
-void render_json(const EventTree& tree, std::string& out) {
+template <class Sink>
+void render_json_to(const EventTree& tree, Sink& sink) {
   thread_local KeyState keys;
-  JsonRenderer r(tree, out, keys);
+  JsonRenderer<Sink> r(tree, sink, keys);
+  std::string& out = sink.text();
   uint32_t root = tree.root_element();
   out += '{';
   if (root != kNoNode) {
@@ -260,6 +272,14 @@ void render_json(const EventTree& tree, std::string& out) {
     r.element_value(root);
   }
   out += '}';
+}
+
+template void render_json_to(const EventTree&, TextSink&);
+template void render_json_to(const EventTree&, ProgramRecorder&);
+
+void render_json(const EventTree& tree, std::string& out) {
+  TextSink sink{out};
+  render_json_to(tree, sink);
 }
 
 }  // namespace evtx

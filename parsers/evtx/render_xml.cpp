@@ -1,15 +1,13 @@
+#include "output_program_impl.h"
 #include "render.h"
+#include "render_sink.h"
 
 namespace evtx {
 namespace {
 
-void append_text_escaped(const EventTree& t, uint32_t node, std::string& out, bool attr, std::string& scratch) {
-  scratch.clear();
-  append_node_text(t, node, scratch);
-  append_xml_escaped(out, scratch, attr);
-}
-
-void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, std::string& scratch) {
+template <class Sink>
+void render_node(const EventTree& t, uint32_t n, int depth, Sink& sink, std::string& scratch) {
+  std::string& out = sink.text();
   const Node& node = t[n];
   out.append(2 * static_cast<size_t>(depth), ' ');
   if (node.kind == NodeKind::PI) {
@@ -38,7 +36,7 @@ void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, st
       out += ' ';
       append_xml_name(out, ch.name);
       out += "=\"";
-      append_text_escaped(t, c, out, true, scratch);
+      sink.xml_text(t, c, true, scratch);
       out += '"';
     } else if (ch.kind == NodeKind::Element || ch.kind == NodeKind::PI) {
       has_elements = true;
@@ -53,16 +51,16 @@ void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, st
   out += '>';
   if (!has_elements) {
     // CDATA content is rendered as escaped text: the same XML information.
-    append_text_escaped(t, n, out, false, scratch);
+    sink.xml_text(t, n, false, scratch);
   } else {
     out += '\n';
     if (has_text) {
       out.append(2 * static_cast<size_t>(depth + 1), ' ');
-      append_text_escaped(t, n, out, false, scratch);
+      sink.xml_text(t, n, false, scratch);
       out += '\n';
     }
     for (uint32_t c = node.first_child; c != kNoNode; c = t[c].next_sibling)
-      if (t[c].kind == NodeKind::Element || t[c].kind == NodeKind::PI) render_node(t, c, depth + 1, out, scratch);
+      if (t[c].kind == NodeKind::Element || t[c].kind == NodeKind::PI) render_node(t, c, depth + 1, sink, scratch);
     out.append(2 * static_cast<size_t>(depth), ' ');
   }
   out += "</";
@@ -72,9 +70,18 @@ void render_node(const EventTree& t, uint32_t n, int depth, std::string& out, st
 
 }  // namespace
 
+template <class Sink>
+void render_xml_to(const EventTree& tree, Sink& sink) {
+  thread_local std::string scratch;
+  for (uint32_t r : tree.roots()) render_node(tree, r, 0, sink, scratch);
+}
+
+template void render_xml_to(const EventTree&, TextSink&);
+template void render_xml_to(const EventTree&, ProgramRecorder&);
+
 void render_xml(const EventTree& tree, std::string& out) {
-  std::string scratch;
-  for (uint32_t r : tree.roots()) render_node(tree, r, 0, out, scratch);
+  TextSink sink{out};
+  render_xml_to(tree, sink);
 }
 
 }  // namespace evtx

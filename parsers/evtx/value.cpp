@@ -58,11 +58,6 @@ void append_double(std::string& out, double v) {
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
-void append_2(std::string& out, unsigned v) {
-  out += char('0' + (v / 10) % 10);
-  out += char('0' + v % 10);
-}
-
 // Days since 1970-01-01 to civil date (Howard Hinnant's algorithm).
 void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   z += 719468;
@@ -278,32 +273,42 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
     out += load<uint32_t>(p) ? "true" : "false";
     return;
   }
-  thread_local std::string text;
-  text.clear();
-  if (t == ValueType::FileTime && size >= 8) {  // microseconds, as the Rust crate prints
-    append_filetime_iso(text, load<uint64_t>(p), 6);
+  if (t == ValueType::String) {
+    append_json_utf16(out, p, size);
+    return;
+  }
+  if (t == ValueType::AnsiString) {  // the one other type whose text may need escapes
+    thread_local std::string text;
+    text.clear();
+    append_scalar(text, t, p, size, {});
     append_json_string(out, text);
     return;
   }
-  size_t need = fixed_size(t, size);
-  if (need > size)
-    append_scalar(text, ValueType::Binary, p, size, {});
+  // Digits, hex, dates, GUIDs (without braces), SIDs: nothing to escape.
+  out += '"';
+  if (t == ValueType::FileTime && size >= 8)  // microseconds, as the Rust crate prints
+    append_filetime_iso(out, load<uint64_t>(p), 6);
+  else if (fixed_size(t, size) > size)
+    append_scalar(out, ValueType::Binary, p, size, {});
   else
-    append_scalar(text, t, p, size, TextStyle{false});
-  append_json_string(out, text);
+    append_scalar(out, t, p, size, TextStyle{false});
+  out += '"';
 }
 
-}  // namespace
-
-void append_utf16(std::string& out, const uint8_t* p, size_t units) {
-  // Worst case 3 bytes per unit (a surrogate pair: 4 bytes for 2 units).
+// Appends UTF-16LE text (units code units) as UTF-8; each ASCII character
+// goes through put(c, o), which writes it (escaped as the output needs, at
+// most kAsciiMax bytes) and returns the end. Unpaired surrogates become U+FFFD.
+template <size_t kAsciiMax, class Put>
+void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Put put) {
+  // Worst case: kAsciiMax bytes per ASCII unit, 3 bytes per other unit (a
+  // surrogate pair: 4 bytes for 2 units).
   size_t start = out.size();
-  out.resize(start + 3 * units);
+  out.resize(start + (kAsciiMax > 3 ? kAsciiMax : 3) * units);
   char* o = out.data() + start;
   for (size_t i = 0; i < units; ++i) {
     uint32_t c = uint32_t(p[2 * i]) | (uint32_t(p[2 * i + 1]) << 8);
     if (c < 0x80) {
-      *o++ = static_cast<char>(c);
+      o = put(static_cast<unsigned char>(c), o);
       continue;
     }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
@@ -332,6 +337,86 @@ void append_utf16(std::string& out, const uint8_t* p, size_t units) {
     }
   }
   out.resize(static_cast<size_t>(o - out.data()));
+}
+
+// 1 for bytes that JSON strings must escape.
+struct JsonEscapes {
+  bool needs[256] = {};
+  constexpr JsonEscapes() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr JsonEscapes kJsonEscapes;
+
+// Writes byte c escaped for a JSON string; returns the end.
+char* put_json_escaped(unsigned char c, char* o) {
+  static const char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': *o++ = '\\', *o++ = '"'; break;
+    case '\\': *o++ = '\\', *o++ = '\\'; break;
+    case '\n': *o++ = '\\', *o++ = 'n'; break;
+    case '\r': *o++ = '\\', *o++ = 'r'; break;
+    case '\t': *o++ = '\\', *o++ = 't'; break;
+    default:
+      for (char x : {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}) *o++ = x;
+  }
+  return o;
+}
+
+// The replacement of byte c in XML text (attr: also quotes), nullptr if c stands as it is.
+const char* xml_replacement(unsigned char c, bool attr) {
+  switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return attr ? "&quot;" : nullptr;
+    case '\'': return attr ? "&apos;" : nullptr;
+    case '\t':
+    case '\n':
+    case '\r': return nullptr;
+    default:
+      // XML 1.0 allows no other C0 control character, not even as a
+      // reference: strict parsers would reject the whole document.
+      return c < 0x20 ? "\xEF\xBF\xBD" : nullptr;  // U+FFFD
+  }
+}
+
+}  // namespace
+
+void append_utf16(std::string& out, const uint8_t* p, size_t units) {
+  append_utf16_as<1>(out, p, units, [](unsigned char c, char* o) {
+    *o++ = static_cast<char>(c);
+    return o;
+  });
+}
+
+void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes) {
+  out += '"';
+  append_utf16_as<6>(out, p, utf16_units(p, bytes), [](unsigned char c, char* o) {
+    if (kJsonEscapes.needs[c]) return put_json_escaped(c, o);
+    *o++ = static_cast<char>(c);
+    return o;
+  });
+  out += '"';
+}
+
+void append_xml_utf16(std::string& out, const uint8_t* p, size_t bytes, bool attr) {
+  append_utf16_as<6>(out, p, utf16_units(p, bytes), [attr](unsigned char c, char* o) {
+    if (c >= 0x3f || c == ' ' || (c >= '(' && c <= ';') || c == '=' || c == '!' || c == '#' || c == '$' ||
+        c == '%') {  // the common characters that stand as they are, without the switch
+      *o++ = static_cast<char>(c);
+      return o;
+    }
+    const char* rep = xml_replacement(c, attr);
+    if (!rep) {
+      *o++ = static_cast<char>(c);
+      return o;
+    }
+    while (*rep) *o++ = *rep++;
+    return o;
+  });
 }
 
 void append_value_text(std::string& out, const RawValue& v, TextStyle style) {
@@ -403,27 +488,7 @@ void append_xml_name(std::string& out, std::string_view name) {
 void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    const char* rep = nullptr;
-    switch (s[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"':
-        if (attr) rep = "&quot;";
-        break;
-      case '\'':
-        if (attr) rep = "&apos;";
-        break;
-      case '\t':
-      case '\n':
-      case '\r': break;
-      default:
-        // XML 1.0 allows no other C0 control character, not even as a
-        // reference: strict parsers would reject the whole document.
-        if (static_cast<unsigned char>(s[i]) < 0x20) rep = "\xEF\xBF\xBD";  // U+FFFD
-        break;
-    }
-    if (rep) {
+    if (const char* rep = xml_replacement(static_cast<unsigned char>(s[i]), attr)) {
       out.append(s.data() + start, i - start);
       out += rep;
       start = i + 1;
@@ -431,19 +496,6 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   }
   out.append(s.data() + start, s.size() - start);
 }
-
-namespace {
-// 1 for bytes that JSON strings must escape.
-struct JsonEscapes {
-  bool needs[256] = {};
-  constexpr JsonEscapes() {
-    for (int c = 0; c < 0x20; ++c) needs[c] = true;
-    needs[static_cast<unsigned char>('"')] = true;
-    needs[static_cast<unsigned char>('\\')] = true;
-  }
-};
-constexpr JsonEscapes kJsonEscapes;
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -453,21 +505,27 @@ void append_json_string(std::string& out, std::string_view s) {
     if (!kJsonEscapes.needs[c]) continue;
     out.append(s.data() + start, i - start);
     start = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static const char hex[] = "0123456789abcdef";
-        char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        out.append(buf, 6);
-      }
-    }
+    char buf[6];
+    out.append(buf, static_cast<size_t>(put_json_escaped(c, buf) - buf));
   }
   out.append(s.data() + start, s.size() - start);
   out += '"';
+}
+
+void append_value_xml(std::string& out, const RawValue& v, bool attr) {
+  ValueType t = v.base_type();
+  if (t != ValueType::String && t != ValueType::AnsiString && t != ValueType::Utf8) {
+    append_value_text(out, v);  // digits, hex, dates, GUIDs, SIDs: nothing to escape
+    return;
+  }
+  if (t == ValueType::String && !v.is_array() && v.data) {
+    append_xml_utf16(out, v.data, v.size, attr);
+    return;
+  }
+  thread_local std::string text;
+  text.clear();
+  append_value_text(text, v);
+  append_xml_escaped(out, text, attr);
 }
 
 void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
@@ -480,28 +538,35 @@ void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   if (y < 0 || y > 9999) y = 0;  // only reachable from damaged values
-  append_2(out, static_cast<unsigned>(y / 100));
-  append_2(out, static_cast<unsigned>(y % 100));
-  out += '-';
-  append_2(out, m);
-  out += '-';
-  append_2(out, d);
-  out += 'T';
-  append_2(out, static_cast<unsigned>(rem / 3600));
-  out += ':';
-  append_2(out, static_cast<unsigned>(rem / 60 % 60));
-  out += ':';
-  append_2(out, static_cast<unsigned>(rem % 60));
+  char buf[32];
+  char* o = buf;
+  auto two = [&o](unsigned v) {
+    *o++ = char('0' + (v / 10) % 10);
+    *o++ = char('0' + v % 10);
+  };
+  two(static_cast<unsigned>(y / 100));
+  two(static_cast<unsigned>(y % 100));
+  *o++ = '-';
+  two(m);
+  *o++ = '-';
+  two(d);
+  *o++ = 'T';
+  two(static_cast<unsigned>(rem / 3600));
+  *o++ = ':';
+  two(static_cast<unsigned>(rem / 60 % 60));
+  *o++ = ':';
+  two(static_cast<unsigned>(rem % 60));
   if (digits > 0) {
-    out += '.';
-    char f[8];
+    *o++ = '.';
+    char f[7];
     for (int i = 6; i >= 0; --i) {
       f[i] = char('0' + frac % 10);
       frac /= 10;
     }
-    out.append(f, static_cast<size_t>(digits > 7 ? 7 : digits));
+    for (int i = 0; i < (digits > 7 ? 7 : digits); ++i) *o++ = f[i];
   }
-  out += 'Z';
+  *o++ = 'Z';
+  out.append(buf, static_cast<size_t>(o - buf));
 }
 
 std::optional<uint64_t> parse_iso_filetime(std::string_view s) {

@@ -85,6 +85,16 @@ void split_array(const RawValue& v, std::vector<RawValue>& items);
 // become U+FFFD.
 void append_utf16(std::string& out, const uint8_t* p, size_t units);
 
+// A string value (UTF-16LE, bytes long, trailing NULs dropped) appended as a
+// JSON string literal, or as XML text (attr: also quotes escaped), in one
+// pass: what append_value_json / append_value_xml write for it.
+void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes);
+void append_xml_utf16(std::string& out, const uint8_t* p, size_t bytes, bool attr);
+
+// The value's text escaped for XML (attr: also quotes): append_value_text,
+// then append_xml_escaped.
+void append_value_xml(std::string& out, const RawValue& v, bool attr);
+
 // Appends s escaped for XML text (attr: also quotes).
 void append_xml_escaped(std::string& out, std::string_view s, bool attr);
 // An element, attribute or processing-instruction name as XML allows it: a

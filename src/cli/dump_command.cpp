@@ -14,6 +14,7 @@
 #include "cli/options.h"
 #include "cli/problem_report.h"
 #include "evtx/evtx_file.h"
+#include "evtx/output_program.h"
 #include "evtx/parallel_chunks.h"
 #include "evtx/render.h"
 #include "evtx/value.h"
@@ -197,14 +198,20 @@ int run_dump(const std::vector<std::string>& args) {
 
   if (fmt == Format::Xml) write_out("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>\n");
   uint64_t records = 0, damaged = 0, bad_slots = 0;
+  evtx::ChunkBuffers buffers;
   evtx::for_each_chunk_ordered<ChunkOutput>(
       files, threads,
-      [fmt, name_files](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
+      [fmt, name_files, &buffers](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
         ChunkOutput out;
+        out.text = buffers.take();
         std::string path = f.path().string();
         if (fmt == Format::Xml && name_files && slot == 0) out.text = "<!-- SourceFile: " + path + " -->\n";
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
-          if (fmt == Format::Jsonl) {
+          if (r.compiled) {
+            evtx::run_program(*r.compiled, out.text);
+            if (name_files && fmt == Format::Jsonl) append_source(out.text, path);
+            if (fmt == Format::Jsonl) out.text += '\n';
+          } else if (fmt == Format::Jsonl) {
             evtx::render_json(r.tree, out.text);
             if (name_files) append_source(out.text, path);
             out.text += '\n';
@@ -216,11 +223,13 @@ int run_dump(const std::vector<std::string>& args) {
       },
       [&](const evtx::ChunkTask& t, ChunkOutput&& out) {
         write_out(out.text);
+        buffers.give(std::move(out.text));
         for (const evtx::Problem& p : out.result.problems) report_problem(files[t.file]->path().string(), p);
         records += out.result.records;
         damaged += out.result.damaged_records;
         bad_slots += out.result.slot == evtx::ChunkResult::Slot::BadMagic;
-      });
+      },
+      evtx::ReaderOptions{{}, false, fmt == Format::Jsonl ? evtx::RenderFormat::Json : evtx::RenderFormat::Xml});
   if (fmt == Format::Xml) write_out("</Events>\n");
   try {
     out->commit();
