@@ -91,7 +91,7 @@ bool compile_program(const EventTree& symbolic, RenderFormat format, OutputProgr
     if (only_text_piece(symbolic, symbolic[n].parent) != n) return false;
     ++substitutions;
   }
-  ProgramRecorder recorder(p, format);
+  ProgramRecorder recorder(p);
   if (format == RenderFormat::Json)
     render_json_to(symbolic, recorder);
   else

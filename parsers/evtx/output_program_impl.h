@@ -49,7 +49,7 @@ uint16_t placeholder_index(const RawValue& v);
 // text into the program's text, each placeholder as a step.
 class ProgramRecorder {
  public:
-  ProgramRecorder(OutputProgram& p, RenderFormat format) : p_(p), format_(format) {}
+  explicit ProgramRecorder(OutputProgram& p) : p_(p) {}
   std::string& text() { return p_.text; }
   void json_value(const RawValue& v);
   void xml_text(const EventTree& tree, uint32_t node, bool attr, std::string& scratch);
@@ -57,7 +57,6 @@ class ProgramRecorder {
  private:
   void step(const RawValue& v, StepKind general, StepKind string_kind);
   OutputProgram& p_;
-  RenderFormat format_;
 };
 
 // Renders a template's symbolic tree into p. False when a substitution is not

@@ -1,29 +1,54 @@
 // libFuzzer harness: one EVTX chunk image (the input's first 64 KiB) through
-// the reader both ways (event trees rendered as XML and JSON, and the fields
-// path with the normalizing mappers), as `dump` and `scan` read evidence.
+// the reader every way `dump` and `scan` read evidence: event trees rendered
+// as XML and JSON, output programs (which must write the same bytes and
+// report the same problems: a difference aborts), and the fields path with
+// the normalizing mappers.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "evtx/chunk_reader.h"
+#include "evtx/output_program.h"
 #include "evtx/record.h"
 #include "evtx/render.h"
 #include "normalize/mapper.h"
 #include "normalize/record_access.h"
 
+namespace {
+
+// Each record's text and the chunk's problem messages.
+std::vector<std::string> read_rendered(const uint8_t* data, uint32_t n, evtx::RenderFormat format, bool programs) {
+  evtx::ReaderOptions options;
+  if (programs) options.render = format;
+  evtx::ChunkReader reader(options);
+  std::vector<std::string> out;
+  evtx::ChunkResult r = reader.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
+    std::string text;
+    if (v.compiled)
+      evtx::run_program(*v.compiled, text);
+    else if (format == evtx::RenderFormat::Json)
+      evtx::render_json(v.tree, text);
+    else
+      evtx::render_xml(v.tree, text);
+    out.push_back(std::move(text));
+  });
+  for (const evtx::Problem& p : r.problems) out.push_back("problem: " + p.message);
+  return out;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint32_t n = static_cast<uint32_t>(size < evtx::kChunkSize ? size : evtx::kChunkSize);
-  std::string xml, json;
   evtx::Record rec;
   evtx::ChunkReader trees;
   trees.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
-    xml.clear();
-    json.clear();
-    evtx::render_xml(v.tree, xml);
-    evtx::render_json(v.tree, json);
     rec = evtx::Record{};
     evtx::record_from_tree(v.tree, rec);
   });
+  for (evtx::RenderFormat f : {evtx::RenderFormat::Json, evtx::RenderFormat::Xml})
+    if (read_rendered(data, n, f, true) != read_rendered(data, n, f, false)) __builtin_trap();
   evtx::ChunkReader fields({[](std::string_view provider, uint16_t id) { return norm::wanted(provider, id); }, true});
   fields.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
     if (!v.fields) return;
