@@ -15,6 +15,7 @@ void BinXmlDecoder::Impl::reset(const uint8_t* chunk, uint32_t chunk_size) {
   names_.clear();
   templates_.clear();
   field_maps_.clear();
+  layouts_.clear();
   chunk_programs_.clear();
   if (program_bytes_ > kMaxProgramBytes) {
     programs_.clear();
@@ -465,7 +466,9 @@ bool BinXmlDecoder::Impl::read_fields(uint32_t begin, uint32_t end, RecordFields
   out.clear();
   try {
     const Op* inst = read_lone_instance(begin, end, 0);
-    return inst && instance_fields(scratch(0), *inst, out, false);
+    if (!inst || !instance_fields(scratch(0), *inst, out, false)) return false;
+    out.layout = layouts_.layout_of(out.data);
+    return true;
   } catch (const BinXmlError&) {
     return false;  // damaged: the full decode reports it
   }

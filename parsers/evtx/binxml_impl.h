@@ -13,6 +13,7 @@
 
 #include "binxml.h"
 #include "binxml_ir.h"
+#include "data_layout.h"
 #include "field_map.h"
 #include "format.h"
 #include "output_program_impl.h"
@@ -164,13 +165,14 @@ struct BinXmlDecoder::Impl {
   std::unordered_map<uint32_t, std::string> names_;
   std::unordered_map<uint32_t, std::unique_ptr<Fragment>> templates_;
   std::unordered_map<const Fragment*, std::unique_ptr<FieldMap>> field_maps_;
-  std::vector<std::unique_ptr<Fragment>> scratch_;                         // one per nesting depth
-  uint32_t node_budget_ = 0;                                               // nodes emitted for the current record
-  uint32_t chunk_nodes_ = 0;                                               // nodes emitted in the current chunk
-  int element_depth_ = 0;                                                  // open elements of the current record
-  std::vector<RawValue> items_;                                            // scratch for array items
-  bool symbolic_ = false;                                                  // emitting a template with placeholders
-  std::unordered_map<const Fragment*, TemplatePrograms*> chunk_programs_;  // this chunk's templates
+  DataLayoutMemo layouts_;                          // data names of this chunk's records, interned
+  std::vector<std::unique_ptr<Fragment>> scratch_;  // one per nesting depth
+  uint32_t node_budget_ = 0;                        // nodes emitted for the current record
+  uint32_t chunk_nodes_ = 0;                        // nodes emitted in the current chunk
+  int element_depth_ = 0;                           // open elements of the current record
+  std::vector<RawValue> items_;                     // scratch for array items
+  bool symbolic_ = false;                           // emitting a template with placeholders
+  std::unordered_map<const Fragment*, TemplatePrograms*> chunk_programs_;        // this chunk's templates
   std::unordered_map<std::string, std::unique_ptr<TemplatePrograms>> programs_;  // by template content
   size_t program_bytes_ = 0;                                                     // held by programs_
   std::string key_, shape_;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "data_layout.h"
 #include "record.h"
 #include "value.h"
 
@@ -46,6 +47,9 @@ struct RecordFields {
   Record::DataKind data_kind = Record::DataKind::None;
   std::vector<std::pair<std::string_view, RawValue>> data;
   std::deque<std::string> owned;  // text assembled from several pieces
+  // The names of `data`, interned (data_layout.h): set when the native reader
+  // read the record through its template; nullptr otherwise.
+  const DataLayout* layout = nullptr;
 
   RawValue& operator[](SystemField f) { return system[static_cast<size_t>(f)]; }
   const RawValue& operator[](SystemField f) const { return system[static_cast<size_t>(f)]; }
@@ -54,6 +58,7 @@ struct RecordFields {
     data_kind = Record::DataKind::None;
     data.clear();
     owned.clear();
+    layout = nullptr;
   }
 };
 

@@ -32,6 +32,12 @@ class FieldSource {
   // True when the field is absent now but the replay may know it (a 4688's
   // parent fields): rules reading it wait for the replay.
   virtual bool deferrable(std::string_view) const { return false; }
+  // The data fields' names when the reader interned them (one layout per
+  // template, evtx/data_layout.h): which fields a rule set reads is then
+  // resolved once per layout, and data_value(i) gives field i's text.
+  // nullptr: for_each_field.
+  virtual const evtx::DataLayout* layout() const { return nullptr; }
+  virtual std::string_view data_value(size_t) { return {}; }
 };
 
 // Per-thread space a RecordSource reuses from record to record.
@@ -51,6 +57,8 @@ class RecordSource : public FieldSource {
   void for_each_value(const std::function<void(std::string_view)>& fn) override;
   void for_each_field(const std::function<void(std::string_view, std::string_view)>& fn) override;
   bool deferrable(std::string_view name) const override;
+  const evtx::DataLayout* layout() const override { return fields_.layout; }
+  std::string_view data_value(size_t i) override { return value_at(i); }
 
  private:
   std::string_view value_at(size_t i);

@@ -370,6 +370,17 @@ struct RuleSet::Scratch {
   }
   bool touched_deferred = false;
   std::unordered_map<std::string, std::vector<const Bucket*>> buckets;  // by (provider, channel, event id)
+  // Per bucket and data layout: the data fields to scan, each with its
+  // database (the first field of each name a database reads), in field order.
+  struct PlanKey {
+    const Bucket* bucket;
+    uint32_t layout;
+    bool operator==(const PlanKey& o) const { return bucket == o.bucket && layout == o.layout; }
+  };
+  struct PlanHash {
+    size_t operator()(const PlanKey& k) const { return std::hash<const void*>()(k.bucket) * 31 + k.layout; }
+  };
+  std::unordered_map<PlanKey, std::vector<std::pair<uint32_t, uint32_t>>, PlanHash> plans;
   std::string key;
   ~Scratch() {
     if (hs) hs_free_scratch(hs);
@@ -899,6 +910,9 @@ std::vector<const RuleSet::Bucket*> RuleSet::buckets_for(std::string_view provid
 
 namespace {
 
+// Scan plans kept per thread (bucket x data layout); past it the cache starts over.
+constexpr size_t kMaxPlans = 1u << 16;
+
 struct ScanContext {
   const HsDb* db;
   size_t text_size;
@@ -946,6 +960,24 @@ void scan_text(const FieldDb& d, std::string_view text, RuleSet::Scratch& s) {
   }
 }
 
+// Which data fields of a layout the bucket's databases scan, resolved once
+// per (bucket, layout): what the pass over for_each_field finds by name.
+const std::vector<std::pair<uint32_t, uint32_t>>& scan_plan(const RuleSet::Bucket& b, const evtx::DataLayout& layout,
+                                                            RuleSet::Scratch& s) {
+  RuleSet::Scratch::PlanKey key{&b, layout.id};
+  if (auto it = s.plans.find(key); it != s.plans.end()) return it->second;
+  if (s.plans.size() >= kMaxPlans) s.plans.clear();
+  std::vector<std::pair<uint32_t, uint32_t>> plan;
+  std::vector<bool> taken(b.dbs.size());
+  for (uint32_t i = 0; i < layout.names.size(); ++i) {
+    auto it = b.db_of_field.find(layout.names[i]);
+    if (it == b.db_of_field.end() || taken[it->second]) continue;
+    taken[it->second] = true;
+    plan.emplace_back(i, it->second);
+  }
+  return s.plans.emplace(key, std::move(plan)).first->second;
+}
+
 void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s) {
   if (++s.gen == 0) {  // wrapped: old stamps could look current
     std::fill(s.stamp.begin(), s.stamp.end(), 0);
@@ -955,14 +987,17 @@ void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s
   }
   s.fired.clear();
   // Data fields in one pass; a name that repeats counts once, its first value
-  // (as text() answers).
-  if (!b.db_of_field.empty())
+  // (as text() answers). With a layout, the fields to scan are known already.
+  if (!b.db_of_field.empty() && src.layout()) {
+    for (auto [field, db] : scan_plan(b, *src.layout(), s)) scan_text(b.dbs[db], src.data_value(field), s);
+  } else if (!b.db_of_field.empty()) {
     src.for_each_field([&](std::string_view name, std::string_view value) {
       auto it = b.db_of_field.find(name);
       if (it == b.db_of_field.end() || s.scanned[it->second] == s.gen) return;
       s.scanned[it->second] = s.gen;
       scan_text(b.dbs[it->second], value, s);
     });
+  }
   for (uint32_t i : b.asked_by_name) {
     const FieldDb& d = b.dbs[i];
     if (d.field.empty())

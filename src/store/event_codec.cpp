@@ -164,6 +164,18 @@ void EventEncoder::put_string(std::string& out, std::string_view s, bool intern)
   out.append(s);
 }
 
+const EventEncoder::LayoutCodes& EventEncoder::codes_for(const evtx::DataLayout& layout) {
+  auto it = layouts_.find(layout.id);
+  if (it != layouts_.end()) return it->second;
+  LayoutCodes c;
+  for (const std::string& name : layout.names) {
+    put_string(c.names, name, true);
+    c.end.push_back(static_cast<uint32_t>(c.names.size()));
+    c.intern_value.push_back(interned_field(name));
+  }
+  return layouts_.emplace(layout.id, std::move(c)).first->second;
+}
+
 void EventEncoder::put_value(std::string& out, const RawValue& v, bool intern) {
   out += static_cast<char>(v.type);
   if (is_text(v.type)) {
@@ -229,13 +241,20 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   out += static_cast<char>(f.data_kind);
   put_varint(out, f.data.size());
   data_text_.resize(f.data.size());
+  const LayoutCodes* codes = f.layout ? &codes_for(*f.layout) : nullptr;
   for (size_t i = 0; i < f.data.size(); ++i) {
     const auto& [name, v] = f.data[i];
     XXH3_64bits_update(st, name.data(), name.size());
     XXH3_64bits_update(st, "", 1);
     hash_value(v);
-    put_string(out, name, true);
-    put_value(out, v, interned_field(name));
+    if (codes) {
+      uint32_t begin = i ? codes->end[i - 1] : 0;
+      out.append(codes->names, begin, codes->end[i] - begin);
+      put_value(out, v, codes->intern_value[i]);
+    } else {
+      put_string(out, name, true);
+      put_value(out, v, interned_field(name));
+    }
     data_text_[i].clear();
     // Texts a normalized column may repeat (command lines, paths, GUIDs).
     if (norm && (is_text(v.type) || static_cast<ValueType>(v.type) == ValueType::Guid))
@@ -297,6 +316,14 @@ struct Reader {
       case kPooled: return pool->at(static_cast<uint32_t>(tag >> 2));
       default: throw std::runtime_error("event store: bad string reference");
     }
+  }
+  // A string's pool id, or nullopt (skipped) when it is kept inline.
+  std::optional<uint32_t> string_id() {
+    uint64_t tag = get_varint(p);
+    if ((tag & 3) == kPooled) return static_cast<uint32_t>(tag >> 2);
+    if ((tag & 3) != kInline) throw std::runtime_error("event store: bad string reference");
+    p += tag >> 2;
+    return std::nullopt;
   }
   RawValue value() {
     uint8_t type = *p++;
@@ -370,6 +397,21 @@ void EventView::for_each_data(const std::function<void(std::string_view, const R
     RawValue v = r.value();
     fn(name, v);
   }
+}
+
+bool EventView::data_name_ids(std::vector<uint32_t>& ids) const {
+  ids.clear();
+  Reader r{body_start(p_, h_), pool_};
+  r.skip_system();
+  ++r.p;  // data kind
+  uint64_t n = get_varint(r.p);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::optional<uint32_t> id = r.string_id();
+    if (!id) return false;
+    ids.push_back(*id);
+    r.value();
+  }
+  return true;
 }
 
 void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const {

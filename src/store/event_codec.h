@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "evtx/record_fields.h"
@@ -87,6 +88,16 @@ class EventEncoder {
   void put_string(std::string& out, std::string_view s, bool intern);
   void put_value(std::string& out, const evtx::RawValue& v, bool intern);
 
+  // A data layout's names (evtx/data_layout.h) resolved once: each name's
+  // encoding and whether its values are interned (no lookup per record).
+  struct LayoutCodes {
+    std::string names;          // the encoded names, one after another
+    std::vector<uint32_t> end;  // where each ends in `names`
+    std::vector<bool> intern_value;
+  };
+  const LayoutCodes& codes_for(const evtx::DataLayout& layout);
+  std::unordered_map<uint32_t, LayoutCodes> layouts_;  // by layout id
+
   PoolCache cache_;
   void* hash_state_;                    // XXH3 state, reused
   std::vector<std::string> data_text_;  // UTF-8 text of the record's string fields, for references
@@ -108,6 +119,10 @@ class EventView {
   evtx::Record::DataKind data_kind() const;
   // Data fields in record order: name and value (strings as Utf8 values).
   void for_each_data(const std::function<void(std::string_view, const evtx::RawValue&)>& fn) const;
+  // The data fields' names as ids of pool(), in order (ids cleared first);
+  // false when a name is kept in the event itself (the pool was full).
+  bool data_name_ids(std::vector<uint32_t>& ids) const;
+  const StringPool& pool() const { return *pool_; }
   // The normalized columns; SourceFile, DeviceName, DeviceId (provisional:
   // the lower-case name), Provider, Channel, EventID, EventRecordID and
   // Timestamp come from the header.

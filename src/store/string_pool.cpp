@@ -7,7 +7,12 @@ namespace store {
 // Per string, besides its bytes: the deque node, the map entry, its view.
 constexpr size_t kOverhead = 64;
 
-StringPool::StringPool(size_t cap_bytes) : cap_(cap_bytes), segments_(new std::atomic<std::string_view*>[kSegments]) {
+namespace {
+std::atomic<uint64_t> g_pools{0};
+}  // namespace
+
+StringPool::StringPool(size_t cap_bytes)
+    : serial_(++g_pools), cap_(cap_bytes), segments_(new std::atomic<std::string_view*>[kSegments]) {
   for (size_t i = 0; i < kSegments; ++i) segments_[i].store(nullptr, std::memory_order_relaxed);
 }
 

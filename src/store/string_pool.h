@@ -44,8 +44,12 @@ class StringPool {
   }
   size_t bytes() const;
   size_t size() const;
+  // Distinct for every pool the process makes: ids of one pool mean nothing
+  // in another (a cache keyed by ids keys by this too).
+  uint64_t serial() const { return serial_; }
 
  private:
+  uint64_t serial_;
   static constexpr unsigned kSegmentBits = 12;
   static constexpr size_t kSegmentSize = size_t(1) << kSegmentBits;
   static constexpr size_t kSegments = size_t(1) << (32 - kSegmentBits);

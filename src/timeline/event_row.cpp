@@ -1,6 +1,8 @@
 #include "timeline/event_row.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <vector>
 
 #include "evtx/value.h"
 #include "normalize/record_access.h"
@@ -8,6 +10,9 @@
 
 namespace timeline {
 namespace {
+
+// Layouts of data names whose Details keys a thread keeps; past it, it starts over.
+constexpr size_t kMaxDetailsLayouts = 4096;
 
 using norm::Field;
 
@@ -65,6 +70,54 @@ std::string value_text(const evtx::RawValue& v) {
 void append_json_key(std::string& out, std::string_view k) {
   evtx::append_json_string(out, k);
   out += ':';
+}
+
+// The keys of the Details object for these data names, each as "key":
+// unnamed fields are "Data", a repeated name gets _1, _2 (dump's convention).
+void details_keys(const std::vector<std::string_view>& names, std::vector<std::string>& keys) {
+  keys.clear();
+  std::vector<std::string> seen;
+  for (std::string_view name : names) {
+    std::string key(name.empty() ? "Data" : name);
+    size_t n = static_cast<size_t>(std::count(seen.begin(), seen.end(), key));
+    seen.push_back(key);
+    if (n) key += "_" + std::to_string(n);
+    keys.emplace_back();
+    append_json_key(keys.back(), key);
+  }
+}
+
+struct IdsHash {
+  size_t operator()(const std::vector<uint32_t>& ids) const {
+    size_t h = ids.size();
+    for (uint32_t id : ids) h = h * 1000003u ^ id;
+    return h;
+  }
+};
+
+// The Details keys of an event, resolved once per layout of data names (the
+// names' pool ids): not per event.
+const std::vector<std::string>& details_keys(const store::EventView& v) {
+  thread_local uint64_t pool = 0;
+  thread_local std::unordered_map<std::vector<uint32_t>, std::vector<std::string>, IdsHash> by_layout;
+  thread_local std::vector<uint32_t> ids;
+  thread_local std::vector<std::string_view> names;
+  thread_local std::vector<std::string> keys;  // of an event whose names are not all pooled
+  names.clear();
+  if (!v.data_name_ids(ids)) {
+    v.for_each_data([&](std::string_view name, const evtx::RawValue&) { names.push_back(name); });
+    details_keys(names, keys);
+    return keys;
+  }
+  if (pool != v.pool().serial() || by_layout.size() >= kMaxDetailsLayouts) {
+    by_layout.clear();
+    pool = v.pool().serial();
+  }
+  auto it = by_layout.find(ids);
+  if (it != by_layout.end()) return it->second;
+  for (uint32_t id : ids) names.push_back(v.pool().at(id));
+  details_keys(names, keys);
+  return by_layout.emplace(ids, keys).first->second;
 }
 
 // "Sysmon/1", "Security/4688": the provider's last dash-separated word (the
@@ -133,16 +186,11 @@ void append_json_fields(std::string& out, const EventRow& r, bool flat) {
     evtx::append_json_string(out, details_text(v));
   } else {
     out += '{';
-    bool first = true;
-    std::vector<std::string> seen;  // a repeated name gets _1, _2 (dump's convention)
-    v.for_each_data([&](std::string_view name, const evtx::RawValue& val) {
-      std::string key(name.empty() ? "Data" : name);
-      size_t n = static_cast<size_t>(std::count(seen.begin(), seen.end(), key));
-      seen.push_back(key);
-      if (n) key += "_" + std::to_string(n);
-      if (!first) out += ',';
-      first = false;
-      append_json_key(out, key);
+    const std::vector<std::string>& keys = details_keys(v);
+    size_t i = 0;
+    v.for_each_data([&](std::string_view, const evtx::RawValue& val) {
+      if (i) out += ',';
+      out += keys[i++];
       evtx::append_value_json(out, val);
     });
     out += '}';
