@@ -461,6 +461,52 @@ TEST(Escaping, JsonString) {
   EXPECT_EQ(out, "\"\"");
 }
 
+// The one-pass UTF-16 escapers (used by output programs and the renderers)
+// against the two-step path (UTF-8 first, then escaped): every ASCII
+// character at every position of a 9-unit string, so each lands in a
+// four-unit block and in the tail; the blocks' test of four units at once
+// must send each special character to the per-character path.
+TEST(Escaping, Utf16OnePassMatchesTwoStepsForEveryAsciiCharAndPosition) {
+  for (unsigned c = 0; c < 0x80; ++c)
+    for (size_t pos = 0; pos < 9; ++pos) {
+      std::string ascii = "abcdefghi";
+      ascii[pos] = static_cast<char>(c);
+      std::vector<uint8_t> utf16;
+      for (char ch : ascii) utf16.insert(utf16.end(), {static_cast<uint8_t>(ch), 0});
+      utf16.insert(utf16.end(), {'z', 0});                             // a 10th unit, not given
+      size_t bytes = 2 * ascii.size() - (c == 0 && pos == 8 ? 2 : 0);  // a trailing NUL is dropped
+      std::string want_text = ascii.substr(0, bytes / 2);
+      std::string got, want;
+      evtx::append_json_utf16(got, utf16.data(), bytes);
+      evtx::append_json_string(want, want_text);
+      ASSERT_EQ(got, want) << "JSON, char " << c << " at " << pos;
+      for (bool attr : {false, true}) {
+        got.clear();
+        want.clear();
+        evtx::append_xml_utf16(got, utf16.data(), bytes, attr);
+        evtx::append_xml_escaped(want, want_text, attr);
+        ASSERT_EQ(got, want) << "XML, char " << c << " at " << pos << (attr ? " (attribute)" : "");
+      }
+    }
+}
+
+TEST(Escaping, Utf16OnePassNonAscii) {
+  // "a<é😀\" + an unpaired high surrogate + "bcde": blocks of four mix ASCII,
+  // a BMP character, a surrogate pair and an unpaired surrogate.
+  const uint16_t units[] = {'a', '<', 0xe9, 0xd83d, 0xde00, '\\', 0xd800, 'b', 'c', 'd', 'e'};
+  std::vector<uint8_t> bytes;
+  for (uint16_t u : units) bytes.insert(bytes.end(), {static_cast<uint8_t>(u), static_cast<uint8_t>(u >> 8)});
+  std::string json, xml;
+  evtx::append_json_utf16(json, bytes.data(), bytes.size());
+  evtx::append_xml_utf16(xml, bytes.data(), bytes.size(), false);
+  EXPECT_EQ(json,
+            "\"a<\xC3\xA9\xF0\x9F\x98\x80\\\\\xEF\xBF\xBD"
+            "bcde\"");
+  EXPECT_EQ(xml,
+            "a&lt;\xC3\xA9\xF0\x9F\x98\x80\\\xEF\xBF\xBD"
+            "bcde");
+}
+
 // ---------------------------------------------------------------------------
 // Node text and record fields from a hand-built tree
 

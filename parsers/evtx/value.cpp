@@ -298,14 +298,51 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
 // Appends UTF-16LE text (units code units) as UTF-8; each ASCII character
 // goes through put(c, o), which writes it (escaped as the output needs, at
 // most kAsciiMax bytes) and returns the end. Unpaired surrogates become U+FFFD.
-template <size_t kAsciiMax, class Put>
-void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Put put) {
+// Four UTF-16 units in one 64-bit word (little endian): tests on all four
+// lanes at once, for lanes already known to be below 0x80.
+constexpr uint64_t kLaneOnes = 0x0001000100010001ull;
+constexpr uint64_t kLaneHigh = 0x8000800080008000ull;
+constexpr uint64_t kNotAscii = 0xff80ff80ff80ff80ull;
+// Lanes equal to c (0x8000 set in each), 0 when none.
+constexpr uint64_t lanes_equal(uint64_t v, uint64_t c) {
+  return ~(((v ^ (kLaneOnes * c)) | kLaneHigh) - kLaneOnes) & kLaneHigh;
+}
+// Lanes below c.
+constexpr uint64_t lanes_below(uint64_t v, uint64_t c) { return ~((v | kLaneHigh) - kLaneOnes * c) & kLaneHigh; }
+
+// Whether four ASCII units hold a character JSON strings escape.
+constexpr bool json_special(uint64_t v) {
+  return (lanes_below(v, 0x20) | lanes_equal(v, '"') | lanes_equal(v, '\\')) != 0;
+}
+// Whether four ASCII units hold a character XML text may replace (controls,
+// markup, quotes: the per-character path decides).
+constexpr bool xml_special(uint64_t v) {
+  return (lanes_below(v, 0x20) | lanes_equal(v, '&') | lanes_equal(v, '<') | lanes_equal(v, '>') | lanes_equal(v, '"') |
+          lanes_equal(v, '\'')) != 0;
+}
+static_assert(json_special(0x0041002200410041ull) && !json_special(0x0041004200430044ull));
+static_assert(xml_special(0x003c004100410041ull) && !xml_special(0x0041004200430044ull));
+
+template <size_t kAsciiMax, class Special, class Put>
+void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Special special, Put put) {
   // Worst case: kAsciiMax bytes per ASCII unit, 3 bytes per other unit (a
   // surrogate pair: 4 bytes for 2 units).
   size_t start = out.size();
   out.resize(start + (kAsciiMax > 3 ? kAsciiMax : 3) * units);
   char* o = out.data() + start;
   for (size_t i = 0; i < units; ++i) {
+    // Four plain ASCII units at a time (most text), one by one otherwise.
+    while (i + 4 <= units) {
+      uint64_t v = load<uint64_t>(p + 2 * i);
+      if ((v & kNotAscii) || special(v)) break;
+      o[0] = static_cast<char>(v);
+      o[1] = static_cast<char>(v >> 16);
+      o[2] = static_cast<char>(v >> 32);
+      o[3] = static_cast<char>(v >> 48);
+      o += 4;
+      i += 4;
+    }
+    if (i >= units) break;
     uint32_t c = uint32_t(p[2 * i]) | (uint32_t(p[2 * i + 1]) << 8);
     if (c < 0x80) {
       o = put(static_cast<unsigned char>(c), o);
@@ -386,15 +423,17 @@ const char* xml_replacement(unsigned char c, bool attr) {
 }  // namespace
 
 void append_utf16(std::string& out, const uint8_t* p, size_t units) {
-  append_utf16_as<1>(out, p, units, [](unsigned char c, char* o) {
-    *o++ = static_cast<char>(c);
-    return o;
-  });
+  append_utf16_as<1>(
+      out, p, units, [](uint64_t) { return false; },
+      [](unsigned char c, char* o) {
+        *o++ = static_cast<char>(c);
+        return o;
+      });
 }
 
 void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes) {
   out += '"';
-  append_utf16_as<6>(out, p, utf16_units(p, bytes), [](unsigned char c, char* o) {
+  append_utf16_as<6>(out, p, utf16_units(p, bytes), json_special, [](unsigned char c, char* o) {
     if (kJsonEscapes.needs[c]) return put_json_escaped(c, o);
     *o++ = static_cast<char>(c);
     return o;
@@ -403,7 +442,7 @@ void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes) {
 }
 
 void append_xml_utf16(std::string& out, const uint8_t* p, size_t bytes, bool attr) {
-  append_utf16_as<6>(out, p, utf16_units(p, bytes), [attr](unsigned char c, char* o) {
+  append_utf16_as<6>(out, p, utf16_units(p, bytes), xml_special, [attr](unsigned char c, char* o) {
     if (c >= 0x3f || c == ' ' || (c >= '(' && c <= ';') || c == '=' || c == '!' || c == '#' || c == '$' ||
         c == '%') {  // the common characters that stand as they are, without the switch
       *o++ = static_cast<char>(c);
