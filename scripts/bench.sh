@@ -126,9 +126,9 @@ run() {
 }
 bytes_of() { du -sbL --exclude=ground_truth.jsonl "$1" | cut -f1; }  # -L: inputs may be links
 rows=()
-row() { # input tool secs rss records findings recall
-  rows+=("$(awk -v i="$1" -v t="$2" -v s="$3" -v r="$4" -v n="$5" -v f="$6" -v rc="$7" -v b="$bytes" \
-    'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %d | %s | %s |", i, t, s, b / 1e6 / s, n / s, r, f, rc }')")
+row() { # input tool secs rss records findings recall threads
+  rows+=("$(awk -v i="$1" -v t="$2" -v s="$3" -v r="$4" -v n="$5" -v f="$6" -v rc="$7" -v th="$8" -v b="$bytes" \
+    'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %.0f | %d | %s | %s |", i, t, s, b / 1e6 / s, n / s, n / s / th, r, f, rc }')")
 }
 recall() { # findings.jsonl ground_truth.jsonl
   python3 - "$1" "$2" <<'EOF'
@@ -150,12 +150,12 @@ for input in "${inputs[@]}"; do
   for t in 1 "$(nproc)"; do
     run "$input-dump-t$t" /dev/null "$evtxhunt" dump --format jsonl --threads "$t" "${files[@]}"
     records=$(sed -n 's/.*dump: [0-9]* files, \([0-9]*\) records.*/\1/p' "$out_dir/$input-dump-t$t.err")
-    row "$input" "evtxhunt dump --threads $t" "$secs" "$rss_mib" "$records" "" ""
+    row "$input" "evtxhunt dump --threads $t" "$secs" "$rss_mib" "$records" "" "" "$t"
     run "$input-scan-t$t" "$out_dir/$input-scan-t$t.out" "$evtxhunt" scan --threads "$t" "$path"
     findings=$(wc -l <"$out_dir/$input-scan-t$t.out")
     rc=""
     [[ -f $path/ground_truth.jsonl ]] && rc=$(recall "$out_dir/$input-scan-t$t.out" "$path/ground_truth.jsonl")
-    row "$input" "evtxhunt scan --threads $t" "$secs" "$rss_mib" "$records" "$findings" "$rc"
+    row "$input" "evtxhunt scan --threads $t" "$secs" "$rss_mib" "$records" "$findings" "$rc" "$t"
   done
   if [[ -n $sigma_rules ]]; then
     # Cold: the compiled pattern databases are built (empty cache); warm: loaded.
@@ -165,13 +165,13 @@ for input in "${inputs[@]}"; do
         "$evtxhunt" scan --format jsonl --rules "$sigma_rules" --rules rules "$path"
       findings=$(wc -l <"$out_dir/$input-sigma-$cache.out")
       row "$input" "evtxhunt scan, every Sigma rule + ours, $cache cache (all cores)" "$secs" "$rss_mib" "$records" \
-        "$findings" ""
+        "$findings" "" "$(nproc)"
     done
   fi
   if [[ $with_libevtx != 0 ]]; then
     run "$input-libevtx" /dev/null "$driver" "${files[@]}"
     n=$(awk '/: records [0-9]+ read [0-9]+ failed [0-9]+$/ { s += $(NF - 2) } END { print s + 0 }' "$out_dir/$input-libevtx.err")
-    row "$input" "libevtx XML (bench_libevtx_render)" "$secs" "$rss_mib" "$n" "" ""
+    row "$input" "libevtx XML (bench_libevtx_render)" "$secs" "$rss_mib" "$n" "" "" 1
   fi
 done
 
@@ -180,9 +180,10 @@ cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n
   echo
   echo "evtxhunt pipeline benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?))"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, CPU: ${cpu:-unknown}"
-  echo "one run each, wall seconds; MB/s = input bytes / 10^6 / s; records/s counts every record read; RSS = peak resident"
+  echo "one run each, wall seconds; MB/s = input bytes / 10^6 / s; records/s counts every record read (per core:"
+  echo "divided by the threads used); RSS = peak resident"
   echo
-  echo "| input | tool | s | MB/s | records/s | peak RSS MiB | findings | injected chains found |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| input | tool | s | MB/s | records/s | records/s per core | peak RSS MiB | findings | injected chains found |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } | tee "$out_dir/pipeline.txt"

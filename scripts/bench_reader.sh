@@ -4,20 +4,22 @@
 # usage: scripts/bench_reader.sh [BUILD_DIR]
 #
 # In one run:
-#  1. builds two EVTX files of real chunks with ../shared/tools/evtx-mosaic.py
-#     (a ~200 MB one, which includes the corpus's damaged chunks, and a 5 MB one
-#     for python-evtx, which is too slow for the big one);
+#  1. builds three EVTX files of real chunks with ../shared/tools/evtx-mosaic.py
+#     (a ~200 MB one of every provider, which includes the corpus's damaged
+#     chunks; a 30 MB one of Security-Auditing chunks only; a 5 MB one for
+#     python-evtx, which is too slow for the big one);
 #  2. times, BENCH_RUNS times each (keeping the best, i.e. the fastest, run;
 #     the median is printed too), with stdout to /dev/null:
-#       evtxhunt dump --format jsonl --threads 1   (200 MB)
-#       bench_libevtx_render, libevtx rendering every record's XML (200 MB)
+#       evtxhunt dump --format jsonl --threads 1   (200 MB, 30 MB Security, 5 MB)
+#       evtxhunt dump --format xml --threads 1     (200 MB, 30 MB Security)
+#       bench_libevtx_render, libevtx rendering every record's XML (200 MB, 30 MB)
 #       evtxhunt dump --format jsonl                (200 MB, all cores)
 #       /usr/bin/python3 /usr/bin/evtx_dump.py      (5 MB)
-#       evtxhunt dump --format jsonl --threads 1   (5 MB)
 #     Record counts come from separate, untimed passes (JSON lines, <Event>
 #     elements) and from the libevtx driver's own stderr count;
-#  3. prints a table (tool, file size, seconds, MB/s, records), the speedup
-#     factors native/libevtx and native/python-evtx, and the machine.
+#  3. prints a table (tool, file size, seconds, MB/s, records, records per
+#     second per core), the speedup factors native/libevtx (JSON and XML) and
+#     native/python-evtx, and the machine.
 #
 # Exits non-zero if any tool fails.
 #
@@ -30,6 +32,7 @@
 #   BENCH_RUNS          timed runs per tool (default: 3)
 #   BENCH_SIZE_MB       size of the big file in MiB (default: 200)
 #   BENCH_PY_SIZE_MB    size of the python-evtx file in MiB (default: 5)
+#   BENCH_SEC_SIZE_MB   size of the Security-Auditing file in MiB (default: 30)
 # Relative paths are taken from the repository root.
 # MB/s is 10^6 bytes per second.
 set -euo pipefail
@@ -43,6 +46,7 @@ corpus=${BENCH_CORPUS:-../shared/corpus}
 runs=${BENCH_RUNS:-3}
 size_mb=${BENCH_SIZE_MB:-200}
 py_size_mb=${BENCH_PY_SIZE_MB:-5}
+sec_size_mb=${BENCH_SEC_SIZE_MB:-30}
 mosaic=../shared/tools/evtx-mosaic.py
 py=/usr/bin/python3          # python-evtx is Debian's, installed for /usr/bin/python3
 py_dump=/usr/bin/evtx_dump.py
@@ -80,10 +84,13 @@ esac
 mkdir -p "$out_dir"
 big=$out_dir/mosaic-${size_mb}.evtx
 small=$out_dir/mosaic-${py_size_mb}.evtx
+security=$out_dir/security-${sec_size_mb}.evtx
 log=$out_dir/bench-stderr.log     # stderr of the last run of each tool
 : >"$log"
 "$py" "$mosaic" "$big" "$size_mb" "$corpus" >&2 || die "evtx-mosaic.py failed ($big)"
 "$py" "$mosaic" "$small" "$py_size_mb" "$corpus" >&2 || die "evtx-mosaic.py failed ($small)"
+"$py" "$mosaic" "$security" "$sec_size_mb" --only-provider Microsoft-Windows-Security-Auditing "$corpus" >&2 ||
+  die "evtx-mosaic.py failed ($security)"
 
 # --- timing -----------------------------------------------------------------
 now() { date +%s.%N; }
@@ -118,44 +125,64 @@ count_lines() {
 }
 
 rows=()
-add_row() { # tool file best median records
+add_row() { # tool file best median records threads
   local bytes
   bytes=$(stat -c %s "$2")
-  rows+=("$(awk -v tool="$1" -v f="$(basename "$2")" -v bytes="$bytes" -v best="$3" -v med="$4" -v rec="$5" \
-    'BEGIN { printf "%-44s %-18s %8.1f %9.3f %9.3f %9.2f %9d", tool, f, bytes / 1e6, best, med, bytes / 1e6 / best, rec }')")
+  rows+=("$(awk -v tool="$1" -v f="$(basename "$2")" -v bytes="$bytes" -v best="$3" -v med="$4" -v rec="$5" -v t="$6" \
+    'BEGIN { printf "%-44s %-18s %8.1f %9.3f %9.3f %9.2f %9d %13.0f", tool, f, bytes / 1e6, best, med, bytes / 1e6 / best, rec, rec / best / t }')")
 }
 
-# 200 MB: native, one thread
-time_runs native-t1 "$evtxhunt" dump --format jsonl --threads 1 "$big"
-native1_s=$best_s native1_med=$median_s
-native1_n=$(count_lines "$evtxhunt" dump --format jsonl --threads 1 "$big")
-add_row "evtxhunt dump --format jsonl --threads 1" "$big" "$native1_s" "$native1_med" "$native1_n"
+# native FORMAT THREADS FILE NAME: times evtxhunt dump; sets n_s (best) and n_n (records).
+native() {
+  local args=(dump --format "$1" "$3")
+  [[ $2 == all ]] || args+=(--threads "$2")
+  time_runs "$4" "$evtxhunt" "${args[@]}"
+  n_s=$best_s
+  if [[ $1 == jsonl ]]; then
+    n_n=$(count_lines "$evtxhunt" "${args[@]}")
+  else
+    n_n=$("$evtxhunt" "${args[@]}" 2>/dev/null | grep -c '^<Event[ >]') || die "FAILED (record count): ${args[*]}"
+  fi
+  local t=$2 label="evtxhunt dump --format $1 --threads $2"
+  [[ $t == all ]] && t=$(nproc) label="evtxhunt dump --format $1 ($(nproc) threads)"
+  add_row "$label" "$3" "$best_s" "$median_s" "$n_n" "$t"
+}
 
-# 200 MB: libevtx rendering every record's XML
-time_runs libevtx "$driver" "$big"
-libevtx_s=$best_s libevtx_med=$median_s
-read -r libevtx_total libevtx_n libevtx_failed < <(
-  awk '/: records [0-9]+ read [0-9]+ failed [0-9]+$/ { print $(NF - 4), $(NF - 2), $NF }' "$out_dir/libevtx.err") || true
-[[ -n ${libevtx_n:-} ]] || die "no record count from bench_libevtx_render"
-add_row "libevtx XML (bench_libevtx_render)" "$big" "$libevtx_s" "$libevtx_med" "$libevtx_n"
+# libevtx FILE NAME: libevtx renders every record's XML; sets l_s, l_n, l_total, l_failed.
+libevtx() {
+  time_runs "$2" "$driver" "$1"
+  l_s=$best_s
+  read -r l_total l_n l_failed < <(
+    awk '/: records [0-9]+ read [0-9]+ failed [0-9]+$/ { print $(NF - 4), $(NF - 2), $NF }' "$out_dir/$2.err") || true
+  [[ -n ${l_n:-} ]] || die "no record count from bench_libevtx_render"
+  add_row "libevtx XML (bench_libevtx_render)" "$1" "$best_s" "$median_s" "$l_n" 1
+}
 
-# 200 MB: native, all cores
-time_runs native-all "$evtxhunt" dump --format jsonl "$big"
-nativeall_s=$best_s nativeall_med=$median_s
-nativeall_n=$(count_lines "$evtxhunt" dump --format jsonl "$big")
-add_row "evtxhunt dump --format jsonl ($(nproc) threads)" "$big" "$nativeall_s" "$nativeall_med" "$nativeall_n"
+# 200 MB of every provider
+native jsonl 1 "$big" native-t1
+native1_s=$n_s native1_n=$n_n
+native xml 1 "$big" native-xml-t1
+nativexml_s=$n_s
+libevtx "$big" libevtx
+libevtx_s=$l_s libevtx_n=$l_n libevtx_total=$l_total libevtx_failed=$l_failed
+native jsonl all "$big" native-all
+nativeall_s=$n_s nativeall_n=$n_n
 
-# 5 MB: python-evtx
+# 30 MB of Security-Auditing chunks
+native jsonl 1 "$security" native-sec-t1
+sec_s=$n_s sec_n=$n_n
+native xml 1 "$security" native-sec-xml-t1
+secxml_s=$n_s
+libevtx "$security" libevtx-sec
+seclib_s=$l_s
+
+# 5 MB: python-evtx, and native on the same file
 time_runs python-evtx "$py" "$py_dump" "$small"
 python_s=$best_s python_med=$median_s
 python_n=$("$py" "$py_dump" "$small" 2>/dev/null | grep -c '^<Event ') || die "FAILED (record count): $py $py_dump $small"
-add_row "python-evtx (evtx_dump.py)" "$small" "$python_s" "$python_med" "$python_n"
-
-# 5 MB: native, one thread
-time_runs native-t1-small "$evtxhunt" dump --format jsonl --threads 1 "$small"
-nativesmall_s=$best_s nativesmall_med=$median_s
-nativesmall_n=$(count_lines "$evtxhunt" dump --format jsonl --threads 1 "$small")
-add_row "evtxhunt dump --format jsonl --threads 1" "$small" "$nativesmall_s" "$nativesmall_med" "$nativesmall_n"
+add_row "python-evtx (evtx_dump.py)" "$small" "$python_s" "$python_med" "$python_n" 1
+native jsonl 1 "$small" native-t1-small
+nativesmall_s=$n_s
 
 # --- report -----------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
@@ -167,14 +194,17 @@ echo "evtxhunt reader benchmark  ($(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit
 echo "machine: $(nproc) cores (nproc), CPU: ${cpu:-unknown}"
 echo "seconds: best and median of $runs runs, wall clock, stdout to /dev/null; MB = 10^6 bytes; MB/s from the best run"
 echo
-printf '%-44s %-18s %8s %9s %9s %9s %9s\n' tool file MB best_s median_s MB/s records
+printf '%-44s %-18s %8s %9s %9s %9s %9s %13s\n' tool file MB best_s median_s MB/s records records/s/core
 printf '%s\n' "${rows[@]}"
 echo
-echo "speedup native (1 thread) / libevtx      ($size_mb MiB file): $(ratio "$libevtx_s" "$native1_s")   (goal: >= 5x)"
+echo "speedup native JSON (1 thread) / libevtx ($size_mb MiB file): $(ratio "$libevtx_s" "$native1_s")   (goal: >= 30x)"
+echo "speedup native XML (1 thread) / libevtx  ($size_mb MiB file): $(ratio "$libevtx_s" "$nativexml_s")"
+echo "speedup native JSON (1 thread) / libevtx ($sec_size_mb MiB Security file): $(ratio "$seclib_s" "$sec_s")   (goal: >= 35x)"
+echo "speedup native XML (1 thread) / libevtx  ($sec_size_mb MiB Security file): $(ratio "$seclib_s" "$secxml_s")"
 echo "speedup native (all cores) / libevtx     ($size_mb MiB file): $(ratio "$libevtx_s" "$nativeall_s")"
 echo "speedup native (1 thread) / python-evtx  ($py_size_mb MiB file): $(ratio "$python_s" "$nativesmall_s")"
 echo "parallel scaling, all cores / 1 thread:  $(ratio "$native1_s" "$nativeall_s")"
-echo "records on the $size_mb MiB file: native $native1_n, libevtx $libevtx_n of $libevtx_total ($libevtx_failed failed)"
+echo "records on the $size_mb MiB file: native $native1_n, libevtx $libevtx_n of $libevtx_total ($libevtx_failed failed); on the Security file: native $sec_n"
 if ((native1_n < libevtx_n)); then
   echo "bench_reader: native reader returned fewer records than libevtx" >&2
   exit 1

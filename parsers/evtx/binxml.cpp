@@ -234,10 +234,7 @@ void BinXmlDecoder::Impl::decode_fragments(uint32_t begin, uint32_t end, EventTr
         ++c.pos;
         continue;
       }
-      // After a whole event only another fragment (header or template
-      // instance) belongs to the record; other bytes are alignment padding.
-      if (complete > 0 && next != token_byte(Token::FragmentHeader) && next != token_byte(Token::TemplateInstance))
-        break;
+      if (complete > 0 && !starts_fragment(next)) break;
       compile(c, f, depth);
       complete = f.ops.size();
     }

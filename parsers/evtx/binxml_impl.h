@@ -57,6 +57,12 @@ inline bool only_attributes(const EventTree& tree, uint32_t element) {
   return true;
 }
 
+// After a whole event, only a further fragment (its header or a template
+// instance) belongs to the record; other bytes are alignment padding.
+inline bool starts_fragment(uint8_t byte) {
+  return byte == token_byte(Token::FragmentHeader) || byte == token_byte(Token::TemplateInstance);
+}
+
 struct Cursor {
   const uint8_t* base;
   uint32_t pos;

@@ -25,7 +25,7 @@ bool BinXmlDecoder::Impl::only_padding_after(uint32_t pos, uint32_t end, int dep
         ++c.pos;
         continue;
       }
-      if (next != token_byte(Token::FragmentHeader) && next != token_byte(Token::TemplateInstance)) break;
+      if (!starts_fragment(next)) break;
       compile(c, f, depth);
       if (f.ops.size() > ops) return false;
     }

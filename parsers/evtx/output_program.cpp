@@ -10,20 +10,6 @@ namespace {
 constexpr size_t kSentinelSize = 1u << 16;
 const uint8_t kSentinel[kSentinelSize] = {};
 
-bool is_integer(ValueType t) {
-  switch (t) {
-    case ValueType::Int8:
-    case ValueType::UInt8:
-    case ValueType::Int16:
-    case ValueType::UInt16:
-    case ValueType::Int32:
-    case ValueType::UInt32:
-    case ValueType::Int64:
-    case ValueType::UInt64: return true;
-    default: return false;
-  }
-}
-
 void run_general(StepKind kind, const RawValue& v, std::string& out) {
   switch (kind) {
     case StepKind::XmlText: append_value_xml(out, v, false); return;
@@ -53,7 +39,7 @@ void ProgramRecorder::step(const RawValue& v, StepKind general, StepKind string_
     s.kind = general;
   else if (t == ValueType::String)
     s.kind = string_kind;
-  else if (is_integer(t))
+  else if (is_integer_type(t))
     s.kind = StepKind::Integer;
   else
     s.kind = general;

@@ -237,7 +237,9 @@ void for_each_element(const RawValue& v, Fn fn) {
   for (size_t off = 0; off + es <= v.size; off += es) fn(v.data + off, es);
 }
 
-bool is_numeric_json(ValueType t) {
+}  // namespace
+
+bool is_integer_type(ValueType t) {
   switch (t) {
     case ValueType::Int8:
     case ValueType::UInt8:
@@ -251,12 +253,14 @@ bool is_numeric_json(ValueType t) {
   }
 }
 
+namespace {
+
 void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t size) {
   if (t == ValueType::Null) {
     out += "null";
     return;
   }
-  if (is_numeric_json(t) && fixed_size(t, size) <= size) {
+  if (is_integer_type(t) && fixed_size(t, size) <= size) {
     append_scalar(out, t, p, size, {});
     return;
   }

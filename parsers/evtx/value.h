@@ -58,6 +58,9 @@ struct RawValue {
   }
 };
 
+// The 8- to 64-bit integer types (JSON numbers; the same text in JSON and XML).
+bool is_integer_type(ValueType t);
+
 // Byte size of a value of a fixed-size type; 0 for the variable-size types
 // (strings, binary, SID, BinXML) and SizeT (4 or 8 by the writer's platform).
 uint32_t fixed_value_size(ValueType t);
