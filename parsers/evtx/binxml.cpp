@@ -228,13 +228,8 @@ void BinXmlDecoder::Impl::decode_fragments(uint32_t begin, uint32_t end, EventTr
   Cursor c{chunk_, begin, end};
   size_t complete = 0;  // ops of the fragments read whole
   try {
-    while (c.pos < c.end) {
-      uint8_t next = chunk_[c.pos];
-      if (next == token_byte(Token::EndOfFragment)) {
-        ++c.pos;
-        continue;
-      }
-      if (complete > 0 && !starts_fragment(next)) break;
+    while (c.skip_fragment_ends()) {
+      if (complete > 0 && !starts_fragment(chunk_[c.pos])) break;
       compile(c, f, depth);
       complete = f.ops.size();
     }

@@ -87,6 +87,11 @@ struct Cursor {
     pos += 4;
     return v;
   }
+  // Skips end-of-fragment tokens; false at the end of the range.
+  bool skip_fragment_ends() {
+    while (pos < end && base[pos] == token_byte(Token::EndOfFragment)) ++pos;
+    return pos < end;
+  }
   void skip(uint32_t n) {
     need(n);
     pos += n;

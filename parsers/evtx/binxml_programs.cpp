@@ -19,13 +19,8 @@ bool BinXmlDecoder::Impl::only_padding_after(uint32_t pos, uint32_t end, int dep
   size_t ops = f.ops.size();
   Cursor c{chunk_, pos, end};
   try {
-    while (c.pos < c.end) {
-      uint8_t next = chunk_[c.pos];
-      if (next == token_byte(Token::EndOfFragment)) {
-        ++c.pos;
-        continue;
-      }
-      if (!starts_fragment(next)) break;
+    while (c.skip_fragment_ends()) {
+      if (!starts_fragment(chunk_[c.pos])) break;
       compile(c, f, depth);
       if (f.ops.size() > ops) return false;
     }
