@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "evtx/output_program.h"
 #include "support/corpus.h"
+#include "support/files.h"
 
 namespace {
 
@@ -100,6 +102,75 @@ TEST(OutputPrograms, XmlSameBytesAsTreesOverCorpusAndSamples) {
   Coverage cov;
   for (const fs::path& p : all_inputs()) expect_same(p, RenderFormat::Xml, cov);
   EXPECT_GT(cov.compiled, cov.records * 9 / 10) << cov.compiled << " of " << cov.records;
+}
+
+// Each record's text of one chunk image, and its problems, read through
+// programs or through trees.
+std::vector<std::string> render_image(const std::vector<uint8_t>& chunk, RenderFormat format, bool programs,
+                                      size_t& compiled) {
+  evtx::ReaderOptions options;
+  if (programs) options.render = format;
+  evtx::ChunkReader reader(options);
+  std::vector<std::string> out;
+  evtx::ChunkResult r = reader.read_image(chunk.data(), static_cast<uint32_t>(chunk.size()), 0, evtx::kFileHeaderSize,
+                                          [&](const evtx::RecordView& v) {
+                                            std::string text;
+                                            if (v.compiled) {
+                                              evtx::run_program(*v.compiled, text);
+                                              ++compiled;
+                                            } else if (format == RenderFormat::Json) {
+                                              evtx::render_json(v.tree, text);
+                                            } else {
+                                              evtx::render_xml(v.tree, text);
+                                            }
+                                            out.push_back(std::move(text));
+                                          });
+  for (const evtx::Problem& p : r.problems) out.push_back("problem: " + p.message);
+  return out;
+}
+
+// Damaged chunks (deterministic mutations of real ones: flipped bytes in the
+// records, in the template and string tables, cut short), both ways.
+TEST(OutputPrograms, DamagedChunksSameBytesAsTrees) {
+  std::mt19937 rng(20261202);
+  auto pick = [&](size_t lo, size_t hi) { return std::uniform_int_distribution<size_t>(lo, hi - 1)(rng); };
+  std::vector<fs::path> files = corpus::list_evtx();
+  size_t variants = 0, compiled = 0;
+  for (size_t fi = 0; fi < files.size(); fi += 3) {
+    std::vector<uint8_t> data = support::read_bytes(files[fi]);
+    if (data.size() < evtx::kFileHeaderSize + evtx::kChunkSize) continue;
+    const std::vector<uint8_t> chunk(data.begin() + evtx::kFileHeaderSize,
+                                     data.begin() + evtx::kFileHeaderSize + evtx::kChunkSize);
+    for (int m = 0; m < 6; ++m) {
+      std::vector<uint8_t> d = chunk;
+      switch (m) {
+        case 0:  // one byte of the records
+        case 1:  // sixteen bytes of the records
+          for (int k = 0; k < (m ? 16 : 1); ++k) d[pick(512, d.size())] ^= static_cast<uint8_t>(1u << pick(0, 8));
+          break;
+        case 2:  // the string and template tables
+          for (int k = 0; k < 4; ++k) d[pick(128, 512)] = static_cast<uint8_t>(pick(0, 256));
+          break;
+        case 3:  // a run of zeros in the records
+        {
+          size_t at = pick(512, d.size() - 64);
+          std::fill(d.begin() + static_cast<long>(at), d.begin() + static_cast<long>(at + 64), 0);
+          break;
+        }
+        default:  // cut short
+          d.resize(pick(600, d.size()));
+      }
+      for (RenderFormat f : {RenderFormat::Json, RenderFormat::Xml}) {
+        size_t unused = 0;
+        ASSERT_EQ(render_image(d, f, true, compiled), render_image(d, f, false, unused))
+            << files[fi] << " mutation " << m;
+        EXPECT_EQ(unused, 0u);
+      }
+      ++variants;
+    }
+  }
+  EXPECT_EQ(variants, 600u);    // 100 first chunks, 6 mutations each
+  EXPECT_EQ(compiled, 15498u);  // records rendered by programs, JSON and XML together
 }
 
 // A real Security log whose EventData is a nested template instance (a BinXML
