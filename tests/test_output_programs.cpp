@@ -25,6 +25,21 @@ struct Rendered {
   size_t compiled = 0;       // records rendered by a program
 };
 
+// A record's text: through its program when the reader compiled it
+// (counted in `compiled`), else from its tree.
+std::string render_view(const evtx::RecordView& v, RenderFormat format, size_t& compiled) {
+  std::string text;
+  if (v.compiled) {
+    evtx::run_program(*v.compiled, text);
+    ++compiled;
+  } else if (format == RenderFormat::Json) {
+    evtx::render_json(v.tree, text);
+  } else {
+    evtx::render_xml(v.tree, text);
+  }
+  return text;
+}
+
 // Reads a file with a reader in render mode (programs) or not (trees).
 Rendered render_file(const fs::path& path, RenderFormat format, bool programs) {
   Rendered out;
@@ -34,17 +49,8 @@ Rendered render_file(const fs::path& path, RenderFormat format, bool programs) {
   evtx::ChunkReader reader(options);
   for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
     evtx::ChunkResult r = reader.read(file, slot, [&](const evtx::RecordView& v) {
-      std::string text;
-      if (v.compiled) {
-        evtx::run_program(*v.compiled, text);
-        ++out.compiled;
-      } else if (format == RenderFormat::Json) {
-        evtx::render_json(v.tree, text);
-      } else {
-        evtx::render_xml(v.tree, text);
-      }
       out.offsets.push_back(v.file_offset);
-      out.texts.push_back(std::move(text));
+      out.texts.push_back(render_view(v, format, out.compiled));
     });
     out.totals.records += r.records;
     out.totals.damaged_records += r.damaged_records;
@@ -112,19 +118,9 @@ std::vector<std::string> render_image(const std::vector<uint8_t>& chunk, RenderF
   if (programs) options.render = format;
   evtx::ChunkReader reader(options);
   std::vector<std::string> out;
-  evtx::ChunkResult r = reader.read_image(chunk.data(), static_cast<uint32_t>(chunk.size()), 0, evtx::kFileHeaderSize,
-                                          [&](const evtx::RecordView& v) {
-                                            std::string text;
-                                            if (v.compiled) {
-                                              evtx::run_program(*v.compiled, text);
-                                              ++compiled;
-                                            } else if (format == RenderFormat::Json) {
-                                              evtx::render_json(v.tree, text);
-                                            } else {
-                                              evtx::render_xml(v.tree, text);
-                                            }
-                                            out.push_back(std::move(text));
-                                          });
+  evtx::ChunkResult r =
+      reader.read_image(chunk.data(), static_cast<uint32_t>(chunk.size()), 0, evtx::kFileHeaderSize,
+                        [&](const evtx::RecordView& v) { out.push_back(render_view(v, format, compiled)); });
   for (const evtx::Problem& p : r.problems) out.push_back("problem: " + p.message);
   return out;
 }

@@ -171,21 +171,22 @@ ChunkReader::Step ChunkReader::resync_unsigned(Walk& w) {
   return Step::Next;
 }
 
-// The fast paths of a whole record: delivered as fields through its
-// template's field map, or skipped because the filter does not want it.
-// False when the record needs its tree.
+// The fast paths of a whole record: delivered as its output program or as
+// fields through its template's field map, or skipped because the filter
+// does not want it. False when the record needs its tree.
 bool ChunkReader::deliver_without_tree(Walk& w, const Frame& fr) {
   if (!fr.trailer_ok || fr.in_slack) return false;
-  if (options_.render != RenderFormat::None && !options_.filter &&
-      decoder_.compile_record(fr.binxml_begin(), fr.binxml_end(), options_.render, compiled_)) {
+  // Delivered with an empty tree and what the fast path read instead.
+  auto deliver = [&](const RecordFields* fields, const CompiledRecord* compiled) {
     tree_.clear();
     uint64_t written = load<uint64_t>(w.chunk + fr.pos + record_header::kWrittenTime);
-    RecordView view{fr.record_id, written, w.base + fr.pos, tree_};
-    view.compiled = &compiled_;
-    w.on_record(view);
+    w.on_record(RecordView{fr.record_id, written, w.base + fr.pos, tree_, fields, compiled});
     ++w.res.records;
     return true;
-  }
+  };
+  if (options_.render != RenderFormat::None && !options_.filter &&
+      decoder_.compile_record(fr.binxml_begin(), fr.binxml_end(), options_.render, compiled_))
+    return deliver(nullptr, &compiled_);
   if (options_.fields && decoder_.read_fields(fr.binxml_begin(), fr.binxml_end(), fields_)) {
     if (options_.filter) {
       provider_.clear();
@@ -195,11 +196,7 @@ bool ChunkReader::deliver_without_tree(Walk& w, const Frame& fr) {
         return true;
       }
     }
-    tree_.clear();
-    uint64_t written = load<uint64_t>(w.chunk + fr.pos + record_header::kWrittenTime);
-    w.on_record(RecordView{fr.record_id, written, w.base + fr.pos, tree_, &fields_});
-    ++w.res.records;
-    return true;
+    return deliver(&fields_, nullptr);
   }
   uint16_t event_id = 0;
   if (options_.filter && decoder_.peek_provider_and_id(fr.binxml_begin(), fr.binxml_end(), provider_, event_id) &&

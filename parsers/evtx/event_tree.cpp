@@ -122,4 +122,16 @@ RawValue node_value(const EventTree& tree, uint32_t node, std::string& scratch) 
   return RawValue::utf8(scratch);
 }
 
+uint32_t only_text_piece(const EventTree& tree, uint32_t node) {
+  uint32_t found = kNoNode;
+  for (uint32_t c = tree[node].first_child; c != kNoNode; c = tree[c].next_sibling) {
+    NodeKind k = tree[c].kind;
+    if (k == NodeKind::CharRef || k == NodeKind::EntityRef) return kNoNode;
+    if (k != NodeKind::Text && k != NodeKind::CData) continue;
+    if (found != kNoNode) return kNoNode;
+    found = c;
+  }
+  return found;
+}
+
 }  // namespace evtx

@@ -85,4 +85,8 @@ void append_node_text(const EventTree& tree, uint32_t node, std::string& out);
 // Null when the node has no text.
 RawValue node_value(const EventTree& tree, uint32_t node, std::string& scratch);
 
+// The node's one text piece when its text is a single Text or CData value;
+// kNoNode otherwise (none, several, or a character or entity reference).
+uint32_t only_text_piece(const EventTree& tree, uint32_t node);
+
 }  // namespace evtx

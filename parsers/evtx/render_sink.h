@@ -11,20 +11,6 @@
 
 namespace evtx {
 
-// The node's one text piece when its text is a single Text or CData value;
-// kNoNode otherwise (none, several, or a character or entity reference).
-inline uint32_t only_text_piece(const EventTree& tree, uint32_t node) {
-  uint32_t found = kNoNode;
-  for (uint32_t c = tree[node].first_child; c != kNoNode; c = tree[c].next_sibling) {
-    NodeKind k = tree[c].kind;
-    if (k == NodeKind::CharRef || k == NodeKind::EntityRef) return kNoNode;
-    if (k != NodeKind::Text && k != NodeKind::CData) continue;
-    if (found != kNoNode) return kNoNode;
-    found = c;
-  }
-  return found;
-}
-
 struct TextSink {
   std::string& out;
   std::string& text() { return out; }

@@ -13,24 +13,10 @@ namespace report {
 
 class JsonWriter {
  public:
-  void begin_object() {
-    prefix();
-    out_ += '{';
-    first_.push_back(true);
-  }
-  void end_object() {
-    out_ += '}';
-    first_.pop_back();
-  }
-  void begin_array() {
-    prefix();
-    out_ += '[';
-    first_.push_back(true);
-  }
-  void end_array() {
-    out_ += ']';
-    first_.pop_back();
-  }
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
   JsonWriter& key(std::string_view k) {
     prefix();
     evtx::append_json_string(out_, k);
@@ -59,6 +45,15 @@ class JsonWriter {
   std::string& text() { return out_; }
 
  private:
+  void open(char bracket) {
+    prefix();
+    out_ += bracket;
+    first_.push_back(true);
+  }
+  void close(char bracket) {
+    out_ += bracket;
+    first_.pop_back();
+  }
   // A comma before every value but the first of its array or object; none
   // after a key.
   void prefix() {
