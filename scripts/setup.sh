@@ -14,6 +14,7 @@ packages=(
   libre2-dev                       # regular expressions in linear time
   libhyperscan-dev                 # every Sigma pattern of a field in one scan
   nlohmann-json3-dev               # JSON parsing in tests and tools
+  python3-distributed              # scripts/evtxhunt-dask: batch scans on a Dask cluster
   googletest libgtest-dev
   clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
   clang-format-14                  # the format check of scripts/test.sh (.clang-format)

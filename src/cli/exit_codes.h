@@ -9,7 +9,8 @@ enum ExitCode : int {
   kUsage = 2,        // bad command line
   kCannotOpen = 3,   // at least one input could not be opened or read
   kNotEvtx = 4,      // at least one input is not an EVTX file (and none failed to open)
-  kBadInput = 5,     // convert: an input is not an XML event export, or holds an event that cannot be written
+  kBadInput = 5,     // convert: an input is not an XML event export, or holds an event that cannot be written;
+                     // merge: a shard is damaged or the shards are not of one scan
   kCannotWrite = 6,  // the output file cannot be written (nothing is left behind)
   kBadRules = 7,     // a rule file is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
   kNoEvidence = 8,   // nothing readable among the inputs (every input skipped, each named with its reason)
@@ -19,7 +20,8 @@ enum ExitCode : int {
 inline constexpr const char* kExitCodesHelp =
     "0 done (damage found inside a file is reported on stderr, not an error); 1 internal error; "
     "2 bad command line; 3 a named input does not exist or an input cannot be opened; "
-    "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export; "
+    "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export, merge: a shard "
+    "cannot be read or the shards are not of one scan; "
     "6 the output cannot be written; 7 a rule file is invalid (--strict) or no rule matches --rule; "
     "8 nothing readable among the inputs";
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -141,6 +142,29 @@ void append_row(std::string& out, const Row& r, timeline::Format f, const timeli
   out += "}\n";
 }
 
+// --files-only: the inputs found, as JSON lines, without reading them (the
+// listing a batch scan plans from): files in the order a run reads them.
+std::string input_listing(const pipeline::Inputs& inputs) {
+  std::string out;
+  for (const auto* list : {&inputs.evtx, &inputs.xml})
+    for (const std::filesystem::path& p : *list) {
+      std::error_code ec;
+      uintmax_t size = std::filesystem::file_size(p, ec);
+      out += "{\"kind\":\"file\",\"path\":";
+      evtx::append_json_string(out, p.string());
+      out += list == &inputs.evtx ? ",\"format\":\"evtx\"" : ",\"format\":\"xml\"";
+      out += ",\"bytes\":" + std::to_string(ec ? 0 : size) + "}\n";
+    }
+  for (const pipeline::Inputs::Skipped& s : inputs.skipped) {
+    out += "{\"kind\":\"skipped\",\"path\":";
+    evtx::append_json_string(out, s.path.string());
+    out += ",\"reason\":";
+    evtx::append_json_string(out, s.reason);
+    out += "}\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_inventory(const std::vector<std::string>& args) {
@@ -156,18 +180,27 @@ int run_inventory(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help");
   output.add_to(opts, {"jsonl", "csv", "table"});
   reading.add_to(opts);
+  opts.add_options()("files-only",
+                     "list the inputs found (path, format, size; the skipped ones with the reason) as JSON lines "
+                     "in the order a run reads them, without reading them");
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"inventory", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
   std::optional<std::string> bad = reading.check();
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
+  const bool files_only = vm.count("files-only") > 0;
+  if (!bad && files_only && !output.format.empty() && output.format != "jsonl") bad = "--files-only writes jsonl";
   if (bad) {
     std::fprintf(stderr, "evtxhunt inventory: %s\n", bad->c_str());
     return kUsage;
   }
   EvidenceRun run{"inventory", paths};
   if (auto code = run.open(output)) return *code;
+  if (files_only) {
+    if (auto code = run.finish(input_listing(run.inputs))) return *code;
+    return missing_paths_exit_code(paths);
+  }
   pipeline::ReadOptions read_opts = reading.read_options(true);
   read_opts.keep_events = false;  // counted, not kept
   run.read(read_opts, output.quiet);

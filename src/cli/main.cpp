@@ -20,12 +20,13 @@ const char kUsage[] =
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
     "  convert    write XML event exports into an EVTX file\n"
+    "  merge      merge the shards of a batch scan (scripts/evtxhunt-dask) into scan's output\n"
     "\n"
     "Run 'evtxhunt <command> --help' for the options of a command; 'evtxhunt --version'.\n"
     "Exit codes (every command): 0 done; 1 internal error; 2 bad command line; 3 a named input\n"
-    "does not exist or cannot be opened; 4 dump: not an EVTX file; 5 convert: bad XML input;\n"
-    "6 the output cannot be written; 7 invalid rule file (--strict) or no rule matches --rule;\n"
-    "8 nothing readable among the inputs.\n";
+    "does not exist or cannot be opened; 4 dump: not an EVTX file; 5 convert: bad XML input, merge:\n"
+    "a shard cannot be read or merged; 6 the output cannot be written; 7 invalid rule file (--strict)\n"
+    "or no rule matches --rule; 8 nothing readable among the inputs.\n";
 
 }  // namespace
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     if (cmd == "timeline") return cli::run_timeline(args);
     if (cmd == "inventory") return cli::run_inventory(args);
     if (cmd == "rules") return cli::run_rules(args);
+    if (cmd == "merge") return cli::run_merge(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

@@ -1,21 +1,49 @@
 #include "cli/options.h"
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/exit_codes.h"
 
 namespace po = boost::program_options;
 
 namespace cli {
+namespace {
+
+// The paths a --inputs-from file lists: NUL-separated (any path), or one per
+// line when the file holds no NUL. Empty entries are ignored.
+bool read_path_list(const std::string& file, std::vector<std::string>& out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return false;
+  char sep = bytes.find('\0') != std::string::npos ? '\0' : '\n';
+  for (size_t at = 0; at < bytes.size();) {
+    size_t end = bytes.find(sep, at);
+    if (end == std::string::npos) end = bytes.size();
+    std::string path = bytes.substr(at, end - at);
+    if (sep == '\n' && !path.empty() && path.back() == '\r') path.pop_back();
+    if (!path.empty()) out.push_back(std::move(path));
+    at = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<std::string>& args,
                                       const po::options_description& opts, po::variables_map& vm,
                                       std::vector<std::string>& inputs) {
   po::options_description hidden;
   hidden.add_options()("inputs", po::value(&inputs), cl.inputs_name);
+  std::vector<std::string> lists;
+  po::options_description listed("");
+  listed.add_options()("inputs-from", po::value(&lists)->value_name("FILE"),
+                       "read more of the command's inputs from FILE: NUL-separated, or one per line (repeatable)");
   po::options_description all;
-  all.add(opts).add(hidden);
+  all.add(opts).add(listed).add(hidden);
   po::positional_options_description pos;
   pos.add("inputs", -1);
   try {
@@ -26,9 +54,14 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
     return kUsage;
   }
   if (vm.count("help")) {
-    std::cout << opts << "\nexit codes: " << cl.exit_codes << "\n";
+    std::cout << opts << listed << "\nexit codes: " << cl.exit_codes << "\n";
     return kOk;
   }
+  for (const std::string& list : lists)
+    if (!read_path_list(list, inputs)) {
+      std::fprintf(stderr, "evtxhunt %s: --inputs-from %s: cannot read it\n", cl.command, list.c_str());
+      return kCannotOpen;
+    }
   if (inputs.empty()) {
     std::fprintf(stderr, "evtxhunt %s: no %s (see --help)\n", cl.command, cl.inputs_name);
     return kUsage;

@@ -2,14 +2,18 @@
 
 namespace cli {
 
-void report_problem(const std::string& file, const evtx::Problem& p, std::FILE* out) {
+std::string problem_line(const std::string& file, const evtx::Problem& p) {
+  char where[96];
   if (p.chunk >= 0)
-    std::fprintf(out, "evtxhunt: %s: chunk %lld at offset 0x%llx: %s: %s\n", file.c_str(),
-                 static_cast<long long>(p.chunk), static_cast<unsigned long long>(p.offset),
-                 evtx::problem_kind_name(p.kind), p.message.c_str());
+    std::snprintf(where, sizeof where, "chunk %lld at offset 0x%llx", static_cast<long long>(p.chunk),
+                  static_cast<unsigned long long>(p.offset));
   else
-    std::fprintf(out, "evtxhunt: %s: file header at offset 0x%llx: %s: %s\n", file.c_str(),
-                 static_cast<unsigned long long>(p.offset), evtx::problem_kind_name(p.kind), p.message.c_str());
+    std::snprintf(where, sizeof where, "file header at offset 0x%llx", static_cast<unsigned long long>(p.offset));
+  return "evtxhunt: " + file + ": " + where + ": " + evtx::problem_kind_name(p.kind) + ": " + p.message;
+}
+
+void report_problem(const std::string& file, const evtx::Problem& p, std::FILE* out) {
+  std::fprintf(out, "%s\n", problem_line(file, p).c_str());
 }
 
 }  // namespace cli

@@ -8,6 +8,8 @@
 
 namespace cli {
 
+// "evtxhunt: FILE: chunk N at offset 0x..: KIND: MESSAGE" (no newline).
+std::string problem_line(const std::string& file, const evtx::Problem& p);
 void report_problem(const std::string& file, const evtx::Problem& p, std::FILE* out = stderr);
 
 }  // namespace cli

@@ -11,29 +11,42 @@
 
 namespace cli {
 
-void report_warnings(const pipeline::Evidence& ev) {
-  for (const pipeline::SkippedInput& s : ev.skipped)
-    std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
-  for (const pipeline::FileProblem& p : ev.problems) report_problem(p.file, p.problem);
-  for (const std::string& w : ev.warnings) std::fprintf(stderr, "evtxhunt: warning: %s\n", w.c_str());
+std::vector<std::string> warning_lines(const pipeline::Evidence& ev) {
+  std::vector<std::string> lines;
+  for (const pipeline::SkippedInput& s : ev.skipped) lines.push_back("evtxhunt: skipped " + s.path + ": " + s.reason);
+  for (const pipeline::FileProblem& p : ev.problems) lines.push_back(problem_line(p.file, p.problem));
+  for (const std::string& w : ev.warnings) lines.push_back("evtxhunt: warning: " + w);
+  return lines;
 }
 
-void report_summary(const pipeline::Evidence& ev, const Summary& sum) {
-  const pipeline::ReadStats& s = ev.stats;
-  size_t damaged = 0;
-  for (const pipeline::FileInfo& f : ev.files) damaged += f.problems > 0 || f.damaged_records > 0;
+void report_warnings(const pipeline::Evidence& ev) {
+  for (const std::string& l : warning_lines(ev)) std::fprintf(stderr, "%s\n", l.c_str());
+}
+
+RunCounts run_counts(const pipeline::Evidence& ev) {
+  RunCounts c;
+  c.stats = ev.stats;
+  for (const pipeline::FileInfo& f : ev.files) c.damaged_files += f.problems > 0 || f.damaged_records > 0;
+  c.spills = ev.store.stats().spills;
+  c.spilled_bytes = ev.store.stats().spilled_bytes;
+  return c;
+}
+
+void report_summary(const pipeline::Evidence& ev, const Summary& sum) { report_summary(run_counts(ev), sum); }
+
+void report_summary(const RunCounts& c, const Summary& sum) {
+  const pipeline::ReadStats& s = c.stats;
   std::fprintf(stderr,
                "evtxhunt %s: %llu EVTX files, %llu XML files, %llu inputs skipped, %zu files with damage; "
                "%llu chunks (%llu skipped), %llu records (%llu damaged skipped); %llu events on %llu hosts\n",
                sum.command, static_cast<unsigned long long>(s.evtx_files), static_cast<unsigned long long>(s.xml_files),
-               static_cast<unsigned long long>(s.inputs_skipped), damaged, static_cast<unsigned long long>(s.chunks),
-               static_cast<unsigned long long>(s.chunks_skipped), static_cast<unsigned long long>(s.records),
-               static_cast<unsigned long long>(s.records_damaged), static_cast<unsigned long long>(s.events),
-               static_cast<unsigned long long>(s.hosts));
-  const store::StoreStats& st = ev.store.stats();
-  if (st.spills > 0)
+               static_cast<unsigned long long>(s.inputs_skipped), c.damaged_files,
+               static_cast<unsigned long long>(s.chunks), static_cast<unsigned long long>(s.chunks_skipped),
+               static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.records_damaged),
+               static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.hosts));
+  if (c.spills > 0)
     std::fprintf(stderr, "evtxhunt %s: memory budget reached: %llu MiB of events spilled in %llu runs\n", sum.command,
-                 static_cast<unsigned long long>(st.spilled_bytes >> 20), static_cast<unsigned long long>(st.spills));
+                 static_cast<unsigned long long>(c.spilled_bytes >> 20), static_cast<unsigned long long>(c.spills));
   for (const std::string& l : sum.lines) std::fprintf(stderr, "evtxhunt %s: %s\n", sum.command, l.c_str());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - sum.start).count();
   std::fprintf(stderr, "evtxhunt %s: done in %.2f s\n", sum.command, secs);

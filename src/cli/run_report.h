@@ -14,13 +14,24 @@
 
 namespace cli {
 
+// The warning lines (no newline): skipped inputs, damage in files, others.
+std::vector<std::string> warning_lines(const pipeline::Evidence& ev);
 void report_warnings(const pipeline::Evidence& ev);
+
+// What the summary counts of the evidence read (or of merged shards).
+struct RunCounts {
+  pipeline::ReadStats stats;
+  size_t damaged_files = 0;
+  uint64_t spills = 0, spilled_bytes = 0;
+};
+RunCounts run_counts(const pipeline::Evidence& ev);
 
 struct Summary {
   const char* command;
   std::chrono::steady_clock::time_point start;
   std::vector<std::string> lines;  // the command's own counts, one line each
 };
+void report_summary(const RunCounts& counts, const Summary& s);
 void report_summary(const pipeline::Evidence& ev, const Summary& s);
 
 // "3 findings: 1 high, 2 medium; by rule: a 2, b 1" (or "0 findings").

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/shard.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/evidence_run.h"
@@ -26,6 +27,32 @@
 namespace po = boost::program_options;
 
 namespace cli {
+namespace {
+
+int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads, const RuleOptions& rule_opts,
+                bool quiet, std::chrono::steady_clock::time_point start) {
+  const pipeline::Evidence& ev = *run.evidence;
+  if (std::vector<std::string> missing = batch::names_not_found(ev, filter.shard_hosts); !missing.empty()) {
+    for (const std::string& n : missing)
+      std::fprintf(stderr, "evtxhunt scan: --shard-host %s: no host of that name in the inputs\n", n.c_str());
+    return kNoEvidence;
+  }
+  replay::HostsReplayed replayed = replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get());
+  size_t hosts = replayed.hosts.size();
+  batch::Shard shard =
+      batch::make_shard(ev, std::move(replayed), {EVTXHUNT_VERSION, rule_opts.summary(), warning_lines(ev)});
+  size_t findings = 0;
+  for (const batch::ShardHost& h : shard.hosts) findings += h.findings.size();
+  if (auto code = run.finish(batch::write_shard(shard))) return *code;
+  if (!quiet)
+    report_summary(ev, {"scan",
+                        start,
+                        {"shard of " + std::to_string(hosts) + " hosts: " + std::to_string(findings) +
+                         " findings before the cross-host pass"}});
+  return run.exit_code;
+}
+
+}  // namespace
 
 int run_scan(const std::vector<std::string>& args) {
   auto start = std::chrono::steady_clock::now();
@@ -36,6 +63,7 @@ int run_scan(const std::vector<std::string>& args) {
       "findings, sorted by host then time, each with the file and record of every\n"
       "piece of evidence.\n\noptions");
   RuleOptions rule_opts;
+  replay::ScanFilter filter;
   ReadingOptions reading;
   FilterOptions filters;
   FindingOptions finding_opts;
@@ -43,19 +71,28 @@ int run_scan(const std::vector<std::string>& args) {
   ReportOptions report;
   opts.add_options()("help,h", "show this help");
   rule_opts.add_to(opts);
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "table", "shard"});
   report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
+  opts.add_options()("shard-host", po::value(&filter.shard_hosts)->value_name("NAME"),
+                     "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
+                     "as written (repeatable; with --format shard)");
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"scan", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
-  replay::ScanFilter filter;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(filter.events);
   if (!bad) bad = finding_opts.build(filter.findings);
+  // A shard of a batch scan (batch/shard.h): the hosts' findings before the
+  // cross-host pass, for evtxhunt merge.
+  const bool shard = output.format == "shard";
+  if (shard) output.format = "jsonl";
+  if (!bad && shard && report.wanted())
+    bad = "--report is not written for a shard (evtxhunt merge writes the findings)";
+  if (!bad && !shard && !filter.shard_hosts.empty()) bad = "--shard-host is for --format shard";
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
@@ -76,6 +113,7 @@ int run_scan(const std::vector<std::string>& args) {
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
+  if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
   replay::ScanResult result =
       replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
 

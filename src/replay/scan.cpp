@@ -53,30 +53,60 @@ HostIdentity host_identity(const pipeline::Evidence& evidence, const pipeline::H
   return id;
 }
 
-ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
-                         const ScanFilter& filter, const sigma::RuleSet* sigma) {
+namespace {
+
+bool in_shard(const pipeline::Evidence& evidence, const pipeline::Host& h, const std::vector<std::string>& names) {
+  if (names.empty()) return true;
+  return std::any_of(h.computer_ids.begin(), h.computer_ids.end(), [&](uint32_t id) {
+    return std::find(names.begin(), names.end(), evidence.store.pool().at(id)) != names.end();
+  });
+}
+
+}  // namespace
+
+HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                           int threads, const ScanFilter& filter, const sigma::RuleSet* sigma) {
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
+  std::erase_if(hosts, [&](const pipeline::Host* h) { return !in_shard(evidence, *h, filter.shard_hosts); });
   std::vector<HostResult> results(hosts.size());
   for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence, host);
     results[i] = replay_host(stream, rules, {}, sigma);
   });
-  ScanResult out;
-  out.hosts = hosts.size();
-  std::vector<HostIdentity> identities;
-  for (size_t i = 0; i < hosts.size(); ++i)
-    identities.push_back(host_identity(evidence, *hosts[i], std::move(results[i].addresses)));
-  for (HostResult& r : results) {
+  HostsReplayed out;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    HostResult& r = results[i];
     out.duplicates_dropped += r.duplicates_dropped;
     out.merged_processes += r.merged_processes;
+    HostFindings& h = out.hosts.emplace_back();
+    h.host = hosts[i];
+    h.identity = host_identity(evidence, *hosts[i], std::move(r.addresses));
     std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
     });
     for (Finding& f : r.findings)
-      if (filter.keeps(f)) out.findings.push_back(std::move(f));
+      if (filter.keeps(f)) h.findings.push_back(std::move(f));
+  }
+  return out;
+}
+
+ScanResult link_hosts(HostsReplayed replayed) {
+  ScanResult out;
+  out.hosts = replayed.hosts.size();
+  out.duplicates_dropped = replayed.duplicates_dropped;
+  out.merged_processes = replayed.merged_processes;
+  std::vector<HostIdentity> identities;
+  for (HostFindings& h : replayed.hosts) {
+    identities.push_back(std::move(h.identity));
+    for (Finding& f : h.findings) out.findings.push_back(std::move(f));
   }
   link_findings(out.findings, identities);
   return out;
+}
+
+ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
+                         const ScanFilter& filter, const sigma::RuleSet* sigma) {
+  return link_hosts(replay_hosts(evidence, rules, threads, filter, sigma));
 }
 
 }  // namespace replay

@@ -31,6 +31,9 @@ struct FindingFilter {
 struct ScanFilter {
   pipeline::EventFilter events;
   FindingFilter findings;
+  // A shard of a batch scan (evtxhunt-dask): only hosts one of whose computer
+  // names is one of these, exactly as written; empty: every host.
+  std::vector<std::string> shard_hosts;
   bool keeps(const Finding& f) const;
 };
 
@@ -41,9 +44,31 @@ struct ScanResult {
   uint64_t merged_processes = 0;
 };
 
+// One host's part of a scan before the cross-host pass: its identity and its
+// kept findings, sorted by time then rule.
+struct HostFindings {
+  const pipeline::Host* host = nullptr;
+  HostIdentity identity;
+  std::vector<Finding> findings;
+};
+
+struct HostsReplayed {
+  std::vector<HostFindings> hosts;  // in host key order
+  uint64_t duplicates_dropped = 0;
+  uint64_t merged_processes = 0;
+};
+
 // The hosts the filter keeps (by any of their computer names).
 std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence, const pipeline::EventFilter& f);
 
+// Replays every kept host; no cross-host pass (a batch scan's shard).
+HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                           int threads, const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
+
+// The hosts' findings in host order, both ends of movements linked.
+ScanResult link_hosts(HostsReplayed replayed);
+
+// replay_hosts then link_hosts.
 ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
                          const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
 

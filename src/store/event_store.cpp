@@ -33,7 +33,8 @@ struct EventStore::Partition {
   std::vector<size_t> block_size;
   size_t used = 0;  // in the last block
   std::vector<const uint8_t*> events;
-  size_t bytes = 0;  // allocated block bytes
+  size_t bytes = 0;    // allocated block bytes
+  uint64_t added = 0;  // events ever added (in memory or spilled)
 
   void append(const uint8_t* ev, size_t size) {
     if (blocks.empty() || used + size > block_size.back()) {
@@ -165,6 +166,7 @@ void EventStore::add(const std::string& batch) {
     Partition& part = partition(h.computer_id);
     size_t before = part.memory();
     part.append(p, h.size);
+    ++part.added;
     partition_bytes_ += part.memory() - before;
     ++stats_.events;
     stats_.event_bytes += h.size;
@@ -270,6 +272,10 @@ void EventStore::finish() {
 }
 
 std::vector<uint32_t> EventStore::computers() const { return computer_ids_; }
+
+uint64_t EventStore::events_of(uint32_t computer_id) const {
+  return computer_id < partitions_.size() && partitions_[computer_id] ? partitions_[computer_id]->added : 0;
+}
 
 EventStore::Cursor EventStore::open(const std::vector<uint32_t>& computer_ids) const {
   if (!finished_) throw std::logic_error("EventStore::open before finish");

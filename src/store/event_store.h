@@ -58,6 +58,8 @@ class EventStore {
 
   // The pool ids of every computer name events were added with.
   std::vector<uint32_t> computers() const;
+  // Events stored under this computer name.
+  uint64_t events_of(uint32_t computer_id) const;
   const StoreStats& stats() const { return stats_; }
 
   class Cursor;

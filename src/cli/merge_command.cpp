@@ -1,0 +1,142 @@
+// evtxhunt merge: the shards of a batch scan (scan --format shard, one per
+// set of hosts, as scripts/evtxhunt-dask runs them) merged into the output one
+// `evtxhunt scan` of the same inputs writes: the same findings, order, links
+// between hosts and formats, and a summary that counts each file once.
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "batch/merge.h"
+#include "cli/command_options.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/options.h"
+#include "cli/run_report.h"
+#include "timeline/finding_writer.h"
+#include "timeline/output_file.h"
+
+namespace po = boost::program_options;
+
+namespace cli {
+namespace {
+
+bool read_file(const std::string& path, std::string& bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+// Inputs the batch scan's listing skipped: "path\0reason\0" pairs.
+bool read_skipped(const std::string& path, std::vector<pipeline::SkippedInput>& out) {
+  std::string bytes;
+  if (!read_file(path, bytes)) return false;
+  size_t at = 0;
+  while (at < bytes.size()) {
+    size_t a = bytes.find('\0', at);
+    size_t b = a == std::string::npos ? a : bytes.find('\0', a + 1);
+    if (b == std::string::npos) return false;
+    out.push_back({bytes.substr(at, a - at), bytes.substr(a + 1, b - a - 1)});
+    at = b + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_merge(const std::vector<std::string>& args) {
+  auto start = std::chrono::steady_clock::now();
+  po::options_description opts(
+      "usage: evtxhunt merge [options] SHARD...\n\n"
+      "Merges the shards of a batch scan (evtxhunt scan --format shard of some\n"
+      "hosts each; scripts/evtxhunt-dask runs them) into what one evtxhunt scan of\n"
+      "the same inputs writes: the findings sorted by host then time, both ends of\n"
+      "movements between hosts linked, in any of scan's formats.\n\noptions");
+  OutputOptions output;
+  std::string skipped_list;
+  opts.add_options()("help,h", "show this help");
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  opts.add_options()("skipped", po::value(&skipped_list)->value_name("FILE"),
+                     "inputs the batch scan's listing skipped, for the summary: NUL-separated path and reason pairs");
+  po::variables_map vm;
+  std::vector<std::string> names;
+  if (auto done = parse_command_line({"merge", "shard file", kExitCodesHelp}, args, opts, vm, names)) return *done;
+  std::optional<timeline::Format> format;
+  if (auto bad = output.check(::isatty(1) != 0, format)) {
+    std::fprintf(stderr, "evtxhunt merge: %s\n", bad->c_str());
+    return kUsage;
+  }
+  std::vector<batch::Shard> shards;
+  for (const std::string& name : names) {
+    std::string bytes;
+    if (!read_file(name, bytes)) {
+      std::fprintf(stderr, "evtxhunt merge: cannot read %s\n", name.c_str());
+      return kCannotOpen;
+    }
+    try {
+      shards.push_back(batch::read_shard(bytes, name));
+    } catch (const batch::ShardError& e) {
+      std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+      return kBadInput;
+    }
+  }
+  std::vector<pipeline::SkippedInput> skipped;
+  if (!skipped_list.empty() && !read_skipped(skipped_list, skipped)) {
+    std::fprintf(stderr, "evtxhunt merge: --skipped %s: cannot read it as path and reason pairs\n",
+                 skipped_list.c_str());
+    return kCannotOpen;
+  }
+  if (!skipped.empty()) {
+    if (shards.empty()) shards.emplace_back();  // the skipped inputs alone
+    shards.front().skipped.insert(shards.front().skipped.begin(), skipped.begin(), skipped.end());
+  }
+  batch::MergedScan merged;
+  try {
+    merged = batch::merge_shards(std::move(shards), names);
+  } catch (const batch::ShardError& e) {
+    std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+    return kBadInput;
+  }
+  for (const pipeline::SkippedInput& s : skipped)
+    std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+  for (const std::string& w : merged.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+
+  timeline::TableStyle style;
+  std::string text;
+  try {
+    timeline::OutputFile out(output.output, names);
+    style = {timeline::terminal_width(), timeline::use_colour(out.is_terminal())};
+    text = timeline::findings_header(*format, style);
+    for (const replay::Finding& f : merged.result.findings) timeline::append_finding(text, f, *format, style);
+    out.write(text);
+    out.commit();
+  } catch (const timeline::OutputError& e) {
+    std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+    return kCannotWrite;
+  }
+  int code = kOk;
+  if (merged.stats.evtx_files + merged.stats.xml_files == 0) {
+    std::fprintf(stderr,
+                 "evtxhunt: no readable evidence in the inputs (no EVTX file or XML event export could be read)\n");
+    code = kNoEvidence;
+  }
+  if (!output.quiet)
+    report_summary(
+        RunCounts{merged.stats, merged.damaged_files, merged.spills, merged.spilled_bytes},
+        {"merge",
+         start,
+         {std::to_string(names.size()) + " shards", merged.rules_summary,
+          std::to_string(merged.result.duplicates_dropped) + " duplicate events dropped, " +
+              std::to_string(merged.result.merged_processes) + " processes seen in both Sysmon and Security merged",
+          findings_line(merged.result.findings)}});
+  return code;
+}
+
+}  // namespace cli
