@@ -59,8 +59,6 @@ struct ShardContext {
 };
 // The shard of a scan that replayed these hosts of the evidence.
 Shard make_shard(const pipeline::Evidence& ev, replay::HostsReplayed replayed, ShardContext context);
-// The names (a shard's --shard-host) that no host of the evidence has.
-std::vector<std::string> names_not_found(const pipeline::Evidence& ev, const std::vector<std::string>& names);
 
 // The shard's bytes; findings with links (already linked) are refused.
 std::string write_shard(const Shard& shard);

@@ -1,4 +1,3 @@
-#include <algorithm>
 
 #include "batch/shard.h"
 
@@ -23,18 +22,6 @@ Shard make_shard(const pipeline::Evidence& ev, replay::HostsReplayed replayed, S
   s.spills = ev.store.stats().spills;
   s.spilled_bytes = ev.store.stats().spilled_bytes;
   return s;
-}
-
-std::vector<std::string> names_not_found(const pipeline::Evidence& ev, const std::vector<std::string>& names) {
-  std::vector<std::string> missing;
-  for (const std::string& n : names) {
-    bool found = std::any_of(ev.hosts.begin(), ev.hosts.end(), [&](const pipeline::Host& h) {
-      return std::any_of(h.computer_ids.begin(), h.computer_ids.end(),
-                         [&](uint32_t id) { return ev.store.pool().at(id) == n; });
-    });
-    if (!found) missing.push_back(n);
-  }
-  return missing;
 }
 
 }  // namespace batch

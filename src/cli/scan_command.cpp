@@ -32,11 +32,6 @@ namespace {
 int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads, const RuleOptions& rule_opts,
                 bool quiet, std::chrono::steady_clock::time_point start) {
   const pipeline::Evidence& ev = *run.evidence;
-  if (std::vector<std::string> missing = batch::names_not_found(ev, filter.shard_hosts); !missing.empty()) {
-    for (const std::string& n : missing)
-      std::fprintf(stderr, "evtxhunt scan: --shard-host %s: no host of that name in the inputs\n", n.c_str());
-    return kNoEvidence;
-  }
   replay::HostsReplayed replayed = replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get());
   size_t hosts = replayed.hosts.size();
   batch::Shard shard =

@@ -1,0 +1,234 @@
+// Batch scans: scan --format shard per set of hosts, evtxhunt merge, and
+// scripts/evtxhunt-dask on a local Dask cluster of 2 workers, each against
+// one `evtxhunt scan` of the same inputs: the output must be byte-identical.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/command.h"
+#include "support/files.h"
+#include "support/json.h"
+#include "support/lines.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using support::run_command;
+using support::run_evtxhunt;
+using support::shell_quote;
+
+const fs::path kSamples = fs::path(EVTXHUNT_SOURCE_DIR) / "samples";
+const fs::path kCorpus = EVTXHUNT_CORPUS;
+const fs::path kSigmaRules = kCorpus.parent_path() / "sigma" / "rules";
+const fs::path kProjectRules = fs::path(EVTXHUNT_SOURCE_DIR) / "rules";
+
+// The computer names the inventory finds in the inputs (its host rows).
+std::vector<std::string> host_names(const std::string& inputs) {
+  support::CommandResult r = run_evtxhunt("inventory -q -f jsonl " + inputs);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> names;
+  for (const support::Json& row : support::parse_jsonl(r.out))
+    if (row["kind"] == "host")
+      for (const auto& n : row["names"]) names.push_back(n);
+  return names;
+}
+
+// One shard per host name, written into `dir`; their paths, quoted.
+std::vector<std::string> shard_per_host(const support::TempDir& dir, const std::string& inputs,
+                                        const std::string& extra = "") {
+  std::vector<std::string> shards;
+  int i = 0;
+  for (const std::string& name : host_names(inputs)) {
+    fs::path out = dir / ("shard-" + std::to_string(i++));
+    support::CommandResult r = run_evtxhunt("scan -q -f shard " + extra + " --shard-host " + shell_quote(name) +
+                                            " -o " + shell_quote(out) + " " + inputs);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    shards.push_back(shell_quote(out));
+  }
+  return shards;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += x + " ";
+  return s;
+}
+
+// The summary line on what was read, without its command name.
+std::string read_line(const std::string& err, const std::string& command) {
+  std::string prefix = "evtxhunt " + command + ": ";
+  for (const std::string& l : support::split_lines(err))
+    if (l.rfind(prefix, 0) == 0 && l.find(" EVTX files, ") != std::string::npos) return l.substr(prefix.size());
+  return "(none)";
+}
+
+// Every scenario XML export of samples/ (three hosts) as one EVTX file: a
+// collector's log of several hosts, as a WEC server's ForwardedEvents holds.
+fs::path forwarded_log(const support::TempDir& dir) {
+  std::string xml;
+  for (const char* host : {"DC01", "WS01", "WS02"})
+    for (const char* log : {"Security", "Sysmon", "System"})
+      xml += shell_quote(kSamples / "scenario" / host / (std::string(log) + ".xml")) + " ";
+  fs::path out = dir / "ForwardedEvents.evtx";
+  support::CommandResult r = run_evtxhunt("convert -q " + xml + "-o " + shell_quote(out));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return out;
+}
+
+TEST(BatchShards, MergeGivesScansOutputInEveryFormat) {
+  support::TempDir dir("batch");
+  std::string inputs = shell_quote(kSamples);
+  std::vector<std::string> shards = shard_per_host(dir, inputs);
+  ASSERT_EQ(shards.size(), 3u);
+  for (const char* format : {"jsonl", "csv", "timesketch", "table"}) {
+    support::CommandResult one = run_evtxhunt(std::string("scan -q -f ") + format + " " + inputs);
+    support::CommandResult merged = run_evtxhunt(std::string("merge -q -f ") + format + " " + joined(shards));
+    ASSERT_EQ(merged.exit_code, 0) << merged.err;
+    EXPECT_EQ(merged.out, one.out) << format;
+  }
+  // The cross-host pass ran in the merge: WS01's movement names its source on WS02.
+  support::CommandResult merged = run_evtxhunt("merge -q -f jsonl " + joined(shards));
+  std::vector<support::Json> findings = support::parse_jsonl(merged.out);
+  ASSERT_EQ(findings.size(), 6u);
+  size_t linked = 0;
+  for (const support::Json& f : findings)
+    if (f["rule_id"] == "ff-t1021.003-dcom") {
+      ASSERT_TRUE(f.contains("links"));
+      EXPECT_EQ(f["links"][0]["side"], "source");
+      EXPECT_EQ(f["links"][0]["DeviceName"], "WS02.corp.local");
+      ++linked;
+    }
+  EXPECT_EQ(linked, 1u);
+}
+
+TEST(BatchShards, OrderOfShardsDoesNotMatter) {
+  support::TempDir dir("batch");
+  std::vector<std::string> shards = shard_per_host(dir, shell_quote(kSamples));
+  std::string forward = run_evtxhunt("merge -q -f jsonl " + joined(shards)).out;
+  std::reverse(shards.begin(), shards.end());
+  EXPECT_EQ(run_evtxhunt("merge -q -f jsonl " + joined(shards)).out, forward);
+  EXPECT_FALSE(forward.empty());
+}
+
+TEST(BatchShards, MultiHostFileIsCountedOnceAndItsHostsNotSplit) {
+  support::TempDir dir("batch");
+  std::string inputs = shell_quote(forwarded_log(dir)) + " " + shell_quote(kSamples / "triage");
+  std::vector<std::string> shards = shard_per_host(dir, inputs);
+  ASSERT_EQ(shards.size(), 3u);  // every shard reads the forwarded log
+  support::CommandResult one = run_evtxhunt("scan -f jsonl " + inputs);
+  support::CommandResult merged = run_evtxhunt("merge -f jsonl " + joined(shards));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(merged.out, one.out);
+  EXPECT_EQ(read_line(merged.err, "merge"), read_line(one.err, "scan"));
+  EXPECT_NE(read_line(one.err, "scan").find("10 EVTX files"), std::string::npos) << one.err;
+}
+
+TEST(BatchShards, HostReplayedByTwoShardsIsRefused) {
+  support::TempDir dir("batch");
+  std::vector<std::string> shards = shard_per_host(dir, shell_quote(kSamples));
+  support::CommandResult r = run_evtxhunt("merge -q " + shards[0] + " " + shards[1] + " " + shards[0]);
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.err.find("was replayed by two shards"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(BatchShards, DamagedShardIsAnErrorNamingIt) {
+  support::TempDir dir("batch");
+  std::vector<std::string> shards = shard_per_host(dir, shell_quote(kSamples));
+  fs::path good = dir / "shard-1";  // WS01 (hosts in key order): findings with every part (evidence, fields, link ends)
+  std::string bytes = support::read_text(good);
+  ASSERT_GT(bytes.size(), 1000u);
+  fs::path bad = dir / "damaged";
+  size_t cases = 0;
+  auto check = [&](const std::string& b, const std::string& what) {
+    support::write_text(bad, b);
+    support::CommandResult r = run_evtxhunt("merge -q -f jsonl " + shell_quote(bad));
+    ++cases;
+    // A damaged shard is refused with its name; a flipped byte inside a string may still read.
+    if (r.exit_code == 0) return;
+    EXPECT_EQ(r.exit_code, 5) << what << ": " << r.err;
+    EXPECT_NE(r.err.find(bad.string() + ": not a readable evtxhunt shard"), std::string::npos) << what << r.err;
+  };
+  for (size_t cut = 0; cut < bytes.size(); cut += 251) check(bytes.substr(0, cut), "cut at " + std::to_string(cut));
+  for (size_t at = 16; at < bytes.size(); at += 397) {
+    std::string b = bytes;
+    b[at] = static_cast<char>(b[at] ^ 0xff);
+    check(b, "byte flipped at " + std::to_string(at));
+  }
+  EXPECT_GT(cases, 150u);
+  support::write_text(bad, bytes.substr(0, bytes.size() - 1));
+  support::CommandResult cut = run_evtxhunt("merge -q " + shell_quote(bad));
+  EXPECT_EQ(cut.exit_code, 5);
+  EXPECT_NE(cut.err.find("cut short"), std::string::npos) << cut.err;
+}
+
+// ---- scripts/evtxhunt-dask on a local cluster of 2 workers -----------------
+
+support::CommandResult dask(const std::string& args) {
+  fs::path script = fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask";
+  return run_command(shell_quote(script) + " --local 2 --evtxhunt " + support::evtxhunt_binary() + " " + args);
+}
+
+TEST(BatchDask, SameOutputAsScanOnSamples) {
+  support::TempDir dir("batch");
+  std::string inputs = shell_quote(kSamples);
+  support::CommandResult one = run_evtxhunt("scan -q -f jsonl " + inputs);
+  support::CommandResult batch = dask("-f jsonl " + inputs);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_NE(batch.err.find("shard 2/2 done"), std::string::npos) << batch.err;
+  EXPECT_NE(batch.err.find("evtxhunt merge: 6 findings"), std::string::npos) << batch.err;
+}
+
+TEST(BatchDask, MultiHostFileReadByEveryShardOwningOneOfItsHosts) {
+  support::TempDir dir("batch");
+  fs::path forwarded = forwarded_log(dir);
+  std::string inputs = shell_quote(forwarded) + " " + shell_quote(kSamples / "triage");
+  fs::path plan = dir / "plan.json";
+  support::CommandResult one = run_evtxhunt("scan -q -f csv " + inputs);
+  support::CommandResult batch = dask("--shards 3 -q -f csv --plan " + shell_quote(plan) + " " + inputs);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  support::Json p = *support::parse_json(support::read_text(plan));
+  ASSERT_EQ(p["shards"].size(), 3u);
+  std::set<std::string> names;
+  for (const support::Json& s : p["shards"]) {
+    ASSERT_EQ(s["names"].size(), 1u);  // one host each, so the forwarded log is split
+    names.insert(s["names"][0].get<std::string>());
+    EXPECT_EQ(s["files"][0], forwarded.string());  // read by each, first (as one scan reads it)
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"DC01.corp.local", "WS01.corp.local", "WS02.corp.local"}));
+}
+
+TEST(BatchDask, SameOutputAsScanOnCorpusWithEverySigmaRule) {
+  std::string rules = "--rules " + shell_quote(kProjectRules) + " --rules " + shell_quote(kSigmaRules) + " ";
+  std::string inputs = shell_quote(kCorpus);
+  support::CommandResult one = run_evtxhunt("scan -q -f jsonl " + rules + inputs);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  support::CommandResult batch = dask("--shards 5 -f jsonl " + rules + inputs);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err.substr(0, 4000);
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_GT(support::split_lines(one.out).size(), 1000u);
+  EXPECT_NE(batch.err.find("files read by more than one shard"), std::string::npos);
+}
+
+TEST(BatchDask, MissingInputIsExit3) {
+  support::CommandResult r = dask("-q " + shell_quote(kSamples / "no-such-folder"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no-such-folder does not exist"), std::string::npos) << r.err;
+}
+
+TEST(BatchDask, MissingBinaryIsNamed) {
+  support::TempDir dir("batch");
+  support::CommandResult r = run_command(shell_quote(fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask") +
+                                         " --local 1 --evtxhunt " + shell_quote(dir / "missing") + " -q " +
+                                         shell_quote(kSamples));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing: not an executable file"), std::string::npos) << r.err;
+}
+
+}  // namespace
