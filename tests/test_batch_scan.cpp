@@ -222,11 +222,59 @@ TEST(BatchDask, MissingInputIsExit3) {
   EXPECT_NE(r.err.find("no-such-folder does not exist"), std::string::npos) << r.err;
 }
 
+// An evtxhunt whose shard scans fail (exit 1) the first `failures` times,
+// then run the real binary: a worker's crash, deterministically.
+fs::path failing_binary(const support::TempDir& dir, int failures) {
+  fs::path wrapper = dir / "evtxhunt";
+  support::write_text(wrapper,
+                      "#!/bin/sh\n"
+                      "count=$(cat " +
+                          shell_quote(dir / "count") +
+                          " 2>/dev/null || echo 0)\n"
+                          "if [ \"$1\" = scan ] && [ \"$count\" -lt " +
+                          std::to_string(failures) +
+                          " ]; then\n"
+                          "  echo $((count + 1)) > " +
+                          shell_quote(dir / "count") +
+                          "\n"
+                          "  echo 'simulated crash' >&2; exit 1\n"
+                          "fi\n"
+                          "exec " +
+                          support::evtxhunt_binary() + " \"$@\"\n");
+  fs::permissions(wrapper, fs::perms::owner_all);
+  return wrapper;
+}
+
+support::CommandResult dask_with(const fs::path& binary, const std::string& args) {
+  fs::path script = fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask";
+  return run_command(shell_quote(script) + " --local 2 --evtxhunt " + shell_quote(binary) + " " + args);
+}
+
+TEST(BatchDask, FailedShardRunsAgain) {
+  support::TempDir dir("batch");
+  std::string inputs = shell_quote(kSamples);
+  support::CommandResult one = run_evtxhunt("scan -q -f jsonl " + inputs);
+  support::CommandResult batch = dask_with(failing_binary(dir, 1), "--shards 2 -f jsonl " + inputs);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_NE(batch.err.find("failed (exit 1 on tcp://"), std::string::npos) << batch.err;
+  EXPECT_NE(batch.err.find("simulated crash); running it again (retry 1 of 2)"), std::string::npos) << batch.err;
+}
+
+TEST(BatchDask, ShardFailingEveryRetryIsExit1) {
+  support::TempDir dir("batch");
+  support::CommandResult batch =
+      dask_with(failing_binary(dir, 1000), "--shards 1 --retries 1 -f jsonl " + shell_quote(kSamples));
+  EXPECT_EQ(batch.exit_code, 1);
+  EXPECT_TRUE(batch.out.empty());
+  EXPECT_NE(batch.err.find("shard 1/1 failed 2 times, last: exit 1"), std::string::npos) << batch.err;
+}
+
 TEST(BatchDask, MissingBinaryIsNamed) {
   support::TempDir dir("batch");
-  support::CommandResult r = run_command(shell_quote(fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask") +
-                                         " --local 1 --evtxhunt " + shell_quote(dir / "missing") + " -q " +
-                                         shell_quote(kSamples));
+  support::CommandResult r =
+      run_command(shell_quote(fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask") + " --local 1 --evtxhunt " +
+                  shell_quote(dir / "missing") + " -q " + shell_quote(kSamples));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("missing: not an executable file"), std::string::npos) << r.err;
 }
