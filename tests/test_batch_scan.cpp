@@ -270,6 +270,22 @@ TEST(BatchDask, ShardFailingEveryRetryIsExit1) {
   EXPECT_NE(batch.err.find("shard 1/1 failed 2 times, last: exit 1"), std::string::npos) << batch.err;
 }
 
+TEST(BatchDask, UnknownRuleStopsTheRunWithScansExitCode) {
+  support::CommandResult r = dask("-q --rule no-such-rule-* " + shell_quote(kSamples));
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_NE(r.err.find("no-such-rule-*"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("running it again"), std::string::npos) << r.err;  // no retry changes the rules
+}
+
+TEST(BatchDask, OutputThatIsAnInputIsRefused) {
+  fs::path input = kSamples / "scenario" / "WS01" / "Sysmon.xml";
+  std::string before = support::read_text(input);
+  support::CommandResult r = dask("-q -o " + shell_quote(input) + " " + shell_quote(kSamples));
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.err.find("is one of the inputs"), std::string::npos) << r.err;
+  EXPECT_EQ(support::read_text(input), before);
+}
+
 TEST(BatchDask, MissingBinaryIsNamed) {
   support::TempDir dir("batch");
   support::CommandResult r =
