@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "batch/shard.h"
@@ -106,6 +107,10 @@ int run_scan(const std::vector<std::string>& args) {
   pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr || report.wanted());
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
+  // A shard keeps only its hosts' events: a collector's log of many hosts is
+  // read by every shard owning one of them, each normalizing and matching only its own.
+  const std::unordered_set<std::string> shard_names(filter.shard_hosts.begin(), filter.shard_hosts.end());
+  if (!shard_names.empty()) read_opts.only_computers = &shard_names;
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);

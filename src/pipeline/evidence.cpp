@@ -95,6 +95,7 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   norm::RecordAccess rec(fields, header_record_id);
   summary.add(rec);
   if (!opt.keep_events) return;
+  if (opt.only_computers && !opt.only_computers->count(rec.computer())) return;
   bool mapped = norm::map_record(rec, w.norm);
   store::EncodeInput in;
   in.fields = &fields;

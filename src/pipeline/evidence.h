@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "evtx/problem.h"
@@ -81,6 +82,10 @@ struct ReadOptions {
   store::StoreOptions store;
   // Rules tested on every record where it is read (Sigma); null: none.
   const RecordMatcher* matcher = nullptr;
+  // A batch scan's shard: only records of these computer names (exactly as
+  // written) become events; the others are read and counted, not normalized,
+  // matched or stored. Null: every computer.
+  const std::unordered_set<std::string>* only_computers = nullptr;
   // Called (serially, often) as reading goes on: input bytes and files done.
   std::function<void(uint64_t bytes, uint64_t files)> progress;
 };
