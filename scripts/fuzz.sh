@@ -2,16 +2,16 @@
 # Fuzzes what evtxhunt parses: builds the libFuzzer harnesses of scripts/fuzz/
 # with clang, ASan and UBSan in build-fuzz/, and runs each for FUZZ_SECONDS
 # (default 15) from seeds taken from ../shared/corpus (chunk images), the XML
-# scenarios and samples, and the rule files. Any crash, sanitizer report,
-# timeout or memory blow-up fails the run; the input that caused it is kept in
-# build-fuzz/findings/<harness>/ (make it a regression test). Prints the
-# executions per harness.
+# scenarios and samples, the rule files, and shards of samples/ (batch scans).
+# Any crash, sanitizer report, timeout or memory blow-up fails the run; the
+# input that caused it is kept in build-fuzz/findings/<harness>/ (make it a
+# regression test). Prints the executions per harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-15}
 jobs=$(nproc)
 out=build-fuzz
-harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file)
+harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard)
 
 CC=clang CXX=clang++ cmake -S . -B "$out" -DEVTXHUNT_FUZZ=ON -DEVTXHUNT_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -20,7 +20,7 @@ cmake --build "$out" -j"$jobs" --target "${harnesses[@]}" >/dev/null
 # Seeds (rebuilt each run; small: the fuzzer mutates from there).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file}
+mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard}
 python3 - "$seeds/fuzz_chunk" ../shared/corpus <<'PY'
 import os, sys
 out, corpus = sys.argv[1], sys.argv[2]
@@ -44,6 +44,19 @@ if [[ -d ../shared/sigma/rules ]]; then
 fi
 # Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
 awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
+
+# Shards of samples/ (one per host) from an evtxhunt already built (test.sh
+# builds build-asan/ first); without one the fuzzer starts from the signature.
+seed_bin=""
+for b in "${EVTXHUNT_SEED_BINARY:-}" build-asan/src/evtxhunt build/src/evtxhunt; do
+  [[ -n $b && -x $b ]] && { seed_bin=$b; break; }
+done
+printf 'evtxhunt shard\n\001' >"$seeds/fuzz_shard/signature"
+if [[ -n $seed_bin ]]; then
+  for host in DC01.corp.local WS01.corp.local WS02.corp.local; do
+    "$seed_bin" scan -q -f shard --shard-host "$host" -o "$seeds/fuzz_shard/$host" samples || true
+  done
+fi
 
 status=0
 for h in "${harnesses[@]}"; do
