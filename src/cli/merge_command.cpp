@@ -93,10 +93,8 @@ int run_merge(const std::vector<std::string>& args) {
                  skipped_list.c_str());
     return kCannotOpen;
   }
-  if (!skipped.empty()) {
-    if (shards.empty()) shards.emplace_back();  // the skipped inputs alone
-    shards.front().skipped.insert(shards.front().skipped.begin(), skipped.begin(), skipped.end());
-  }
+  // Counted with the first shard's (there is at least one: parse_command_line).
+  shards.front().skipped.insert(shards.front().skipped.begin(), skipped.begin(), skipped.end());
   batch::MergedScan merged;
   try {
     merged = batch::merge_shards(std::move(shards), names);
