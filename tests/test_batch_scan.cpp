@@ -204,6 +204,22 @@ TEST(BatchDask, MultiHostFileReadByEveryShardOwningOneOfItsHosts) {
   EXPECT_EQ(names, (std::set<std::string>{"DC01.corp.local", "WS01.corp.local", "WS02.corp.local"}));
 }
 
+TEST(BatchDask, HostFilterLeavesOtherHostsOutOfThePlan) {
+  support::TempDir dir("batch");
+  std::string inputs = shell_quote(kSamples);
+  fs::path plan = dir / "plan.json";
+  support::CommandResult one = run_evtxhunt("scan -q -f jsonl --host 'ws0?.*' " + inputs);
+  support::CommandResult batch = dask("-q -f jsonl --host 'ws0?.*' --plan " + shell_quote(plan) + " " + inputs);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_EQ(support::split_lines(one.out).size(), 6u);  // WS01's five findings and WS02's one
+  support::Json p = *support::parse_json(support::read_text(plan));
+  std::set<std::string> names;
+  for (const support::Json& s : p["shards"])
+    for (const auto& n : s["names"]) names.insert(n.get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"WS01.corp.local", "WS02.corp.local"}));
+}
+
 TEST(BatchDask, SameOutputAsScanOnCorpusWithEverySigmaRule) {
   std::string rules = "--rules " + shell_quote(kProjectRules) + " --rules " + shell_quote(kSigmaRules) + " ";
   std::string inputs = shell_quote(kCorpus);
