@@ -142,9 +142,10 @@ TEST(BatchShards, DamagedShardIsAnErrorNamingIt) {
   std::vector<std::string> shards = shard_per_host(dir, shell_quote(kSamples));
   std::string bytes = support::read_text(dir / "shard-1");  // WS01 (hosts in key order): every part of a finding
   ASSERT_GT(bytes.size(), 1000u);
-  // A cut every 3 bytes and a flipped byte every 7: refused with the reason, or read, never a crash.
-  size_t refused = 0;
+  // A cut every 3 bytes and a flipped byte every 7: each refused with the reason.
+  size_t refused = 0, tries = 0;
   auto read = [&](std::string_view b) {
+    ++tries;
     try {
       batch::read_shard(b, "damaged");
     } catch (const batch::ShardError& e) {
@@ -152,21 +153,35 @@ TEST(BatchShards, DamagedShardIsAnErrorNamingIt) {
       ++refused;
     }
   };
-  size_t cuts = 0;
-  for (size_t cut = 0; cut < bytes.size(); cut += 3, ++cuts) read(std::string_view(bytes).substr(0, cut));
-  EXPECT_EQ(refused, cuts);  // a shard cut anywhere is refused
+  for (size_t cut = 0; cut < bytes.size(); cut += 3) read(std::string_view(bytes).substr(0, cut));
   for (size_t at = 0; at < bytes.size(); at += 7) {
     std::string b = bytes;
     b[at] = static_cast<char>(b[at] ^ 0xff);
     read(b);
   }
-  EXPECT_GT(refused, cuts);  // flips in counts and kinds are caught; in text they read
+  EXPECT_EQ(refused, tries);  // the checksum catches a flip inside a string too
+  EXPECT_GT(tries, 10000u);
+  // Past the checksum (each flip sealed again): the structure's own checks; read or refused, never a crash.
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  size_t structural = 0;
+  for (size_t at = 0; at < body.size(); at += 7) {
+    std::string b = body;
+    b[at] = static_cast<char>(b[at] ^ 0xff);
+    batch::seal_shard(b);
+    try {
+      batch::read_shard(b, "resealed");
+    } catch (const batch::ShardError&) {
+      ++structural;
+    }
+  }
+  EXPECT_GT(structural, 100u);
   // The command names the file and exits 5.
   fs::path bad = dir / "damaged";
   support::write_text(bad, bytes.substr(0, bytes.size() - 1));
   support::CommandResult r = run_evtxhunt("merge -q " + shell_quote(bad));
   EXPECT_EQ(r.exit_code, 5);
-  EXPECT_NE(r.err.find(bad.string() + ": not a readable evtxhunt shard: cut short at offset"), std::string::npos)
+  EXPECT_NE(r.err.find(bad.string() + ": not a readable evtxhunt shard: its checksum does not match"),
+            std::string::npos)
       << r.err;
   EXPECT_TRUE(r.out.empty());
 }
@@ -223,6 +238,26 @@ TEST(BatchDask, HostFilterLeavesOtherHostsOutOfThePlan) {
   for (const support::Json& s : p["shards"])
     for (const auto& n : s["names"]) names.insert(n.get<std::string>());
   EXPECT_EQ(names, (std::set<std::string>{"WS01.corp.local", "WS02.corp.local"}));
+}
+
+TEST(BatchDask, HostFilterMatchingNothingIsScansEmptyOutput) {
+  std::string args = "-f csv --host no-such-host " + shell_quote(kSamples);
+  support::CommandResult one = run_evtxhunt("scan -q " + args);
+  support::CommandResult batch = dask("-q " + args);
+  EXPECT_EQ(one.exit_code, 0);
+  EXPECT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_EQ(support::split_lines(batch.out).size(), 1u);  // the header
+}
+
+TEST(BatchDask, MissingPathAmongOthersIsScansExit3) {
+  std::string args = "-f jsonl " + shell_quote(kSamples / "no-such-folder") + " " + shell_quote(kSamples);
+  support::CommandResult one = run_evtxhunt("scan -q " + args);
+  support::CommandResult batch = dask("-q " + args);
+  EXPECT_EQ(one.exit_code, 3);
+  EXPECT_EQ(batch.exit_code, 3) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+  EXPECT_NE(batch.err.find("no-such-folder: no such file or folder"), std::string::npos) << batch.err;
 }
 
 TEST(BatchDask, SameOutputAsScanOnCorpusWithEverySigmaRule) {

@@ -7,8 +7,9 @@
 // counted once.
 //
 // Binary, lossless (strings as their bytes): integers as LEB128 varints,
-// strings as a length and bytes. A file cut short or damaged is an error
-// naming the file and the offset, never a crash.
+// strings as a length and bytes, an XXH64 checksum at the end. A file cut
+// short or damaged is an error naming the file (and the offset where the
+// bytes stop making sense), never a crash or a silent misreading.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +63,9 @@ Shard make_shard(const pipeline::Evidence& ev, replay::HostsReplayed replayed, S
 
 // The shard's bytes; findings with links (already linked) are refused.
 std::string write_shard(const Shard& shard);
+// Appends the checksum that ends a shard to the bytes before it (write_shard
+// does; the fuzzer seals its mutations so they reach the reader's checks).
+void seal_shard(std::string& body);
 // name: for messages (the file's path). Throws ShardError.
 Shard read_shard(std::string_view bytes, const std::string& name);
 

@@ -1,3 +1,5 @@
+#include <xxhash.h>
+
 #include <cstring>
 
 #include "batch/shard.h"
@@ -5,9 +7,18 @@
 namespace batch {
 namespace {
 
-// "evtxhunt shard", then the layout version: bumped whenever what follows changes.
+// "evtxhunt shard", then the layout version: bumped whenever what follows
+// changes; at the end the XXH64 of everything before it (8 bytes, little
+// endian), so a damaged shard is refused rather than read as other findings.
 constexpr std::string_view kMagic = "evtxhunt shard\n";
-constexpr uint64_t kLayout = 1;
+constexpr uint64_t kLayout = 2;
+constexpr size_t kChecksumSize = 8;
+// Evidence events decoded per byte of shard at most (an event written by a
+// scan takes far more than 32 bytes: its file path alone): bounds the memory
+// a hostile shard can make the reader take.
+constexpr size_t kBytesPerEvent = 32;
+
+uint64_t checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
 
 class Writer {
  public:
@@ -103,6 +114,12 @@ class Reader {
   void magic() {
     if (b_.substr(0, kMagic.size()) != kMagic) fail("no shard signature");
     at_ = kMagic.size();
+    if (b_.size() < kMagic.size() + 1 + kChecksumSize) fail("cut short");
+    uint64_t stored = 0;
+    for (size_t i = 0; i < kChecksumSize; ++i)
+      stored |= uint64_t(static_cast<uint8_t>(b_[b_.size() - kChecksumSize + i])) << (8 * i);
+    b_.remove_suffix(kChecksumSize);
+    if (checksum(b_) != stored) fail("its checksum does not match (damaged or cut short)");
     if (uint64_t layout = u(); layout != kLayout)
       fail("layout " + std::to_string(layout) + " (this evtxhunt reads layout " + std::to_string(kLayout) + ")");
   }
@@ -151,6 +168,7 @@ class Reader {
     return v;
   }
   std::shared_ptr<const norm::NormalizedEvent> event() {
+    if (++events_ > 1024 + b_.size() / kBytesPerEvent) fail("more evidence events than its size can hold");
     auto e = std::make_shared<norm::NormalizedEvent>();
     e->table = small<norm::Table>(static_cast<uint64_t>(norm::Table::Other), "table");
     uint64_t known = u();
@@ -216,9 +234,15 @@ class Reader {
   std::string_view b_;
   const std::string& name_;
   size_t at_ = 0;
+  size_t events_ = 0;
 };
 
 }  // namespace
+
+void seal_shard(std::string& body) {
+  uint64_t sum = checksum(body);
+  for (size_t i = 0; i < kChecksumSize; ++i) body += static_cast<char>(sum >> (8 * i));
+}
 
 std::string write_shard(const Shard& shard) {
   Writer w;
@@ -249,6 +273,7 @@ std::string write_shard(const Shard& shard) {
     for (const replay::Finding& f : h.findings) w.finding(f);
   }
   for (uint64_t v : {shard.duplicates_dropped, shard.merged_processes, shard.spills, shard.spilled_bytes}) w.u(v);
+  seal_shard(w.out);
   return std::move(w.out);
 }
 

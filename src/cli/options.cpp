@@ -10,11 +10,8 @@
 namespace po = boost::program_options;
 
 namespace cli {
-namespace {
 
-// The paths a --inputs-from file lists: NUL-separated (any path), or one per
-// line when the file holds no NUL. Empty entries are ignored.
-bool read_path_list(const std::string& file, std::vector<std::string>& out) {
+bool read_list_file(const std::string& file, std::vector<std::string>& out) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -30,8 +27,6 @@ bool read_path_list(const std::string& file, std::vector<std::string>& out) {
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<std::string>& args,
                                       const po::options_description& opts, po::variables_map& vm,
@@ -58,7 +53,7 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
     return kOk;
   }
   for (const std::string& list : lists)
-    if (!read_path_list(list, inputs)) {
+    if (!read_list_file(list, inputs)) {
       std::fprintf(stderr, "evtxhunt %s: --inputs-from %s: cannot read it\n", cl.command, list.c_str());
       return kCannotOpen;
     }

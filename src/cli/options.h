@@ -16,6 +16,10 @@ struct CommandLine {
   const char* exit_codes;   // the help's closing lines
 };
 
+// The entries of a list file: NUL-separated (any text), or one per line when
+// the file holds no NUL; empty entries are left out. False if it cannot be read.
+bool read_list_file(const std::string& file, std::vector<std::string>& out);
+
 // Parses args against `opts` (which must declare --help) plus positional
 // inputs. Returns an exit code to return at once (usage error, or help
 // printed), or nullopt; then `inputs` holds the positional arguments.

@@ -72,14 +72,20 @@ int run_scan(const std::vector<std::string>& args) {
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
-  opts.add_options()("shard-host", po::value(&filter.shard_hosts)->value_name("NAME"),
+  std::vector<std::string> shard_hosts, shard_host_lists;
+  opts.add_options()("shard-host", po::value(&shard_hosts)->value_name("NAME"),
                      "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
-                     "as written (repeatable; with --format shard)");
+                     "as written (repeatable; with --format shard)")(
+      "shard-hosts-from", po::value(&shard_host_lists)->value_name("FILE"),
+      "the same for every name FILE lists (NUL-separated, or one per line; an empty list: no host)");
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"scan", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
   std::optional<std::string> bad = reading.check();
+  for (const std::string& list : shard_host_lists)
+    if (!bad && !read_list_file(list, shard_hosts)) bad = "--shard-hosts-from " + list + ": cannot read it";
+  if (vm.count("shard-host") || vm.count("shard-hosts-from")) filter.shard_hosts = shard_hosts;
   if (!bad) bad = filters.build(filter.events);
   if (!bad) bad = finding_opts.build(filter.findings);
   // A shard of a batch scan (batch/shard.h): the hosts' findings before the
@@ -88,7 +94,7 @@ int run_scan(const std::vector<std::string>& args) {
   if (shard) output.format = "jsonl";
   if (!bad && shard && report.wanted())
     bad = "--report is not written for a shard (evtxhunt merge writes the findings)";
-  if (!bad && !shard && !filter.shard_hosts.empty()) bad = "--shard-host is for --format shard";
+  if (!bad && !shard && filter.shard_hosts) bad = "--shard-host is for --format shard";
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
@@ -109,8 +115,11 @@ int run_scan(const std::vector<std::string>& args) {
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
   // A shard keeps only its hosts' events: a collector's log of many hosts is
   // read by every shard owning one of them, each normalizing and matching only its own.
-  const std::unordered_set<std::string> shard_names(filter.shard_hosts.begin(), filter.shard_hosts.end());
-  if (!shard_names.empty()) read_opts.only_computers = &shard_names;
+  std::unordered_set<std::string> shard_names;
+  if (filter.shard_hosts) {
+    shard_names.insert(filter.shard_hosts->begin(), filter.shard_hosts->end());
+    read_opts.only_computers = &shard_names;
+  }
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);

@@ -41,9 +41,15 @@ std::optional<bool> names_host(const FieldValue& address, const FieldValue& name
   return std::nullopt;
 }
 
+// How far apart two times are, in unsigned arithmetic: times of damaged
+// records may lie so far apart that their signed difference overflows.
+uint64_t time_gap(norm::Ticks a, norm::Ticks b) {
+  return a > b ? static_cast<uint64_t>(a) - static_cast<uint64_t>(b)
+               : static_cast<uint64_t>(b) - static_cast<uint64_t>(a);
+}
+
 int match(const LinkEnd& src, const HostIdentity& src_host, const LinkEnd& dst, const HostIdentity& dst_host) {
-  norm::Ticks gap = src.time > dst.time ? src.time - dst.time : dst.time - src.time;
-  if (gap > kLinkWindow) return None;
+  if (time_gap(src.time, dst.time) > static_cast<uint64_t>(kLinkWindow)) return None;
   if (same_value(src.local_address, dst.peer_address) && same_value(src.local_port, dst.peer_port) &&
       same_value(src.peer_address, dst.local_address) && same_value(src.peer_port, dst.local_port))
     return Connection;
@@ -109,7 +115,7 @@ void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentit
   // its connections) links to both.
   struct Best {
     int match = None;
-    norm::Ticks gap = 0;
+    uint64_t gap = 0;
     size_t index = 0;
   };
   for (size_t t : targets) {
@@ -122,7 +128,7 @@ void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentit
       const LinkEnd& se = *src.link_end;
       int m = match(se, *host_of(src), de, *host_of(dst));
       if (m == None) continue;
-      norm::Ticks gap = se.time > de.time ? se.time - de.time : de.time - se.time;
+      uint64_t gap = time_gap(se.time, de.time);
       Best& b = best[src.rule_id];
       if (m > b.match || (m == b.match && gap < b.gap)) b = Best{m, gap, s};
     }

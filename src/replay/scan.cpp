@@ -55,10 +55,11 @@ HostIdentity host_identity(const pipeline::Evidence& evidence, const pipeline::H
 
 namespace {
 
-bool in_shard(const pipeline::Evidence& evidence, const pipeline::Host& h, const std::vector<std::string>& names) {
-  if (names.empty()) return true;
+bool in_shard(const pipeline::Evidence& evidence, const pipeline::Host& h,
+              const std::optional<std::vector<std::string>>& names) {
+  if (!names) return true;
   return std::any_of(h.computer_ids.begin(), h.computer_ids.end(), [&](uint32_t id) {
-    return std::find(names.begin(), names.end(), evidence.store.pool().at(id)) != names.end();
+    return std::find(names->begin(), names->end(), evidence.store.pool().at(id)) != names->end();
   });
 }
 

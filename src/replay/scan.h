@@ -32,8 +32,8 @@ struct ScanFilter {
   pipeline::EventFilter events;
   FindingFilter findings;
   // A shard of a batch scan (evtxhunt-dask): only hosts one of whose computer
-  // names is one of these, exactly as written; empty: every host.
-  std::vector<std::string> shard_hosts;
+  // names is one of these, exactly as written (none: no host); unset: every host.
+  std::optional<std::vector<std::string>> shard_hosts;
   bool keeps(const Finding& f) const;
 };
 
