@@ -63,6 +63,7 @@ inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
       continue;
     }
     if (c == '#' && (i == line_start || t[i - 1] == ' ' || t[i - 1] == '\t')) {
+      plain_indent = std::string_view::npos;  // a comment ends a plain scalar: the next line cannot go on with it
       size_t nl = t.find('\n', i);
       i = nl == std::string_view::npos ? t.size() : nl;
       continue;
