@@ -188,10 +188,15 @@ TEST(BatchShards, DamagedShardIsAnErrorNamingIt) {
 
 // ---- scripts/evtxhunt-dask on a local cluster of 2 workers -----------------
 
-support::CommandResult dask(const std::string& args) {
-  fs::path script = fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask";
-  return run_command(shell_quote(script) + " --local 2 --evtxhunt " + support::evtxhunt_binary() + " " + args);
+const fs::path kDriver = fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask";
+
+// evtxhunt-dask on a local cluster of `workers`, running `binary`.
+support::CommandResult dask_with(const fs::path& binary, const std::string& args, int workers = 2) {
+  return run_command(shell_quote(kDriver) + " --local " + std::to_string(workers) + " --evtxhunt " +
+                     shell_quote(binary) + " " + args);
 }
+
+support::CommandResult dask(const std::string& args) { return dask_with(EVTXHUNT_BINARY, args); }
 
 TEST(BatchDask, SameOutputAsScanOnSamples) {
   support::TempDir dir("batch");
@@ -301,11 +306,6 @@ fs::path failing_binary(const support::TempDir& dir, int failures) {
   return wrapper;
 }
 
-support::CommandResult dask_with(const fs::path& binary, const std::string& args) {
-  fs::path script = fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask";
-  return run_command(shell_quote(script) + " --local 2 --evtxhunt " + shell_quote(binary) + " " + args);
-}
-
 TEST(BatchDask, FailedShardRunsAgain) {
   support::TempDir dir("batch");
   std::string inputs = shell_quote(kSamples);
@@ -344,9 +344,7 @@ TEST(BatchDask, OutputThatIsAnInputIsRefused) {
 
 TEST(BatchDask, MissingBinaryIsNamed) {
   support::TempDir dir("batch");
-  support::CommandResult r =
-      run_command(shell_quote(fs::path(EVTXHUNT_SOURCE_DIR) / "scripts" / "evtxhunt-dask") + " --local 1 --evtxhunt " +
-                  shell_quote(dir / "missing") + " -q " + shell_quote(kSamples));
+  support::CommandResult r = dask_with(dir / "missing", "-q " + shell_quote(kSamples), 1);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("missing: not an executable file"), std::string::npos) << r.err;
 }

@@ -8,8 +8,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -27,17 +25,10 @@ namespace po = boost::program_options;
 namespace cli {
 namespace {
 
-bool read_file(const std::string& path, std::string& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
-}
-
 // Inputs the batch scan's listing skipped: "path\0reason\0" pairs.
 bool read_skipped(const std::string& path, std::vector<pipeline::SkippedInput>& out) {
   std::string bytes;
-  if (!read_file(path, bytes)) return false;
+  if (!read_file_bytes(path, bytes)) return false;
   size_t at = 0;
   while (at < bytes.size()) {
     size_t a = bytes.find('\0', at);
@@ -76,7 +67,7 @@ int run_merge(const std::vector<std::string>& args) {
   std::vector<batch::Shard> shards;
   for (const std::string& name : names) {
     std::string bytes;
-    if (!read_file(name, bytes)) {
+    if (!read_file_bytes(name, bytes)) {
       std::fprintf(stderr, "evtxhunt merge: cannot read %s\n", name.c_str());
       return kCannotOpen;
     }

@@ -11,11 +11,16 @@ namespace po = boost::program_options;
 
 namespace cli {
 
-bool read_list_file(const std::string& file, std::vector<std::string>& out) {
+bool read_file_bytes(const std::string& file, std::string& bytes) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return false;
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+bool read_list_file(const std::string& file, std::vector<std::string>& out) {
+  std::string bytes;
+  if (!read_file_bytes(file, bytes)) return false;
   char sep = bytes.find('\0') != std::string::npos ? '\0' : '\n';
   for (size_t at = 0; at < bytes.size();) {
     size_t end = bytes.find(sep, at);

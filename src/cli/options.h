@@ -16,6 +16,9 @@ struct CommandLine {
   const char* exit_codes;   // the help's closing lines
 };
 
+// The whole file's bytes; false if it cannot be read.
+bool read_file_bytes(const std::string& file, std::string& bytes);
+
 // The entries of a list file: NUL-separated (any text), or one per line when
 // the file holds no NUL; empty entries are left out. False if it cannot be read.
 bool read_list_file(const std::string& file, std::vector<std::string>& out);
