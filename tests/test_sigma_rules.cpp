@@ -340,6 +340,172 @@ TEST(SigmaFields, SystemNamesWinOverDataFieldsOfTheSameName) {
   EXPECT_EQ(fired_on(f, 598), (std::set<std::string>{"data-id"}));  // a real 4647
 }
 
+// SigmaHQ's own rules, as published, on one evidence file; the findings.
+const fs::path kSigmaHQ = fs::path(EVTXHUNT_CORPUS).parent_path() / "sigma";
+
+std::vector<json> scan_sigmahq(const std::vector<std::string>& rules, const fs::path& evidence) {
+  std::string args = "scan --format jsonl";
+  for (const std::string& r : rules) args += " --rules " + q((kSigmaHQ / r).string());
+  support::CommandResult r = run(args + " " + q(evidence.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return jsonl(r.out);
+}
+
+// Records (EventRecordIDs) a rule title fired on.
+std::set<int64_t> records_of(const std::vector<json>& findings, const std::string& title) {
+  std::set<int64_t> out;
+  for (const json& f : findings)
+    if (f["title"] == title)
+      for (const json& e : f["evidence"]) out.insert(e["EventRecordID"].get<int64_t>());
+  return out;
+}
+
+// Classic events carry their payload as unnamed <Data> items; SigmaHQ tests
+// them as the field Data (35 rules). ESENT 325-327 on a DC (#1969-#1972): item
+// 5 is the database path, item 1 "NTDS".
+const fs::path kNtds = corpus::attack_sample("Credential Access/dc_applog_ntdsutil_dfir_325_326_327.evtx");
+
+TEST(SigmaData, SigmaHQRulesOnClassicEventsReadTheUnnamedItems) {
+  const std::string app = "rules/windows/builtin/application/";
+  std::vector<json> f = scan_sigmahq({app + "esent/win_esent_ntdsutil_abuse.yml"}, kNtds);
+  EXPECT_EQ(records_of(f, "Ntdsutil Abuse"), (std::set<int64_t>{1969, 1970, 1971, 1972}));
+  for (const json& x : f) {  // a list field shows every item
+    if (x["evidence"][0]["EventRecordID"] == 1970) {
+      EXPECT_EQ(
+          x["fields"]["Data"].get<std::string>().rfind(
+              "NTDS | 3392 |  | 2 | C:\\Users\\bob\\Desktop\\test\\Folder\\ntds\\Active Directory\\ntds.dit | 0 | [1] ",
+              0),
+          0u)
+          << x["fields"]["Data"];
+    }
+  }
+  // MSSQL 15457 (xp_cmdshell changed: "xp_cmdshell | 0 | 1", then back) and
+  // the 33205 audit record of an xp_cmdshell execution.
+  f = scan_sigmahq(
+      {app + "mssqlserver/win_mssql_xp_cmdshell_change.yml", app + "mssqlserver/win_mssql_xp_cmdshell_audit_log.yml"},
+      corpus::attack_sample("Lateral Movement/LM_xp_cmdshell_MSSQL_Events.evtx"));
+  EXPECT_EQ(records_of(f, "MSSQL XPCmdshell Option Change"), (std::set<int64_t>{9692, 9696}));
+  EXPECT_EQ(records_of(f, "MSSQL XPCmdshell Suspicious Execution"), (std::set<int64_t>{9693}));
+  // MsiInstaller 1040 / 1042, item 1 "http://officemysuppbox.com/staterepository".
+  f = scan_sigmahq({app + "msiinstaller/win_msi_install_from_web.yml"},
+                   corpus::attack_sample("Execution/rogue_msi_url_1040_1042.evtx"));
+  EXPECT_EQ(records_of(f, "MSI Installation From Web"), (std::set<int64_t>{3734, 3735}));
+  // Ten failed MSSQL logons, each "[CLIENT: 10.0.2.17]": internal, so the
+  // rule's filter holds and the external-network rule stays silent (an absent
+  // Data made `not filter` always true).
+  f = scan_sigmahq({app + "mssqlserver/win_mssql_failed_logon.yml",
+                    app + "mssqlserver/win_mssql_failed_logon_from_external_network.yml"},
+                   corpus::attack_sample("Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx"));
+  EXPECT_EQ(records_of(f, "MSSQL Server Failed Logon").size(), 10u);
+  EXPECT_TRUE(records_of(f, "MSSQL Server Failed Logon From External Network").empty());
+}
+
+TEST(SigmaData, EachItemIsAValueOfTheListAndNamedDataIsNotData) {
+  const std::string esent = "    product: windows\n    service: application\n";
+  std::string rules =
+      rule("all-across-items", "  sel:\n    Data|contains|all: ['NTDS', 'ntds.dit']\n  condition: sel\n", esent) +
+      rule("one-item-equals", "  sel:\n    Data: 'ntds'\n  condition: sel\n", esent) +
+      rule("joined-is-no-item", "  sel:\n    Data: 'NTDS | 3392'\n  condition: sel\n", esent) +
+      rule("item-endswith", "  sel:\n    Data|endswith: '\\ntds.dit'\n  condition: sel\n", esent) +
+      rule("item-regex", "  sel:\n    Data|re: '^\\d{4}$'\n  condition: sel\n", esent) +
+      rule("number", "  sel:\n    Data|gte: 3000\n  condition: sel\n", esent) +
+      rule("not-any-item",
+           "  sel:\n    EventID: 327\n  f:\n    Data|contains: 'Active Directory'\n"
+           "  condition: sel and not f\n",
+           esent);
+  std::vector<json> f = scan(rules, {kNtds});
+  std::set<std::string> all = {"all-across-items", "one-item-equals", "item-endswith", "item-regex", "number"};
+  EXPECT_EQ(fired_on(f, 1969), all);
+  EXPECT_EQ(fired_on(f, 1970), all);
+  // 327 #1971 names "...\ntds\Active Directory\ntds.dit": the filter holds;
+  // #1972 names the snapshot's path: no item contains it.
+  EXPECT_EQ(fired_on(f, 1971), all);
+  all.insert("not-any-item");
+  EXPECT_EQ(fired_on(f, 1972), all);
+  // A record of named EventData has no Data (the Sysmon explorer.exe record).
+  std::vector<json> g =
+      scan(rule("data-on-named", "  sel:\n    Data|contains: 'explorer'\n  condition: sel\n"), {kExplorer});
+  EXPECT_TRUE(fired_on(g, kExplorerRecord).empty());
+}
+
+// Event Viewer's names of Defender's data items have spaces ("Threat Name",
+// "Process Name"); SigmaHQ writes them without. Defender 1116 #37 and 1117
+// #101: Trojan:PowerShell/Powersploit.M in powershell.exe, severity 5.
+TEST(SigmaFields, SpacedRecordNamesAnswerTheNamesSigmaWrites) {
+  const std::string defender = "    product: windows\n    service: windefend\n";
+  std::string rules =
+      rule("no-spaces",
+           "  sel:\n    ThreatName|contains: 'Powersploit'\n    ProcessName|endswith: '\\powershell.exe'\n"
+           "  condition: sel\n",
+           defender) +
+      rule("literal", "  sel:\n    Threat Name|startswith: 'Trojan:'\n  condition: sel\n", defender) +
+      rule("number", "  sel:\n    SeverityID|gt: 4\n  condition: sel\n", defender) +
+      rule("other-name", "  sel:\n    ThreatNames|contains: 'Powersploit'\n  condition: sel\n", defender);
+  std::vector<json> f =
+      scan(rules, {corpus::attack_sample("AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx")});
+  for (int64_t record : {37, 101})
+    EXPECT_EQ(fired_on(f, record), (std::set<std::string>{"no-spaces", "literal", "number"})) << record;
+  for (const json& x : f) {
+    if (x["rule_id"] == "no-spaces") {
+      EXPECT_EQ(x["fields"]["ThreatName"], "Trojan:PowerShell/Powersploit.M");
+    }
+  }
+}
+
+// |expand placeholders are deployment values: without them the rule does not
+// run (the specification); --placeholders gives them.
+TEST(SigmaPlaceholders, RulesWithoutValuesDoNotRunAndValuesMakeThemWork) {
+  const fs::path cve = kSigmaHQ / "rules-emerging-threats/2026/Exploits/CVE-2026-54121";
+  support::CommandResult r = run("rules check " + q(cve.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 Sigma rules"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 not run for want of placeholder values"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not run: " + (cve / "win_security_adcs_certighost_cdc_chase_request.yml").string() +
+                       ":1: rule c4a1f389-2e6b-4d9a-8f0c-b73e5a12d947: not run: placeholder %known_cdcs% has no "
+                       "values (|expand; give them with --placeholders FILE)"),
+            std::string::npos)
+      << r.out;
+  support::TempDir tmp("placeholders");
+  std::ofstream(tmp / "values.yml") << "known_cdcs: [dc01.corp.local, 10.0.0.5]\n'%shells%': [calc.exe, notepad]\n";
+  std::string values = " --placeholders " + q((tmp / "values.yml").string());
+  r = run("rules check" + values + " " + q(cve.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 Sigma rules"), std::string::npos) << r.out;
+  // On a real record: explorer.exe /root,"c:\windows\System32\calc.exe".
+  std::string rules =
+      rule("expanded", "  sel:\n    CommandLine|contains|expand: '%shells%'\n  condition: sel\n") +
+      rule("filtered",
+           "  sel:\n    Image|endswith: '\\explorer.exe'\n  f:\n    CommandLine|endswith|expand: '\\%shells%\"'\n"
+           "  condition: sel and not f\n");
+  std::string err;
+  EXPECT_EQ(fired_on(scan(rules, {kExplorer}, &err, values), kExplorerRecord), (std::set<std::string>{"expanded"}));
+  std::vector<json> none = scan(rules, {kExplorer}, &err);
+  EXPECT_TRUE(none.empty());
+  EXPECT_NE(err.find("rule expanded: not run: placeholder %shells% has no values"), std::string::npos) << err;
+  EXPECT_NE(err.find("2 not run for want of placeholder values"), std::string::npos) << err;
+  // A placeholder file that is not one: the command stops (exit 7), naming it.
+  std::ofstream(tmp / "bad.yml") << "shells:\n  nested: [a]\n";
+  r = run("scan --placeholders " + q((tmp / "bad.yml").string()) + " " + q(kExplorer.string()));
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_NE(r.err.find((tmp / "bad.yml").string() + ":2: 'shells' needs a list of values"), std::string::npos) << r.err;
+  // A placeholder inside an encoded value could never be filled: a load error.
+  std::string encoded = rule("encoded", "  sel:\n    CommandLine|base64|expand: '%shells%'\n  condition: sel\n");
+  scan(encoded, {kExplorer}, &err, values);
+  EXPECT_NE(err.find("expand takes plain values"), std::string::npos) << err;
+}
+
+// MalSeclogon's lsass.exe (4688 #329921) names lsass.exe as its parent under
+// PID 636; the process table's PID 636 is a svchost.exe of April 2020 (another
+// sample of the same host name): not its parent, so no parent command line.
+TEST(Sigma4688, AParentOfAnotherImageLendsNothing) {
+  std::string rules = rule("parent-cmd", "  sel:\n    ParentCommandLine|contains: 'svchost'\n  condition: sel\n") +
+                      rule("parent-image", "  sel:\n    ParentImage|endswith: '\\lsass.exe'\n  condition: sel\n");
+  std::vector<json> f =
+      scan(rules, {corpus::attack_sample("Credential Access/tutto_malseclogon.evtx"),
+                   corpus::attack_sample("Privilege Escalation/privesc_unquoted_svc_sysmon_1_11.evtx")});
+  EXPECT_EQ(fired_on(f, 329921), (std::set<std::string>{"parent-image"}));
+}
+
 TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   support::TempDir cache("hscache");
   std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +

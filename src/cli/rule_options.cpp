@@ -16,6 +16,7 @@
 
 #include "cli/exit_codes.h"
 #include "pipeline/filters.h"
+#include "sigma/placeholders.h"
 #include "sigma/sigma_loader.h"
 
 namespace po = boost::program_options;
@@ -109,11 +110,23 @@ void RuleOptions::add_to(po::options_description& opts) {
       ("rule file or folder, the project's rules or Sigma rules (repeatable; default " + default_rules_path() + ")")
           .c_str())("rule", po::value(&patterns),
                     "run only rules with this id (repeatable; glob); keep only their findings")(
-      "strict", po::bool_switch(&strict), "a rule that does not load is an error (exit 7), not a warning");
+      "strict", po::bool_switch(&strict), "a rule that does not load is an error (exit 7), not a warning")(
+      "placeholders", po::value(&placeholders_file)->value_name("FILE"),
+      "values of Sigma |expand placeholders: YAML, name -> list of values (known_cdcs: [dc01, 10.0.0.5]); a rule "
+      "whose placeholders have no values does not run");
 }
 
 std::optional<int> RuleOptions::load(const char* command) {
   if (paths.empty()) paths.push_back(default_rules_path());
+  sigma::Placeholders placeholders;
+  if (!placeholders_file.empty()) {
+    try {
+      placeholders = sigma::load_placeholders(placeholders_file);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "evtxhunt %s: --placeholders %s\n", command, e.what());
+      return kBadRules;
+    }
+  }
   std::vector<fs::path> found;
   std::set<std::pair<dev_t, ino_t>> seen;
   std::vector<std::string> problems;
@@ -200,7 +213,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   for (const rules::Rule& r : loaded)
     if (selected_id(r.id)) selected.push_back(&r);
   if (!sigma_rules.empty()) {
-    sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report);
+    sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report, placeholders);
     for (const sigma::LoadError& e : sigma_report.skipped) skipped.push_back(e.str());
     if (sigma->size() > 0)
       matcher = std::make_unique<sigma::SigmaMatcher>(*sigma);
@@ -213,8 +226,8 @@ std::optional<int> RuleOptions::load(const char* command) {
     for (const std::string& f : not_rules)
       std::fprintf(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
                    f.c_str());
-  for (const std::string& p : sigma_report.placeholders)
-    std::fprintf(stderr, "evtxhunt %s: placeholder never known here, its tests never match: %s\n", command, p.c_str());
+  for (const sigma::LoadError& e : sigma_report.needs_values)
+    std::fprintf(stderr, "evtxhunt %s: %s\n", command, e.str().c_str());
   if (strict && !skipped.empty()) return kBadRules;
   bool bad = false;
   for (size_t i = 0; i < patterns.size(); ++i)
@@ -234,6 +247,8 @@ std::string RuleOptions::summary() const {
                   std::to_string(sigma_report.filter) + " Sigma filters loaded from " + std::to_string(files) +
                   " files; " + std::to_string(skipped.size()) + " skipped; " + std::to_string(na) +
                   " not applicable (other products)";
+  if (!sigma_report.needs_values.empty())
+    s += "; " + std::to_string(sigma_report.needs_values.size()) + " not run for want of placeholder values";
   if (!not_rules.empty()) s += "; " + std::to_string(not_rules.size()) + " YAML files are not rules";
   return s;
 }

@@ -28,6 +28,7 @@ std::string default_rules_path();
 struct RuleOptions {
   std::vector<std::string> paths;
   std::vector<std::string> patterns;  // --rule
+  std::string placeholders_file;      // --placeholders: values of Sigma's |expand placeholders
   bool strict = false;
 
   void add_to(boost::program_options::options_description& opts);

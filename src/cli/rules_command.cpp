@@ -27,10 +27,14 @@ int run_rules(const std::vector<std::string>& args) {
       "recursively), the project's rules and Sigma rules, as scan would. Each\n"
       "rule that cannot be used is named on stderr with file:line and the\n"
       "reason; the summary counts rules loaded, skipped and not applicable (log\n"
-      "sources of other products, by reason). Exit 7 if any rule is skipped.\n\noptions");
-  opts.add_options()("help,h", "show this help");
+      "sources of other products, by reason), and names the rules that do not\n"
+      "run because their |expand placeholders have no values (--placeholders).\n"
+      "Exit 7 if any rule is skipped.\n\noptions");
   po::variables_map vm;
   RuleOptions rules;
+  opts.add_options()("help,h", "show this help")("placeholders",
+                                                 po::value(&rules.placeholders_file)->value_name("FILE"),
+                                                 "values of Sigma |expand placeholders (YAML: name -> list of values)");
   std::vector<std::string> rest(args.begin() + (args[0] == "check" ? 1 : 0), args.end());
   if (auto done = parse_command_line({"rules check", "rule path", kExitCodesHelp}, rest, opts, vm, rules.paths))
     return *done;
@@ -38,6 +42,7 @@ int run_rules(const std::vector<std::string>& args) {
   std::printf("%s\n", rules.summary().c_str());
   for (const auto& [reason, n] : rules.sigma_report.not_applicable)
     std::printf("not applicable: %zu rules: %s\n", n, reason.c_str());
+  for (const sigma::LoadError& e : rules.sigma_report.needs_values) std::printf("not run: %s\n", e.str().c_str());
   return rules.skipped.empty() ? kOk : kBadRules;
 }
 

@@ -55,6 +55,8 @@ void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& ta
       };
       add("ParentProcessName", parent->folder_path);
       add("ParentCommandLine", parent->command_line);
+    } else if (!se.norm->parent_note.empty()) {
+      notes.push_back(se.norm->parent_note);
     }
   }
   std::vector<std::pair<uint32_t, bool>> hits;  // rule, through the process table
@@ -86,9 +88,12 @@ void SigmaHost::add_detection(uint32_t rule, const std::shared_ptr<const norm::N
   f.timestamp = ev->timestamp();
   f.evidence.push_back({"match", ev});
   for (const std::string& field : set_.tested_fields(rule)) {
-    std::optional<std::string_view> t = src.text(field);
-    if (!t) t = src.text(sigma::record_field_name(field, static_cast<uint16_t>((*ev)[Field::EventID].i)));
-    if (t) f.fields.emplace_back(field, FieldValue::str(std::string(*t)));
+    // A list field (a classic event's Data items) shows each value, " | " between.
+    std::optional<std::string> text;
+    auto take = [&](std::string_view v) { text = text ? *text + " | " + std::string(v) : std::string(v); };
+    src.for_each_text(field, take);
+    if (!text) src.for_each_text(sigma::record_field_name(field, static_cast<uint16_t>((*ev)[Field::EventID].i)), take);
+    if (text) f.fields.emplace_back(field, FieldValue::str(std::move(*text)));
   }
   findings_.push_back(std::move(f));
 }

@@ -65,6 +65,26 @@ std::optional<std::string> process_account(std::string_view name, std::string_vi
 
 }  // namespace
 
+bool data_name_matches(std::string_view record, std::string_view rule) {
+  if (record.empty()) return rule == "Data";
+  if (record == rule) return true;
+  size_t i = 0, j = 0;
+  for (;;) {
+    while (i < record.size() && record[i] == ' ') ++i;
+    while (j < rule.size() && rule[j] == ' ') ++j;
+    if (i == record.size() || j == rule.size()) return i == record.size() && j == rule.size();
+    if (record[i++] != rule[j++]) return false;
+  }
+}
+
+std::string data_name_key(std::string_view name) {
+  if (name.empty()) return "Data";
+  std::string key;
+  for (char c : name)
+    if (c != ' ') key += c;
+  return key;
+}
+
 bool not_only_data(std::string_view name) {
   return system_first(name) || system_field(name) || name == "EventID" || name == "User" || name == "ParentUser";
 }
@@ -110,8 +130,21 @@ std::optional<std::string_view> RecordSource::text(std::string_view name) {
 
 std::optional<std::string_view> RecordSource::data_text(std::string_view name) {
   for (size_t i = 0; i < fields_.data.size(); ++i)
-    if (fields_.data[i].first == name) return value_at(i);
+    if (data_name_matches(fields_.data[i].first, name)) return value_at(i);
   return std::nullopt;
+}
+
+void RecordSource::for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) {
+  if (!system_first(name)) {
+    bool any = false;
+    for (size_t i = 0; i < fields_.data.size(); ++i)
+      if (data_name_matches(fields_.data[i].first, name)) {
+        fn(value_at(i));
+        any = true;
+      }
+    if (any) return;
+  }
+  if (std::optional<std::string_view> t = text(name)) fn(*t);
 }
 
 // A System or derived field, made once per record.
@@ -151,21 +184,35 @@ EventSource::EventSource(const store::EventView& view) : view_(view) {
   });
 }
 
+std::optional<std::string_view> EventSource::data_text(std::string_view name) const {
+  for (const auto& [n, v] : values_)
+    if (data_name_matches(n, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
 std::optional<std::string_view> EventSource::text(std::string_view name) {
   if (system_first(name)) return system_value(name);
-  for (const auto& [n, v] : values_)
-    if (n == name) return std::string_view(v);
+  if (std::optional<std::string_view> t = data_text(name)) return t;
   if (auto it = extra_.find(name); it != extra_.end()) return std::string_view(it->second);
   if (name == "User" || name == "ParentUser") {
-    auto data = [&](const char* n) -> std::optional<std::string_view> {
-      for (const auto& [k, v] : values_)
-        if (k == n) return std::string_view(v);
-      return std::nullopt;
-    };
+    auto data = [&](const char* n) { return data_text(n); };
     if (std::optional<std::string> acc = process_account(name, view_.provider(), view_.header().event_id, data))
       return std::string_view(extra_.emplace(std::string(name), std::move(*acc)).first->second);
   }
   return system_value(name);
+}
+
+void EventSource::for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) {
+  if (!system_first(name)) {
+    bool any = false;
+    for (const auto& [n, v] : values_)
+      if (data_name_matches(n, name)) {
+        fn(v);
+        any = true;
+      }
+    if (any) return;
+  }
+  if (std::optional<std::string_view> t = text(name)) fn(*t);
 }
 
 std::optional<std::string_view> EventSource::system_value(std::string_view name) {

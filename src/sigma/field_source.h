@@ -1,6 +1,13 @@
 // The fields of one event as Sigma rules read them: data fields by name
 // (EventData Data Name, or UserData leaf), and the System fields under the
 // names Sigma uses (EventID, Channel, Provider_Name, Computer, Level, ...).
+//
+// A rule's field name answers a record's data field when the two are equal
+// with spaces left out (Event Viewer's "Threat Name" of a Defender 1116 is
+// SigmaHQ's ThreatName), and `Data` is the list of a classic event's unnamed
+// <Data> items (Application, MSSQL, ESENT, "Windows PowerShell" 400/600/800):
+// data_name_matches. A field that several data items answer is a list: a
+// test holds when some value satisfies it (for |all: each pattern some value).
 // Two sources: a record as the readers see it (in the parallel workers), and
 // an event of the store (in the replay), which the replay can enrich with
 // the process table's values for fields the record lacks.
@@ -23,8 +30,10 @@ namespace sigma {
 class FieldSource {
  public:
   virtual ~FieldSource() = default;
-  // The field's text, or nullopt when the event has no such field.
+  // The field's text (its first value), or nullopt when the event has no such field.
   virtual std::optional<std::string_view> text(std::string_view name) = 0;
+  // Every value of the field (one, or each data item it answers), in record order.
+  virtual void for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) = 0;
   // Every data field's value (keyword searches).
   virtual void for_each_value(const std::function<void(std::string_view)>& fn) = 0;
   // Every data field, name and value, in record order (one pass for many names).
@@ -54,6 +63,7 @@ class RecordSource : public FieldSource {
  public:
   RecordSource(const evtx::RecordFields& fields, const norm::RecordAccess& rec, RecordBuffers& buffers);
   std::optional<std::string_view> text(std::string_view name) override;
+  void for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) override;
   void for_each_value(const std::function<void(std::string_view)>& fn) override;
   void for_each_field(const std::function<void(std::string_view, std::string_view)>& fn) override;
   bool deferrable(std::string_view name) const override;
@@ -77,16 +87,24 @@ class EventSource : public FieldSource {
   explicit EventSource(const store::EventView& view);
   void add(std::string name, std::string value) { extra_[std::move(name)] = std::move(value); }
   std::optional<std::string_view> text(std::string_view name) override;
+  void for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) override;
   void for_each_value(const std::function<void(std::string_view)>& fn) override;
   void for_each_field(const std::function<void(std::string_view, std::string_view)>& fn) override;
 
  private:
+  std::optional<std::string_view> data_text(std::string_view name) const;
   std::optional<std::string_view> system_value(std::string_view name);
   const store::EventView& view_;
   std::vector<std::pair<std::string, std::string>> values_;  // decoded once
   std::map<std::string, std::string, std::less<>> extra_;
   std::map<std::string, std::string, std::less<>> system_;  // System fields asked
 };
+
+// Does a record's data field of this name answer a rule's field? Equal names
+// with spaces left out; an unnamed item ("") answers `Data`.
+bool data_name_matches(std::string_view record_name, std::string_view rule_name);
+// The key data_name_matches compares: the name without spaces; "Data" for "".
+std::string data_name_key(std::string_view name);
 
 // Names text() may answer from elsewhere than a data field of that name (System
 // fields, the 4688 accounts), or that a System field answers first.

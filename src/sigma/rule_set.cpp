@@ -357,11 +357,10 @@ struct RuleSet::Bucket {
 
 struct RuleSet::Scratch {
   hs_scratch_t* hs = nullptr;
-  std::vector<uint32_t> stamp;    // atom -> gen of the scan it matched in
-  std::vector<uint32_t> fired;    // atoms matched in this scan
-  std::vector<uint32_t> seen;     // bucket rule -> gen it was queued in
-  std::vector<uint32_t> queue;    // bucket rules to evaluate
-  std::vector<uint32_t> scanned;  // bucket field database -> gen it was scanned in
+  std::vector<uint32_t> stamp;  // atom -> gen of the scan it matched in
+  std::vector<uint32_t> fired;  // atoms matched in this scan
+  std::vector<uint32_t> seen;   // bucket rule -> gen it was queued in
+  std::vector<uint32_t> queue;  // bucket rules to evaluate
   uint32_t gen = 0;
   void mark(uint32_t atom) {
     if (stamp[atom] == gen) return;
@@ -369,6 +368,7 @@ struct RuleSet::Scratch {
     fired.push_back(atom);
   }
   bool touched_deferred = false;
+  std::vector<std::string_view> values;                                 // eval_test: the tested field's values
   std::unordered_map<std::string, std::vector<const Bucket*>> buckets;  // by (provider, channel, event id)
   // Per bucket and data layout: the data fields to scan, each with its
   // database (the first field of each name a database reads), in field order.
@@ -593,7 +593,9 @@ struct Builder {
   std::string error;
 
   bool compile_test(const FieldTest& ft, Test& t) {
-    t.field = ft.field.empty() ? "" : bucket.record_field(ft.field);
+    // Data fields by their key (data_name_key: spaces left out), so that
+    // "Threat Name" and ThreatName are one field and one database.
+    t.field = ft.field.empty() ? "" : data_name_key(bucket.record_field(ft.field));
     t.op = ft.op;
     t.all = ft.all;
     t.negate = ft.negate;
@@ -647,7 +649,7 @@ struct Builder {
         }
         break;
       case FieldTest::Op::FieldRef:
-        for (const std::string& v : ft.values) t.refs.push_back(bucket.record_field(v));
+        for (const std::string& v : ft.values) t.refs.push_back(data_name_key(bucket.record_field(v)));
         break;
       default: break;
     }
@@ -715,13 +717,28 @@ int RuleSet::find(std::string_view key) const {
   return -1;
 }
 
-std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& report) {
+std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& report, const Placeholders& placeholders) {
   std::unique_ptr<RuleSet> set(new RuleSet());
   std::map<std::string, Bucket*> by_name;
   std::map<Bucket*, std::map<uint32_t, std::string>> globs;
   // Detection rules first; filters and correlations refer to them.
   std::vector<Rule> filters, correlations;
   for (Rule& r : rules) {
+    // |expand placeholders: with their values, or the rule does not run.
+    try {
+      std::vector<std::string> missing = expand_placeholders(r, placeholders);
+      if (!missing.empty()) {
+        std::string names;
+        for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
+        report.needs_values.push_back({r.file, r.line,
+                                       "rule " + r.id + ": not run: placeholder " + names +
+                                           " has no values (|expand; give them with --placeholders FILE)"});
+        continue;
+      }
+    } catch (const std::runtime_error& e) {
+      report.skipped.push_back({r.file, r.line, "rule " + r.id + ": " + e.what()});
+      continue;
+    }
     if (r.kind == Rule::Kind::Filter)
       filters.push_back(std::move(r));
     else if (r.kind == Rule::Kind::Correlation)
@@ -763,10 +780,6 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     }
     if (!ok) continue;
     for (auto& [b, c] : compiled) b->rules.push_back(std::move(c));
-    for (const Selection& s : r.selections)
-      for (const auto& alt : s.alternatives)
-        for (const FieldTest& t : alt)
-          for (const std::string& p : t.placeholders) report.placeholders.push_back(r.id + ": " + p);
     kept.push_back(std::move(r));
     ++report.detection;
   }
@@ -865,7 +878,6 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       else
         b->db_of_field.emplace(f, i);
     }
-    set->max_fields_ = std::max<size_t>(set->max_fields_, b->dbs.size());
     set->max_atoms_ = std::max<size_t>(set->max_atoms_, b->atoms);
     set->max_rules_ = std::max<size_t>(set->max_rules_, b->rules.size());
     const RecordKind& s = b->src;
@@ -886,7 +898,6 @@ RuleSet::ScratchPtr RuleSet::scratch() const {
     throw std::runtime_error("Hyperscan: cannot clone scratch space");
   s->stamp.assign(max_atoms_, 0);
   s->seen.assign(max_rules_, 0);
-  s->scanned.assign(max_fields_, 0);
   return s;
 }
 
@@ -961,49 +972,50 @@ void scan_text(const FieldDb& d, std::string_view text, RuleSet::Scratch& s) {
 }
 
 // Which data fields of a layout the bucket's databases scan, resolved once
-// per (bucket, layout): what the pass over for_each_field finds by name.
+// per (bucket, layout): what the pass over for_each_field finds by name. Every
+// item a database's field answers is scanned (a list: its stamps are the union).
 const std::vector<std::pair<uint32_t, uint32_t>>& scan_plan(const RuleSet::Bucket& b, const evtx::DataLayout& layout,
                                                             RuleSet::Scratch& s) {
   RuleSet::Scratch::PlanKey key{&b, layout.id};
   if (auto it = s.plans.find(key); it != s.plans.end()) return it->second;
   if (s.plans.size() >= kMaxPlans) s.plans.clear();
   std::vector<std::pair<uint32_t, uint32_t>> plan;
-  std::vector<bool> taken(b.dbs.size());
   for (uint32_t i = 0; i < layout.names.size(); ++i) {
-    auto it = b.db_of_field.find(layout.names[i]);
-    if (it == b.db_of_field.end() || taken[it->second]) continue;
-    taken[it->second] = true;
-    plan.emplace_back(i, it->second);
+    auto it = b.db_of_field.find(data_name_key(layout.names[i]));
+    if (it != b.db_of_field.end()) plan.emplace_back(i, it->second);
   }
   return s.plans.emplace(key, std::move(plan)).first->second;
+}
+
+// The database of a record's data field name, or nullptr (no copy of the
+// name unless it holds a space or is empty).
+const uint32_t* db_of_name(const RuleSet::Bucket& b, std::string_view name) {
+  bool plain = !name.empty() && name.find(' ') == std::string_view::npos;
+  auto it = plain ? b.db_of_field.find(name) : b.db_of_field.find(data_name_key(name));
+  return it == b.db_of_field.end() ? nullptr : &it->second;
 }
 
 void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s) {
   if (++s.gen == 0) {  // wrapped: old stamps could look current
     std::fill(s.stamp.begin(), s.stamp.end(), 0);
     std::fill(s.seen.begin(), s.seen.end(), 0);
-    std::fill(s.scanned.begin(), s.scanned.end(), 0);
     s.gen = 1;
   }
   s.fired.clear();
-  // Data fields in one pass; a name that repeats counts once, its first value
-  // (as text() answers). With a layout, the fields to scan are known already.
+  // Data fields in one pass. With a layout, the fields to scan are known already.
   if (!b.db_of_field.empty() && src.layout()) {
     for (auto [field, db] : scan_plan(b, *src.layout(), s)) scan_text(b.dbs[db], src.data_value(field), s);
   } else if (!b.db_of_field.empty()) {
     src.for_each_field([&](std::string_view name, std::string_view value) {
-      auto it = b.db_of_field.find(name);
-      if (it == b.db_of_field.end() || s.scanned[it->second] == s.gen) return;
-      s.scanned[it->second] = s.gen;
-      scan_text(b.dbs[it->second], value, s);
+      if (const uint32_t* db = db_of_name(b, name)) scan_text(b.dbs[*db], value, s);
     });
   }
   for (uint32_t i : b.asked_by_name) {
     const FieldDb& d = b.dbs[i];
     if (d.field.empty())
       src.for_each_value([&](std::string_view v) { scan_text(d, v, s); });
-    else if (std::optional<std::string_view> t = src.text(d.field))
-      scan_text(d, *t, s);
+    else
+      src.for_each_text(d.field, [&](std::string_view v) { scan_text(d, v, s); });
   }
 }
 
@@ -1025,11 +1037,18 @@ bool eval_test(const Test& t, FieldSource& src, RuleSet::Scratch& s) {
     }
     return t.all ? all : any;
   }
-  std::optional<std::string_view> text;
+  // The field's values: one, or each item of a list field (field_source.h).
+  std::vector<std::string_view>& values = s.values;
+  values.clear();
   if (!t.field.empty()) {
-    text = src.text(t.field);
-    if (!text && t.deferrable && src.deferrable(t.field)) s.touched_deferred = true;
+    src.for_each_text(t.field, [&](std::string_view v) { values.push_back(v); });
+    if (values.empty() && t.deferrable && src.deferrable(t.field)) s.touched_deferred = true;
   }
+  bool present = !values.empty();
+  // Pattern i holds when some value satisfies it.
+  auto some_value = [&](auto satisfies) {
+    return std::any_of(values.begin(), values.end(), [&](std::string_view v) { return satisfies(v); });
+  };
   auto combine = [&](size_t n, auto hit) {
     bool any = false, all = n > 0;
     for (size_t i = 0; i < n; ++i) {
@@ -1042,43 +1061,49 @@ bool eval_test(const Test& t, FieldSource& src, RuleSet::Scratch& s) {
   };
   switch (t.op) {
     case FieldTest::Op::Glob:
-      if (t.field.empty() || text)
+      if (t.field.empty() || present)
         return combine(t.atoms.size(), [&](size_t i) { return s.stamp[t.atoms[i]] == s.gen; });
       return false;
     case FieldTest::Op::Regex:
-      if (!text) return false;
-      return combine(t.regexes.size(), [&](size_t i) { return RE2::PartialMatch(*text, *t.regexes[i]); });
+      if (!present) return false;
+      return combine(t.regexes.size(), [&](size_t i) {
+        return some_value([&](std::string_view v) { return RE2::PartialMatch(v, *t.regexes[i]); });
+      });
     case FieldTest::Op::Eq:
     case FieldTest::Op::Lt:
     case FieldTest::Op::Lte:
     case FieldTest::Op::Gt:
     case FieldTest::Op::Gte: {
-      if (!text) return false;
-      std::optional<int64_t> v = t.part == FieldTest::TimePart::None ? parse_number(*text) : date_part(*text, t.part);
-      if (!v) return false;
+      if (!present) return false;
       return combine(t.numbers.size(), [&](size_t i) {
         int64_t n = t.numbers[i];
-        switch (t.op) {
-          case FieldTest::Op::Eq: return *v == n;
-          case FieldTest::Op::Lt: return *v < n;
-          case FieldTest::Op::Lte: return *v <= n;
-          case FieldTest::Op::Gt: return *v > n;
-          default: return *v >= n;
-        }
+        return some_value([&](std::string_view text) {
+          std::optional<int64_t> v = t.part == FieldTest::TimePart::None ? parse_number(text) : date_part(text, t.part);
+          if (!v) return false;
+          switch (t.op) {
+            case FieldTest::Op::Eq: return *v == n;
+            case FieldTest::Op::Lt: return *v < n;
+            case FieldTest::Op::Lte: return *v <= n;
+            case FieldTest::Op::Gt: return *v > n;
+            default: return *v >= n;
+          }
+        });
       });
     }
-    case FieldTest::Op::Exists: return text.has_value() == t.expected;
-    case FieldTest::Op::Null: return !text || text->empty();
+    case FieldTest::Op::Exists: return present == t.expected;
+    case FieldTest::Op::Null: return !some_value([](std::string_view v) { return !v.empty(); });
     case FieldTest::Op::FieldRef:
-      if (!text) return false;
+      if (!present) return false;
       return combine(t.refs.size(), [&](size_t i) {
         std::optional<std::string_view> other = src.text(t.refs[i]);
         if (!other) return false;
-        return t.cased ? *other == *text : iequals(*other, *text);
+        return some_value([&](std::string_view v) { return t.cased ? *other == v : iequals(*other, v); });
       });
     case FieldTest::Op::Cidr:
-      if (!text) return false;
-      return combine(t.networks.size(), [&](size_t i) { return t.networks[i].contains(*text); });
+      if (!present) return false;
+      return combine(t.networks.size(), [&](size_t i) {
+        return some_value([&](std::string_view v) { return t.networks[i].contains(v); });
+      });
   }
   return false;
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sigma/field_source.h"
+#include "sigma/placeholders.h"
 #include "sigma/sigma_loader.h"
 #include "sigma/sigma_rule.h"
 
@@ -27,7 +28,7 @@ struct SetReport {
   size_t detection = 0, correlation = 0, filter = 0;  // loaded
   std::vector<LoadError> skipped;                     // with their reasons
   std::map<std::string, size_t> not_applicable;       // reason -> rules (other products)
-  std::vector<std::string> placeholders;              // "rule id: %name%" never known here
+  std::vector<LoadError> needs_values;                // rules not run: |expand placeholders without values
 };
 
 class RuleSet {
@@ -37,8 +38,10 @@ class RuleSet {
   ~RuleSet();
 
   // Compiles the rules (detections, correlations, filters); what cannot be
-  // used is reported, never fatal.
-  static std::unique_ptr<RuleSet> build(std::vector<Rule> rules, SetReport& report);
+  // used is reported, never fatal. `placeholders` fills |expand values; a
+  // rule or filter with a placeholder it lacks does not run (needs_values).
+  static std::unique_ptr<RuleSet> build(std::vector<Rule> rules, SetReport& report,
+                                        const Placeholders& placeholders = {});
 
   size_t size() const { return rules_.size(); }
   const Rule& rule(uint32_t i) const { return rules_[i]; }
@@ -82,7 +85,6 @@ class RuleSet {
   std::vector<uint32_t> any_;  // buckets that read every record
   size_t max_atoms_ = 0;
   size_t max_rules_ = 0;               // in one bucket
-  size_t max_fields_ = 0;              // in one bucket
   void* scratch_prototype_ = nullptr;  // hs_scratch_t
 };
 

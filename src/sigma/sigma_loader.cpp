@@ -1,4 +1,5 @@
 #include "sigma/sigma_loader.h"
+#include "sigma/placeholders.h"
 #include "yaml/stray_comma.h"
 
 #include <yaml-cpp/yaml.h>
@@ -184,6 +185,7 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     raw.push_back(value_text(value));
   }
   bool re = false, re_i = false, re_m = false, re_s = false, expand = false;
+  bool encoded = false;  // base64, utf16...: a placeholder would be encoded too
   std::vector<std::string> globs;
   for (const std::string& r : raw) globs.push_back(canonical_glob(r));
   auto map_values = [&](auto fn) {
@@ -218,20 +220,25 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     } else if (m == "windash") {
       map_values(windash);
     } else if (m == "base64") {
+      encoded = true;
       map_values([](const std::string& g) { return std::vector<std::string>{escape_glob(base64(glob_literal(g)))}; });
     } else if (m == "base64offset") {
+      encoded = true;
       map_values([](const std::string& g) {
         std::vector<std::string> out;
         for (const std::string& v : base64_offsets(glob_literal(g))) out.push_back(escape_glob(v));
         return out;
       });
     } else if (m == "utf16le" || m == "wide") {
+      encoded = true;
       map_values(
           [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), false))}; });
     } else if (m == "utf16be") {
+      encoded = true;
       map_values(
           [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), true))}; });
     } else if (m == "utf16") {
+      encoded = true;
       map_values([](const std::string& g) {
         return std::vector<std::string>{escape_glob("\xFF\xFE" + utf16(glob_literal(g), false))};
       });
@@ -267,6 +274,8 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     if (t.op < FieldTest::Op::Eq || t.op > FieldTest::Op::Gte)
       throw NodeError(value, "a time modifier (minute ... year) compares numbers only");
   }
+  if (expand && (re || t.op != FieldTest::Op::Glob || encoded))
+    throw NodeError(value, "expand takes plain values (with contains, startswith, endswith, all, cased, windash)");
   if (null_value) {
     if (t.op != FieldTest::Op::Glob || re) throw NodeError(value, "null with a modifier");
     t.op = FieldTest::Op::Null;
@@ -281,19 +290,13 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
   }
   switch (t.op) {
     case FieldTest::Op::Glob:
-      if (expand) {
-        // Placeholders (%name%) get their values from the deployment; none are
-        // defined here, so tests on them are unknown: they never match.
-        std::vector<std::string> kept;
-        for (const std::string& g : globs) {
-          size_t a = g.find('%');
-          if (a != std::string::npos && g.find('%', a + 1) != std::string::npos)
-            t.placeholders.push_back(g);
-          else
-            kept.push_back(g);
-        }
-        globs = std::move(kept);
-      }
+      // Placeholders (%name%) get their values from the deployment
+      // (placeholders.h), before the rule is compiled.
+      if (expand)
+        for (const std::string& g : globs)
+          for (std::string& name : placeholder_names(g))
+            if (std::find(t.placeholders.begin(), t.placeholders.end(), name) == t.placeholders.end())
+              t.placeholders.push_back(std::move(name));
       t.values = std::move(globs);
       break;
     case FieldTest::Op::Exists: {

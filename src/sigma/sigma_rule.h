@@ -43,7 +43,7 @@ struct FieldTest {
   bool negate = false;                    // |neq: the test holds when no value matches
   bool expected = true;                   // Exists
   std::vector<std::string> values;        // globs, regexes, numbers, field names or networks
-  std::vector<std::string> placeholders;  // %name% values of |expand: unknown, reported
+  std::vector<std::string> placeholders;  // |expand: the %name%s in values, filled by placeholders.h
 };
 
 // A search identifier: a map (its tests AND-ed) or a list of maps / keywords

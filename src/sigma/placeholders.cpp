@@ -1,0 +1,133 @@
+#include "sigma/placeholders.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+
+#include "sigma/sigma_loader.h"
+#include "yaml/stray_comma.h"
+
+namespace sigma {
+namespace {
+
+// A placeholder file larger than this is not one (and /dev/zero ends).
+constexpr size_t kMaxFile = 4u << 20;
+// Values one test may expand into (several placeholders in one value multiply).
+constexpr size_t kMaxExpansions = 100'000;
+
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; }
+
+// The placeholders of a glob, in order: each %name% (name: letters, digits, _ - .).
+std::vector<std::pair<size_t, size_t>> find_placeholders(std::string_view g) {
+  std::vector<std::pair<size_t, size_t>> out;  // (start of '%', length with both '%')
+  for (size_t i = 0; i < g.size(); ++i) {
+    if (g[i] != '%') continue;
+    size_t j = i + 1;
+    while (j < g.size() && name_char(g[j])) ++j;
+    if (j < g.size() && g[j] == '%' && j > i + 1) {
+      out.emplace_back(i, j - i + 1);
+      i = j;
+    }
+  }
+  return out;
+}
+
+std::string bare(std::string name) {
+  if (name.size() >= 2 && name.front() == '%' && name.back() == '%') name = name.substr(1, name.size() - 2);
+  return name;
+}
+
+}  // namespace
+
+std::vector<std::string> placeholder_names(std::string_view value) {
+  std::vector<std::string> out;
+  for (auto [at, len] : find_placeholders(value)) out.emplace_back(value.substr(at, len));
+  return out;
+}
+
+Placeholders load_placeholders(const std::string& path) {
+  std::string text;
+  {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error(path + ": cannot be read");
+    char buf[65536];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxFile) text.append(buf, n);
+    bool bad = std::ferror(f);
+    std::fclose(f);
+    if (bad) throw std::runtime_error(path + ": cannot be read");
+    if (text.size() > kMaxFile) throw std::runtime_error(path + ": larger than a placeholder file (4 MiB)");
+  }
+  if (auto at = yamltext::stray_comma(text))
+    throw std::runtime_error(path + ":" + std::to_string(at->first) + ": not YAML: ',' outside a flow collection");
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
+  }
+  auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  if (!doc.IsMap()) throw std::runtime_error(path + ": must map placeholder names to lists of values");
+  Placeholders out;
+  for (const auto& kv : doc) {
+    if (!kv.first.IsScalar()) throw std::runtime_error(where(kv.first) + "a placeholder name must be text");
+    std::string name = bare(kv.first.Scalar());
+    if (name.empty() || !std::all_of(name.begin(), name.end(), name_char))
+      throw std::runtime_error(where(kv.first) + "'" + kv.first.Scalar() +
+                               "' is not a placeholder name (letters, digits, _ - .)");
+    std::vector<std::string>& values = out[name];
+    if (kv.second.IsScalar()) {
+      values.push_back(kv.second.Scalar());
+    } else if (kv.second.IsSequence()) {
+      for (const YAML::Node& v : kv.second) {
+        if (!v.IsScalar()) throw std::runtime_error(where(v) + "a value of '" + name + "' must be text");
+        values.push_back(v.Scalar());
+      }
+    } else {
+      throw std::runtime_error(where(kv.second) + "'" + name + "' needs a list of values");
+    }
+    if (values.empty()) throw std::runtime_error(where(kv.second) + "'" + name + "' has no values");
+  }
+  return out;
+}
+
+std::vector<std::string> expand_placeholders(Rule& rule, const Placeholders& values) {
+  std::vector<std::string> missing;
+  auto each_test = [&](auto fn) {
+    for (Selection& s : rule.selections)
+      for (auto& alt : s.alternatives)
+        for (FieldTest& t : alt)
+          if (!t.placeholders.empty()) fn(t);
+  };
+  each_test([&](FieldTest& t) {
+    for (const std::string& p : t.placeholders)
+      if (!values.count(bare(p)) && std::find(missing.begin(), missing.end(), p) == missing.end()) missing.push_back(p);
+  });
+  if (!missing.empty()) return missing;
+  each_test([&](FieldTest& t) {
+    std::vector<std::string> out;
+    for (const std::string& g : t.values) {
+      std::vector<std::string> done = {""};
+      size_t prev = 0;
+      for (auto [at, len] : find_placeholders(g)) {
+        const std::vector<std::string>& vs = values.at(g.substr(at + 1, len - 2));
+        if (done.size() * vs.size() > kMaxExpansions)
+          throw std::runtime_error("placeholders of one value expand into more than 100,000 values");
+        std::vector<std::string> next;
+        for (const std::string& d : done)
+          for (const std::string& v : vs) next.push_back(d + g.substr(prev, at - prev) + escape_glob(v));
+        done = std::move(next);
+        prev = at + len;
+      }
+      for (std::string& d : done) out.push_back(d + g.substr(prev));
+    }
+    t.values = std::move(out);
+    t.placeholders.clear();
+  });
+  return {};
+}
+
+}  // namespace sigma
