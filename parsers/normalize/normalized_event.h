@@ -152,6 +152,10 @@ struct NormalizedEvent {
   // Why a Sysmon UtcTime was not taken ("UtcTime ... is after the record was
   // written"); empty when the Timestamp is the record's own time of the event.
   std::string timestamp_note;
+  // Set by the replay's process table: why the process running under the
+  // event's initiating PID was not taken as its initiating process (a gap in
+  // that process's log); empty otherwise.
+  std::string parent_note;
   // Inbound connections whose local side needed deciding (Sysmon 3): the
   // evidence that decided it; empty when not applicable.
   std::string direction_evidence;

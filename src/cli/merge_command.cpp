@@ -123,7 +123,7 @@ int run_merge(const std::vector<std::string>& args) {
          start,
          {std::to_string(names.size()) + " shards", merged.rules_summary,
           std::to_string(merged.result.duplicates_dropped) + " duplicate events dropped, " +
-              std::to_string(merged.result.merged_processes) + " processes seen in both Sysmon and Security merged",
+              std::to_string(merged.result.merged_processes) + " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
           findings_line(merged.result.findings)}});
   return code;
 }

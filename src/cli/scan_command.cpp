@@ -137,7 +137,7 @@ int run_scan(const std::vector<std::string>& args) {
                     start,
                     {rule_opts.summary(),
                      std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
-                         std::to_string(result.merged_processes) + " processes seen in both Sysmon and Security merged",
+                         std::to_string(result.merged_processes) + " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
                      findings_line(result.findings)}});
   return run.exit_code;
 }

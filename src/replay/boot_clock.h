@@ -14,12 +14,14 @@ constexpr norm::Ticks kBootMarkerSpread = 5 * 60 * norm::kTicksPerSecond;
 // start, as the seed query takes it, or else the first marker.
 class BootClock {
  public:
-  void on_marker(const norm::NormalizedEvent& ev) {
+  // Returns true when the marker is the first of a new boot.
+  bool on_marker(const norm::NormalizedEvent& ev) {
     bool same_boot = last_marker_.known() && ev.timestamp() - last_marker_.i <= kBootMarkerSpread;
     bool services = ev.boot == norm::BootMarker::ServicesStarted;
     if (!same_boot || (services && !has_services_)) last_boot_ = norm::FieldValue::time(ev.timestamp());
     has_services_ = (same_boot && has_services_) || services;
     last_marker_ = norm::FieldValue::time(ev.timestamp());
+    return !same_boot;
   }
   const norm::FieldValue& last_boot() const { return last_boot_; }
 

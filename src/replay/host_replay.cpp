@@ -17,7 +17,8 @@ using norm::NormalizedEvent;
 HostResult replay_host(const pipeline::HostStream& stream, const std::vector<const rules::Rule*>& rules,
                        const EventSink& sink, const sigma::RuleSet* sigma) {
   HostResult result;
-  ProcessTable table(stream.host().key);
+  LogCoverage coverage(stream.evidence(), stream.host());
+  ProcessTable table(stream.host().key, &coverage);
   std::vector<RuleMatcher> matchers;
   matchers.reserve(rules.size());
   for (const rules::Rule* r : rules) matchers.emplace_back(*r);
@@ -36,7 +37,7 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
     }
     NormalizedEvent& ev = *se.norm;
     if (ev.table == norm::Table::Boot) {
-      boots.on_marker(ev);
+      if (boots.on_marker(ev)) table.on_boot(ev.timestamp());
       done(se);
       return;
     }
@@ -69,8 +70,9 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
     }
     if (feed)
       for (RuleMatcher& m : matchers) m.on_event(se.norm);
-    // A services.exe started by wininit.exe is a process and a boot marker.
-    if (ev.boot != norm::BootMarker::None) boots.on_marker(ev);
+    // A services.exe started by wininit.exe is a process and a boot marker
+    // (it started after the boot's first processes: none of them ends here).
+    if (ev.boot != norm::BootMarker::None && boots.on_marker(ev)) table.on_boot(ev.timestamp());
     done(se);
   });
   for (RuleMatcher& m : matchers)

@@ -23,7 +23,7 @@ namespace replay {
 struct HostResult {
   std::vector<Finding> findings;
   uint64_t duplicates_dropped = 0;
-  uint64_t merged_processes = 0;    // 4688 + Sysmon 1 of one run, counted once
+  uint64_t merged_processes = 0;    // creations of a run already seen (4688 + Sysmon 1, two copies), counted once
   std::set<std::string> addresses;  // the host's own unicast addresses: the local side of its connections
 };
 

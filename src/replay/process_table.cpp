@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "evtx/value.h"
+
 namespace replay {
 namespace {
 
@@ -27,15 +29,13 @@ bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == norm
 // connections, Sysmon's write delays).
 constexpr norm::Ticks kEndedRetention = 3600 * norm::kTicksPerSecond;
 
-// Could the instance running under the event's PID be the event's process?
-// Not when the event names another image, or carries a Sysmon ProcessGuid
-// the instance (known by its own Sysmon GUID) does not have: a PID the logs
-// never saw end (another log of the same host, another day) is no proof.
-bool same_process(const ProcessInstance& p, const NormalizedEvent& ev) {
+// The event names another image for its initiating process than the instance's.
+bool other_image(const ProcessInstance& p, const NormalizedEvent& ev) {
   const FieldValue& image = ev[Field::InitiatingProcessFileName];
-  if (image.known() && p.file_name.known() && !same_text_nocase(image, p.file_name)) return false;
-  return !(ev[Field::InitiatingProcessUniqueId].known() && p.sysmon);
+  return image.known() && p.file_name.known() && !same_text_nocase(image, p.file_name);
 }
+
+std::string iso(norm::Ticks t) { return evtx::filetime_iso(static_cast<uint64_t>(t), 0); }
 
 }  // namespace
 
@@ -80,11 +80,46 @@ ProcessInstance* ProcessTable::live_pid(int64_t pid, norm::Ticks at) {
   return p && p->start <= at ? p : nullptr;
 }
 
-ProcessInstance* ProcessTable::initiating_instance(const NormalizedEvent& ev) {
+ProcessInstance* ProcessTable::plausible_pid(NormalizedEvent& ev) {
+  const FieldValue& pid = ev[Field::InitiatingProcessId];
+  if (!pid.known()) return nullptr;
+  ProcessInstance* p = live_pid(pid.i, ev.timestamp());
+  if (!p) return nullptr;
+  if (other_image(*p, ev)) {
+    // Another process holds the PID now: the instance has ended.
+    end(*p, ev.timestamp());
+    live_by_pid_.erase(p->pid);
+    return nullptr;
+  }
+  if (coverage_) {
+    if (std::optional<int64_t> hour = coverage_->empty_hour(p->channel, p->start, ev.timestamp())) {
+      std::string image = p->file_name.known() ? p->file_name.s : "an unknown image";
+      ev.parent_note = "initiating process unknown: PID " + std::to_string(p->pid) + " was " + image + " from " +
+                       iso(p->start) + ", but its log (" + p->channel +
+                       ") has no record of this host in the hour from " + iso(*hour * 3600 * norm::kTicksPerSecond) +
+                       ": the PID may have been reused since";
+      return nullptr;
+    }
+  }
+  return p;
+}
+
+ProcessInstance* ProcessTable::initiating_instance(NormalizedEvent& ev) {
   const FieldValue& id = ev[Field::InitiatingProcessUniqueId];
   if (id.known()) return find_by_id(id.s);
-  const FieldValue& pid = ev[Field::InitiatingProcessId];
-  return pid.known() ? live_pid(pid.i, ev.timestamp()) : nullptr;
+  return plausible_pid(ev);
+}
+
+void ProcessTable::on_boot(norm::Ticks first_marker) {
+  for (auto it = live_by_pid_.begin(); it != live_by_pid_.end();) {
+    ProcessInstance* p = find_by_id(it->second);
+    if (p && p->start < first_marker - kBootStartSlack) {
+      end(*p, first_marker);
+      it = live_by_pid_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void ProcessTable::enrich_initiating(NormalizedEvent& ev, const ProcessInstance* parent) {
@@ -103,6 +138,13 @@ bool ProcessTable::on_created(NormalizedEvent& ev) {
   norm::Ticks t = ev.timestamp();
   expire(t);
   bool sysmon = is_sysmon(ev);
+  // A ProcessGuid already known is that run seen again (the same log read
+  // from two copies whose records differ: an XML export, a forwarded copy).
+  if (ev[Field::ProcessUniqueId].known())
+    if (ProcessInstance* seen = find_by_id(ev[Field::ProcessUniqueId].s)) {
+      ev[Field::ProcessUniqueId] = FieldValue::str(seen->unique_id);
+      return false;
+    }
   // The same run seen by the other log (Sysmon 1 vs 4688)?
   if (pid.known()) {
     auto it = live_by_pid_.find(pid.i);
@@ -133,6 +175,7 @@ bool ProcessTable::on_created(NormalizedEvent& ev) {
   inst.pid = pid.known() ? pid.i : -1;
   inst.start = t;
   inst.sysmon = sysmon;
+  inst.channel = ev[Field::Channel].known() ? ev[Field::Channel].s : std::string();
   inst.file_name = ev[Field::FileName];
   inst.folder_path = ev[Field::FolderPath];
   inst.command_line = ev[Field::ProcessCommandLine];
@@ -162,10 +205,17 @@ std::string ProcessTable::on_ended(const NormalizedEvent& ev) {
 
 void ProcessTable::on_initiated(NormalizedEvent& ev) {
   ProcessInstance* p = nullptr;
-  if (ev[Field::InitiatingProcessUniqueId].known()) p = find_by_id(ev[Field::InitiatingProcessUniqueId].s);
-  if (!p && ev[Field::InitiatingProcessId].known()) {
-    p = live_pid(ev[Field::InitiatingProcessId].i, ev.timestamp());
-    if (p && !same_process(*p, ev)) p = nullptr;
+  if (ev[Field::InitiatingProcessUniqueId].known()) {
+    p = find_by_id(ev[Field::InitiatingProcessUniqueId].s);
+    // A Sysmon ProcessGuid the table does not know is no other instance's:
+    // not the one a PID names (another log of the same host, another day).
+    if (!p) {
+      ProcessInstance* by_pid =
+          ev[Field::InitiatingProcessId].known() ? live_pid(ev[Field::InitiatingProcessId].i, ev.timestamp()) : nullptr;
+      if (by_pid && !by_pid->sysmon) p = plausible_pid(ev);
+    }
+  } else {
+    p = plausible_pid(ev);
   }
   if (!p) return;
   ev[Field::InitiatingProcessUniqueId] = FieldValue::str(p->unique_id);

@@ -9,9 +9,20 @@
 // earlier: the initiating process's command line, unique id and parent. A
 // value the logs never showed stays unknown.
 //
-// Bounded memory: an instance that ended (by its end event or by the reuse of
-// its PID) is forgotten an hour of event time later, so the table holds the
-// running processes and the recently ended ones, not the host's history.
+// A parent found by PID alone (no Sysmon ProcessGuid) must be plausible: a
+// process the logs saw start is taken as the one running under its PID only
+// while nothing says otherwise. Not when the event names another image for
+// it (then another process holds the PID: the instance ends), not after a
+// boot (a boot's first marker ends every instance started before it), and
+// not across a clock hour in which the instance's log (the channel of its
+// creation record) shows no record of the host (log_coverage.h): a PID is
+// reused within minutes, and a gap in the log may hide that. The event then
+// has no initiating process from the table, and says why (parent_note).
+//
+// Bounded memory: an instance that ended (by its end event, the reuse of its
+// PID, or a boot) is forgotten an hour of event time later, so the table
+// holds the running processes and the recently ended ones, not the host's
+// history.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +33,13 @@
 #include <vector>
 
 #include "normalize/normalized_event.h"
+#include "replay/log_coverage.h"
 
 namespace replay {
+
+// Processes of a new boot start seconds before its first marker (smss.exe,
+// csrss.exe and wininit.exe before services.exe): older ones ran before it.
+constexpr norm::Ticks kBootStartSlack = 2 * 60 * norm::kTicksPerSecond;
 
 struct ProcessInstance {
   std::string unique_id;  // canonical id of the instance
@@ -33,16 +49,20 @@ struct ProcessInstance {
   norm::FieldValue file_name, folder_path, command_line;
   norm::FieldValue parent_pid, parent_file_name;  // its initiating process
   bool sysmon = false;                            // seen in a Sysmon 1 (else a 4688)
+  std::string channel;                            // the log of its creation record
   std::vector<std::string> aliases;               // other ids of this instance (alias_ keys)
 };
 
 class ProcessTable {
  public:
-  explicit ProcessTable(std::string host) : host_(std::move(host)) {}
+  // coverage: the host's logs (null: no gap is known).
+  explicit ProcessTable(std::string host, const LogCoverage* coverage = nullptr)
+      : host_(std::move(host)), coverage_(coverage) {}
 
   // A process creation. Returns false when it is the second record of an
-  // instance already known (Sysmon 1 + 4688 of the same run): the caller
-  // then does not feed it to the rules again. Sets ProcessUniqueId and fills
+  // instance already known (Sysmon 1 + 4688 of the same run, or a Sysmon 1
+  // of a ProcessGuid already known): the caller then does not feed it to the
+  // rules again. Sets ProcessUniqueId and fills
   // the Initiating* fields from the parent's instance.
   bool on_created(norm::NormalizedEvent& ev);
   // A process end: marks the instance ended. Returns its canonical id, or "".
@@ -50,21 +70,28 @@ class ProcessTable {
   // An event a process caused (a connection, a script block): fills the
   // initiating process's id, image, command line and parent.
   void on_initiated(norm::NormalizedEvent& ev);
+  // The first marker of a boot: every instance started earlier (by more
+  // than kBootStartSlack) ran in an earlier boot, and has ended.
+  void on_boot(norm::Ticks first_marker);
   // The instance with this id (any id it is known by), or nullptr.
   const ProcessInstance* instance(const std::string& id) const;
 
  private:
   ProcessInstance* find_by_id(const std::string& id);
   ProcessInstance* live_pid(int64_t pid, norm::Ticks at);
+  // The live instance of an event's initiating PID when it can be the event's
+  // initiating process (see above); else nullptr and ev.parent_note says why.
+  ProcessInstance* plausible_pid(norm::NormalizedEvent& ev);
   void end(ProcessInstance& p, norm::Ticks at);
   // Forgets instances that ended long enough before `now`.
   void expire(norm::Ticks now);
   // Fills InitiatingProcess* of ev from the instance `parent` (may be null).
   void enrich_initiating(norm::NormalizedEvent& ev, const ProcessInstance* parent);
-  ProcessInstance* initiating_instance(const norm::NormalizedEvent& ev);
+  ProcessInstance* initiating_instance(norm::NormalizedEvent& ev);
   std::string canonical(const std::string& id) const;
 
   std::string host_;
+  const LogCoverage* coverage_;
   std::unordered_map<std::string, ProcessInstance> by_id_;  // canonical id -> instance
   std::unordered_map<std::string, std::string> alias_;      // Sysmon ProcessGuid merged into a 4688 instance, or back
   std::unordered_map<int64_t, std::string> live_by_pid_;    // PID -> canonical id of its running instance
