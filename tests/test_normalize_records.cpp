@@ -46,9 +46,11 @@ std::string base(const std::string& path) {
   return cut == std::string::npos ? path : path.substr(cut + 1);
 }
 
-// Windows' "no value": Sysmon's "-" / "?" / all-zero GUID, Security's "-", "".
+// Windows' "no value": Sysmon's "-" / "?" / "<unknown process>" / all-zero
+// GUID, Security's "-". An empty value is a value, except where the mapping
+// says the provider writes "" for none (Checker::copy_or_empty_unknown).
 bool placeholder(const std::string& v) {
-  return v.empty() || v == "-" || v == "?" || v == "00000000-0000-0000-0000-000000000000" ||
+  return v == "-" || v == "?" || v == "<unknown process>" || v == "00000000-0000-0000-0000-000000000000" ||
          v == "{00000000-0000-0000-0000-000000000000}";
 }
 
@@ -108,6 +110,14 @@ struct Checker {
     else
       unknown(f, name);
   }
+  // As copy, and "" is unknown too (4688 CommandLine without command-line
+  // auditing; Sysmon's unresolved User).
+  void copy_or_empty_unknown(Field f, const char* name) const {
+    if (known(name) && !text(name).empty())
+      str(f, text(name));
+    else
+      unknown(f, name);
+  }
   void copy_number(Field f, const char* name) const {
     if (known(name))
       num(f, number(text(name)));
@@ -155,7 +165,7 @@ void check_sysmon_time(const Checker& c, int64_t process_start) {
 }
 
 void check_sysmon_account(const Checker& c) {
-  if (!c.known("User")) {
+  if (!c.known("User") || c.text("User").empty()) {
     c.unknown(Field::AccountName, "User");
     c.unknown(Field::AccountDomain, "User");
     return;
@@ -218,7 +228,7 @@ void check_4688(const Checker& c) {
   c.copy_path(Field::FolderPath, Field::FileName, "NewProcessName");
   c.num(Field::ProcessId, number(c.text("NewProcessId")));
   c.num(Field::InitiatingProcessId, number(c.text("ProcessId")));
-  c.copy(Field::ProcessCommandLine, "CommandLine");
+  c.copy_or_empty_unknown(Field::ProcessCommandLine, "CommandLine");
   c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, "ParentProcessName");
   if (c.known("TargetUserName")) {  // version 2: the new process runs as the Target account
     c.str(Field::AccountName, c.text("TargetUserName"));

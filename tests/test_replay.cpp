@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,11 +21,16 @@
 #include "normalize/mapper.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/normalized_event.h"
+#include "pipeline/host_stream.h"
 #include "replay/boot_clock.h"
+#include "replay/host_replay.h"
+#include "replay/log_coverage.h"
 #include "replay/process_table.h"
 #include "replay/rule_matcher.h"
 #include "rules/lexer.h"
 #include "rules/rule.h"
+#include "support/collect.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -34,7 +40,7 @@ using norm::NormalizedEvent;
 using norm::Ticks;
 
 constexpr Ticks kSec = norm::kTicksPerSecond;
-// 2024-03-05T10:00:00Z as FILETIME ticks: a whole second.
+// 2024-03-05T14:00:00Z as FILETIME ticks: a whole second.
 constexpr Ticks kT0 = 133'541'208'000'000'000;
 static_assert(kT0 % kSec == 0);
 
@@ -211,12 +217,17 @@ TEST(ProcessTable, AnEventNamingAnotherImageIsNotThePidsProcess) {
   replay::ProcessTable table("ws1");
   NormalizedEvent p = created(kT0, 900, "mmc.exe");
   table.on_created(p);
-  NormalizedEvent other = connection(kT0 + kSec, 900, "svchost.exe");
-  table.on_initiated(other);
-  EXPECT_FALSE(other[Field::InitiatingProcessUniqueId].known());
-  NormalizedEvent same = connection(kT0 + kSec, 900, "MMC.exe");
+  NormalizedEvent same = connection(kT0 + kSec, 900, "MMC.exe");  // any case
   table.on_initiated(same);
   EXPECT_EQ(same[Field::InitiatingProcessUniqueId].s, p[Field::ProcessUniqueId].s);
+  // Another image under PID 900: another process holds it now.
+  NormalizedEvent other = connection(kT0 + 2 * kSec, 900, "svchost.exe");
+  table.on_initiated(other);
+  EXPECT_FALSE(other[Field::InitiatingProcessUniqueId].known());
+  EXPECT_TRUE(table.instance(p[Field::ProcessUniqueId].s)->ended);
+  NormalizedEvent later = connection(kT0 + 3 * kSec, 900);
+  table.on_initiated(later);
+  EXPECT_FALSE(later[Field::InitiatingProcessFileName].known());
 }
 
 TEST(ProcessTable, AnUnknownSysmonGuidIsNotTheSysmonInstanceOfItsPid) {
@@ -272,6 +283,165 @@ TEST(ProcessTable, AnEndByPidEndsTheLiveInstance) {
   t2.on_created(q);
   EXPECT_EQ(t2.on_ended(ended(kT0, 1100)), "");
   EXPECT_FALSE(t2.instance(q[Field::ProcessUniqueId].s)->ended);
+}
+
+// A parent found by PID must be plausible (process_table.h): not after a boot,
+// not across a clock hour without a record of its log, not when the event
+// names another image.
+TEST(ProcessTable, ABootEndsEveryInstanceStartedBeforeIt) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent old = created(kT0, 0x274, "conhost.exe");
+  table.on_created(old);
+  // The next boot's first marker a day later; its first processes started
+  // seconds before it (smss.exe, wininit.exe) and stay.
+  Ticks boot = kT0 + 86400 * kSec;
+  NormalizedEvent wininit = created(boot - 30 * kSec, 0x1a0, "wininit.exe");
+  table.on_created(wininit);
+  table.on_boot(boot);
+  EXPECT_TRUE(table.instance(old[Field::ProcessUniqueId].s)->ended);
+  EXPECT_FALSE(table.instance(wininit[Field::ProcessUniqueId].s)->ended);
+  NormalizedEvent child = created(boot + 600 * kSec, 0x900, "WmiPrvSE.exe", "", 0x274);
+  table.on_created(child);
+  EXPECT_FALSE(child[Field::InitiatingProcessUniqueId].known());
+  EXPECT_FALSE(child[Field::InitiatingProcessFileName].known());
+  NormalizedEvent services = created(boot + 5 * kSec, 0x26c, "services.exe", "", 0x1a0);
+  table.on_created(services);
+  EXPECT_EQ(services[Field::InitiatingProcessFileName].s, "wininit.exe");
+}
+
+TEST(ProcessTable, AParentAcrossAnHourWithoutItsLogIsUnknownAndSaysWhy) {
+  replay::LogCoverage coverage;
+  constexpr Ticks kHour = 3600 * kSec;
+  // Security records at 14:00-14:59 and 17:00-17:59, none from 15:00 to 16:59.
+  coverage.add("Security", kT0 / kHour);
+  coverage.add("Security", kT0 / kHour + 3);
+  replay::ProcessTable table("ws1", &coverage);
+  NormalizedEvent parent = created(kT0 + 60 * kSec, 0x274, "conhost.exe");
+  parent[Field::Channel] = FieldValue::str("Security");
+  table.on_created(parent);
+  // Within its hour: taken.
+  NormalizedEvent near = created(kT0 + 1800 * kSec, 0x300, "cmd.exe", "", 0x274);
+  table.on_created(near);
+  EXPECT_EQ(near[Field::InitiatingProcessFileName].s, "conhost.exe");
+  EXPECT_TRUE(near.parent_note.empty());
+  // After the empty hours: not taken, and the event says why.
+  NormalizedEvent far = created(kT0 + 3 * kHour + 60 * kSec, 0x900, "WmiPrvSE.exe", "", 0x274);
+  table.on_created(far);
+  EXPECT_FALSE(far[Field::InitiatingProcessUniqueId].known());
+  EXPECT_FALSE(far[Field::InitiatingProcessFileName].known());
+  EXPECT_EQ(far.parent_note,
+            "initiating process unknown: PID 628 was conhost.exe from 2024-03-05T14:01:00Z, but its log (Security) has "
+            "no record of this host in the hour from 2024-03-05T15:00:00Z: the PID may have been reused since");
+  // A connection by that PID is not the old process's either.
+  NormalizedEvent conn = connection(kT0 + 3 * kHour + 90 * kSec, 0x274);
+  table.on_initiated(conn);
+  EXPECT_FALSE(conn[Field::InitiatingProcessFileName].known());
+}
+
+TEST(ProcessTable, AnotherImageUnderThePidEndsTheInstance) {
+  replay::ProcessTable table("ws1");
+  NormalizedEvent conhost = created(kT0, 0x274, "conhost.exe");
+  table.on_created(conhost);
+  // A 4688 version 2 names its parent's image: svchost.exe, not conhost.exe.
+  NormalizedEvent wmi = created(kT0 + 60 * kSec, 0x900, "WmiPrvSE.exe", "", 0x274, "", "svchost.exe");
+  table.on_created(wmi);
+  EXPECT_FALSE(wmi[Field::InitiatingProcessUniqueId].known());
+  EXPECT_EQ(wmi[Field::InitiatingProcessFileName].s, "svchost.exe");
+  EXPECT_TRUE(table.instance(conhost[Field::ProcessUniqueId].s)->ended);
+  // So a later child naming no image does not get conhost.exe either.
+  NormalizedEvent child = created(kT0 + 61 * kSec, 0x904, "cmd.exe", "", 0x274);
+  table.on_created(child);
+  EXPECT_FALSE(child[Field::InitiatingProcessFileName].known());
+}
+
+// The process table on real records: every parent of the shared corpus
+// found by PID that is more than an hour older than its child, each on the
+// host MSEDGEWIN10, where samples recorded months apart share PIDs. None is
+// taken now (before, each child got the old process as its parent).
+struct Replayed {
+  std::unique_ptr<pipeline::Evidence> evidence;
+  std::map<std::pair<std::string, int64_t>, NormalizedEvent> events;  // by (file, EventRecordID), after the replay
+  const NormalizedEvent* at(const std::string& sample, int64_t record) const {
+    auto it = events.find({corpus::attack_sample(sample).string(), record});
+    return it == events.end() ? nullptr : &it->second;
+  }
+};
+
+Replayed replay_files(const std::vector<std::string>& samples) {
+  std::vector<std::string> paths;
+  for (const std::string& s : samples) paths.push_back(corpus::attack_sample(s).string());
+  support::Collected c = support::collect(paths);
+  Replayed r;
+  r.evidence = std::move(c.evidence);
+  for (const pipeline::Host& h : r.evidence->hosts) {
+    pipeline::HostStream stream(*r.evidence, h);
+    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
+      if (se.norm) r.events[{(*se.norm)[Field::SourceFile].s, (*se.norm)[Field::EventRecordID].i}] = *se.norm;
+    });
+  }
+  return r;
+}
+
+TEST(ProcessTableOnRealRecords, ParentsAcrossAGapInTheirLogAreUnknown) {
+  struct Case {
+    const char* child_file;
+    int64_t record;
+    const char* parent_file;  // where the old process under that PID was created
+    const char* note;
+  } cases[] = {
+      // Sysmon 1 explorer.exe (2020-01-14) with ParentImage "?" and
+      // ParentProcessId 752: PING.EXE was PID 752 six months earlier.
+      {"Lateral Movement/LM_wmi_PoisonHandler_Mr-Un1k0d3r_sysmon_1_13.evtx", 349,
+       "AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+       "initiating process unknown: PID 752 was PING.EXE from 2019-07-19T14:53:07Z, but its log "
+       "(Microsoft-Windows-Sysmon/Operational) has no record of this host in the hour from 2019-07-19T16:00:00Z: "
+       "the PID may have been reused since"},
+      // WmiPrvSE.exe (2020-10-21) under PID 840, a rundll32.exe 83 hours earlier.
+      {"AutomatedTestingTools/Malware/rundll32_hollowing_wermgr_masquerading.evtx", 422746,
+       "AutomatedTestingTools/Malware/sideloading_uacbypass_rundll32_injection_c2.evtx",
+       "initiating process unknown: PID 840 was rundll32.exe from 2020-10-17T11:43:36Z, but its log "
+       "(Microsoft-Windows-Sysmon/Operational) has no record of this host in the hour from 2020-10-17T12:00:00Z: "
+       "the PID may have been reused since"},
+      // MalSeclogon.exe (2021) under PID 636, a svchost.exe of April 2020.
+      {"Credential Access/tutto_malseclogon.evtx", 619518, "Privilege Escalation/privesc_unquoted_svc_sysmon_1_11.evtx",
+       "initiating process unknown: PID 636 was svchost.exe from 2020-04-25T22:19:16Z, but its log "
+       "(Microsoft-Windows-Sysmon/Operational) has no record of this host in the hour from 2020-04-25T23:00:00Z: "
+       "the PID may have been reused since"},
+  };
+  for (const Case& c : cases) {
+    Replayed r = replay_files({c.child_file, c.parent_file});
+    const NormalizedEvent* found = r.at(c.child_file, c.record);
+    ASSERT_NE(found, nullptr) << c.child_file;
+    const NormalizedEvent& ev = *found;
+    EXPECT_FALSE(ev[Field::InitiatingProcessUniqueId].known())
+        << c.child_file << ": " << ev[Field::InitiatingProcessUniqueId].s;
+    EXPECT_FALSE(ev[Field::InitiatingProcessFileName].known()) << c.child_file;
+    EXPECT_FALSE(ev[Field::InitiatingProcessCommandLine].known()) << c.child_file;
+    EXPECT_EQ(ev.parent_note, c.note) << c.child_file;
+  }
+  // Security 4688 #329921 (MalSeclogon's lsass.exe) names its parent image,
+  // lsass.exe: PID 636's svchost.exe in the table is another process, so it
+  // lends neither its id nor its command line.
+  Replayed r = replay_files(
+      {"Credential Access/tutto_malseclogon.evtx", "Privilege Escalation/privesc_unquoted_svc_sysmon_1_11.evtx"});
+  ASSERT_NE(r.at("Credential Access/tutto_malseclogon.evtx", 329921), nullptr);
+  const NormalizedEvent& lsass = *r.at("Credential Access/tutto_malseclogon.evtx", 329921);
+  EXPECT_EQ(lsass[Field::InitiatingProcessId].i, 636);
+  EXPECT_EQ(lsass[Field::InitiatingProcessFileName].s, "lsass.exe");
+  EXPECT_FALSE(lsass[Field::InitiatingProcessUniqueId].known());
+  EXPECT_FALSE(lsass[Field::InitiatingProcessCommandLine].known());
+}
+
+TEST(LogCoverage, TheFirstEmptyHourStrictlyBetween) {
+  replay::LogCoverage c;
+  constexpr Ticks kHour = 3600 * kSec;
+  const int64_t h0 = kT0 / kHour;
+  for (int64_t h : {h0, h0 + 1, h0 + 2, h0 + 4}) c.add("Security", h);
+  EXPECT_EQ(c.empty_hour("Security", kT0, kT0 + 3 * kHour - 1), std::nullopt);  // hours h0+1, h0+2 between
+  EXPECT_EQ(c.empty_hour("Security", kT0, kT0 + 4 * kHour), std::optional<int64_t>(h0 + 3));
+  EXPECT_EQ(c.empty_hour("Security", kT0 + 4 * kHour, kT0), std::nullopt);   // backwards: nothing between
+  EXPECT_EQ(c.empty_hour("Sysmon", kT0, kT0 + 40 * kHour), std::nullopt);    // nothing known of that log
+  EXPECT_EQ(c.empty_hour("Security", kT0, kT0 + kHour + 10), std::nullopt);  // adjacent hours
 }
 
 // ---------------------------------------------------------------------------
@@ -597,10 +767,11 @@ TEST(RuleMatcher, AStageWithoutTimeBoundWaitsUntilTheProcessEnds) {
   EXPECT_EQ(fs[0].collected.at(0).second[0].i, 2);
 }
 
-TEST(RuleMatcher, AnUnknownJoinFieldNeverPairsButAnUnknownTestedFieldIsAnAssumption) {
+TEST(RuleMatcher, AnUnknownJoinFieldNeverPairsButAnUnknownAssumableFieldIsAnAssumption) {
   const char* text = R"(id: test-unknown
 title: Unknown
 level: high
+assumable: [LocalPort]
 stages:
   - name: parent
     table: process
@@ -628,6 +799,58 @@ summarize:
   ASSERT_EQ(fs.size(), 1u);
   EXPECT_EQ(fs[0].assumptions, (std::vector<std::string>{"LocalPort"}));
   EXPECT_STREQ(fs[0].confidence(), "medium");
+}
+
+// Unknowns weaken a finding, never create one (rule.h): an unknown the rule
+// does not name assumable is no match, and an assumable one needs a
+// selecting test of the stage observed true.
+TEST(RuleMatcher, UnknownsAreAssumedOnlyWhereTheRuleSaysAndNeverAlone) {
+  auto findings = [](const std::string& assumable, const std::string& where, NormalizedEvent ev) {
+    std::string text = "id: t\ntitle: t\nlevel: high\n" + assumable +
+                       "stages:\n  - name: dcom\n    table: process\n    where: " + where + "\n";
+    rules::Rule rule = load(text);
+    replay::RuleMatcher m(rule);
+    m.on_event(share(std::move(ev)));
+    return m.finish();
+  };
+  const std::string where = R"(InitiatingProcessFileName =~ "svchost.exe" and FileName !in ("dllhost.exe"))"
+                            R"( and bin(Timestamp, 5s) > LastBootTime + 5m)";
+  // PSEXESVC.exe whose parent Sysmon wrote as "?": the only test that asks
+  // for something is unknown, the exclusion holds, no boot is known.
+  NormalizedEvent psexec = created(kT0, 0x3c8, "PSEXESVC.exe", "{P}");
+  EXPECT_TRUE(findings("assumable: [LastBootTime]\n", where, psexec).empty());
+  EXPECT_TRUE(findings("assumable: [LastBootTime, InitiatingProcessFileName]\n", where, psexec).empty());
+  // With the parent logged, the boot alone may be assumed.
+  NormalizedEvent logged = created(kT0, 0x3c8, "mmc.exe", "{P}", 0x260, "{S}", "svchost.exe");
+  std::vector<replay::Finding> fs = findings("assumable: [LastBootTime]\n", where, logged);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].assumptions, (std::vector<std::string>{"LastBootTime"}));
+  // Without `assumable`, the unknown boot is no match.
+  EXPECT_TRUE(findings("", where, logged).empty());
+  // A logged empty value is a value: "" contains nothing, so no match either way.
+  const std::string script = R"(ProcessCommandLine contains "GetTypeFromProgID")";
+  NormalizedEvent empty = created(kT0, 0x500, "powershell.exe", "{Q}");
+  empty[Field::ProcessCommandLine] = FieldValue::str("");
+  EXPECT_TRUE(findings("assumable: [ProcessCommandLine]\n", script, empty).empty());
+}
+
+TEST(Expressions, SelectingTestsAskForSomethingOfTheEventItself) {
+  rules::Scope scope{{"rpc", "dcom"}, 1};
+  auto selects = [&](const char* where, const NormalizedEvent& ev) {
+    rules::Expression e = rules::compile_predicate(where, scope);
+    NormalizedEvent rpc = connection(kT0, 0x260, "svchost.exe");
+    const NormalizedEvent* chain[] = {&rpc};
+    return e.selects({&ev, chain});
+  };
+  NormalizedEvent ev = created(kT0 + kSec, 0x3c8, "PSEXESVC.exe", "{P}");
+  EXPECT_TRUE(selects(R"(FileName =~ "psexesvc.exe")", ev));
+  EXPECT_TRUE(selects(R"(InitiatingProcessFileName =~ "x" or FileName startswith "PSEXE")", ev));
+  EXPECT_FALSE(selects(R"(FileName !in ("dllhost.exe"))", ev));                                        // an exclusion
+  EXPECT_FALSE(selects(R"(not(FileName == "dllhost.exe"))", ev));                                      // under not()
+  EXPECT_FALSE(selects(R"(datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2))", ev));  // time
+  EXPECT_FALSE(selects(R"(EventID == 4688 and DeviceName =~ "ws1.corp.local")", ev));                  // place only
+  EXPECT_TRUE(selects("ProcessId == 0x3c8", ev));
+  EXPECT_FALSE(selects(R"(InitiatingProcessFileName =~ "svchost.exe")", ev));  // unknown is not true
 }
 
 // ---------------------------------------------------------------------------

@@ -257,7 +257,8 @@ TEST(RuleErrors, UnknownKeysAreErrorsWithTheirPosition) {
   EXPECT_EQ(
       first_error(text + "severity: high\n"),
       "8:1: unknown key 'severity' in rule (expected one of: id, title, description, author, license, references, "
-      "attack, level, false_positives, blind_spots, considerations, deviations, lists, stages, summarize, link)");
+      "attack, level, false_positives, blind_spots, considerations, deviations, lists, assumable, stages, summarize, "
+      "link)");
   std::string stage_key = text;
   stage_key.replace(stage_key.find("    table: process"), 0, "    tabel: x\n");
   EXPECT_EQ(first_error(stage_key),
@@ -268,6 +269,20 @@ TEST(RuleErrors, UnknownKeysAreErrorsWithTheirPosition) {
   EXPECT_EQ(first_error(text + "attack:\n  technique: [T1021]\n"),
             "9:3: unknown key 'technique' in attack (expected one of: techniques, tactics)");
   EXPECT_EQ(first_error(text + "title: again\n"), "8:1: duplicate key 'title'");
+}
+
+TEST(RuleErrors, AssumableNamesFieldsAndStagesThatExist) {
+  std::string text = kMinimal;
+  EXPECT_EQ(first_error(text + "assumable: [LastBootTime, ProcesCommandLine]\n"),
+            "8:27: assumable: unknown field 'ProcesCommandLine'");
+  EXPECT_EQ(first_error(text + "assumable: [b.FileName]\n"), "8:13: assumable: unknown stage 'b'");
+  rules::LoadResult ok = rules::load_rule_text(text + "assumable: [a.FileName, LastBootTime]\n", "r.yml");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.rules[0].assumable, (std::vector<std::string>{"a.FileName", "LastBootTime"}));
+  EXPECT_EQ(ok.rules[0].stages[0].assumable_refs, 1u);  // where's one reference, FileName
+  rules::LoadResult seed = rules::load_rules(kSeed);
+  ASSERT_EQ(seed.rules.size(), 1u);
+  EXPECT_EQ(seed.rules[0].assumable, std::vector<std::string>{"LastBootTime"});
 }
 
 TEST(RuleErrors, ValuesAreValidated) {

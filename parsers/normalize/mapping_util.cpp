@@ -34,7 +34,7 @@ bool same_host_name(std::string_view a, std::string_view b) {
 }
 
 bool is_placeholder(std::string_view v) {
-  if (v.empty() || v == "-" || v == "?") return true;
+  if (v == "-" || v == "?" || v == "<unknown process>") return true;
   if (!v.empty() && v.front() == '{' && v.back() == '}') v = v.substr(1, v.size() - 2);
   return v == "00000000-0000-0000-0000-000000000000";
 }
@@ -135,14 +135,14 @@ NormalizedEvent start_event(Table table, const RecordAccess& rec, const char* ac
   return ev;
 }
 
-std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name) {
+std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name, Empty empty) {
   std::optional<std::string> v = rec.text(data_name);
-  if (v && is_placeholder(*v)) v.reset();
+  if (v && (is_placeholder(*v) || (v->empty() && empty == Empty::Unknown))) v.reset();
   return v;
 }
 
-void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {
-  if (auto v = known_text(rec, data_name)) ev[f] = FieldValue::str(std::move(*v));
+void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name, Empty empty) {
+  if (auto v = known_text(rec, data_name, empty)) ev[f] = FieldValue::str(std::move(*v));
 }
 
 void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name) {

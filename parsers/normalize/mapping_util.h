@@ -22,9 +22,18 @@ std::string lower_name(std::string_view computer);
 // are two hosts even when their first labels agree.
 bool same_host_name(std::string_view a, std::string_view b);
 
-// A value Windows writes where it has none: "-", "?", "", or the all-zero GUID
-// (Sysmon's ParentImage "?", ParentProcessGuid {00000000-...}, Security's "-").
+// A value Windows writes where it has none: "-", "?", "<unknown process>" or
+// the all-zero GUID (Sysmon's ParentImage "?", Image "<unknown process>",
+// ParentProcessGuid {00000000-...}; Security's "-"). An empty value is a
+// value ("" WorkstationName of a service logon, "" ScriptBlockText), except
+// where a mapping says the provider writes "" for none (Empty::Unknown).
 bool is_placeholder(std::string_view v);
+
+// What an empty value of a data field means in a mapping.
+enum class Empty : uint8_t {
+  Value,    // "" was logged: a value
+  Unknown,  // the provider writes "" for none (4688 CommandLine without command-line auditing)
+};
 
 // An IP address in one canonical text form: IPv4 dotted decimal, IPv6 as
 // RFC 5952 (lower case, longest zero run as "::"), so Sysmon's
@@ -40,7 +49,7 @@ AddressKind address_kind(std::string_view ip);
 bool is_group_address(std::string_view ip);
 
 // The text of a data field unless absent or a placeholder.
-std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name);
+std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name, Empty empty = Empty::Value);
 
 // "2019-04-30 20:35:11.856" (Sysmon UtcTime) or ISO 8601 -> ticks since 1601.
 std::optional<Ticks> parse_time(std::string_view text);
@@ -60,7 +69,8 @@ NormalizedEvent start_event(Table table, const RecordAccess& rec, const char* ac
 
 // Record data field -> event field (Unknown when the record lacks it or holds
 // a placeholder).
-void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
+void copy_string(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name,
+                 Empty empty = Empty::Value);
 void copy_int(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_view data_name);
 // A logon id (Security "0x82215a", Sysmon "0x3e7") in one form: lower-case
 // hex with 0x, so a 4624's TargetLogonId and a 4688's compare equal.

@@ -81,8 +81,9 @@ void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out) 
   NormalizedEvent ev = start_event(Table::Process, rec, kProcessCreated);
   copy_path(ev, Field::FolderPath, Field::FileName, rec, "NewProcessName");
   copy_int(ev, Field::ProcessId, rec, "NewProcessId");
-  // An empty CommandLine means command-line auditing was off: unknown, not "".
-  copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine");
+  // An empty CommandLine means command-line auditing was off: unknown, not ""
+  // (every 4688 of the corpus without the policy, e.g. LM_WMI_4624_4688_TargetHost).
+  copy_string(ev, Field::ProcessCommandLine, rec, "CommandLine", Empty::Unknown);
   copy_int(ev, Field::InitiatingProcessId, rec, "ProcessId");
   // Version 2 names the parent; versions 0 and 1 do not (replay's process table does).
   copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ParentProcessName");

@@ -1,8 +1,8 @@
 // Sysmon 1 (process created), 3 (network connection), 5 (process ended).
 // Timestamp is Sysmon's UtcTime where it is plausible: Sysmon writes network
 // events seconds after the connection, so TimeCreated would place them late.
-// Placeholders (ParentImage "?", ParentProcessGuid all zeros, an empty User)
-// are unknown values (mapping_util's known_text).
+// Placeholders (ParentImage "?", Image "<unknown process>", ParentProcessGuid
+// all zeros, an empty User) are unknown values (mapping_util's known_text).
 #include "evtx/value.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
@@ -49,9 +49,10 @@ NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* a
   return ev;
 }
 
-// "DOMAIN\user" -> AccountDomain, AccountName.
+// "DOMAIN\user" -> AccountDomain, AccountName; Sysmon writes an empty User
+// when it could not resolve the account (9 network events of the corpus).
 void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
-  std::optional<std::string> user = known_text(rec, "User");
+  std::optional<std::string> user = known_text(rec, "User", Empty::Unknown);
   if (!user) return;
   std::string_view u = *user;
   size_t cut = u.find('\\');

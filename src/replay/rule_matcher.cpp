@@ -87,6 +87,11 @@ bool RuleMatcher::extend(const Chain& chain, const EventPtr& evp, Chain& out) co
   }
   rules::Verdict v = stage.where.test({&ev, chain.bound});
   if (v.truth == rules::Truth::False) return false;
+  // Unknowns weaken a finding, never create one (rule.h): only the rule's
+  // assumable fields may be unknown, and a selecting test must hold.
+  if (v.truth == rules::Truth::Unknown &&
+      ((v.unknowns & ~stage.assumable_refs) != 0 || !stage.where.selects({&ev, chain.bound})))
+    return false;
   out.bound = chain.bound;
   out.bound.push_back(&ev);
   out.owners = chain.owners;
@@ -209,6 +214,7 @@ std::vector<Finding> RuleMatcher::finish() {
       Finding f;
       f.rule_id = rule_.id;
       f.title = rule_.title;
+      f.tags = rule_.attack.tags();
       f.device_name = (*c.bound.front())[Field::DeviceName].s;
       f.device_id = (*c.bound.front())[Field::DeviceId].s;
       f.timestamp = c.bound.front()->timestamp();

@@ -3,6 +3,7 @@
 // inspected by the time-window analysis (time_window.cpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -212,11 +213,15 @@ std::optional<PeriodUnit> period_unit(Period p);
 // bin(): floor to a multiple of size; datetimes from 0001-01-01 as Kusto does.
 Value bin_value(const Value& x, const Value& size);
 
+// Calls fn on each direct operand of n.
+void for_each_operand(const Node& n, const std::function<void(const Node&)>& fn);
+
 struct Program {
   std::string text;
   NodePtr root;
   std::vector<FieldRef> refs;
   std::vector<std::string> stage_names;
+  std::vector<const Node*> selecting;  // Expression::selects
 };
 
 }  // namespace rules::detail

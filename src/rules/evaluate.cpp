@@ -38,6 +38,55 @@ int sign(T a, T b) {
 
 std::string value_text(const Value& v) { return format_value(v); }
 
+void for_each_operand(const Node& n, const std::function<void(const Node&)>& fn) {
+  auto each = [&](const NodePtr& p) {
+    if (p) fn(*p);
+  };
+  switch (n.kind) {
+    case NodeKind::Literal:
+    case NodeKind::Field: break;
+    case NodeKind::And:
+    case NodeKind::Or:
+      for (const NodePtr& k : static_cast<const LogicNode&>(n).kids) each(k);
+      break;
+    case NodeKind::Not: each(static_cast<const NotNode&>(n).kid); break;
+    case NodeKind::Compare:
+      each(static_cast<const CompareNode&>(n).l);
+      each(static_cast<const CompareNode&>(n).r);
+      break;
+    case NodeKind::StringOp:
+      each(static_cast<const StringOpNode&>(n).l);
+      each(static_cast<const StringOpNode&>(n).r);
+      break;
+    case NodeKind::In:
+      each(static_cast<const InNode&>(n).l);
+      for (const NodePtr& k : static_cast<const InNode&>(n).items) each(k);
+      break;
+    case NodeKind::Between:
+      each(static_cast<const BetweenNode&>(n).l);
+      each(static_cast<const BetweenNode&>(n).lo);
+      each(static_cast<const BetweenNode&>(n).hi);
+      break;
+    case NodeKind::Regex: each(static_cast<const RegexNode&>(n).l); break;
+    case NodeKind::Arith:
+      each(static_cast<const ArithNode&>(n).l);
+      each(static_cast<const ArithNode&>(n).r);
+      break;
+    case NodeKind::Neg: each(static_cast<const NegNode&>(n).kid); break;
+    case NodeKind::Call:
+      if (const auto* e = dynamic_cast<const ExtractNode*>(&n))
+        each(e->text);
+      else
+        each(static_cast<const CallNode&>(n).arg);
+      break;
+    case NodeKind::DatetimeDiff:
+      each(static_cast<const DatetimeDiffNode&>(n).a);
+      each(static_cast<const DatetimeDiffNode&>(n).b);
+      break;
+    case NodeKind::Bin: each(static_cast<const BinNode&>(n).x); break;
+  }
+}
+
 bool values_equal(const Value& a, const Value& b, bool ci) {
   if (a.type == Type::String && b.type == Type::String)
     return ci ? iequals(a.str(), fold_case(b.str())) : a.str() == b.str();

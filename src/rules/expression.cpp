@@ -63,12 +63,83 @@ std::vector<size_t> Expression::referenced_stages() const {
   return out;
 }
 
+namespace {
+
+using detail::Node;
+using detail::NodeKind;
+
+// Fields that place an event (its kind, host, time, boot, provenance) rather
+// than describe what happened.
+bool places_event(norm::Field f) {
+  using norm::Field;
+  switch (f) {
+    case Field::Timestamp:
+    case Field::LastBootTime:
+    case Field::EventID:
+    case Field::ActionType:
+    case Field::DeviceId:
+    case Field::DeviceName:
+    case Field::Provider:
+    case Field::Channel:
+    case Field::SourceFile:
+    case Field::EventRecordID: return true;
+    default: return false;
+  }
+}
+
+bool reads_own_behaviour_field(const Node& n) {
+  if (n.kind == NodeKind::Field) {
+    const auto& f = static_cast<const detail::FieldNode&>(n);
+    return !f.stage && !places_event(f.field);
+  }
+  bool found = false;
+  detail::for_each_operand(n, [&](const Node& k) { found = found || reads_own_behaviour_field(k); });
+  return found;
+}
+
+bool asks_for_something(const Node& n) {
+  switch (n.kind) {
+    case NodeKind::Compare: {
+      detail::CmpOp op = static_cast<const detail::CompareNode&>(n).op;
+      return op != detail::CmpOp::Ne && op != detail::CmpOp::NeCi;
+    }
+    case NodeKind::StringOp: return !static_cast<const detail::StringOpNode&>(n).negate;
+    case NodeKind::In: return !static_cast<const detail::InNode&>(n).negate;
+    case NodeKind::Between: return !static_cast<const detail::BetweenNode&>(n).negate;
+    case NodeKind::Regex: return true;
+    default: return false;
+  }
+}
+
+// The selecting tests: reached through and / or only.
+void collect_selecting(const Node& n, std::vector<const Node*>& out) {
+  if (n.kind == NodeKind::And || n.kind == NodeKind::Or) {
+    detail::for_each_operand(n, [&](const Node& k) { collect_selecting(k, out); });
+    return;
+  }
+  if (asks_for_something(n) && reads_own_behaviour_field(n)) out.push_back(&n);
+}
+
+}  // namespace
+
+bool Expression::selects(const EvalContext& ctx) const {
+  if (!prog_) return false;
+  for (const Node* n : prog_->selecting) {
+    Value v = n->eval(ctx);
+    if (v.type == Type::Bool && v.i) return true;
+  }
+  return false;
+}
+
+bool Expression::has_selecting_tests() const { return prog_ && !prog_->selecting.empty(); }
+
 Expression compile(std::string_view text, const Scope& scope) {
   auto prog = std::make_shared<detail::Program>();
   prog->text = std::string(text);
   prog->stage_names = scope.stages;
   // Parse the program's own copy: string_views into the text stay valid.
   prog->root = detail::parse(prog->text, scope, *prog);
+  if (prog->root->type == Type::Bool) collect_selecting(*prog->root, prog->selecting);
   Expression e;
   e.prog_ = std::move(prog);
   return e;

@@ -183,6 +183,16 @@ class Expression {
   Value evaluate(const EvalContext& ctx) const;
   // For boolean expressions: True / False / Unknown (a non-bool known result is False).
   Verdict test(const EvalContext& ctx) const;
+  // For a where clause: is one of its selecting tests true on this event? A
+  // selecting test is a comparison that asks for something (==, =~, <, <=,
+  // >, >=, contains, has, startswith, endswith, in, in~, between, matches
+  // regex; not a negated one, nor one under not()) of a field of the event
+  // itself (unqualified), other than the fields that only place the event
+  // (Timestamp, LastBootTime, EventID, ActionType, DeviceId, DeviceName,
+  // Provider, Channel, SourceFile, EventRecordID). A join (Field ==
+  // stage.Field) selects; a time window or a boot condition does not.
+  bool selects(const EvalContext& ctx) const;
+  bool has_selecting_tests() const;
 
   const std::vector<FieldRef>& fields() const;
   std::vector<std::string> unknown_fields(UnknownSet u) const;  // names in order of appearance

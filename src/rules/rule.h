@@ -18,10 +18,16 @@
 //
 // Keys: id, title, description, author, license, references, attack
 // {techniques, tactics}, level, false_positives, blind_spots, considerations,
-// deviations, lists {name: file}, stages [{name, table, where, description,
-// optional, level_without}], summarize {collect, by}, link {side,
-// peer_address, peer_port, local_address, local_port, peer_name, time,
-// process}. Required: id, title, level, stages. Any other key is an error.
+// deviations, lists {name: file}, assumable [fields], stages [{name, table,
+// where, description, optional, level_without}], summarize {collect, by},
+// link {side, peer_address, peer_port, local_address, local_port, peer_name,
+// time, process}. Required: id, title, level, stages. Any other key is an
+// error.
+//
+// Unknown values weaken a finding, never create one: an event binds a stage
+// when its where is true, or unknown only through the rule's `assumable`
+// fields while one of the stage's selecting tests (Expression::selects) is
+// observed true; the unknown fields become the finding's assumptions.
 //
 // lists: named lists of strings read from text files beside the rule (one
 // value per line, its first word; the rest of the line and lines starting
@@ -62,6 +68,9 @@ struct Stage {
   // Derived from `where` at load time (Expression::time_bounds / join_keys).
   std::vector<TimeBound> time_bounds;
   std::vector<JoinKey> join_keys;
+  // The unknown fields this stage's where may rest on (bits of where.fields()):
+  // the rule's `assumable` fields. Any other unknown makes the where false.
+  UnknownSet assumable_refs = 0;
   bool optional = false;  // the chain may complete without this (trailing) stage
   Level level_without{};  // the finding's level when this optional stage is absent
   SourcePos pos;
@@ -114,6 +123,9 @@ const char* link_side_name(Link::Side s);  // "source", "target"
 struct Attack {
   std::vector<std::string> techniques;  // T1021.003
   std::vector<std::string> tactics;     // Lateral Movement
+  // As Sigma writes them (its tags appendix): techniques then tactics,
+  // lower case, spaces as dashes: attack.t1021.003, attack.lateral-movement.
+  std::vector<std::string> tags() const;
 };
 
 struct Rule {
@@ -128,7 +140,10 @@ struct Rule {
   std::vector<std::string> false_positives;
   std::vector<std::string> blind_spots;
   std::vector<std::string> considerations;
-  std::vector<std::string> deviations;                    // documented deliberate deviations from the source query
+  std::vector<std::string> deviations;  // documented deliberate deviations from the source query
+  // Fields a chain may rest on unknown (`assumable:`: Field, or stage.Field
+  // for one stage's): reported as assumptions, with a lower confidence.
+  std::vector<std::string> assumable;
   std::map<std::string, std::vector<std::string>> lists;  // name -> values (lists:)
   std::vector<Stage> stages;
   Summarize summarize;

@@ -18,9 +18,9 @@ namespace rules {
 namespace {
 
 constexpr const char* kRuleKeys[] = {
-    "id",     "title",  "description",     "author",      "license",        "references",
-    "attack", "level",  "false_positives", "blind_spots", "considerations", "deviations",
-    "lists",  "stages", "summarize",       "link"};
+    "id",     "title",           "description", "author",         "license",    "references", "attack",
+    "level",  "false_positives", "blind_spots", "considerations", "deviations", "lists",      "assumable",
+    "stages", "summarize",       "link"};
 constexpr const char* kStageKeys[] = {"name", "table", "where", "description", "optional", "level_without"};
 constexpr const char* kLinkKeys[] = {"side",       "peer_address", "peer_port", "local_address",
                                      "local_port", "peer_name",    "time",      "process"};
@@ -110,8 +110,9 @@ class FileLoader {
     Rule rule;
     rule.pos = SourcePos{file_, 1, 1};
     std::set<std::string> seen;
-    YAML::Node stages_key, stages_value, summarize_key, summarize_value, link_key, link_value;
-    bool has_stages = false, has_summarize = false, has_link = false;
+    YAML::Node stages_key, stages_value, summarize_key, summarize_value, link_key, link_value, assumable_key,
+        assumable_value;
+    bool has_stages = false, has_summarize = false, has_link = false, has_assumable = false;
     for (auto it = root.begin(); it != root.end(); ++it) {
       YAML::Node k = it->first;
       YAML::Node v = it->second;
@@ -144,6 +145,10 @@ class FileLoader {
         load_level(k, v, rule.level);
       } else if (key == "lists") {
         load_lists(k, v, rule.lists);
+      } else if (key == "assumable") {
+        assumable_key = k;
+        assumable_value = v;
+        has_assumable = true;
       } else if (key == "link") {
         link_key = k;
         link_value = v;
@@ -163,6 +168,7 @@ class FileLoader {
     for (const char* required : {"id", "title", "level", "stages"})
       if (!seen.count(required)) add(1, 1, std::string("missing required key '") + required + "'");
     if (has_stages) load_stages(stages_key, stages_value, rule);
+    if (has_assumable) load_assumable(assumable_key, assumable_value, rule);
     if (has_summarize && !rule.stages.empty()) load_summarize(summarize_key, summarize_value, rule);
     if (has_link && !rule.stages.empty()) load_link(link_key, link_value, rule);
     if (errors_.size() != errors_before) return std::nullopt;
@@ -249,6 +255,37 @@ class FileLoader {
       out = *l;
     else
       error(v, "invalid level '" + level + "' (informational, low, medium, high or critical)");
+  }
+
+  // assumable: [Field or stage.Field]: the fields a chain may rest on unknown;
+  // each stage's where learns which of its references they are.
+  void load_assumable(const YAML::Node& k, const YAML::Node& v, Rule& rule) {
+    std::vector<std::string> names;
+    if (!text_list(k, v, names)) return;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const YAML::Node& at = v.IsSequence() ? v[i] : v;
+      const std::string& n = names[i];
+      size_t dot = n.find('.');
+      std::string stage = dot == std::string::npos ? "" : n.substr(0, dot);
+      std::string field = dot == std::string::npos ? n : n.substr(dot + 1);
+      if (!norm::field_by_name(field))
+        error(at, "assumable: unknown field '" + field + "'", &k);
+      else if (!stage.empty() && rule.stage_index(stage) < 0)
+        error(at, "assumable: unknown stage '" + stage + "'", &k);
+      else
+        rule.assumable.push_back(n);
+    }
+    for (size_t si = 0; si < rule.stages.size(); ++si) {
+      Stage& st = rule.stages[si];
+      const std::vector<FieldRef>& refs = st.where.fields();
+      for (size_t r = 0; r < refs.size() && r < 64; ++r) {
+        std::string field = norm::field_name(refs[r].field);
+        std::string stage = refs[r].stage ? rule.stages[*refs[r].stage].name : st.name;
+        if (std::find(rule.assumable.begin(), rule.assumable.end(), field) != rule.assumable.end() ||
+            std::find(rule.assumable.begin(), rule.assumable.end(), stage + "." + field) != rule.assumable.end())
+          st.assumable_refs |= UnknownSet{1} << r;
+      }
+    }
   }
 
   // lists: {name: file}; the file relative to the rule file's folder.
@@ -654,6 +691,18 @@ std::string read_file(const std::filesystem::path& p, bool& ok) {
 }
 
 }  // namespace
+
+std::vector<std::string> Attack::tags() const {
+  std::vector<std::string> out;
+  auto tag = [](std::string_view name) {
+    std::string t = "attack.";
+    for (char c : name) t += c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+  };
+  for (const std::string& t : techniques) out.push_back(tag(t));
+  for (const std::string& t : tactics) out.push_back(tag(t));
+  return out;
+}
 
 const char* link_side_name(Link::Side s) { return s == Link::Side::Source ? "source" : "target"; }
 
