@@ -298,7 +298,9 @@ struct Corpus {
     return it == raw.end() || it->second.size() != 1 ? nullptr : &it->second.front();
   }
   const NormalizedEvent* event(const std::string& rel, int64_t record_id, Table table) const {
-    std::string file = corpus::attack_sample(rel).string();
+    return event_of_file(corpus::attack_sample(rel).string(), record_id, table);
+  }
+  const NormalizedEvent* event_of_file(const std::string& file, int64_t record_id, Table table) const {
     for (const NormalizedEvent& ev : collected.events)
       if (ev.table == table && ev[Field::EventRecordID].i == record_id && ev[Field::SourceFile].s == file) return &ev;
     return nullptr;
@@ -537,6 +539,31 @@ TEST(NormalizeRecords, SysmonPlaceholdersAreUnknown) {
   EXPECT_FALSE(ev[Field::InitiatingProcessCommandLine].known());  // ParentCommandLine "?"
   EXPECT_FALSE(ev[Field::InitiatingProcessUniqueId].known());     // ParentProcessGuid all zeros
   EXPECT_EQ(ev[Field::InitiatingProcessId].i, 752);               // the PID is a value
+}
+
+// An empty logged value is a value, not an unknown; Sysmon's "<unknown
+// process>" and empty User are placeholders.
+TEST(NormalizeRecords, EmptyValuesAreValuesButSysmonsPlaceholdersAreNot) {
+  const std::string security = corpus::rs_sample("security.evtx").string();
+  // A service logon (type 5) by services.exe with WorkstationName "".
+  const NormalizedEvent* service = corpus_run().event_of_file(security, 16, Table::Logon);
+  ASSERT_NE(service, nullptr);
+  ASSERT_TRUE((*service)[Field::RemoteDeviceName].known());
+  EXPECT_EQ((*service)[Field::RemoteDeviceName].s, "");
+  EXPECT_EQ(text(*service, Field::InitiatingProcessFileName), "services.exe");
+  // The System process's logon (type 0, PID 4): ProcessName "".
+  const NormalizedEvent* system = corpus_run().event_of_file(security, 2, Table::Logon);
+  ASSERT_NE(system, nullptr);
+  ASSERT_TRUE((*system)[Field::InitiatingProcessFileName].known());
+  EXPECT_EQ((*system)[Field::InitiatingProcessFileName].s, "");
+  EXPECT_EQ((*system)[Field::InitiatingProcessId].i, 4);
+  // Sysmon 3 of PID 4 with Image "<unknown process>" and an empty User.
+  const NormalizedEvent& unknown =
+      get("Lateral Movement/ImpersonateUser-via local Pass The Hash Sysmon and Security.evtx", 578501, Table::Network);
+  EXPECT_FALSE(unknown[Field::InitiatingProcessFileName].known());
+  EXPECT_FALSE(unknown[Field::InitiatingProcessFolderPath].known());
+  EXPECT_FALSE(unknown[Field::AccountName].known());
+  EXPECT_EQ(unknown[Field::InitiatingProcessId].i, 4);
 }
 
 // Rule 8: 5158 is a bind, not a listen.
