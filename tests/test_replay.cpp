@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -832,6 +833,34 @@ TEST(RuleMatcher, UnknownsAreAssumedOnlyWhereTheRuleSaysAndNeverAlone) {
   NormalizedEvent empty = created(kT0, 0x500, "powershell.exe", "{Q}");
   empty[Field::ProcessCommandLine] = FieldValue::str("");
   EXPECT_TRUE(findings("assumable: [ProcessCommandLine]\n", script, empty).empty());
+}
+
+// A 4104 whose ScriptBlockText was logged empty: a value, so the source-side
+// PowerShell rule's script stage is false, not an assumption (it was a
+// medium finding with ScriptBlockText assumed).
+TEST(RuleMatcher, AnEmptyScriptBlockIsNoPowerShellDcomSource) {
+  rules::LoadResult loaded =
+      rules::load_rules(std::filesystem::path(EVTXHUNT_SOURCE_DIR) / "rules" / "dcom-source-powershell.yml");
+  ASSERT_EQ(loaded.rules.size(), 1u);
+  auto script = [](const FieldValue& text) {
+    NormalizedEvent ev;
+    ev.table = norm::Table::Script;
+    ev[Field::Timestamp] = FieldValue::time(kT0);
+    ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
+    ev[Field::InitiatingProcessId] = FieldValue::integer(5500);
+    ev[Field::ScriptBlockText] = text;
+    return share(std::move(ev));
+  };
+  for (const FieldValue& text : {FieldValue::str(""), FieldValue{}}) {
+    replay::RuleMatcher m(loaded.rules[0]);
+    m.on_event(script(text));
+    EXPECT_TRUE(m.finish().empty()) << (text.known() ? "empty" : "unknown");
+  }
+  replay::RuleMatcher m(loaded.rules[0]);
+  m.on_event(script(FieldValue::str(R"($t = [Type]::GetTypeFromProgID("MMC20.Application", "10.0.0.5"))")));
+  std::vector<replay::Finding> fs = m.finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_TRUE(fs[0].assumptions.empty());
 }
 
 TEST(Expressions, SelectingTestsAskForSomethingOfTheEventItself) {
