@@ -375,6 +375,66 @@ TEST_F(Inputs, SymlinkedFoldersAreFollowedOnceAndLoopsReported) {
   EXPECT_EQ(skipped, 3u);  // the loop, the second link, the dangling link
 }
 
+// A link in the evidence that leads out of it (to /, /proc/self/root,
+// another case's folder) is never followed unless asked: it would mix other
+// files into the case, or walk the whole machine.
+TEST_F(Inputs, LinksLeadingOutOfTheInputsAreNamedNotFollowed) {
+  const std::string system = kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx";
+  fs::create_directories(dir_ / "case" / "logs");
+  fs::create_directories(dir_ / "elsewhere");
+  fs::copy_file(system, dir_ / "case" / "logs" / "System.evtx");
+  fs::copy_file(system, dir_ / "elsewhere" / "Other.evtx");
+  fs::create_directory_symlink("/proc/self/root", dir_ / "case" / "root");
+  fs::create_directory_symlink("/", dir_ / "case" / "slash");
+  fs::create_directory_symlink(dir_ / "elsewhere", dir_ / "case" / "other-case");
+  fs::create_symlink(dir_ / "elsewhere" / "Other.evtx", dir_ / "case" / "Other.evtx");
+  fs::create_directory_symlink("logs", dir_ / "case" / "inside");  // stays inside: followed (read once)
+  auto listed = [&](const std::string& extra, const std::string& paths) {
+    support::CommandResult r = run("inventory --files-only --format jsonl " + extra + paths);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::set<std::string> files;
+    std::string skipped;  // "path: reason" lines, as scan writes them on stderr
+    for (const json& row : jsonl(r.out)) {
+      if (row["kind"] == "file") files.insert(fs::path(row["path"].get<std::string>()).filename().string());
+      if (row["kind"] == "skipped")
+        skipped += row["path"].get<std::string>() + ": " + row["reason"].get<std::string>() + "\n";
+    }
+    return std::make_pair(files, skipped);
+  };
+  auto [files, err] = listed("", q((dir_ / "case").string()));
+  EXPECT_EQ(files, (std::set<std::string>{"System.evtx"}));
+  for (const std::string& link :
+       std::vector<std::string>{"root: symbolic link to /proc/self/root (/)", "slash: symbolic link to /,",
+                                "other-case: symbolic link to " + (dir_ / "elsewhere").string() + ",",
+                                "Other.evtx: symbolic link to " + (dir_ / "elsewhere" / "Other.evtx").string() + ","})
+    EXPECT_NE(err.find("case/" + link), std::string::npos) << link << "\n" << err;
+  EXPECT_NE(err.find("outside the inputs: not followed (--follow-links follows it)"), std::string::npos) << err;
+  // Named on the command line too, the other case is an input: its link is followed.
+  auto [both, err2] = listed("", q((dir_ / "case").string()) + " " + q((dir_ / "elsewhere").string()));
+  EXPECT_EQ(both, (std::set<std::string>{"System.evtx", "Other.evtx"}));
+  EXPECT_EQ(err2.find("other-case: symbolic link"), std::string::npos) << err2;
+  // A scan reads the same files and says the same.
+  support::CommandResult scan = run("scan -q " + q((dir_ / "case").string()));
+  EXPECT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_NE(scan.err.find("slash: symbolic link to /,"), std::string::npos) << scan.err;
+}
+
+TEST_F(Inputs, FollowLinksFollowsEveryLinkEachFolderOnce) {
+  const std::string system = kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx";
+  fs::create_directories(dir_ / "case");
+  fs::create_directories(dir_ / "elsewhere");
+  fs::copy_file(system, dir_ / "case" / "System.evtx");
+  fs::copy_file(system, dir_ / "elsewhere" / "Other.evtx");
+  fs::create_directory_symlink(dir_ / "elsewhere", dir_ / "case" / "other-case");
+  fs::create_directory_symlink(dir_ / "elsewhere", dir_ / "case" / "again");
+  support::CommandResult r = run("inventory --follow-links --format jsonl " + q((dir_ / "case").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  size_t files = 0;
+  for (const json& row : jsonl(r.out)) files += row["kind"] == "file";
+  EXPECT_EQ(files, 2u);
+  EXPECT_NE(r.err.find("folder already read"), std::string::npos) << r.err;
+}
+
 TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   ASSERT_EQ(::mkfifo((dir_ / "pipe.evtx").c_str(), 0600), 0);
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");

@@ -24,7 +24,10 @@ void ReadingOptions::add_to(po::options_description& opts) {
       "memory", po::value(&memory_mib)->default_value(memory_mib),
       "memory budget in MiB for the events held in memory; beyond it they are spilled to --temp-dir "
       "(default: RAM/8, 32..128)")("temp-dir", po::value(&temp_dir),
-                                   "folder for spill files (default: $TMPDIR or /tmp); removed at exit");
+                                   "folder for spill files (default: $TMPDIR or /tmp); removed at exit")(
+      "follow-links", po::bool_switch(&follow_links),
+      "follow symbolic links found in input folders wherever they lead (default: only links that stay inside a "
+      "named input; the others are named and skipped)");
 }
 
 std::optional<std::string> ReadingOptions::check() const {

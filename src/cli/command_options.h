@@ -1,6 +1,6 @@
 // The options commands share, each group added to a command's options and
 // turned into what the libraries take:
-//   reading  --threads, --memory, --temp-dir (every command that reads evidence)
+//   reading  --threads, --memory, --temp-dir, --follow-links (every command that reads evidence)
 //   filters  --since, --until, --host, --event-id, --channel
 //   findings --min-level (and --rule, rule_options.h)
 //   output   --format, -o/--output, --quiet
@@ -29,6 +29,7 @@ struct ReadingOptions {
   int threads = 0;
   size_t memory_mib = default_memory_mib();
   std::string temp_dir;
+  bool follow_links = false;  // links in input folders that leave the inputs (pipeline/inputs.h)
 
   void add_to(boost::program_options::options_description& opts);
   std::optional<std::string> check() const;  // a usage error, or nullopt

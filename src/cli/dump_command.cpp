@@ -40,7 +40,7 @@ void write_out(const std::string& s) { g_out->write(s); }
 // The files to dump: a named file as it is (a non-EVTX one is an error with
 // its own exit code), a folder's EVTX files found by content (anything else
 // in it is skipped with a warning).
-std::vector<std::string> expand_inputs(const std::vector<std::string>& args, bool& any_folder) {
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args, bool follow_links, bool& any_folder) {
   std::vector<std::string> files;
   for (const std::string& a : args) {
     std::error_code ec;
@@ -49,7 +49,7 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, boo
       continue;
     }
     any_folder = true;
-    pipeline::Inputs in = pipeline::discover_inputs({a});
+    pipeline::Inputs in = pipeline::discover_inputs({a}, follow_links);
     for (const auto& p : in.evtx) files.push_back(p.string());
     for (const auto& p : in.xml)
       std::fprintf(stderr, "evtxhunt: skipped %s: an XML event export (dump reads EVTX files)\n", p.c_str());
@@ -144,7 +144,7 @@ int run_dump(const std::vector<std::string>& args) {
   }
   int threads = reading.threads;
   bool any_folder = false;
-  std::vector<std::string> files_arg = expand_inputs(args_in, any_folder);
+  std::vector<std::string> files_arg = expand_inputs(args_in, reading.follow_links, any_folder);
   if (files_arg.empty()) {
     std::fprintf(stderr, "evtxhunt dump: no readable evidence in the inputs (no EVTX file found)\n");
     return kNoEvidence;

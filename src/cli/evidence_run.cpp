@@ -8,8 +8,8 @@
 
 namespace cli {
 
-std::optional<int> EvidenceRun::open(const OutputOptions& output) {
-  inputs = pipeline::discover_inputs(paths);
+std::optional<int> EvidenceRun::open(const OutputOptions& output, const ReadingOptions& reading) {
+  inputs = pipeline::discover_inputs(paths, reading.follow_links);
   try {
     out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
   } catch (const timeline::OutputError& e) {

@@ -28,7 +28,7 @@ struct EvidenceRun {
   int exit_code = 0;  // from the inputs (input_exit_code), once read
 
   // Finds the inputs and opens the output; kCannotWrite (printed) on failure.
-  std::optional<int> open(const OutputOptions& output);
+  std::optional<int> open(const OutputOptions& output, const ReadingOptions& reading);
   // Reads the inputs (progress on a terminal unless quiet), reports warnings.
   void read(pipeline::ReadOptions options, bool quiet);
   // Writes `text` (when given) and commits the output; kCannotWrite on failure.

@@ -196,7 +196,7 @@ int run_inventory(const std::vector<std::string>& args) {
     return kUsage;
   }
   EvidenceRun run{"inventory", paths};
-  if (auto code = run.open(output)) return *code;
+  if (auto code = run.open(output, reading)) return *code;
   if (files_only) {
     if (auto code = run.finish(input_listing(run.inputs))) return *code;
     return missing_paths_exit_code(paths);

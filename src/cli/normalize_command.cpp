@@ -55,7 +55,7 @@ int run_normalize(const std::vector<std::string>& args) {
   }
   bool csv = *format == timeline::Format::Csv;
   EvidenceRun run{"normalize", paths};
-  if (auto code = run.open(output)) return *code;
+  if (auto code = run.open(output, reading)) return *code;
   run.read(reading.read_options(false), output.quiet);
   const pipeline::Evidence* c = run.evidence.get();
   timeline::OutputFile* out = run.out.get();

@@ -105,7 +105,7 @@ int run_scan(const std::vector<std::string>& args) {
   filter.findings.rules = rule_opts.patterns;
 
   EvidenceRun run{"scan", paths};
-  if (auto code = run.open(output)) return *code;
+  if (auto code = run.open(output, reading)) return *code;
   if (auto code = report.open("scan", run.inputs.all(paths), output.output)) return *code;
   // The project's rules read only mapped events: the others are skipped from
   // their template, unless Sigma rules read them too (matched where read) or
@@ -132,13 +132,14 @@ int run_scan(const std::vector<std::string>& args) {
   if (auto code = run.finish(text)) return *code;
   if (auto code = report.write("scan", paths, ev, result.findings, rule_opts, output.quiet)) return *code;
   if (!output.quiet)
-    report_summary(ev,
-                   {"scan",
-                    start,
-                    {rule_opts.summary(),
-                     std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
-                         std::to_string(result.merged_processes) + " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
-                     findings_line(result.findings)}});
+    report_summary(
+        ev, {"scan",
+             start,
+             {rule_opts.summary(),
+              std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
+                  std::to_string(result.merged_processes) +
+                  " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
+              findings_line(result.findings)}});
   return run.exit_code;
 }
 

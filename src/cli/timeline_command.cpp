@@ -82,7 +82,7 @@ int run_timeline(const std::vector<std::string>& args) {
   topts.memory_bytes = reading.memory_mib << 20;
 
   EvidenceRun run{"timeline", paths};
-  if (auto code = run.open(output)) return *code;
+  if (auto code = run.open(output, reading)) return *code;
   if (auto code = report.open("timeline", run.inputs.all(paths), output.output)) return *code;
   timeline::OutputFile* out = run.out.get();
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};

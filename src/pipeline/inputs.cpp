@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -51,12 +52,36 @@ const char* type_name(mode_t m) {
   return "not a regular file";
 }
 
+// The absolute path with links and dot-dot resolved; nullopt when it cannot be.
+std::optional<fs::path> resolved(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::canonical(p, ec);
+  if (ec) return std::nullopt;
+  return c;
+}
+
+// Is `inner` the folder `outer` or below it (whole path components)?
+bool within(const fs::path& inner, const fs::path& outer) {
+  auto i = inner.begin();
+  for (auto o = outer.begin(); o != outer.end(); ++o, ++i)
+    if (i == inner.end() || *i != *o) return false;
+  return true;
+}
+
 class Walker {
  public:
-  explicit Walker(Inputs& out) : out_(out) {}
+  Walker(Inputs& out, bool follow_links) : out_(out), follow_links_(follow_links) {}
 
+  void add_root(const fs::path& p) {
+    if (std::optional<fs::path> r = resolved(p)) roots_.push_back(*r);
+  }
+  // A path named on the command line: read wherever it points.
+  void named(const fs::path& p) { path(p); }
+
+ private:
   void path(const fs::path& p, int depth = 0) {
     struct stat st {};
+    if (depth > 0 && !follow_links_ && ::lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && !inside(p)) return;
     if (::stat(p.c_str(), &st) != 0) {
       skip(p, errno == ENOENT ? (::lstat(p.c_str(), &st) == 0 ? "broken symbolic link" : "no such file or folder")
                               : std::string("cannot open: ") + std::strerror(errno));
@@ -68,7 +93,21 @@ class Walker {
       file(p, st);
   }
 
- private:
+  // A link found in a folder: followed when it stays inside a named path;
+  // otherwise skipped, naming where it points.
+  bool inside(const fs::path& link) {
+    std::optional<fs::path> target = resolved(link);
+    if (!target) return true;  // broken: path() names it
+    for (const fs::path& root : roots_)
+      if (within(*target, root)) return true;
+    std::error_code ec;
+    fs::path to = fs::read_symlink(link, ec);
+    skip(link, "symbolic link to " + (ec ? target->string() : to.string()) +
+                   (ec || to == *target ? "" : " (" + target->string() + ")") +
+                   ", outside the inputs: not followed (--follow-links follows it)");
+    return false;
+  }
+
   void skip(const fs::path& p, std::string reason) { out_.skipped.push_back({p, std::move(reason)}); }
 
   // Real collections nest a dozen levels; a planted tree cannot exhaust the stack.
@@ -127,6 +166,8 @@ class Walker {
   }
 
   Inputs& out_;
+  bool follow_links_;
+  std::vector<fs::path> roots_;  // the named paths, resolved
   std::set<std::pair<dev_t, ino_t>> seen_;
 };
 
@@ -139,10 +180,13 @@ std::vector<std::string> Inputs::all(const std::vector<std::string>& named) cons
   return out;
 }
 
-Inputs discover_inputs(const std::vector<std::string>& paths) {
+Inputs discover_inputs(const std::vector<std::string>& paths, bool follow_links) {
   Inputs out;
-  Walker w(out);
-  for (const std::string& arg : paths) w.path(arg);
+  Walker w(out, follow_links);
+  // Every named path is a root before any folder is walked: a link in the
+  // first may lead into the second.
+  for (const std::string& arg : paths) w.add_root(arg);
+  for (const std::string& arg : paths) w.named(arg);
   return out;
 }
 

@@ -1,7 +1,14 @@
-// Input discovery: paths are files or folders (searched recursively,
-// symbolic links followed, each folder once); EVTX
-// files are recognised by their header, XML event exports by their content,
-// whatever the extension. Anything else is skipped with a reason.
+// Input discovery: paths are files or folders (searched recursively, each
+// folder once); EVTX files are recognised by their header, XML event exports
+// by their content, whatever the extension. Anything else is skipped with a
+// reason.
+//
+// Symbolic links: a path named on the command line is read wherever it
+// points. A link found inside a folder is followed only when it leads to a
+// place inside one of the named paths; one leading elsewhere (a planted link
+// to /, /proc/self/root, another case's folder) is skipped and named with
+// its target, so evidence never pulls in files from outside what the
+// responder named. follow_links follows every link (each folder still once).
 #pragma once
 
 #include <filesystem>
@@ -23,6 +30,6 @@ struct Inputs {
 };
 
 // Files in a stable order (sorted by path within each folder walk).
-Inputs discover_inputs(const std::vector<std::string>& paths);
+Inputs discover_inputs(const std::vector<std::string>& paths, bool follow_links = false);
 
 }  // namespace pipeline
