@@ -2,7 +2,8 @@
 # Fuzzes what evtxhunt parses: builds the libFuzzer harnesses of scripts/fuzz/
 # with clang, ASan and UBSan in build-fuzz/, and runs each for FUZZ_SECONDS
 # (default 15) from seeds taken from ../shared/corpus (chunk images), the XML
-# scenarios and samples, the rule files, and shards of samples/ (batch scans).
+# scenarios and samples, the rule files, shards of samples/ (batch scans), and
+# edits of a valid compiled-pattern cache file (the harness makes it).
 # Any crash, sanitizer report, timeout or memory blow-up fails the run; the
 # input that caused it is kept in build-fuzz/findings/<harness>/ (make it a
 # regression test). Prints the executions per harness.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-15}
 jobs=$(nproc)
 out=build-fuzz
-harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard)
+harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard fuzz_hs_cache)
 
 CC=clang CXX=clang++ cmake -S . -B "$out" -DEVTXHUNT_FUZZ=ON -DEVTXHUNT_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -20,7 +21,7 @@ cmake --build "$out" -j"$jobs" --target "${harnesses[@]}" >/dev/null
 # Seeds (rebuilt each run; small: the fuzzer mutates from there).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard}
+mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard,fuzz_hs_cache}
 python3 - "$seeds/fuzz_chunk" ../shared/corpus <<'PY'
 import os, sys
 out, corpus = sys.argv[1], sys.argv[2]

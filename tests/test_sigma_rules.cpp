@@ -9,6 +9,11 @@
 #include <fstream>
 #include <set>
 
+#include <hs/hs.h>
+
+#include <cstring>
+
+#include "sigma/hs_cache.h"
 #include "sigma/sigma_loader.h"
 #include "support/command.h"
 #include "support/corpus.h"
@@ -539,6 +544,111 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   }
   EXPECT_EQ(findings(env), cold);
   EXPECT_EQ(findings("EVTXHUNT_CACHE=off"), cold);
+}
+
+// ---- the compiled-pattern cache (sigma/hs_cache.h) ------------------------------
+
+sigma::CachedDb compiled(const std::vector<std::string>& literals) {
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags, ids;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    exprs.push_back(literals[i].c_str());
+    lens.push_back(literals[i].size());
+    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  EXPECT_EQ(hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                                 static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db, &err),
+            HS_SUCCESS);
+  sigma::CachedDb c;
+  c.db.reset(db, hs_free_database);
+  for (uint32_t i = 0; i < literals.size(); ++i) c.kept.push_back(i);
+  return c;
+}
+
+TEST(PatternCache, AFileIsTakenOnlyForThePatternsItWasCompiledFrom) {
+  sigma::CachedDb a = compiled({"mimikatz", "psexesvc"});
+  std::string bytes = sigma::cache_file_bytes("key-a", a);
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_TRUE(sigma::cache_file_database(bytes, "key-a", 2));
+  // Copied under another rule set's name: refused, so it is compiled again.
+  EXPECT_FALSE(sigma::cache_file_database(bytes, "key-b", 2));
+  EXPECT_FALSE(sigma::cache_file_database(bytes, "key-a", 1));  // fewer patterns than it holds
+}
+
+TEST(PatternCache, CountsAndIndicesAreCheckedEvenUnderAValidChecksum) {
+  std::string good = sigma::cache_file_bytes("k", compiled({"a1", "b2", "c3"}));
+  constexpr size_t kCount = 32, kFirstIndex = 40;  // after magic, checksum, key hash
+  auto edited = [&](size_t at, uint32_t value, size_t width) {
+    std::string b = good;
+    std::memcpy(b.data() + at, &value, width);
+    sigma::seal_cache_file(b);
+    return sigma::cache_file_database(b, "k", 3);
+  };
+  EXPECT_TRUE(edited(kFirstIndex, 0, 4));               // unchanged
+  EXPECT_FALSE(edited(kFirstIndex, 7, 4));              // an index past the patterns (crashed the run)
+  EXPECT_FALSE(edited(kFirstIndex + 4, 0, 4));          // indices not ascending
+  EXPECT_FALSE(edited(kCount, 1000000, 4));             // a count past the file
+  EXPECT_FALSE(edited(kCount, 0, 4));                   // no pattern at all
+  std::string cut = good.substr(0, good.size() - 100);  // Hyperscan's bytes cut short
+  sigma::seal_cache_file(cut);
+  EXPECT_FALSE(sigma::cache_file_database(cut, "k", 3));
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x40;  // without sealing: the checksum
+  EXPECT_FALSE(sigma::cache_file_database(flipped, "k", 3));
+}
+
+TEST(PatternCache, FilesAreWrittenFreshAndAPlantedLinkIsReplacedNotFollowed) {
+  support::TempDir dir("cache");
+  fs::path folder = dir / "c";
+  sigma::HsCache cache(folder);
+  EXPECT_EQ(cache.warning(), "");
+  sigma::CachedDb db = compiled({"x1"});
+  cache.store("key", db);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(folder)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);  // no temporary file left
+  EXPECT_EQ(fs::status(folder).permissions() & fs::perms::all, fs::perms::owner_all);
+  // A link planted where the database goes, to a victim file.
+  fs::path victim = dir / "victim";
+  std::ofstream(victim) << "precious";
+  fs::remove(files[0]);
+  fs::create_symlink(victim, files[0]);
+  EXPECT_FALSE(cache.load("key", 1));  // never read through the link
+  cache.store("key", db);
+  EXPECT_EQ(support::read_text(victim), "precious");
+  EXPECT_FALSE(fs::is_symlink(files[0]));
+  EXPECT_TRUE(cache.load("key", 1));
+}
+
+TEST(PatternCache, AFolderOthersCanWriteIsNotUsed) {
+  support::TempDir dir("shared");
+  fs::path folder = dir / "shared-cache";
+  fs::create_directory(folder);
+  fs::permissions(folder, fs::perms::all);  // 0777, not sticky
+  sigma::HsCache cache(folder);
+  EXPECT_NE(cache.warning().find("shared-cache is writable by others (mode 0777): not used"), std::string::npos)
+      << cache.warning();
+  cache.store("key", compiled({"x1"}));
+  EXPECT_TRUE(fs::is_empty(folder));
+  // Sticky and ours (as /tmp is root's): used.
+  fs::permissions(folder, fs::perms::all | fs::perms::sticky_bit);
+  EXPECT_EQ(sigma::HsCache(folder).warning(), "");
+  // Through the command: said once, findings as without a cache.
+  fs::permissions(folder, fs::perms::all);
+  std::string r = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n");
+  std::ofstream(dir / "r.yml") << r;
+  support::CommandResult res =
+      support::run_command("EVTXHUNT_CACHE=" + q(folder.string()) + " " + q(kBinary) + " scan --format jsonl --rules " +
+                           q((dir / "r.yml").string()) + " " + q(kExplorer.string()));
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  EXPECT_EQ(fired_on(jsonl(res.out), kExplorerRecord), (std::set<std::string>{"contains"}));
+  EXPECT_NE(res.err.find("is writable by others (mode 0777): not used (files there could be planted)"),
+            std::string::npos)
+      << res.err;
 }
 
 TEST(SigmaLoading, BadRulesAreNamedAndTheRestRun) {

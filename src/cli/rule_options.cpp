@@ -226,6 +226,7 @@ std::optional<int> RuleOptions::load(const char* command) {
     for (const std::string& f : not_rules)
       std::fprintf(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
                    f.c_str());
+  for (const std::string& w : sigma_report.warnings) std::fprintf(stderr, "evtxhunt %s: %s\n", command, w.c_str());
   for (const sigma::LoadError& e : sigma_report.needs_values)
     std::fprintf(stderr, "evtxhunt %s: %s\n", command, e.str().c_str());
   if (strict && !skipped.empty()) return kBadRules;

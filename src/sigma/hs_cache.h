@@ -1,12 +1,18 @@
 // Compiled Hyperscan databases kept on disk between runs: compiling every
 // SigmaHQ rule's patterns takes about a second, loading them milliseconds.
 // A database is found by a hash of everything that decides it (Hyperscan's
-// version, the database kind and flags, every pattern); each file carries a
-// checksum of its content and is written under a temporary name, then
-// renamed. A missing, damaged or foreign file is recompiled, never an error.
+// version, the database kind and flags, every pattern), and the file carries
+// that hash too, so a file copied under another name is not taken; each file
+// carries a checksum of its content, and every count and index in it is
+// checked before use (Hyperscan's own load checks its version and this
+// machine's instruction set). Files are written under a fresh name made by
+// mkstemp (never through a planted link) and renamed. A missing, damaged or
+// foreign file is recompiled, never an error.
 //
 // Folder: $EVTXHUNT_CACHE, else $XDG_CACHE_HOME/evtxhunt, else
-// ~/.cache/evtxhunt; EVTXHUNT_CACHE=off turns the cache off.
+// ~/.cache/evtxhunt; EVTXHUNT_CACHE=off turns the cache off. A folder that
+// others could write into (group- or world-writable, unless sticky and ours;
+// or owned by another user) is not used: its files could be planted.
 #pragma once
 
 #include <cstdint>
@@ -30,14 +36,27 @@ struct CachedDb {
 class HsCache {
  public:
   HsCache();  // the folder from the environment
-  explicit HsCache(std::optional<std::filesystem::path> folder) : folder_(std::move(folder)) {}
-  // `key` is the hash input (kind, flags, patterns); nullopt if not cached.
-  std::optional<CachedDb> load(const std::string& key) const;
+  explicit HsCache(std::optional<std::filesystem::path> folder);
+  // `key` is the hash input (kind, flags, patterns), `patterns` how many it
+  // holds; nullopt if not cached (or the file is not one for this key).
+  std::optional<CachedDb> load(const std::string& key, size_t patterns) const;
   void store(const std::string& key, const CachedDb& db) const;
+  // Why the folder is not used ("" when it is, or when no cache was asked for).
+  const std::string& warning() const { return warning_; }
 
  private:
   std::filesystem::path file_of(const std::string& key) const;
   std::optional<std::filesystem::path> folder_;
+  std::string warning_;
 };
+
+// The cache file's bytes for a database (for tests and the fuzzer).
+std::string cache_file_bytes(const std::string& key, const CachedDb& db);
+// Writes the checksum of a cache file's bytes again (the fuzzer's mutations
+// then reach the counts and indices behind it).
+void seal_cache_file(std::string& bytes);
+// A cache file's database if the bytes are one for `key` with `patterns`
+// patterns; nullopt otherwise. Never trusts a count or index it reads.
+std::optional<CachedDb> cache_file_database(const std::string& bytes, const std::string& key, size_t patterns);
 
 }  // namespace sigma

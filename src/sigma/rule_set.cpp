@@ -457,7 +457,8 @@ void take_compiled(HsDb& h, const CachedDb& c, std::vector<std::pair<uint32_t, s
 // field of Sysmon 1 and Security 4688 rules) are compiled once, all of them
 // in parallel.
 void compile_databases(std::vector<std::unique_ptr<RuleSet::Bucket>>& buckets,
-                       std::map<RuleSet::Bucket*, std::map<uint32_t, std::string>>& globs) {
+                       std::map<RuleSet::Bucket*, std::map<uint32_t, std::string>>& globs,
+                       std::vector<std::string>& warnings) {
   struct Use {
     HsDb* db;
     FieldDb* field;
@@ -478,11 +479,12 @@ void compile_databases(std::vector<std::unique_ptr<RuleSet::Bucket>>& buckets,
   std::vector<std::pair<const Key*, CachedDb>> results;
   for (const auto& [key, uses] : unique) results.emplace_back(&key, CachedDb{});
   HsCache cache;
+  if (!cache.warning().empty()) warnings.push_back(cache.warning());
   tbb::parallel_for_each(results.begin(), results.end(), [&](auto& r) {
     const auto& [kind, cased, patterns] = *r.first;
     std::string key = std::to_string(static_cast<int>(kind)) + (cased ? "c" : "i");
     for (const std::string& p : patterns) (key += std::to_string(p.size()) + ':') += p;
-    if (std::optional<CachedDb> hit = cache.load(key)) {
+    if (std::optional<CachedDb> hit = cache.load(key, patterns.size())) {
       r.second = std::move(*hit);
       return;
     }
@@ -862,7 +864,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
   }
 
   // Hyperscan databases, and a scratch prototype big enough for all of them.
-  compile_databases(set->buckets_, globs);
+  compile_databases(set->buckets_, globs, report.warnings);
   hs_scratch_t* proto = nullptr;
   for (auto& b : set->buckets_) {
     for (FieldDb& d : b->dbs)
@@ -932,6 +934,7 @@ struct ScanContext {
 
 int on_hs_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   auto* c = static_cast<ScanContext*>(ctx);
+  if (id >= c->db->atoms.size()) return 0;  // not a pattern of ours (a database that lies)
   if (!c->db->anchors.empty()) {
     // Literals: the first match of a literal ends earliest, so a prefix (or the
     // whole text) shows there; a suffix shows at the last one.

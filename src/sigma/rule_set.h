@@ -29,6 +29,7 @@ struct SetReport {
   std::vector<LoadError> skipped;                     // with their reasons
   std::map<std::string, size_t> not_applicable;       // reason -> rules (other products)
   std::vector<LoadError> needs_values;                // rules not run: |expand placeholders without values
+  std::vector<std::string> warnings;                  // other problems (a compiled-pattern cache not used)
 };
 
 class RuleSet {
