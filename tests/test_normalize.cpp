@@ -442,3 +442,36 @@ TEST(NormalizeHotPath, FieldMapRecordsEqualTreeRecords) {
               static_cast<unsigned long long>(by_fields), static_cast<unsigned long long>(by_tree));
   EXPECT_GT(by_fields, 20000u);  // most real records are plain template instances
 }
+
+// A FILETIME past INT64_MAX (year 30828 on: damaged or crafted) as Ticks is
+// clamped, so it sorts last rather than first.
+TEST(Times, FileTimesPastTheTicksRangeSortLast) {
+  EXPECT_EQ(norm::ticks_of_filetime(UINT64_MAX), INT64_MAX);
+  EXPECT_EQ(norm::ticks_of_filetime(uint64_t{1} << 63), INT64_MAX);
+  EXPECT_EQ(norm::ticks_of_filetime(2650467744000000000ull), 2650467744000000000ll);  // year 10000
+  EXPECT_EQ(pipeline::field_text(norm::FieldValue::time(INT64_MAX)), "+30828-09-14T02:48:05.4775807Z");
+}
+
+// CSV cells a spreadsheet would run as formulas get a ' before them; numbers
+// stay numbers; a NUL is written visibly; --csv-raw leaves values untouched.
+TEST(Csv, FormulaCellsAreNeutralisedAndNumbersKept) {
+  auto cell = [](std::string_view v) {
+    std::string out;
+    pipeline::append_csv_cell(out, v);
+    return out;
+  };
+  EXPECT_EQ(cell("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  EXPECT_EQ(cell("+cmd|' /C calc'!A0"), "\"'+cmd|' /C calc'!A0\"");
+  EXPECT_EQ(cell("@SUM(1+1)"), "\"'@SUM(1+1)\"");
+  EXPECT_EQ(cell("-2+3"), "\"'-2+3\"");
+  EXPECT_EQ(cell("\tx"), "\"'\tx\"");
+  EXPECT_EQ(cell("\rx"), "\"'\rx\"");
+  EXPECT_EQ(cell("-5"), "-5");
+  EXPECT_EQ(cell("+3.25"), "+3.25");
+  EXPECT_EQ(cell("a=b"), "a=b");
+  EXPECT_EQ(cell(std::string_view("WS\0X", 4)), "\"WS\\x00X\"");
+  pipeline::set_csv_raw(true);
+  EXPECT_EQ(cell("=1+1"), "=1+1");
+  EXPECT_EQ(cell(std::string_view("WS\0X", 4)), std::string("WS\0X", 4));
+  pipeline::set_csv_raw(false);
+}

@@ -435,6 +435,84 @@ TEST_F(Inputs, FollowLinksFollowsEveryLinkEachFolderOnce) {
   EXPECT_NE(r.err.find("folder already read"), std::string::npos) << r.err;
 }
 
+// One file of 100,000 computer names (a WEC server's log, or a crafted one):
+// every per-record and per-host lookup is by hash, so this takes seconds (it
+// took 48-66 s when names were searched linearly, and replaying each host
+// must not scan every file's names). The `timeout` is a hang guard only.
+TEST_F(Inputs, AHundredThousandComputerNamesInOneFile) {
+  constexpr int kHosts = 100000;
+  {
+    std::ofstream x(dir_ / "forwarded.xml");
+    x << "<Events>\n";
+    for (int i = 0; i < kHosts; ++i)
+      x << "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+           "Name=\"Microsoft-Windows-Security-Auditing\"/><EventID>4624</EventID><TimeCreated "
+           "SystemTime=\"2024-03-12T10:00:00.000Z\"/><EventRecordID>"
+        << i << "</EventRecordID><Channel>Security</Channel><Computer>host" << i
+        << ".corp.local</Computer></System><EventData><Data Name=\"LogonType\">3</Data></EventData></Event>\n";
+    x << "</Events>\n";
+  }
+  std::string file = q((dir_ / "forwarded.xml").string());
+  support::CommandResult inv = support::run_command("timeout 120 " + q(kBinary) + " inventory --format jsonl " + file);
+  ASSERT_EQ(inv.exit_code, 0) << inv.err;
+  size_t hosts = 0;
+  for (const json& row : jsonl(inv.out)) hosts += row["kind"] == "host";
+  EXPECT_EQ(hosts, static_cast<size_t>(kHosts));
+  support::CommandResult scan = support::run_command("timeout 120 " + q(kBinary) + " scan " + file);
+  EXPECT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_NE(scan.err.find("100000 events on 100000 hosts"), std::string::npos) << scan.err;
+}
+
+// What reaches a terminal shows the evidence's control characters, never
+// obeys them: a file name with cursor-up, erase-line and a right-to-left
+// override would hide the line before it and reorder the text.
+TEST_F(Inputs, ControlSequencesInNamesAreShownNotObeyed) {
+  std::string evil =
+      "evil\x1b[1A\x1b[2K\xe2\x80\xae"
+      "exe.txt";
+  std::ofstream(dir_ / evil) << "not a log\n";
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");
+  support::CommandResult r = run("scan " + q(dir_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("evil\\x1b[1A\\x1b[2K<U+202E>exe.txt: not an EVTX file"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.err.find("\xe2\x80\xae"), std::string::npos);
+  // The table format shows a Computer name's controls the same way.
+  std::ofstream(dir_ / "events.xml")
+      << "<Events><Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+         "Name=\"X\"/><EventID>1</EventID><TimeCreated SystemTime=\"2024-03-12T10:00:00Z\"/><Computer>WS&#x9B;2J"
+         "&#x202E;01</Computer></System></Event></Events>\n";
+  support::CommandResult t = run("timeline -f table " + q((dir_ / "events.xml").string()));
+  EXPECT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("WS\\x9b2J<U+202E>01"), std::string::npos) << t.out;
+}
+
+// A file name that is not UTF-8 still gives lines that parse as JSON (its
+// bytes become U+FFFD); a CSV cell a spreadsheet would run is neutralised
+// unless --csv-raw.
+TEST_F(Inputs, JsonStaysJsonAndCsvStaysData) {
+  fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "\xff\xfe.evtx");
+  for (const char* format : {"jsonl", "timesketch"}) {
+    support::CommandResult r = run(std::string("timeline -q -f ") + format + " " + q(dir_.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<json> rows = jsonl(r.out);  // throws if a line is not JSON
+    ASSERT_EQ(rows.size(), 15u) << format;
+    std::string source = rows[0].contains("SourceFile") ? rows[0]["SourceFile"] : rows[0]["source_file"];
+    EXPECT_NE(source.find("\xEF\xBF\xBD\xEF\xBF\xBD.evtx"), std::string::npos) << format << ": " << source;
+  }
+  std::ofstream(dir_ / "events.xml")
+      << "<Events><Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+         "Name=\"X\"/><EventID>1</EventID><TimeCreated SystemTime=\"2024-03-12T10:00:00Z\"/><Computer>=cmd|' /C "
+         "calc'!A0</Computer></System></Event></Events>\n";
+  std::string xml = q((dir_ / "events.xml").string());
+  support::CommandResult csv = run("timeline -q -f csv " + xml);
+  EXPECT_NE(csv.out.find(",\"'=cmd|' /C calc'!A0\","), std::string::npos) << csv.out;
+  support::CommandResult raw = run("timeline -q -f csv --csv-raw " + xml);
+  EXPECT_NE(raw.out.find(",=cmd|' /C calc'!A0,"), std::string::npos) << raw.out;
+  support::CommandResult inv = run("inventory -q -f csv " + xml);
+  EXPECT_NE(inv.out.find("\"'=cmd|' /C calc'!A0\""), std::string::npos) << inv.out;
+}
+
 TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   ASSERT_EQ(::mkfifo((dir_ / "pipe.evtx").c_str(), 0600), 0);
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");

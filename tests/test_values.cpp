@@ -252,6 +252,14 @@ TEST(ValueText, FileTimeIsoDigits) {
   EXPECT_EQ(s, "t=1971-01-01T00:00:00.0Z");
 }
 
+// FILETIME reaches year 60056: past 9999 the year is ISO 8601's expanded
+// form (as Ticks such a time is clamped so it sorts last: test_normalize).
+TEST(ValueText, FileTimePastYear9999) {
+  EXPECT_EQ(evtx::filetime_iso(UINT64_MAX), "+60056-05-28T05:36:10.9551615Z");
+  EXPECT_EQ(evtx::filetime_iso(2650467744000000000ull, 0), "+10000-01-01T00:00:00Z");
+  EXPECT_EQ(evtx::filetime_iso(2650467743990000000ull, 0), "9999-12-31T23:59:59Z");
+}
+
 TEST(ValueText, SystemTime) {
   // SYSTEMTIME: year, month, day of week, day, hour, minute, second, ms.
   Val v{0x12, {}};
@@ -459,6 +467,33 @@ TEST(Escaping, JsonString) {
   out.clear();
   evtx::append_json_string(out, "");
   EXPECT_EQ(out, "\"\"");
+}
+
+// JSON lines must parse whatever they carry: bytes that are not UTF-8 (a
+// file name's) become U+FFFD; C1 controls and bidirectional overrides, which
+// a terminal would obey unseen, are escaped.
+TEST(Escaping, JsonStringIsAlwaysUtf8AndShowsInvisibleControls) {
+  std::string out;
+  evtx::append_json_string(out, "\xff\xfe.evtx");
+  EXPECT_EQ(out, "\"\xEF\xBF\xBD\xEF\xBF\xBD.evtx\"");
+  out.clear();
+  evtx::append_json_string(out, "a\xC3");  // cut short
+  EXPECT_EQ(out, "\"a\xEF\xBF\xBD\"");
+  out.clear();
+  evtx::append_json_string(out, "\xC0\xAF\xED\xA0\x80");  // overlong '/', a surrogate
+  EXPECT_EQ(out, "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  out.clear();
+  evtx::append_json_string(out,
+                           "x\xC2\x9B"
+                           "1A\xE2\x80\xAEgpj.exe\xE2\x81\xA6");  // CSI, RLO, LRI
+  EXPECT_EQ(out, "\"x\\u009b1A\\u202egpj.exe\\u2066\"");
+  // The same from UTF-16 (record strings).
+  const uint16_t units[] = {0x202e, 'a', 0x9b, 0xe9};
+  std::vector<uint8_t> bytes;
+  for (uint16_t u : units) bytes.insert(bytes.end(), {static_cast<uint8_t>(u), static_cast<uint8_t>(u >> 8)});
+  out.clear();
+  evtx::append_json_utf16(out, bytes.data(), bytes.size());
+  EXPECT_EQ(out, "\"\\u202ea\\u009b\xC3\xA9\"");
 }
 
 // The one-pass UTF-16 escapers (used by output programs and the renderers)

@@ -327,7 +327,21 @@ constexpr bool xml_special(uint64_t v) {
 static_assert(json_special(0x0041002200410041ull) && !json_special(0x0041004200430044ull));
 static_assert(xml_special(0x003c004100410041ull) && !xml_special(0x0041004200430044ull));
 
-template <size_t kAsciiMax, class Special, class Put>
+// Code points that change how a terminal shows text without being seen: C1
+// controls (U+0080..U+009F, a CSI among them) and the bidirectional
+// overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+constexpr bool invisible_control(uint32_t c) {
+  return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char* put_u_escape(uint32_t c, char* o) {
+  static const char hex[] = "0123456789abcdef";
+  for (char x : {'\\', 'u', hex[(c >> 12) & 15], hex[(c >> 8) & 15], hex[(c >> 4) & 15], hex[c & 15]}) *o++ = x;
+  return o;
+}
+
+// kEscapeInvisible: invisible_control code points written as \uXXXX (JSON).
+template <size_t kAsciiMax, bool kEscapeInvisible, class Special, class Put>
 void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Special special, Put put) {
   // Worst case: kAsciiMax bytes per ASCII unit, 3 bytes per other unit (a
   // surrogate pair: 4 bytes for 2 units).
@@ -362,6 +376,12 @@ void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Special s
       }
     } else if (c >= 0xd800 && c <= 0xdfff) {
       c = 0xfffd;
+    }
+    if constexpr (kEscapeInvisible) {
+      if (invisible_control(c)) {
+        o = put_u_escape(c, o);
+        continue;
+      }
     }
     if (c < 0x800) {
       *o++ = static_cast<char>(0xc0 | (c >> 6));
@@ -427,7 +447,7 @@ const char* xml_replacement(unsigned char c, bool attr) {
 }  // namespace
 
 void append_utf16(std::string& out, const uint8_t* p, size_t units) {
-  append_utf16_as<1>(
+  append_utf16_as<1, false>(
       out, p, units, [](uint64_t) { return false; },
       [](unsigned char c, char* o) {
         *o++ = static_cast<char>(c);
@@ -437,7 +457,7 @@ void append_utf16(std::string& out, const uint8_t* p, size_t units) {
 
 void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes) {
   out += '"';
-  append_utf16_as<6>(out, p, utf16_units(p, bytes), json_special, [](unsigned char c, char* o) {
+  append_utf16_as<6, true>(out, p, utf16_units(p, bytes), json_special, [](unsigned char c, char* o) {
     if (kJsonEscapes.needs[c]) return put_json_escaped(c, o);
     *o++ = static_cast<char>(c);
     return o;
@@ -446,7 +466,7 @@ void append_json_utf16(std::string& out, const uint8_t* p, size_t bytes) {
 }
 
 void append_xml_utf16(std::string& out, const uint8_t* p, size_t bytes, bool attr) {
-  append_utf16_as<6>(out, p, utf16_units(p, bytes), xml_special, [attr](unsigned char c, char* o) {
+  append_utf16_as<6, false>(out, p, utf16_units(p, bytes), xml_special, [attr](unsigned char c, char* o) {
     if (c >= 0x3f || c == ' ' || (c >= '(' && c <= ';') || c == '=' || c == '!' || c == '#' || c == '$' ||
         c == '%') {  // the common characters that stand as they are, without the switch
       *o++ = static_cast<char>(c);
@@ -540,12 +560,52 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   out.append(s.data() + start, s.size() - start);
 }
 
+namespace {
+
+// The length of the UTF-8 sequence at s[i] and its code point; 0 when the
+// bytes there are not UTF-8 (a stray byte, a cut or overlong sequence, a surrogate).
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  cp = c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char b = static_cast<unsigned char>(s[i + k]);
+    if ((b >> 6) != 2) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;  // overlong, surrogate, too big
+  return len;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!kJsonEscapes.needs[c]) continue;
+    if (c < 0x80 && !kJsonEscapes.needs[c]) continue;
+    if (c >= 0x80) {
+      uint32_t cp = 0;
+      size_t len = utf8_sequence(s, i, cp);
+      if (len > 0 && !invisible_control(cp)) {
+        i += len - 1;
+        continue;
+      }
+      out.append(s.data() + start, i - start);
+      char buf[6];
+      if (len == 0) {
+        out += "\xEF\xBF\xBD";  // not UTF-8 (a file name's raw bytes): U+FFFD, so the line stays JSON
+        start = i + 1;
+      } else {
+        out.append(buf, static_cast<size_t>(put_u_escape(cp, buf) - buf));
+        i += len - 1;
+        start = i + 1;
+      }
+      continue;
+    }
     out.append(s.data() + start, i - start);
     start = i + 1;
     char buf[6];
@@ -580,15 +640,20 @@ void append_filetime_iso(std::string& out, uint64_t ft, int digits) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  if (y < 0 || y > 9999) y = 0;  // only reachable from damaged values
-  char buf[32];
+  char buf[40];
   char* o = buf;
   auto two = [&o](unsigned v) {
     *o++ = char('0' + (v / 10) % 10);
     *o++ = char('0' + v % 10);
   };
-  two(static_cast<unsigned>(y / 100));
-  two(static_cast<unsigned>(y % 100));
+  if (y > 9999) {
+    // Past year 9999 (a damaged or crafted value; FILETIME reaches 60056):
+    // ISO 8601's expanded form, +YYYYY, never a wrapped year.
+    o += std::snprintf(o, 8, "+%05lld", static_cast<long long>(y));
+  } else {
+    two(static_cast<unsigned>(y / 100));
+    two(static_cast<unsigned>(y % 100));
+  }
   *o++ = '-';
   two(m);
   *o++ = '-';

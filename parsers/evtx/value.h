@@ -105,7 +105,11 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr);
 // forge markup) has each byte that may not stand there replaced by '_'
 // ("" becomes "_"). Bytes >= 0x80 (non-ASCII UTF-8) are name characters.
 void append_xml_name(std::string& out, std::string_view name);
-// Appends s as a JSON string literal (with quotes).
+// Appends s as a JSON string literal (with quotes). Always valid UTF-8 JSON:
+// bytes that are not UTF-8 (a file name's raw bytes) become U+FFFD, and the
+// code points that would change a terminal's display unseen (C1 controls,
+// bidirectional overrides and isolates) are written \uXXXX, as by the
+// UTF-16 writers (append_json_utf16).
 void append_json_string(std::string& out, std::string_view s);
 
 // FILETIME (100 ns ticks since 1601-01-01 UTC) as ISO 8601 UTC with the

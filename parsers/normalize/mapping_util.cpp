@@ -94,7 +94,7 @@ bool is_group_address(std::string_view ip) {
 
 std::optional<Ticks> parse_time(std::string_view s) {
   auto t = evtx::parse_iso_filetime(s);
-  return t ? std::optional<Ticks>(static_cast<Ticks>(*t)) : std::nullopt;
+  return t ? std::optional<Ticks>(ticks_of_filetime(*t)) : std::nullopt;
 }
 
 std::optional<int64_t> parse_int(std::string_view s) {

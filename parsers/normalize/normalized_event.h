@@ -18,6 +18,11 @@ namespace norm {
 // Times are 100 ns ticks since 1601-01-01 UTC (FILETIME; also Kusto's datetime tick).
 using Ticks = int64_t;
 constexpr Ticks kTicksPerSecond = 10'000'000;
+// A FILETIME as Ticks: one past INT64_MAX (after year 30828: only a damaged
+// or crafted record) is clamped, so it sorts last instead of first.
+constexpr Ticks ticks_of_filetime(uint64_t ft) {
+  return ft > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<Ticks>(ft);
+}
 
 enum class Table : uint8_t {
   Process,     // DeviceProcessEvents: ActionType ProcessCreated

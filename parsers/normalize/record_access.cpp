@@ -74,7 +74,7 @@ RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_i
   computer_ = value_text(f[SystemField::Computer]);
   event_id_ = evtx::event_id_of(f[SystemField::EventId]);
   version_ = static_cast<uint8_t>(value_integer(f[SystemField::Version]).value_or(0));
-  time_created_ = static_cast<Ticks>(value_filetime(f[SystemField::TimeCreated]).value_or(0));
+  time_created_ = ticks_of_filetime(value_filetime(f[SystemField::TimeCreated]).value_or(0));
   auto rid = value_integer(f[SystemField::EventRecordId]);
   event_record_id_ = rid ? static_cast<uint64_t>(*rid) : header_record_id;
 }

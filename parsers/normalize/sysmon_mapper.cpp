@@ -39,9 +39,9 @@ NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* a
     ev.timestamp_note = "UtcTime \"" + value_text(*t) + "\" is not a time";
     return ev;
   }
-  std::string why = implausible_utc(static_cast<Ticks>(*utc), ev.time_created);
+  std::string why = implausible_utc(ticks_of_filetime(*utc), ev.time_created);
   if (why.empty()) {
-    ev[Field::Timestamp] = FieldValue::time(static_cast<Ticks>(*utc));
+    ev[Field::Timestamp] = FieldValue::time(ticks_of_filetime(*utc));
     ev.time_source = TimeSource::UtcTime;
   } else {
     ev.timestamp_note = "UtcTime " + evtx::filetime_iso(static_cast<uint64_t>(*utc), 7) + " " + why;

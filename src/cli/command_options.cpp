@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "pipeline/event_writer.h"
 #include "rules/rule.h"
 #include "rules/time_format.h"
 
@@ -97,9 +98,14 @@ void OutputOptions::add_to(po::options_description& opts, const std::vector<std:
       ("output format: " + names + " (default: table on a terminal, else " + formats.front() + ")").c_str())(
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)")(
       "quiet,q", po::bool_switch(&quiet), "no progress bar and no summary on stderr (warnings still)");
+  if (std::find(formats.begin(), formats.end(), "csv") != formats.end())
+    opts.add_options()("csv-raw", po::bool_switch(&csv_raw),
+                       "csv: write every value untouched (by default a cell a spreadsheet would run as a formula, "
+                       "starting with = + - @ TAB or CR, gets a ' before it, and a NUL is written \\x00)");
 }
 
 std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, std::string& error) const {
+  pipeline::set_csv_raw(csv_raw);
   std::string name = format;
   if (name.empty()) {
     bool table =

@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "evtx/event_tree.h"
 #include "evtx/evtx_writer.h"
@@ -51,13 +52,13 @@ int run_convert(const std::vector<std::string>& args) {
                              args, opts, vm, inputs))
     return *done;
   if (output.empty()) {
-    std::fprintf(stderr, "evtxhunt convert: no output file: give -o OUT.evtx (see --help)\n");
+    message(stderr, "evtxhunt convert: no output file: give -o OUT.evtx (see --help)\n");
     return kUsage;
   }
   for (const std::string& in : inputs) {
     std::error_code ec;
     if (fs::exists(in, ec) && fs::exists(output, ec) && fs::equivalent(in, output, ec)) {
-      std::fprintf(stderr, "evtxhunt convert: %s: the output is also an input\n", output.c_str());
+      message(stderr, "evtxhunt convert: %s: the output is also an input\n", output.c_str());
       return kUsage;
     }
   }
@@ -69,21 +70,21 @@ int run_convert(const std::vector<std::string>& args) {
     std::error_code ec;
     fs::file_status st = fs::status(in, ec);
     if (!ec && !fs::is_regular_file(st) && !fs::is_directory(st)) {
-      std::fprintf(stderr, "evtxhunt convert: %s: cannot open: not a regular file (a FIFO or device is never read)\n",
-                   in.c_str());
+      message(stderr, "evtxhunt convert: %s: cannot open: not a regular file (a FIFO or device is never read)\n",
+              in.c_str());
       return kCannotOpen;
     }
     std::ifstream probe(in, std::ios::binary);
     if (!probe || fs::is_directory(in, ec)) {
-      std::fprintf(stderr, "evtxhunt convert: %s: cannot open: %s\n", in.c_str(),
-                   fs::is_directory(in, ec) ? "is a directory" : std::strerror(errno));
+      message(stderr, "evtxhunt convert: %s: cannot open: %s\n", in.c_str(),
+              fs::is_directory(in, ec) ? "is a directory" : std::strerror(errno));
       return kCannotOpen;
     }
     probe.close();
     try {
       docs.push_back(xmlin::EventXmlDocument::load_file(in));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "evtxhunt convert: %s\n", e.what());
+      message(stderr, "evtxhunt convert: %s\n", e.what());
       return kBadInput;
     }
   }
@@ -92,7 +93,7 @@ int run_convert(const std::vector<std::string>& args) {
   try {
     writer = std::make_unique<evtx::EvtxFileWriter>(output);
   } catch (const evtx::WriteError& e) {
-    std::fprintf(stderr, "evtxhunt convert: %s\n", e.what());
+    message(stderr, "evtxhunt convert: %s\n", e.what());
     return kCannotWrite;
   }
   evtx::EventTree tree;
@@ -102,7 +103,7 @@ int run_convert(const std::vector<std::string>& args) {
       try {
         writer->add(tree);
       } catch (const evtx::WriteError& e) {
-        std::fprintf(stderr, "evtxhunt convert: %s: event %zu: %s\n", inputs[d].c_str(), i + 1, e.what());
+        message(stderr, "evtxhunt convert: %s: event %zu: %s\n", inputs[d].c_str(), i + 1, e.what());
         return kBadInput;
       }
     }
@@ -110,7 +111,7 @@ int run_convert(const std::vector<std::string>& args) {
   try {
     writer->commit();
   } catch (const evtx::WriteError& e) {
-    std::fprintf(stderr, "evtxhunt convert: %s\n", e.what());
+    message(stderr, "evtxhunt convert: %s\n", e.what());
     return kCannotWrite;
   }
   if (!quiet) {

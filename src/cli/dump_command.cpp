@@ -11,6 +11,7 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/problem_report.h"
 #include "evtx/evtx_file.h"
@@ -52,9 +53,8 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, boo
     pipeline::Inputs in = pipeline::discover_inputs({a}, follow_links);
     for (const auto& p : in.evtx) files.push_back(p.string());
     for (const auto& p : in.xml)
-      std::fprintf(stderr, "evtxhunt: skipped %s: an XML event export (dump reads EVTX files)\n", p.c_str());
-    for (const auto& sk : in.skipped)
-      std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
+      message(stderr, "evtxhunt: skipped %s: an XML event export (dump reads EVTX files)\n", p.c_str());
+    for (const auto& sk : in.skipped) message(stderr, "evtxhunt: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
   }
   return files;
 }
@@ -93,7 +93,7 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml, bool name
         write_out(text);
       });
     } catch (const evtx::FileError& e) {
-      std::fprintf(stderr, "evtxhunt: %s\n", e.what());
+      message(stderr, "evtxhunt: %s\n", e.what());
       if (e.kind() == evtx::FileError::Kind::CannotOpen)
         exit_code = kCannotOpen;
       else if (exit_code == kOk)
@@ -105,15 +105,14 @@ int dump_with_libevtx(const std::vector<std::string>& paths, bool xml, bool name
       if (p.chunk >= 0)
         report_problem(path, p);
       else
-        std::fprintf(stderr, "evtxhunt: %s: %s: %s\n", path.c_str(), evtx::problem_kind_name(p.kind),
-                     p.message.c_str());
+        message(stderr, "evtxhunt: %s: %s: %s\n", path.c_str(), evtx::problem_kind_name(p.kind), p.message.c_str());
     }
     records += res.records;
     damaged += res.damaged_records;
   }
   if (xml) write_out("</Events>\n");
-  std::fprintf(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n",
-               files, static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged), 0ull);
+  message(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n", files,
+          static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged), 0ull);
   return exit_code;
 }
 
@@ -139,14 +138,14 @@ int run_dump(const std::vector<std::string>& args) {
   std::vector<std::string> args_in;
   if (auto done = parse_command_line({"dump", "input", kExitCodesHelp}, args, opts, vm, args_in)) return *done;
   if (auto bad = reading.check()) {
-    std::fprintf(stderr, "evtxhunt dump: %s\n", bad->c_str());
+    message(stderr, "evtxhunt dump: %s\n", bad->c_str());
     return kUsage;
   }
   int threads = reading.threads;
   bool any_folder = false;
   std::vector<std::string> files_arg = expand_inputs(args_in, reading.follow_links, any_folder);
   if (files_arg.empty()) {
-    std::fprintf(stderr, "evtxhunt dump: no readable evidence in the inputs (no EVTX file found)\n");
+    message(stderr, "evtxhunt dump: no readable evidence in the inputs (no EVTX file found)\n");
     return kNoEvidence;
   }
   // Records name their file when more than one file, or a folder, is dumped.
@@ -155,7 +154,7 @@ int run_dump(const std::vector<std::string>& args) {
   try {
     out = std::make_unique<timeline::OutputFile>(output, files_arg);
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt dump: %s\n", e.what());
+    message(stderr, "evtxhunt dump: %s\n", e.what());
     return kCannotWrite;
   }
   g_out = out.get();
@@ -165,11 +164,11 @@ int run_dump(const std::vector<std::string>& args) {
   else if (format == "xml")
     fmt = Format::Xml;
   else {
-    std::fprintf(stderr, "evtxhunt dump: unknown format '%s' (jsonl or xml)\n", format.c_str());
+    message(stderr, "evtxhunt dump: unknown format '%s' (jsonl or xml)\n", format.c_str());
     return kUsage;
   }
   if (reader != "native" && reader != "libevtx") {
-    std::fprintf(stderr, "evtxhunt dump: unknown reader '%s' (native or libevtx)\n", reader.c_str());
+    message(stderr, "evtxhunt dump: unknown reader '%s' (native or libevtx)\n", reader.c_str());
     return kUsage;
   }
 
@@ -188,7 +187,7 @@ int run_dump(const std::vector<std::string>& args) {
       files.push_back(owned.back().get());
       for (const evtx::Problem& p : owned.back()->header_problems()) report_problem(path, p);
     } catch (const evtx::FileError& e) {
-      std::fprintf(stderr, "evtxhunt: %s\n", e.what());
+      message(stderr, "evtxhunt: %s\n", e.what());
       if (e.kind() == evtx::FileError::Kind::CannotOpen)
         exit_code = kCannotOpen;
       else if (exit_code == kOk)
@@ -234,12 +233,12 @@ int run_dump(const std::vector<std::string>& args) {
   try {
     out->commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt dump: %s\n", e.what());
+    message(stderr, "evtxhunt dump: %s\n", e.what());
     return kCannotWrite;
   }
-  std::fprintf(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n",
-               files.size(), static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged),
-               static_cast<unsigned long long>(bad_slots));
+  message(stderr, "evtxhunt dump: %zu files, %llu records, %llu damaged records skipped, %llu chunks skipped\n",
+          files.size(), static_cast<unsigned long long>(records), static_cast<unsigned long long>(damaged),
+          static_cast<unsigned long long>(bad_slots));
   return exit_code;
 }
 

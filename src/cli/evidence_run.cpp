@@ -1,4 +1,5 @@
 #include "cli/evidence_run.h"
+#include "cli/messages.h"
 
 #include <cstdio>
 
@@ -13,7 +14,7 @@ std::optional<int> EvidenceRun::open(const OutputOptions& output, const ReadingO
   try {
     out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt %s: %s\n", command, e.what());
+    message(stderr, "evtxhunt %s: %s\n", command, e.what());
     return kCannotWrite;
   }
   return std::nullopt;
@@ -33,7 +34,7 @@ std::optional<int> EvidenceRun::finish(const std::string& text) {
     if (!text.empty()) out->write(text);
     out->commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt %s: %s\n", command, e.what());
+    message(stderr, "evtxhunt %s: %s\n", command, e.what());
     return kCannotWrite;
   }
   return std::nullopt;

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
 #include "evtx/value.h"
@@ -192,7 +193,7 @@ int run_inventory(const std::vector<std::string>& args) {
   const bool files_only = vm.count("files-only") > 0;
   if (!bad && files_only && !output.format.empty() && output.format != "jsonl") bad = "--files-only writes jsonl";
   if (bad) {
-    std::fprintf(stderr, "evtxhunt inventory: %s\n", bad->c_str());
+    message(stderr, "evtxhunt inventory: %s\n", bad->c_str());
     return kUsage;
   }
   EvidenceRun run{"inventory", paths};
@@ -210,7 +211,7 @@ int run_inventory(const std::vector<std::string>& args) {
   norm::HostNames names;
   for (const pipeline::FileInfo& f : ev->files)
     for (const auto& c : f.computers) names.add(c.name);
-  for (const std::string& w : names.resolve()) std::fprintf(stderr, "evtxhunt: warning: %s\n", w.c_str());
+  for (const std::string& w : names.resolve()) message(stderr, "evtxhunt: warning: %s\n", w.c_str());
   std::map<std::string, HostRow> hosts;
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string text = *format == timeline::Format::Csv ? kCsvHeader : "";

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 
 namespace {
 
@@ -54,10 +55,11 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return cli::kOk;
     }
-    std::fprintf(stderr, "evtxhunt: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    cli::message(stderr, "evtxhunt: unknown command '%s'\n", cmd);
+    std::fputs(kUsage, stderr);
     return cli::kUsage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "evtxhunt: %s\n", e.what());
+    cli::message(stderr, "evtxhunt: %s\n", e.what());
     return cli::kInternal;
   }
 }

@@ -15,6 +15,7 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
 #include "timeline/finding_writer.h"
@@ -61,27 +62,26 @@ int run_merge(const std::vector<std::string>& args) {
   if (auto done = parse_command_line({"merge", "shard file", kExitCodesHelp}, args, opts, vm, names)) return *done;
   std::optional<timeline::Format> format;
   if (auto bad = output.check(::isatty(1) != 0, format)) {
-    std::fprintf(stderr, "evtxhunt merge: %s\n", bad->c_str());
+    message(stderr, "evtxhunt merge: %s\n", bad->c_str());
     return kUsage;
   }
   std::vector<batch::Shard> shards;
   for (const std::string& name : names) {
     std::string bytes;
     if (!read_file_bytes(name, bytes)) {
-      std::fprintf(stderr, "evtxhunt merge: cannot read %s\n", name.c_str());
+      message(stderr, "evtxhunt merge: cannot read %s\n", name.c_str());
       return kCannotOpen;
     }
     try {
       shards.push_back(batch::read_shard(bytes, name));
     } catch (const batch::ShardError& e) {
-      std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+      message(stderr, "evtxhunt merge: %s\n", e.what());
       return kBadInput;
     }
   }
   std::vector<pipeline::SkippedInput> skipped;
   if (!skipped_list.empty() && !read_skipped(skipped_list, skipped)) {
-    std::fprintf(stderr, "evtxhunt merge: --skipped %s: cannot read it as path and reason pairs\n",
-                 skipped_list.c_str());
+    message(stderr, "evtxhunt merge: --skipped %s: cannot read it as path and reason pairs\n", skipped_list.c_str());
     return kCannotOpen;
   }
   // Counted with the first shard's (there is at least one: parse_command_line).
@@ -90,12 +90,12 @@ int run_merge(const std::vector<std::string>& args) {
   try {
     merged = batch::merge_shards(std::move(shards), names);
   } catch (const batch::ShardError& e) {
-    std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+    message(stderr, "evtxhunt merge: %s\n", e.what());
     return kBadInput;
   }
   for (const pipeline::SkippedInput& s : skipped)
-    std::fprintf(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
-  for (const std::string& w : merged.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+    message(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+  for (const std::string& w : merged.warnings) message(stderr, "%s\n", w.c_str());
 
   timeline::TableStyle style;
   std::string text;
@@ -107,7 +107,7 @@ int run_merge(const std::vector<std::string>& args) {
     out.write(text);
     out.commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt merge: %s\n", e.what());
+    message(stderr, "evtxhunt merge: %s\n", e.what());
     return kCannotWrite;
   }
   int code = kOk;
@@ -123,7 +123,8 @@ int run_merge(const std::vector<std::string>& args) {
          start,
          {std::to_string(names.size()) + " shards", merged.rules_summary,
           std::to_string(merged.result.duplicates_dropped) + " duplicate events dropped, " +
-              std::to_string(merged.result.merged_processes) + " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
+              std::to_string(merged.result.merged_processes) +
+              " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
           findings_line(merged.result.findings)}});
   return code;
 }

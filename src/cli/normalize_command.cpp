@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
 #include "normalize/mapper.h"
@@ -50,7 +51,7 @@ int run_normalize(const std::vector<std::string>& args) {
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(false, format);
   if (bad) {
-    std::fprintf(stderr, "evtxhunt normalize: %s\n", bad->c_str());
+    message(stderr, "evtxhunt normalize: %s\n", bad->c_str());
     return kUsage;
   }
   bool csv = *format == timeline::Format::Csv;
@@ -90,7 +91,7 @@ int run_normalize(const std::vector<std::string>& args) {
     out->write(text);
     out->commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt normalize: %s\n", e.what());
+    message(stderr, "evtxhunt normalize: %s\n", e.what());
     return kCannotWrite;
   }
   if (!output.quiet)

@@ -1,4 +1,5 @@
 #include "cli/options.h"
+#include "cli/messages.h"
 
 #include <cstdio>
 #include <fstream>
@@ -50,7 +51,7 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::fprintf(stderr, "evtxhunt %s: %s\n", cl.command, e.what());
+    message(stderr, "evtxhunt %s: %s\n", cl.command, e.what());
     return kUsage;
   }
   if (vm.count("help")) {
@@ -59,11 +60,11 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
   }
   for (const std::string& list : lists)
     if (!read_list_file(list, inputs)) {
-      std::fprintf(stderr, "evtxhunt %s: --inputs-from %s: cannot read it\n", cl.command, list.c_str());
+      message(stderr, "evtxhunt %s: --inputs-from %s: cannot read it\n", cl.command, list.c_str());
       return kCannotOpen;
     }
   if (inputs.empty()) {
-    std::fprintf(stderr, "evtxhunt %s: no %s (see --help)\n", cl.command, cl.inputs_name);
+    message(stderr, "evtxhunt %s: no %s (see --help)\n", cl.command, cl.inputs_name);
     return kUsage;
   }
   return std::nullopt;

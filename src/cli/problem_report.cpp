@@ -1,4 +1,5 @@
 #include "cli/problem_report.h"
+#include "cli/messages.h"
 
 namespace cli {
 
@@ -13,7 +14,7 @@ std::string problem_line(const std::string& file, const evtx::Problem& p) {
 }
 
 void report_problem(const std::string& file, const evtx::Problem& p, std::FILE* out) {
-  std::fprintf(out, "%s\n", problem_line(file, p).c_str());
+  message(out, "%s\n", problem_line(file, p));
 }
 
 }  // namespace cli

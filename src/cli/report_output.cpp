@@ -1,4 +1,5 @@
 #include "cli/report_output.h"
+#include "cli/messages.h"
 
 #include <cctype>
 #include <cstdio>
@@ -75,14 +76,14 @@ std::optional<int> ReportOptions::open(const char* command, const std::vector<st
                                        const std::string& output) {
   if (!wanted()) return std::nullopt;
   if (path == "-" || path == output) {
-    std::fprintf(stderr, "evtxhunt %s: --report: needs a file of its own, not %s\n", command,
-                 path == "-" ? "stdout" : "the -o output");
+    message(stderr, "evtxhunt %s: --report: needs a file of its own, not %s\n", command,
+            path == "-" ? "stdout" : "the -o output");
     return kCannotWrite;
   }
   try {
     file_ = std::make_unique<timeline::OutputFile>(path, inputs);
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
+    message(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
     return kCannotWrite;
   }
   return std::nullopt;
@@ -104,10 +105,10 @@ std::optional<int> ReportOptions::write(const char* command, const std::vector<s
     file_->write(report::render_html(in));
     file_->commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
+    message(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
     return kCannotWrite;
   }
-  if (!quiet) std::fprintf(stderr, "evtxhunt %s: report written to %s\n", command, path.c_str());
+  if (!quiet) message(stderr, "evtxhunt %s: report written to %s\n", command, path.c_str());
   return std::nullopt;
 }
 

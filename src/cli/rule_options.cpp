@@ -1,4 +1,5 @@
 #include "cli/rule_options.h"
+#include "cli/messages.h"
 #include "yaml/stray_comma.h"
 
 #include <sys/stat.h>
@@ -123,7 +124,7 @@ std::optional<int> RuleOptions::load(const char* command) {
     try {
       placeholders = sigma::load_placeholders(placeholders_file);
     } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "evtxhunt %s: --placeholders %s\n", command, e.what());
+      message(stderr, "evtxhunt %s: --placeholders %s\n", command, e.what());
       return kBadRules;
     }
   }
@@ -221,19 +222,19 @@ std::optional<int> RuleOptions::load(const char* command) {
       sigma.reset();
   }
   for (const std::string& s : skipped)
-    std::fprintf(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", s.c_str());
+    message(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", s.c_str());
   if (strict)
     for (const std::string& f : not_rules)
-      std::fprintf(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
-                   f.c_str());
-  for (const std::string& w : sigma_report.warnings) std::fprintf(stderr, "evtxhunt %s: %s\n", command, w.c_str());
+      message(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
+              f.c_str());
+  for (const std::string& w : sigma_report.warnings) message(stderr, "evtxhunt %s: %s\n", command, w.c_str());
   for (const sigma::LoadError& e : sigma_report.needs_values)
-    std::fprintf(stderr, "evtxhunt %s: %s\n", command, e.str().c_str());
+    message(stderr, "evtxhunt %s: %s\n", command, e.str().c_str());
   if (strict && !skipped.empty()) return kBadRules;
   bool bad = false;
   for (size_t i = 0; i < patterns.size(); ++i)
     if (!used[i]) {
-      std::fprintf(stderr, "evtxhunt %s: no rule matches '%s'\n", command, patterns[i].c_str());
+      message(stderr, "evtxhunt %s: no rule matches '%s'\n", command, patterns[i].c_str());
       bad = true;
     }
   if (bad) return kBadRules;

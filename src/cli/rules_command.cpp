@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/rule_options.h"
 
@@ -18,7 +19,7 @@ namespace cli {
 
 int run_rules(const std::vector<std::string>& args) {
   if (args.empty() || (args[0] != "check" && args[0] != "--help" && args[0] != "-h")) {
-    std::fprintf(stderr, "usage: evtxhunt rules check [options] PATH...\n");
+    message(stderr, "usage: evtxhunt rules check [options] PATH...\n");
     return kUsage;
   }
   po::options_description opts(
@@ -39,10 +40,10 @@ int run_rules(const std::vector<std::string>& args) {
   if (auto done = parse_command_line({"rules check", "rule path", kExitCodesHelp}, rest, opts, vm, rules.paths))
     return *done;
   if (auto code = rules.load("rules check")) return *code;
-  std::printf("%s\n", rules.summary().c_str());
+  message(stdout, "%s\n", rules.summary().c_str());
   for (const auto& [reason, n] : rules.sigma_report.not_applicable)
-    std::printf("not applicable: %zu rules: %s\n", n, reason.c_str());
-  for (const sigma::LoadError& e : rules.sigma_report.needs_values) std::printf("not run: %s\n", e.str().c_str());
+    message(stdout, "not applicable: %zu rules: %s\n", n, reason.c_str());
+  for (const sigma::LoadError& e : rules.sigma_report.needs_values) message(stdout, "not run: %s\n", e.str().c_str());
   return rules.skipped.empty() ? kOk : kBadRules;
 }
 

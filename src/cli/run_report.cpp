@@ -1,4 +1,5 @@
 #include "cli/run_report.h"
+#include "cli/messages.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -20,7 +21,7 @@ std::vector<std::string> warning_lines(const pipeline::Evidence& ev) {
 }
 
 void report_warnings(const pipeline::Evidence& ev) {
-  for (const std::string& l : warning_lines(ev)) std::fprintf(stderr, "%s\n", l.c_str());
+  for (const std::string& l : warning_lines(ev)) message(stderr, "%s\n", l.c_str());
 }
 
 RunCounts run_counts(const pipeline::Evidence& ev) {
@@ -45,11 +46,11 @@ void report_summary(const RunCounts& c, const Summary& sum) {
                static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.records_damaged),
                static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.hosts));
   if (c.spills > 0)
-    std::fprintf(stderr, "evtxhunt %s: memory budget reached: %llu MiB of events spilled in %llu runs\n", sum.command,
-                 static_cast<unsigned long long>(c.spilled_bytes >> 20), static_cast<unsigned long long>(c.spills));
-  for (const std::string& l : sum.lines) std::fprintf(stderr, "evtxhunt %s: %s\n", sum.command, l.c_str());
+    message(stderr, "evtxhunt %s: memory budget reached: %llu MiB of events spilled in %llu runs\n", sum.command,
+            static_cast<unsigned long long>(c.spilled_bytes >> 20), static_cast<unsigned long long>(c.spills));
+  for (const std::string& l : sum.lines) message(stderr, "evtxhunt %s: %s\n", sum.command, l.c_str());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - sum.start).count();
-  std::fprintf(stderr, "evtxhunt %s: done in %.2f s\n", sum.command, secs);
+  message(stderr, "evtxhunt %s: done in %.2f s\n", sum.command, secs);
 }
 
 std::string findings_line(const std::vector<replay::Finding>& findings) {

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
@@ -98,7 +99,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
-    std::fprintf(stderr, "evtxhunt scan: %s\n", bad->c_str());
+    message(stderr, "evtxhunt scan: %s\n", bad->c_str());
     return kUsage;
   }
   if (auto code = rule_opts.load("scan")) return *code;

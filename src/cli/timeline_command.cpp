@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/evidence_run.h"
 #include "cli/exit_codes.h"
+#include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
@@ -71,7 +72,7 @@ int run_timeline(const std::vector<std::string>& args) {
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
-    std::fprintf(stderr, "evtxhunt timeline: %s\n", bad->c_str());
+    message(stderr, "evtxhunt timeline: %s\n", bad->c_str());
     return kUsage;
   }
   if (auto code = rule_opts.load("timeline")) return *code;
@@ -106,7 +107,7 @@ int run_timeline(const std::vector<std::string>& args) {
     out->write(buffer);
     out->commit();
   } catch (const timeline::OutputError& e) {
-    std::fprintf(stderr, "evtxhunt timeline: %s\n", e.what());
+    message(stderr, "evtxhunt timeline: %s\n", e.what());
     return kCannotWrite;
   }
   if (auto code = report.write("timeline", paths, *ev, result.findings, rule_opts, output.quiet)) return *code;

@@ -2,6 +2,8 @@
 
 #include "evtx/value.h"
 
+#include <atomic>
+
 namespace pipeline {
 namespace {
 
@@ -11,15 +13,48 @@ bool written(Field f) { return f != Field::LastBootTime; }
 
 }  // namespace
 
+namespace {
+
+std::atomic<bool> g_csv_raw{false};
+
+// -5, +3, 12.5: a number, which a spreadsheet should read as one.
+bool is_number(std::string_view s) {
+  size_t i = (s.front() == '-' || s.front() == '+') ? 1 : 0, digits = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) ++digits;
+  if (i < s.size() && s[i] == '.')
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) ++digits;
+  return digits > 0 && i == s.size();
+}
+
+// Excel, LibreOffice and Timeline Explorer run a cell starting with one of
+// these as a formula (=HYPERLINK(...), +cmd|' /C calc'!A0, @SUM(...)).
+bool formula_start(std::string_view s) {
+  return !s.empty() &&
+         (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@' || s.front() == '\t' ||
+          s.front() == '\r') &&
+         !is_number(s);
+}
+
+}  // namespace
+
+void set_csv_raw(bool raw) { g_csv_raw = raw; }
+
 void append_csv_cell(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool raw = g_csv_raw.load(std::memory_order_relaxed);
+  bool guard = !raw && formula_start(s);
+  bool nul = !raw && s.find('\0') != std::string_view::npos;
+  if (!guard && !nul && s.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += s;
     return;
   }
   out += '"';
+  if (guard) out += '\'';
   for (char c : s) {
     if (c == '"') out += '"';
-    out += c;
+    if (c == '\0' && !raw)
+      out += "\\x00";
+    else
+      out += c;
   }
   out += '"';
 }

@@ -11,7 +11,12 @@ namespace pipeline {
 std::string field_text(const norm::FieldValue& v);
 
 // One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break.
+// Safe to open in a spreadsheet: a cell a spreadsheet would run as a formula
+// (starting with =, +, -, @, TAB or CR; a number such as -5 excepted) is
+// written with a ' before it, and a NUL as \x00 (the text ends there in most
+// tools). set_csv_raw(true) (--csv-raw) writes every value untouched.
 void append_csv_cell(std::string& out, std::string_view s);
+void set_csv_raw(bool raw);
 // A value as JSON: null, a number, or a string.
 void append_json_value(std::string& out, const norm::FieldValue& v);
 

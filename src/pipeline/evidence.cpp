@@ -34,14 +34,23 @@ struct Summary {
     if (first == 0 || t < first) first = t;
     if (t > last) last = t;
   }
-  static FileInfo::Computer& computer(std::vector<FileInfo::Computer>& v, const std::string& name) {
-    for (FileInfo::Computer& c : v)
-      if (c.name == name) return c;
-    v.push_back({name, 0, 0, 0, {}});
-    return v.back();
+  std::unordered_map<std::string, size_t> index;  // computers: name -> position
+
+  // The entry of a name in v (made when new); `index` maps names to
+  // positions, so a file of 100,000 computer names costs no more per record
+  // than one of a single name.
+  static FileInfo::Computer& computer(std::vector<FileInfo::Computer>& v,
+                                      std::unordered_map<std::string, size_t>& index, const std::string& name) {
+    if (index.size() != v.size()) {
+      index.clear();
+      for (size_t i = 0; i < v.size(); ++i) index.emplace(v[i].name, i);
+    }
+    auto [it, added] = index.emplace(name, v.size());
+    if (added) v.push_back({name, 0, 0, 0, {}});
+    return v[it->second];
   }
   void add(const norm::RecordAccess& rec) {
-    FileInfo::Computer& c = computer(computers, rec.computer());
+    FileInfo::Computer& c = computer(computers, index, rec.computer());
     ++c.records;
     norm::Ticks t = rec.time_created();
     widen(t, c.first_time, c.last_time);
@@ -57,9 +66,9 @@ struct Summary {
     }
     if (std::find(channels.begin(), channels.end(), rec.channel()) == channels.end()) channels.push_back(rec.channel());
   }
-  void into(FileInfo& f) const {
+  void into(FileInfo& f, std::unordered_map<std::string, size_t>& f_index) const {
     for (const FileInfo::Computer& c : computers) {
-      FileInfo::Computer& to = computer(f.computers, c.name);
+      FileInfo::Computer& to = computer(f.computers, f_index, c.name);
       to.records += c.records;
       for (const auto& [hour, n] : c.hours) to.hours[hour] += n;
       widen(c.first_time, to.first_time, to.last_time);
@@ -146,6 +155,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
   ev.stats.evtx_files = files.size();
   std::unordered_map<const evtx::EvtxFile*, uint32_t> id_of;
   for (size_t i = 0; i < files.size(); ++i) id_of[files[i]] = file_ids[i];
+  std::vector<std::unordered_map<std::string, size_t>> file_index(files.size());  // FileInfo::computers positions
   tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(ev.store.pool(), opt.matcher); });
   // Records no consumer wants are skipped from their template's field map,
   // before any tree is built; the others are read through it when the map can
@@ -181,7 +191,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
         ev.stats.records_damaged += out.result.damaged_records;
         info.damaged_records += out.result.damaged_records;
         info.problems += out.result.problems.size();
-        out.summary.into(info);
+        out.summary.into(info, file_index[t.file]);
         for (evtx::Problem& p : out.result.problems)
           ev.problems.push_back({files[t.file]->path().string(), std::move(p)});
         ev.store.add(out.events);
@@ -232,7 +242,8 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
           batch.clear();
         }
       }
-      summary.into(info);
+      std::unordered_map<std::string, size_t> index;
+      summary.into(info, index);
       bytes_done += info.bytes;
       ++files_done;
       if (opt.progress) opt.progress(bytes_done, files_done);
@@ -272,6 +283,9 @@ std::unique_ptr<Evidence> read_evidence(const Inputs& inputs, const ReadOptions&
   read_xml(inputs, options, *ev, bytes_done, files_done);
   ev->store.finish();
   ev->stats.events = ev->store.stats().events;
+  for (uint32_t f = 0; f < ev->files.size(); ++f)
+    for (uint32_t c = 0; c < ev->files[f].computers.size(); ++c)
+      ev->files_of_computer[ev->files[f].computers[c].name].emplace_back(f, c);
   resolve_hosts(*ev);
   return ev;
 }

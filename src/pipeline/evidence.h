@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -97,6 +98,8 @@ struct Evidence {
   ReadStats stats;
   std::vector<FileProblem> problems;  // damage inside files, in file order
   std::vector<FileInfo> files;        // every input read, in input order (index = store file id)
+  // Computer name (as written) -> where it appears: (index in files, index in its computers).
+  std::unordered_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> files_of_computer;
   std::vector<SkippedInput> skipped;  // inputs not read at all, with the reason
   std::vector<std::string> warnings;  // other warnings (ambiguous host names, cut-short XML exports)
 };

@@ -5,17 +5,18 @@
 namespace replay {
 
 LogCoverage::LogCoverage(const pipeline::Evidence& evidence, const pipeline::Host& host) {
-  std::vector<std::string_view> names;
-  for (uint32_t id : host.computer_ids) names.push_back(evidence.store.pool().at(id));
-  for (const pipeline::FileInfo& f : evidence.files)
-    for (const pipeline::FileInfo::Computer& c : f.computers) {
-      if (std::find(names.begin(), names.end(), c.name) == names.end()) continue;
+  for (uint32_t id : host.computer_ids) {
+    auto it = evidence.files_of_computer.find(std::string(evidence.store.pool().at(id)));
+    if (it == evidence.files_of_computer.end()) continue;
+    for (auto [file, computer] : it->second) {
+      const pipeline::FileInfo& f = evidence.files[file];
       for (const std::string& channel : f.channels) {
         std::vector<int64_t>& h = hours_[channel];
-        for (const auto& [hour, n] : c.hours)
+        for (const auto& [hour, n] : f.computers[computer].hours)
           if (n > 0) h.push_back(hour);
       }
     }
+  }
   for (auto& [channel, h] : hours_) {
     std::sort(h.begin(), h.end());
     h.erase(std::unique(h.begin(), h.end()), h.end());

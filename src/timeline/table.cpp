@@ -1,4 +1,5 @@
 #include "timeline/table.h"
+#include "timeline/terminal_text.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -17,7 +18,9 @@ size_t terminal_width() {
   return 200;
 }
 
-void append_cell(std::string& out, std::string_view s, size_t width, bool last) {
+void append_cell(std::string& out, std::string_view cell, size_t width, bool last) {
+  const std::string shown = terminal_text(cell);  // controls shown, never obeyed
+  std::string_view s = shown;
   size_t points = 0, i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -29,10 +32,7 @@ void append_cell(std::string& out, std::string_view s, size_t width, bool last) 
       break;
     }
     if (points >= width) break;
-    if (c < 0x20 || c == 0x7f)
-      out += ' ';
-    else
-      out.append(s.substr(i, len));
+    out.append(s.substr(i, len));
     ++points;
     i += len;
   }

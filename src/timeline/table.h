@@ -20,7 +20,7 @@ struct TableStyle {
 // The width of stdout's terminal, else $COLUMNS, else 200.
 size_t terminal_width();
 
-// Appends s as one cell: control characters as spaces, cut to `width` code
+// Appends s as one cell: control characters shown (terminal_text.h), cut to `width` code
 // points (the last one "…" when cut), padded to `width` and followed by a
 // space, unless `last`.
 void append_cell(std::string& out, std::string_view s, size_t width, bool last = false);
