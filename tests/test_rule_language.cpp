@@ -454,6 +454,19 @@ TEST(Stages, SummarizeScopeSeesEveryStage) {
 
 // --- compile errors ---
 
+// RE2 is linear in the text, but its constant is the program's size: a
+// pattern of large bounded repeats is refused at load, not paid per event.
+TEST(CompileErrors, RegularExpressionsTooLargeAreRefused) {
+  std::string big = "(?:ab|cd){1000}(?:ef|gh){1000}(?:ij|kl){1000}(?:mn|op){1000}(?:qr|st){1000}x";
+  rules::CompileError e = error_of("ProcessCommandLine matches regex \"" + big + "\"");
+  EXPECT_EQ(e.offset, 33u);
+  EXPECT_NE(e.message.find("regular expression too large: 20005 RE2 instructions (at most 20000)"), std::string::npos)
+      << e.message;
+  e = error_of("extract(\"" + big + "\", 0, ProcessCommandLine) == \"\"");
+  EXPECT_NE(e.message.find("regular expression too large"), std::string::npos) << e.message;
+  rules::compile_predicate(R"(ProcessCommandLine matches regex ".{1000,}")");  // SigmaHQ's largest: 8,005
+}
+
 TEST(CompileErrors, NamesAndPositions) {
   rules::Scope dcom_scope{{"rpc", "dcom", "child"}, 1, false, {}};
   rules::CompileError e = error_of("InitiatingProcessUniqueId == child.ProcessUniqueId", dcom_scope);

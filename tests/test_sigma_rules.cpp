@@ -546,6 +546,86 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   EXPECT_EQ(findings("EVTXHUNT_CACHE=off"), cold);
 }
 
+// A correlation reported skipped never runs (one naming itself fired nine
+// identical findings per event); a cycle of correlations is named and none
+// of it runs, nor what uses it. security.evtx: 4624 logons.
+TEST(SigmaCorrelations, SkippedAndCyclicCorrelationsNeverRun) {
+  const fs::path security = corpus::rs_sample("security.evtx");
+  std::string base = rule("base-logon", "  sel:\n    EventID: 4624\n  condition: sel\n",
+                          "    product: windows\n    service: security\n");
+  base.insert(base.find("level:"), "name: base_logon\n");
+  auto correlation = [](const std::string& id, const std::string& body) {
+    return "title: " + id + "\nid: " + id + "\nname: " + id + "\nlevel: high\ncorrelation:\n" + body + "---\n";
+  };
+  std::string rules =
+      base +
+      correlation("self_temporal",
+                  "    type: temporal\n    rules: [self_temporal, base_logon]\n    group-by: [TargetUserName]\n"
+                  "    timespan: 1h\n") +
+      correlation("cyc_a", "    type: event_count\n    rules: [cyc_b]\n    timespan: 1h\n    condition: {gte: 1}\n") +
+      correlation("cyc_b", "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n") +
+      correlation("uses_cycle",
+                  "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n");
+  std::string err;
+  std::vector<json> f = scan(rules, {security}, &err);
+  std::set<std::string> ids;
+  for (const json& x : f) ids.insert(x["rule_id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"base-logon"}));  // no correlation runs, so the base alerts alone
+  EXPECT_NE(err.find("rule self_temporal: correlation refers to itself ('self_temporal')"), std::string::npos) << err;
+  EXPECT_NE(err.find("rule cyc_a: correlation cycle: cyc_a -> cyc_b -> cyc_a"), std::string::npos) << err;
+  EXPECT_NE(err.find("rule cyc_b: correlation cycle: cyc_a -> cyc_b -> cyc_a"), std::string::npos) << err;
+  EXPECT_NE(err.find("rule uses_cycle: correlation refers to 'cyc_a', which does not run"), std::string::npos) << err;
+  EXPECT_NE(err.find("0 Sigma correlations"), std::string::npos) << err;
+}
+
+// value_count counts a field's values: events without the field add none,
+// so `gte: 1` on a field no record has fires nowhere.
+TEST(SigmaCorrelations, AnAbsentFieldContributesNoValue) {
+  const fs::path security = corpus::rs_sample("security.evtx");
+  std::string base = rule("base-logon", "  sel:\n    EventID: 4624\n  condition: sel\n",
+                          "    product: windows\n    service: security\n");
+  base.insert(base.find("level:"), "name: base_logon\n");
+  auto value_count = [](const std::string& id, const std::string& field) {
+    return "title: " + id + "\nid: " + id +
+           "\nlevel: high\ncorrelation:\n    type: value_count\n"
+           "    rules: [base_logon]\n    timespan: 1d\n    condition: {gte: 1, field: " +
+           field + "}\n---\n";
+  };
+  std::vector<json> f =
+      scan(base + value_count("absent", "NoSuchField") + value_count("present", "TargetUserName"), {security});
+  std::set<std::string> ids;
+  for (const json& x : f) ids.insert(x["rule_id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"present"}));
+}
+
+// Rules that would cost without bound are refused at load, named: one
+// anchored list of 10,000 values reused 1,000 times (107 KB of YAML, ten
+// million values: 145 s and 5.8 GB before), and regular expressions of large
+// bounded repeats (1.7 s per 30,000-character command line before).
+TEST(SigmaLoading, RulesThatWouldExpandWithoutBoundAreRefused) {
+  support::TempDir tmp("big");
+  {
+    std::ofstream y(tmp / "anchors.yml");
+    y << "title: anchors\nid: anchors\nlevel: high\nlogsource:\n    category: process_creation\n    product: "
+         "windows\ndetection:\n    base:\n        CommandLine|contains: &list\n";
+    for (int i = 0; i < 10000; ++i) y << "            - v" << i << "\n";
+    for (int i = 0; i < 1000; ++i) y << "    s" << i << ":\n        Image|endswith: *list\n";
+    y << "    condition: base or 1 of s*\n";
+  }
+  support::CommandResult r =
+      support::run_command("timeout 120 " + q(kBinary) + " rules check " + q((tmp / "anchors.yml").string()));
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("rule anchors: rule too large: more than 100000 values"), std::string::npos) << r.err;
+  std::string big = "(?:ab|cd){1000}(?:ef|gh){1000}(?:ij|kl){1000}(?:mn|op){1000}(?:qr|st){1000}";
+  std::string rules = rule("repeats", "  sel:\n    CommandLine|re: '" + big + "'\n  condition: sel\n") +
+                      rule("largest-sigmahq", "  sel:\n    CommandLine|re: '.{1000,}'\n  condition: sel\n");
+  std::string err;
+  scan(rules, {kExplorer}, &err);
+  EXPECT_NE(err.find("regular expressions too large: more than 20000 RE2 instructions in one rule"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("1 Sigma rules"), std::string::npos) << err;  // the other loads
+}
+
 // ---- the compiled-pattern cache (sigma/hs_cache.h) ------------------------------
 
 sigma::CachedDb compiled(const std::vector<std::string>& literals) {

@@ -453,6 +453,9 @@ class Parser {
     opts.set_log_errors(false);
     auto re = std::make_shared<const re2::RE2>(pattern, opts);
     if (!re->ok()) fail(at, "invalid regular expression (RE2 syntax): " + re->error());
+    if (re->ProgramSize() > kMaxRegexProgram)
+      fail(at, "regular expression too large: " + std::to_string(re->ProgramSize()) + " RE2 instructions (at most " +
+                   std::to_string(kMaxRegexProgram) + ")");
     return re;
   }
 

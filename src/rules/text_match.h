@@ -26,6 +26,14 @@ bool iends_with(std::string_view s, std::string_view folded_needle);
 // Case-insensitive: the needle must already be fold_case()d.
 bool has_term(std::string_view s, std::string_view needle, bool case_sensitive);
 
+// The most RE2 instructions one rule's regular expressions may compile to
+// (a Sigma rule's together; each `matches regex` / `extract` of a project
+// rule). RE2 is linear in the text, but its constant grows with the program:
+// a field of n characters costs at most about n x this many steps when RE2
+// falls back from its DFA. SigmaHQ's largest is 8,005 (`.{1000,}`); a rule
+// of large bounded repeats (x{1000} ten times over) is refused at load.
+constexpr int kMaxRegexProgram = 20'000;
+
 // Number of Unicode code points (strlen): UTF-8 continuation bytes are not counted.
 size_t utf8_length(std::string_view s);
 

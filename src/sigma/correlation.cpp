@@ -61,10 +61,7 @@ struct Correlator::State {
 Correlator::Correlator(const RuleSet& set) : set_(set) {
   for (uint32_t i = 0; i < set.size(); ++i) {
     const Rule& r = set.rule(i);
-    if (r.kind != Rule::Kind::Correlation) continue;
-    bool ok = true;
-    for (const std::string& name : r.correlation.rules) ok = ok && set.find(name) >= 0;
-    if (!ok) continue;
+    if (r.kind != Rule::Kind::Correlation || !set.runs(i)) continue;  // skipped: never runs
     uint32_t si = static_cast<uint32_t>(correlations_.size());
     correlations_.push_back(i);
     states_.push_back(std::make_unique<State>());
@@ -95,7 +92,7 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
     const Correlation& c = cr.correlation;
     // The group: each group-by field through the aliases for this base rule.
     Group group;
-    auto value_of = [&](const std::string& name) -> std::string {
+    auto lookup = [&](const std::string& name) -> std::optional<std::string> {
       std::string field = name;
       for (const auto& [alias, per_rule] : c.aliases)
         if (alias == name)
@@ -104,12 +101,15 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
       if (group_of) {
         for (const auto& [f, v] : *group_of)
           if (f == field || f == name) return v;
-        return {};
+        return std::nullopt;
       }
       std::optional<std::string_view> t = fields ? fields->text(field) : std::nullopt;
-      return t ? std::string(*t) : std::string();
+      return t ? std::optional<std::string>(std::string(*t)) : std::nullopt;
     };
-    for (const std::string& g : c.group_by) group.emplace_back(g, value_of(g));
+    // value_count counts the field's values: an event without the field adds none.
+    std::optional<std::string> counted;
+    if (c.type == Correlation::Type::ValueCount && !(counted = lookup(c.field))) continue;
+    for (const std::string& g : c.group_by) group.emplace_back(g, lookup(g).value_or(""));
     GroupState& gs = st.groups[group_key(group)];
     gs.group = group;
     gs.latest = time;
@@ -129,7 +129,7 @@ std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* grou
       case Correlation::Type::EventCount:
       case Correlation::Type::ValueCount: {
         bool values = c.type == Correlation::Type::ValueCount;
-        std::string value = values ? value_of(c.field) : std::string();
+        std::string value = values ? *counted : std::string();
         auto count = [&] {
           return values ? static_cast<int64_t>(gs.values.size()) : static_cast<int64_t>(gs.window.size());
         };

@@ -15,7 +15,7 @@ namespace {
 
 // A placeholder file larger than this is not one (and /dev/zero ends).
 constexpr size_t kMaxFile = 4u << 20;
-// Values one test may expand into (several placeholders in one value multiply).
+// Values a rule's placeholders may expand into (several in one value multiply).
 constexpr size_t kMaxExpansions = 100'000;
 
 bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; }
@@ -107,6 +107,7 @@ std::vector<std::string> expand_placeholders(Rule& rule, const Placeholders& val
       if (!values.count(bare(p)) && std::find(missing.begin(), missing.end(), p) == missing.end()) missing.push_back(p);
   });
   if (!missing.empty()) return missing;
+  size_t total = 0;  // values of the whole rule
   each_test([&](FieldTest& t) {
     std::vector<std::string> out;
     for (const std::string& g : t.values) {
@@ -115,7 +116,7 @@ std::vector<std::string> expand_placeholders(Rule& rule, const Placeholders& val
       for (auto [at, len] : find_placeholders(g)) {
         const std::vector<std::string>& vs = values.at(g.substr(at + 1, len - 2));
         if (done.size() * vs.size() > kMaxExpansions)
-          throw std::runtime_error("placeholders of one value expand into more than 100,000 values");
+          throw std::runtime_error("placeholders expand into more than 100,000 values");
         std::vector<std::string> next;
         for (const std::string& d : done)
           for (const std::string& v : vs) next.push_back(d + g.substr(prev, at - prev) + escape_glob(v));
@@ -123,6 +124,8 @@ std::vector<std::string> expand_placeholders(Rule& rule, const Placeholders& val
         prev = at + len;
       }
       for (std::string& d : done) out.push_back(d + g.substr(prev));
+      if ((total += done.size()) > kMaxExpansions)
+        throw std::runtime_error("placeholders expand into more than 100,000 values");
     }
     t.values = std::move(out);
     t.placeholders.clear();

@@ -9,10 +9,12 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "rules/text_match.h"
 #include "sigma/hs_cache.h"
 #include "sigma/logsources.h"
 
@@ -593,6 +595,7 @@ struct Builder {
   RuleSet::Bucket& bucket;
   std::map<uint32_t, std::string>& globs;  // atom -> glob (for slow atoms)
   std::string error;
+  size_t program = 0;  // RE2 instructions of the rule's regular expressions
 
   bool compile_test(const FieldTest& ft, Test& t) {
     // Data fields by their key (data_name_key: spaces left out), so that
@@ -620,6 +623,12 @@ struct Builder {
           auto re = std::make_unique<RE2>(r, o);
           if (!re->ok()) {
             error = "regular expression '" + r + "' is not RE2 syntax: " + re->error();
+            return false;
+          }
+          program += static_cast<size_t>(re->ProgramSize());
+          if (program > static_cast<size_t>(rules::kMaxRegexProgram)) {
+            error = "regular expressions too large: more than " + std::to_string(rules::kMaxRegexProgram) +
+                    " RE2 instructions in one rule (at '" + r.substr(0, 60) + "')";
             return false;
           }
           t.regexes.push_back(std::move(re));
@@ -826,34 +835,79 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
 
   // Correlations are kept after the detection rules (the replay runs them);
   // the rules they use alert on their own only with generate: true.
+  // All are added before any is resolved: a correlation may name one listed later.
   for (Rule& c : correlations) {
-    std::vector<int> refs;
-    for (const std::string& name : c.correlation.rules) refs.push_back(set->find(name));
-    bool resolved = std::all_of(refs.begin(), refs.end(), [](int i) { return i >= 0; });
-    // Correlations may refer to correlations listed later in the file: resolve twice.
-    if (!resolved) {
-      set->rules_.push_back(std::move(c));
-      set->standalone_.push_back(true);
-      set->tested_.emplace_back();
-      continue;
-    }
     set->rules_.push_back(std::move(c));
     set->standalone_.push_back(true);
     set->tested_.emplace_back();
   }
+  // Which correlations run: every rule they name is loaded and runs, none is
+  // the correlation itself, and no chain of correlations comes back to one
+  // (a cycle is named and none of it runs). Only a correlation that runs
+  // keeps the rules it uses from alerting on their own.
+  set->runs_.assign(set->rules_.size(), true);
+  std::vector<std::string> why(set->rules_.size());
   for (size_t i = 0; i < set->rules_.size(); ++i) {
     const Rule& c = set->rules_[i];
     if (c.kind != Rule::Kind::Correlation) continue;
-    bool ok = true;
     for (const std::string& name : c.correlation.rules) {
       int idx = set->find(name);
       if (idx < 0 || static_cast<size_t>(idx) == i) {
-        report.skipped.push_back({c.file, c.line, "correlation refers to '" + name + "', which is not loaded"});
-        ok = false;
+        why[i] = idx < 0 ? "correlation refers to '" + name + "', which is not loaded"
+                         : "correlation refers to itself ('" + name + "')";
+        set->runs_[i] = false;
         break;
       }
     }
-    if (!ok) {
+  }
+  // Cycles among correlations (a -> b -> a): depth-first, marking each on the path.
+  std::vector<int> state(set->rules_.size(), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<size_t> path;
+  std::function<void(size_t)> visit = [&](size_t i) {
+    state[i] = 1;
+    path.push_back(i);
+    for (const std::string& name : set->rules_[i].correlation.rules) {
+      int j = set->find(name);
+      if (j < 0 || set->rules_[static_cast<size_t>(j)].kind != Rule::Kind::Correlation) continue;
+      size_t k = static_cast<size_t>(j);
+      if (state[k] == 1) {
+        std::string loop;
+        size_t from = static_cast<size_t>(std::find(path.begin(), path.end(), k) - path.begin());
+        for (size_t p = from; p < path.size(); ++p) loop += set->rules_[path[p]].id + " -> ";
+        loop += set->rules_[k].id;
+        for (size_t p = from; p < path.size(); ++p)
+          if (set->runs_[path[p]]) {
+            set->runs_[path[p]] = false;
+            why[path[p]] = "correlation cycle: " + loop;
+          }
+      } else if (state[k] == 0) {
+        visit(k);
+      }
+    }
+    path.pop_back();
+    state[i] = 2;
+  };
+  for (size_t i = 0; i < set->rules_.size(); ++i)
+    if (set->rules_[i].kind == Rule::Kind::Correlation && state[i] == 0) visit(i);
+  // A correlation using one that does not run does not run either.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < set->rules_.size(); ++i) {
+      if (set->rules_[i].kind != Rule::Kind::Correlation || !set->runs_[i]) continue;
+      for (const std::string& name : set->rules_[i].correlation.rules)
+        if (!set->runs_[static_cast<size_t>(set->find(name))]) {
+          set->runs_[i] = false;
+          why[i] = "correlation refers to '" + name + "', which does not run";
+          changed = true;
+          break;
+        }
+    }
+  }
+  for (size_t i = 0; i < set->rules_.size(); ++i) {
+    const Rule& c = set->rules_[i];
+    if (c.kind != Rule::Kind::Correlation) continue;
+    if (!set->runs_[i]) {
+      report.skipped.push_back({c.file, c.line, "rule " + c.id + ": " + why[i]});
       set->standalone_[i] = false;  // never runs
       continue;
     }

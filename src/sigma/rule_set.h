@@ -49,6 +49,9 @@ class RuleSet {
   // A detection rule referenced by a correlation (without generate) does not
   // alert on its own.
   bool standalone(uint32_t i) const { return standalone_[i]; }
+  // Whether a rule runs: false for a correlation reported skipped (a rule it
+  // names is not loaded or does not run, it names itself, or a cycle).
+  bool runs(uint32_t i) const { return runs_[i]; }
   // Rule index by id or name; -1 if none.
   int find(std::string_view id_or_name) const;
 
@@ -80,6 +83,7 @@ class RuleSet {
 
   std::vector<Rule> rules_;
   std::vector<bool> standalone_;
+  std::vector<bool> runs_;
   std::vector<std::vector<std::string>> tested_;
   std::vector<std::unique_ptr<Bucket>> buckets_;
   std::map<std::string, std::vector<uint32_t>, std::less<>> by_provider_, by_channel_;  // lower case -> buckets

@@ -161,6 +161,27 @@ std::optional<FieldTest::TimePart> time_part(const std::string& m) {
   return std::nullopt;
 }
 
+// What one rule may expand into: values (after YAML aliases and modifiers:
+// windash, base64offset and contains multiply them) and their bytes. SigmaHQ's
+// largest rules hold a few thousand; a 107 KB file reusing one anchored
+// 10,000-value list 1,000 times would make ten million.
+constexpr size_t kMaxRuleValues = 100'000;
+constexpr size_t kMaxRuleValueBytes = 16u << 20;
+
+struct RuleBudget {
+  size_t values = 0, bytes = 0;
+};
+thread_local RuleBudget t_budget;  // of the document being parsed
+
+void spend(const YAML::Node& at, size_t values, size_t bytes) {
+  t_budget.values += values;
+  t_budget.bytes += bytes;
+  if (t_budget.values > kMaxRuleValues || t_budget.bytes > kMaxRuleValueBytes)
+    throw NodeError(at, "rule too large: more than " + std::to_string(kMaxRuleValues) + " values or " +
+                            std::to_string(kMaxRuleValueBytes >> 20) +
+                            " MiB of them after aliases and modifiers (a YAML anchor reused many times?)");
+}
+
 FieldTest make_test(const std::string& key, const YAML::Node& value) {
   FieldTest t;
   size_t bar = key.find('|');
@@ -178,11 +199,13 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     for (const YAML::Node& v : value) {
       if (is_null(v)) throw NodeError(v, "null cannot be one of a list of values (Sigma: its own selection)");
       raw.push_back(value_text(v));
+      spend(value, 1, raw.back().size());
     }
   } else if (is_null(value)) {
     null_value = true;
   } else {
     raw.push_back(value_text(value));
+    spend(value, 1, raw.back().size());
   }
   bool re = false, re_i = false, re_m = false, re_s = false, expand = false;
   bool encoded = false;  // base64, utf16...: a placeholder would be encoded too
@@ -191,7 +214,10 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
   auto map_values = [&](auto fn) {
     std::vector<std::string> out;
     for (const std::string& g : globs)
-      for (std::string& v : fn(g)) out.push_back(std::move(v));
+      for (std::string& v : fn(g)) {
+        spend(value, 1, v.size());
+        out.push_back(std::move(v));
+      }
     globs = std::move(out);
   };
   for (const std::string& m : mods) {
@@ -342,9 +368,10 @@ Selection parse_selection(const std::string& name, const YAML::Node& n) {
     for (const YAML::Node& item : n) {
       if (item.IsMap())
         s.alternatives.push_back(map_tests(item));
-      else if (item.IsScalar())
+      else if (item.IsScalar()) {
         keywords.values.push_back("*" + canonical_glob(item.Scalar()) + "*");
-      else
+        spend(item, 1, keywords.values.back().size());
+      } else
         throw NodeError(item, "a search identifier's list holds values or maps");
     }
     if (!keywords.values.empty()) s.alternatives.push_back({std::move(keywords)});
@@ -469,6 +496,7 @@ void parse_correlation(const YAML::Node& c, Rule& r) {
 }
 
 Rule parse_document(const YAML::Node& doc, const std::string& file) {
+  t_budget = {};
   if (!doc.IsMap()) throw NodeError(doc, "a Sigma document must be a map");
   Rule r;
   r.file = file;
