@@ -513,6 +513,27 @@ TEST_F(Inputs, JsonStaysJsonAndCsvStaysData) {
   EXPECT_NE(inv.out.find("\"'=cmd|' /C calc'!A0\""), std::string::npos) << inv.out;
 }
 
+// SIGTERM (or Ctrl-C) while -o OUT is being written leaves no hidden
+// temporary file beside OUT; a spill folder that cannot be written (a full
+// disk, here a file-size limit) is exit 6, the I/O code, and leaves nothing.
+TEST_F(Inputs, InterruptedOrFullRunsLeaveNothingBehind) {
+  std::string script = "cd " + q(dir_.string()) + " && { " + q(kBinary) + " timeline -q --threads 1 -o out.jsonl " +
+                       q(EVTXHUNT_CORPUS) + " 2>/dev/null & pid=$!; for i in $(seq 200); do ls -A | grep -q " +
+                       "'^.out.jsonl.evtxhunt-' && break; sleep 0.05; done; kill -TERM $pid; wait $pid; echo rc=$?; }";
+  support::CommandResult r = support::run_command(script);
+  EXPECT_NE(r.out.find("rc=143"), std::string::npos) << r.out;  // ended by SIGTERM, as it would have been
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_)) left.push_back(e.path().filename().string());
+  EXPECT_TRUE(left.empty()) << left[0];
+  fs::create_directory(dir_ / "spill");
+  support::CommandResult full =
+      support::run_command("trap '' XFSZ; ulimit -f 16; " + q(kBinary) + " scan -q --memory 1 --temp-dir " +
+                           q((dir_ / "spill").string()) + " " + q(EVTXHUNT_CORPUS) + " > /dev/null");
+  EXPECT_EQ(full.exit_code, 6) << full.err.substr(full.err.size() > 500 ? full.err.size() - 500 : 0);
+  EXPECT_NE(full.err.find("cannot write spill file: File too large"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(dir_ / "spill"));
+}
+
 TEST_F(Inputs, SpecialFilesAreNamedNotOpened) {
   ASSERT_EQ(::mkfifo((dir_ / "pipe.evtx").c_str(), 0600), 0);
   fs::copy_file(kSamples + "/WS02/C/Windows/System32/winevt/Logs/System.evtx", dir_ / "System.evtx");

@@ -11,7 +11,8 @@ enum ExitCode : int {
   kNotEvtx = 4,      // at least one input is not an EVTX file (and none failed to open)
   kBadInput = 5,     // convert: an input is not an XML event export, or holds an event that cannot be written;
                      // merge: a shard is damaged or the shards are not of one scan
-  kCannotWrite = 6,  // the output file cannot be written (nothing is left behind)
+  kCannotWrite = 6,  // the output file, or a spill file under --temp-dir (a full disk), cannot be written
+                     // (nothing is left behind)
   kBadRules = 7,     // a rule file is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
   kNoEvidence = 8,   // nothing readable among the inputs (every input skipped, each named with its reason)
 };
@@ -22,7 +23,8 @@ inline constexpr const char* kExitCodesHelp =
     "2 bad command line; 3 a named input does not exist or an input cannot be opened; "
     "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export, merge: a shard "
     "cannot be read or the shards are not of one scan; "
-    "6 the output cannot be written; 7 a rule file is invalid (--strict) or no rule matches --rule; "
+    "6 the output or a spill file (--temp-dir) cannot be written; 7 a rule file is invalid (--strict) or no rule "
+    "matches --rule; "
     "8 nothing readable among the inputs";
 
 }  // namespace cli

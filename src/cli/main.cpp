@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
+#include "store/temp_dir.h"
 
 namespace {
 
@@ -58,6 +59,9 @@ int main(int argc, char** argv) {
     cli::message(stderr, "evtxhunt: unknown command '%s'\n", cmd);
     std::fputs(kUsage, stderr);
     return cli::kUsage;
+  } catch (const store::SpillError& e) {  // a full disk under --temp-dir: I/O, not a bug
+    cli::message(stderr, "evtxhunt: %s\n", e.what());
+    return cli::kCannotWrite;
   } catch (const std::exception& e) {
     cli::message(stderr, "evtxhunt: %s\n", e.what());
     return cli::kInternal;

@@ -1,4 +1,5 @@
 #include "store/event_store.h"
+#include "store/temp_dir.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxRuns = 16;
 
 [[noreturn]] void io_error(const std::string& what, const std::filesystem::path& p) {
-  throw std::runtime_error(p.string() + ": " + what + ": " + std::system_category().message(errno));
+  throw SpillError(p.string() + ": " + what + ": " + std::system_category().message(errno));
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ char g_dirs[kSlots][kPathMax];
 std::atomic<unsigned> g_files[kSlots];
 std::atomic<bool> g_used[kSlots];
 std::once_flag g_handlers_once;
+// Other files to remove: outputs' temporary files (remove_on_signal).
+char g_files_to_remove[kSlots][kPathMax];
+std::atomic<bool> g_file_used[kSlots];
 
 void spill_name(char* out, const char* dir, unsigned n) {
   size_t len = std::strlen(dir);
@@ -48,6 +51,8 @@ void remove_all_temp() {
     }
     rmdir(g_dirs[s]);
   }
+  for (int s = 0; s < kSlots; ++s)
+    if (g_file_used[s].load()) unlink(g_files_to_remove[s]);
 }
 
 void on_signal(int sig) {
@@ -70,6 +75,24 @@ void install_handlers() {
 
 }  // namespace
 
+int remove_on_signal(const std::string& path) {
+  if (path.size() >= kPathMax) return -1;
+  std::call_once(g_handlers_once, install_handlers);
+  static std::mutex claiming;  // the handler only reads: a slot's name is whole before its flag is set
+  std::lock_guard<std::mutex> lock(claiming);
+  for (int s = 0; s < kSlots; ++s)
+    if (!g_file_used[s].load()) {
+      std::memcpy(g_files_to_remove[s], path.c_str(), path.size() + 1);
+      g_file_used[s].store(true);
+      return s;
+    }
+  return -1;
+}
+
+void keep_on_signal(int slot) {
+  if (slot >= 0 && slot < kSlots) g_file_used[slot].store(false);
+}
+
 TempDir::TempDir(const std::filesystem::path& base) {
   std::filesystem::path root = base;
   if (root.empty()) {
@@ -77,10 +100,9 @@ TempDir::TempDir(const std::filesystem::path& base) {
     root = env && *env ? env : "/tmp";
   }
   std::string tmpl = (root / "evtxhunt-XXXXXX").string();
-  if (tmpl.size() >= kPathMax - 32) throw std::runtime_error(root.string() + ": temporary folder path too long");
+  if (tmpl.size() >= kPathMax - 32) throw SpillError(root.string() + ": temporary folder path too long");
   if (!mkdtemp(tmpl.data()))
-    throw std::runtime_error(root.string() +
-                             ": cannot create a temporary folder: " + std::system_category().message(errno));
+    throw SpillError(root.string() + ": cannot create a temporary folder: " + std::system_category().message(errno));
   path_ = tmpl;
   std::call_once(g_handlers_once, install_handlers);
   for (int s = 0; s < kSlots; ++s) {

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/temp_dir.h"
+
 namespace timeline {
 namespace {
 
@@ -53,6 +55,7 @@ OutputFile::OutputFile(const std::string& path, const std::vector<std::string>& 
   if (fd < 0) throw OutputError(path + ": cannot create a file in " + folder.string() + ": " + reason());
   ::fchmod(fd, 0644);
   temp_ = tmpl;
+  signal_slot_ = store::remove_on_signal(tmpl);  // Ctrl-C leaves no hidden file beside the output
   file_ = ::fdopen(fd, "w");
   owned_ = true;
 }
@@ -63,6 +66,7 @@ OutputFile::~OutputFile() {
     std::error_code ec;
     fs::remove(temp_, ec);
   }
+  store::keep_on_signal(signal_slot_);
 }
 
 void OutputFile::write(std::string_view data) {
@@ -82,6 +86,8 @@ void OutputFile::commit() {
   if (::rename(temp_.c_str(), target_.c_str()) != 0)
     throw OutputError(name_ + ": cannot rename into place: " + reason());
   committed_ = true;
+  store::keep_on_signal(signal_slot_);
+  signal_slot_ = -1;
 }
 
 }  // namespace timeline

@@ -42,6 +42,7 @@ class OutputFile {
   bool owned_ = false;  // file_ is ours to close
   bool terminal_ = false;
   bool committed_ = false;
+  int signal_slot_ = -1;  // store::remove_on_signal's, while temp_ exists
 };
 
 }  // namespace timeline
