@@ -198,6 +198,45 @@ support::CommandResult dask_with(const fs::path& binary, const std::string& args
 
 support::CommandResult dask(const std::string& args) { return dask_with(EVTXHUNT_BINARY, args); }
 
+// Any Computer value a record can hold reaches its shard: an empty one (its
+// findings vanished from batch runs) and one with a NUL inside (the batch
+// stopped with exit 1 and no output). The NUL is patched into the EVTX (XML
+// cannot hold one); the chunk's checksum then fails, which both report.
+TEST(BatchDask, EmptyAndNulComputerNamesGiveScansResult) {
+  support::TempDir dir("batch");
+  std::string xml;
+  for (const char* computer : {"", "WSX99", "WS02"})
+    xml += std::string(
+               "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+               "Name=\"Microsoft-Windows-Security-Auditing\"/><EventID>4624</EventID><TimeCreated "
+               "SystemTime=\"2024-03-12T10:00:00Z\"/><EventRecordID>1</EventRecordID><Channel>Security"
+               "</Channel><Computer>") +
+           computer + "</Computer></System><EventData><Data Name=\"LogonType\">3</Data></EventData></Event>";
+  support::write_text(dir / "forwarded.xml", "<Events>" + xml + "</Events>\n");
+  fs::path evtx = dir / "forwarded.evtx";
+  ASSERT_EQ(run_evtxhunt("convert -q " + shell_quote(dir / "forwarded.xml") + " -o " + shell_quote(evtx)).exit_code, 0);
+  std::string bytes = support::read_text(evtx);
+  const std::string x(
+      "W\0S\0X\0"
+      "9\0"
+      "9\0",
+      10);
+  size_t at = bytes.find(x);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 4] = '\0';  // WS<NUL>99
+  support::write_text(evtx, bytes);
+  support::write_text(dir / "logon.yml",
+                      "title: logon\nid: logon\nlevel: low\nlogsource:\n  product: windows\n  service: security\n"
+                      "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n");
+  std::string args = "-f jsonl --rules " + shell_quote(dir / "logon.yml") + " " + shell_quote(evtx);
+  support::CommandResult one = run_evtxhunt("scan -q " + args);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(support::split_lines(one.out).size(), 3u) << one.out;
+  support::CommandResult batch = dask("-q " + args);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(batch.out, one.out);
+}
+
 TEST(BatchDask, SameOutputAsScanOnSamples) {
   support::TempDir dir("batch");
   std::string inputs = shell_quote(kSamples);

@@ -34,6 +34,25 @@ bool read_list_file(const std::string& file, std::vector<std::string>& out) {
   return true;
 }
 
+bool read_name_list_file(const std::string& file, std::vector<std::string>& out) {
+  std::string bytes;
+  if (!read_file_bytes(file, bytes)) return false;
+  std::string name;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (c == '\0') {
+      out.push_back(std::move(name));
+      name.clear();
+    } else if (c == '\\') {
+      if (++i >= bytes.size() || (bytes[i] != '\\' && bytes[i] != '0')) return false;
+      name += bytes[i] == '0' ? '\0' : '\\';
+    } else {
+      name += c;
+    }
+  }
+  return name.empty();  // the last name ends with its NUL too
+}
+
 std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<std::string>& args,
                                       const po::options_description& opts, po::variables_map& vm,
                                       std::vector<std::string>& inputs) {

@@ -22,6 +22,11 @@ bool read_file_bytes(const std::string& file, std::string& bytes);
 // The entries of a list file: NUL-separated (any text), or one per line when
 // the file holds no NUL; empty entries are left out. False if it cannot be read.
 bool read_list_file(const std::string& file, std::vector<std::string>& out);
+// A list of computer names exactly as records hold them (--shard-hosts-from):
+// each name ends with a NUL byte, so an empty name is a lone NUL; inside a
+// name a backslash is written \\ and a NUL \0. False when the file cannot
+// be read or an escape is not one of these.
+bool read_name_list_file(const std::string& file, std::vector<std::string>& out);
 
 // Parses args against `opts` (which must declare --help) plus positional
 // inputs. Returns an exit code to return at once (usage error, or help

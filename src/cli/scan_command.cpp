@@ -78,14 +78,16 @@ int run_scan(const std::vector<std::string>& args) {
                      "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
                      "as written (repeatable; with --format shard)")(
       "shard-hosts-from", po::value(&shard_host_lists)->value_name("FILE"),
-      "the same for every name FILE lists (NUL-separated, or one per line; an empty list: no host)");
+      "the same for every name FILE lists (each name ends with a NUL, so \"\" is a lone NUL; \\\\ is a backslash "
+      "and \\0 a NUL inside a name; an empty file: no host)");
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"scan", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
   std::optional<std::string> bad = reading.check();
   for (const std::string& list : shard_host_lists)
-    if (!bad && !read_list_file(list, shard_hosts)) bad = "--shard-hosts-from " + list + ": cannot read it";
+    if (!bad && !read_name_list_file(list, shard_hosts))
+      bad = "--shard-hosts-from " + list + ": cannot read it, or not a list of NUL-terminated names";
   if (vm.count("shard-host") || vm.count("shard-hosts-from")) filter.shard_hosts = shard_hosts;
   if (!bad) bad = filters.build(filter.events);
   if (!bad) bad = finding_opts.build(filter.findings);
