@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "batch/shard.h"
+#include "replay/link.h"
 #include "support/command.h"
 #include "support/files.h"
 #include "support/json.h"
@@ -184,6 +185,70 @@ TEST(BatchShards, DamagedShardIsAnErrorNamingIt) {
             std::string::npos)
       << r.err;
   EXPECT_TRUE(r.out.empty());
+}
+
+// A shard is read into memory bounded by its size (kShardMemoryPerByte):
+// a finding of 100,000 evidence events with no field (8 bytes each written,
+// 2 KB each read) is refused, where it took 130 times its size; a real
+// shard (samples, every rule) stays well within.
+TEST(BatchShards, MemoryIsBoundedByTheShardsSize) {
+  support::TempDir dir("batch");
+  std::vector<std::string> shards = shard_per_host(dir, shell_quote(kSamples));
+  for (const std::string& quoted : shards) {
+    std::string bytes = support::read_text(quoted.substr(1, quoted.size() - 2));
+    size_t decoded = 0;
+    batch::read_shard(bytes, "real", &decoded);
+    EXPECT_LE(decoded, 16 * bytes.size()) << quoted;
+  }
+  batch::Shard crafted;
+  crafted.hosts.emplace_back();
+  crafted.hosts[0].identity.device_id = "ws01";
+  replay::Finding f;
+  f.rule_id = "r";
+  auto empty = std::make_shared<const norm::NormalizedEvent>();
+  for (int i = 0; i < 100000; ++i) f.evidence.push_back({"s", empty, 0});
+  crafted.hosts[0].findings.push_back(std::move(f));
+  std::string bytes = batch::write_shard(crafted);
+  EXPECT_LT(bytes.size(), 1500000u);
+  try {
+    batch::read_shard(bytes, "crafted");
+    ADD_FAILURE() << "read";
+  } catch (const batch::ShardError& e) {
+    EXPECT_NE(std::string(e.what()).find("more in memory than its size can hold"), std::string::npos) << e.what();
+  }
+}
+
+// Linking stays near-linear and its output bounded: 1,000 source and 1,000
+// target ends of one rule each, on two hosts, all within the link window
+// (before: one link per source rule per target, 2 GB, and quadratic time).
+TEST(BatchShards, LinksAreBoundedPerFinding) {
+  auto end_of = [](bool source, int i) {
+    replay::Finding f;
+    f.rule_id = source ? "src-rule" : "dst-rule";
+    f.device_id = source ? "ws02" : "ws01";
+    f.device_name = source ? "WS02" : "WS01";
+    f.timestamp = norm::kTicksPerSecond * (source ? 1000 : 1000 + i / 10);  // sources at one time
+    replay::LinkEnd l;
+    l.source = source;
+    l.peer_address = norm::FieldValue::str(source ? "10.0.0.1" : "10.0.0.2");
+    l.time = f.timestamp;
+    f.link_end = l;
+    return f;
+  };
+  std::vector<replay::Finding> findings;
+  for (int i = 0; i < 1000; ++i) findings.push_back(end_of(true, i));
+  for (int i = 0; i < 1000; ++i) findings.push_back(end_of(false, i));
+  std::vector<replay::HostIdentity> hosts = {{"ws01", {"WS01"}, {"10.0.0.1"}}, {"ws02", {"WS02"}, {"10.0.0.2"}}};
+  replay::link_findings(findings, hosts);
+  size_t most = 0;
+  for (const replay::Finding& x : findings) most = std::max(most, x.links.size());
+  EXPECT_EQ(most, replay::kMaxLinksPerFinding);
+  // Every target takes the first of the equally good sources; that one lists
+  // 16 and counts the rest.
+  for (size_t t = 1000; t < 2000; ++t) ASSERT_EQ(findings[t].links.size(), 1u);
+  EXPECT_EQ(findings[0].links.size(), 16u);
+  EXPECT_EQ(findings[0].notes.back(), "984 more linked ends not listed (at most 16 per finding)");
+  EXPECT_TRUE(findings[1].links.empty());
 }
 
 // ---- scripts/evtxhunt-dask on a local cluster of 2 workers -----------------

@@ -66,7 +66,12 @@ std::string write_shard(const Shard& shard);
 // Appends the checksum that ends a shard to the bytes before it (write_shard
 // does; the fuzzer seals its mutations so they reach the reader's checks).
 void seal_shard(std::string& body);
-// name: for messages (the file's path). Throws ShardError.
-Shard read_shard(std::string_view bytes, const std::string& name);
+// name: for messages (the file's path). Throws ShardError. A shard of N bytes
+// is read into at most kShardMemoryPerByte x N + kShardMemoryBase bytes of
+// memory (decoded_bytes counts them): one whose counts or events would take
+// more is refused, so a crafted 70 MB shard cannot make merge take 9 GB.
+Shard read_shard(std::string_view bytes, const std::string& name, size_t* decoded_bytes = nullptr);
+inline constexpr size_t kShardMemoryPerByte = 32;
+inline constexpr size_t kShardMemoryBase = 1u << 20;
 
 }  // namespace batch

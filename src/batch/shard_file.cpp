@@ -13,10 +13,6 @@ namespace {
 constexpr std::string_view kMagic = "evtxhunt shard\n";
 constexpr uint64_t kLayout = 2;
 constexpr size_t kChecksumSize = 8;
-// Evidence events decoded per byte of shard at most (an event written by a
-// scan takes far more than 32 bytes: its file path alone): bounds the memory
-// a hostile shard can make the reader take.
-constexpr size_t kBytesPerEvent = 32;
 
 uint64_t checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
 
@@ -105,7 +101,16 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::string_view bytes, const std::string& name) : b_(bytes), name_(name) {}
+  Reader(std::string_view bytes, const std::string& name)
+      : b_(bytes), name_(name), budget_(kShardMemoryPerByte * bytes.size() + kShardMemoryBase) {}
+
+  // Memory about to be taken for what is decoded: within the budget, or the
+  // shard is refused (it cannot be one a scan wrote).
+  void charge(size_t bytes) {
+    if (bytes > budget_ - used_) fail("more in memory than its size can hold (a crafted count?)");
+    used_ += bytes;
+  }
+  size_t used() const { return used_; }
 
   [[noreturn]] void fail(const std::string& what) const {
     throw ShardError(name_ + ": not a readable evtxhunt shard: " + what + " at offset " + std::to_string(at_));
@@ -137,20 +142,22 @@ class Reader {
     uint64_t v = u();
     return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
   }
-  // A count of items each at least one byte long: never more than the bytes left.
-  size_t count() {
+  // A count of items each at least one byte long: never more than the bytes
+  // left; `item` bytes of memory each are charged.
+  size_t count(size_t item = 0) {
     uint64_t n = u();
     if (n > b_.size() - at_) fail("a count past the end");
+    charge(static_cast<size_t>(n) * item);
     return static_cast<size_t>(n);
   }
   std::string s() {
-    size_t n = count();
+    size_t n = count(1);
     std::string v(b_.substr(at_, n));
     at_ += n;
     return v;
   }
   std::vector<std::string> strings() {
-    std::vector<std::string> v(count());
+    std::vector<std::string> v(count(sizeof(std::string)));
     for (std::string& x : v) x = s();
     return v;
   }
@@ -168,7 +175,7 @@ class Reader {
     return v;
   }
   std::shared_ptr<const norm::NormalizedEvent> event() {
-    if (++events_ > 1024 + b_.size() / kBytesPerEvent) fail("more evidence events than its size can hold");
+    charge(sizeof(norm::NormalizedEvent) + 32);  // and the shared_ptr's control block
     auto e = std::make_shared<norm::NormalizedEvent>();
     e->table = small<norm::Table>(static_cast<uint64_t>(norm::Table::Other), "table");
     uint64_t known = u();
@@ -199,6 +206,7 @@ class Reader {
     return l;
   }
   replay::Finding finding() {
+    charge(sizeof(replay::Finding));
     replay::Finding f;
     f.rule_id = s();
     f.title = s();
@@ -209,21 +217,21 @@ class Reader {
     f.device_id = s();
     f.timestamp = i();
     f.assumptions = strings();
-    f.evidence.resize(count());
+    f.evidence.resize(count(sizeof(replay::Evidence)));
     for (replay::Evidence& e : f.evidence) {
       e.stage = s();
       e.stage_index = u();
       e.event = event();
     }
-    f.fields.resize(count());
+    f.fields.resize(count(sizeof(f.fields[0])));
     for (auto& [name, v] : f.fields) {
       name = s();
       v = value();
     }
-    f.collected.resize(count());
+    f.collected.resize(count(sizeof(f.collected[0])));
     for (auto& [name, values] : f.collected) {
       name = s();
-      values.resize(count());
+      values.resize(count(sizeof(norm::FieldValue)));
       for (norm::FieldValue& v : values) v = value();
     }
     if (small<uint64_t>(1, "link flag")) f.link_end = link_end();
@@ -234,7 +242,7 @@ class Reader {
   std::string_view b_;
   const std::string& name_;
   size_t at_ = 0;
-  size_t events_ = 0;
+  size_t budget_, used_ = 0;
 };
 
 }  // namespace
@@ -277,30 +285,30 @@ std::string write_shard(const Shard& shard) {
   return std::move(w.out);
 }
 
-Shard read_shard(std::string_view bytes, const std::string& name) {
+Shard read_shard(std::string_view bytes, const std::string& name, size_t* decoded_bytes) {
   Reader r(bytes, name);
   r.magic();
   Shard shard;
   shard.version = r.s();
   shard.rules_summary = r.s();
-  shard.files.resize(r.count());
+  shard.files.resize(r.count(sizeof(FileRead)));
   for (FileRead& f : shard.files) {
     f.path = r.s();
     f.kind = r.s();
     for (uint64_t* v : {&f.bytes, &f.records, &f.damaged_records, &f.chunks, &f.chunks_skipped, &f.problems})
       *v = r.u();
   }
-  shard.skipped.resize(r.count());
+  shard.skipped.resize(r.count(sizeof(pipeline::SkippedInput)));
   for (pipeline::SkippedInput& s : shard.skipped) {
     s.path = r.s();
     s.reason = r.s();
   }
   shard.warnings = r.strings();
-  shard.hosts.resize(r.count());
+  shard.hosts.resize(r.count(sizeof(ShardHost)));
   for (ShardHost& h : shard.hosts) {
     h.identity.device_id = r.s();
     h.identity.names = r.strings();
-    for (size_t n = r.count(); n > 0; --n) h.identity.addresses.insert(r.s());
+    for (size_t n = r.count(64); n > 0; --n) h.identity.addresses.insert(r.s());  // a set node each
     h.events = r.u();
     // Findings are read one by one: a count cannot reserve more than the bytes left.
     for (size_t n = r.count(); n > 0; --n) h.findings.push_back(r.finding());
@@ -308,6 +316,7 @@ Shard read_shard(std::string_view bytes, const std::string& name) {
   for (uint64_t* v : {&shard.duplicates_dropped, &shard.merged_processes, &shard.spills, &shard.spilled_bytes})
     *v = r.u();
   if (!r.done()) r.fail("bytes after the end");
+  if (decoded_bytes) *decoded_bytes = r.used();
   return shard;
 }
 

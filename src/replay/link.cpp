@@ -109,6 +109,10 @@ void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentit
   std::vector<size_t> sources, targets;
   for (size_t i = 0; i < findings.size(); ++i)
     if (findings[i].link_end) (findings[i].link_end->source ? sources : targets).push_back(i);
+  // Sources in time order: a target looks only at those within the window,
+  // the nearest first, at most kMaxLinkCandidates of them.
+  auto end_time = [&](size_t i) { return findings[i].link_end->time; };
+  std::stable_sort(sources.begin(), sources.end(), [&](size_t a, size_t b) { return end_time(a) < end_time(b); });
   // Each target takes, of each source rule, its best source finding: the
   // strongest match, then the closest time, then the first in output order
   // (deterministic). One movement seen by two source rules (the script and
@@ -118,30 +122,53 @@ void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentit
     uint64_t gap = 0;
     size_t index = 0;
   };
+  std::vector<size_t> unlisted(findings.size(), 0);  // links past kMaxLinksPerFinding
+  auto add_link = [&](Finding& f, size_t i, LinkedFinding l) {
+    if (f.links.size() >= kMaxLinksPerFinding) {
+      ++unlisted[i];
+      return;
+    }
+    f.notes.push_back(note_of(l));
+    f.links.push_back(std::move(l));
+  };
   for (size_t t : targets) {
     Finding& dst = findings[t];
     const LinkEnd& de = *dst.link_end;
     std::map<std::string, Best> best;  // by source rule id
-    for (size_t s : sources) {
+    auto consider = [&](size_t s) {
       const Finding& src = findings[s];
-      if (src.device_id == dst.device_id) continue;
+      if (src.device_id == dst.device_id) return;
       const LinkEnd& se = *src.link_end;
       int m = match(se, *host_of(src), de, *host_of(dst));
-      if (m == None) continue;
+      if (m == None) return;
       uint64_t gap = time_gap(se.time, de.time);
       Best& b = best[src.rule_id];
-      if (m > b.match || (m == b.match && gap < b.gap)) b = Best{m, gap, s};
+      if (m > b.match || (m == b.match && (gap < b.gap || (gap == b.gap && s < b.index)))) b = Best{m, gap, s};
+    };
+    // Outward from the target's time: the nearer of the two sides each step.
+    size_t right = static_cast<size_t>(std::lower_bound(sources.begin(), sources.end(), de.time,
+                                                        [&](size_t i, norm::Ticks v) { return end_time(i) < v; }) -
+                                       sources.begin());
+    size_t left = right;
+    for (size_t seen = 0; seen < kMaxLinkCandidates; ++seen) {
+      bool has_left = left > 0 && time_gap(end_time(sources[left - 1]), de.time) <= static_cast<uint64_t>(kLinkWindow);
+      bool has_right =
+          right < sources.size() && time_gap(end_time(sources[right]), de.time) <= static_cast<uint64_t>(kLinkWindow);
+      if (!has_left && !has_right) break;
+      bool take_left = has_left && (!has_right || time_gap(end_time(sources[left - 1]), de.time) <=
+                                                      time_gap(end_time(sources[right]), de.time));
+      consider(take_left ? sources[--left] : sources[right++]);
     }
     for (const auto& [rule, b] : best) {
       Finding& src = findings[b.index];
-      LinkedFinding to_src = describe(src, *src.link_end, de.time, b.match);
-      LinkedFinding to_dst = describe(dst, de, src.link_end->time, b.match);
-      dst.notes.push_back(note_of(to_src));
-      src.notes.push_back(note_of(to_dst));
-      dst.links.push_back(std::move(to_src));
-      src.links.push_back(std::move(to_dst));
+      add_link(dst, t, describe(src, *src.link_end, de.time, b.match));
+      add_link(src, b.index, describe(dst, de, src.link_end->time, b.match));
     }
   }
+  for (size_t i = 0; i < findings.size(); ++i)
+    if (unlisted[i])
+      findings[i].notes.push_back(std::to_string(unlisted[i]) + " more linked ends not listed (at most " +
+                                  std::to_string(kMaxLinksPerFinding) + " per finding)");
 }
 
 }  // namespace replay

@@ -14,7 +14,8 @@
 // A pair is only made within kLinkWindow of event time, so clocks of the two
 // hosts may differ by that much; the offset is reported. A target finding is
 // linked to the best source finding of each source rule (a script and the
-// connections it made are two views of one movement).
+// connections it made are two views of one movement), chosen among the
+// kMaxLinkCandidates source findings nearest in time.
 #pragma once
 
 #include <set>
@@ -33,6 +34,11 @@ struct HostIdentity {
 };
 
 inline constexpr norm::Ticks kLinkWindow = 5 * 60 * norm::kTicksPerSecond;
+// Bounds that keep linking near-linear whatever the findings: a target end is
+// compared with at most this many source ends, the nearest in time first...
+inline constexpr size_t kMaxLinkCandidates = 1000;
+// ...and a finding lists at most this many other ends (a note counts the rest).
+inline constexpr size_t kMaxLinksPerFinding = 16;
 
 // Fills Finding::links (and a note) of the findings that have a link end.
 void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentity>& hosts);
