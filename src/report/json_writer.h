@@ -24,10 +24,12 @@ class JsonWriter {
     after_key_ = true;
     return *this;
   }
-  void str(std::string_view s) {
-    prefix();
-    evtx::append_json_string(out_, s);
-  }
+  // A string, cut past kMaxString bytes (at a character boundary) with its
+  // full length stated, so no value from the evidence can make the page
+  // too big to draw.
+  void str(std::string_view s) { cut(s, kMaxString); }
+  // A host or computer name: cut past kMaxName bytes the same way.
+  void name(std::string_view s) { cut(s, kMaxName); }
   void num(int64_t v) {
     prefix();
     out_ += std::to_string(v);
@@ -41,6 +43,14 @@ class JsonWriter {
     for (const std::string& s : v) str(s);
     end_array();
   }
+  void names(const std::vector<std::string>& v) {
+    begin_array();
+    for (const std::string& s : v) name(s);
+    end_array();
+  }
+
+  static constexpr size_t kMaxString = 16384;
+  static constexpr size_t kMaxName = 256;
 
   std::string& text() { return out_; }
 
@@ -64,6 +74,18 @@ class JsonWriter {
     if (first_.empty()) return;
     if (!first_.back()) out_ += ',';
     first_.back() = false;
+  }
+
+  void cut(std::string_view s, size_t max) {
+    prefix();
+    if (s.size() <= max) {
+      evtx::append_json_string(out_, s);
+      return;
+    }
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // not inside a character
+    evtx::append_json_string(out_,
+                             std::string(s.substr(0, end)) + " \xE2\x80\xA6 (" + std::to_string(s.size()) + " bytes)");
   }
 
   std::string out_;

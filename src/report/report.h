@@ -43,6 +43,11 @@ constexpr size_t kDetailedFindings = 500;
 constexpr size_t kMarkedFindings = 100000;
 constexpr size_t kListedProblems = 1000;
 constexpr size_t kListedFiles = 20000;
+// Hosts drawn (a row of the time chart each): those with findings first (the
+// highest level, then the most), then the busiest; the others are counted.
+constexpr size_t kListedHosts = 1000;
+// Computer names listed per file (a WEC log may hold thousands).
+constexpr size_t kListedComputers = 100;
 
 // The data document the page reads (JSON, safe inside a <script> element:
 // '<', '>' and '&' are written as \u escapes).

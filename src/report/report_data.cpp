@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <numeric>
+#include <unordered_set>
 
 #include "evtx/problem.h"
 #include "normalize/hosts.h"
@@ -142,7 +143,7 @@ void write_detail(JsonWriter& w, const replay::Finding& f, size_t mark) {
   w.key("title").str(f.title);
   w.key("confidence").str(f.confidence());
   w.key("time").str(timeline::format_time(f.timestamp));
-  w.key("device").str(f.device_name);
+  w.key("device").name(f.device_name);
   w.key("tags").strings(f.tags);
   w.key("notes").strings(f.notes);
   w.key("assumptions").strings(f.assumptions);
@@ -168,7 +169,7 @@ void write_detail(JsonWriter& w, const replay::Finding& f, size_t mark) {
   for (const replay::LinkedFinding& l : f.links) {
     w.begin_object();
     w.key("side").str(l.side);
-    w.key("device").str(l.device_name);
+    w.key("device").name(l.device_name);
     w.key("rule").str(l.rule_id);
     w.key("time").str(timeline::format_time(l.timestamp));
     w.key("clock_offset_s").num(l.clock_offset / norm::kTicksPerSecond);
@@ -215,15 +216,12 @@ std::string report_json(const ReportInput& in) {
   std::vector<HostVolume> volume(hosts.keys.size());
   Ticks first = 0, last = 0;
   for (const pipeline::FileInfo& f : ev.files) {
-    std::vector<size_t> seen;
+    std::unordered_set<size_t> seen;  // hosts of this file (a WEC log may hold thousands)
     for (const auto& c : f.computers) {
       size_t h = static_cast<size_t>(hosts.of(c.name));
       HostVolume& v = volume[h];
       if (std::find(v.names.begin(), v.names.end(), c.name) == v.names.end()) v.names.push_back(c.name);
-      if (std::find(seen.begin(), seen.end(), h) == seen.end()) {
-        seen.push_back(h);
-        ++v.files;
-      }
+      if (seen.insert(h).second) ++v.files;
       v.records += c.records;
       widen(c.first_time, v.first, v.last);
       widen(c.last_time, v.first, v.last);
@@ -258,6 +256,37 @@ std::string report_json(const ReportInput& in) {
     detailed.push_back(order[i]);
   }
 
+  // Counts over every finding: [host][level], [rule][level].
+  std::vector<std::array<int64_t, 5>> by_host(hosts.keys.size()), by_rule(rules.size());
+  std::array<int64_t, 5> by_level{};
+  for (const replay::Finding& f : findings) {
+    ++by_host[static_cast<size_t>(hosts.of(f.device_name))][static_cast<size_t>(f.level)];
+    ++by_rule[rule_index.at(f.rule_id)][static_cast<size_t>(f.level)];
+    ++by_level[static_cast<size_t>(f.level)];
+  }
+  // The hosts the page draws (kListedHosts): those with findings first (the
+  // highest level, then the most), then the busiest; shown in key order.
+  // slot[h]: a host's place in the page's list, -1 when not listed.
+  std::vector<size_t> listed(hosts.keys.size());
+  std::iota(listed.begin(), listed.end(), 0);
+  auto rank = [&](size_t h) {
+    std::array<int64_t, 6> r{};
+    for (size_t l = 5; l-- > 0;) r[4 - l] = by_host[h][l];  // critical count first
+    r[5] = static_cast<int64_t>(volume[h].records);
+    return r;
+  };
+  if (listed.size() > kListedHosts) {
+    std::stable_sort(listed.begin(), listed.end(), [&](size_t a, size_t b) { return rank(a) > rank(b); });
+    listed.resize(kListedHosts);
+    std::sort(listed.begin(), listed.end());
+  }
+  std::vector<int64_t> slot(hosts.keys.size(), -1);
+  for (size_t i = 0; i < listed.size(); ++i) slot[listed[i]] = static_cast<int64_t>(i);
+  auto slot_of = [&](const std::string& name) {
+    int64_t h = hosts.of(name);
+    return h < 0 ? int64_t{-1} : slot[static_cast<size_t>(h)];
+  };
+
   JsonWriter w;
   w.begin_object();
   w.key("command").str(in.command);
@@ -279,7 +308,11 @@ std::string report_json(const ReportInput& in) {
   w.key("records").num(static_cast<int64_t>(s.records));
   w.key("records_damaged").num(static_cast<int64_t>(s.records_damaged));
   w.key("findings").num(static_cast<int64_t>(findings.size()));
+  w.key("hosts").num(static_cast<int64_t>(hosts.keys.size()));
   w.end_object();
+  w.key("by_level").begin_array();
+  for (int64_t n : by_level) w.num(n);
+  w.end_array();
 
   // Time chart bins: kBins over the span, whole hours each.
   int64_t first_hour = first / pipeline::kTicksPerHour, last_hour = last / pipeline::kTicksPerHour;
@@ -288,11 +321,11 @@ std::string report_json(const ReportInput& in) {
   w.key("bin_hours").num(bin_hours);
   w.key("bin_start_ms").num(first == 0 ? 0 : millis(first_hour * pipeline::kTicksPerHour));
   w.key("hosts").begin_array();
-  for (size_t h = 0; h < hosts.keys.size(); ++h) {
+  for (size_t h : listed) {
     const HostVolume& v = volume[h];
     w.begin_object();
-    w.key("key").str(hosts.keys[h]);
-    w.key("names").strings(v.names);
+    w.key("key").name(hosts.keys[h]);
+    w.key("names").names(v.names);
     w.key("files").num(static_cast<int64_t>(v.files));
     w.key("records").num(static_cast<int64_t>(v.records));
     write_time(w, "first", "first_ms", v.first);
@@ -330,7 +363,7 @@ std::string report_json(const ReportInput& in) {
   for (size_t i = 0; i < findings.size() && i < kMarkedFindings; ++i) {
     const replay::Finding& f = findings[i];
     w.begin_array();
-    w.num(hosts.of(f.device_name));
+    w.num(slot_of(f.device_name));
     w.num(millis(f.timestamp));
     w.num(static_cast<int64_t>(f.level));
     w.num(static_cast<int64_t>(rule_index.at(f.rule_id)));
@@ -339,23 +372,18 @@ std::string report_json(const ReportInput& in) {
   }
   w.end_array();
 
-  // Counts over every finding: [host][level], [rule][level].
-  std::vector<std::array<int64_t, 5>> by_host(hosts.keys.size()), by_rule(rules.size());
-  for (const replay::Finding& f : findings) {
-    ++by_host[static_cast<size_t>(hosts.of(f.device_name))][static_cast<size_t>(f.level)];
-    ++by_rule[rule_index.at(f.rule_id)][static_cast<size_t>(f.level)];
-  }
-  auto counts = [&](const char* key, const std::vector<std::array<int64_t, 5>>& table) {
+  auto counts = [&](const char* key, const std::vector<std::array<int64_t, 5>>& table,
+                    const std::vector<size_t>* rows) {
     w.key(key).begin_array();
-    for (const auto& row : table) {
+    for (size_t i = 0; i < (rows ? rows->size() : table.size()); ++i) {
       w.begin_array();
-      for (int64_t n : row) w.num(n);
+      for (int64_t n : table[rows ? (*rows)[i] : i]) w.num(n);
       w.end_array();
     }
     w.end_array();
   };
-  counts("by_host", by_host);
-  counts("by_rule", by_rule);
+  counts("by_host", by_host, &listed);
+  counts("by_rule", by_rule, nullptr);
 
   w.key("details").begin_array();
   for (size_t i : detailed) write_detail(w, findings[i], i);
@@ -373,9 +401,10 @@ std::string report_json(const ReportInput& in) {
     for (const replay::LinkedFinding& l : f.links) {
       if (l.side != rules::link_side_name(rules::Link::Side::Source)) continue;
       w.begin_object();
-      w.key("from").num(hosts.of(l.device_name));
-      w.key("from_name").str(l.device_name);
-      w.key("to").num(hosts.of(f.device_name));
+      w.key("from").num(slot_of(l.device_name));
+      w.key("from_name").name(l.device_name);
+      w.key("to").num(slot_of(f.device_name));
+      w.key("to_name").name(f.device_name);
       w.key("time").str(timeline::format_time(f.timestamp));
       w.key("time_ms").num(millis(f.timestamp));
       w.key("rule").num(static_cast<int64_t>(rule_index.at(f.rule_id)));
@@ -405,8 +434,10 @@ std::string report_json(const ReportInput& in) {
     write_time(w, "last", "last_ms", f.last_time);
     w.key("channels").strings(f.channels);
     std::vector<std::string> names;
-    for (const auto& c : f.computers) names.push_back(c.name);
-    w.key("computers").strings(names);
+    for (size_t c = 0; c < f.computers.size() && c < kListedComputers; ++c) names.push_back(f.computers[c].name);
+    if (f.computers.size() > kListedComputers)
+      names.push_back("and " + std::to_string(f.computers.size() - kListedComputers) + " more");
+    w.key("computers").names(names);
     w.end_object();
   }
   w.end_array();
@@ -444,6 +475,10 @@ std::string report_json(const ReportInput& in) {
   if (ev.problems.size() > kListedProblems)
     notes.push_back(std::to_string(ev.problems.size()) + " problems found in the files; the first " +
                     std::to_string(kListedProblems) + " are listed (evtxhunt inventory lists them all)");
+  if (hosts.keys.size() > kListedHosts)
+    notes.push_back(std::to_string(hosts.keys.size()) + " hosts: the " + std::to_string(kListedHosts) +
+                    " with findings (highest level, then most) or else the most records are drawn; the counts "
+                    "include all (evtxhunt inventory lists every host)");
   if (ev.files.size() > kListedFiles)
     notes.push_back(std::to_string(ev.files.size()) + " files read; the first " + std::to_string(kListedFiles) +
                     " are listed (evtxhunt inventory lists them all)");

@@ -108,7 +108,18 @@ constexpr const char* kTail = R"page(</script>
   const D = JSON.parse(document.getElementById("data").textContent);
   const LEVELS = D.levels;  // informational .. critical
   const COLOURS = { informational: "#6b7587", low: "#3b7dd8", medium: "#e08a00", high: "#d0342c", critical: "#8e1b1b" };
-  const hostName = i => i >= 0 && D.hosts[i] ? D.hosts[i].key : "(unknown host)";
+  const hostName = i => i >= 0 && D.hosts[i] ? D.hosts[i].key : "(host not listed)";
+  // The marks grouped once (the tables and the chart read them per host and
+  // per rule: never a pass over every mark per row).
+  const marksOfHost = new Map(), hostsOfRule = new Map(), timesOfHost = new Map();
+  for (const m of D.marks) {
+    if (!marksOfHost.has(m[0])) marksOfHost.set(m[0], []);
+    marksOfHost.get(m[0]).push(m);
+    if (!hostsOfRule.has(m[3])) hostsOfRule.set(m[3], new Set());
+    hostsOfRule.get(m[3]).add(m[0]);
+    const t = timesOfHost.get(m[0]) || [Infinity, -Infinity];
+    timesOfHost.set(m[0], [Math.min(t[0], m[1]), Math.max(t[1], m[1])]);
+  }
 
   document.getElementById("sub").textContent = "evtxhunt " + D.version + " " + D.command + " " + D.inputs.join(" ") +
     (D.first ? "  ·  events " + D.first + " to " + D.last : "");
@@ -116,7 +127,7 @@ constexpr const char* kTail = R"page(</script>
 
   // ---- summary --------------------------------------------------------------
   const sum = section("Findings", "summary");
-  const byLevel = LEVELS.map((_, l) => D.by_host.reduce((a, row) => a + row[l], 0));
+  const byLevel = D.by_level;  // every finding, listed host or not
   sum.append(el("div", { cls: "cards" }, LEVELS.slice().reverse().map(name => {
     const l = LEVELS.indexOf(name);
     return el("div", { cls: "card lv-" + name }, [el("b", { text: num(byLevel[l]) }), name]);
@@ -127,17 +138,17 @@ constexpr const char* kTail = R"page(</script>
     .filter(x => x.n > 0).sort((a, b) => b.top - a.top || b.n - a.n);
   sum.append(el("h3", { text: "By rule" }));
   sum.append(el("div", { cls: "scroll" }, [table(["rule", "title", "level", "findings", "hosts"], ruleRows.map(x => {
-    const hostsHit = new Set(D.marks.filter(m => m[3] === x.i).map(m => m[0])).size;
+    const hostsHit = (hostsOfRule.get(x.i) || new Set()).size;
     return [x.r.id, x.r.title, pill(LEVELS[x.top]), num(x.n), num(hostsHit)];
   }), [false, false, false, true, true])]));
   sum.append(el("h3", { text: "By host" }));
   const hostRows = D.hosts.map((h, i) => ({ h: h, i: i, c: D.by_host[i] })).filter(x => x.c.some(n => n > 0));
   sum.append(el("div", { cls: "scroll" }, [table(["host"].concat(LEVELS.slice().reverse()).concat(["first finding", "last finding"]),
     hostRows.map(x => {
-      const times = D.marks.filter(m => m[0] === x.i).map(m => m[1]);
+      const times = timesOfHost.get(x.i);
       const iso = t => new Date(t).toISOString();
       return [x.h.key].concat(LEVELS.slice().reverse().map(n => num(x.c[LEVELS.indexOf(n)])))
-        .concat(times.length ? [iso(Math.min(...times)), iso(Math.max(...times))] : ["", ""]);
+        .concat(times ? [iso(times[0]), iso(times[1])] : ["", ""]);
     }), [false, true, true, true, true, true, false, false])]));
 
   // ---- filters ---------------------------------------------------------------
@@ -189,8 +200,8 @@ constexpr const char* kTail = R"page(</script>
         bar.append(svg("title", {}, num(n) + " records from " + new Date(t0 + b * binMs).toISOString()));
         s.append(bar);
       });
-      for (const m of D.marks) {
-        if (m[0] !== h || !wanted(m)) continue;
+      for (const m of marksOfHost.get(h) || []) {
+        if (!wanted(m)) continue;
         const dot = svg("circle", { cx: x(m[1]), cy: y + 10, r: 3 + m[2], fill: COLOURS[LEVELS[m[2]]],
           stroke: "#fff", "stroke-width": 1 });
         dot.append(svg("title", {}, LEVELS[m[2]] + " " + D.rules[m[3]].id + " at " + new Date(m[1]).toISOString()));
@@ -217,7 +228,7 @@ constexpr const char* kTail = R"page(</script>
     // Hosts in the order movement reaches them; one lane each, one arrow per movement.
     const lanes = [];
     const lane = name => { let i = lanes.indexOf(name); if (i < 0) { lanes.push(name); i = lanes.length - 1; } return i; };
-    moves.forEach(m => { lane(m.from >= 0 ? hostName(m.from) : m.from_name); lane(hostName(m.to)); });
+    moves.forEach(m => { lane(m.from >= 0 ? hostName(m.from) : m.from_name); lane(m.to >= 0 ? hostName(m.to) : m.to_name); });
     const left = 190, step = 46, laneH = 36, top = 16;
     const W = Math.max(600, left + step * (moves.length + 1));
     const s = svg("svg", { width: W, height: top + laneH * lanes.length + 10, role: "img" });
@@ -234,7 +245,7 @@ constexpr const char* kTail = R"page(</script>
         "stroke-linecap": "round" }));
     });
     moves.forEach((m, k) => {
-      const from = lane(m.from >= 0 ? hostName(m.from) : m.from_name), to = lane(hostName(m.to));
+      const from = lane(m.from >= 0 ? hostName(m.from) : m.from_name), to = lane(m.to >= 0 ? hostName(m.to) : m.to_name);
       const xk = left + step * (k + 0.5);
       const y1 = top + from * laneH + laneH / 2, y2 = top + to * laneH + laneH / 2;
       const line = svg("line", { x1: xk, x2: xk, y1: y1, y2: y2 + (y2 > y1 ? -6 : 6), stroke: COLOURS[LEVELS[m.level]],
@@ -247,7 +258,7 @@ constexpr const char* kTail = R"page(</script>
     });
     moveBox.append(el("div", { cls: "scroll" }, [s]));
     moveBox.append(table(["#", "time", "source", "target", "rule", "level", "source process", "account", "matched by"],
-      moves.map((m, k) => [String(k + 1), m.time, m.from >= 0 ? hostName(m.from) : m.from_name, hostName(m.to),
+      moves.map((m, k) => [String(k + 1), m.time, m.from >= 0 ? hostName(m.from) : m.from_name, m.to >= 0 ? hostName(m.to) : m.to_name,
         D.rules[m.rule].id, pill(LEVELS[m.level]), m.process, m.account, m.matched_by])));
   }
 
@@ -270,7 +281,7 @@ constexpr const char* kTail = R"page(</script>
     for (const m of marks.slice(0, MAX_ROWS)) {
       const d = m[4] >= 0 ? D.details[m[4]] : null;
       const tr = el("tr", { cls: "finding" }, [
-        el("td", { text: d ? d.time : new Date(m[1]).toISOString() }), el("td", { text: hostName(m[0]) }),
+        el("td", { text: d ? d.time : new Date(m[1]).toISOString() }), el("td", { text: d ? d.device : hostName(m[0]) }),
         el("td", null, [pill(LEVELS[m[2]])]), el("td", { text: D.rules[m[3]].title || D.rules[m[3]].id, title: D.rules[m[3]].id }),
         el("td", null, [el("code", { text: d ? summaryOf(d) : "(no chain in this report)" })])]);
       if (d) {
@@ -384,7 +395,7 @@ constexpr const char* kTail = R"page(</script>
   const st = D.stats;
   inv.append(el("p", { text: num(st.evtx_files) + " EVTX files, " + num(st.xml_files) + " XML exports, " +
     num(st.records) + " records (" + num(st.records_damaged) + " damaged), " + num(st.chunks) + " chunks (" +
-    num(st.chunks_skipped) + " skipped), " + num(st.inputs_skipped) + " inputs skipped, " + num(D.hosts.length) + " hosts" }));
+    num(st.chunks_skipped) + " skipped), " + num(st.inputs_skipped) + " inputs skipped, " + num(st.hosts) + " hosts" }));
   inv.append(el("h3", { text: "Hosts" }));
   inv.append(table(["host", "names", "files", "records", "first record", "last record"],
     D.hosts.map(h => [h.key, h.names.join(", "), num(h.files), num(h.records), h.first || "", h.last || ""]),
