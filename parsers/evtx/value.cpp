@@ -560,10 +560,6 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr) {
   out.append(s.data() + start, s.size() - start);
 }
 
-namespace {
-
-// The length of the UTF-8 sequence at s[i] and its code point; 0 when the
-// bytes there are not UTF-8 (a stray byte, a cut or overlong sequence, a surrogate).
 size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
@@ -578,8 +574,6 @@ size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
   if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;  // overlong, surrogate, too big
   return len;
 }
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';

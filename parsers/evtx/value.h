@@ -105,6 +105,11 @@ void append_xml_escaped(std::string& out, std::string_view s, bool attr);
 // forge markup) has each byte that may not stand there replaced by '_'
 // ("" becomes "_"). Bytes >= 0x80 (non-ASCII UTF-8) are name characters.
 void append_xml_name(std::string& out, std::string_view name);
+// The length of the UTF-8 sequence at s[i] and its code point (cp); 0 when
+// the bytes there are not UTF-8 (a stray byte, a cut or overlong sequence, a
+// surrogate, past U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp);
+
 // Appends s as a JSON string literal (with quotes). Always valid UTF-8 JSON:
 // bytes that are not UTF-8 (a file name's raw bytes) become U+FFFD, and the
 // code points that would change a terminal's display unseen (C1 controls,
