@@ -8,8 +8,11 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <atomic>
 #include <cstddef>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,7 +52,10 @@ struct ChunkTask {
 
 // work(file, slot, reader) -> Out runs in parallel; sink(task, Out&&) runs
 // serially, in order. threads <= 0 means all cores. Each thread's reader is
-// made with `options`.
+// made with `options`. An exception from work or sink (a full disk under the
+// spill folder) stops the reading of new chunks, lets the chunks in flight
+// drain (their results dropped: a pipeline cancelled by an exception would
+// leak them), and is rethrown once the pipeline is done.
 template <class Out, class Work, class Sink>
 void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threads, Work work, Sink sink,
                             const ReaderOptions& options = {}) {
@@ -57,32 +63,49 @@ void for_each_chunk_ordered(const std::vector<const EvtxFile*>& files, int threa
   tbb::task_arena arena(n);
   tbb::enumerable_thread_specific<ChunkReader> readers([&] { return ChunkReader(options); });
   size_t file = 0, slot = 0;
+  struct Done {
+    ChunkTask task;
+    std::optional<Out> out;
+    std::exception_ptr error;
+  };
+  std::atomic<bool> stopping{false};
+  std::exception_ptr first_error;  // set by the serial sink only
   arena.execute([&] {
     tbb::parallel_pipeline(
         static_cast<size_t>(n) * 4,
-        tbb::make_filter<void, ChunkTask>(tbb::filter_mode::serial_in_order,
-                                          [&](tbb::flow_control& fc) -> ChunkTask {
-                                            while (file < files.size() && slot >= files[file]->chunk_slots()) {
-                                              ++file;
-                                              slot = 0;
-                                            }
-                                            if (file >= files.size()) {
-                                              fc.stop();
-                                              return {};
-                                            }
-                                            return ChunkTask{file, slot++};
-                                          }) &
-            tbb::make_filter<ChunkTask, std::pair<ChunkTask, Out>>(
-                tbb::filter_mode::parallel,
-                [&](ChunkTask t) {
-                  return std::pair<ChunkTask, Out>(t, work(*files[t.file], t.slot, readers.local()));
-                }) &
-            tbb::make_filter<std::pair<ChunkTask, Out>, void>(tbb::filter_mode::serial_in_order,
-                                                              [&](std::pair<ChunkTask, Out> r) {
-                                                                sink(r.first, std::move(r.second));
-                                                                files[r.first.file]->release_chunk(r.first.slot);
-                                                              }));
+        tbb::make_filter<void, ChunkTask>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> ChunkTask {
+          while (file < files.size() && slot >= files[file]->chunk_slots()) {
+            ++file;
+            slot = 0;
+          }
+          if (file >= files.size() || stopping.load()) {
+            fc.stop();
+            return {};
+          }
+          return ChunkTask{file, slot++};
+        }) & tbb::make_filter<ChunkTask, Done>(tbb::filter_mode::parallel, [&](ChunkTask t) {
+          Done d{t, std::nullopt, nullptr};
+          if (stopping.load()) return d;
+          try {
+            d.out.emplace(work(*files[t.file], t.slot, readers.local()));
+          } catch (...) {
+            d.error = std::current_exception();
+          }
+          return d;
+        }) & tbb::make_filter<Done, void>(tbb::filter_mode::serial_in_order, [&](Done d) {
+          if (!first_error && d.error) first_error = d.error;
+          if (!first_error && d.out) {
+            try {
+              sink(d.task, std::move(*d.out));
+            } catch (...) {
+              first_error = std::current_exception();
+            }
+          }
+          if (first_error) stopping.store(true);
+          files[d.task.file]->release_chunk(d.task.slot);
+        }));
   });
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace evtx
