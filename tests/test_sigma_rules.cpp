@@ -484,10 +484,14 @@ TEST(SigmaPlaceholders, RulesWithoutValuesDoNotRunAndValuesMakeThemWork) {
            "  condition: sel and not f\n");
   std::string err;
   EXPECT_EQ(fired_on(scan(rules, {kExplorer}, &err, values), kExplorerRecord), (std::set<std::string>{"expanded"}));
-  std::vector<json> none = scan(rules, {kExplorer}, &err);
-  EXPECT_TRUE(none.empty());
-  EXPECT_NE(err.find("rule expanded: not run: placeholder %shells% has no values"), std::string::npos) << err;
-  EXPECT_NE(err.find("2 not run for want of placeholder values"), std::string::npos) << err;
+  // Without values no rule runs: exit 7, saying why (not "0 findings").
+  std::ofstream(tmp / "rules.yml") << rules;
+  r = run("scan --rules " + q((tmp / "rules.yml").string()) + " " + q(kExplorer.string()));
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("rule expanded: not run: placeholder %shells% has no values"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no rule to run from " + (tmp / "rules.yml").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 not run for want of placeholder values): nothing to look for"), std::string::npos) << r.err;
   // A placeholder file that is not one: the command stops (exit 7), naming it.
   std::ofstream(tmp / "bad.yml") << "shells:\n  nested: [a]\n";
   r = run("scan --placeholders " + q((tmp / "bad.yml").string()) + " " + q(kExplorer.string()));
@@ -495,8 +499,8 @@ TEST(SigmaPlaceholders, RulesWithoutValuesDoNotRunAndValuesMakeThemWork) {
   EXPECT_NE(r.err.find((tmp / "bad.yml").string() + ":2: 'shells' needs a list of values"), std::string::npos) << r.err;
   // A placeholder inside an encoded value could never be filled: a load error.
   std::string encoded = rule("encoded", "  sel:\n    CommandLine|base64|expand: '%shells%'\n  condition: sel\n");
-  scan(encoded, {kExplorer}, &err, values);
-  EXPECT_NE(err.find("expand takes plain values"), std::string::npos) << err;
+  scan(encoded + rules, {kExplorer}, &err, values);
+  EXPECT_NE(err.find("rule encoded: expand takes plain values"), std::string::npos) << err;
 }
 
 // MalSeclogon's lsass.exe (4688 #329921) names lsass.exe as its parent under

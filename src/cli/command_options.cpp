@@ -3,8 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
+#include "cli/exit_codes.h"
+#include "cli/messages.h"
+#include "cli/rule_options.h"
 #include "pipeline/event_writer.h"
 #include "rules/rule.h"
 #include "rules/time_format.h"
@@ -48,23 +52,48 @@ pipeline::ReadOptions ReadingOptions::read_options(bool every_record) const {
 }
 
 void FilterOptions::add_to(po::options_description& opts) {
-  opts.add_options()("since", po::value(&since), "keep events at or after this time (ISO 8601, UTC if no zone)")(
-      "until", po::value(&until), "keep events at or before this time")(
+  opts.add_options()("since", po::value(&since), "keep events at or after this time: 2021-04-26T09:00 (UTC), 2021-04-26 09:00:00 +02:00, or -2d / -36h "
+                     "before the evidence's last event")(
+      "until", po::value(&until), "keep events at or before this time (a date alone: to its end; the same forms)")(
       "host", po::value(&hosts), "keep hosts whose name matches this glob (repeatable; * and ?)")(
       "event-id", po::value(&event_ids), "keep events of this id (repeatable)")(
       "channel", po::value(&channels), "keep events of this channel (repeatable; glob, case ignored)");
 }
 
-std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) const {
-  if (!since.empty()) {
-    out.since = rules::parse_datetime(since);
-    if (!out.since) return "--since: not a time: " + since;
+namespace {
+
+constexpr const char* kTimeForms =
+    "accepted: 2021-04-26, 2021-04-26T09:00, 2021-04-26 09:00:00.123, 2021-04-26T09:00:00Z, 2021-04-26 09:00:00 "
+    "+02:00, -2d or -36h before the evidence's last event";
+
+// A time as responders write it (UTC unless it says its offset), or an
+// offset before the evidence's last event (-2d, -36h, -90min). False: not a time.
+bool parse_time_option(std::string text, std::optional<norm::Ticks>& at, std::optional<norm::Ticks>& before_last) {
+  if (text.size() > 1 && text[0] == '-') {
+    std::optional<norm::Ticks> span = rules::parse_timespan(std::string_view(text).substr(1));
+    if (!span || *span < 0) return false;
+    before_last = *span;
+    return true;
   }
+  // "2021-04-26 09:00:00 +02:00" / "... Z" / "... UTC": the zone after a space.
+  if (text.size() > 4 && text.compare(text.size() - 4, 4, " UTC") == 0) text.replace(text.size() - 4, 4, "Z");
+  if (size_t sp = text.rfind(' '); sp != std::string::npos && sp > 10 && sp + 1 < text.size() &&
+                                   (text[sp + 1] == '+' || text[sp + 1] == '-' || text[sp + 1] == 'Z'))
+    text.erase(sp, 1);
+  at = rules::parse_datetime(text);
+  return at.has_value();
+}
+
+}  // namespace
+
+std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) const {
+  if (!since.empty() && !parse_time_option(since, out.since, out.since_before_last))
+    return "--since: not a time: " + since + " (" + kTimeForms + ")";
   if (!until.empty()) {
-    out.until = rules::parse_datetime(until);
-    if (!out.until) return "--until: not a time: " + until;
+    if (!parse_time_option(until, out.until, out.until_before_last))
+      return "--until: not a time: " + until + " (" + kTimeForms + ")";
     // A date alone means the whole day.
-    if (until.size() == 10) *out.until += rules::kTicksPerDay - 1;
+    if (out.until && until.size() == 10) *out.until += rules::kTicksPerDay - 1;
   }
   if (out.since && out.until && *out.since > *out.until) return "--since is after --until";
   out.hosts = hosts;
@@ -76,15 +105,86 @@ std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) cons
   return std::nullopt;
 }
 
-void FindingOptions::add_to(po::options_description& opts) {
-  opts.add_options()("min-level", po::value(&min_level),
-                     "keep findings of this level or higher (informational, low, medium, high, critical)");
+std::optional<int> anchor_times(const char* command, pipeline::EventFilter& filter, const pipeline::Evidence& ev,
+                                bool quiet) {
+  if (!filter.relative()) return std::nullopt;
+  norm::Ticks last = 0;
+  for (const pipeline::FileInfo& f : ev.files) last = std::max(last, f.last_time);
+  if (last == 0) {
+    message(stderr, "evtxhunt %s: no event of the evidence has a time: --since/--until -N keep nothing\n", command);
+    filter.since = 1;  // an empty range: nothing is in it
+    filter.until = 0;
+    return std::nullopt;
+  }
+  if (std::optional<std::string> bad = filter.anchor(last)) {
+    message(stderr, "evtxhunt %s: %s\n", command, *bad);
+    return kUsage;
+  }
+  if (!quiet)
+    message(stderr, "evtxhunt %s: the evidence's last event is at %s: keeping %s to %s\n", command,
+            rules::format_datetime(last), filter.since ? rules::format_datetime(*filter.since) : "the first",
+            filter.until ? rules::format_datetime(*filter.until) : "the last");
+  return std::nullopt;
 }
 
-std::optional<std::string> FindingOptions::build(replay::FindingFilter& out) const {
+void FindingOptions::add_to(po::options_description& opts) {
+  opts.add_options()("min-level", po::value(&min_level),
+                     "keep findings of this level or higher (informational, low, medium, high, critical)")(
+      "exclude-rule", po::value(&exclude_rules)->value_name("GLOB"),
+      "leave out the findings of rules whose id or title matches (repeatable)")(
+      "tag", po::value(&tags)->value_name("GLOB"),
+      "keep only findings with a matching tag (repeatable; attack.t1021*, attack.lateral-movement)")(
+      "exclude-tag", po::value(&exclude_tags)->value_name("GLOB"),
+      "leave out findings with a matching tag (repeatable)")(
+      "status", po::value(&statuses)->value_name("STATUS"),
+      "keep findings of Sigma rules of this status (repeatable: stable, test, experimental, deprecated, "
+      "unsupported; default: all but deprecated and unsupported)")(
+      "exclude-host", po::value(&exclude_hosts)->value_name("GLOB"),
+      "leave out the findings of hosts whose name matches (repeatable)")(
+      "level", po::value(&levels)->value_name("RULE=LEVEL"),
+      "report the findings of rules whose id or title matches RULE at LEVEL (repeatable)")(
+      "tuning", po::value(&tuning_files)->value_name("FILE"),
+      "a tuning file: exclusions, noisy rules and level overrides, each with its reason (repeatable)")(
+      "include-noisy", po::bool_switch(&include_noisy),
+      "keep the findings of rules listed as noisy (the shipped list and the tuning files')");
+}
+
+std::optional<std::string> FindingOptions::build(replay::FindingFilter& out) {
   if (!min_level.empty()) {
     out.min_level = rules::parse_level(min_level);
     if (!out.min_level) return "--min-level: unknown level '" + min_level + "'";
+  }
+  using Kind = replay::TuningEntry::Kind;
+  for (const std::string& g : exclude_rules) tuning.exclude.push_back({Kind::Rule, g, {}, {}, "", "--exclude-rule"});
+  for (const std::string& g : exclude_tags) tuning.exclude.push_back({Kind::Tag, g, {}, {}, "", "--exclude-tag"});
+  for (const std::string& g : exclude_hosts) tuning.exclude.push_back({Kind::Host, g, {}, {}, "", "--exclude-host"});
+  tuning.tags = tags;
+  for (const std::string& s : statuses) {
+    static const char* const kStatuses[] = {"stable", "test", "experimental", "deprecated", "unsupported"};
+    if (std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](const char* k) { return s == k; }))
+      return "--status: '" + s + "' is not a Sigma status (stable, test, experimental, deprecated, unsupported)";
+    tuning.statuses.push_back(s);
+  }
+  for (const std::string& l : levels) {
+    size_t eq = l.rfind('=');
+    std::optional<rules::Level> level = eq == std::string::npos ? std::nullopt : rules::parse_level(l.substr(eq + 1));
+    if (eq == 0 || !level)
+      return "--level: '" + l + "' is not RULE=LEVEL (LEVEL: informational, low, medium, high, critical)";
+    tuning.levels.push_back({l.substr(0, eq), *level, "", "--level"});
+  }
+  tuning.include_noisy = include_noisy;
+  out.tuning = &tuning;
+  return std::nullopt;
+}
+
+std::optional<std::string> FindingOptions::load_files() {
+  try {
+    std::filesystem::path noisy = std::filesystem::path(default_rules_path()) / "tuning" / "noisy.yml";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(noisy, ec)) replay::load_tuning_file(noisy.string(), tuning);
+    for (const std::string& f : tuning_files) replay::load_tuning_file(f, tuning);
+  } catch (const std::runtime_error& e) {
+    return std::string("--tuning ") + e.what();
   }
   return std::nullopt;
 }

@@ -46,11 +46,27 @@ struct FilterOptions {
   std::optional<std::string> build(pipeline::EventFilter& out) const;
 };
 
+// After the evidence was read: --since/--until given as offsets (-2d) set from
+// its last event, said on stderr; a usage error (exit code) when they cross.
+std::optional<int> anchor_times(const char* command, pipeline::EventFilter& filter, const pipeline::Evidence& ev,
+                                bool quiet);
+
+// --min-level and the tuning (replay/tuning.h): --exclude-rule, --tag,
+// --exclude-tag, --status, --exclude-host, --level RULE=LEVEL, --tuning FILE,
+// --include-noisy; the shipped noisy list (rules/tuning/noisy.yml beside the
+// default rules) applies unless --include-noisy.
 struct FindingOptions {
   std::string min_level;
+  std::vector<std::string> exclude_rules, tags, exclude_tags, statuses, exclude_hosts, levels, tuning_files;
+  bool include_noisy = false;
+  replay::Tuning tuning;
 
   void add_to(boost::program_options::options_description& opts);
-  std::optional<std::string> build(replay::FindingFilter& out) const;
+  // The command-line part: a usage error, or nullopt. Points out.tuning here.
+  std::optional<std::string> build(replay::FindingFilter& out);
+  // The tuning files (and the shipped noisy list); an error (exit 7) says
+  // which file and line, or nullopt.
+  std::optional<std::string> load_files();
 };
 
 struct OutputOptions {

@@ -58,6 +58,7 @@ int run_normalize(const std::vector<std::string>& args) {
   EvidenceRun run{"normalize", paths};
   if (auto code = run.open(output, reading)) return *code;
   run.read(reading.read_options(false), output.quiet);
+  if (auto code = anchor_times("normalize", filter, *run.evidence, output.quiet)) return *code;
   const pipeline::Evidence* c = run.evidence.get();
   timeline::OutputFile* out = run.out.get();
   std::string text;

@@ -16,6 +16,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/exit_codes.h"
+#include "cli/tuning_report.h"
 #include "pipeline/filters.h"
 #include "sigma/placeholders.h"
 #include "sigma/sigma_loader.h"
@@ -137,7 +138,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   // Files are read and parsed in parallel (YAML parsing is most of loading),
   // then taken in their sorted order.
   struct Parsed {
-    enum class Kind { Unreadable, Sigma, Project, NotARule } kind = Kind::Unreadable;
+    enum class Kind { Unreadable, Sigma, Project, NotARule, Tuning } kind = Kind::Unreadable;
     sigma::LoadResult sigma;
     rules::LoadResult project;
   };
@@ -147,7 +148,9 @@ std::optional<int> RuleOptions::load(const char* command) {
     std::string text = read_text(found[i], ok);
     Parsed& p = parsed[i];
     if (!ok) return;
-    if (sigma::looks_like_sigma(text)) {
+    if (sigma::has_top_key(text, "tuning:")) {
+      p.kind = Parsed::Kind::Tuning;  // a tuning file beside the rules (rules/tuning/noisy.yml): --tuning reads it
+    } else if (sigma::looks_like_sigma(text)) {
       p.kind = Parsed::Kind::Sigma;
       p.sigma = sigma::load_sigma_text(text, found[i].string());
     } else if (!sigma::has_top_key(text, "stages:")) {
@@ -176,6 +179,7 @@ std::optional<int> RuleOptions::load(const char* command) {
     switch (p.kind) {
       case Parsed::Kind::Unreadable: skipped.push_back(found[i].string() + ": cannot be read"); break;
       case Parsed::Kind::NotARule: not_rules.push_back(found[i].string()); break;
+      case Parsed::Kind::Tuning: break;
       case Parsed::Kind::Sigma:
         for (sigma::Rule& rule : p.sigma.rules) sigma_rules.push_back(std::move(rule));
         for (const sigma::LoadError& e : p.sigma.errors) skipped.push_back(e.str());
@@ -187,32 +191,37 @@ std::optional<int> RuleOptions::load(const char* command) {
     }
   }
   // --rule: selects the rules of both kinds.
-  auto selected_id = [&](const std::string& id) {
+  // A pattern names a rule by its id or its title.
+  auto names = [](const std::string& p, const std::string& id, const std::string& title) {
+    return pipeline::glob_match(p, id) || pipeline::glob_match(p, title);
+  };
+  auto selected_id = [&](const std::string& id, const std::string& title) {
     if (patterns.empty()) return true;
-    return std::any_of(patterns.begin(), patterns.end(),
-                       [&](const std::string& p) { return pipeline::glob_match(p, id); });
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return names(p, id, title); });
   };
+  std::vector<std::pair<std::string, std::string>> all_names;  // (id, title) of every rule read, for messages
   std::vector<bool> used(patterns.size(), false);
-  auto note_use = [&](const std::string& id) {
-    for (size_t i = 0; i < patterns.size(); ++i) used[i] = used[i] || pipeline::glob_match(patterns[i], id);
+  auto note_use = [&](const std::string& id, const std::string& title) {
+    for (size_t i = 0; i < patterns.size(); ++i) used[i] = used[i] || names(patterns[i], id, title);
+    all_names.emplace_back(id, title);
   };
-  for (const rules::Rule& r : loaded) note_use(r.id);
-  for (const sigma::Rule& r : sigma_rules) note_use(r.id);
+  for (const rules::Rule& r : loaded) note_use(r.id, r.title);
+  for (const sigma::Rule& r : sigma_rules) note_use(r.id, r.title);
   if (!patterns.empty()) {
     // A correlation keeps the rules it uses.
     std::set<std::string> keep;
     for (const sigma::Rule& r : sigma_rules)
-      if (r.kind == sigma::Rule::Kind::Correlation && selected_id(r.id))
+      if (r.kind == sigma::Rule::Kind::Correlation && selected_id(r.id, r.title))
         keep.insert(r.correlation.rules.begin(), r.correlation.rules.end());
     std::vector<sigma::Rule> kept;
     for (sigma::Rule& r : sigma_rules)
-      if (selected_id(r.id) || keep.count(r.id) || (!r.name.empty() && keep.count(r.name)) ||
+      if (selected_id(r.id, r.title) || keep.count(r.id) || (!r.name.empty() && keep.count(r.name)) ||
           r.kind == sigma::Rule::Kind::Filter)
         kept.push_back(std::move(r));
     sigma_rules = std::move(kept);
   }
   for (const rules::Rule& r : loaded)
-    if (selected_id(r.id)) selected.push_back(&r);
+    if (selected_id(r.id, r.title)) selected.push_back(&r);
   if (!sigma_rules.empty()) {
     sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report, placeholders);
     for (const sigma::LoadError& e : sigma_report.skipped) skipped.push_back(e.str());
@@ -234,10 +243,18 @@ std::optional<int> RuleOptions::load(const char* command) {
   bool bad = false;
   for (size_t i = 0; i < patterns.size(); ++i)
     if (!used[i]) {
-      message(stderr, "evtxhunt %s: no rule matches '%s'\n", command, patterns[i].c_str());
+      message(stderr, "evtxhunt %s: no rule matches '%s' (%s)\n", command, patterns[i],
+              closest_names(all_names, patterns[i]));
       bad = true;
     }
   if (bad) return kBadRules;
+  if (selected.empty() && !sigma) {  // "0 findings" would read as "nothing found"
+    std::string where;
+    for (const std::string& p : paths) where += (where.empty() ? "" : ", ") + p;
+    message(stderr, "evtxhunt %s: no rule to run from %s (%s): nothing to look for (see --rules)\n", command, where,
+            summary());
+    return kBadRules;
+  }
   return std::nullopt;
 }
 
@@ -253,6 +270,38 @@ std::string RuleOptions::summary() const {
     s += "; " + std::to_string(sigma_report.needs_values.size()) + " not run for want of placeholder values";
   if (!not_rules.empty()) s += "; " + std::to_string(not_rules.size()) + " YAML files are not rules";
   return s;
+}
+
+std::vector<RuleListing> RuleOptions::listing() const {
+  std::vector<RuleListing> out;
+  for (const rules::Rule* r : selected) {
+    RuleListing l{r->id, r->title,   rules::level_name(r->level), "stable", "evtxhunt", r->attack.tags(),
+                  "",    r->pos.file};
+    for (const rules::Stage& st : r->stages)
+      l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(norm::table_name(st.table));
+    out.push_back(std::move(l));
+  }
+  if (sigma)
+    for (uint32_t i = 0; i < sigma->size(); ++i) {
+      const sigma::Rule& r = sigma->rule(i);
+      if (r.kind == sigma::Rule::Kind::Filter || !sigma->runs(i)) continue;
+      RuleListing l{r.id, r.title, r.level ? rules::level_name(*r.level) : "", r.status, "sigma", r.tags, "", r.file};
+      if (r.kind == sigma::Rule::Kind::Correlation) {
+        l.logsource = "correlation";
+      } else {
+        for (const std::string* part : {&r.logsource.product, &r.logsource.category, &r.logsource.service})
+          if (!part->empty()) l.logsource += (l.logsource.empty() ? "" : "/") + *part;
+      }
+      out.push_back(std::move(l));
+    }
+  return out;
+}
+
+std::map<std::string, std::string, std::less<>> RuleOptions::statuses() const {
+  std::map<std::string, std::string, std::less<>> out;
+  if (sigma)
+    for (uint32_t i = 0; i < sigma->size(); ++i) out[sigma->rule(i).id] = sigma->rule(i).status;
+  return out;
 }
 
 }  // namespace cli

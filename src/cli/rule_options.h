@@ -25,6 +25,14 @@ namespace cli {
 // installed evtxhunt), else the source tree's rules/.
 std::string default_rules_path();
 
+// One rule as `rules list` and the messages name it.
+struct RuleListing {
+  std::string id, title, level, status, source;  // source: "evtxhunt" or "sigma"
+  std::vector<std::string> tags;
+  std::string logsource;  // Sigma: product/category/service; project rules: their tables
+  std::string file;
+};
+
 struct RuleOptions {
   std::vector<std::string> paths;
   std::vector<std::string> patterns;  // --rule
@@ -36,6 +44,10 @@ struct RuleOptions {
   std::optional<int> load(const char* command);
   // "N rules: ... loaded, ... skipped (reasons), ... not applicable"
   std::string summary() const;
+  // Every rule that runs (project rules selected, then Sigma rules), in load order.
+  std::vector<RuleListing> listing() const;
+  // Sigma rule id -> status (for the tuning's --status).
+  std::map<std::string, std::string, std::less<>> statuses() const;
 
   std::vector<rules::Rule> loaded;  // the project's rules
   std::vector<const rules::Rule*> selected;

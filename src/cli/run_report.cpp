@@ -57,10 +57,10 @@ std::string findings_line(const std::vector<replay::Finding>& findings) {
   std::string s = std::to_string(findings.size()) + " findings";
   if (findings.empty()) return s;
   std::map<rules::Level, size_t> by_level;
-  std::map<std::string, size_t> by_rule;
+  std::map<std::string, size_t> by_rule;  // by title (a person reads it), else id
   for (const replay::Finding& f : findings) {
     ++by_level[f.level];
-    ++by_rule[f.rule_id];
+    ++by_rule[f.title.empty() ? f.rule_id : f.title];
   }
   s += ":";
   bool first = true;
@@ -68,13 +68,13 @@ std::string findings_line(const std::vector<replay::Finding>& findings) {
     s += (first ? " " : ", ") + std::to_string(it->second) + " " + rules::level_name(it->first);
     first = false;
   }
-  // The rules with most findings first (ties by id); a long tail is counted.
+  // The rules with most findings first (ties by title); a long tail is counted.
   std::vector<std::pair<std::string, size_t>> ranked(by_rule.begin(), by_rule.end());
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   constexpr size_t kShown = 10;
   s += "; by rule:";
   for (size_t i = 0; i < ranked.size() && i < kShown; ++i)
-    s += (i ? ", " : " ") + ranked[i].first + " " + std::to_string(ranked[i].second);
+    s += (i ? ", " : " ") + ranked[i].first + " (" + std::to_string(ranked[i].second) + ")";
   if (ranked.size() > kShown) s += " and " + std::to_string(ranked.size() - kShown) + " more rules";
   return s;
 }

@@ -20,6 +20,7 @@
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
+#include "cli/tuning_report.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "replay/scan.h"
@@ -98,6 +99,8 @@ int run_scan(const std::vector<std::string>& args) {
   if (!bad && shard && report.wanted())
     bad = "--report is not written for a shard (evtxhunt merge writes the findings)";
   if (!bad && !shard && filter.shard_hosts) bad = "--shard-host is for --format shard";
+  if (!bad && shard && filter.events.relative())
+    bad = "--since/--until -N count back from the evidence's last event, which a shard does not know: give a time";
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
@@ -105,6 +108,7 @@ int run_scan(const std::vector<std::string>& args) {
     return kUsage;
   }
   if (auto code = rule_opts.load("scan")) return *code;
+  if (auto code = prepare_tuning("scan", rule_opts, finding_opts)) return *code;
   filter.findings.rules = rule_opts.patterns;
 
   EvidenceRun run{"scan", paths};
@@ -125,6 +129,8 @@ int run_scan(const std::vector<std::string>& args) {
   }
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
+  if (auto code = anchor_times("scan", filter.events, ev, output.quiet)) return *code;
+  std::vector<std::string> host_lines = host_filter_lines("scan", ev, filter.events.hosts, finding_opts.tuning);
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
   replay::ScanResult result =
       replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
@@ -134,15 +140,17 @@ int run_scan(const std::vector<std::string>& args) {
   for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
   if (auto code = run.finish(text)) return *code;
   if (auto code = report.write("scan", paths, ev, result.findings, rule_opts, output.quiet)) return *code;
-  if (!output.quiet)
-    report_summary(
-        ev, {"scan",
-             start,
-             {rule_opts.summary(),
-              std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
-                  std::to_string(result.merged_processes) +
-                  " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)",
-              findings_line(result.findings)}});
+  if (!output.quiet) {
+    std::vector<std::string> lines = {
+        rule_opts.summary(),
+        std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
+            std::to_string(result.merged_processes) +
+            " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)"};
+    lines.insert(lines.end(), host_lines.begin(), host_lines.end());
+    for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
+    lines.push_back(findings_line(result.findings));
+    report_summary(ev, {"scan", start, lines});
+  }
   return run.exit_code;
 }
 

@@ -19,6 +19,7 @@
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
 #include "cli/run_report.h"
+#include "cli/tuning_report.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "rules/time_format.h"
@@ -76,6 +77,7 @@ int run_timeline(const std::vector<std::string>& args) {
     return kUsage;
   }
   if (auto code = rule_opts.load("timeline")) return *code;
+  if (auto code = prepare_tuning("timeline", rule_opts, finding_opts)) return *code;
   topts.filter.findings.rules = rule_opts.patterns;
   topts.format = *format;
   topts.findings_only = findings_only;
@@ -91,6 +93,9 @@ int run_timeline(const std::vector<std::string>& args) {
   read_opts.matcher = rule_opts.matcher.get();
   run.read(read_opts, output.quiet);
   pipeline::Evidence* ev = run.evidence.get();
+  if (auto code = anchor_times("timeline", topts.filter.events, *ev, output.quiet)) return *code;
+  std::vector<std::string> host_lines =
+      host_filter_lines("timeline", *ev, topts.filter.events.hosts, finding_opts.tuning);
   timeline::TimelineResult result;
   try {
     std::string buffer;
@@ -111,12 +116,16 @@ int run_timeline(const std::vector<std::string>& args) {
     return kCannotWrite;
   }
   if (auto code = report.write("timeline", paths, *ev, result.findings, rule_opts, output.quiet)) return *code;
-  if (!output.quiet)
-    report_summary(*ev, {"timeline",
-                         start,
-                         {std::to_string(result.rows) + " rows on " + std::to_string(result.hosts) + " hosts; " +
-                              std::to_string(result.duplicates_dropped) + " duplicate events dropped",
-                          rule_opts.summary(), findings_line(result.findings)}});
+  if (!output.quiet) {
+    std::vector<std::string> lines = {std::to_string(result.rows) + " rows on " + std::to_string(result.hosts) +
+                                          " hosts; " + std::to_string(result.duplicates_dropped) +
+                                          " duplicate events dropped",
+                                      rule_opts.summary()};
+    lines.insert(lines.end(), host_lines.begin(), host_lines.end());
+    for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
+    lines.push_back(findings_line(result.findings));
+    report_summary(*ev, {"timeline", start, lines});
+  }
   return run.exit_code;
 }
 

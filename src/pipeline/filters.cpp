@@ -60,4 +60,11 @@ bool EventFilter::keeps_event(norm::Ticks t, uint16_t event_id, std::string_view
   return true;
 }
 
+std::optional<std::string> EventFilter::anchor(norm::Ticks last_event) {
+  if (since_before_last) since = last_event - *since_before_last;
+  if (until_before_last) until = last_event - *until_before_last;
+  if (since && until && *since > *until) return "--since is after --until";
+  return std::nullopt;
+}
+
 }  // namespace pipeline

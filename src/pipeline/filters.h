@@ -20,6 +20,8 @@ bool glob_match(std::string_view pattern, std::string_view text);
 
 struct EventFilter {
   std::optional<norm::Ticks> since, until;  // inclusive
+  // --since -2d: a time before the evidence's last event, known once it is read (anchor).
+  std::optional<norm::Ticks> since_before_last, until_before_last;
   std::vector<std::string> hosts;           // globs on DeviceName (any name of the host)
   std::vector<uint16_t> event_ids;
   std::vector<std::string> channels;  // case-insensitive equality or glob
@@ -29,6 +31,10 @@ struct EventFilter {
   bool keeps_host(const std::vector<std::string_view>& names) const;
   bool keeps_time(norm::Ticks t) const { return (!since || t >= *since) && (!until || t <= *until); }
   bool keeps_event(norm::Ticks t, uint16_t event_id, std::string_view channel) const;
+  bool relative() const { return since_before_last || until_before_last; }
+  // Sets the relative bounds from the evidence's last event time; a usage
+  // error when they leave --since after --until.
+  std::optional<std::string> anchor(norm::Ticks last_event);
 };
 
 }  // namespace pipeline

@@ -9,16 +9,24 @@
 
 namespace replay {
 
-bool FindingFilter::keeps(const Finding& f) const {
-  if (min_level && f.level < *min_level) return false;
-  if (!rules.empty() && std::none_of(rules.begin(), rules.end(),
-                                     [&](const std::string& g) { return pipeline::glob_match(g, f.rule_id); }))
+bool FindingFilter::keeps(Finding& f, TuningCounts* counts) const {
+  if (!rules.empty() && std::none_of(rules.begin(), rules.end(), [&](const std::string& g) {
+        return pipeline::glob_match(g, f.rule_id) || pipeline::glob_match(g, f.title);
+      }))
     return false;
-  return true;
+  if (tuning) {
+    TuningCounts scratch;
+    if (!counts) {
+      scratch = tuning->counts();
+      counts = &scratch;
+    }
+    if (!tuning->apply(f, *counts)) return false;
+  }
+  return !min_level || f.level >= *min_level;
 }
 
-bool ScanFilter::keeps(const Finding& f) const {
-  if (!findings.keeps(f) || !events.keeps_time(f.timestamp)) return false;
+bool ScanFilter::keeps(Finding& f, TuningCounts* counts) const {
+  if (!events.keeps_time(f.timestamp) || !findings.keeps(f, counts)) return false;
   if (events.event_ids.empty() && events.channels.empty()) return true;
   return std::any_of(f.evidence.begin(), f.evidence.end(), [&](const Evidence& e) {
     const norm::NormalizedEvent& ev = *e.event;
@@ -75,6 +83,7 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
     results[i] = replay_host(stream, rules, {}, sigma);
   });
   HostsReplayed out;
+  if (filter.findings.tuning) out.tuning = filter.findings.tuning->counts();
   for (size_t i = 0; i < hosts.size(); ++i) {
     HostResult& r = results[i];
     out.duplicates_dropped += r.duplicates_dropped;
@@ -86,7 +95,7 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
     });
     for (Finding& f : r.findings)
-      if (filter.keeps(f)) h.findings.push_back(std::move(f));
+      if (filter.keeps(f, &out.tuning)) h.findings.push_back(std::move(f));
   }
   return out;
 }
@@ -96,6 +105,7 @@ ScanResult link_hosts(HostsReplayed replayed) {
   out.hosts = replayed.hosts.size();
   out.duplicates_dropped = replayed.duplicates_dropped;
   out.merged_processes = replayed.merged_processes;
+  out.tuning = std::move(replayed.tuning);
   std::vector<HostIdentity> identities;
   for (HostFindings& h : replayed.hosts) {
     identities.push_back(std::move(h.identity));

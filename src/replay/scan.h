@@ -14,15 +14,21 @@
 #include "replay/finding.h"
 #include "replay/host_replay.h"
 #include "replay/link.h"
+#include "replay/tuning.h"
 #include "rules/rule.h"
 
 namespace replay {
 
-// Which findings a command keeps: a minimum level, rule ids (globs).
+// Which findings a command keeps: the tuning (tuning.h: exclusions, noisy
+// rules, tags, statuses, level overrides), then a minimum level and rule ids
+// (globs on the id or title).
 struct FindingFilter {
   std::optional<rules::Level> min_level;
-  std::vector<std::string> rules;  // globs on rule_id
-  bool keeps(const Finding& f) const;
+  std::vector<std::string> rules;  // --rule globs on rule_id or title
+  const Tuning* tuning = nullptr;
+  // Applies the tuning's level overrides to f, then decides; what the tuning
+  // matched is counted in `counts` (Tuning::counts() sized) when given.
+  bool keeps(Finding& f, TuningCounts* counts) const;
 };
 
 // What a scan keeps: hosts (the event filter's globs), findings whose first
@@ -34,7 +40,7 @@ struct ScanFilter {
   // A shard of a batch scan (evtxhunt-dask): only hosts one of whose computer
   // names is one of these, exactly as written (none: no host); unset: every host.
   std::optional<std::vector<std::string>> shard_hosts;
-  bool keeps(const Finding& f) const;
+  bool keeps(Finding& f, TuningCounts* counts) const;
 };
 
 struct ScanResult {
@@ -42,6 +48,7 @@ struct ScanResult {
   uint64_t hosts = 0;  // replayed
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;
+  TuningCounts tuning;  // what the tuning matched
 };
 
 // One host's part of a scan before the cross-host pass: its identity and its
@@ -56,6 +63,7 @@ struct HostsReplayed {
   std::vector<HostFindings> hosts;  // in host key order
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;
+  TuningCounts tuning;
 };
 
 // The hosts the filter keeps (by any of their computer names).

@@ -758,6 +758,8 @@ LoadResult load_rules(const std::filesystem::path& file_or_dir) {
       out.errors.push_back(RuleError{p.string(), 0, 0, "cannot read the file"});
       continue;
     }
+    // A tuning file kept beside the rules (rules/tuning/noisy.yml) is read by --tuning, not here.
+    if (text.rfind("tuning:", 0) == 0 || text.find("\ntuning:") != std::string::npos) continue;
     load_file_into(text, p.string(), out, ids);
   }
   return out;

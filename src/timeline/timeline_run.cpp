@@ -18,6 +18,7 @@ namespace {
 
 struct HostOutput {
   std::vector<replay::Finding> findings;
+  replay::TuningCounts tuning;
   std::vector<RowTag> tags;
   uint64_t duplicates = 0;
   std::set<std::string> addresses;  // the host's own (for linking)
@@ -72,8 +73,9 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
     replay::HostResult found = replay::replay_host(stream, rules, {}, sigma);
     out.duplicates = found.duplicates_dropped;
     out.addresses = std::move(found.addresses);
+    if (options.filter.findings.tuning) out.tuning = options.filter.findings.tuning->counts();
     for (replay::Finding& f : found.findings)
-      if (options.filter.findings.keeps(f)) out.findings.push_back(std::move(f));
+      if (options.filter.findings.keeps(f, &out.tuning)) out.findings.push_back(std::move(f));
     // Tags: the findings each event is evidence of, by the event's origin.
     out.tags.reserve(out.findings.size());
     std::map<std::pair<uint32_t, uint64_t>, std::vector<const RowTag*>> tags;
@@ -110,6 +112,7 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
   for (size_t i = 0; i < hosts.size(); ++i) {
     HostOutput& o = outputs[i];
     result.duplicates_dropped += o.duplicates;
+    result.tuning.add(o.tuning);
     std::stable_sort(o.findings.begin(), o.findings.end(),
                      [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
     for (replay::Finding& f : o.findings) result.findings.push_back(std::move(f));

@@ -33,6 +33,7 @@ struct TimelineResult {
   uint64_t hosts = 0;
   uint64_t duplicates_dropped = 0;
   std::vector<replay::Finding> findings;  // kept ones, sorted by host then time
+  replay::TuningCounts tuning;            // what the tuning matched
 };
 
 // Writes the header and every row through `write`, in order.

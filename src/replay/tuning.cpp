@@ -1,0 +1,182 @@
+#include "replay/tuning.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "pipeline/filters.h"
+#include "rules/time_format.h"
+#include "yaml/stray_comma.h"
+
+namespace replay {
+namespace {
+
+bool rule_matches(const std::string& glob, const Finding& f) {
+  return pipeline::glob_match(glob, f.rule_id) || pipeline::glob_match(glob, f.title);
+}
+
+bool kept_status(const std::vector<std::string>& statuses, const std::string& status) {
+  if (statuses.empty()) return status != "deprecated" && status != "unsupported";
+  return std::any_of(statuses.begin(), statuses.end(),
+                     [&](const std::string& s) { return pipeline::glob_match(s, status); });
+}
+
+constexpr size_t kMaxTuningFile = 4u << 20;
+
+}  // namespace
+
+bool TuningEntry::matches(const Finding& f) const {
+  switch (kind) {
+    case Kind::Rule: return rule_matches(glob, f);
+    case Kind::Tag:
+      return std::any_of(f.tags.begin(), f.tags.end(),
+                         [&](const std::string& t) { return pipeline::glob_match(glob, t); });
+    case Kind::Host:
+      if (since && f.timestamp < *since) return false;
+      if (until && f.timestamp > *until) return false;
+      return pipeline::glob_match(glob, f.device_name) || pipeline::glob_match(glob, f.device_id);
+  }
+  return false;
+}
+
+void TuningCounts::add(const TuningCounts& o) {
+  auto sum = [](std::vector<size_t>& a, const std::vector<size_t>& b) {
+    if (a.size() < b.size()) a.resize(b.size());
+    for (size_t i = 0; i < b.size(); ++i) a[i] += b[i];
+  };
+  sum(exclude, o.exclude);
+  sum(noisy, o.noisy);
+  sum(levels, o.levels);
+  by_tag += o.by_tag;
+  by_status += o.by_status;
+}
+
+TuningCounts Tuning::counts() const {
+  TuningCounts c;
+  c.exclude.assign(exclude.size(), 0);
+  c.noisy.assign(noisy.size(), 0);
+  c.levels.assign(levels.size(), 0);
+  return c;
+}
+
+bool Tuning::apply(Finding& f, TuningCounts& c) const {
+  for (size_t i = 0; i < exclude.size(); ++i)
+    if (exclude[i].matches(f)) {
+      ++c.exclude[i];
+      return false;
+    }
+  if (!include_noisy)
+    for (size_t i = 0; i < noisy.size(); ++i)
+      if (noisy[i].matches(f)) {
+        ++c.noisy[i];
+        return false;
+      }
+  if (!tags.empty() && std::none_of(tags.begin(), tags.end(), [&](const std::string& g) {
+        return std::any_of(f.tags.begin(), f.tags.end(),
+                           [&](const std::string& t) { return pipeline::glob_match(g, t); });
+      })) {
+    ++c.by_tag;
+    return false;
+  }
+  auto it = status_of.find(f.rule_id);
+  if (!kept_status(statuses, it == status_of.end() || it->second.empty() ? "stable" : it->second)) {
+    ++c.by_status;
+    return false;
+  }
+  for (size_t i = 0; i < levels.size(); ++i)
+    if (rule_matches(levels[i].rule, f)) {
+      f.level = levels[i].level;
+      ++c.levels[i];
+      break;  // the first that names the rule (counted only on findings kept)
+    }
+  return true;
+}
+
+void load_tuning_file(const std::string& path, Tuning& into) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.size() > kMaxTuningFile) throw std::runtime_error(path + ": larger than a tuning file (4 MiB)");
+  if (auto at = yamltext::stray_comma(text))
+    throw std::runtime_error(path + ":" + std::to_string(at->first) + ": not YAML: ',' outside a flow collection");
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
+  }
+  auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1); };
+  auto fail = [&](const YAML::Node& n, const std::string& what) { throw std::runtime_error(where(n) + ": " + what); };
+  if (!doc.IsMap() || !doc["tuning"] || !doc["tuning"].IsMap())
+    throw std::runtime_error(path + ": not a tuning file (a map under the key 'tuning:')");
+  auto text_of = [&](const YAML::Node& entry, const char* key) -> std::string {
+    const YAML::Node v = entry[key];
+    if (!v) return {};
+    if (!v.IsScalar()) fail(v, std::string("'") + key + "' must be text");
+    return v.Scalar();
+  };
+  auto time_of = [&](const YAML::Node& entry, const char* key) -> std::optional<norm::Ticks> {
+    std::string t = text_of(entry, key);
+    if (t.empty()) return std::nullopt;
+    std::optional<norm::Ticks> v = rules::parse_datetime(t);
+    if (!v) fail(entry[key], std::string("'") + key + "': not a time: " + t);
+    return v;
+  };
+  for (const auto& section : doc["tuning"]) {
+    std::string name = section.first.Scalar();
+    if (name != "exclude" && name != "noisy" && name != "levels")
+      fail(section.first, "unknown section '" + name + "' (exclude, noisy, levels)");
+    if (!section.second.IsSequence()) fail(section.second, "'" + name + "' must be a list of entries");
+    for (const YAML::Node& e : section.second) {
+      if (!e.IsMap()) fail(e, "an entry is a map (rule, tag or host, and reason)");
+      for (const auto& kv : e) {
+        std::string k = kv.first.Scalar();
+        if (k != "rule" && k != "tag" && k != "host" && k != "since" && k != "until" && k != "reason" && k != "level")
+          fail(kv.first, "unknown key '" + k + "' (rule, tag, host, since, until, level, reason)");
+      }
+      std::string reason = text_of(e, "reason");
+      if (reason.empty()) fail(e, "every entry says why: add a reason");
+      if (name == "levels") {
+        LevelOverride l;
+        l.rule = text_of(e, "rule");
+        if (l.rule.empty()) fail(e, "a level entry names its rule");
+        std::optional<rules::Level> level = rules::parse_level(text_of(e, "level"));
+        if (!level) fail(e, "level must be informational, low, medium, high or critical");
+        l.level = *level;
+        l.reason = reason;
+        l.origin = where(e);
+        into.levels.push_back(std::move(l));
+        continue;
+      }
+      TuningEntry t;
+      int kinds = 0;
+      for (auto [key, kind] : {std::pair{"rule", TuningEntry::Kind::Rule}, std::pair{"tag", TuningEntry::Kind::Tag},
+                               std::pair{"host", TuningEntry::Kind::Host}})
+        if (std::string g = text_of(e, key); !g.empty()) {
+          t.kind = kind;
+          t.glob = g;
+          ++kinds;
+        }
+      t.since = time_of(e, "since");
+      t.until = time_of(e, "until");
+      if (t.until && text_of(e, "until").size() == 10) *t.until += rules::kTicksPerDay - 1;  // a date: the whole day
+      if (kinds == 0 && (t.since || t.until)) {  // a time window on every host
+        t.kind = TuningEntry::Kind::Host;
+        t.glob = "*";
+        kinds = 1;
+      }
+      if (kinds != 1) fail(e, "an entry names one rule, tag or host (or a time range: since, until)");
+      if ((t.since || t.until) && t.kind != TuningEntry::Kind::Host) fail(e, "since and until go with a host");
+      t.reason = reason;
+      t.origin = where(e);
+      (name == "exclude" ? into.exclude : into.noisy).push_back(std::move(t));
+    }
+  }
+}
+
+}  // namespace replay
