@@ -1,0 +1,18 @@
+# cmake -DOUT=file.cpp -DDIR=key_fields -P embed_tables.cmake: writes the text
+# of DIR/*.txt (in name order) as string literals (details/key_field_data.h).
+file(GLOB TABLES "${DIR}/*.txt")
+list(SORT TABLES)
+set(body "// Generated from src/details/key_fields/*.txt: do not edit.\n#include \"details/key_field_data.h\"\n\nnamespace details {\n\nconst EmbeddedTable kKeyFieldTables[] = {\n")
+set(count 0)
+foreach(table IN LISTS TABLES)
+  file(READ "${table}" text)
+  if(text MATCHES "\\)evtxhunt\"")
+    message(FATAL_ERROR "${table}: holds the raw string delimiter")
+  endif()
+  get_filename_component(name "${table}" NAME)
+  string(APPEND body "    {\"${name}\", R\"evtxhunt(${text})evtxhunt\"},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "    {\"\", \"\"},  // an end, so the array is never empty\n};\nconst size_t kKeyFieldTableCount = ${count};\n\n}  // namespace details\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
