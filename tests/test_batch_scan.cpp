@@ -206,7 +206,7 @@ TEST(BatchShards, MemoryIsBoundedByTheShardsSize) {
   replay::Finding f;
   f.rule_id = "r";
   auto empty = std::make_shared<const norm::NormalizedEvent>();
-  for (int i = 0; i < 100000; ++i) f.evidence.push_back({"s", empty, 0});
+  for (int i = 0; i < 100000; ++i) f.evidence.push_back({"s", empty, 0, {}});
   crafted.hosts[0].findings.push_back(std::move(f));
   std::string bytes = batch::write_shard(crafted);
   EXPECT_LT(bytes.size(), 1500000u);

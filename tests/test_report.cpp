@@ -233,7 +233,7 @@ TEST(Report, HundredThousandFindingsStayAFewMegabytes) {
       (*e)[norm::Field::SourceFile] =
           norm::FieldValue::str("C:/triage/WS01/Microsoft-Windows-Sysmon%4Operational.evtx");
       (*e)[norm::Field::EventRecordID] = norm::FieldValue::integer(52000 + step);
-      f.evidence.push_back({step ? "child" : "dcom", e, static_cast<size_t>(step)});
+      f.evidence.push_back({step ? "child" : "dcom", e, static_cast<size_t>(step), {}});
     }
     findings.push_back(std::move(f));
   }

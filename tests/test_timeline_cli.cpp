@@ -155,7 +155,9 @@ TEST(Timeline, TimesketchRowsHaveTheMandatoryFields) {
   EXPECT_EQ((*rpc)["datetime"], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ((*rpc)["timestamp"], 1710240433412000);  // microseconds since 1970
   EXPECT_EQ((*rpc)["timestamp_desc"], "Event Time (Sysmon UtcTime)");
-  EXPECT_EQ((*rpc)["tag"], json::array({kDcom}));
+  // Tags a person reads: the rule's title and level, ATT&CK as Sigma writes it and as an id.
+  EXPECT_EQ((*rpc)["tag"], json::array({"rule:DCOM lateral movement (FalconFriday T1021.003)", "level:high",
+                                        "attack.t1021.003", "T1021.003", "attack.lateral-movement"}));
   EXPECT_EQ((*rpc)["message"].get<std::string>().rfind("[high] DCOM lateral movement", 0), 0u);
   // Python's datetime.fromisoformat reads the timestamp format.
   support::CommandResult py = support::run_command(
@@ -292,21 +294,29 @@ TEST(Scan, FindingsInEveryFormat) {
   support::CommandResult c = run("scan --format csv " + seed_samples());
   std::vector<std::vector<std::string>> rows = csv_rows(c.out);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Confidence",
-                                               "Assumptions", "Evidence", "Fields", "Collected", "Tags", "Notes"}));
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"Timestamp", "DeviceName", "Level", "RuleId", "Title", "Details", "Confidence",
+                                      "Assumptions", "Evidence", "Fields", "Collected", "Tags", "Notes"}));
   EXPECT_EQ(rows[1][0], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(rows[1][1], "WS01.corp.local");
   EXPECT_EQ(rows[1][2], "high");
   EXPECT_EQ(rows[1][3], kDcom);
-  EXPECT_NE(rows[1][7].find("rpc: "), std::string::npos);
-  EXPECT_NE(rows[1][8].find("dcom.ProcessId=4416"), std::string::npos);
-  EXPECT_NE(rows[1][9].find("/c whoami"), std::string::npos);
+  // Details: each step of the chain, who and what.
+  EXPECT_NE(rows[1][5].find("dcom: User: CORP\\bob \xC2\xA6 "), std::string::npos) << rows[1][5];
+  EXPECT_NE(rows[1][8].find("rpc: "), std::string::npos);
+  EXPECT_NE(rows[1][9].find("dcom.ProcessId=4416"), std::string::npos);
+  EXPECT_NE(rows[1][10].find("/c whoami"), std::string::npos);
   support::CommandResult t = run("scan --format timesketch " + seed_samples());
   std::vector<json> ts = jsonl(t.out);
   ASSERT_EQ(ts.size(), 1u);
   EXPECT_EQ(ts[0]["datetime"], "2024-03-12T10:47:13.4120000Z");
   EXPECT_EQ(ts[0]["timestamp_desc"], "Finding (first evidence)");
   EXPECT_TRUE(ts[0]["message"].is_string());
+  EXPECT_EQ(ts[0]["tag"][0], "rule:DCOM lateral movement (FalconFriday T1021.003)");
+  // --sort time: the same single finding.
+  EXPECT_EQ(run("scan --quiet --format jsonl --sort time " + seed_samples()).out,
+            run("scan --quiet --format jsonl " + seed_samples()).out);
+  EXPECT_EQ(run("scan --sort rule " + seed_samples()).exit_code, 2);
   support::CommandResult tb = run("scan --format table " + seed_samples());
   EXPECT_EQ(support::split_lines(tb.out).size(), 2u);
   EXPECT_EQ(run("scan --format yaml " + seed_samples()).exit_code, 2);

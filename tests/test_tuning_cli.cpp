@@ -136,6 +136,23 @@ TEST_F(TuningOptions, LevelOverride) {
   EXPECT_TRUE(bad.says("--level: 'Security Eventlog Cleared=urgent' is not RULE=LEVEL")) << bad.err;
 }
 
+// --sort time: the same findings, in time order across the 10 hosts.
+TEST_F(TuningOptions, SortTimeOrdersAcrossHosts) {
+  ScanRun r = scan("--sort time");
+  ASSERT_EQ(r.findings.size(), base().findings.size());
+  std::multiset<std::string> a, b;
+  for (const json& f : r.findings) a.insert(f.dump());
+  for (const json& f : base().findings) b.insert(f.dump());
+  EXPECT_EQ(a, b);
+  for (size_t i = 1; i < r.findings.size(); ++i)
+    EXPECT_LE(r.findings[i - 1]["Timestamp"].get<std::string>(), r.findings[i]["Timestamp"].get<std::string>());
+  // The default (host, then time) is not in time order here.
+  bool ordered = true;
+  for (size_t i = 1; i < base().findings.size(); ++i)
+    ordered = ordered && base().findings[i - 1]["Timestamp"] <= base().findings[i]["Timestamp"];
+  EXPECT_FALSE(ordered);
+}
+
 // A rule's status (deprecated, unsupported left out by default) on the
 // MMC20 record of the lateral movement samples.
 TEST(TuningStatus, DeprecatedRulesAreLeftOutUnlessAsked) {

@@ -11,7 +11,7 @@ namespace {
 // changes; at the end the XXH64 of everything before it (8 bytes, little
 // endian), so a damaged shard is refused rather than read as other findings.
 constexpr std::string_view kMagic = "evtxhunt shard\n";
-constexpr uint64_t kLayout = 2;
+constexpr uint64_t kLayout = 3;
 constexpr size_t kChecksumSize = 8;
 
 uint64_t checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
@@ -82,6 +82,11 @@ class Writer {
       s(e.stage);
       u(e.stage_index);
       event(*e.event);
+      u(e.details.size());
+      for (const auto& [name, value] : e.details) {
+        s(name);
+        s(value);
+      }
     }
     u(f.fields.size());
     for (const auto& [name, v] : f.fields) {
@@ -222,6 +227,11 @@ class Reader {
       e.stage = s();
       e.stage_index = u();
       e.event = event();
+      e.details.resize(count(sizeof(e.details[0])));
+      for (auto& [name, value] : e.details) {
+        name = s();
+        value = s();
+      }
     }
     f.fields.resize(count(sizeof(f.fields[0])));
     for (auto& [name, v] : f.fields) {

@@ -146,7 +146,9 @@ void FindingOptions::add_to(po::options_description& opts) {
       "tuning", po::value(&tuning_files)->value_name("FILE"),
       "a tuning file: exclusions, noisy rules and level overrides, each with its reason (repeatable)")(
       "include-noisy", po::bool_switch(&include_noisy),
-      "keep the findings of rules listed as noisy (the shipped list and the tuning files')");
+      "keep the findings of rules listed as noisy (the shipped list and the tuning files')")(
+      "all-fields", po::bool_switch(&all_fields),
+      "each finding's details hold every field of its records, not only their key fields (who, what, from where)");
 }
 
 std::optional<std::string> FindingOptions::build(replay::FindingFilter& out) {

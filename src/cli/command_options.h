@@ -59,6 +59,7 @@ struct FindingOptions {
   std::string min_level;
   std::vector<std::string> exclude_rules, tags, exclude_tags, statuses, exclude_hosts, levels, tuning_files;
   bool include_noisy = false;
+  bool all_fields = false;  // --all-fields: ScanFilter::all_fields
   replay::Tuning tuning;
 
   void add_to(boost::program_options::options_description& opts);

@@ -66,6 +66,7 @@ int run_timeline(const std::vector<std::string>& args) {
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(topts.filter.events);
   if (!bad) bad = finding_opts.build(topts.filter.findings);
+  topts.filter.all_fields = finding_opts.all_fields;
   if (!bad && !context.empty()) {
     topts.context = rules::parse_timespan(context);
     if (!topts.context || *topts.context < 0) bad = "--context: not a duration: " + context;

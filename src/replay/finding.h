@@ -17,6 +17,9 @@ struct Evidence {
   std::string stage;
   std::shared_ptr<const norm::NormalizedEvent> event;
   size_t stage_index = 0;  // the stage's position in its rule (a Sigma finding's: 0)
+  // The record's key fields (details/event_details.h), name and value, set
+  // after the replay (finding_details.h).
+  std::vector<std::pair<std::string, std::string>> details;
 };
 
 // One end of a movement between hosts (a rule's `link:`), as this host saw

@@ -232,7 +232,7 @@ std::vector<Finding> RuleMatcher::finish() {
     for (size_t s = 0; s < c.bound.size(); ++s) {
       bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),
                               [&](const Evidence& e) { return e.event.get() == c.bound[s]; });
-      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s], s});
+      if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s], s, {}});
       f.timestamp = std::min(f.timestamp, c.bound[s]->timestamp());
     }
     for (size_t i = 0; i < rule_.summarize.collect.size(); ++i) {

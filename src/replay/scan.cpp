@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "replay/finding_details.h"
 #include "replay/link.h"
 
 namespace replay {
@@ -78,9 +79,17 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
   std::erase_if(hosts, [&](const pipeline::Host* h) { return !in_shard(evidence, *h, filter.shard_hosts); });
   std::vector<HostResult> results(hosts.size());
+  std::vector<TuningCounts> counts(hosts.size());
   for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence, host);
-    results[i] = replay_host(stream, rules, {}, sigma);
+    HostResult& r = results[i];
+    r = replay_host(stream, rules, {}, sigma);
+    std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
+    });
+    if (filter.findings.tuning) counts[i] = filter.findings.tuning->counts();
+    std::erase_if(r.findings, [&](Finding& f) { return !filter.keeps(f, &counts[i]); });
+    attach_details(evidence, host, r.findings, filter.all_fields);
   });
   HostsReplayed out;
   if (filter.findings.tuning) out.tuning = filter.findings.tuning->counts();
@@ -88,14 +97,11 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
     HostResult& r = results[i];
     out.duplicates_dropped += r.duplicates_dropped;
     out.merged_processes += r.merged_processes;
+    out.tuning.add(counts[i]);
     HostFindings& h = out.hosts.emplace_back();
     h.host = hosts[i];
     h.identity = host_identity(evidence, *hosts[i], std::move(r.addresses));
-    std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
-      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
-    });
-    for (Finding& f : r.findings)
-      if (filter.keeps(f, &out.tuning)) h.findings.push_back(std::move(f));
+    h.findings = std::move(r.findings);
   }
   return out;
 }

@@ -40,6 +40,9 @@ struct ScanFilter {
   // A shard of a batch scan (evtxhunt-dask): only hosts one of whose computer
   // names is one of these, exactly as written (none: no host); unset: every host.
   std::optional<std::vector<std::string>> shard_hosts;
+  // Not a filter: each finding's details hold every field of its records
+  // instead of their key fields (--all-fields).
+  bool all_fields = false;
   bool keeps(Finding& f, TuningCounts* counts) const;
 };
 

@@ -86,7 +86,7 @@ void SigmaHost::add_detection(uint32_t rule, const std::shared_ptr<const norm::N
   f.device_name = (*ev)[Field::DeviceName].s;
   f.device_id = host_.key;
   f.timestamp = ev->timestamp();
-  f.evidence.push_back({"match", ev});
+  f.evidence.push_back({"match", ev, 0, {}});
   for (const std::string& field : set_.tested_fields(rule)) {
     // A list field (a classic event's Data items) shows each value, " | " between.
     std::optional<std::string> text;
@@ -119,7 +119,7 @@ void SigmaHost::add_hits(std::vector<sigma::Hit> hits) {
       auto ev = std::static_pointer_cast<const norm::NormalizedEvent>(p.event);
       if (!ev) continue;
       const sigma::Rule& base = set_.rule(p.rule);
-      f.evidence.push_back({base.name.empty() ? base.id : base.name, ev});
+      f.evidence.push_back({base.name.empty() ? base.id : base.name, ev, 0, {}});
       if (f.device_name.empty()) f.device_name = (*ev)[Field::DeviceName].s;
     }
     for (const auto& [field, value] : h.group) f.fields.emplace_back(field, FieldValue::str(value));

@@ -7,6 +7,7 @@
 #include "evtx/value.h"
 #include "normalize/record_access.h"
 #include "pipeline/event_writer.h"
+#include "timeline/finding_writer.h"
 
 namespace timeline {
 namespace {
@@ -253,9 +254,13 @@ void append_timesketch(std::string& out, const EventRow& r) {
   append_json_fields(out, r, true);
   if (!r.tags.empty()) {
     out += ",\"tag\":[";
-    for (size_t i = 0; i < r.tags.size(); ++i) {
+    std::vector<std::string> tags;
+    for (const RowTag* t : r.tags)
+      for (std::string& tag : timesketch_tags(t->title, t->level, t->tags))
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
+    for (size_t i = 0; i < tags.size(); ++i) {
       if (i) out += ',';
-      evtx::append_json_string(out, r.tags[i]->rule_id);
+      evtx::append_json_string(out, tags[i]);
     }
     out += "],\"RuleTitles\":";
     evtx::append_json_string(out, joined(r, &RowTag::title));
@@ -272,7 +277,7 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
   append_cell(out, short_source(v), 16);
   append_level(out, top_level(r), 9, style.colour);
   std::string text;
-  if (!r.tags.empty()) text = joined(r, &RowTag::rule_id) + " | ";
+  if (!r.tags.empty()) text = joined(r, &RowTag::title) + " | ";
   if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
   size_t used = 29 + 19 + 17 + 10;

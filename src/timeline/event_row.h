@@ -20,6 +20,7 @@ namespace timeline {
 struct RowTag {
   std::string rule_id, title;
   rules::Level level = rules::Level::Medium;
+  std::vector<std::string> tags;  // the rule's (ATT&CK, ...)
 };
 
 struct EventRow {

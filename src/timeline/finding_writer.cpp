@@ -1,6 +1,8 @@
 #include "timeline/finding_writer.h"
 
+#include <cctype>
 #include <initializer_list>
+#include <set>
 #include <utility>
 
 #include "evtx/value.h"
@@ -122,10 +124,44 @@ std::string collected_text(const replay::Finding& f) {
   return s;
 }
 
+// "Name: value ¦ Name: value" of one record's key fields.
+std::string step_details(const replay::Evidence& e) {
+  std::string s;
+  for (size_t i = 0; i < e.details.size(); ++i) {
+    if (i) s += " \xC2\xA6 ";  // " ¦ "
+    s += e.details[i].first + ": " + e.details[i].second;
+  }
+  return s;
+}
+
+// The matched record's details; a chain's steps each, "stage: " before, " ‖ " between.
+std::string details_text(const replay::Finding& f) {
+  if (f.evidence.size() == 1) return step_details(f.evidence[0]);
+  std::string s;
+  for (const replay::Evidence& e : f.evidence) {
+    if (e.details.empty()) continue;
+    if (!s.empty()) s += " \xE2\x80\x96 ";
+    s += e.stage + ": " + step_details(e);
+  }
+  return s;
+}
+
+// {"Name":"value",...}
+void append_details_object(std::string& out, const std::vector<std::pair<std::string, std::string>>& details) {
+  out += '{';
+  for (size_t i = 0; i < details.size(); ++i) {
+    if (i) out += ',';
+    append_key(out, details[i].first);
+    evtx::append_json_string(out, details[i].second);
+  }
+  out += '}';
+}
+
 void append_csv(std::string& out, const replay::Finding& f) {
   append_time(out, f.timestamp);
   for (const std::string& cell : {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title,
-                                  std::string(f.confidence()), joined(f.assumptions, "; "), evidence_text(f),
+                                  details_text(f), std::string(f.confidence()), joined(f.assumptions, "; "),
+                                  evidence_text(f),
                                   fields_text(f), collected_text(f), joined(f.tags, " "), joined(f.notes, "; ")}) {
     out += ',';
     pipeline::append_csv_cell(out, cell);
@@ -135,8 +171,11 @@ void append_csv(std::string& out, const replay::Finding& f) {
 
 void append_timesketch(std::string& out, const replay::Finding& f) {
   out += "{\"message\":";
+  // The message: the first record's details (the whole chain's are in "details").
+  std::string first = f.evidence.empty() ? std::string() : step_details(f.evidence[0]);
+  std::string details = details_text(f);
   evtx::append_json_string(out, "[" + std::string(rules::level_name(f.level)) + "] " + f.title + " on " +
-                                    f.device_name + ": " + fields_text(f));
+                                    f.device_name + ": " + (first.empty() ? fields_text(f) : first));
   out += ",\"datetime\":\"";
   append_time(out, f.timestamp);
   out += "\",\"timestamp\":" + std::to_string(unix_micros(f.timestamp));
@@ -151,16 +190,28 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
                                                                   {"evidence", evidence_text(f)},
                                                                   {"fields", fields_text(f)},
                                                                   {"collected", collected_text(f)},
-                                                                  {"notes", joined(f.notes, "; ")}}) {
+                                                                  {"notes", joined(f.notes, "; ")},
+                                                                  {"details", details}}) {
     out += ',';
     append_key(out, key);
     evtx::append_json_string(out, value);
   }
+  // Flat: each key field of the matched record its own field (a name the
+  // row already uses gets "detail_" before it).
+  static const std::set<std::string, std::less<>> kTaken = {
+      "message", "datetime",    "timestamp", "timestamp_desc", "DeviceName", "rule_id", "title", "level", "confidence",
+      "assumptions", "evidence", "fields",   "collected",      "notes",      "details", "tag"};
+  if (!f.evidence.empty())
+    for (const auto& [name, value] : f.evidence[0].details) {
+      out += ',';
+      append_key(out, kTaken.count(name) ? "detail_" + name : name);
+      evtx::append_json_string(out, value);
+    }
   out += ",\"tag\":[";
-  evtx::append_json_string(out, f.rule_id);
-  for (const std::string& t : f.tags) {
-    out += ',';
-    evtx::append_json_string(out, t);
+  std::vector<std::string> tags = timesketch_tags(f.title, f.level, f.tags);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (i) out += ',';
+    evtx::append_json_string(out, tags[i]);
   }
   out += "]}\n";
 }
@@ -175,6 +226,7 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
   for (const replay::LinkedFinding& l : f.links)
     text += " | " + l.side + " end: " + l.device_name + " " + l.process + (l.account.empty() ? "" : " " + l.account) +
             " (" + l.rule_id + ")";
+  if (std::string details = details_text(f); !details.empty()) text += " | " + details;
   text += " | " + fields_text(f);
   if (!f.collected.empty()) text += " | " + collected_text(f);
   size_t used = 29 + 10 + 19 + 8;
@@ -183,6 +235,22 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
 }
 
 }  // namespace
+
+// Timesketch tags: the rule's title and level, then its tags, ATT&CK
+// technique ids also as T1021.003.
+std::vector<std::string> timesketch_tags(const std::string& title, rules::Level level,
+                                         const std::vector<std::string>& tags) {
+  std::vector<std::string> out{"rule:" + title, "level:" + std::string(rules::level_name(level))};
+  for (const std::string& t : tags) {
+    out.push_back(t);
+    if (t.size() > 8 && t.compare(0, 8, "attack.t") == 0 && std::isdigit(static_cast<unsigned char>(t[8]))) {
+      std::string id = "T" + t.substr(8);
+      for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back(std::move(id));
+    }
+  }
+  return out;
+}
 
 void append_finding_json(std::string& out, const replay::Finding& f) {
   out += '{';
@@ -220,9 +288,18 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
       append_key(out, norm::field_name(field));
       append_value(out, ev[field]);
     }
+    if (f.evidence.size() > 1) {  // a chain: each step's record says its own
+      out += ',';
+      append_key(out, "details");
+      append_details_object(out, f.evidence[i].details);
+    }
     out += '}';
   }
   out += "],";
+  append_key(out, "details");
+  append_details_object(out, f.evidence.empty() ? std::vector<std::pair<std::string, std::string>>{}
+                                                : f.evidence[0].details);
+  out += ',';
   append_key(out, "fields");
   out += '{';
   for (size_t i = 0; i < f.fields.size(); ++i) {
@@ -253,7 +330,8 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
 
 std::string findings_header(Format f, const TableStyle& style) {
   if (f == Format::Csv)
-    return "Timestamp,DeviceName,Level,RuleId,Title,Confidence,Assumptions,Evidence,Fields,Collected,Tags,Notes\n";
+    return "Timestamp,DeviceName,Level,RuleId,Title,Details,Confidence,Assumptions,Evidence,Fields,Collected,Tags,"
+           "Notes\n";
   if (f != Format::Table) return {};
   std::string out;
   append_cell(out, "Timestamp", 28);

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "replay/finding_details.h"
 #include "replay/host_replay.h"
 #include "replay/link.h"
 #include "replay/scan.h"
@@ -76,11 +77,12 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
     if (options.filter.findings.tuning) out.tuning = options.filter.findings.tuning->counts();
     for (replay::Finding& f : found.findings)
       if (options.filter.findings.keeps(f, &out.tuning)) out.findings.push_back(std::move(f));
+    replay::attach_details(evidence, host, out.findings, options.filter.all_fields);
     // Tags: the findings each event is evidence of, by the event's origin.
     out.tags.reserve(out.findings.size());
     std::map<std::pair<uint32_t, uint64_t>, std::vector<const RowTag*>> tags;
     for (const replay::Finding& f : out.findings) {
-      out.tags.push_back({f.rule_id, f.title, f.level});
+      out.tags.push_back({f.rule_id, f.title, f.level, f.tags});
       for (const replay::Evidence& e : f.evidence) {
         auto& v = tags[{e.event->origin.file, e.event->origin.position}];
         if (std::find(v.begin(), v.end(), &out.tags.back()) == v.end()) v.push_back(&out.tags.back());
