@@ -40,16 +40,15 @@ std::string sigma_rule(const std::string& id, const std::string& logsource, cons
          "level: high\ntags:\n  - attack.t1070.001\ndetection:\n  sel:\n" + selection + "  condition: sel\n---\n";
 }
 
-const std::string kRules =
-    sigma_rule("cleared", "  product: windows\n  service: security\n", "    EventID: 1102\n") +
-    sigma_rule("failed", "  product: windows\n  service: security\n",
-               "    EventID: 4625\n    IpAddress: 23.94.153.202\n") +
-    sigma_rule("logon", "  product: windows\n  service: security\n",
-               "    EventID: 4624\n    IpAddress: 172.16.66.142\n") +
-    sigma_rule("lsass", "  product: windows\n  category: process_creation\n",
-               "    Image|endswith: '\\lsass.exe'\n    ParentImage|endswith: '\\lsass.exe'\n") +
-    sigma_rule("explorer", "  product: windows\n  category: process_creation\n",
-               "    CommandLine|contains: '/root,'\n");
+const std::string kRules = sigma_rule("cleared", "  product: windows\n  service: security\n", "    EventID: 1102\n") +
+                           sigma_rule("failed", "  product: windows\n  service: security\n",
+                                      "    EventID: 4625\n    IpAddress: 23.94.153.202\n") +
+                           sigma_rule("logon", "  product: windows\n  service: security\n",
+                                      "    EventID: 4624\n    IpAddress: 172.16.66.142\n") +
+                           sigma_rule("lsass", "  product: windows\n  category: process_creation\n",
+                                      "    Image|endswith: '\\lsass.exe'\n    ParentImage|endswith: '\\lsass.exe'\n") +
+                           sigma_rule("explorer", "  product: windows\n  category: process_creation\n",
+                                      "    CommandLine|contains: '/root,'\n");
 
 struct Out {
   std::string text, err;
@@ -58,10 +57,9 @@ struct Out {
 Out scan(const std::string& options) {
   support::TempDir tmp("details");
   std::ofstream(tmp / "rules.yml") << kRules;
-  support::CommandResult r = support::run_evtxhunt("scan --rules " + q((tmp / "rules.yml").string()) + " " + options +
-                                                   " " + q(kCleared.string()) + " " + q(kFailed.string()) + " " +
-                                                   q(kLogon.string()) + " " + q(kProcess.string()) + " " +
-                                                   q(kExplorer.string()));
+  support::CommandResult r = support::run_evtxhunt(
+      "scan --rules " + q((tmp / "rules.yml").string()) + " " + options + " " + q(kCleared.string()) + " " +
+      q(kFailed.string()) + " " + q(kLogon.string()) + " " + q(kProcess.string()) + " " + q(kExplorer.string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return {r.out, r.err};
 }
@@ -146,7 +144,7 @@ TEST(Details, TimesketchHasFlatFieldsAndReadableTags) {
   EXPECT_EQ(logon["TargetUserName"], "a-jbrown");
   EXPECT_EQ(logon["IpAddress"], "172.16.66.142");
   EXPECT_NE(logon["message"].get<std::string>().find("[high] logon finding on 01566s-win16-ir.threebeesco.com: "
-                                                      "TargetUserName: a-jbrown"),
+                                                     "TargetUserName: a-jbrown"),
             std::string::npos)
       << logon["message"];
   EXPECT_EQ(logon["tag"], (json{"rule:logon finding", "level:high", "attack.t1070.001", "T1070.001"}));
@@ -216,8 +214,8 @@ TEST(KeyFieldTables, NameFieldsOfRealRecords) {
     for (const auto* group : {&fields.who, &fields.what, &fields.where})
       for (const std::string& name : *group) {
         if (name == "User" || name == "Security_UserID") continue;
-        EXPECT_TRUE(it->second.count(name)) << fields.source << ": " << key.first << " " << key.second << " has no "
-                                            << name;
+        EXPECT_TRUE(it->second.count(name))
+            << fields.source << ": " << key.first << " " << key.second << " has no " << name;
       }
   }
   EXPECT_GT(checked, 150u);

@@ -319,11 +319,12 @@ TEST(ReportInBrowser, HundredThousandHostsAndHugeNamesOpen) {
   {
     std::string xml = "<Events>\n";
     for (int i = 0; i < 100000; ++i)
-      xml += "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
-             "Name=\"Microsoft-Windows-Security-Auditing\"/><EventID>4624</EventID><TimeCreated "
-             "SystemTime=\"2024-03-12T10:00:00Z\"/><EventRecordID>" +
-             std::to_string(i) + "</EventRecordID><Channel>Security</Channel><Computer>host" + std::to_string(i) +
-             ".corp.local</Computer></System><EventData><Data Name=\"LogonType\">3</Data></EventData></Event>\n";
+      xml +=
+          "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+          "Name=\"Microsoft-Windows-Security-Auditing\"/><EventID>4624</EventID><TimeCreated "
+          "SystemTime=\"2024-03-12T10:00:00Z\"/><EventRecordID>" +
+          std::to_string(i) + "</EventRecordID><Channel>Security</Channel><Computer>host" + std::to_string(i) +
+          ".corp.local</Computer></System><EventData><Data Name=\"LogonType\">3</Data></EventData></Event>\n";
     support::write_text(tmp / "forwarded.xml", xml + "</Events>\n");
   }
   fs::path page = tmp / "many.html";

@@ -273,7 +273,8 @@ TEST(Timeline, TimesAsRespondersWriteThem) {
   EXPECT_EQ(rows("--until -1d").size(),
             count([](const json& r) { return r["Timestamp"] <= "2024-03-11T12:22:23.8600706Z"; }));
   EXPECT_EQ(rows("--since -90min --until -30min").size(), count([](const json& r) {
-              return r["Timestamp"] >= "2024-03-12T10:52:23.8600706Z" && r["Timestamp"] <= "2024-03-12T11:52:23.8600706Z";
+              return r["Timestamp"] >= "2024-03-12T10:52:23.8600706Z" &&
+                     r["Timestamp"] <= "2024-03-12T11:52:23.8600706Z";
             }));
   support::CommandResult crossed = run("timeline --since -1h --until -2h " + seed_samples());
   EXPECT_EQ(crossed.exit_code, 2);

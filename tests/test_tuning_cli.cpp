@@ -39,9 +39,9 @@ struct ScanRun {
 
 // SigmaHQ's rules and threat-hunting rules over the lateral movement samples.
 ScanRun scan(const std::string& options, const fs::path& evidence = kLateral) {
-  support::CommandResult r = support::run_evtxhunt(
-      "scan --format jsonl --rules " + q((kSigmaHQ / "rules").string()) + " --rules " +
-      q((kSigmaHQ / "rules-threat-hunting").string()) + " " + options + " " + q(evidence.string()));
+  support::CommandResult r = support::run_evtxhunt("scan --format jsonl --rules " + q((kSigmaHQ / "rules").string()) +
+                                                   " --rules " + q((kSigmaHQ / "rules-threat-hunting").string()) + " " +
+                                                   options + " " + q(evidence.string()));
   ScanRun out{r.exit_code, {}, r.err};
   for (const std::string& line : support::split_lines(r.out))
     if (!line.empty()) out.findings.push_back(json::parse(line));
@@ -79,8 +79,9 @@ TEST_F(TuningOptions, TheUntunedRun) {
   EXPECT_EQ(base().count("RunMRU Registry Key Deletion - Registry"), 21u);
   EXPECT_EQ(base().count("Security Eventlog Cleared"), 5u);
   // The shipped noisy list left out 2 (cmd.exe started by cmd.exe).
-  EXPECT_TRUE(base().says("tuning: 2 findings of noisy rule 'Potential Executable Run Itself As Sacrificial Process' "
-                          "(bafd07c6-3ea5-454a-b4be-058fbb073de7) left out (a threat-hunting rule"))
+  EXPECT_TRUE(
+      base().says("tuning: 2 findings of noisy rule 'Potential Executable Run Itself As Sacrificial Process' "
+                  "(bafd07c6-3ea5-454a-b4be-058fbb073de7) left out (a threat-hunting rule"))
       << base().err;
 }
 
@@ -212,13 +213,15 @@ TEST_F(TuningOptions, TuningFile) {
   EXPECT_TRUE(r.says("findings left out by rule 'CMD Shell Output Redirect' (our admin scripts log to files) [" +
                      file.string() + ":3]"))
       << r.err;
-  EXPECT_TRUE(r.says("findings left out by host 'msedgewin10' from 2019-01-01T00:00:00.0000000Z until "
-                     "2030-12-31T23:59:59.9999999Z (the red team's box) [" +
-                     file.string() + ":5]"))
+  EXPECT_TRUE(
+      r.says("findings left out by host 'msedgewin10' from 2019-01-01T00:00:00.0000000Z until "
+             "2030-12-31T23:59:59.9999999Z (the red team's box) [" +
+             file.string() + ":5]"))
       << r.err;
-  EXPECT_TRUE(r.says("findings of noisy rule 'WmiPrvSE Spawned A Process' left out (SCCM inventory); --include-noisy "
-                     "keeps them [" +
-                     file.string() + ":10]"))
+  EXPECT_TRUE(
+      r.says("findings of noisy rule 'WmiPrvSE Spawned A Process' left out (SCCM inventory); --include-noisy "
+             "keeps them [" +
+             file.string() + ":10]"))
       << r.err;
   EXPECT_TRUE(r.says("findings of rule 'Local Accounts Discovery' reported as high (never on our servers) [" +
                      file.string() + ":12]"))
@@ -327,8 +330,7 @@ TEST(FailLoudly, AHostNoEvidenceHasIsNamedWithTheHostsThereAre) {
         support::run_evtxhunt(std::string(command) + " --host nosuchhost --exclude-host 'dc9*' " +
                               q(corpus::attack_sample("Lateral Movement/LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx")));
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.err.find("0 hosts matched --host 'nosuchhost': the hosts read are IEWIN7"), std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("0 hosts matched --host 'nosuchhost': the hosts read are IEWIN7"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("0 hosts matched --exclude-host 'dc9*': the hosts read are IEWIN7"), std::string::npos)
         << r.err;
     // The summary says it too, beside the count.
@@ -341,13 +343,15 @@ TEST(FailLoudly, AHostNoEvidenceHasIsNamedWithTheHostsThereAre) {
 TEST(FailLoudly, ARuleOrTagNoRuleHasNamesTheClosest) {
   ScanRun r = scan("--rule 'Security Eventlog Clear'");
   EXPECT_EQ(r.exit_code, 7);
-  EXPECT_TRUE(r.says("no rule matches 'Security Eventlog Clear' (closest: 'Security Eventlog Cleared' "
-                     "(d99b79d2-0a6f-4f46-ad8b-260b6e17f982)"))
+  EXPECT_TRUE(
+      r.says("no rule matches 'Security Eventlog Clear' (closest: 'Security Eventlog Cleared' "
+             "(d99b79d2-0a6f-4f46-ad8b-260b6e17f982)"))
       << r.err;
   r = scan("--exclude-rule 'Security Eventlog Clear' --tag attack.t9999 --exclude-tag attack.lateral_movement");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(r.says("--exclude-rule 'Security Eventlog Clear' matches no rule loaded (closest: 'Security Eventlog "
-                     "Cleared'"))
+  EXPECT_TRUE(
+      r.says("--exclude-rule 'Security Eventlog Clear' matches no rule loaded (closest: 'Security Eventlog "
+             "Cleared'"))
       << r.err;
   EXPECT_TRUE(r.says("--tag 'attack.t9999' matches no tag of the rules loaded, so nothing can be found")) << r.err;
   EXPECT_TRUE(r.says("--exclude-tag 'attack.lateral_movement' matches no tag of the rules loaded")) << r.err;

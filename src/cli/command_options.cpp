@@ -52,8 +52,10 @@ pipeline::ReadOptions ReadingOptions::read_options(bool every_record) const {
 }
 
 void FilterOptions::add_to(po::options_description& opts) {
-  opts.add_options()("since", po::value(&since), "keep events at or after this time: 2021-04-26T09:00 (UTC), 2021-04-26 09:00:00 +02:00, or -2d / -36h "
-                     "before the evidence's last event")(
+  opts.add_options()(
+      "since", po::value(&since),
+      "keep events at or after this time: 2021-04-26T09:00 (UTC), 2021-04-26 09:00:00 +02:00, or -2d / -36h "
+      "before the evidence's last event")(
       "until", po::value(&until), "keep events at or before this time (a date alone: to its end; the same forms)")(
       "host", po::value(&hosts), "keep hosts whose name matches this glob (repeatable; * and ?)")(
       "event-id", po::value(&event_ids), "keep events of this id (repeatable)")(

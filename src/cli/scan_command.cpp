@@ -78,9 +78,10 @@ int run_scan(const std::vector<std::string>& args) {
   std::vector<std::string> shard_hosts, shard_host_lists;
   std::string sort = "host";
   opts.add_options()("sort", po::value(&sort)->value_name("ORDER"),
-                     "host: by host, then time (default); time: by time across hosts, then host")("shard-host", po::value(&shard_hosts)->value_name("NAME"),
-                     "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
-                     "as written (repeatable; with --format shard)")(
+                     "host: by host, then time (default); time: by time across hosts, then host")(
+      "shard-host", po::value(&shard_hosts)->value_name("NAME"),
+      "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
+      "as written (repeatable; with --format shard)")(
       "shard-hosts-from", po::value(&shard_host_lists)->value_name("FILE"),
       "the same for every name FILE lists (each name ends with a NUL, so \"\" is a lone NUL; \\\\ is a backslash "
       "and \\0 a NUL inside a name; an empty file: no host)");

@@ -63,7 +63,7 @@ std::vector<std::string> tuning_lines(const replay::Tuning& t, const replay::Tun
     if (c.exclude[i])
       out.push_back("tuning: " + std::to_string(c.exclude[i]) + " findings left out by " +
                     (t.exclude[i].origin.rfind("--", 0) == 0 ? t.exclude[i].origin + " '" + t.exclude[i].glob + "'"
-                                                              : what(t.exclude[i], title_of)) +
+                                                             : what(t.exclude[i], title_of)) +
                     reason(t.exclude[i].reason) + quoted_origin(t.exclude[i].origin));
   for (size_t i = 0; i < t.noisy.size() && i < c.noisy.size(); ++i)
     if (c.noisy[i])
@@ -173,7 +173,8 @@ std::vector<std::string> host_filter_lines(const char* command, const pipeline::
                                            const std::vector<std::string>& hosts, const replay::Tuning& tuning) {
   std::vector<std::string> lines = unmatched_host_warnings(ev, hosts, tuning);
   for (const std::string& l : lines) message(stderr, "evtxhunt %s: %s\n", command, l);
-  for (std::string& l : lines) l = l.substr(0, l.find("': ") + 1);  // the summary says only "0 hosts matched --host 'X'"
+  for (std::string& l : lines)
+    l = l.substr(0, l.find("': ") + 1);  // the summary says only "0 hosts matched --host 'X'"
   return lines;
 }
 

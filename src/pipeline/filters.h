@@ -22,7 +22,7 @@ struct EventFilter {
   std::optional<norm::Ticks> since, until;  // inclusive
   // --since -2d: a time before the evidence's last event, known once it is read (anchor).
   std::optional<norm::Ticks> since_before_last, until_before_last;
-  std::vector<std::string> hosts;           // globs on DeviceName (any name of the host)
+  std::vector<std::string> hosts;  // globs on DeviceName (any name of the host)
   std::vector<uint16_t> event_ids;
   std::vector<std::string> channels;  // case-insensitive equality or glob
 

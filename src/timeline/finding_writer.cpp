@@ -159,10 +159,10 @@ void append_details_object(std::string& out, const std::vector<std::pair<std::st
 
 void append_csv(std::string& out, const replay::Finding& f) {
   append_time(out, f.timestamp);
-  for (const std::string& cell : {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title,
-                                  details_text(f), std::string(f.confidence()), joined(f.assumptions, "; "),
-                                  evidence_text(f),
-                                  fields_text(f), collected_text(f), joined(f.tags, " "), joined(f.notes, "; ")}) {
+  for (const std::string& cell :
+       {f.device_name, std::string(rules::level_name(f.level)), f.rule_id, f.title, details_text(f),
+        std::string(f.confidence()), joined(f.assumptions, "; "), evidence_text(f), fields_text(f), collected_text(f),
+        joined(f.tags, " "), joined(f.notes, "; ")}) {
     out += ',';
     pipeline::append_csv_cell(out, cell);
   }
@@ -199,8 +199,8 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
   // Flat: each key field of the matched record its own field (a name the
   // row already uses gets "detail_" before it).
   static const std::set<std::string, std::less<>> kTaken = {
-      "message", "datetime",    "timestamp", "timestamp_desc", "DeviceName", "rule_id", "title", "level", "confidence",
-      "assumptions", "evidence", "fields",   "collected",      "notes",      "details", "tag"};
+      "message",    "datetime",    "timestamp", "timestamp_desc", "DeviceName", "rule_id", "title",   "level",
+      "confidence", "assumptions", "evidence",  "fields",         "collected",  "notes",   "details", "tag"};
   if (!f.evidence.empty())
     for (const auto& [name, value] : f.evidence[0].details) {
       out += ',';
@@ -297,8 +297,8 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
   }
   out += "],";
   append_key(out, "details");
-  append_details_object(out, f.evidence.empty() ? std::vector<std::pair<std::string, std::string>>{}
-                                                : f.evidence[0].details);
+  append_details_object(
+      out, f.evidence.empty() ? std::vector<std::pair<std::string, std::string>>{} : f.evidence[0].details);
   out += ',';
   append_key(out, "fields");
   out += '{';
