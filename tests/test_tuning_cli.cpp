@@ -368,4 +368,51 @@ TEST(FailLoudly, ATimeThatDoesNotParseListsTheFormsAccepted) {
       << r.err;
 }
 
+// What runs, named before a scan: `rules list` and `rules show` on SigmaHQ's
+// rule for Security log clearing (one file, one rule) and the project's rules.
+TEST(RulesCommand, ListNamesEachRuleWithItsFileAndLine) {
+  const fs::path cleared = kSigmaHQ / "rules/windows/builtin/security/win_security_audit_log_cleared.yml";
+  support::CommandResult r = support::run_evtxhunt("rules list --rules " + q(cleared.string()) + " -f jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = support::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  json rule = json::parse(lines[0]);
+  EXPECT_EQ(rule["id"], "d99b79d2-0a6f-4f46-ad8b-260b6e17f982");
+  EXPECT_EQ(rule["title"], "Security Eventlog Cleared");
+  EXPECT_EQ(rule["level"], "high");
+  EXPECT_EQ(rule["kind"], "sigma");
+  EXPECT_EQ(rule["file"], cleared.string());
+  EXPECT_EQ(rule["line"], 1);
+  EXPECT_EQ(rule["logsource"], "windows/security");
+  EXPECT_NE(r.err.find("1 rules listed"), std::string::npos) << r.err;
+  // Without a path: the project's own rules, each with its table; --rule narrows by title.
+  r = support::run_evtxhunt("rules list -f csv --rule '*DCOM*'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  lines = support::split_lines(r.out);
+  ASSERT_GE(lines.size(), 2u) << r.out;
+  EXPECT_EQ(lines[0], "Id,Title,Level,Status,Kind,Tags,LogSource,File");
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_NE(lines[i].find(",evtxhunt,"), std::string::npos) << lines[i];
+}
+
+TEST(RulesCommand, ShowPrintsTheRuleAsWrittenAndNamesTheClosestWhenNoneMatches) {
+  support::CommandResult r = support::run_evtxhunt("rules show --rules " + q((kSigmaHQ / "rules").string()) +
+                                                   " 'Security Eventlog Cleared'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("id:          d99b79d2-0a6f-4f46-ad8b-260b6e17f982\ntitle:       Security Eventlog Cleared\n"),
+            std::string::npos)
+      << r.out;
+  // The YAML as written, its newlines kept (not escaped as a message's would be).
+  EXPECT_NE(r.out.find("\ntitle: Security Eventlog Cleared\nid: d99b79d2-0a6f-4f46-ad8b-260b6e17f982\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("    selection_517:\n        EventID: 517\n        Provider_Name: Security\n"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\\x0a"), std::string::npos);
+  r = support::run_evtxhunt("rules show --rules " + q((kSigmaHQ / "rules").string()) + " 'Security Eventlog Clear'");
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_NE(r.err.find("no rule matches 'Security Eventlog Clear' (closest: 'Security Eventlog Cleared'"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace

@@ -23,8 +23,8 @@ inline constexpr const char* kExitCodesHelp =
     "2 bad command line; 3 a named input does not exist or an input cannot be opened; "
     "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export, merge: a shard "
     "cannot be read or the shards are not of one scan; "
-    "6 the output or a spill file (--temp-dir) cannot be written; 7 a rule file is invalid (--strict) or no rule "
-    "matches --rule; "
+    "6 the output or a spill file (--temp-dir) cannot be written; 7 no rule to run, a rule file is invalid "
+    "(--strict), no rule matches --rule, or a --placeholders or --tuning file cannot be used; "
     "8 nothing readable among the inputs";
 
 }  // namespace cli

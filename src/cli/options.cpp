@@ -82,7 +82,7 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
       message(stderr, "evtxhunt %s: --inputs-from %s: cannot read it\n", cl.command, list.c_str());
       return kCannotOpen;
     }
-  if (inputs.empty()) {
+  if (inputs.empty() && !cl.inputs_optional) {
     message(stderr, "evtxhunt %s: no %s (see --help)\n", cl.command, cl.inputs_name);
     return kUsage;
   }

@@ -11,9 +11,10 @@
 namespace cli {
 
 struct CommandLine {
-  const char* command;      // "scan", for messages: "evtxhunt scan: ..."
-  const char* inputs_name;  // what the positional arguments are, e.g. "input file"
-  const char* exit_codes;   // the help's closing lines
+  const char* command;           // "scan", for messages: "evtxhunt scan: ..."
+  const char* inputs_name;       // what the positional arguments are, e.g. "input file"
+  const char* exit_codes;        // the help's closing lines
+  bool inputs_optional = false;  // no positional argument is not an error
 };
 
 // The whole file's bytes; false if it cannot be read.

@@ -275,8 +275,10 @@ std::string RuleOptions::summary() const {
 std::vector<RuleListing> RuleOptions::listing() const {
   std::vector<RuleListing> out;
   for (const rules::Rule* r : selected) {
-    RuleListing l{r->id, r->title,   rules::level_name(r->level), "stable", "evtxhunt", r->attack.tags(),
-                  "",    r->pos.file};
+    RuleListing l{r->id,     r->title,      rules::level_name(r->level),
+                  "stable",  "evtxhunt",    r->attack.tags(),
+                  "",        r->pos.file,   std::max(r->pos.line, 1),
+                  r->author, r->description};
     for (const rules::Stage& st : r->stages)
       l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(norm::table_name(st.table));
     out.push_back(std::move(l));
@@ -285,7 +287,10 @@ std::vector<RuleListing> RuleOptions::listing() const {
     for (uint32_t i = 0; i < sigma->size(); ++i) {
       const sigma::Rule& r = sigma->rule(i);
       if (r.kind == sigma::Rule::Kind::Filter || !sigma->runs(i)) continue;
-      RuleListing l{r.id, r.title, r.level ? rules::level_name(*r.level) : "", r.status, "sigma", r.tags, "", r.file};
+      RuleListing l{r.id,     r.title,      r.level ? rules::level_name(*r.level) : "",
+                    r.status, "sigma",      r.tags,
+                    "",       r.file,       r.line,
+                    r.author, r.description};
       if (r.kind == sigma::Rule::Kind::Correlation) {
         l.logsource = "correlation";
       } else {

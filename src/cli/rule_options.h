@@ -31,6 +31,8 @@ struct RuleListing {
   std::vector<std::string> tags;
   std::string logsource;  // Sigma: product/category/service; project rules: their tables
   std::string file;
+  int line = 1;  // where the rule's document starts in its file
+  std::string author, description;
 };
 
 struct RuleOptions {
