@@ -19,6 +19,7 @@ packages=(
   clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
   clang-format-14                  # the format check of scripts/test.sh (.clang-format)
   chromium                         # opens the HTML report in tests (headless)
+  tzdata                           # --timezone: the tz database of named zones
 )
 
 missing=()

@@ -284,6 +284,46 @@ TEST(Timeline, TimesAsRespondersWriteThem) {
   EXPECT_NE(shard.err.find("which a shard does not know"), std::string::npos) << shard.err;
 }
 
+// --timezone: every time written in the zone with its offset at that
+// instant (daylight saving included), --since without an offset read in it.
+// A real record: LethalHTA's Sysmon 3 at 2019-05-14T01:29:04.293Z (summer).
+TEST(Timeline, TimezoneWritesTheOffsetOfEachInstant) {
+  const std::string lethal =
+      q(std::string(EVTXHUNT_CORPUS) + "/evtx-attack-samples/Lateral Movement/LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx");
+  auto first_time = [&](const std::string& opts) {
+    support::CommandResult r = run("timeline -q -f jsonl " + opts + " " + lethal);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<json> rows = jsonl(r.out);
+    return rows.empty() ? std::string("none") : rows[0]["Timestamp"].get<std::string>();
+  };
+  EXPECT_EQ(first_time(""), "2019-05-14T01:29:04.2930000Z");
+  EXPECT_EQ(first_time("--timezone UTC"), "2019-05-14T01:29:04.2930000Z");
+  EXPECT_EQ(first_time("--timezone Europe/Berlin"), "2019-05-14T03:29:04.2930000+02:00");
+  EXPECT_EQ(first_time("--timezone America/New_York"), "2019-05-13T21:29:04.2930000-04:00");
+  EXPECT_EQ(first_time("--timezone +05:30"), "2019-05-14T06:59:04.2930000+05:30");
+  // Read in the zone: 03:29:05 in Berlin is 01:29:05Z, after the first record.
+  EXPECT_EQ(first_time("--timezone Europe/Berlin --since '2019-05-14 03:29:05'"), "2019-05-14T03:29:05.5345219+02:00");
+  EXPECT_EQ(first_time("--timezone Europe/Berlin --since '2019-05-14 01:29:05Z'"), "2019-05-14T03:29:05.5345219+02:00");
+
+  // Findings: the time and each evidence step's. In March 2024 Berlin is at
+  // +01:00 (summer time starts on the 31st), New York already at -04:00.
+  support::CommandResult r = run("scan -q -f jsonl --timezone Europe/Berlin " + seed_samples());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> f = jsonl(r.out);
+  ASSERT_EQ(f.size(), 1u);
+  const std::string ts = f[0]["Timestamp"];
+  EXPECT_EQ(ts.substr(ts.size() - 6), "+01:00") << ts;
+  for (const json& step : f[0]["evidence"]) EXPECT_EQ(step["Timestamp"].get<std::string>().substr(27), "+01:00");
+  support::CommandResult table = run("scan -q -f table --timezone America/New_York " + seed_samples());
+  EXPECT_NE(table.out.find("-04:00 "), std::string::npos) << table.out;
+
+  support::CommandResult bad = run("timeline --timezone Mars/Olympus_Mons " + lethal);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--timezone: not a time zone: Mars/Olympus_Mons (UTC, local, a tz database name"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST(Scan, FindingsInEveryFormat) {
   support::CommandResult j = run("scan --format jsonl " + seed_samples());
   ASSERT_EQ(j.exit_code, 0) << j.err;

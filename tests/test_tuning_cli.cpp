@@ -238,6 +238,18 @@ TEST_F(TuningOptions, TuningFile) {
   for (const json& f : base().findings) in_window += f["Timestamp"].get<std::string>().rfind("2019-04", 0) == 0;
   ASSERT_EQ(in_window, 66u);
   EXPECT_EQ(window.findings.size(), base().findings.size() - in_window);
+  // Parts of one entry all must match: a rule on one host only. Security
+  // Eventlog Cleared fires on four hosts, twice on PC01.
+  ASSERT_EQ(base().count("Security Eventlog Cleared"), 5u);
+  std::ofstream(tmp / "pair.yml") << "tuning:\n  exclude:\n    - rule: Security Eventlog Cleared\n"
+                                     "      host: pc01*\n      reason: its build script clears the logs\n";
+  ScanRun pair = scan("--tuning " + q((tmp / "pair.yml").string()));
+  EXPECT_EQ(pair.count("Security Eventlog Cleared"), 3u);
+  EXPECT_EQ(pair.findings.size(), base().findings.size() - 2);
+  EXPECT_TRUE(
+      pair.says("tuning: 2 findings left out by rule 'Security Eventlog Cleared' on host 'pc01*' (its build "
+                "script clears the logs)"))
+      << pair.err;
 }
 
 // A tuning file that cannot be used stops the command (exit 7) naming the
@@ -265,6 +277,12 @@ TEST(TuningFileErrors, NameFileLineAndWhat) {
             std::string::npos);
   EXPECT_NE(error("tuning:\n  exclude:\n    - {host: x, since: yesterday, reason: r}\n")
                 .find(f + ":3: 'since': not a time: yesterday"),
+            std::string::npos);
+  EXPECT_NE(
+      error("tuning:\n  exclude:\n    - {reason: r}\n")
+          .find(f + ":3: an entry names a rule, a tag, a host or a time range (since, until), or several of them"),
+      std::string::npos);
+  EXPECT_NE(error("tuning:\n  noisy:\n    - {host: x, reason: r}\n").find(f + ":3: a noisy entry names its rule"),
             std::string::npos);
   EXPECT_NE(error("tuning: [a, b").find(f + ":"), std::string::npos);
   support::CommandResult r =
@@ -395,8 +413,8 @@ TEST(RulesCommand, ListNamesEachRuleWithItsFileAndLine) {
 }
 
 TEST(RulesCommand, ShowPrintsTheRuleAsWrittenAndNamesTheClosestWhenNoneMatches) {
-  support::CommandResult r = support::run_evtxhunt("rules show --rules " + q((kSigmaHQ / "rules").string()) +
-                                                   " 'Security Eventlog Cleared'");
+  support::CommandResult r =
+      support::run_evtxhunt("rules show --rules " + q((kSigmaHQ / "rules").string()) + " 'Security Eventlog Cleared'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("id:          d99b79d2-0a6f-4f46-ad8b-260b6e17f982\ntitle:       Security Eventlog Cleared\n"),
             std::string::npos)
@@ -405,7 +423,8 @@ TEST(RulesCommand, ShowPrintsTheRuleAsWrittenAndNamesTheClosestWhenNoneMatches) 
   EXPECT_NE(r.out.find("\ntitle: Security Eventlog Cleared\nid: d99b79d2-0a6f-4f46-ad8b-260b6e17f982\n"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("    selection_517:\n        EventID: 517\n        Provider_Name: Security\n"), std::string::npos)
+  EXPECT_NE(r.out.find("    selection_517:\n        EventID: 517\n        Provider_Name: Security\n"),
+            std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("\\x0a"), std::string::npos);
   r = support::run_evtxhunt("rules show --rules " + q((kSigmaHQ / "rules").string()) + " 'Security Eventlog Clear'");
@@ -413,6 +432,48 @@ TEST(RulesCommand, ShowPrintsTheRuleAsWrittenAndNamesTheClosestWhenNoneMatches) 
   EXPECT_NE(r.err.find("no rule matches 'Security Eventlog Clear' (closest: 'Security Eventlog Cleared'"),
             std::string::npos)
       << r.err;
+}
+
+// Without --rules a run takes SigmaHQ's rules where scripts/update-sigma.sh
+// put them, and says which; without them it says only the project's ran.
+TEST(DefaultRules, SigmaHQRulesInstalledByTheScriptRunWithoutRules) {
+  support::TempDir tmp("sigmahome");
+  const fs::path home = tmp / "sigma";
+  support::CommandResult r =
+      support::run_command("bash " + q((fs::path(EVTXHUNT_SOURCE_DIR) / "scripts/update-sigma.sh").string()) +
+                           " --commit 8eaafff " + q(kSigmaHQ.string()) + " " + q(home.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream version(home / "SIGMAHQ_VERSION");
+  std::string first;
+  std::getline(version, first);
+  EXPECT_EQ(first, "commit 8eaafff");
+  // rules/windows and rules-threat-hunting/windows whole; of the 473
+  // emerging-threats rules the 323 for Windows logs.
+  EXPECT_TRUE(fs::exists(home / "LICENSE"));
+  EXPECT_TRUE(fs::exists(home / "rules-threat-hunting/windows"));
+  EXPECT_NE(r.out.find("2858 rule files of SigmaHQ commit 8eaafff in " + home.string()), std::string::npos) << r.out;
+
+  const std::string evidence = q(kLateral.string());
+  support::CommandResult with = support::run_command("EVTXHUNT_SIGMA=" + q(home.string()) + " " + q(EVTXHUNT_BINARY) +
+                                                     " scan -f jsonl " + evidence);
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_NE(with.err.find("SigmaHQ rules from " + home.string() + " (commit 8eaafff) with the project's"),
+            std::string::npos)
+      << with.err;
+  support::CommandResult same = support::run_evtxhunt("scan -f jsonl --rules " + q(kRules.string()) + " --rules " +
+                                                      q(home.string()) + " " + evidence);
+  EXPECT_EQ(with.out, same.out);
+  support::CommandResult alone = support::run_evtxhunt("scan -f jsonl " + evidence);
+  EXPECT_GT(support::split_lines(with.out).size(), support::split_lines(alone.out).size() + 100);
+  EXPECT_NE(alone.err.find("only the project's rules ran (EVTXHUNT_SIGMA is empty"), std::string::npos) << alone.err;
+  support::CommandResult missing =
+      support::run_command("EVTXHUNT_SIGMA=/nonexistent/sigma " + q(EVTXHUNT_BINARY) + " rules list -q -f csv");
+  EXPECT_EQ(missing.exit_code, 0) << missing.err;
+  missing = support::run_command("EVTXHUNT_SIGMA=/nonexistent/sigma " + q(EVTXHUNT_BINARY) + " rules list -f csv");
+  EXPECT_NE(missing.err.find("only the project's rules ran: no SigmaHQ rules at EVTXHUNT_SIGMA=/nonexistent/sigma "
+                             "(scripts/update-sigma.sh SIGMAHQ_CHECKOUT installs them there"),
+            std::string::npos)
+      << missing.err;
 }
 
 }  // namespace

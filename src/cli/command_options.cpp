@@ -10,6 +10,7 @@
 #include "cli/messages.h"
 #include "cli/rule_options.h"
 #include "pipeline/event_writer.h"
+#include "pipeline/time_zone.h"
 #include "rules/rule.h"
 #include "rules/time_format.h"
 
@@ -54,12 +55,15 @@ pipeline::ReadOptions ReadingOptions::read_options(bool every_record) const {
 void FilterOptions::add_to(po::options_description& opts) {
   opts.add_options()(
       "since", po::value(&since),
-      "keep events at or after this time: 2021-04-26T09:00 (UTC), 2021-04-26 09:00:00 +02:00, or -2d / -36h "
+      "keep events at or after this time: 2021-04-26T09:00 (in --timezone), 2021-04-26 09:00:00 +02:00, or -2d / -36h "
       "before the evidence's last event")(
       "until", po::value(&until), "keep events at or before this time (a date alone: to its end; the same forms)")(
       "host", po::value(&hosts), "keep hosts whose name matches this glob (repeatable; * and ?)")(
       "event-id", po::value(&event_ids), "keep events of this id (repeatable)")(
-      "channel", po::value(&channels), "keep events of this channel (repeatable; glob, case ignored)");
+      "channel", po::value(&channels), "keep events of this channel (repeatable; glob, case ignored)")(
+      "timezone", po::value(&timezone)->value_name("ZONE"),
+      "write times in this zone with its offset (2021-04-26T11:00:00.0000000+02:00) and read --since/--until "
+      "without an offset in it: UTC (default), local, a tz name (Europe/Berlin) or an offset (+02:00)");
 }
 
 namespace {
@@ -68,9 +72,11 @@ constexpr const char* kTimeForms =
     "accepted: 2021-04-26, 2021-04-26T09:00, 2021-04-26 09:00:00.123, 2021-04-26T09:00:00Z, 2021-04-26 09:00:00 "
     "+02:00, -2d or -36h before the evidence's last event";
 
-// A time as responders write it (UTC unless it says its offset), or an
-// offset before the evidence's last event (-2d, -36h, -90min). False: not a time.
-bool parse_time_option(std::string text, std::optional<norm::Ticks>& at, std::optional<norm::Ticks>& before_last) {
+// A time as responders write it (in --timezone, UTC by default, unless it
+// says its offset), or an offset before the evidence's last event (-2d, -36h,
+// -90min). False: not a time.
+bool parse_time_option(std::string text, const pipeline::TimeZone& zone, std::optional<norm::Ticks>& at,
+                       std::optional<norm::Ticks>& before_last) {
   if (text.size() > 1 && text[0] == '-') {
     std::optional<norm::Ticks> span = rules::parse_timespan(std::string_view(text).substr(1));
     if (!span || *span < 0) return false;
@@ -83,16 +89,22 @@ bool parse_time_option(std::string text, std::optional<norm::Ticks>& at, std::op
                                    (text[sp + 1] == '+' || text[sp + 1] == '-' || text[sp + 1] == 'Z'))
     text.erase(sp, 1);
   at = rules::parse_datetime(text);
+  bool says_zone = !text.empty() && (text.back() == 'Z' || text.find_first_of("+-", 11) != std::string::npos);
+  if (at && !says_zone) at = zone.to_utc(*at);
   return at.has_value();
 }
 
 }  // namespace
 
 std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) const {
-  if (!since.empty() && !parse_time_option(since, out.since, out.since_before_last))
+  std::string bad_zone;
+  std::optional<pipeline::TimeZone> zone = pipeline::TimeZone::parse(timezone, bad_zone);
+  if (!zone) return "--timezone: " + bad_zone;
+  pipeline::set_display_zone(*zone);
+  if (!since.empty() && !parse_time_option(since, *zone, out.since, out.since_before_last))
     return "--since: not a time: " + since + " (" + kTimeForms + ")";
   if (!until.empty()) {
-    if (!parse_time_option(until, out.until, out.until_before_last))
+    if (!parse_time_option(until, *zone, out.until, out.until_before_last))
       return "--until: not a time: " + until + " (" + kTimeForms + ")";
     // A date alone means the whole day.
     if (out.until && until.size() == 10) *out.until += rules::kTicksPerDay - 1;
@@ -124,8 +136,8 @@ std::optional<int> anchor_times(const char* command, pipeline::EventFilter& filt
   }
   if (!quiet)
     message(stderr, "evtxhunt %s: the evidence's last event is at %s: keeping %s to %s\n", command,
-            rules::format_datetime(last), filter.since ? rules::format_datetime(*filter.since) : "the first",
-            filter.until ? rules::format_datetime(*filter.until) : "the last");
+            timeline::format_time(last), filter.since ? timeline::format_time(*filter.since) : "the first",
+            filter.until ? timeline::format_time(*filter.until) : "the last");
   return std::nullopt;
 }
 
@@ -158,10 +170,9 @@ std::optional<std::string> FindingOptions::build(replay::FindingFilter& out) {
     out.min_level = rules::parse_level(min_level);
     if (!out.min_level) return "--min-level: unknown level '" + min_level + "'";
   }
-  using Kind = replay::TuningEntry::Kind;
-  for (const std::string& g : exclude_rules) tuning.exclude.push_back({Kind::Rule, g, {}, {}, "", "--exclude-rule"});
-  for (const std::string& g : exclude_tags) tuning.exclude.push_back({Kind::Tag, g, {}, {}, "", "--exclude-tag"});
-  for (const std::string& g : exclude_hosts) tuning.exclude.push_back({Kind::Host, g, {}, {}, "", "--exclude-host"});
+  for (const std::string& g : exclude_rules) tuning.exclude.push_back({g, "", "", {}, {}, "", "--exclude-rule"});
+  for (const std::string& g : exclude_tags) tuning.exclude.push_back({"", g, "", {}, {}, "", "--exclude-tag"});
+  for (const std::string& g : exclude_hosts) tuning.exclude.push_back({"", "", g, {}, {}, "", "--exclude-host"});
   tuning.tags = tags;
   for (const std::string& s : statuses) {
     static const char* const kStatuses[] = {"stable", "test", "experimental", "deprecated", "unsupported"};

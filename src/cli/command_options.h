@@ -36,13 +36,15 @@ struct ReadingOptions {
   pipeline::ReadOptions read_options(bool every_record) const;
 };
 
+// --timezone belongs here: it is how --since/--until without an offset are
+// read, and every time the command writes is shown in it.
 struct FilterOptions {
-  std::string since, until;
+  std::string since, until, timezone = "UTC";
   std::vector<std::string> hosts, channels;
   std::vector<unsigned> event_ids;
 
   void add_to(boost::program_options::options_description& opts);
-  // Fills `out`; a usage error, or nullopt.
+  // Fills `out` and sets the display zone; a usage error, or nullopt.
   std::optional<std::string> build(pipeline::EventFilter& out) const;
 };
 

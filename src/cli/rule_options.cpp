@@ -106,6 +106,38 @@ std::string default_rules_path() {
   return EVTXHUNT_DEFAULT_RULES;
 }
 
+SigmaHome sigma_home() {
+  SigmaHome home;
+  std::error_code ec;
+  if (const char* env = std::getenv("EVTXHUNT_SIGMA")) {
+    home.from_environment = true;
+    home.folder = env;  // empty: no SigmaHQ rules by default
+    home.found = !home.folder.empty() && fs::is_directory(home.folder, ec);
+  } else {
+    std::vector<fs::path> candidates;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+      candidates.push_back(fs::path(xdg) / "evtxhunt" / "sigma");
+    else if (const char* user_home = std::getenv("HOME"); user_home && *user_home)
+      candidates.push_back(fs::path(user_home) / ".local" / "share" / "evtxhunt" / "sigma");
+    if (fs::path exe = fs::read_symlink("/proc/self/exe", ec); !ec)
+      candidates.push_back(exe.parent_path().parent_path() / "share" / "evtxhunt" / "sigma");
+    for (const fs::path& c : candidates)
+      if (fs::is_directory(c, ec)) {
+        home.folder = c.string();
+        home.found = true;
+        break;
+      }
+    if (!home.found && !candidates.empty()) home.folder = candidates.front().string();
+  }
+  if (home.found) {
+    std::ifstream version(fs::path(home.folder) / "SIGMAHQ_VERSION");
+    std::string line;
+    while (std::getline(version, line))
+      if (line.rfind("commit ", 0) == 0) home.commit = line.substr(7, std::min<size_t>(line.find(' ', 7), 19) - 7);
+  }
+  return home;
+}
+
 void RuleOptions::add_to(po::options_description& opts) {
   opts.add_options()(
       "rules", po::value(&paths),
@@ -119,7 +151,11 @@ void RuleOptions::add_to(po::options_description& opts) {
 }
 
 std::optional<int> RuleOptions::load(const char* command) {
-  if (paths.empty()) paths.push_back(default_rules_path());
+  if (paths.empty()) {  // the project's rules, and SigmaHQ's where installed
+    paths.push_back(default_rules_path());
+    default_sigma = sigma_home();
+    if (default_sigma->found) paths.push_back(default_sigma->folder);
+  }
   sigma::Placeholders placeholders;
   if (!placeholders_file.empty()) {
     try {
@@ -272,13 +308,24 @@ std::string RuleOptions::summary() const {
   return s;
 }
 
+std::string RuleOptions::default_rules_note() const {
+  if (!default_sigma) return "";
+  const SigmaHome& h = *default_sigma;
+  if (h.found)
+    return "SigmaHQ rules from " + h.folder + (h.commit.empty() ? "" : " (commit " + h.commit + ")") +
+           " with the project's (no --rules given)";
+  if (h.from_environment && h.folder.empty())
+    return "only the project's rules ran (EVTXHUNT_SIGMA is empty; give SigmaHQ's with --rules PATH)";
+  return "only the project's rules ran: no SigmaHQ rules " +
+         std::string(h.from_environment ? "at EVTXHUNT_SIGMA=" + h.folder : "installed in " + h.folder) +
+         " (scripts/update-sigma.sh SIGMAHQ_CHECKOUT installs them there; or give them with --rules PATH)";
+}
+
 std::vector<RuleListing> RuleOptions::listing() const {
   std::vector<RuleListing> out;
   for (const rules::Rule* r : selected) {
-    RuleListing l{r->id,     r->title,      rules::level_name(r->level),
-                  "stable",  "evtxhunt",    r->attack.tags(),
-                  "",        r->pos.file,   std::max(r->pos.line, 1),
-                  r->author, r->description};
+    RuleListing l{r->id, r->title,    rules::level_name(r->level), "stable",  "evtxhunt",    r->attack.tags(),
+                  "",    r->pos.file, std::max(r->pos.line, 1),    r->author, r->description};
     for (const rules::Stage& st : r->stages)
       l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(norm::table_name(st.table));
     out.push_back(std::move(l));

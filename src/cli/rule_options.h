@@ -35,6 +35,19 @@ struct RuleListing {
   std::string author, description;
 };
 
+// Where SigmaHQ's rules are looked for when no --rules is given:
+// $EVTXHUNT_SIGMA (empty: nowhere), else $XDG_DATA_HOME/evtxhunt/sigma
+// (~/.local/share/evtxhunt/sigma), else share/evtxhunt/sigma beside the
+// installed binary. scripts/update-sigma.sh fills it from a SigmaHQ checkout
+// and records the commit in its SIGMAHQ_VERSION file.
+struct SigmaHome {
+  std::string folder;  // found, else the first place looked
+  bool found = false;
+  bool from_environment = false;
+  std::string commit;  // SigmaHQ's, from SIGMAHQ_VERSION (12 digits)
+};
+SigmaHome sigma_home();
+
 struct RuleOptions {
   std::vector<std::string> paths;
   std::vector<std::string> patterns;  // --rule
@@ -46,6 +59,9 @@ struct RuleOptions {
   std::optional<int> load(const char* command);
   // "N rules: ... loaded, ... skipped (reasons), ... not applicable"
   std::string summary() const;
+  // Without --rules: which SigmaHQ rules ran with the project's, or that none
+  // did and how to install them; "" when --rules was given.
+  std::string default_rules_note() const;
   // Every rule that runs (project rules selected, then Sigma rules), in load order.
   std::vector<RuleListing> listing() const;
   // Sigma rule id -> status (for the tuning's --status).
@@ -59,6 +75,7 @@ struct RuleOptions {
   std::vector<std::string> skipped;    // "file:line: reason" of every rule not loaded
   std::vector<std::string> not_rules;  // YAML files of neither kind
   size_t files = 0;
+  std::optional<SigmaHome> default_sigma;  // set when no --rules was given
 };
 
 }  // namespace cli

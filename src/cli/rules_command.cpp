@@ -173,7 +173,11 @@ int run_list(const std::vector<std::string>& rest) {
     message(stderr, "evtxhunt rules list: %s\n", e.what());
     return kCannotWrite;
   }
-  if (!output.quiet) message(stderr, "evtxhunt rules list: %zu rules listed; %s\n", all.size(), rules.summary());
+  if (!output.quiet) {
+    message(stderr, "evtxhunt rules list: %zu rules listed; %s\n", all.size(), rules.summary());
+    if (std::string note = rules.default_rules_note(); !note.empty())
+      message(stderr, "evtxhunt rules list: %s\n", note);
+  }
   return kOk;
 }
 

@@ -38,17 +38,26 @@ size_t distance(const std::string& a, const std::string& b) {
 
 std::string quoted_origin(const std::string& origin) { return origin.rfind("--", 0) == 0 ? "" : " [" + origin + "]"; }
 
+// "rule 'Title' (id) on host 'ws01*' from ... until ...": the entry's parts.
 std::string what(const replay::TuningEntry& e, const std::map<std::string, std::string>& title_of) {
-  const char* kind = e.kind == replay::TuningEntry::Kind::Rule  ? "rule"
-                     : e.kind == replay::TuningEntry::Kind::Tag ? "tag"
-                                                                : "host";
-  auto t = title_of.find(e.glob);
-  if (e.kind == replay::TuningEntry::Kind::Rule && t != title_of.end() && !t->second.empty())
-    return "rule '" + t->second + "' (" + e.glob + ")";
-  std::string out = std::string(kind) + " '" + e.glob + "'";
+  std::string out;
+  auto part = [&](const std::string& text) { out += (out.empty() ? "" : " ") + text; };
+  if (!e.rule.empty()) {
+    auto t = title_of.find(e.rule);
+    part(t != title_of.end() && !t->second.empty() ? "rule '" + t->second + "' (" + e.rule + ")"
+                                                   : "rule '" + e.rule + "'");
+  }
+  if (!e.tag.empty()) part((out.empty() ? "tag '" : "with tag '") + e.tag + "'");
+  if (!e.host.empty()) part((out.empty() ? "host '" : "on host '") + e.host + "'");
+  if (out.empty()) out = "every host";
   if (e.since) out += " from " + rules::format_datetime(*e.since);
   if (e.until) out += " until " + rules::format_datetime(*e.until);
   return out;
+}
+
+// The pattern an option gave (--exclude-rule, --exclude-tag, --exclude-host).
+const std::string& option_glob(const replay::TuningEntry& e) {
+  return !e.rule.empty() ? e.rule : !e.tag.empty() ? e.tag : e.host;
 }
 
 }  // namespace
@@ -62,8 +71,9 @@ std::vector<std::string> tuning_lines(const replay::Tuning& t, const replay::Tun
   for (size_t i = 0; i < t.exclude.size() && i < c.exclude.size(); ++i)
     if (c.exclude[i])
       out.push_back("tuning: " + std::to_string(c.exclude[i]) + " findings left out by " +
-                    (t.exclude[i].origin.rfind("--", 0) == 0 ? t.exclude[i].origin + " '" + t.exclude[i].glob + "'"
-                                                             : what(t.exclude[i], title_of)) +
+                    (t.exclude[i].origin.rfind("--", 0) == 0
+                         ? t.exclude[i].origin + " '" + option_glob(t.exclude[i]) + "'"
+                         : what(t.exclude[i], title_of)) +
                     reason(t.exclude[i].reason) + quoted_origin(t.exclude[i].origin));
   for (size_t i = 0; i < t.noisy.size() && i < c.noisy.size(); ++i)
     if (c.noisy[i])
@@ -101,7 +111,7 @@ std::vector<std::string> unmatched_host_warnings(const pipeline::Evidence& ev, c
   };
   for (const std::string& g : hosts) check("--host", g);
   for (const replay::TuningEntry& e : tuning.exclude)
-    if (e.kind == replay::TuningEntry::Kind::Host && e.origin == "--exclude-host") check("--exclude-host", e.glob);
+    if (e.origin == "--exclude-host") check("--exclude-host", e.host);
   return out;
 }
 
@@ -143,10 +153,10 @@ std::vector<std::string> unmatched_rule_warnings(const RuleOptions& rules, const
     if (n++ < 8) some_tags += (some_tags.empty() ? "" : ", ") + t;
   std::vector<std::string> out;
   for (const replay::TuningEntry& e : tuning.exclude) {
-    if (e.origin == "--exclude-rule" && !names_rule(e.glob))
-      out.push_back("--exclude-rule '" + e.glob + "' matches no rule loaded (" + closest_rules(rules, e.glob) + ")");
-    if (e.origin == "--exclude-tag" && !names_tag(e.glob))
-      out.push_back("--exclude-tag '" + e.glob + "' matches no tag of the rules loaded (e.g. " + some_tags + ")");
+    if (e.origin == "--exclude-rule" && !names_rule(e.rule))
+      out.push_back("--exclude-rule '" + e.rule + "' matches no rule loaded (" + closest_rules(rules, e.rule) + ")");
+    if (e.origin == "--exclude-tag" && !names_tag(e.tag))
+      out.push_back("--exclude-tag '" + e.tag + "' matches no tag of the rules loaded (e.g. " + some_tags + ")");
   }
   for (const replay::LevelOverride& l : tuning.levels)
     if (l.origin == "--level" && !names_rule(l.rule))

@@ -1,6 +1,7 @@
 #include "pipeline/event_writer.h"
 
 #include "evtx/value.h"
+#include "pipeline/time_zone.h"
 
 #include <atomic>
 
@@ -73,7 +74,11 @@ std::string field_text(const norm::FieldValue& v) {
     case norm::FieldValue::Kind::Unknown: return {};
     case norm::FieldValue::Kind::String: return v.s;
     case norm::FieldValue::Kind::Int: return std::to_string(v.i);
-    case norm::FieldValue::Kind::Time: return evtx::filetime_iso(static_cast<uint64_t>(v.i), 7);
+    case norm::FieldValue::Kind::Time: {
+      std::string out;
+      append_time_in_zone(out, v.i);
+      return out;
+    }
   }
   return {};
 }

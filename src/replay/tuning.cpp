@@ -29,17 +29,15 @@ constexpr size_t kMaxTuningFile = 4u << 20;
 }  // namespace
 
 bool TuningEntry::matches(const Finding& f) const {
-  switch (kind) {
-    case Kind::Rule: return rule_matches(glob, f);
-    case Kind::Tag:
-      return std::any_of(f.tags.begin(), f.tags.end(),
-                         [&](const std::string& t) { return pipeline::glob_match(glob, t); });
-    case Kind::Host:
-      if (since && f.timestamp < *since) return false;
-      if (until && f.timestamp > *until) return false;
-      return pipeline::glob_match(glob, f.device_name) || pipeline::glob_match(glob, f.device_id);
-  }
-  return false;
+  if (since && f.timestamp < *since) return false;
+  if (until && f.timestamp > *until) return false;
+  if (!rule.empty() && !rule_matches(rule, f)) return false;
+  if (!tag.empty() &&
+      std::none_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) { return pipeline::glob_match(tag, t); }))
+    return false;
+  if (!host.empty() && !pipeline::glob_match(host, f.device_name) && !pipeline::glob_match(host, f.device_id))
+    return false;
+  return true;
 }
 
 void TuningCounts::add(const TuningCounts& o) {
@@ -154,24 +152,15 @@ void load_tuning_file(const std::string& path, Tuning& into) {
         continue;
       }
       TuningEntry t;
-      int kinds = 0;
-      for (auto [key, kind] : {std::pair{"rule", TuningEntry::Kind::Rule}, std::pair{"tag", TuningEntry::Kind::Tag},
-                               std::pair{"host", TuningEntry::Kind::Host}})
-        if (std::string g = text_of(e, key); !g.empty()) {
-          t.kind = kind;
-          t.glob = g;
-          ++kinds;
-        }
+      t.rule = text_of(e, "rule");
+      t.tag = text_of(e, "tag");
+      t.host = text_of(e, "host");
       t.since = time_of(e, "since");
       t.until = time_of(e, "until");
       if (t.until && text_of(e, "until").size() == 10) *t.until += rules::kTicksPerDay - 1;  // a date: the whole day
-      if (kinds == 0 && (t.since || t.until)) {  // a time window on every host
-        t.kind = TuningEntry::Kind::Host;
-        t.glob = "*";
-        kinds = 1;
-      }
-      if (kinds != 1) fail(e, "an entry names one rule, tag or host (or a time range: since, until)");
-      if ((t.since || t.until) && t.kind != TuningEntry::Kind::Host) fail(e, "since and until go with a host");
+      if (t.rule.empty() && t.tag.empty() && t.host.empty() && !t.since && !t.until)
+        fail(e, "an entry names a rule, a tag, a host or a time range (since, until), or several of them");
+      if (name == "noisy" && t.rule.empty()) fail(e, "a noisy entry names its rule");
       t.reason = reason;
       t.origin = where(e);
       (name == "exclude" ? into.exclude : into.noisy).push_back(std::move(t));

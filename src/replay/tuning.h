@@ -19,6 +19,7 @@
 //       - {host: "ws01*", since: 2024-03-12, until: "2024-03-12 18:00", reason: "the red team's exercise"}
 //       - {since: 2024-03-12T09:00, until: 2024-03-12T09:30, reason: "the EDR's test run"}  (every host)
 //       - {tag: attack.t1218.011, reason: ...}
+//       - {rule: "Security Eventlog Cleared", host: "lab-*", reason: ...}  (all parts must match)
 //     noisy:
 //       - {rule: 0badd08f-c6a3-4630-90d3-6875cca440be, reason: "every logoff"}
 //     levels:
@@ -36,10 +37,12 @@
 
 namespace replay {
 
+// A finding matches when it matches every part given: rule (id or title
+// glob), tag (glob, any of the finding's tags), host (glob, any name of the
+// host) and time range (its time); at least one part is given.
 struct TuningEntry {
-  enum class Kind : uint8_t { Rule, Tag, Host } kind = Kind::Rule;
-  std::string glob;                         // rule id or title / tag / host name (any name of the host)
-  std::optional<norm::Ticks> since, until;  // Host: only findings in this range
+  std::string rule, tag, host;              // globs; empty: any
+  std::optional<norm::Ticks> since, until;  // only findings in this range
   std::string reason;                       // free text, said in the summary
   std::string origin;                       // "--exclude-rule", "FILE:LINE"
   bool matches(const Finding& f) const;

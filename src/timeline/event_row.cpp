@@ -272,7 +272,7 @@ void append_timesketch(std::string& out, const EventRow& r) {
 
 void append_table(std::string& out, const EventRow& r, const TableStyle& style) {
   const store::EventView& v = *r.view;
-  append_cell(out, format_time(r.timestamp), 28);
+  append_cell(out, format_time(r.timestamp), time_width());
   append_cell(out, v.computer(), 18);
   append_cell(out, short_source(v), 16);
   append_level(out, top_level(r), 9, style.colour);
@@ -319,7 +319,7 @@ std::string record_level(const store::EventView& view) {
 std::string timeline_header(Format f, const TableStyle& style) {
   if (f == Format::Table) {
     std::string out;
-    append_cell(out, "Timestamp", 28);
+    append_cell(out, "Timestamp", time_width());
     append_cell(out, "DeviceName", 18);
     append_cell(out, "Source", 16);
     append_cell(out, "Finding", 9);

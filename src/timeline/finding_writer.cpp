@@ -217,7 +217,7 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
 }
 
 void append_table(std::string& out, const replay::Finding& f, const TableStyle& style) {
-  append_cell(out, format_time(f.timestamp), 28);
+  append_cell(out, format_time(f.timestamp), time_width());
   append_level(out, f.level, 9, style.colour);
   append_cell(out, f.device_name, 18);
   append_cell(out, f.confidence(), 7);
@@ -334,7 +334,7 @@ std::string findings_header(Format f, const TableStyle& style) {
            "Notes\n";
   if (f != Format::Table) return {};
   std::string out;
-  append_cell(out, "Timestamp", 28);
+  append_cell(out, "Timestamp", time_width());
   append_cell(out, "Level", 9);
   append_cell(out, "DeviceName", 18);
   append_cell(out, "Conf.", 7);

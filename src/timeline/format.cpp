@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "evtx/value.h"
+#include "pipeline/time_zone.h"
 
 namespace timeline {
 
@@ -24,8 +25,13 @@ const char* format_name(Format f) {
   return "";
 }
 
-std::string format_time(norm::Ticks t) { return evtx::filetime_iso(static_cast<uint64_t>(t), 7); }
-void append_time(std::string& out, norm::Ticks t) { evtx::append_filetime_iso(out, static_cast<uint64_t>(t), 7); }
+std::string format_time(norm::Ticks t) {
+  std::string out;
+  pipeline::append_time_in_zone(out, t);
+  return out;
+}
+void append_time(std::string& out, norm::Ticks t) { pipeline::append_time_in_zone(out, t); }
+size_t time_width() { return pipeline::display_zone().is_utc() ? 28 : 33; }
 
 int64_t unix_micros(norm::Ticks t) {
   constexpr norm::Ticks kUnixEpoch = 116444736000000000;  // 1970-01-01 in FILETIME ticks

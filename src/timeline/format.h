@@ -20,11 +20,14 @@ enum class Format : uint8_t {
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format f);
 
-// The one timestamp format: ISO 8601 UTC with the records' 100 ns precision,
-// 2024-03-12T10:47:13.4120000Z (Timesketch, Timeline Explorer and Python's
-// datetime.fromisoformat read it).
+// The one timestamp format: ISO 8601 with the records' 100 ns precision, in
+// UTC, 2024-03-12T10:47:13.4120000Z, unless --timezone set another zone
+// (pipeline/time_zone.h): 2024-03-12T11:47:13.4120000+01:00 (Timesketch,
+// Timeline Explorer and Python's datetime.fromisoformat read both).
 std::string format_time(norm::Ticks t);
 void append_time(std::string& out, norm::Ticks t);
+// Characters of a time in that format: the table's Timestamp column.
+size_t time_width();
 // Microseconds since 1970-01-01 (Timesketch's `timestamp`).
 int64_t unix_micros(norm::Ticks t);
 
