@@ -317,6 +317,18 @@ TEST(Timeline, TimezoneWritesTheOffsetOfEachInstant) {
   support::CommandResult table = run("scan -q -f table --timezone America/New_York " + seed_samples());
   EXPECT_NE(table.out.find("-04:00 "), std::string::npos) << table.out;
 
+  // A batch scan's shards hold UTC; merge writes them in the zone; inventory too.
+  support::TempDir tmp("zone");
+  const std::string shard = (tmp / "all.shard").string();
+  ASSERT_EQ(run("scan -q --format shard -o " + q(shard) + " " + seed_samples()).exit_code, 0);
+  support::CommandResult merged = run("merge -q -f jsonl --timezone Europe/Berlin " + q(shard));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(jsonl(merged.out).at(0)["Timestamp"], ts);
+  support::CommandResult inv = run("inventory -q -f jsonl --timezone America/New_York " + lethal);
+  ASSERT_EQ(inv.exit_code, 0) << inv.err;
+  // TimeCreated (the rows above use Sysmon's UtcTime, 13.8 ms earlier).
+  EXPECT_NE(inv.out.find("\"first_time\":\"2019-05-13T21:29:04.3068859-04:00\""), std::string::npos) << inv.out;
+
   support::CommandResult bad = run("timeline --timezone Mars/Olympus_Mons " + lethal);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--timezone: not a time zone: Mars/Olympus_Mons (UTC, local, a tz database name"),

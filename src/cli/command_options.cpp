@@ -60,10 +60,8 @@ void FilterOptions::add_to(po::options_description& opts) {
       "until", po::value(&until), "keep events at or before this time (a date alone: to its end; the same forms)")(
       "host", po::value(&hosts), "keep hosts whose name matches this glob (repeatable; * and ?)")(
       "event-id", po::value(&event_ids), "keep events of this id (repeatable)")(
-      "channel", po::value(&channels), "keep events of this channel (repeatable; glob, case ignored)")(
-      "timezone", po::value(&timezone)->value_name("ZONE"),
-      "write times in this zone with its offset (2021-04-26T11:00:00.0000000+02:00) and read --since/--until "
-      "without an offset in it: UTC (default), local, a tz name (Europe/Berlin) or an offset (+02:00)");
+      "channel", po::value(&channels), "keep events of this channel (repeatable; glob, case ignored)");
+  add_timezone_option(opts, timezone);
 }
 
 namespace {
@@ -96,11 +94,24 @@ bool parse_time_option(std::string text, const pipeline::TimeZone& zone, std::op
 
 }  // namespace
 
+void add_timezone_option(po::options_description& opts, std::string& zone) {
+  opts.add_options()("timezone", po::value(&zone)->value_name("ZONE"),
+                     "write times in this zone with its offset (2021-04-26T11:00:00.0000000+02:00) and read "
+                     "--since/--until without an offset in it: UTC (default), local, a tz name (Europe/Berlin) or an "
+                     "offset (+02:00)");
+}
+
+std::optional<std::string> apply_timezone(const std::string& zone) {
+  std::string bad;
+  std::optional<pipeline::TimeZone> z = pipeline::TimeZone::parse(zone, bad);
+  if (!z) return "--timezone: " + bad;
+  pipeline::set_display_zone(*z);
+  return std::nullopt;
+}
+
 std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) const {
-  std::string bad_zone;
-  std::optional<pipeline::TimeZone> zone = pipeline::TimeZone::parse(timezone, bad_zone);
-  if (!zone) return "--timezone: " + bad_zone;
-  pipeline::set_display_zone(*zone);
+  if (std::optional<std::string> bad = apply_timezone(timezone)) return bad;
+  const pipeline::TimeZone* zone = &pipeline::display_zone();
   if (!since.empty() && !parse_time_option(since, *zone, out.since, out.since_before_last))
     return "--since: not a time: " + since + " (" + kTimeForms + ")";
   if (!until.empty()) {
@@ -162,7 +173,10 @@ void FindingOptions::add_to(po::options_description& opts) {
       "include-noisy", po::bool_switch(&include_noisy),
       "keep the findings of rules listed as noisy (the shipped list and the tuning files')")(
       "all-fields", po::bool_switch(&all_fields),
-      "each finding's details hold every field of its records, not only their key fields (who, what, from where)");
+      "each finding's details hold every field of its records, not only their key fields (who, what, from where)")(
+      "rule-ids", po::bool_switch(&rule_ids),
+      "name rules by title and id ('Title [id]') in the table format and the summary (jsonl and csv always have "
+      "both)");
 }
 
 std::optional<std::string> FindingOptions::build(replay::FindingFilter& out) {

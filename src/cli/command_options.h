@@ -36,8 +36,14 @@ struct ReadingOptions {
   pipeline::ReadOptions read_options(bool every_record) const;
 };
 
-// --timezone belongs here: it is how --since/--until without an offset are
-// read, and every time the command writes is shown in it.
+// --timezone ZONE (pipeline/time_zone.h): every time the command writes is
+// shown in it. Adds the option; applies it (sets the display zone), or says
+// what is wrong with it.
+void add_timezone_option(boost::program_options::options_description& opts, std::string& zone);
+std::optional<std::string> apply_timezone(const std::string& zone);
+
+// --timezone belongs here too: it is how --since/--until without an offset
+// are read.
 struct FilterOptions {
   std::string since, until, timezone = "UTC";
   std::vector<std::string> hosts, channels;
@@ -62,6 +68,7 @@ struct FindingOptions {
   std::vector<std::string> exclude_rules, tags, exclude_tags, statuses, exclude_hosts, levels, tuning_files;
   bool include_noisy = false;
   bool all_fields = false;  // --all-fields: ScanFilter::all_fields
+  bool rule_ids = false;    // --rule-ids: rules named "title [id]" in tables and the summary
   replay::Tuning tuning;
 
   void add_to(boost::program_options::options_description& opts);

@@ -181,6 +181,8 @@ int run_inventory(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help");
   output.add_to(opts, {"jsonl", "csv", "table"});
   reading.add_to(opts);
+  std::string zone = "UTC";
+  add_timezone_option(opts, zone);
   opts.add_options()("files-only",
                      "list the inputs found (path, format, size; the skipped ones with the reason) as JSON lines "
                      "in the order a run reads them, without reading them");
@@ -190,6 +192,7 @@ int run_inventory(const std::vector<std::string>& args) {
   std::optional<std::string> bad = reading.check();
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
+  if (!bad) bad = apply_timezone(zone);
   const bool files_only = vm.count("files-only") > 0;
   if (!bad && files_only && !output.format.empty() && output.format != "jsonl") bad = "--files-only writes jsonl";
   if (bad) {

@@ -55,13 +55,17 @@ int run_merge(const std::vector<std::string>& args) {
   std::string skipped_list;
   opts.add_options()("help,h", "show this help");
   output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  std::string zone = "UTC";
+  add_timezone_option(opts, zone);
   opts.add_options()("skipped", po::value(&skipped_list)->value_name("FILE"),
                      "inputs the batch scan's listing skipped, for the summary: NUL-separated path and reason pairs");
   po::variables_map vm;
   std::vector<std::string> names;
   if (auto done = parse_command_line({"merge", "shard file", kExitCodesHelp}, args, opts, vm, names)) return *done;
   std::optional<timeline::Format> format;
-  if (auto bad = output.check(::isatty(1) != 0, format)) {
+  std::optional<std::string> bad = output.check(::isatty(1) != 0, format);
+  if (!bad) bad = apply_timezone(zone);
+  if (bad) {
     message(stderr, "evtxhunt merge: %s\n", bad->c_str());
     return kUsage;
   }

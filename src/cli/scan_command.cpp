@@ -144,7 +144,8 @@ int run_scan(const std::vector<std::string>& args) {
   if (sort == "time")
     std::stable_sort(result.findings.begin(), result.findings.end(),
                      [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
+  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal()),
+                             finding_opts.rule_ids};
   std::string text = timeline::findings_header(*format, style);
   for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
   if (auto code = run.finish(text)) return *code;
@@ -158,7 +159,7 @@ int run_scan(const std::vector<std::string>& args) {
     if (std::string note = rule_opts.default_rules_note(); !note.empty()) lines.push_back(note);
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
-    lines.push_back(findings_line(result.findings));
+    lines.push_back(findings_line(result.findings, finding_opts.rule_ids));
     report_summary(ev, {"scan", start, lines});
   }
   return run.exit_code;

@@ -89,7 +89,7 @@ int run_timeline(const std::vector<std::string>& args) {
   if (auto code = run.open(output, reading)) return *code;
   if (auto code = report.open("timeline", run.inputs.all(paths), output.output)) return *code;
   timeline::OutputFile* out = run.out.get();
-  topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
+  topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal()), finding_opts.rule_ids};
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
   read_opts.matcher = rule_opts.matcher.get();
   run.read(read_opts, output.quiet);
@@ -125,7 +125,7 @@ int run_timeline(const std::vector<std::string>& args) {
     if (std::string note = rule_opts.default_rules_note(); !note.empty()) lines.push_back(note);
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
-    lines.push_back(findings_line(result.findings));
+    lines.push_back(findings_line(result.findings, finding_opts.rule_ids));
     report_summary(*ev, {"timeline", start, lines});
   }
   return run.exit_code;

@@ -277,10 +277,14 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
   append_cell(out, short_source(v), 16);
   append_level(out, top_level(r), 9, style.colour);
   std::string text;
-  if (!r.tags.empty()) text = joined(r, &RowTag::title) + " | ";
+  if (!r.tags.empty()) {
+    for (const RowTag* t : r.tags)
+      text += (text.empty() ? "" : "; ") + t->title + (style.rule_ids ? " [" + t->rule_id + "]" : "");
+    text += " | ";
+  }
   if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
-  size_t used = 29 + 19 + 17 + 10;
+  size_t used = time_width() + 1 + 19 + 17 + 10;
   append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
   out += '\n';
 }

@@ -222,14 +222,14 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
   append_cell(out, f.device_name, 18);
   append_cell(out, f.confidence(), 7);
   // The other end of a movement first: it is what the row cannot say otherwise.
-  std::string text = f.title;
+  std::string text = style.rule_ids ? f.title + " [" + f.rule_id + "]" : f.title;
   for (const replay::LinkedFinding& l : f.links)
     text += " | " + l.side + " end: " + l.device_name + " " + l.process + (l.account.empty() ? "" : " " + l.account) +
             " (" + l.rule_id + ")";
   if (std::string details = details_text(f); !details.empty()) text += " | " + details;
   text += " | " + fields_text(f);
   if (!f.collected.empty()) text += " | " + collected_text(f);
-  size_t used = 29 + 10 + 19 + 8;
+  size_t used = time_width() + 1 + 10 + 19 + 8;
   append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
   out += '\n';
 }

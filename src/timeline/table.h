@@ -15,6 +15,7 @@ namespace timeline {
 struct TableStyle {
   size_t width = 200;  // terminal columns
   bool colour = false;
+  bool rule_ids = false;  // rules named "title [id]", not by title alone
 };
 
 // The width of stdout's terminal, else $COLUMNS, else 200.
