@@ -38,6 +38,11 @@ class JsonWriter {
     prefix();
     out_ += "null";
   }
+  // A value already written as JSON (by another JsonWriter).
+  void raw(std::string_view json) {
+    prefix();
+    out_ += json;
+  }
   void strings(const std::vector<std::string>& v) {
     begin_array();
     for (const std::string& s : v) str(s);
@@ -82,12 +87,19 @@ class JsonWriter {
       evtx::append_json_string(out_, s);
       return;
     }
-    size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // not inside a character
-    evtx::append_json_string(out_,
-                             std::string(s.substr(0, end)) + " \xE2\x80\xA6 (" + std::to_string(s.size()) + " bytes)");
+    evtx::append_json_string(out_, clipped(s, max));
   }
 
+ public:
+  // `s` as str() (kMaxString) or name() (kMaxName) would write it.
+  static std::string clipped(std::string_view s, size_t max) {
+    if (s.size() <= max) return std::string(s);
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // not inside a character
+    return std::string(s.substr(0, end)) + " \xE2\x80\xA6 (" + std::to_string(s.size()) + " bytes)";
+  }
+
+ private:
   std::string out_;
   std::vector<bool> first_;
   bool after_key_ = false;

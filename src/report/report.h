@@ -32,15 +32,32 @@ struct ReportInput {
   std::string version;              // evtxhunt's
   std::vector<std::string> inputs;  // the paths given
   const pipeline::Evidence* evidence = nullptr;
-  const std::vector<replay::Finding>* findings = nullptr;  // sorted by host, then time
+  const std::vector<replay::Finding>* findings = nullptr;  // as the scan writes them (host, then time)
   std::vector<RuleInfo> rules;                             // of the rules that ran
 };
 
 // Past these the report summarizes and says so: every finding is counted in
-// the tables; the first kMarkedFindings are marked on the time chart; the
-// kDetailedFindings highest-level ones (then earliest) carry their chain.
-constexpr size_t kDetailedFindings = 500;
+// the tables; the first kMarkedFindings of the list's order (level, critical
+// first, then time) are listed and marked on the time chart.
 constexpr size_t kMarkedFindings = 100000;
+// Evidence chains embedded in the page (each with every step's key fields):
+// every high and critical finding's, then the others' (level, then time) while
+// the chains written so far (their JSON and the strings they add) stay under
+// kChainBytes. A finding past that says where its chain is (the scan's jsonl
+// output, evtxhunt timeline). kUrgentChainBytes only guards against a
+// pathological run (a chain is about 0.3 to 2 KB, so tens of thousands of
+// them fit): past it high and critical findings say the same.
+constexpr size_t kChainBytes = size_t{4} << 20;
+constexpr size_t kUrgentChainBytes = size_t{48} << 20;
+// The list collapses a rule that fires more than kGroupFindings times on one
+// host into one row ("RULE on HOST: N findings (first .. last)") that expands
+// on a click.
+constexpr size_t kGroupFindings = 50;
+// Records per hour per host travel with the page when the listed hosts have
+// at most kHourlyVolume (host, hour) pairs with records, so that the zoomed
+// time chart shows volume per hour; past it the volume stays in the chart's
+// coarse bins (the finding marks are placed to the minute either way).
+constexpr size_t kHourlyVolume = 200000;
 constexpr size_t kListedProblems = 1000;
 constexpr size_t kListedFiles = 20000;
 // Hosts drawn (a row of the time chart each): those with findings first (the

@@ -1,9 +1,11 @@
-// The report's data document: hosts with their volume, findings (all marked,
-// the highest-level ones with their chain), movements, rules, inventory.
+// The report's data document: hosts with their volume, findings (in the list's
+// order, level then time, with their chains and noisy groups), movements,
+// rules, inventory.
 #include <algorithm>
 #include <array>
 #include <map>
 #include <numeric>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "evtx/problem.h"
@@ -80,109 +82,169 @@ void write_time(JsonWriter& w, const char* iso_key, const char* ms_key, Ticks t)
   w.key(ms_key).num(millis(t));
 }
 
-void write_field(JsonWriter& w, const char* key, const norm::FieldValue& v) {
-  if (!v.known()) return;
-  w.key(key);
-  if (v.kind == norm::FieldValue::Kind::Int)
-    w.num(v.i);
-  else
-    w.str(pipeline::field_text(v));
-}
-
 std::string endpoint(const norm::FieldValue& ip, const norm::FieldValue& port) {
   if (!ip.known()) return {};
   std::string s = pipeline::field_text(ip);
-  if (port.known()) s += ":" + pipeline::field_text(port);
+  if (port.known()) {
+    s += ':';
+    s += pipeline::field_text(port);
+  }
   return s;
 }
 
+// The strings of the chains, each written once in the document's "strings":
+// a step names them by index (a noisy rule's thousands of findings share
+// their images, files, channels and field names).
+class StringTable {
+ public:
+  int64_t of(std::string_view s, size_t max = JsonWriter::kMaxString) {
+    auto [it, added] = index_.try_emplace(JsonWriter::clipped(s, max), static_cast<int64_t>(list_.size()));
+    if (added) {
+      list_.push_back(&it->first);
+      bytes_ += it->first.size() + 3;
+    }
+    return it->second;
+  }
+  size_t bytes() const { return bytes_; }
+  void write(JsonWriter& w) const {
+    w.begin_array();
+    std::string json;
+    for (const std::string* s : list_) {
+      json.clear();
+      evtx::append_json_string(json, *s);  // cut already
+      w.raw(json);
+    }
+    w.end_array();
+  }
+
+ private:
+  std::unordered_map<std::string, int64_t> index_;
+  std::vector<const std::string*> list_;
+  size_t bytes_ = 0;
+};
+
 // One piece of evidence as a step of the chain: the process it names, its
-// parent, and where it was read.
-void write_step(JsonWriter& w, const replay::Evidence& e) {
+// parent, where it was read and the record's key fields. "t": text fields
+// (indexes into "strings"), "n": numbers, "d": key fields as name, value
+// (indexes) in turn.
+void write_step(JsonWriter& w, StringTable& st, const replay::Evidence& e) {
   const norm::NormalizedEvent& ev = *e.event;
-  w.begin_object();
-  w.key("stage").str(e.stage);
-  w.key("table").str(norm::table_name(ev.table));
-  write_field(w, "time", ev[Field::Timestamp]);
-  write_field(w, "action", ev[Field::ActionType]);
-  write_field(w, "file", ev[Field::SourceFile]);
-  write_field(w, "record", ev[Field::EventRecordID]);
-  write_field(w, "event_id", ev[Field::EventID]);
-  write_field(w, "channel", ev[Field::Channel]);
-  write_field(w, "image", ev[Field::FileName]);
-  write_field(w, "folder", ev[Field::FolderPath]);
-  write_field(w, "pid", ev[Field::ProcessId]);
-  write_field(w, "cmd", ev[Field::ProcessCommandLine]);
-  write_field(w, "puid", ev[Field::ProcessUniqueId]);
+  std::vector<std::pair<const char*, int64_t>> text, nums;
+  auto field = [&](const char* key, const norm::FieldValue& v) {
+    if (!v.known()) return;
+    if (v.kind == norm::FieldValue::Kind::Int)
+      nums.emplace_back(key, v.i);
+    else
+      text.emplace_back(key, st.of(pipeline::field_text(v)));
+  };
+  text.emplace_back("stage", st.of(e.stage));
+  text.emplace_back("table", st.of(norm::table_name(ev.table)));
+  field("time", ev[Field::Timestamp]);
+  field("action", ev[Field::ActionType]);
+  field("file", ev[Field::SourceFile]);
+  field("record", ev[Field::EventRecordID]);
+  field("event_id", ev[Field::EventID]);
+  field("channel", ev[Field::Channel]);
+  field("image", ev[Field::FileName]);
+  field("folder", ev[Field::FolderPath]);
+  field("pid", ev[Field::ProcessId]);
+  field("cmd", ev[Field::ProcessCommandLine]);
+  field("puid", ev[Field::ProcessUniqueId]);
   std::string account = ev[Field::AccountName].known() ? pipeline::field_text(ev[Field::AccountName]) : "";
   if (!account.empty() && ev[Field::AccountDomain].known())
     account = pipeline::field_text(ev[Field::AccountDomain]) + "\\" + account;
-  if (!account.empty()) w.key("account").str(account);
-  write_field(w, "parent_pid", ev[Field::InitiatingProcessId]);
-  write_field(w, "parent_image", ev[Field::InitiatingProcessFileName]);
-  write_field(w, "parent_cmd", ev[Field::InitiatingProcessCommandLine]);
-  write_field(w, "parent_puid", ev[Field::InitiatingProcessUniqueId]);
+  if (!account.empty()) text.emplace_back("account", st.of(account));
+  field("parent_pid", ev[Field::InitiatingProcessId]);
+  field("parent_image", ev[Field::InitiatingProcessFileName]);
+  field("parent_cmd", ev[Field::InitiatingProcessCommandLine]);
+  field("parent_puid", ev[Field::InitiatingProcessUniqueId]);
   std::string local = endpoint(ev[Field::LocalIP], ev[Field::LocalPort]);
   std::string remote = endpoint(ev[Field::RemoteIP], ev[Field::RemotePort]);
-  if (!local.empty()) w.key("local").str(local);
-  if (!remote.empty()) w.key("remote").str(remote);
-  write_field(w, "logon_type", ev[Field::LogonType]);
-  write_field(w, "logon_id", ev[Field::LogonId]);
-  write_field(w, "remote_device", ev[Field::RemoteDeviceName]);
+  if (!local.empty()) text.emplace_back("local", st.of(local));
+  if (!remote.empty()) text.emplace_back("remote", st.of(remote));
+  field("logon_type", ev[Field::LogonType]);
+  field("logon_id", ev[Field::LogonId]);
+  field("remote_device", ev[Field::RemoteDeviceName]);
   if (ev[Field::ScriptBlockText].known()) {
     std::string script = pipeline::field_text(ev[Field::ScriptBlockText]);
     if (script.size() > kScriptChars) script = script.substr(0, kScriptChars) + " …";
-    w.key("script").str(script);
+    text.emplace_back("script", st.of(script));
+  }
+  w.begin_object();
+  w.key("t").begin_object();
+  for (const auto& [k, v] : text) w.key(k).num(v);
+  w.end_object();
+  w.key("n").begin_object();
+  for (const auto& [k, v] : nums) w.key(k).num(v);
+  w.end_object();
+  if (!e.details.empty()) {
+    w.key("d").begin_array();
+    for (const auto& [name, value] : e.details) {
+      w.num(st.of(name));
+      w.num(st.of(value));
+    }
+    w.end_array();
   }
   w.end_object();
 }
 
-void write_detail(JsonWriter& w, const replay::Finding& f, size_t mark) {
+// A finding's chain; arrays left out when empty.
+void write_detail(JsonWriter& w, StringTable& st, const replay::Finding& f, size_t mark) {
   w.begin_object();
   w.key("mark").num(static_cast<int64_t>(mark));
-  w.key("title").str(f.title);
+  w.key("title").num(st.of(f.title));
   w.key("confidence").str(f.confidence());
   w.key("time").str(timeline::format_time(f.timestamp));
-  w.key("device").name(f.device_name);
-  w.key("tags").strings(f.tags);
-  w.key("notes").strings(f.notes);
-  w.key("assumptions").strings(f.assumptions);
-  w.key("fields").begin_array();
-  for (const auto& [name, value] : f.fields) {
-    w.begin_array();
-    w.str(name);
-    w.str(value.known() ? pipeline::field_text(value) : "");
+  w.key("device").num(st.of(f.device_name, JsonWriter::kMaxName));
+  if (!f.tags.empty()) {
+    w.key("tags").begin_array();
+    for (const std::string& t : f.tags) w.num(st.of(t));
     w.end_array();
   }
-  w.end_array();
-  w.key("collected").begin_array();
-  for (const auto& [name, values] : f.collected) {
-    w.begin_array();
-    w.str(name);
-    w.begin_array();
-    for (const norm::FieldValue& v : values) w.str(v.known() ? pipeline::field_text(v) : "");
-    w.end_array();
+  if (!f.notes.empty()) w.key("notes").strings(f.notes);
+  if (!f.assumptions.empty()) w.key("assumptions").strings(f.assumptions);
+  if (!f.fields.empty()) {
+    w.key("fields").begin_array();
+    for (const auto& [name, value] : f.fields) {
+      w.begin_array();
+      w.str(name);
+      w.str(value.known() ? pipeline::field_text(value) : "");
+      w.end_array();
+    }
     w.end_array();
   }
-  w.end_array();
-  w.key("links").begin_array();
-  for (const replay::LinkedFinding& l : f.links) {
-    w.begin_object();
-    w.key("side").str(l.side);
-    w.key("device").name(l.device_name);
-    w.key("rule").str(l.rule_id);
-    w.key("time").str(timeline::format_time(l.timestamp));
-    w.key("clock_offset_s").num(l.clock_offset / norm::kTicksPerSecond);
-    w.key("process").str(l.process);
-    w.key("cmd").str(l.command_line);
-    w.key("account").str(l.account);
-    w.key("record").str(l.record);
-    w.key("matched_by").str(l.matched_by);
-    w.end_object();
+  if (!f.collected.empty()) {
+    w.key("collected").begin_array();
+    for (const auto& [name, values] : f.collected) {
+      w.begin_array();
+      w.str(name);
+      w.begin_array();
+      for (const norm::FieldValue& v : values) w.str(v.known() ? pipeline::field_text(v) : "");
+      w.end_array();
+      w.end_array();
+    }
+    w.end_array();
   }
-  w.end_array();
+  if (!f.links.empty()) {
+    w.key("links").begin_array();
+    for (const replay::LinkedFinding& l : f.links) {
+      w.begin_object();
+      w.key("side").str(l.side);
+      w.key("device").name(l.device_name);
+      w.key("rule").str(l.rule_id);
+      w.key("time").str(timeline::format_time(l.timestamp));
+      w.key("clock_offset_s").num(l.clock_offset / norm::kTicksPerSecond);
+      w.key("process").str(l.process);
+      w.key("cmd").str(l.command_line);
+      w.key("account").str(l.account);
+      w.key("record").str(l.record);
+      w.key("matched_by").str(l.matched_by);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.key("steps").begin_array();
-  for (const replay::Evidence& e : f.evidence) write_step(w, e);
+  for (const replay::Evidence& e : f.evidence) write_step(w, st, e);
   w.end_array();
   w.end_object();
 }
@@ -242,18 +304,70 @@ std::string report_json(const ReportInput& in) {
       rules.push_back({f.rule_id, f.title, "", "", f.level, {}, {}, {}, {}});
     }
 
-  // The findings that carry their chain: the highest levels first, then the earliest.
+  // The list's order: level (critical first), then time; ties keep the
+  // scan's order (host). The first kMarkedFindings are listed and marked;
+  // mark_of[i]: finding i's place in that order, -1 past it.
   std::vector<size_t> order(findings.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (findings[a].level != findings[b].level) return findings[a].level > findings[b].level;
     return findings[a].timestamp < findings[b].timestamp;
   });
+  if (order.size() > kMarkedFindings) order.resize(kMarkedFindings);
+  std::vector<int64_t> mark_of(findings.size(), -1);
+  for (size_t k = 0; k < order.size(); ++k) mark_of[order[k]] = static_cast<int64_t>(k);
+
+  // The chains, in that order: every high and critical finding's (up to
+  // kUrgentChainBytes), then the others' while all written stay under
+  // kChainBytes. detail_of[i]: finding i's chain in "details", -1 for none.
+  JsonWriter chains;
+  StringTable strings;
+  chains.begin_array();
   std::vector<int64_t> detail_of(findings.size(), -1);
-  std::vector<size_t> detailed;
-  for (size_t i = 0; i < order.size() && i < kDetailedFindings; ++i) {
-    detail_of[order[i]] = static_cast<int64_t>(i);
-    detailed.push_back(order[i]);
+  size_t urgent_bytes = 0, chain_bytes = 0, urgent_left = 0, others_left = 0;
+  int64_t detailed = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const replay::Finding& f = findings[order[k]];
+    bool urgent = f.level >= rules::Level::High;
+    if (urgent ? urgent_bytes >= kUrgentChainBytes : chain_bytes >= kChainBytes) {
+      ++(urgent ? urgent_left : others_left);
+      continue;
+    }
+    size_t before = chains.text().size() + strings.bytes();
+    write_detail(chains, strings, f, k);
+    size_t spent = chains.text().size() + strings.bytes() - before;
+    chain_bytes += spent;
+    if (urgent) urgent_bytes += spent;
+    detail_of[order[k]] = detailed++;
+  }
+  chains.end_array();
+
+  // Noisy groups: a rule that fires more than kGroupFindings times on one
+  // host is one row of the list. group_of[k]: mark k's group, -1 for none.
+  struct Group {
+    size_t first_mark = 0, count = 0;
+    Ticks first = 0, last = 0;
+    rules::Level level = rules::Level::Informational;
+  };
+  std::map<std::pair<int64_t, size_t>, size_t> fired;  // (host, rule) -> findings listed
+  auto group_key = [&](const replay::Finding& f) {
+    return std::pair{hosts.of(f.device_name), rule_index.at(f.rule_id)};
+  };
+  for (size_t i : order) ++fired[group_key(findings[i])];
+  std::map<std::pair<int64_t, size_t>, size_t> group_index;
+  std::vector<Group> groups;
+  std::vector<int64_t> group_of(order.size(), -1);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const replay::Finding& f = findings[order[k]];
+    auto key = group_key(f);
+    if (fired[key] <= kGroupFindings) continue;
+    auto [it, added] = group_index.try_emplace(key, groups.size());
+    if (added) groups.push_back({k, 0, f.timestamp, f.timestamp, f.level});
+    Group& g = groups[it->second];
+    ++g.count;
+    widen(f.timestamp, g.first, g.last);
+    g.level = std::max(g.level, f.level);
+    group_of[k] = static_cast<int64_t>(it->second);
   }
 
   // Counts over every finding: [host][level], [rule][level].
@@ -318,6 +432,13 @@ std::string report_json(const ReportInput& in) {
   int64_t first_hour = first / pipeline::kTicksPerHour, last_hour = last / pipeline::kTicksPerHour;
   int64_t bin_hours = std::max<int64_t>(1, (last_hour - first_hour + kBins) / kBins);
   int64_t bins = first == 0 ? 0 : (last_hour - first_hour) / bin_hours + 1;
+  // Records per hour per listed host, when they fit kHourlyVolume.
+  size_t host_hours = 0;
+  for (size_t h : listed) host_hours += volume[h].hours.size();
+  bool hourly = host_hours <= kHourlyVolume;
+  w.key("hourly").num(hourly ? 1 : 0);
+  w.key("chain_bytes").num(static_cast<int64_t>(kChainBytes));
+  w.key("group_findings").num(static_cast<int64_t>(kGroupFindings));
   w.key("bin_hours").num(bin_hours);
   w.key("bin_start_ms").num(first == 0 ? 0 : millis(first_hour * pipeline::kTicksPerHour));
   w.key("hosts").begin_array();
@@ -338,6 +459,14 @@ std::string report_json(const ReportInput& in) {
     w.key("volume").begin_array();
     for (int64_t c : counts) w.num(c);
     w.end_array();
+    if (hourly) {  // hour (from bin_start_ms), records; in turn
+      w.key("hours").begin_array();
+      for (const auto& [hour, n] : v.hours) {
+        w.num(hour - first_hour);
+        w.num(static_cast<int64_t>(n));
+      }
+      w.end_array();
+    }
     w.end_object();
   }
   w.end_array();
@@ -358,17 +487,34 @@ std::string report_json(const ReportInput& in) {
   }
   w.end_array();
 
-  // Every finding (up to kMarkedFindings): [host, time ms, level, rule, detail or -1].
+  // The findings in the list's order (up to kMarkedFindings): [host, time ms,
+  // level, rule, chain or -1, group or -1, place in the scan's output].
   w.key("marks").begin_array();
-  for (size_t i = 0; i < findings.size() && i < kMarkedFindings; ++i) {
-    const replay::Finding& f = findings[i];
+  for (size_t k = 0; k < order.size(); ++k) {
+    const replay::Finding& f = findings[order[k]];
     w.begin_array();
     w.num(slot_of(f.device_name));
     w.num(millis(f.timestamp));
     w.num(static_cast<int64_t>(f.level));
     w.num(static_cast<int64_t>(rule_index.at(f.rule_id)));
-    w.num(detail_of[i]);
+    w.num(detail_of[order[k]]);
+    w.num(group_of[k]);
+    w.num(static_cast<int64_t>(order[k]));
     w.end_array();
+  }
+  w.end_array();
+  w.key("groups").begin_array();
+  for (const Group& g : groups) {
+    const replay::Finding& f = findings[order[g.first_mark]];
+    w.begin_object();
+    w.key("host").num(slot_of(f.device_name));
+    w.key("host_name").name(f.device_name);
+    w.key("rule").num(static_cast<int64_t>(rule_index.at(f.rule_id)));
+    w.key("level").num(static_cast<int64_t>(g.level));
+    w.key("count").num(static_cast<int64_t>(g.count));
+    write_time(w, "first", "first_ms", g.first);
+    write_time(w, "last", "last_ms", g.last);
+    w.end_object();
   }
   w.end_array();
 
@@ -385,9 +531,9 @@ std::string report_json(const ReportInput& in) {
   counts("by_host", by_host, &listed);
   counts("by_rule", by_rule, nullptr);
 
-  w.key("details").begin_array();
-  for (size_t i : detailed) write_detail(w, findings[i], i);
-  w.end_array();
+  w.key("details").raw(chains.text());
+  w.key("strings");
+  strings.write(w);
 
   // Movements: each target end whose source end is known, in time order.
   std::vector<std::pair<Ticks, size_t>> moves;
@@ -409,7 +555,7 @@ std::string report_json(const ReportInput& in) {
       w.key("time_ms").num(millis(f.timestamp));
       w.key("rule").num(static_cast<int64_t>(rule_index.at(f.rule_id)));
       w.key("level").num(static_cast<int64_t>(f.level));
-      w.key("detail").num(detail_of[moves[m].second]);
+      w.key("mark").num(mark_of[moves[m].second]);
       w.key("process").str(l.process);
       w.key("account").str(l.account);
       w.key("matched_by").str(l.matched_by);
@@ -465,13 +611,23 @@ std::string report_json(const ReportInput& in) {
 
   // What the report leaves out, said on the page.
   std::vector<std::string> notes;
-  if (findings.size() > kDetailedFindings)
-    notes.push_back(std::to_string(findings.size()) + " findings: the " + std::to_string(kDetailedFindings) +
-                    " of the highest levels (then the earliest) carry their evidence chain here; every finding is in "
-                    "the scan's own output");
+  if (urgent_left)
+    notes.push_back(std::to_string(urgent_left) +
+                    " high and critical findings carry no evidence chain here: their chains " + "passed " +
+                    std::to_string(kUrgentChainBytes >> 20) +
+                    " MiB; each says where its chain is (the scan's jsonl output, evtxhunt timeline)");
+  if (others_left)
+    notes.push_back(std::to_string(others_left) + " findings below high carry no evidence chain here: every high and " +
+                    "critical finding's chain is embedded, then the others' (by level, then time) up to " +
+                    std::to_string(kChainBytes >> 20) +
+                    " MiB of chains; each says where its chain is (the scan's jsonl output, evtxhunt timeline)");
   if (findings.size() > kMarkedFindings)
     notes.push_back("the time chart and the finding list show the first " + std::to_string(kMarkedFindings) +
-                    " findings; the counts include all " + std::to_string(findings.size()));
+                    " findings by level, then time; the counts include all " + std::to_string(findings.size()));
+  if (!hourly)
+    notes.push_back("records per hour are not embedded (" + std::to_string(host_hours) + " host-hours, more than " +
+                    std::to_string(kHourlyVolume) + "): the time chart shows records in bins of " +
+                    std::to_string(bin_hours) + " h at any zoom; the findings are placed to the minute");
   if (ev.problems.size() > kListedProblems)
     notes.push_back(std::to_string(ev.problems.size()) + " problems found in the files; the first " +
                     std::to_string(kListedProblems) + " are listed (evtxhunt inventory lists them all)");

@@ -49,6 +49,16 @@ ul.tree.root { border-left: none; padding-left: 0; }
 .error { background: #fde8e8; border: 1px solid #e8a0a0; padding: 6px 10px; border-radius: 4px; }
 svg text { font: 11px system-ui, sans-serif; fill: #1d2330; }
 .scroll { max-height: 420px; overflow: auto; }
+tr.group { cursor: pointer; background: #fbf6e9; }
+tr.group:hover { background: #f5ecd2; }
+tr.member td:first-child { padding-left: 22px; }
+tr.pinned { outline: 2px solid #3b7dd8; }
+.zoombar { margin-bottom: 6px; }
+.zoombar button, tr.more button, .note button { font: inherit; }
+.kv { font-size: 12px; margin: 2px 0; }
+.kv span { display: inline-block; margin-right: 12px; }
+.kv b { font-weight: 600; color: #4a5366; }
+#chart-svg { touch-action: none; user-select: none; }
 </style>
 </head>
 <body>
@@ -107,18 +117,58 @@ constexpr const char* kTail = R"page(</script>
 
   const D = JSON.parse(document.getElementById("data").textContent);
   const LEVELS = D.levels;  // informational .. critical
+  const S = D.strings;      // the chains' strings, named by index
   const COLOURS = { informational: "#6b7587", low: "#3b7dd8", medium: "#e08a00", high: "#d0342c", critical: "#8e1b1b" };
   const hostName = i => i >= 0 && D.hosts[i] ? D.hosts[i].key : "(host not listed)";
+  const iso = t => new Date(t).toISOString();
+  const isoMin = t => iso(t).slice(0, 16) + "Z";
+  // A mark: [host, time ms, level, rule, chain or -1, group or -1, place in
+  // the scan's output], in the list's order (level, then time); its index is
+  // the finding's number in this report (#finding=N).
   // The marks grouped once (the tables and the chart read them per host and
   // per rule: never a pass over every mark per row).
   const marksOfHost = new Map(), hostsOfRule = new Map(), timesOfHost = new Map();
-  for (const m of D.marks) {
+  D.marks.forEach((m, k) => {
     if (!marksOfHost.has(m[0])) marksOfHost.set(m[0], []);
-    marksOfHost.get(m[0]).push(m);
+    marksOfHost.get(m[0]).push(k);
     if (!hostsOfRule.has(m[3])) hostsOfRule.set(m[3], new Set());
     hostsOfRule.get(m[3]).add(m[0]);
     const t = timesOfHost.get(m[0]) || [Infinity, -Infinity];
     timesOfHost.set(m[0], [Math.min(t[0], m[1]), Math.max(t[1], m[1])]);
+  });
+  // A finding's chain with its strings resolved (null when the report does
+  // not carry it), made when first shown.
+  const chains = new Map();
+  function chainOf(k) {
+    const m = D.marks[k];
+    if (!m || m[4] < 0 || !D.details[m[4]]) return null;
+    if (chains.has(k)) return chains.get(k);
+    const r = D.details[m[4]];
+    const d = { title: S[r.title], confidence: r.confidence, time: r.time, device: S[r.device],
+      tags: (r.tags || []).map(i => S[i]), notes: r.notes || [], assumptions: r.assumptions || [],
+      fields: r.fields || [], collected: r.collected || [], links: r.links || [],
+      steps: r.steps.map(st => {
+        const s = { details: [] };
+        for (const key of Object.keys(st.t)) s[key] = S[st.t[key]];
+        for (const key of Object.keys(st.n)) s[key] = st.n[key];
+        const kv = st.d || [];
+        for (let i = 0; i + 1 < kv.length; i += 2) s.details.push([S[kv[i]], S[kv[i + 1]]]);
+        return s;
+      }) };
+    chains.set(k, d);
+    return d;
+  }
+  // A finding's host: as its chain names it, else the host's key.
+  function markHost(k) {
+    const m = D.marks[k], d = chainOf(k);
+    if (d) return d.device;
+    if (m[0] >= 0) return hostName(m[0]);
+    return m[5] >= 0 ? D.groups[m[5]].host_name : hostName(-1);
+  }
+  function duration(ms) {
+    if (ms < 3600000) return (ms / 60000) + " min";
+    if (ms < 86400000 || ms % 86400000) return (ms / 3600000) + " h";
+    return (ms / 86400000) + " d";
   }
 
   document.getElementById("sub").textContent = "evtxhunt " + D.version + " " + D.command + " " + D.inputs.join(" ") +
@@ -146,68 +196,173 @@ constexpr const char* kTail = R"page(</script>
   sum.append(el("div", { cls: "scroll" }, [table(["host"].concat(LEVELS.slice().reverse()).concat(["first finding", "last finding"]),
     hostRows.map(x => {
       const times = timesOfHost.get(x.i);
-      const iso = t => new Date(t).toISOString();
       return [x.h.key].concat(LEVELS.slice().reverse().map(n => num(x.c[LEVELS.indexOf(n)])))
         .concat(times ? [iso(times[0]), iso(times[1])] : ["", ""]);
     }), [false, true, true, true, true, true, false, false])]));
 
   // ---- filters ---------------------------------------------------------------
   const filt = section("Filter", "filters");
-  function select(label, options) {
-    const s = el("select", { "aria-label": label }, options.map(o => el("option", { value: o[0], text: o[1] })));
+  function select(label, options, id) {
+    const s = el("select", { "aria-label": label, id: id }, options.map(o => el("option", { value: o[0], text: o[1] })));
     filt.append(el("label", null, [label + " ", s]));
-    s.addEventListener("change", redraw);
+    s.addEventListener("change", () => { rowLimit = MAX_ROWS; redraw(); setHash(); });
     return s;
   }
   filt.classList.add("filters");
-  const fHost = select("host", [["", "all hosts"]].concat(D.hosts.map((h, i) => [String(i), h.key])));
-  const fLevel = select("level at least", LEVELS.map((n, i) => [String(i), n]));
-  const fRule = select("rule", [["", "all rules"]].concat(ruleRows.map(x => [String(x.i), x.r.id])));
+  const fHost = select("host", [["", "all hosts"]].concat(D.hosts.map((h, i) => [String(i), h.key])), "filter-host");
+  const fLevel = select("level at least", LEVELS.map((n, i) => [String(i), n]), "filter-level");
+  const fRule = select("rule", [["", "all rules"]].concat(ruleRows.map(x => [String(x.i), x.r.id])), "filter-rule");
+  const fSort = select("order", [["level", "level, then time"], ["time", "time"], ["host", "host, then time"]], "filter-order");
+  // The time range shown ([start, end] ms), null for the whole run: the
+  // chart's zoom, which also filters the list.
+  let zoom = null;
   function wanted(m) {
     return (fHost.value === "" || m[0] === Number(fHost.value)) && m[2] >= Number(fLevel.value) &&
-      (fRule.value === "" || m[3] === Number(fRule.value));
+      (fRule.value === "" || m[3] === Number(fRule.value)) && (!zoom || (m[1] >= zoom[0] && m[1] <= zoom[1]));
   }
 
   // ---- time chart --------------------------------------------------------------
-  const chart = section("Time chart: events read per host, findings marked by level", "chart");
+  const chart = section("Time chart: events read per host, findings marked by level (drag to zoom)", "chart");
+  // The whole run, and the bar widths the chart may use (one bar: 1 minute to years).
+  const FULL = D.first_ms === null ? null :
+    (D.last_ms - D.first_ms >= 600000 ? [D.first_ms, D.last_ms] : [D.first_ms - 300000, D.first_ms + 300000]);
+  const MIN_SPAN = 600000, BARS = 400;
+  const LADDER = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 5760, 10080, 20160, 40320].map(n => n * 60000);
+  function barWidth(span) {
+    for (const b of LADDER) if (span / b <= BARS) return b;
+    let b = LADDER[LADDER.length - 1];
+    while (span / b > BARS) b *= 2;
+    return b;
+  }
+  // Records per host as [start ms, records] at their resolution: per hour when
+  // the page carries it, else the run's coarse bins.
+  const RES = D.hourly ? 3600000 : D.bin_hours * 3600000;
+  const volumeOf = new Map();
+  function volumeSeries(h) {
+    if (volumeOf.has(h)) return volumeOf.get(h);
+    const host = D.hosts[h], out = [];
+    if (D.hourly && host.hours) {
+      for (let i = 0; i + 1 < host.hours.length; i += 2) out.push([D.bin_start_ms + host.hours[i] * 3600000, host.hours[i + 1]]);
+    } else {
+      host.volume.forEach((n, b) => { if (n) out.push([D.bin_start_ms + b * RES, n]); });
+    }
+    volumeOf.set(h, out);
+    return out;
+  }
+  const zoomBar = el("div", { cls: "filters zoombar" });
+  const zoomLabel = el("span", { id: "zoom-label" });
+  function button(text, id, action) {
+    const b = el("button", { type: "button", id: id, text: text });
+    b.addEventListener("click", action);
+    zoomBar.append(b);
+    return b;
+  }
+  function view() { return zoom || FULL; }
+  function zoomTo(a, b) {
+    if (!FULL) return;
+    a = Math.max(FULL[0], a); b = Math.min(FULL[1], b);
+    if (b - a < MIN_SPAN) {
+      const c = (a + b) / 2;
+      a = Math.max(FULL[0], c - MIN_SPAN / 2); b = Math.min(FULL[1], a + MIN_SPAN); a = Math.max(FULL[0], b - MIN_SPAN);
+    }
+    zoom = a <= FULL[0] && b >= FULL[1] ? null : [Math.round(a), Math.round(b)];
+    rowLimit = MAX_ROWS;
+    redraw();
+    setHash();
+  }
+  button("zoom in", "zoom-in", () => { const v = view(); if (v) { const c = (v[0] + v[1]) / 2, q = (v[1] - v[0]) / 4; zoomTo(c - q, c + q); } });
+  button("zoom out", "zoom-out", () => { const v = view(); if (v) { const c = (v[0] + v[1]) / 2, q = v[1] - v[0]; zoomTo(c - q, c + q); } });
+  button("whole run", "zoom-reset", () => zoomTo(-Infinity, Infinity));
+  zoomBar.append(zoomLabel);
+  chart.append(zoomBar);
   const chartBox = el("div", { cls: "scroll" });
   chart.append(chartBox);
   function drawChart() {
     chartBox.textContent = "";
     const shown = D.hosts.map((h, i) => i).filter(i => fHost.value === "" || i === Number(fHost.value));
-    if (!D.first || shown.length === 0) { chartBox.append(el("p", { cls: "muted", text: "No event times." })); return; }
+    if (!FULL || shown.length === 0) {
+      zoomLabel.textContent = "";
+      chartBox.append(el("p", { cls: "muted", text: "No event times." }));
+      return;
+    }
     const W = 1100, left = 190, right = 10, rowH = 34, top = 20;
-    const t0 = D.bin_start_ms, binMs = D.bin_hours * 3600000;
-    const bins = D.hosts.length ? D.hosts[0].volume.length : 0;
-    const t1 = t0 + Math.max(1, bins) * binMs;
-    const x = t => left + (W - left - right) * (t - t0) / (t1 - t0);
-    const s = svg("svg", { width: W, height: top + rowH * shown.length + 24, role: "img" });
-    s.append(svg("text", { x: left, y: 12 }, new Date(t0).toISOString().slice(0, 16) + "Z"));
-    s.append(svg("text", { x: W - right, y: 12, "text-anchor": "end" }, new Date(t1).toISOString().slice(0, 16) + "Z"));
-    s.append(svg("text", { x: (left + W) / 2, y: 12, "text-anchor": "middle" },
-      "one bar = " + D.bin_hours + " h of records"));
+    const v0 = view()[0], v1 = view()[1];
+    const bar = barWidth(v1 - v0), vol = Math.max(bar, RES);
+    const x = t => left + (W - left - right) * (t - v0) / (v1 - v0);
+    const clip = t => Math.min(W - right, Math.max(left, x(t)));
+    const label = "one bar = " + duration(bar) + (vol > bar ? " (records: per " + duration(vol) + ")" : "");
+    zoomLabel.textContent = (zoom ? "zoomed to " : "whole run ") + isoMin(v0) + " .. " + isoMin(v1) + " · " + label;
+    const s = svg("svg", { width: W, height: top + rowH * shown.length + 24, role: "img", id: "chart-svg" });
+    s.append(svg("text", { x: left, y: 12 }, isoMin(v0)));
+    s.append(svg("text", { x: W - right, y: 12, "text-anchor": "end" }, isoMin(v1)));
+    s.append(svg("text", { x: (left + W) / 2, y: 12, "text-anchor": "middle" }, label));
+    const b0 = Math.floor(v0 / bar) * bar, vb0 = Math.floor(v0 / vol) * vol;
     shown.forEach((h, row) => {
       const y = top + row * rowH;
       const host = D.hosts[h];
       s.append(svg("text", { x: 4, y: y + 20 }, host.key.length > 28 ? host.key.slice(0, 27) + "…" : host.key));
       s.append(svg("line", { x1: left, x2: W - right, y1: y + rowH - 4, y2: y + rowH - 4, stroke: "#dde1e8" }));
-      const peak = Math.max(1, ...host.volume);
-      host.volume.forEach((n, b) => {
-        if (!n) return;
+      const counts = new Map();
+      for (const [t, n] of volumeSeries(h)) {
+        if (t + RES <= v0 || t > v1) continue;
+        const b = Math.floor((t - vb0) / vol);
+        counts.set(b, (counts.get(b) || 0) + n);
+      }
+      let peak = 1;
+      for (const n of counts.values()) peak = Math.max(peak, n);
+      for (const [b, n] of counts) {
         const hgt = Math.max(1, (rowH - 10) * Math.log1p(n) / Math.log1p(peak));
-        const bar = svg("rect", { x: x(t0 + b * binMs), y: y + rowH - 4 - hgt, width: Math.max(1, x(t0 + binMs) - x(t0)),
-          height: hgt, fill: "#c9d3e3" });
-        bar.append(svg("title", {}, num(n) + " records from " + new Date(t0 + b * binMs).toISOString()));
-        s.append(bar);
-      });
-      for (const m of marksOfHost.get(h) || []) {
-        if (!wanted(m)) continue;
-        const dot = svg("circle", { cx: x(m[1]), cy: y + 10, r: 3 + m[2], fill: COLOURS[LEVELS[m[2]]],
-          stroke: "#fff", "stroke-width": 1 });
-        dot.append(svg("title", {}, LEVELS[m[2]] + " " + D.rules[m[3]].id + " at " + new Date(m[1]).toISOString()));
-        if (m[4] >= 0) { dot.style.cursor = "pointer"; dot.addEventListener("click", () => openDetail(m[4], true)); }
+        const a = clip(vb0 + b * vol), e = clip(vb0 + (b + 1) * vol);
+        const rect = svg("rect", { x: a, y: y + rowH - 4 - hgt, width: Math.max(1, e - a), height: hgt, fill: "#c9d3e3" });
+        rect.append(svg("title", {}, num(n) + " records from " + iso(vb0 + b * vol) + " (" + duration(vol) + ")"));
+        s.append(rect);
+      }
+      // The findings per bar and level: one mark each, the first in the list's order opened by a click.
+      const bins = new Map();
+      for (const k of marksOfHost.get(h) || []) {
+        const m = D.marks[k];
+        if (!wanted(m) || m[1] < v0 || m[1] > v1) continue;
+        const key = Math.floor((m[1] - b0) / bar) * 5 + m[2];
+        const bin = bins.get(key);
+        if (bin) { bin.n++; if (k < bin.k) bin.k = k; } else bins.set(key, { n: 1, k: k, level: m[2], b: Math.floor((m[1] - b0) / bar) });
+      }
+      for (const bin of bins.values()) {
+        const first = D.marks[bin.k];
+        const dot = svg("circle", { cx: clip(b0 + (bin.b + 0.5) * bar), cy: y + 10, r: 3 + bin.level,
+          fill: COLOURS[LEVELS[bin.level]], stroke: "#fff", "stroke-width": 1, "data-mark": bin.k });
+        dot.append(svg("title", {}, (bin.n > 1 ? num(bin.n) + " " + LEVELS[bin.level] + " findings from " + iso(b0 + bin.b * bar) +
+          " (" + duration(bar) + "), the first: " : LEVELS[bin.level] + " ") + D.rules[first[3]].id + " at " + iso(first[1])));
+        dot.style.cursor = "pointer";
+        dot.addEventListener("click", () => openFinding(bin.k, true));
         s.append(dot);
       }
+    });
+    // Drag across the chart to zoom to that range.
+    const brush = svg("rect", { x: 0, y: 0, width: 0, height: s.getAttribute("height"), fill: "#3b7dd8", opacity: 0.15,
+      visibility: "hidden" });
+    s.append(brush);
+    let from = null;
+    const at = e => e.clientX - s.getBoundingClientRect().left;
+    s.addEventListener("pointerdown", e => {
+      if (e.target.tagName === "circle" || at(e) < left) return;
+      from = at(e);
+      s.setPointerCapture(e.pointerId);  // the drag may end outside the chart
+      brush.setAttribute("visibility", "visible");
+      brush.setAttribute("x", from); brush.setAttribute("width", 0);
+    });
+    s.addEventListener("pointermove", e => {
+      if (from === null) return;
+      const to = Math.max(left, Math.min(W - right, at(e)));
+      brush.setAttribute("x", Math.min(from, to)); brush.setAttribute("width", Math.abs(to - from));
+    });
+    s.addEventListener("pointerup", e => {
+      if (from === null) return;
+      const to = Math.max(left, Math.min(W - right, at(e)));
+      const a = Math.min(from, to), b = Math.max(from, to);
+      from = null;
+      brush.setAttribute("visibility", "hidden");
+      const t = px => v0 + (px - left) * (v1 - v0) / (W - left - right);
+      if (b - a >= 5) zoomTo(t(a), t(b));
     });
     chartBox.append(s);
   }
@@ -254,7 +409,7 @@ constexpr const char* kTail = R"page(</script>
       s.append(line);
       s.append(svg("circle", { cx: xk, cy: y1, r: 4, fill: COLOURS[LEVELS[m.level]] }));
       s.append(svg("text", { x: xk + 3, y: Math.min(y1, y2) - 2 }, String(k + 1)));
-      if (m.detail >= 0) { line.style.cursor = "pointer"; line.addEventListener("click", () => openDetail(m.detail, true)); }
+      if (m.mark >= 0) { line.style.cursor = "pointer"; line.addEventListener("click", () => openFinding(m.mark, true)); }
     });
     moveBox.append(el("div", { cls: "scroll" }, [s]));
     moveBox.append(table(["#", "time", "source", "target", "rule", "level", "source process", "account", "matched by"],
@@ -263,40 +418,126 @@ constexpr const char* kTail = R"page(</script>
   }
 
   // ---- findings -------------------------------------------------------------
-  const list = section("Findings (click one to open its evidence chain)", "findings");
+  const list = section("Findings (click one to open its evidence chain; a noisy rule's row opens its findings)", "findings");
+  const listStatus = el("p", { id: "list-status", cls: "muted" });
   const listBox = el("div");
-  list.append(listBox);
-  const rowsByDetail = new Map();
+  list.append(listStatus, listBox);
+  const MAX_ROWS = 5000, GROUP_ROWS = 500;
+  let rowLimit = MAX_ROWS;
+  const expanded = new Map();         // group -> member rows drawn when open
+  const rowOfMark = new Map(), rowOfGroup = new Map();
+  let tbody = null, openMark = -1, openRow = null, pinned = null;
   function summaryOf(d) {
     for (const s of d.steps) if (s.cmd) return s.cmd;
     for (const f of d.fields) if (f[1]) return f[0] + ": " + f[1];
+    for (const s of d.steps) if (s.details.length) return s.details.map(kv => kv[0] + ": " + kv[1]).join(" · ");
     return "";
+  }
+  // The list's order: mark indexes (the marks are in level, then time order).
+  const orders = new Map();
+  function listOrder() {
+    const by = fSort.value;
+    if (!orders.has(by)) {
+      const idx = D.marks.map((m, k) => k);
+      if (by === "time") idx.sort((a, b) => D.marks[a][1] - D.marks[b][1] || a - b);
+      else if (by === "host") idx.sort((a, b) => D.marks[a][6] - D.marks[b][6]);  // the scan's order: host, then time
+      orders.set(by, idx);
+    }
+    return orders.get(by);
+  }
+  function findingRow(k, cls) {
+    const m = D.marks[k], d = chainOf(k), rule = D.rules[m[3]];
+    const tr = el("tr", { cls: "finding" + (cls ? " " + cls : "") }, [
+      el("td", { text: d ? d.time : iso(m[1]) }), el("td", { text: markHost(k) }),
+      el("td", null, [pill(LEVELS[m[2]])]), el("td", { text: rule.title || rule.id, title: rule.id }),
+      el("td", null, [el("code", { text: d ? summaryOf(d) : "(chain not in this report: open for where it is)" })])]);
+    tr.dataset.mark = String(k);
+    tr.addEventListener("click", () => (openMark === k ? closeFinding() : openFinding(k, false)));
+    rowOfMark.set(k, tr);
+    return tr;
+  }
+  function groupRow(g, st) {
+    const grp = D.groups[g], rule = D.rules[grp.rule];
+    const open = expanded.has(g);
+    const text = (open ? "▾ " : "▸ ") + rule.id + " on " + (grp.host >= 0 ? hostName(grp.host) : grp.host_name) + ": " +
+      num(st.members.length) + " findings (" + iso(st.first) + " .. " + iso(st.last) + ")" +
+      (st.members.length !== grp.count ? ", of " + num(grp.count) : "");
+    const tr = el("tr", { cls: "group" }, [el("td", { text: iso(st.first) }),
+      el("td", { text: grp.host >= 0 ? hostName(grp.host) : grp.host_name }), el("td", null, [pill(LEVELS[grp.level])]),
+      el("td", { colspan: "2", cls: "group-text", text: text })]);
+    tr.dataset.group = String(g);
+    tr.addEventListener("click", () => {
+      if (expanded.has(g)) expanded.delete(g); else expanded.set(g, GROUP_ROWS);
+      drawList();
+    });
+    rowOfGroup.set(g, tr);
+    return tr;
+  }
+  function moreRow(text, action) {
+    const b = el("button", { type: "button", text: text });
+    b.addEventListener("click", e => { e.stopPropagation(); action(); });
+    return el("tr", { cls: "more" }, [el("td", { colspan: "5" }, [b])]);
   }
   function drawList() {
     listBox.textContent = "";
-    rowsByDetail.clear();
-    const marks = D.marks.filter(wanted);
-    const tbody = el("tbody");
-    const MAX_ROWS = 5000;
-    for (const m of marks.slice(0, MAX_ROWS)) {
-      const d = m[4] >= 0 ? D.details[m[4]] : null;
-      const tr = el("tr", { cls: "finding" }, [
-        el("td", { text: d ? d.time : new Date(m[1]).toISOString() }), el("td", { text: d ? d.device : hostName(m[0]) }),
-        el("td", null, [pill(LEVELS[m[2]])]), el("td", { text: D.rules[m[3]].title || D.rules[m[3]].id, title: D.rules[m[3]].id }),
-        el("td", null, [el("code", { text: d ? summaryOf(d) : "(no chain in this report)" })])]);
-      if (d) {
-        tr.dataset.detail = String(m[4]);
-        tr.addEventListener("click", () => openDetail(m[4], false));
-        rowsByDetail.set(m[4], tr);
+    rowOfMark.clear();
+    rowOfGroup.clear();
+    openRow = null;
+    pinned = null;
+    // The findings that match, and the noisy groups' members among them.
+    const matching = [], groups = new Map();
+    for (const k of listOrder()) {
+      const m = D.marks[k];
+      if (!wanted(m)) continue;
+      matching.push(k);
+      if (m[5] < 0) continue;
+      let st = groups.get(m[5]);
+      if (!st) groups.set(m[5], st = { first: Infinity, last: -Infinity, members: [] });
+      st.members.push(k);
+      st.first = Math.min(st.first, m[1]);
+      st.last = Math.max(st.last, m[1]);
+    }
+    tbody = el("tbody", { id: "finding-body" });
+    let rows = 0, findingRows = 0, left = 0;
+    const drawn = new Set(), undrawn = new Set();
+    for (const k of matching) {
+      const m = D.marks[k];
+      if (m[5] >= 0 && (drawn.has(m[5]) || undrawn.has(m[5]))) continue;
+      if (rows >= rowLimit) {  // a row not drawn: a finding, or a group's one row
+        ++left;
+        if (m[5] >= 0) undrawn.add(m[5]);
+        continue;
       }
-      tbody.append(tr);
+      if (m[5] < 0) { tbody.append(findingRow(k)); ++rows; ++findingRows; continue; }
+      const g = m[5], st = groups.get(g);
+      drawn.add(g);
+      tbody.append(groupRow(g, st));
+      ++rows;
+      if (!expanded.has(g)) continue;
+      const shown = Math.min(st.members.length, expanded.get(g));
+      for (let i = 0; i < shown; ++i) tbody.append(findingRow(st.members[i], "member"));
+      rows += shown;
+      findingRows += shown;
+      if (shown < st.members.length)
+        tbody.append(moreRow("show " + num(Math.min(GROUP_ROWS, st.members.length - shown)) + " more of " +
+          num(st.members.length - shown) + " in this group", () => { expanded.set(g, shown + GROUP_ROWS); drawList(); }));
     }
     const head = el("tr", null, ["time", "host", "level", "rule", "command line / key field"].map(h => el("th", { text: h })));
     listBox.append(el("table", { id: "finding-table" }, [el("thead", null, [head]), tbody]));
-    if (marks.length > MAX_ROWS)
-      listBox.append(el("p", { cls: "note", text: "The first " + MAX_ROWS + " of " + num(marks.length) +
-        " findings are listed: filter by host, level or rule to see the others." }));
-    if (marks.length === 0) listBox.append(el("p", { cls: "muted", text: "No finding matches the filter." }));
+    const collapsed = [...drawn].filter(g => !expanded.has(g)).length;
+    listStatus.textContent = num(matching.length) + " of " + num(D.marks.length) + " findings match" +
+      (zoom ? " in " + isoMin(zoom[0]) + " .. " + isoMin(zoom[1]) : "") + "; " + num(rows) + " rows drawn (" +
+      num(findingRows) + " findings, " + num(drawn.size) + " noisy groups, " + num(collapsed) + " collapsed)" +
+      (left ? "; " + num(left) + " more rows not drawn" : "");
+    listStatus.dataset.matching = String(matching.length);
+    listStatus.dataset.rows = String(rows);
+    if (left)
+      listBox.append(el("p", { cls: "note" }, ["The first " + num(rows) + " rows are drawn: ",
+        (() => { const b = el("button", { type: "button", id: "more-rows", text: "draw " + num(MAX_ROWS) + " more" });
+          b.addEventListener("click", () => { rowLimit += MAX_ROWS; drawList(); }); return b; })(),
+        " or filter by host, level, rule or time (the chart's zoom). A finding opened from the chart or a link is shown even when its row is not drawn."]));
+    if (matching.length === 0) listBox.append(el("p", { cls: "muted", text: "No finding matches the filter." }));
+    if (openMark >= 0) { const k = openMark; openMark = -1; openFinding(k, false); }
   }
 
   // The evidence chain as a process tree: a step hangs under the step that
@@ -332,6 +573,10 @@ constexpr const char* kTail = R"page(</script>
         if (s.remote_device) facts.push("from " + s.remote_device);
         if (facts.length) lines.push(el("div", { cls: "muted", text: facts.join(" · ") }));
         if (s.script) lines.push(el("code", { text: s.script }));
+        // The record's key fields, as `evtxhunt scan` writes them in "details".
+        if (s.details.length)
+          lines.push(el("div", { cls: "kv" }, s.details.map(kv => el("span", null, [el("b", { text: kv[0] + ": " }),
+            el("code", { text: kv[1] })]))));
         lines.push(el("div", { cls: "muted mono", text: (s.file || "?") + "#" + (s.record !== undefined ? s.record : "?") +
           (s.event_id !== undefined ? " (event " + s.event_id + ")" : "") }));
         const li = el("li", { cls: "step" }, lines);
@@ -342,19 +587,30 @@ constexpr const char* kTail = R"page(</script>
     return render(roots, true);
   }
 
-  function detailBox(d, m) {
-    const rule = D.rules[m[3]];
-    const box = el("div", { cls: "chain" }, [el("h3", { text: d.title })]);
-    box.append(el("div", { cls: "muted", text: "rule " + rule.id + " (" + (rule.source || "?") + "), confidence " +
-      d.confidence + ", host " + d.device }));
+  function detailBox(k) {
+    const m = D.marks[k], d = chainOf(k), rule = D.rules[m[3]];
+    const box = el("div", { cls: "chain", id: "finding-detail" }, [el("h3", { text: d ? d.title : rule.title || rule.id })]);
+    box.dataset.mark = String(k);
+    box.append(el("div", { cls: "muted", text: "finding " + k + " of this report (" + LEVELS[m[2]] + "), rule " + rule.id +
+      " (" + (rule.source || "?") + ")" + (d ? ", confidence " + d.confidence : "") + ", host " + markHost(k) + ", " +
+      (d ? d.time : iso(m[1])) + "; finding " + (m[6] + 1) + " of the scan's output" }));
     if (rule.description) box.append(el("p", { text: rule.description }));
-    const attack = rule.techniques.concat(rule.tactics).concat(d.tags.filter(t => !rule.techniques.includes(t)));
+    const tags = d ? d.tags : [];
+    const attack = rule.techniques.concat(rule.tactics).concat(tags.filter(t => !rule.techniques.includes(t)));
     if (attack.length) box.append(el("div", null, ["ATT&CK and tags: ", el("span", { cls: "mono", text: attack.join(", ") })]));
     if (rule.false_positives.length) {
       box.append(el("h3", { text: "False positives" }));
       box.append(el("ul", null, rule.false_positives.map(f => el("li", { text: f }))));
     }
     box.append(el("h3", { text: "Evidence chain" }));
+    if (!d) {
+      box.append(el("p", { cls: "note no-chain", text: "This finding's chain is not in this report: the page carries every " +
+        "high and critical finding's chain, then the others' (by level, then time) up to " + num(D.chain_bytes / 1048576) +
+        " MiB of chains. Its chain is finding " + (m[6] + 1) + " of the scan's output (evtxhunt scan -f jsonl with the " +
+        "same inputs and options: line " + (m[6] + 1) + ", each evidence step with its details), and evtxhunt timeline " +
+        "--findings-only --rule " + rule.id + " --host " + markHost(k) + " lists its events." }));
+      return box;
+    }
     box.append(chainTree(d.steps));
     if (d.links.length) {
       box.append(el("h3", { text: "Other end of the movement" }));
@@ -373,21 +629,40 @@ constexpr const char* kTail = R"page(</script>
     return box;
   }
 
-  let openRow = null;
-  function openDetail(i, scroll) {
-    const d = D.details[i];
-    const m = D.marks[d.mark] || [D.hosts.findIndex(h => h.names.includes(d.device)), 0, 0, 0, i];
-    if (openRow) { openRow.classList.remove("open"); if (openRow.nextSibling && openRow.nextSibling.className === "chain-row") openRow.nextSibling.remove(); }
-    let tr = rowsByDetail.get(i);
-    if (!tr) {  // filtered out: show it alone
-      fHost.value = ""; fLevel.value = "0"; fRule.value = ""; redraw(); tr = rowsByDetail.get(i);
+  function closeFinding() {
+    if (openRow) {
+      openRow.classList.remove("open");
+      if (openRow.nextSibling && openRow.nextSibling.className === "chain-row") openRow.nextSibling.remove();
     }
-    if (openRow === tr) { openRow = null; return; }
-    const row = el("tr", { cls: "chain-row" }, [el("td", { colspan: "5" }, [detailBox(d, m)])]);
-    tr.after(row);
+    if (pinned) { pinned.remove(); rowOfMark.delete(Number(pinned.dataset.mark)); }
+    openRow = null; pinned = null; openMark = -1;
+    setHash();
+  }
+  // Opens finding k (a mark) below its row. A finding whose row is not drawn
+  // (past the drawn rows, in a collapsed group beyond its drawn members,
+  // outside the filter or the zoom) is drawn on its own at the top of the list.
+  function openFinding(k, scroll) {
+    if (!D.marks[k]) return;
+    const m = D.marks[k];
+    closeFinding();
+    let tr = rowOfMark.get(k);
+    if (!tr && m[5] >= 0 && rowOfGroup.has(m[5]) && !expanded.has(m[5])) {
+      expanded.set(m[5], GROUP_ROWS);
+      drawList();
+      tr = rowOfMark.get(k);
+    }
+    if (!tr) {
+      tr = findingRow(k, "pinned");
+      tr.title = "shown on request: this finding's row is not among the rows drawn";
+      tbody.prepend(tr);
+      pinned = tr;
+    }
+    tr.after(el("tr", { cls: "chain-row" }, [el("td", { colspan: "5" }, [detailBox(k)])]));
     tr.classList.add("open");
     openRow = tr;
+    openMark = k;
     if (scroll) tr.scrollIntoView({ block: "start" });
+    setHash();
   }
 
   // ---- what was read -----------------------------------------------------------
@@ -420,11 +695,43 @@ constexpr const char* kTail = R"page(</script>
     inv.append(el("ul", null, D.warnings.map(w => el("li", { text: w }))));
   }
 
-  function redraw() { drawChart(); drawMovement(); drawList(); openRow = null; }
-  redraw();
-  // report.html#finding=N opens the chain of D.details[N] (a link to one finding).
-  const wantedDetail = /^#finding=(\d+)$/.exec(location.hash);
-  if (wantedDetail && D.details[Number(wantedDetail[1])]) openDetail(Number(wantedDetail[1]), true);
+  function redraw() { drawChart(); drawMovement(); drawList(); }
+
+  // The page's state in its address: #finding=N (finding N of this report,
+  // 0 the first of the list), zoom=START,END (ISO times or ms), level=NAME,
+  // host=NAME, rule=ID, order=time|host; joined by "&".
+  let ready = false;
+  function setHash() {
+    if (!ready) return;
+    const parts = [];
+    if (openMark >= 0) parts.push("finding=" + openMark);
+    if (zoom) parts.push("zoom=" + iso(zoom[0]) + "," + iso(zoom[1]));
+    if (fLevel.value !== "0") parts.push("level=" + LEVELS[Number(fLevel.value)]);
+    if (fHost.value !== "") parts.push("host=" + encodeURIComponent(D.hosts[Number(fHost.value)].key));
+    if (fRule.value !== "") parts.push("rule=" + encodeURIComponent(D.rules[Number(fRule.value)].id));
+    if (fSort.value !== "level") parts.push("order=" + fSort.value);
+    try { history.replaceState(null, "", parts.length ? "#" + parts.join("&") : location.pathname + location.search); } catch (e) { /* a page that cannot be addressed */ }
+  }
+  const state = new Map();
+  for (const part of location.hash.replace(/^#/, "").split("&")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) try { state.set(part.slice(0, eq), decodeURIComponent(part.slice(eq + 1))); } catch (e) { /* not an address of this page */ }
+  }
+  const time = s => /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (state.has("level") && LEVELS.includes(state.get("level"))) fLevel.value = String(LEVELS.indexOf(state.get("level")));
+  if (state.has("host")) { const i = D.hosts.findIndex(h => h.key === state.get("host")); if (i >= 0) fHost.value = String(i); }
+  if (state.has("rule")) { const r = ruleRows.find(x => x.r.id === state.get("rule")); if (r) fRule.value = String(r.i); }
+  if (state.has("order") && ["time", "host"].includes(state.get("order"))) fSort.value = state.get("order");
+  const zoomAt = state.has("zoom") ? state.get("zoom").split(",").map(time) : [];
+  if (FULL && zoomAt.length === 2 && zoomAt.every(Number.isFinite) && zoomAt[0] < zoomAt[1]) zoomTo(zoomAt[0], zoomAt[1]);
+  else redraw();
+  const wantedMark = state.has("finding") && /^\d+$/.test(state.get("finding")) ? Number(state.get("finding")) : -1;
+  if (wantedMark >= 0 && D.marks[wantedMark]) openFinding(wantedMark, true);
+  else if (state.has("finding"))
+    list.insertBefore(el("p", { cls: "note", id: "finding-missing", text: "No finding " + state.get("finding") +
+      " in this report: its findings are numbered 0 to " + (D.marks.length - 1) + "." }), listStatus);
+  ready = true;
+  setHash();
   document.body.setAttribute("data-ready", "1");
 })();
 </script>
