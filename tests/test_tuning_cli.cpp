@@ -305,6 +305,10 @@ TEST(TuningFileErrors, NameFileLineAndWhat) {
       support::run_evtxhunt("scan --tuning " + q((tmp / "absent.yml").string()) + " " + q(kLateral.string()));
   EXPECT_EQ(r.exit_code, 7);
   EXPECT_NE(r.err.find((tmp / "absent.yml").string() + ": cannot be read"), std::string::npos) << r.err;
+  // A device that never ends is read up to the bound, not forever.
+  r = support::run_command("timeout 60 " + q(EVTXHUNT_BINARY) + " scan --tuning /dev/zero " + q(kLateral.string()));
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_NE(r.err.find("/dev/zero: larger than a tuning file (4 MiB)"), std::string::npos) << r.err;
 }
 
 // The shipped list (rules/tuning/noisy.yml): what each entry leaves out of

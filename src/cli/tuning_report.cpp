@@ -10,6 +10,7 @@
 #include "cli/messages.h"
 #include "cli/rule_options.h"
 #include "pipeline/filters.h"
+#include "rules/text_match.h"
 #include "rules/time_format.h"
 
 namespace cli {
@@ -18,22 +19,6 @@ namespace {
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// Edit distance, for "did you mean" (names and titles are short).
-size_t distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string quoted_origin(const std::string& origin) { return origin.rfind("--", 0) == 0 ? "" : " [" + origin + "]"; }
@@ -126,7 +111,7 @@ std::string closest_names(const std::vector<std::pair<std::string, std::string>>
   std::string p = lower(pattern);
   p.erase(std::remove(p.begin(), p.end(), '*'), p.end());
   for (const auto& [id, title] : rules) {
-    size_t d = std::min(distance(p, lower(id)), distance(p, lower(title)));
+    size_t d = std::min(rules::edit_distance(p, lower(id)), rules::edit_distance(p, lower(title)));
     scored.emplace_back(d, title.empty() ? id : "'" + title + "' (" + id + ")");
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -3,13 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "pipeline/filters.h"
 #include "rules/time_format.h"
-#include "yaml/stray_comma.h"
+#include "yaml/load_file.h"
 
 namespace replay {
 namespace {
@@ -23,8 +21,6 @@ bool kept_status(const std::vector<std::string>& statuses, const std::string& st
   return std::any_of(statuses.begin(), statuses.end(),
                      [&](const std::string& s) { return pipeline::glob_match(s, status); });
 }
-
-constexpr size_t kMaxTuningFile = 4u << 20;
 
 }  // namespace
 
@@ -94,20 +90,7 @@ bool Tuning::apply(Finding& f, TuningCounts& c) const {
 }
 
 void load_tuning_file(const std::string& path, Tuning& into) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > kMaxTuningFile) throw std::runtime_error(path + ": larger than a tuning file (4 MiB)");
-  if (auto at = yamltext::stray_comma(text))
-    throw std::runtime_error(path + ":" + std::to_string(at->first) + ": not YAML: ',' outside a flow collection");
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
-  }
+  YAML::Node doc = yamltext::load_file(path, "a tuning file");
   auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1); };
   auto fail = [&](const YAML::Node& n, const std::string& what) { throw std::runtime_error(where(n) + ": " + what); };
   if (!doc.IsMap() || !doc["tuning"] || !doc["tuning"].IsMap())

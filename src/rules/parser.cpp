@@ -624,21 +624,6 @@ class Parser {
     return best.empty() ? "" : " (did you mean " + best + "?)";
   }
 
-  static size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diag = up;
-      }
-    }
-    return row[b.size()];
-  }
-
   UnknownSet register_ref(std::optional<size_t> stage, norm::Field f, const std::string& name, size_t at) {
     for (size_t i = 0; i < prog_.refs.size(); ++i)
       if (prog_.refs[i].stage == stage && prog_.refs[i].field == f) return UnknownSet{1} << i;

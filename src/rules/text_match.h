@@ -26,6 +26,9 @@ bool iends_with(std::string_view s, std::string_view folded_needle);
 // Case-insensitive: the needle must already be fold_case()d.
 bool has_term(std::string_view s, std::string_view needle, bool case_sensitive);
 
+// Levenshtein distance, for "did you mean" hints (names and titles are short).
+size_t edit_distance(std::string_view a, std::string_view b);
+
 // The most RE2 instructions one rule's regular expressions may compile to
 // (a Sigma rule's together; each `matches regex` / `extract` of a project
 // rule). RE2 is linear in the text, but its constant grows with the program:

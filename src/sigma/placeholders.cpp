@@ -8,13 +8,12 @@
 #include <stdexcept>
 
 #include "sigma/sigma_loader.h"
-#include "yaml/stray_comma.h"
+#include "yaml/load_file.h"
 
 namespace sigma {
 namespace {
 
 // A placeholder file larger than this is not one (and /dev/zero ends).
-constexpr size_t kMaxFile = 4u << 20;
 // Values a rule's placeholders may expand into (several in one value multiply).
 constexpr size_t kMaxExpansions = 100'000;
 
@@ -49,26 +48,7 @@ std::vector<std::string> placeholder_names(std::string_view value) {
 }
 
 Placeholders load_placeholders(const std::string& path) {
-  std::string text;
-  {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw std::runtime_error(path + ": cannot be read");
-    char buf[65536];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxFile) text.append(buf, n);
-    bool bad = std::ferror(f);
-    std::fclose(f);
-    if (bad) throw std::runtime_error(path + ": cannot be read");
-    if (text.size() > kMaxFile) throw std::runtime_error(path + ": larger than a placeholder file (4 MiB)");
-  }
-  if (auto at = yamltext::stray_comma(text))
-    throw std::runtime_error(path + ":" + std::to_string(at->first) + ": not YAML: ',' outside a flow collection");
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
-  }
+  YAML::Node doc = yamltext::load_file(path, "a placeholder file");
   auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
   if (!doc.IsMap()) throw std::runtime_error(path + ": must map placeholder names to lists of values");
   Placeholders out;
