@@ -15,5 +15,6 @@ int run_timeline(const std::vector<std::string>& args);
 int run_inventory(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
+int run_search(const std::vector<std::string>& args);
 
 }  // namespace cli

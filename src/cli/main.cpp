@@ -18,7 +18,8 @@ const char kUsage[] =
     "  scan       hunt: replay each host's events through the rules, write the findings\n"
     "  timeline   every event of every record, in time order across hosts, tagged with findings\n"
     "  inventory  what was read: per file its hosts, channels, records, time span, damage\n"
-    "  rules      rules check PATH: load and compile rule files (evtxhunt and Sigma), report problems\n"
+    "  search     the records holding keywords, regular expressions or field values, as timeline rows\n"
+    "  rules      rules check|list|show: compile rule files, list the rules that run, show one\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
     "  convert    write XML event exports into an EVTX file\n"
@@ -27,8 +28,9 @@ const char kUsage[] =
     "Run 'evtxhunt <command> --help' for the options of a command; 'evtxhunt --version'.\n"
     "Exit codes (every command): 0 done; 1 internal error; 2 bad command line; 3 a named input\n"
     "does not exist or cannot be opened; 4 dump: not an EVTX file; 5 convert: bad XML input, merge:\n"
-    "a shard cannot be read or merged; 6 the output cannot be written; 7 invalid rule file (--strict)\n"
-    "or no rule matches --rule; 8 nothing readable among the inputs.\n";
+    "a shard cannot be read or merged; 6 the output cannot be written; 7 no rule to run, an invalid\n"
+    "rule file (--strict), no rule matches --rule, or a tuning or placeholder file cannot be used;\n"
+    "8 nothing readable among the inputs.\n";
 
 }  // namespace
 
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (cmd == "inventory") return cli::run_inventory(args);
     if (cmd == "rules") return cli::run_rules(args);
     if (cmd == "merge") return cli::run_merge(args);
+    if (cmd == "search") return cli::run_search(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

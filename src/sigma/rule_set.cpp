@@ -1100,6 +1100,8 @@ bool eval_test(const Test& t, FieldSource& src, RuleSet::Scratch& s) {
   if (!t.field.empty()) {
     src.for_each_text(t.field, [&](std::string_view v) { values.push_back(v); });
     if (values.empty() && t.deferrable && src.deferrable(t.field)) s.touched_deferred = true;
+  } else if (t.op != FieldTest::Op::Glob) {  // a keyword regex: every data field's value
+    src.for_each_value([&](std::string_view v) { values.push_back(v); });
   }
   bool present = !values.empty();
   // Pattern i holds when some value satisfies it.

@@ -348,8 +348,9 @@ std::vector<FieldTest> map_tests(const YAML::Node& map) {
     if (key.empty() || key.front() == '|') {  // keywords with modifiers ('|all': [...])
       FieldTest t = make_test(key, kv.second);
       t.field.clear();
-      for (std::string& v : t.values)
-        if (v.empty() || v.front() != '*') v = "*" + v + "*";
+      if (t.op == FieldTest::Op::Glob)  // a keyword is found anywhere in a value; a regex says where itself
+        for (std::string& v : t.values)
+          if (v.empty() || v.front() != '*') v = "*" + v + "*";
       tests.push_back(std::move(t));
       continue;
     }

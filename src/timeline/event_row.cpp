@@ -131,6 +131,21 @@ std::string short_source(const store::EventView& v) {
   return std::string(p) + "/" + std::to_string(v.header().event_id);
 }
 
+std::string matched_text(const std::vector<std::string>& fields) {
+  std::string s;
+  for (const std::string& f : fields) (s.empty() ? s : s += ", ") += f;
+  return s;
+}
+
+void append_matched_json(std::string& out, const std::vector<std::string>& fields) {
+  out += ",\"Matched\":[";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out += ',';
+    evtx::append_json_string(out, fields[i]);
+  }
+  out += ']';
+}
+
 void append_csv(std::string& out, const EventRow& r) {
   const store::EventView& v = *r.view;
   append_time(out, r.timestamp);
@@ -155,6 +170,11 @@ void append_csv(std::string& out, const EventRow& r) {
   out += ',';
   out += std::to_string(v.header().record_id);
   out += ',';
+  if (r.matched) {
+    pipeline::append_csv_cell(out, matched_text(*r.matched));
+    out += '\n';
+    return;
+  }
   pipeline::append_csv_cell(out, joined(r, &RowTag::rule_id));
   out += ',';
   pipeline::append_csv_cell(out, joined(r, &RowTag::title));
@@ -219,6 +239,7 @@ void append_jsonl(std::string& out, const EventRow& r) {
   append_time(out, r.timestamp);
   out += "\",";
   append_json_fields(out, r, false);
+  if (r.matched) append_matched_json(out, *r.matched);
   if (!r.tags.empty()) {
     out += ",\"Findings\":[";
     for (size_t i = 0; i < r.tags.size(); ++i) {
@@ -240,6 +261,7 @@ void append_timesketch(std::string& out, const EventRow& r) {
   const store::EventView& v = *r.view;
   std::string message;
   if (!r.tags.empty()) message = "[" + std::string(top_level_name(r)) + "] " + joined(r, &RowTag::title) + ": ";
+  if (r.matched) message = "[search: " + matched_text(*r.matched) + "] ";
   message += short_source(v) + " " + details_text(v);
   out += "{\"message\":";
   evtx::append_json_string(out, message);
@@ -252,6 +274,10 @@ void append_timesketch(std::string& out, const EventRow& r) {
   evtx::append_json_string(out, utc ? "Event Time (Sysmon UtcTime)" : "Event Time (TimeCreated)");
   out += ',';
   append_json_fields(out, r, true);
+  if (r.matched) {
+    append_matched_json(out, *r.matched);
+    out += ",\"tag\":[\"search\"]";
+  }
   if (!r.tags.empty()) {
     out += ",\"tag\":[";
     std::vector<std::string> tags;
@@ -282,6 +308,7 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
       text += (text.empty() ? "" : "; ") + t->title + (style.rule_ids ? " [" + t->rule_id + "]" : "");
     text += " | ";
   }
+  if (r.matched) text = "matched " + matched_text(*r.matched) + " | ";
   if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
   size_t used = time_width() + 1 + 19 + 17 + 10;
@@ -320,20 +347,21 @@ std::string record_level(const store::EventView& view) {
   }
 }
 
-std::string timeline_header(Format f, const TableStyle& style) {
+std::string timeline_header(Format f, const TableStyle& style, bool search) {
   if (f == Format::Table) {
     std::string out;
     append_cell(out, "Timestamp", time_width());
     append_cell(out, "DeviceName", 18);
     append_cell(out, "Source", 16);
-    append_cell(out, "Finding", 9);
+    append_cell(out, search ? "" : "Finding", 9);
     append_cell(out, "Details", style.width > 85 ? style.width - 75 : 10, true);
     return out + "\n";
   }
   if (f != Format::Csv) return {};
   std::string h = "Timestamp,DeviceName,Channel,Provider,EventID,Level,Details";
   for (Field c : kColumns) (h += ',') += norm::field_name(c);
-  return h + ",SourceFile,EventRecordID,RuleIds,RuleTitles,RuleLevel\n";
+  return h +
+         (search ? ",SourceFile,EventRecordID,Matched\n" : ",SourceFile,EventRecordID,RuleIds,RuleTitles,RuleLevel\n");
 }
 
 void append_timeline_row(std::string& out, const EventRow& row, Format f, const TableStyle& style) {

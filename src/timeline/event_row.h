@@ -29,10 +29,14 @@ struct EventRow {
   std::string_view source_file;
   const norm::NormalizedEvent* norm = nullptr;  // decided and enriched columns, or null
   std::vector<const RowTag*> tags;
+  // A search's row (evtxhunt search): the fields whose values matched, written
+  // as its Matched column in place of the findings' columns.
+  const std::vector<std::string>* matched = nullptr;
 };
 
-// The CSV header row (with its line break); "" for the other formats.
-std::string timeline_header(Format f, const TableStyle& style);
+// The CSV header row (with its line break); "" for the other formats. search:
+// a Matched column in place of RuleIds, RuleTitles, RuleLevel.
+std::string timeline_header(Format f, const TableStyle& style, bool search = false);
 // Appends one row (with its line break).
 void append_timeline_row(std::string& out, const EventRow& row, Format f, const TableStyle& style);
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "replay/finding_details.h"
 #include "replay/host_replay.h"
@@ -23,6 +24,7 @@ struct HostOutput {
   std::vector<RowTag> tags;
   uint64_t duplicates = 0;
   std::set<std::string> addresses;  // the host's own (for linking)
+  std::map<std::tuple<std::string, std::string, std::string, uint16_t>, RowCount> counts;  // count_only
 };
 
 using Spans = std::vector<std::pair<norm::Ticks, norm::Ticks>>;
@@ -99,6 +101,28 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
       if (tagged != tags.end()) r.tags = tagged->second;
       if (options.findings_only && r.tags.empty()) return;
       if (options.context && r.tags.empty() && !in_spans(spans, t)) return;
+      std::vector<std::string> matched;
+      if (options.matched) {
+        matched = options.matched(view);
+        r.matched = &matched;
+        r.tags.clear();
+      }
+      if (options.count_only) {
+        RowCount& c = out.counts[{std::string(view.computer()), std::string(view.channel()),
+                                  std::string(view.provider()), se.header.event_id}];
+        if (c.rows++ == 0) {
+          c = {std::string(view.computer()),
+               std::string(view.channel()),
+               std::string(view.provider()),
+               se.header.event_id,
+               1,
+               t,
+               t};
+        }
+        c.first = std::min(c.first, t);
+        c.last = std::max(c.last, t);
+        return;
+      }
       row.clear();
       append_timeline_row(row, r, options.format, options.style);
       spools[i].add(t, row);
@@ -107,13 +131,21 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
 
   TimelineResult result;
   result.hosts = hosts.size();
-  write(timeline_header(options.format, options.style));
-  for (RowSpool& s : spools) result.rows += s.rows();
+  if (!options.count_only) write(timeline_header(options.format, options.style, bool(options.matched)));
+  for (RowSpool& s : spools) {
+    result.rows += s.rows();
+    result.hosts_with_rows += s.rows() > 0;
+  }
   merge_rows(spools, write);
   std::vector<replay::HostIdentity> identities;
   for (size_t i = 0; i < hosts.size(); ++i) {
     HostOutput& o = outputs[i];
     result.duplicates_dropped += o.duplicates;
+    result.hosts_with_rows += !o.counts.empty();
+    for (auto& [key, c] : o.counts) {
+      result.rows += c.rows;
+      result.counts.push_back(std::move(c));
+    }
     result.tuning.add(o.tuning);
     std::stable_sort(o.findings.begin(), o.findings.end(),
                      [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,14 +27,29 @@ struct TimelineOptions {
   bool findings_only = false;          // keep only rows that are evidence of a kept finding
   int threads = 0;
   size_t memory_bytes = 128u << 20;  // for the row spools
+  // evtxhunt search: the rows are the events the rules matched, each with
+  // the fields that matched (this function's answer) in place of findings;
+  // count_only counts them by host, channel and event id instead.
+  std::function<std::vector<std::string>(const store::EventView&)> matched;
+  bool count_only = false;
+};
+
+// Rows of one (host, channel, provider, event id): search --count.
+struct RowCount {
+  std::string host, channel, provider;
+  uint16_t event_id = 0;
+  uint64_t rows = 0;
+  norm::Ticks first = 0, last = 0;
 };
 
 struct TimelineResult {
   uint64_t rows = 0;
   uint64_t hosts = 0;
+  uint64_t hosts_with_rows = 0;
   uint64_t duplicates_dropped = 0;
   std::vector<replay::Finding> findings;  // kept ones, sorted by host then time
   replay::TuningCounts tuning;            // what the tuning matched
+  std::vector<RowCount> counts;           // count_only: by host, then channel, provider, event id
 };
 
 // Writes the header and every row through `write`, in order.
