@@ -16,5 +16,6 @@ int run_inventory(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
+int run_pivot(const std::vector<std::string>& args);
 
 }  // namespace cli

@@ -19,6 +19,7 @@ const char kUsage[] =
     "  timeline   every event of every record, in time order across hosts, tagged with findings\n"
     "  inventory  what was read: per file its hosts, channels, records, time span, damage\n"
     "  search     the records holding keywords, regular expressions or field values, as timeline rows\n"
+    "  pivot      the accounts, hosts, addresses, processes, hashes the findings touch, to grep for\n"
     "  rules      rules check|list|show: compile rule files, list the rules that run, show one\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     if (cmd == "rules") return cli::run_rules(args);
     if (cmd == "merge") return cli::run_merge(args);
     if (cmd == "search") return cli::run_search(args);
+    if (cmd == "pivot") return cli::run_pivot(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

@@ -23,6 +23,7 @@
 #include "cli/tuning_report.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
+#include "pivot/pivot_writer.h"
 #include "replay/scan.h"
 #include "timeline/finding_writer.h"
 #include "timeline/output_file.h"
@@ -52,15 +53,25 @@ int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads,
 
 }  // namespace
 
-int run_scan(const std::vector<std::string>& args) {
+namespace {
+
+// scan, and pivot: the same run, whose findings pivot writes as the list of
+// what they touch (pivot/pivots.h).
+int run_findings(const std::vector<std::string>& args, bool pivot) {
   auto start = std::chrono::steady_clock::now();
-  po::options_description opts(
-      "usage: evtxhunt scan [options] PATH...\n\n"
-      "Reads EVTX files and XML event exports (files or folders, recursively),\n"
-      "replays each host's events in time order through the rules and writes the\n"
-      "findings, sorted by host then time (--sort time: by time across hosts), each\n"
-      "with the file and record of every piece of evidence and the key fields of\n"
-      "its records (who, what, from where).\n\noptions");
+  const char* command = pivot ? "pivot" : "scan";
+  po::options_description opts(pivot ? "usage: evtxhunt pivot [options] PATH...\n\n"
+                                       "Runs the rules as scan does and writes what the findings at or above\n"
+                                       "--min-level (default high) touch: the accounts, hosts, addresses,\n"
+                                       "processes, command lines, hashes, services and scheduled tasks their\n"
+                                       "records name, each with its number of findings, rules, hosts and first and\n"
+                                       "last time: the list to grep the rest of the evidence with.\n\noptions"
+                                     : "usage: evtxhunt scan [options] PATH...\n\n"
+                                       "Reads EVTX files and XML event exports (files or folders, recursively),\n"
+                                       "replays each host's events in time order through the rules and writes the\n"
+                                       "findings, sorted by host then time (--sort time: by time across hosts), each\n"
+                                       "with the file and record of every piece of evidence and the key fields of\n"
+                                       "its records (who, what, from where).\n\noptions");
   RuleOptions rule_opts;
   replay::ScanFilter filter;
   ReadingOptions reading;
@@ -70,24 +81,30 @@ int run_scan(const std::vector<std::string>& args) {
   ReportOptions report;
   opts.add_options()("help,h", "show this help");
   rule_opts.add_to(opts);
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "table", "shard"});
-  report.add_to(opts);
+  if (pivot) {
+    output.add_to(opts, {"jsonl", "csv", "table"});
+    finding_opts.min_level = "high";
+  } else {
+    output.add_to(opts, {"jsonl", "csv", "timesketch", "table", "shard"});
+    report.add_to(opts);
+  }
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
   std::vector<std::string> shard_hosts, shard_host_lists;
   std::string sort = "host";
-  opts.add_options()("sort", po::value(&sort)->value_name("ORDER"),
-                     "host: by host, then time (default); time: by time across hosts, then host")(
-      "shard-host", po::value(&shard_hosts)->value_name("NAME"),
-      "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
-      "as written (repeatable; with --format shard)")(
-      "shard-hosts-from", po::value(&shard_host_lists)->value_name("FILE"),
-      "the same for every name FILE lists (each name ends with a NUL, so \"\" is a lone NUL; \\\\ is a backslash "
-      "and \\0 a NUL inside a name; an empty file: no host)");
+  if (!pivot)
+    opts.add_options()("sort", po::value(&sort)->value_name("ORDER"),
+                       "host: by host, then time (default); time: by time across hosts, then host")(
+        "shard-host", po::value(&shard_hosts)->value_name("NAME"),
+        "batch scans (scripts/evtxhunt-dask): replay only the hosts with this computer name, exactly "
+        "as written (repeatable; with --format shard)")(
+        "shard-hosts-from", po::value(&shard_host_lists)->value_name("FILE"),
+        "the same for every name FILE lists (each name ends with a NUL, so \"\" is a lone NUL; \\\\ is a backslash "
+        "and \\0 a NUL inside a name; an empty file: no host)");
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"scan", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({command, "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
 
   std::optional<std::string> bad = reading.check();
   for (const std::string& list : shard_host_lists)
@@ -100,7 +117,7 @@ int run_scan(const std::vector<std::string>& args) {
   filter.all_fields = finding_opts.all_fields;
   // A shard of a batch scan (batch/shard.h): the hosts' findings before the
   // cross-host pass, for evtxhunt merge.
-  const bool shard = output.format == "shard";
+  const bool shard = !pivot && output.format == "shard";
   if (shard) output.format = "jsonl";
   if (!bad && shard && report.wanted())
     bad = "--report is not written for a shard (evtxhunt merge writes the findings)";
@@ -110,16 +127,16 @@ int run_scan(const std::vector<std::string>& args) {
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
-    message(stderr, "evtxhunt scan: %s\n", bad->c_str());
+    message(stderr, "evtxhunt %s: %s\n", command, bad->c_str());
     return kUsage;
   }
-  if (auto code = rule_opts.load("scan")) return *code;
-  if (auto code = prepare_tuning("scan", rule_opts, finding_opts)) return *code;
+  if (auto code = rule_opts.load(command)) return *code;
+  if (auto code = prepare_tuning(command, rule_opts, finding_opts)) return *code;
   filter.findings.rules = rule_opts.patterns;
 
-  EvidenceRun run{"scan", paths};
+  EvidenceRun run{command, paths};
   if (auto code = run.open(output, reading)) return *code;
-  if (auto code = report.open("scan", run.inputs.all(paths), output.output)) return *code;
+  if (auto code = report.open(command, run.inputs.all(paths), output.output)) return *code;
   // The project's rules read only mapped events: the others are skipped from
   // their template, unless Sigma rules read them too (matched where read) or
   // the report charts every record's time.
@@ -135,8 +152,8 @@ int run_scan(const std::vector<std::string>& args) {
   }
   run.read(read_opts, output.quiet);
   const pipeline::Evidence& ev = *run.evidence;
-  if (auto code = anchor_times("scan", filter.events, ev, output.quiet)) return *code;
-  std::vector<std::string> host_lines = host_filter_lines("scan", ev, filter.events.hosts, finding_opts.tuning);
+  if (auto code = anchor_times(command, filter.events, ev, output.quiet)) return *code;
+  std::vector<std::string> host_lines = host_filter_lines(command, ev, filter.events.hosts, finding_opts.tuning);
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
   replay::ScanResult result =
       replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
@@ -146,10 +163,18 @@ int run_scan(const std::vector<std::string>& args) {
                      [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal()),
                              finding_opts.rule_ids};
-  std::string text = timeline::findings_header(*format, style);
-  for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
+  std::string text;
+  size_t pivots = 0;
+  if (pivot) {
+    std::vector<pivot::Pivot> list = pivot::collect(result.findings);
+    pivots = list.size();
+    text = pivot::pivots_text(list, *format, style);
+  } else {
+    text = timeline::findings_header(*format, style);
+    for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
+  }
   if (auto code = run.finish(text)) return *code;
-  if (auto code = report.write("scan", paths, ev, result.findings, rule_opts, output.quiet)) return *code;
+  if (auto code = report.write(command, paths, ev, result.findings, rule_opts, output.quiet)) return *code;
   if (!output.quiet) {
     std::vector<std::string> lines = {
         rule_opts.summary(),
@@ -160,9 +185,19 @@ int run_scan(const std::vector<std::string>& args) {
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
     lines.push_back(findings_line(result.findings, finding_opts.rule_ids));
-    report_summary(ev, {"scan", start, lines});
+    if (pivot)
+      lines.push_back(std::to_string(pivots) +
+                      " pivots (accounts, hosts, addresses, processes, command lines, hashes, "
+                      "services, tasks) from the findings at or above " +
+                      finding_opts.min_level);
+    report_summary(ev, {command, start, lines});
   }
   return run.exit_code;
 }
+
+}  // namespace
+
+int run_scan(const std::vector<std::string>& args) { return run_findings(args, false); }
+int run_pivot(const std::vector<std::string>& args) { return run_findings(args, true); }
 
 }  // namespace cli
