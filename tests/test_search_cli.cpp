@@ -16,6 +16,7 @@
 #include "support/command.h"
 #include "support/corpus.h"
 #include "support/lines.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -57,10 +58,10 @@ bool holds(const json& j, const std::string& word) {
   return false;
 }
 
-// The records of the attack samples whose data holds `word`, found in dump's
-// JSON without the search engine.
-std::set<Key> records_holding(const std::string& word) {
-  support::CommandResult r = support::run_evtxhunt("dump --format jsonl " + q(kAttacks.string()));
+// The records of the attack samples (or `evidence`) whose data holds `word`,
+// found in dump's JSON without the search engine.
+std::set<Key> records_holding(const std::string& word, const fs::path& evidence = kAttacks) {
+  support::CommandResult r = support::run_evtxhunt("dump --format jsonl " + q(evidence.string()));
   std::set<Key> out;
   for (const std::string& line : support::split_lines(r.out)) {
     if (line.empty()) continue;
@@ -89,6 +90,22 @@ TEST(Search, AKeywordFindsTheRecordsThatHoldItAndNoOthers) {
   EXPECT_EQ(keys(search("-r 'mimi[k]atz'")), keys(rows));
   EXPECT_TRUE(search("-k MIMIKATZ --case").empty());
   EXPECT_EQ(keys(search("-k MIMIKATZ")), keys(rows));
+}
+
+// One file whose chunks come from many logs (../shared/tools/evtx-mosaic.py):
+// record ids repeat in it, and a row is still the record that matched (rows
+// were once keyed by record id: 230 rows for 45 matching records).
+TEST(Search, RecordIdsRepeatedInOneFile) {
+  support::TempDir tmp("mosaic");
+  const fs::path mosaic = tmp / "mosaic.evtx";
+  support::CommandResult made =
+      support::run_command("python3 " + q((fs::path(EVTXHUNT_CORPUS).parent_path() / "tools/evtx-mosaic.py").string()) +
+                           " " + q(mosaic.string()) + " 8 " + q(kAttacks.string()));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::vector<json> rows = search("-k rundll32", mosaic);
+  ASSERT_FALSE(rows.empty());
+  for (const json& r : rows) EXPECT_TRUE(holds(r["Details"], "rundll32")) << r.dump();
+  EXPECT_EQ(keys(rows), records_holding("rundll32", mosaic));
 }
 
 TEST(Search, TermsAllHoldUnlessAny) {

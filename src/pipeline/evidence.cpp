@@ -175,7 +175,9 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
             evtx::fields_from_tree(r.tree, w.tree_fields);
             fields = &w.tree_fields;
           }
-          take_record(w, opt, *fields, file_id, r.record_id, r.record_id, out.summary, out.events);
+          // The record's place is its offset: record ids repeat in a file
+          // whose chunks come from several logs (a carved or merged file).
+          take_record(w, opt, *fields, file_id, r.file_offset, r.record_id, out.summary, out.events);
         });
         return out;
       },

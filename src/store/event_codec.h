@@ -25,7 +25,7 @@ namespace store {
 struct EventHeader {
   int64_t timestamp;      // the event's time: its normalized Timestamp when mapped, else TimeCreated
   int64_t time_created;   // System/TimeCreated
-  uint64_t ordinal;       // position of the record in its file (record header id, or index in an XML export)
+  uint64_t ordinal;       // position of the record in its file (byte offset of its header, or index in an XML export)
   uint64_t record_id;     // System/EventRecordID
   uint64_t content_hash;  // of the record's own fields: equal for the same record read from two copies of a log
   uint32_t file_id;       // index into the run's file table
