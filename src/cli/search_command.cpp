@@ -173,6 +173,7 @@ int run_search(const std::vector<std::string>& args) {
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
   pipeline::ReadOptions read_opts = reading.read_options(true);
   read_opts.matcher = rule_opts.matcher.get();
+  read_opts.store_unmatched = false;  // the rows are the matched records: no other needs keeping
   run.read(read_opts, output.quiet);
   pipeline::Evidence* ev = run.evidence.get();
   if (auto code = anchor_times("search", topts.filter.events, *ev, output.quiet)) return *code;
