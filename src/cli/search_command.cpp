@@ -180,25 +180,14 @@ int run_search(const std::vector<std::string>& args) {
   std::vector<std::string> host_lines = host_filter_lines("search", *ev, topts.filter.events.hosts, {});
   timeline::TimelineResult result;
   try {
-    std::string buffer;
-    result = timeline::write_timeline(
-        *ev, {}, topts,
-        [&](std::string_view text) {
-          buffer += text;
-          if (buffer.size() > (1u << 20)) {
-            out->write(buffer);
-            buffer.clear();
-          }
-        },
-        rule_opts.sigma.get());
+    result = timeline::write_timeline(*ev, {}, topts, *out, rule_opts.sigma.get());
     if (count) {
       std::stable_sort(result.counts.begin(), result.counts.end(),
                        [](const timeline::RowCount& a, const timeline::RowCount& b) {
                          return a.host != b.host ? a.host < b.host : a.rows > b.rows;
                        });
-      buffer += count_text(result.counts, *format);
+      out->write(count_text(result.counts, *format));
     }
-    out->write(buffer);
     out->commit();
   } catch (const timeline::OutputError& e) {
     message(stderr, "evtxhunt search: %s\n", e.what());

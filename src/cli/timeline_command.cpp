@@ -99,18 +99,7 @@ int run_timeline(const std::vector<std::string>& args) {
       host_filter_lines("timeline", *ev, topts.filter.events.hosts, finding_opts.tuning);
   timeline::TimelineResult result;
   try {
-    std::string buffer;
-    result = timeline::write_timeline(
-        *ev, rule_opts.selected, topts,
-        [&](std::string_view text) {
-          buffer += text;
-          if (buffer.size() > (1u << 20)) {
-            out->write(buffer);
-            buffer.clear();
-          }
-        },
-        rule_opts.sigma.get());
-    out->write(buffer);
+    result = timeline::write_timeline(*ev, rule_opts.selected, topts, *out, rule_opts.sigma.get());
     out->commit();
   } catch (const timeline::OutputError& e) {
     message(stderr, "evtxhunt timeline: %s\n", e.what());

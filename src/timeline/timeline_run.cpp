@@ -157,4 +157,21 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
   return result;
 }
 
+TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                              const TimelineOptions& options, OutputFile& out, const sigma::RuleSet* sigma) {
+  std::string buffer;
+  TimelineResult result = write_timeline(
+      evidence, rules, options,
+      [&](std::string_view text) {
+        buffer += text;
+        if (buffer.size() > (1u << 20)) {
+          out.write(buffer);
+          buffer.clear();
+        }
+      },
+      sigma);
+  out.write(buffer);
+  return result;
+}
+
 }  // namespace timeline

@@ -15,6 +15,7 @@
 #include "pipeline/evidence.h"
 #include "replay/scan.h"
 #include "timeline/format.h"
+#include "timeline/output_file.h"
 #include "timeline/table.h"
 
 namespace timeline {
@@ -56,5 +57,9 @@ struct TimelineResult {
 TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
                               const TimelineOptions& options, const std::function<void(std::string_view)>& write,
                               const sigma::RuleSet* sigma = nullptr);
+// The same, written to `out` a MiB at a time (not committed: the caller may
+// add to it). Throws OutputError.
+TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
+                              const TimelineOptions& options, OutputFile& out, const sigma::RuleSet* sigma = nullptr);
 
 }  // namespace timeline
