@@ -139,17 +139,17 @@ TEST_F(TuningOptions, LevelOverride) {
 
 // --sort time: the same findings, in time order across the 10 hosts.
 // Rules are named by title; --rule-ids adds the id where only the title shows.
-TEST_F(TuningOptions, RuleIdsOnRequest) {
+TEST(RuleNames, RuleIdsOnRequest) {
+  const std::string cleared =
+      q((kSigmaHQ / "rules/windows/builtin/security/win_security_audit_log_cleared.yml").string());
   support::CommandResult r =
-      support::run_evtxhunt("scan -f table --rule-ids --rule 'Security Eventlog Cleared' --rules " +
-                            q((kSigmaHQ / "rules").string()) + " " + q(kLateral.string()));
+      support::run_evtxhunt("scan -f table --rule-ids --rules " + cleared + " " + q(kLateral.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Security Eventlog Cleared [d99b79d2-0a6f-4f46-ad8b-260b6e17f982]"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("by rule: Security Eventlog Cleared [d99b79d2-0a6f-4f46-ad8b-260b6e17f982] (5)"),
             std::string::npos)
       << r.err;
-  support::CommandResult plain = support::run_evtxhunt("scan -f table --rule 'Security Eventlog Cleared' --rules " +
-                                                       q((kSigmaHQ / "rules").string()) + " " + q(kLateral.string()));
+  support::CommandResult plain = support::run_evtxhunt("scan -f table --rules " + cleared + " " + q(kLateral.string()));
   EXPECT_EQ(plain.out.find("d99b79d2"), std::string::npos) << plain.out;
   EXPECT_NE(plain.err.find("by rule: Security Eventlog Cleared (5)"), std::string::npos) << plain.err;
 }
