@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-15}
 jobs=$(nproc)
 out=build-fuzz
-harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard fuzz_hs_cache)
+harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard fuzz_hs_cache fuzz_user_files)
 
 CC=clang CXX=clang++ cmake -S . -B "$out" -DEVTXHUNT_FUZZ=ON -DEVTXHUNT_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -21,7 +21,7 @@ cmake --build "$out" -j"$jobs" --target "${harnesses[@]}" >/dev/null
 # Seeds (rebuilt each run; small: the fuzzer mutates from there).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard,fuzz_hs_cache}
+mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard,fuzz_hs_cache,fuzz_user_files}
 python3 - "$seeds/fuzz_chunk" ../shared/corpus <<'PY'
 import os, sys
 out, corpus = sys.argv[1], sys.argv[2]
@@ -43,6 +43,11 @@ if [[ -d ../shared/sigma/rules ]]; then
   mapfile -t sigma < <(find ../shared/sigma/rules -name '*.yml' | sort)
   for f in "${sigma[@]:0:40}"; do cp "$f" "$seeds/fuzz_rule_file/"; done
 fi
+# User files: the shipped tuning file, a placeholder file, a search, a zone (first byte: which).
+{ printf '\000'; cat rules/tuning/noisy.yml; } >"$seeds/fuzz_user_files/tuning"
+printf '\001known_cdcs: [dc01.corp.local, 10.0.0.5]\n' >"$seeds/fuzz_user_files/placeholders"
+printf '\002k:mimikatz\nr:lsass\\.(dmp|exe)\nF:Ip Address=23.94.*\nF:Image~(?i)cmd\n' >"$seeds/fuzz_user_files/search"
+printf '\003Europe/Berlin' >"$seeds/fuzz_user_files/zone"
 # Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
 awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
 
