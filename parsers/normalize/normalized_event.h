@@ -18,6 +18,7 @@ namespace norm {
 // Times are 100 ns ticks since 1601-01-01 UTC (FILETIME; also Kusto's datetime tick).
 using Ticks = int64_t;
 constexpr Ticks kTicksPerSecond = 10'000'000;
+constexpr Ticks kUnixEpoch = 116444736000000000;  // 1970-01-01 in Ticks
 // A FILETIME as Ticks: one past INT64_MAX (after year 30828: only a damaged
 // or crafted record) is clamped, so it sorts last instead of first.
 constexpr Ticks ticks_of_filetime(uint64_t ft) {

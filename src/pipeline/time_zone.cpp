@@ -10,7 +10,7 @@
 namespace pipeline {
 namespace {
 
-constexpr norm::Ticks kUnixEpoch = 116444736000000000;  // 1970-01-01 in FILETIME ticks
+using norm::kUnixEpoch;
 
 int64_t floor_div(int64_t a, int64_t d) { return a / d - ((a % d != 0) && ((a < 0) != (d < 0))); }
 

@@ -125,7 +125,9 @@ std::vector<std::string> Search::matched_fields(const store::EventView& view) co
     std::string n = name.empty() ? "Data" : std::string(name);
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(std::move(n));
   };
+  std::vector<std::string> data_names;  // spaces left out, for the System-field check below
   view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
+    if (!fields_.empty()) data_names.push_back(without_spaces(std::string(name.empty() ? "Data" : name)));
     text.clear();
     evtx::append_value_text(text, v);
     bool hit = false;
@@ -134,7 +136,7 @@ std::vector<std::string> Search::matched_fields(const store::EventView& view) co
     for (const auto& re : regexes_)
       if (!hit && RE2::PartialMatch(text, *re)) hit = true;
     if (!hit && !fields_.empty()) {
-      std::string bare = without_spaces(std::string(name.empty() ? "Data" : name));
+      const std::string& bare = data_names.back();
       for (const FieldTerm& t : fields_)
         if (!hit && t.name == bare)
           hit = t.glob.empty() ? RE2::PartialMatch(text, *t.regex) : RE2::FullMatch(text, *t.regex);
@@ -145,13 +147,9 @@ std::vector<std::string> Search::matched_fields(const store::EventView& view) co
   // on it, so it is named too when every term had to hold.
   if (!query_.any)
     for (const FieldTerm& t : fields_)
-      if (std::find(out.begin(), out.end(), t.name) == out.end()) {
-        bool in_data = false;
-        view.for_each_data([&](std::string_view name, const evtx::RawValue&) {
-          in_data = in_data || without_spaces(std::string(name.empty() ? "Data" : name)) == t.name;
-        });
-        if (!in_data) out.push_back(t.name);
-      }
+      if (std::find(out.begin(), out.end(), t.name) == out.end() &&
+          std::find(data_names.begin(), data_names.end(), t.name) == data_names.end())
+        out.push_back(t.name);
   return out;
 }
 

@@ -34,8 +34,7 @@ void append_time(std::string& out, norm::Ticks t) { pipeline::append_time_in_zon
 size_t time_width() { return pipeline::display_zone().is_utc() ? 28 : 33; }
 
 int64_t unix_micros(norm::Ticks t) {
-  constexpr norm::Ticks kUnixEpoch = 116444736000000000;  // 1970-01-01 in FILETIME ticks
-  norm::Ticks d = t - kUnixEpoch;
+  norm::Ticks d = t - norm::kUnixEpoch;
   return d >= 0 ? d / 10 : -((-d + 9) / 10);
 }
 
