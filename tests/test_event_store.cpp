@@ -142,9 +142,10 @@ TEST(EventStore, EveryCorpusRecordRoundTrips) {
     }
   }
   EXPECT_EQ(records, 26884u);
-  // 2193 process / network / boot events, 1404 Security 4624 logons and 4
-  // PowerShell 4104 script blocks (counted in the corpus's `dump` output).
-  EXPECT_EQ(mapped, 3601u);
+  // 2193 process / network / boot events, 1404 Security 4624 logons, 17 4625
+  // failed logons, 41 4634 and 74 4647 logoffs and 4 PowerShell 4104 script
+  // blocks (counted in the corpus's `dump` output).
+  EXPECT_EQ(mapped, 3733u);
 }
 
 // The same events in the same order for any memory budget and thread count:

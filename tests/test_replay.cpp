@@ -915,7 +915,7 @@ TEST(CompileErrorType, IsAStdExceptionWithItsMessage) {
 
 TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
   std::span<const norm::MapperEntry> table = norm::mapper_table();
-  ASSERT_EQ(table.size(), 13u);
+  ASSERT_EQ(table.size(), 16u);
   std::set<std::pair<std::string, uint16_t>> entries;
   std::set<std::string> providers;
   for (const norm::MapperEntry& e : table) {
@@ -938,7 +938,7 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 1));
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Security-Auditing", 5158));
   EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 2));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4625));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4672));
 }
 
 }  // namespace

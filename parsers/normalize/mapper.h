@@ -1,6 +1,6 @@
 // Maps event records into normalized events (normalized_event.h), by field
 // name, never by position: event versions differ in which fields they carry.
-//   Sysmon 1 / 3 / 5; Security 4624 / 4688 / 4689 / 5156 / 5154 / 5158 / 4608;
+//   Sysmon 1 / 3 / 5; Security 4624 / 4625 / 4634 / 4647 / 4688 / 4689 / 5156 / 5154 / 5158 / 4608;
 //   PowerShell 4104 (script block); System 6005 (EventLog) and
 //   Kernel-General 12; a Sysmon 1 of services.exe
 //   is also a boot, as the FalconFriday seed query counts it.

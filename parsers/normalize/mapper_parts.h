@@ -32,6 +32,8 @@ void map_sysmon_network_connect(const RecordAccess& rec, NormalizedEvent& out); 
 void map_sysmon_process_terminate(const RecordAccess& rec, NormalizedEvent& out);  // 5
 // Security auditing (security_mapper.cpp).
 void map_security_logon(const RecordAccess& rec, NormalizedEvent& out);              // 4624
+void map_security_logon_failed(const RecordAccess& rec, NormalizedEvent& out);       // 4625
+void map_security_logoff(const RecordAccess& rec, NormalizedEvent& out);             // 4634, 4647
 void map_security_process_create(const RecordAccess& rec, NormalizedEvent& out);     // 4688
 void map_security_process_terminate(const RecordAccess& rec, NormalizedEvent& out);  // 4689
 void map_security_connection(const RecordAccess& rec, NormalizedEvent& out);         // 5156

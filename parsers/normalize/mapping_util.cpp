@@ -39,6 +39,21 @@ bool is_placeholder(std::string_view v) {
   return v == "00000000-0000-0000-0000-000000000000";
 }
 
+std::string logon_type_name(int64_t type) {
+  switch (type) {
+    case 2: return "Interactive";
+    case 3: return "Network";
+    case 4: return "Batch";
+    case 5: return "Service";
+    case 7: return "Unlock";
+    case 8: return "NetworkCleartext";
+    case 9: return "NewCredentials";
+    case 10: return "RemoteInteractive";
+    case 11: return "CachedInteractive";
+    default: return std::to_string(type);
+  }
+}
+
 std::string canonical_ip(std::string_view ip) {
   std::string_view zone;
   if (size_t pct = ip.find('%'); pct != std::string_view::npos) {

@@ -35,6 +35,10 @@ enum class Empty : uint8_t {
   Unknown,  // the provider writes "" for none (4688 CommandLine without command-line auditing)
 };
 
+// A LogonType number by the name Defender's DeviceLogonEvents uses (3
+// "Network", 10 "RemoteInteractive"); another number as itself.
+std::string logon_type_name(int64_t type);
+
 // An IP address in one canonical text form: IPv4 dotted decimal, IPv6 as
 // RFC 5952 (lower case, longest zero run as "::"), so Sysmon's
 // "fe80:0:0:0:80ac:..." and WFP's "fe80::80ac:..." compare equal. A zone

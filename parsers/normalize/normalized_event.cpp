@@ -32,6 +32,7 @@ constexpr const char* kFieldNames[kFieldCount] = {
     "LogonId",
     "LogonType",
     "RemoteDeviceName",
+    "FailureReason",
     "ScriptBlockText",
     "LastBootTime",
     "SourceFile",

@@ -30,7 +30,7 @@ enum class Table : uint8_t {
   Network,     // DeviceNetworkEvents
   ProcessEnd,  // process ended (Sysmon 5, Security 4689): ends a process instance
   Boot,        // system start (Security 4608, System 6005, Kernel-General 12, services.exe start)
-  Logon,       // DeviceLogonEvents: a successful logon (Security 4624)
+  Logon,       // DeviceLogonEvents: a logon (4624), a failed one (4625), a logoff (4634, 4647)
   Script,      // a PowerShell script block (PowerShell 4104); Defender's DeviceEvents PowerShellCommand
   Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
@@ -66,6 +66,7 @@ enum class Field : uint8_t {
   LogonId,           // the logon session: of the process (Sysmon 1, 4688 v2 Target), or the one a logon created (4624)
   LogonType,         // Logon: Defender's names ("Network", "Interactive", ...)
   RemoteDeviceName,  // Logon: the client's workstation name as the logon reports it
+  FailureReason,     // Logon: why a logon failed (4625 Status / SubStatus, logon_failure.h)
   ScriptBlockText,   // Script: the text of the block (one part of a split script)
   LastBootTime,      // set by replay: the latest boot at or before the event
   // provenance
@@ -109,6 +110,9 @@ struct FieldValue {
 
 // ActionType values the mappers write and the host passes and rules read
 // (Defender's names).
+inline constexpr const char* kLogonSuccess = "LogonSuccess";  // 4624
+inline constexpr const char* kLogonFailed = "LogonFailed";    // 4625
+inline constexpr const char* kLogOff = "LogOff";              // 4634, 4647
 inline constexpr const char* kProcessCreated = "ProcessCreated";
 inline constexpr const char* kProcessTerminated = "ProcessTerminated";
 inline constexpr const char* kConnectionSuccess = "ConnectionSuccess";  // outbound

@@ -1,8 +1,8 @@
-// Security auditing: 4624 (logon), 4688 (process created, versions 0-2), 4689 (ended),
-// 5156 (connection permitted), 5154 (listen permitted), 5158 (bind permitted),
-// 4608 (system start). PIDs are hex strings; 5156's Application is a device
-// path (\device\harddiskvolume2\...), kept as written: the drive letter is
+// Security auditing: 4624 (logon), 4625 (failed logon), 4634/4647 (logoff), 4688 (process created, versions 0-2), 4689
+// (ended), 5156 (connection permitted), 5154 (listen permitted), 5158 (bind permitted), 4608 (system start). PIDs are
+// hex strings; 5156's Application is a device path (\device\harddiskvolume2\...), kept as written: the drive letter is
 // not in the log.
+#include "normalize/logon_failure.h"
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
@@ -38,42 +38,62 @@ void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
   copy_logon_id(ev, rec, "SubjectLogonId");
 }
 
-// LogonType number -> the name Defender's DeviceLogonEvents uses.
-std::string logon_type_name(int64_t t) {
-  switch (t) {
-    case 2: return "Interactive";
-    case 3: return "Network";
-    case 4: return "Batch";
-    case 5: return "Service";
-    case 7: return "Unlock";
-    case 8: return "NetworkCleartext";
-    case 9: return "NewCredentials";
-    case 10: return "RemoteInteractive";
-    case 11: return "CachedInteractive";
-    default: return std::to_string(t);
-  }
+}  // namespace
+
+namespace {
+
+// What 4624 and 4625 say alike: the Target account, the logon type by
+// Defender's names, the client's address and workstation as the logon
+// reports them ("-" unknown), the authentication package as Protocol
+// (Defender's column), and the process that asked for the logon.
+void copy_logon_attempt(const RecordAccess& rec, NormalizedEvent& ev) {
+  copy_string(ev, Field::AccountName, rec, "TargetUserName");
+  copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
+  if (auto sid = known_text(rec, "TargetUserSid"); sid && *sid != "S-1-0-0")
+    ev[Field::AccountSid] = FieldValue::str(std::move(*sid));
+  if (auto t = rec.integer("LogonType")) ev[Field::LogonType] = FieldValue::str(logon_type_name(*t));
+  copy_ip(ev, Field::RemoteIP, rec, "IpAddress");
+  if (auto port = rec.integer("IpPort"); port && *port > 0) ev[Field::RemotePort] = FieldValue::integer(*port);
+  copy_string(ev, Field::RemoteDeviceName, rec, "WorkstationName");
+  copy_string(ev, Field::Protocol, rec, "AuthenticationPackageName");
+  // "0x0" and "-" for a network logon.
+  if (auto pid = rec.integer("ProcessId"); pid && *pid > 0) ev[Field::InitiatingProcessId] = FieldValue::integer(*pid);
+  copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ProcessName");
 }
 
 }  // namespace
 
-// 4624: the new logon session (TargetLogonId) of the Target account; the
-// client's address and workstation as the logon reports them ("-" unknown),
-// the authentication package as Protocol (Defender's column).
+// 4624: the new logon session (TargetLogonId) of the Target account.
 void map_security_logon(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = start_event(Table::Logon, rec, "LogonSuccess");
+  NormalizedEvent ev = start_event(Table::Logon, rec, kLogonSuccess);
+  copy_logon_attempt(rec, ev);
+  copy_logon_id(ev, rec, "TargetLogonId");
+  out = std::move(ev);
+}
+
+// 4625: no session was made; why, from SubStatus where it says more than
+// Status (Security_with_size_t.evtx #452: Status 0xc000006d, SubStatus
+// 0xc0000064, the user name does not exist; #59: Status 0xc0000224, SubStatus
+// 0x0, the password must be changed). The logged FailureReason is a message
+// reference (%%2313), not text.
+void map_security_logon_failed(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Logon, rec, kLogonFailed);
+  copy_logon_attempt(rec, ev);
+  if (auto why = logon_failure_reason(rec.integer("Status"), rec.integer("SubStatus")))
+    ev[Field::FailureReason] = FieldValue::str(std::move(*why));
+  out = std::move(ev);
+}
+
+// 4634 (a session ended) and 4647 (the user logged off; no LogonType): the
+// Target account and its session.
+void map_security_logoff(const RecordAccess& rec, NormalizedEvent& out) {
+  NormalizedEvent ev = start_event(Table::Logon, rec, kLogOff);
   copy_string(ev, Field::AccountName, rec, "TargetUserName");
   copy_string(ev, Field::AccountDomain, rec, "TargetDomainName");
   if (auto sid = known_text(rec, "TargetUserSid"); sid && *sid != "S-1-0-0")
     ev[Field::AccountSid] = FieldValue::str(std::move(*sid));
   copy_logon_id(ev, rec, "TargetLogonId");
   if (auto t = rec.integer("LogonType")) ev[Field::LogonType] = FieldValue::str(logon_type_name(*t));
-  copy_ip(ev, Field::RemoteIP, rec, "IpAddress");
-  if (auto port = rec.integer("IpPort"); port && *port > 0) ev[Field::RemotePort] = FieldValue::integer(*port);
-  copy_string(ev, Field::RemoteDeviceName, rec, "WorkstationName");
-  copy_string(ev, Field::Protocol, rec, "AuthenticationPackageName");
-  // The process that asked for the logon; "0x0" and "-" for a network logon.
-  if (auto pid = rec.integer("ProcessId"); pid && *pid > 0) ev[Field::InitiatingProcessId] = FieldValue::integer(*pid);
-  copy_path(ev, Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, rec, "ProcessName");
   out = std::move(ev);
 }
 

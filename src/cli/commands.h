@@ -17,5 +17,7 @@ int run_rules(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
 int run_pivot(const std::vector<std::string>& args);
+int run_logons(const std::vector<std::string>& args);
+int run_metrics(const std::vector<std::string>& args);
 
 }  // namespace cli

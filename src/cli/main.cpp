@@ -20,6 +20,8 @@ const char kUsage[] =
     "  inventory  what was read: per file its hosts, channels, records, time span, damage\n"
     "  search     the records holding keywords, regular expressions or field values, as timeline rows\n"
     "  pivot      the accounts, hosts, addresses, processes, hashes the findings touch, to grep for\n"
+    "  logons     who logged on where, from where, how; failed logons with the reason\n"
+    "  metrics    records per host, channel, event id; log integrity: gaps, cleared logs, stops\n"
     "  rules      rules check|list|show: compile rule files, list the rules that run, show one\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
     if (cmd == "merge") return cli::run_merge(args);
     if (cmd == "search") return cli::run_search(args);
     if (cmd == "pivot") return cli::run_pivot(args);
+    if (cmd == "logons") return cli::run_logons(args);
+    if (cmd == "metrics") return cli::run_metrics(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

@@ -43,7 +43,13 @@ void parse_key_fields(std::string_view text, const std::string& name, KeyFieldTa
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
-    if (size_t hash = line.find(" #"); hash != std::string_view::npos) line = line.substr(0, hash);
+    // The comment's first part names the event; later parts say where the names come from.
+    std::string_view comment;
+    if (size_t hash = line.find(" #"); hash != std::string_view::npos) {
+      comment = line.substr(hash + 2);
+      comment = comment.substr(0, comment.find(" #"));
+      line = line.substr(0, hash);
+    }
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("provider ", 0) == 0) {
@@ -66,7 +72,8 @@ void parse_key_fields(std::string_view text, const std::string& name, KeyFieldTa
       id = id * 10 + static_cast<unsigned>(c - '0');
     }
     if (id_text.empty() || id > 65535) fail("not an event id: " + std::string(id_text));
-    KeyFields k{names(cols[1]), names(cols[2]), names(cols[3]), name + ":" + std::to_string(line_no)};
+    KeyFields k{names(cols[1]), names(cols[2]), names(cols[3]), std::string(trim(comment)),
+                name + ":" + std::to_string(line_no)};
     auto [it, fresh] = into.try_emplace({provider, static_cast<uint16_t>(id)}, std::move(k));
     if (!fresh) fail("event " + std::to_string(id) + " of this provider is already at " + it->second.source);
   }

@@ -18,6 +18,7 @@ namespace details {
 
 struct KeyFields {
   std::vector<std::string> who, what, where;
+  std::string name;    // what the event says, from the line's comment ("an account failed to log on")
   std::string source;  // "security.txt:12"
 };
 

@@ -85,6 +85,7 @@ struct ChunkEvents {
   std::string events;  // encoded, concatenated
   Summary summary;
   evtx::ChunkResult result;
+  std::unique_ptr<RecordObserver::Part> observed;
 };
 
 // One thread's reading state: encoder (pool cache), fields, a normalized event.
@@ -100,9 +101,11 @@ struct Worker {
 // Counts one record and, when events are kept, encodes it (with its
 // normalized columns when a mapper wants it).
 void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fields, uint32_t file_id,
-                 uint64_t ordinal, uint64_t header_record_id, Summary& summary, std::string& out) {
+                 uint64_t ordinal, uint64_t header_record_id, Summary& summary, RecordObserver::Part* observed,
+                 std::string& out) {
   norm::RecordAccess rec(fields, header_record_id);
   summary.add(rec);
+  if (observed) opt.observer->observe(*observed, rec, header_record_id, ordinal);
   if (!opt.keep_events) return;
   if (opt.only_computers && !opt.only_computers->count(rec.computer())) return;
   bool mapped = norm::map_record(rec, w.norm);
@@ -120,6 +123,12 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   }
   if (!opt.store_unmatched && !mapped && w.matched.empty() && w.deferred.empty()) return;
   w.encoder.encode(in, mapped ? &w.norm : nullptr, 0, out);
+}
+
+// The records read when not every record is: the options' choice, else a mapper's.
+std::function<bool(std::string_view, uint16_t)> wanted_records(const ReadOptions& opt) {
+  if (opt.wanted) return opt.wanted;
+  return [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
 }
 
 uint64_t file_bytes(const std::filesystem::path& p) {
@@ -162,11 +171,12 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
   // express them.
   evtx::ReaderOptions reading;
   reading.fields = true;
-  if (!opt.every_record) reading.filter = [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
+  if (!opt.every_record) reading.filter = wanted_records(opt);
   evtx::for_each_chunk_ordered<ChunkEvents>(
       files, opt.threads,
       [&](const evtx::EvtxFile& f, size_t slot, evtx::ChunkReader& rd) {
         ChunkEvents out;
+        if (opt.observer) out.observed = opt.observer->part();
         Worker& w = workers.local();
         uint32_t file_id = id_of.at(&f);
         out.result = rd.read(f, slot, [&](const evtx::RecordView& r) {
@@ -177,7 +187,8 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
           }
           // The record's place is its offset: record ids repeat in a file
           // whose chunks come from several logs (a carved or merged file).
-          take_record(w, opt, *fields, file_id, r.file_offset, r.record_id, out.summary, out.events);
+          take_record(w, opt, *fields, file_id, r.file_offset, r.record_id, out.summary, out.observed.get(),
+                      out.events);
         });
         return out;
       },
@@ -194,6 +205,7 @@ void read_evtx(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint6
         info.damaged_records += out.result.damaged_records;
         info.problems += out.result.problems.size();
         out.summary.into(info, file_index[t.file]);
+        if (opt.observer) opt.observer->take(file_ids[t.file], std::move(out.observed));
         for (evtx::Problem& p : out.result.problems)
           ev.problems.push_back({files[t.file]->path().string(), std::move(p)});
         ev.store.add(out.events);
@@ -211,6 +223,7 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
   Worker w(ev.store.pool(), opt.matcher);
   evtx::EventTree tree;
   std::string provider, batch;
+  std::function<bool(std::string_view, uint16_t)> wanted = wanted_records(opt);
   for (const auto& p : inputs.xml) {
     try {
       xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_file(p);
@@ -220,6 +233,7 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
       info.kind = "xml";
       info.bytes = file_bytes(p);
       Summary summary;
+      std::unique_ptr<RecordObserver::Part> observed = opt.observer ? opt.observer->part() : nullptr;
       ++ev.stats.xml_files;
       if (!doc.warning().empty()) {
         ev.warnings.push_back(p.string() + ": " + doc.warning());
@@ -234,11 +248,10 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
         ++ev.stats.records;
         ++info.records;
         uint16_t id = 0;
-        if (!opt.every_record && (!evtx::peek_provider_and_id(tree, provider, id) || !norm::wanted(provider, id)))
-          continue;
+        if (!opt.every_record && (!evtx::peek_provider_and_id(tree, provider, id) || !wanted(provider, id))) continue;
         evtx::fields_from_tree(tree, w.tree_fields);
         // XML exports have no record header: the position is the event's index.
-        take_record(w, opt, w.tree_fields, file_id, i, 0, summary, batch);
+        take_record(w, opt, w.tree_fields, file_id, i, 0, summary, observed.get(), batch);
         if (batch.size() > (1u << 20)) {
           ev.store.add(batch);
           batch.clear();
@@ -246,6 +259,7 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
       }
       std::unordered_map<std::string, size_t> index;
       summary.into(info, index);
+      if (opt.observer) opt.observer->take(file_id, std::move(observed));
       bytes_done += info.bytes;
       ++files_done;
       if (opt.progress) opt.progress(bytes_done, files_done);

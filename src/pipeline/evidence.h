@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -73,16 +74,39 @@ struct Host {
   std::vector<uint32_t> computer_ids;
 };
 
+// Something computed from every record where it is read (the logon summary,
+// the metrics): each chunk of an EVTX file, and each XML file, fills its own
+// part in a worker thread; the parts are then handed over serially, in file
+// and chunk order, so the result is the same for any thread count.
+class RecordObserver {
+ public:
+  virtual ~RecordObserver() = default;
+  struct Part {
+    virtual ~Part() = default;
+  };
+  virtual std::unique_ptr<Part> part() const = 0;
+  // header_record_id: the record header's id (0 in an XML export); position:
+  // the record's offset in its file (EVTX) or its index (XML).
+  virtual void observe(Part& part, const norm::RecordAccess& rec, uint64_t header_record_id,
+                       uint64_t position) const = 0;
+  // A chunk's (or XML file's) part of the file at `file` (index in Evidence::files).
+  virtual void take(uint32_t file, std::unique_ptr<Part> part) = 0;
+};
+
 struct ReadOptions {
   int threads = 0;           // <= 0: all cores
   bool every_record = true;  // false: only records a mapper wants (skipped from their template)
-  bool keep_events = true;   // false: only count what is read (inventory); the store stays empty
+  // With every_record false: the records wanted instead of a mapper's (provider, event id).
+  std::function<bool(std::string_view provider, uint16_t event_id)> wanted;
+  bool keep_events = true;  // false: only count what is read (inventory); the store stays empty
   // false: a record read (every_record) but neither mapped nor matched by the
   // matcher is counted, not stored (scan with Sigma rules needs no others).
   bool store_unmatched = true;
   store::StoreOptions store;
   // Rules tested on every record where it is read (Sigma); null: none.
   const RecordMatcher* matcher = nullptr;
+  // Shown every record read (that the filter lets through); null: none.
+  RecordObserver* observer = nullptr;
   // A batch scan's shard: only records of these computer names (exactly as
   // written) become events; the others are read and counted, not normalized,
   // matched or stored. Null: every computer.
