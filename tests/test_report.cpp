@@ -13,6 +13,7 @@
 
 #include "report/report.h"
 #include "support/command.h"
+#include "support/corpus.h"
 #include "support/files.h"
 #include "support/json.h"
 #include "support/temp_dir.h"
@@ -186,6 +187,29 @@ TEST(Report, TimelineWritesOneToo) {
   EXPECT_EQ(d["command"], "timeline");
   EXPECT_EQ(d["stats"]["findings"], 6);
   EXPECT_EQ(d["movements"].size(), 3u);
+}
+
+// The logs' integrity (evtxhunt metrics' checks) as a section: the cleared
+// Security log of the spray sample (1102, EventRecordID 887106) and the
+// cleared System log of DE_104_system_log_cleared (104, #27736).
+TEST(Report, LogIntegritySection) {
+  support::TempDir tmp("report-integrity");
+  fs::path page = tmp / "report.html";
+  const fs::path spray = corpus::attack_sample("Credential Access/kerberos_pwd_spray_4771.evtx");
+  const fs::path system = corpus::attack_sample("Defense Evasion/DE_104_system_log_cleared.evtx");
+  support::CommandResult r = support::run_evtxhunt("scan -q -f jsonl -o " + shell_quote((tmp / "f.jsonl").string()) +
+                                                   " --report " + shell_quote(page.string()) + " " +
+                                                   shell_quote(spray.string()) + " " + shell_quote(system.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json d = report_data(support::read_text(page));
+  std::map<int64_t, std::string> cleared;
+  for (const Json& i : d["integrity"]["issues"])
+    if (i["kind"] == "log_cleared") cleared[i["record"].get<int64_t>()] = i["details"].get<std::string>();
+  ASSERT_EQ(cleared.size(), 2u);
+  EXPECT_EQ(cleared[887106].rfind("the Security log was cleared; SubjectUserName: a-jbrown;", 0), 0u)
+      << cleared[887106];
+  EXPECT_EQ(cleared[27736],
+            "an event log was cleared; SubjectUserName: user01; SubjectDomainName: EXAMPLE; Channel: System");
 }
 
 TEST(Report, NeedsAFileOfItsOwn) {
@@ -409,6 +433,7 @@ TEST(ReportInBrowser, SamplesTriageLoadsAndShowsTheChain) {
         "\"C:\\Windows\\system32\\cmd.exe\" /c net group \"domain admins\" /domain"})
     EXPECT_NE(dom.find(std::string("<code>") + child + "</code>"), std::string::npos) << child;
   EXPECT_NE(dom.find("ws02.corp.local"), std::string::npos);
+  EXPECT_NE(dom.find("<h2>Log integrity</h2>"), std::string::npos);
   // A screenshot beside the test binary, for a person to look at.
   fs::path shot = fs::absolute("report-samples-triage.png");
   std::error_code ec;

@@ -89,6 +89,12 @@ std::optional<int> ReportOptions::open(const char* command, const std::vector<st
   return std::nullopt;
 }
 
+pipeline::RecordObserver* ReportOptions::integrity_observer() {
+  if (!wanted()) return nullptr;
+  if (!integrity_) integrity_ = std::make_unique<metrics::MetricsObserver>(metrics::MetricsOptions{});
+  return integrity_.get();
+}
+
 std::optional<int> ReportOptions::write(const char* command, const std::vector<std::string>& inputs,
                                         const pipeline::Evidence& evidence,
                                         const std::vector<replay::Finding>& findings, const RuleOptions& rules,
@@ -101,6 +107,11 @@ std::optional<int> ReportOptions::write(const char* command, const std::vector<s
   in.evidence = &evidence;
   in.findings = &findings;
   in.rules = rule_infos(rules);
+  metrics::Metrics integrity;
+  if (integrity_) {
+    integrity = integrity_->finish(evidence);
+    in.integrity = &integrity;
+  }
   try {
     file_->write(report::render_html(in));
     file_->commit();

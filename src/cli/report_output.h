@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/rule_options.h"
+#include "metrics/record_metrics.h"
 #include "pipeline/evidence.h"
 #include "replay/finding.h"
 #include "timeline/output_file.h"
@@ -27,12 +28,16 @@ struct ReportOptions {
   // `output`: the command's own -o (the report may not be written over it).
   std::optional<int> open(const char* command, const std::vector<std::string>& inputs, const std::string& output);
   // Writes the page and commits the file; kCannotWrite, printed, on failure.
+  // With a report: what measures the logs' integrity as they are read (set as
+  // the read's observer); null without one.
+  pipeline::RecordObserver* integrity_observer();
   std::optional<int> write(const char* command, const std::vector<std::string>& inputs,
                            const pipeline::Evidence& evidence, const std::vector<replay::Finding>& findings,
                            const RuleOptions& rules, bool quiet);
 
  private:
   std::unique_ptr<timeline::OutputFile> file_;
+  std::unique_ptr<metrics::MetricsObserver> integrity_;
 };
 
 }  // namespace cli

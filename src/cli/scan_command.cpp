@@ -143,6 +143,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr || report.wanted());
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
+  read_opts.observer = report.integrity_observer();
   // A shard keeps only its hosts' events: a collector's log of many hosts is
   // read by every shard owning one of them, each normalizing and matching only its own.
   std::unordered_set<std::string> shard_names;

@@ -92,6 +92,7 @@ int run_timeline(const std::vector<std::string>& args) {
   topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal()), finding_opts.rule_ids};
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
   read_opts.matcher = rule_opts.matcher.get();
+  read_opts.observer = report.integrity_observer();
   run.read(read_opts, output.quiet);
   pipeline::Evidence* ev = run.evidence.get();
   if (auto code = anchor_times("timeline", topts.filter.events, *ev, output.quiet)) return *code;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/record_metrics.h"
 #include "pipeline/evidence.h"
 #include "replay/finding.h"
 #include "rules/level.h"
@@ -34,6 +35,8 @@ struct ReportInput {
   const pipeline::Evidence* evidence = nullptr;
   const std::vector<replay::Finding>* findings = nullptr;  // as the scan writes them (host, then time)
   std::vector<RuleInfo> rules;                             // of the rules that ran
+  // The logs' integrity (evtxhunt metrics' checks), measured as they were read; null: not measured.
+  const metrics::Metrics* integrity = nullptr;
 };
 
 // Past these the report summarizes and says so: every finding is counted in
@@ -59,6 +62,10 @@ constexpr size_t kGroupFindings = 50;
 // coarse bins (the finding marks are placed to the minute either way).
 constexpr size_t kHourlyVolume = 200000;
 constexpr size_t kListedProblems = 1000;
+// Log-integrity issues listed (the logs' sequences with an issue are all
+// listed): integrity events and record-id issues first, then time order, then
+// silences; each group in time order.
+constexpr size_t kListedIntegrity = 2000;
 constexpr size_t kListedFiles = 20000;
 // Hosts drawn (a row of the time chart each): those with findings first (the
 // highest level, then the most), then the busiest; the others are counted.

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "evtx/problem.h"
+#include "metrics/metrics_writer.h"
 #include "normalize/hosts.h"
 #include "pipeline/event_writer.h"
 #include "report/json_writer.h"
@@ -264,6 +265,54 @@ std::string script_safe(const std::string& json) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// The logs with a sequence issue, and the issues: integrity events and
+// record-id issues first, then time order, then silences (kListedIntegrity in
+// all). Returns how many issues were left out.
+size_t write_integrity(JsonWriter& w, const metrics::Metrics& m) {
+  auto rank = [](const metrics::Issue& i) {
+    switch (i.kind) {
+      case metrics::IssueKind::TimeOrder: return 1;
+      case metrics::IssueKind::TimeGap: return 2;
+      default: return 0;
+    }
+  };
+  std::vector<const metrics::Issue*> issues;
+  for (const metrics::Issue& i : m.issues) issues.push_back(&i);
+  std::stable_sort(issues.begin(), issues.end(),
+                   [&](const metrics::Issue* a, const metrics::Issue* b) { return rank(*a) < rank(*b); });
+  w.key("integrity").begin_object();
+  w.key("sequences").begin_array();
+  for (const metrics::Sequence& s : m.sequences) {
+    if (!s.gaps && !s.id_order && !s.time_order && !s.time_gaps) continue;
+    w.begin_object();
+    w.key("file").str(s.file);
+    w.key("host").str(s.host);
+    w.key("channel").str(s.channel);
+    w.key("summary").str(metrics::sequence_summary(s));
+    w.end_object();
+  }
+  w.end_array();
+  w.key("issues").begin_array();
+  for (size_t n = 0; n < issues.size() && n < kListedIntegrity; ++n) {
+    const metrics::Issue& i = *issues[n];
+    w.begin_object();
+    w.key("kind").str(i.kind_name());
+    w.key("time").str(i.time ? timeline::format_time(i.time) : "");
+    w.key("host").str(i.host);
+    w.key("file").str(i.file);
+    w.key("record").num(static_cast<int64_t>(i.record));
+    w.key("details").str(i.details);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return issues.size() > kListedIntegrity ? issues.size() - kListedIntegrity : 0;
 }
 
 }  // namespace
@@ -608,6 +657,7 @@ std::string report_json(const ReportInput& in) {
   }
   w.end_array();
   w.key("warnings").strings(ev.warnings);
+  size_t integrity_left = in.integrity ? write_integrity(w, *in.integrity) : 0;
 
   // What the report leaves out, said on the page.
   std::vector<std::string> notes;
@@ -628,6 +678,11 @@ std::string report_json(const ReportInput& in) {
     notes.push_back("records per hour are not embedded (" + std::to_string(host_hours) + " host-hours, more than " +
                     std::to_string(kHourlyVolume) + "): the time chart shows records in bins of " +
                     std::to_string(bin_hours) + " h at any zoom; the findings are placed to the minute");
+  if (integrity_left)
+    notes.push_back(std::to_string(integrity_left) + " log-integrity issues are not listed (the first " +
+                    std::to_string(kListedIntegrity) +
+                    ": integrity events and record-id issues, then time order, then silences); evtxhunt metrics "
+                    "--integrity lists them all");
   if (ev.problems.size() > kListedProblems)
     notes.push_back(std::to_string(ev.problems.size()) + " problems found in the files; the first " +
                     std::to_string(kListedProblems) + " are listed (evtxhunt inventory lists them all)");

@@ -695,6 +695,26 @@ constexpr const char* kTail = R"page(</script>
     inv.append(el("ul", null, D.warnings.map(w => el("li", { text: w }))));
   }
 
+  // ---- log integrity -------------------------------------------------------------
+  if (D.integrity) {
+    const integ = section("Log integrity", "integrity");
+    const I = D.integrity;
+    if (!I.sequences.length && !I.issues.length)
+      integ.append(el("p", { text: "Every log read is whole: no record id missing or out of order, no record dated " +
+        "before the one written before it, no silence past the gap, no log cleared or service stopped." }));
+    if (I.sequences.length) {
+      integ.append(el("h3", { text: "Logs with gaps or disorder" }));
+      integ.append(el("div", { cls: "scroll" }, [table(["host", "channel", "records", "file"],
+        I.sequences.map(s => [s.host, s.channel, s.summary, el("span", { cls: "mono", text: s.file })]))]));
+    }
+    if (I.issues.length) {
+      integ.append(el("h3", { text: "Integrity events and sequence issues" }));
+      integ.append(el("div", { cls: "scroll" }, [table(["kind", "time", "host", "what", "file", "record"],
+        I.issues.map(i => [i.kind, i.time, i.host, i.details, el("span", { cls: "mono", text: i.file }), String(i.record)]),
+        [false, false, false, false, false, true])]));
+    }
+  }
+
   function redraw() { drawChart(); drawMovement(); drawList(); }
 
   // The page's state in its address: #finding=N (finding N of this report,
