@@ -90,6 +90,21 @@ TEST(MetricsCli, ClearedSecurityLogIsNamed) {
             "an event log was cleared; SubjectUserName: user01; SubjectDomainName: EXAMPLE; Channel: System");
 }
 
+// 4719 names what changed in words (Microsoft's event-4719 page): %%8449
+// Success added, %%8451 Failure added.
+TEST(MetricsCli, AuditPolicyChangeInWords) {
+  std::vector<json> rows =
+      of_kind(metrics("--integrity " +
+                      q(corpus::attack_sample("Credential Access/ACL_ForcePwd_SPNAdd_User_Computer_Accounts.evtx"))),
+              "audit_policy_changed");
+  ASSERT_EQ(rows.size(), 8u);
+  EXPECT_EQ(rows[0]["record_id"], 198238054);
+  EXPECT_EQ(rows[0]["details"],
+            "system audit policy was changed; SubjectUserName: DC1$; SubjectDomainName: insecurebank; SubjectLogonId: "
+            "0x3e7; CategoryId: %%8273; SubcategoryId: %%12544; AuditPolicyChanges: Success added, Failure added "
+            "(%%8449, %%8451)");
+}
+
 // Records #887109-#887111 cut out of a copy of the spray log (dumped as XML,
 // written back with evtxhunt convert, which keeps each EventRecordID): one
 // gap of 3 between #887108 and #887112, with their times.

@@ -2,7 +2,8 @@
 // the reader every way `dump` and `scan` read evidence: event trees rendered
 // as XML and JSON, output programs (which must write the same bytes and
 // report the same problems: a difference aborts), and the fields path with
-// the normalizing mappers.
+// the normalizing mappers; and every record through what the logon summary
+// reads of it and the metrics' sequence checks.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,7 +12,10 @@
 #include "evtx/chunk_reader.h"
 #include "evtx/output_program.h"
 #include "evtx/record.h"
+#include "evtx/record_fields.h"
 #include "evtx/render.h"
+#include "logons/logon_events.h"
+#include "metrics/record_metrics.h"
 #include "normalize/mapper.h"
 #include "normalize/record_access.h"
 
@@ -56,5 +60,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     norm::NormalizedEvent ev;
     norm::map_record(access, ev);
   });
+  metrics::MetricsObserver observer({});
+  std::unique_ptr<pipeline::RecordObserver::Part> part = observer.part();
+  evtx::ReaderOptions every;
+  every.fields = true;
+  evtx::ChunkReader all(every);
+  evtx::RecordFields from_tree;
+  all.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
+    const evtx::RecordFields* fields = v.fields;
+    if (!fields) {
+      evtx::fields_from_tree(v.tree, from_tree);
+      fields = &from_tree;
+    }
+    norm::RecordAccess access(*fields, v.record_id);
+    observer.observe(*part, access, v.record_id, v.file_offset);
+    logons::logon_facts(access.provider(), access.event_id(), [&](std::string_view name) { return access.find(name); });
+  });
+  observer.take(0, std::move(part));
+  pipeline::Evidence evidence(store::StoreOptions{});
+  evidence.files.emplace_back();
+  observer.finish(evidence);
   return 0;
 }

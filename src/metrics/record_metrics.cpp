@@ -75,12 +75,12 @@ void compare(const Point& a, const Point& b, const LogKey& log, const MetricsOpt
     if (b.id > a.id) i.missing = b.id - a.id - 1;
   }
   if (a.time == 0 || b.time == 0) return;
-  if (b.time + kOrderTolerance <= a.time)
-    issue(IssueKind::TimeOrder);
-  else if (b.time < a.time)
+  // Times are >= 0 (FILETIMEs, clamped): the differences cannot overflow.
+  if (b.time < a.time) {
+    if (a.time - b.time >= kOrderTolerance) issue(IssueKind::TimeOrder);
     return;
-  else if (b.time - a.time > o.gap)
-    issue(IssueKind::TimeGap);
+  }
+  if (b.time - a.time > o.gap) issue(IssueKind::TimeGap);
 }
 
 std::string details_text(const Issue& i, const pipeline::FileInfo* file) {
@@ -110,6 +110,19 @@ std::string details_text(const Issue& i, const pipeline::FileInfo* file) {
   return "";
 }
 
+// 4719's AuditPolicyChanges as words (Microsoft's event-4719 page): the
+// codes kept in parentheses. Other text is returned as is.
+std::string audit_policy_changes(const std::string& codes) {
+  static const std::pair<const char*, const char*> kWords[] = {{"%%8448", "Success removed"},
+                                                               {"%%8449", "Success added"},
+                                                               {"%%8450", "Failure removed"},
+                                                               {"%%8451", "Failure added"}};
+  std::string words;
+  for (const auto& [code, word] : kWords)
+    if (codes.find(code) != std::string::npos) (words.empty() ? words : words += ", ") += word;
+  return words.empty() ? codes : words + " (" + codes + ")";
+}
+
 // An integrity event's key fields, "Name: value" (details/key_fields).
 std::string key_field_text(const norm::RecordAccess& rec) {
   const details::KeyFields* k = details::key_fields(rec.provider(), rec.event_id());
@@ -119,6 +132,7 @@ std::string key_field_text(const norm::RecordAccess& rec) {
     for (const std::string& name : *group) {
       std::optional<std::string> v = rec.text(name);
       if (!v || v->empty() || *v == "-") continue;
+      if (name == "AuditPolicyChanges") *v = audit_policy_changes(*v);
       s += s.empty() ? "" : "; ";
       s += name + ": " + *v;
     }
