@@ -77,8 +77,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     logons::logon_facts(access.provider(), access.event_id(), [&](std::string_view name) { return access.find(name); });
   });
   observer.take(0, std::move(part));
-  pipeline::Evidence evidence(store::StoreOptions{});
-  evidence.files.emplace_back();
-  observer.finish(evidence);
+  observer.finish({pipeline::FileInfo{}});
   return 0;
 }

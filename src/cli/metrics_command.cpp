@@ -95,7 +95,7 @@ int run_metrics(const std::vector<std::string>& args) {
   run.read(read_opts, output.quiet);
   pipeline::Evidence* ev = run.evidence.get();
   std::vector<std::string> host_lines = host_filter_lines("metrics", *ev, mopts.filter.hosts, {});
-  metrics::Metrics m = observer.finish(*ev);
+  metrics::Metrics m = observer.finish(ev->files);
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   if (auto code = run.finish(metrics::metrics_text(m, {!integrity_only, !counts_only}, *format, style))) return *code;
   if (!output.quiet) {

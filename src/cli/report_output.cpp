@@ -109,7 +109,7 @@ std::optional<int> ReportOptions::write(const char* command, const std::vector<s
   in.rules = rule_infos(rules);
   metrics::Metrics integrity;
   if (integrity_) {
-    integrity = integrity_->finish(evidence);
+    integrity = integrity_->finish(evidence.files);
     in.integrity = &integrity;
   }
   try {

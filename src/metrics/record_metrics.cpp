@@ -260,10 +260,10 @@ void MetricsObserver::take(uint32_t file, std::unique_ptr<Part> base) {
   for (Issue& i : p.issues) f.add(std::move(i), options_.list_cap);
 }
 
-Metrics MetricsObserver::finish(const pipeline::Evidence& evidence) {
+Metrics MetricsObserver::finish(const std::vector<pipeline::FileInfo>& files) {
   Metrics m;
   norm::HostNames names;
-  for (const pipeline::FileInfo& f : evidence.files)
+  for (const pipeline::FileInfo& f : files)
     for (const auto& c : f.computers) names.add(c.name);
   names.resolve();
 
@@ -283,7 +283,7 @@ Metrics MetricsObserver::finish(const pipeline::Evidence& evidence) {
   }
   // A host filter matches any name of the host, as in every command.
   std::map<std::string, std::vector<std::string_view>> names_of;
-  for (const pipeline::FileInfo& f : evidence.files)
+  for (const pipeline::FileInfo& f : files)
     for (const auto& c : f.computers) names_of[names.key(c.name)].push_back(c.name);
   auto keeps_host = [&](const std::string& key) {
     std::vector<std::string_view> all = names_of[key];
@@ -310,7 +310,7 @@ Metrics MetricsObserver::finish(const pipeline::Evidence& evidence) {
   });
 
   for (auto& [index, f] : files_) {
-    const pipeline::FileInfo& info = evidence.files.at(index);
+    const pipeline::FileInfo& info = files.at(index);
     // A log that wrapped around holds its oldest chunk after its newest: put
     // each log's runs in record-id order, then check where each meets the next.
     for (auto& [log, runs] : f.runs) {

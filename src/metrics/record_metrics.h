@@ -93,9 +93,9 @@ class MetricsObserver final : public pipeline::RecordObserver {
   std::unique_ptr<Part> part() const override;
   void observe(Part& part, const norm::RecordAccess& rec, uint64_t header_record_id, uint64_t position) const override;
   void take(uint32_t file, std::unique_ptr<Part> part) override;
-  // Once the evidence is read: rows by host key, each file's sequence checked
+  // Once the evidence is read (files: Evidence::files): rows by host key, each file's sequence checked
   // across its chunks.
-  Metrics finish(const pipeline::Evidence& evidence);
+  Metrics finish(const std::vector<pipeline::FileInfo>& files);
 
   struct ChunkPart;
   struct FileState;
