@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-15}
 jobs=$(nproc)
 out=build-fuzz
-harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard fuzz_hs_cache fuzz_user_files)
+harnesses=(fuzz_chunk fuzz_event_xml fuzz_rule_expression fuzz_rule_file fuzz_shard fuzz_hs_cache fuzz_user_files fuzz_kql)
 
 CC=clang CXX=clang++ cmake -S . -B "$out" -DEVTXHUNT_FUZZ=ON -DEVTXHUNT_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -21,7 +21,7 @@ cmake --build "$out" -j"$jobs" --target "${harnesses[@]}" >/dev/null
 # Seeds (rebuilt each run; small: the fuzzer mutates from there).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard,fuzz_hs_cache,fuzz_user_files}
+mkdir -p "$seeds"/{fuzz_chunk,fuzz_event_xml,fuzz_rule_expression,fuzz_rule_file,fuzz_shard,fuzz_hs_cache,fuzz_user_files,fuzz_kql}
 python3 - "$seeds/fuzz_chunk" ../shared/corpus <<'PY'
 import os, sys
 out, corpus = sys.argv[1], sys.argv[2]
@@ -48,6 +48,8 @@ fi
 printf '\001known_cdcs: [dc01.corp.local, 10.0.0.5]\n' >"$seeds/fuzz_user_files/placeholders"
 printf '\002k:mimikatz\nr:lsass\\.(dmp|exe)\nF:Ip Address=23.94.*\nF:Image~(?i)cmd\n' >"$seeds/fuzz_user_files/search"
 printf '\003Europe/Berlin' >"$seeds/fuzz_user_files/zone"
+# The FalconFriday hunts as published.
+[[ -d ../shared/kql/falconfriday ]] && cp ../shared/kql/falconfriday/*.kql "$seeds/fuzz_kql/"
 # Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
 awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
 
