@@ -84,6 +84,29 @@ TEST(LogonsCli, FailedLogonsWithMicrosoftsReasons) {
     }
 }
 
+// 4648 (explicit credentials): the credentials used are the account, the
+// server and the Subject who used them the target; 4672 (admin logon): the
+// Subject (Security_with_size_t.evtx).
+TEST(LogonsCli, ExplicitCredentialsAndAdminLogons) {
+  std::vector<json> rows = logons("--event-id 4648 --event-id 4672 " + q(kSizeT));
+  bool explicit_seen = false, admin_seen = false;
+  for (const json& r : rows) {
+    if (r["event"] == "ExplicitCredentials" && r["account"] == "WIN-L0ZZQ76PMUF\\Administrator" &&
+        r["target"] == "localhost (127.0.0.1) by WORKGROUP\\WIN-L0ZZQ76PMUF$") {
+      explicit_seen = true;
+      EXPECT_EQ(r["count"], 19);
+      EXPECT_EQ(r["event_id"], 4648);
+    }
+    if (r["event"] == "AdminLogon" && r["account"] == "WIN-L0ZZQ76PMUF\\Administrator") {
+      admin_seen = true;
+      EXPECT_EQ(r["count"], 21);
+    }
+    EXPECT_NE(r["event_id"], 4624);
+  }
+  EXPECT_TRUE(explicit_seen);
+  EXPECT_TRUE(admin_seen);
+}
+
 // kerberos_pwd_spray_4771.evtx: from 172.16.66.1, TGT requests for seven
 // names the DC does not know (4768 Status 0x6) and wrong passwords for two
 // that exist (4771 Status 0x18); the two TGTs issued to "normal" are no failure.

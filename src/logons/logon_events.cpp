@@ -91,9 +91,9 @@ std::optional<LogonFacts> security(uint16_t id, const FieldLookup& field) {
       f.account = account(text(field, "TargetDomainName"), text(field, "TargetUserName"));
       f.target = text(field, "TargetServerName");
       if (std::string ip = address(text(field, "IpAddress")); !ip.empty() && ip != f.target)
-        f.target += " (" + ip + ")";
+        f.target = f.target.empty() ? ip : f.target + " (" + ip + ")";
       if (std::string by = account(text(field, "SubjectDomainName"), text(field, "SubjectUserName")); !by.empty())
-        f.target += " by " + by;
+        f.target += (f.target.empty() ? "by " : " by ") + by;
       return f;
     case 4672:
       f.action = "AdminLogon";  // special privileges assigned to a new logon
