@@ -160,9 +160,8 @@ struct MetricsObserver::ChunkPart final : Part {
     norm::Ticks first = 0, last = 0;
   };
   std::unordered_map<std::string, Counted> counts;
-  std::string key;  // scratch: the record's count key
-  Counted* last = nullptr;
-  std::string last_key;
+  std::string key;             // scratch: the record's count key
+  Counted* last = nullptr;     // the last record's count
   std::map<LogKey, Run> runs;  // EVTX: each log's run in this chunk
   Run* run = nullptr;          // the last record's
   LogKey run_key;
@@ -177,14 +176,15 @@ struct MetricsObserver::ChunkPart final : Part {
   }
 
   void count(const norm::RecordAccess& rec, norm::Ticks t) {
-    // Records of a chunk mostly share one key: compare before hashing.
-    key.assign(rec.computer()).append(1, '\x1f').append(rec.channel()).append(1, '\x1f').append(rec.provider());
-    key.append(1, '\x1f').append(std::to_string(rec.event_id()));
-    if (!last || key != last_key) {
+    // Records of a chunk mostly share the last one's key: compare its fields
+    // before building a key to hash.
+    if (!last || last->event_id != rec.event_id() || last->provider != rec.provider() ||
+        last->channel != rec.channel() || last->computer != rec.computer()) {
+      key.assign(rec.computer()).append(1, '\x1f').append(rec.channel()).append(1, '\x1f').append(rec.provider());
+      key.append(1, '\x1f').append(std::to_string(rec.event_id()));
       auto [it, added] = counts.try_emplace(key);
       if (added) it->second = {rec.computer(), rec.channel(), rec.provider(), rec.event_id(), 0, t, t};
       last = &it->second;
-      last_key = key;
     }
     ++last->count;
     if (t && (!last->first || t < last->first)) last->first = t;
