@@ -569,7 +569,9 @@ TEST(SigmaCorrelations, SkippedAndCyclicCorrelationsNeverRun) {
       correlation("cyc_a", "    type: event_count\n    rules: [cyc_b]\n    timespan: 1h\n    condition: {gte: 1}\n") +
       correlation("cyc_b", "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n") +
       correlation("uses_cycle",
-                  "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n");
+                  "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n") +
+      correlation("eons", "    type: event_count\n    rules: [base_logon]\n    timespan: 99999999999999d\n"
+                          "    condition: {gte: 1}\n");
   std::string err;
   std::vector<json> f = scan(rules, {security}, &err);
   std::set<std::string> ids;
@@ -579,6 +581,7 @@ TEST(SigmaCorrelations, SkippedAndCyclicCorrelationsNeverRun) {
   EXPECT_NE(err.find("rule cyc_a: correlation cycle: cyc_a -> cyc_b -> cyc_a"), std::string::npos) << err;
   EXPECT_NE(err.find("rule cyc_b: correlation cycle: cyc_a -> cyc_b -> cyc_a"), std::string::npos) << err;
   EXPECT_NE(err.find("rule uses_cycle: correlation refers to 'cyc_a', which does not run"), std::string::npos) << err;
+  EXPECT_NE(err.find("timespan: not a number: 99999999999999d"), std::string::npos) << err;  // ticks would overflow
   EXPECT_NE(err.find("0 Sigma correlations"), std::string::npos) << err;
 }
 

@@ -334,6 +334,12 @@ TEST(Timeline, TimezoneWritesTheOffsetOfEachInstant) {
   EXPECT_NE(bad.err.find("--timezone: not a time zone: Mars/Olympus_Mons (UTC, local, a tz database name"),
             std::string::npos)
       << bad.err;
+  // A sign without hours, or too many digits, is not an offset (once aborted the run).
+  for (const char* spec : {"-:", "+", "+123", "+15", "+02:60"}) {
+    support::CommandResult r = run(std::string("timeline --timezone='") + spec + "' " + lethal);
+    EXPECT_EQ(r.exit_code, 2) << spec;
+    EXPECT_NE(r.err.find(std::string("--timezone: not a time zone: ") + spec), std::string::npos) << r.err;
+  }
 }
 
 TEST(Scan, FindingsInEveryFormat) {

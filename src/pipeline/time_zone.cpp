@@ -29,12 +29,15 @@ std::optional<int32_t> parse_offset(std::string_view s) {
     if (c < '0' || c > '9') return std::nullopt;
     digits += c;
   }
+  // One or two digits of hours, or four of hours and minutes; nothing else
+  // ("+", "-:" and "+123" are not offsets).
+  auto number = [](std::string_view d) { return d.size() == 1 ? d[0] - '0' : (d[0] - '0') * 10 + (d[1] - '0'); };
   int hours = 0, minutes = 0;
-  if (digits.size() <= 2) {
-    hours = std::stoi(digits);
+  if (digits.size() == 1 || digits.size() == 2) {
+    hours = number(digits);
   } else if (digits.size() == 4) {
-    hours = std::stoi(digits.substr(0, 2));
-    minutes = std::stoi(digits.substr(2));
+    hours = number(std::string_view(digits).substr(0, 2));
+    minutes = number(std::string_view(digits).substr(2));
   } else {
     return std::nullopt;
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 
@@ -423,7 +424,8 @@ int64_t parse_timespan(const YAML::Node& n) {
   try {
     size_t used = 0;
     int64_t v = std::stoll(s.substr(0, s.size() - 1), &used);
-    if (used != s.size() - 1 || v <= 0) throw std::invalid_argument(s);
+    // Past 29,000 years the ticks would overflow: not a number a rule means.
+    if (used != s.size() - 1 || v <= 0 || v > INT64_MAX / (per * 10'000'000)) throw std::invalid_argument(s);
     return v * per * 10'000'000;
   } catch (const std::logic_error&) {
     throw NodeError(n, "timespan: not a number: " + s);
