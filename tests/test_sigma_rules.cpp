@@ -570,8 +570,9 @@ TEST(SigmaCorrelations, SkippedAndCyclicCorrelationsNeverRun) {
       correlation("cyc_b", "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n") +
       correlation("uses_cycle",
                   "    type: event_count\n    rules: [cyc_a]\n    timespan: 1h\n    condition: {gte: 1}\n") +
-      correlation("eons", "    type: event_count\n    rules: [base_logon]\n    timespan: 99999999999999d\n"
-                          "    condition: {gte: 1}\n");
+      correlation("eons",
+                  "    type: event_count\n    rules: [base_logon]\n    timespan: 99999999999999d\n"
+                  "    condition: {gte: 1}\n");
   std::string err;
   std::vector<json> f = scan(rules, {security}, &err);
   std::set<std::string> ids;
