@@ -157,8 +157,9 @@ class Parser {
     Deeper d(*this);
     Pos pos = cur().pos;
     Node source;
-    if (cur().kind == T::Ident && (is_word("union") || is_word("print") || is_word("range")) &&
-        !is_punct(peek(), "(") && !is_punct(peek(), "="))
+    if (cur().kind == T::Ident &&
+        (is_word("union") || ((is_word("print") || is_word("range")) && !is_punct(peek(), "("))) &&
+        !is_punct(peek(), "="))
       source = op();
     else
       source = expr();
@@ -734,6 +735,14 @@ class Parser {
     if (is("(")) {
       if (word == "datetime" || word == "dynamic" || word == "guid" || word == "timespan" || word == "time")
         return make(K::Literal, pos, raw_parenthesized(), word == "time" ? "timespan" : word);
+      // Typed literals: long(null), int(5), real(1.5), bool(true).
+      if (word == "long" || word == "int" || word == "real" || word == "double" || word == "decimal" ||
+          word == "bool" || word == "boolean")
+        return make(K::Literal, pos, raw_parenthesized(),
+                    word == "int"                           ? "long"
+                    : word == "double" || word == "decimal" ? "real"
+                    : word == "boolean"                     ? "bool"
+                                                            : word);
       if (word == "typeof") {
         advance();
         Node n = type_name();

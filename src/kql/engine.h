@@ -1,0 +1,34 @@
+// Runs a KQL query (parser.h) over the tables of a catalog: statements (let
+// scalars, tables and functions; materialize), tabular operators and scalar
+// functions as Kusto defines them, in memory. What it cannot run is a
+// QueryError at the construct's line and column, never a silent wrong
+// answer. Supported: see README.md, "KQL hunts".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kql/syntax.h"
+#include "kql/table.h"
+
+namespace kql {
+
+struct RunOptions {
+  // now() and ago() count from here (ticks since 1601): the evidence's
+  // latest event, or --now. 0: the wall clock.
+  int64_t now = 0;
+  // Most rows a join, mv-expand or mv-apply may make: past it the query stops
+  // with an error saying so (a hostile or mistaken query cannot exhaust memory).
+  size_t max_rows = 20'000'000;
+};
+
+struct RunResult {
+  Table table;
+  std::vector<std::string> warnings;  // e.g. Defender-only functions whose columns stay null
+};
+
+// Throws QueryError (with the position of the construct) on what it cannot run.
+RunResult run(const Node& query, Catalog& catalog, const RunOptions& options = {});
+
+}  // namespace kql

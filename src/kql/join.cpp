@@ -1,0 +1,223 @@
+// join and lookup as hash joins (the right side hashed, the left probed in
+// its order), every kind Kusto has with its semantics: innerunique (the
+// default) keeps the first left row of each key; null keys match nothing.
+// union: columns merged by name.
+#include <algorithm>
+#include <unordered_map>
+
+#include "kql/runner.h"
+
+namespace kql {
+namespace {
+
+using K = Node::Kind;
+
+[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
+
+// `$left.A` / `$right.B` / a bare column: which side and which name.
+std::pair<int, std::string> side_of(const Node& n) {
+  if (n.kind == K::Member && n.kids[0].kind == K::Name) {
+    if (n.kids[0].text == "$left") return {0, n.text};
+    if (n.kids[0].text == "$right") return {1, n.text};
+  }
+  if (n.kind == K::Name) return {-1, n.text};
+  fail(n, "a join key is a column name or $left.column == $right.column");
+}
+
+struct KeyPair {
+  std::string left, right;
+  const Node* at;
+};
+
+void keys_of(const Node& n, std::vector<KeyPair>& keys) {
+  if (n.kind == K::Binary && n.text == "and") {
+    keys_of(n.kids[0], keys);
+    keys_of(n.kids[1], keys);
+    return;
+  }
+  if (n.kind == K::Name) {
+    keys.push_back({n.text, n.text, &n});
+    return;
+  }
+  if (n.kind == K::Binary && n.text == "==") {
+    auto a = side_of(n.kids[0]), b = side_of(n.kids[1]);
+    if (a.first == 1 || b.first == 0) std::swap(a, b);
+    if (a.first != 0 || b.first != 1) fail(n, "a join condition compares $left.column with $right.column");
+    keys.push_back({a.second, b.second, &n});
+    return;
+  }
+  fail(n, "a join condition is a column name or $left.column == $right.column (joined with and)");
+}
+
+size_t column_or_fail(const Table& t, const std::string& name, const char* side, const Node& at) {
+  if (auto i = t.find(name)) return *i;
+  fail(at, std::string("join: the ") + side + " side has no column '" + name + "'");
+}
+
+// A row's key; false when a key value is null (it matches nothing).
+bool key_of(const Row& r, const std::vector<size_t>& cols, std::string& key) {
+  key.clear();
+  for (size_t c : cols) {
+    const Value& v = r[c];
+    if (v.null) return false;
+    if (v.type == Type::Dynamic && v.d && !v.d->is_array() && !v.d->is_object())
+      append_key(key, from_json(*v.d));
+    else
+      append_key(key, v);
+  }
+  return true;
+}
+
+std::string unique_name(const std::vector<Column>& cols, const std::string& name) {
+  auto taken = [&](const std::string& n) {
+    return std::any_of(cols.begin(), cols.end(), [&](const Column& c) { return c.name == n; });
+  };
+  if (!taken(name)) return name;
+  for (int i = 1;; ++i)
+    if (!taken(name + std::to_string(i))) return name + std::to_string(i);
+}
+
+}  // namespace
+
+Table join(Runner& runner, const Table& left, const Table& right, const Node& op, bool lookup) {
+  std::string kind = lookup ? "leftouter" : "innerunique";
+  const Node* on = nullptr;
+  for (const Node& k : op.kids) {
+    if (k.kind == K::Option && k.text == "kind") kind = k.kids[0].text;
+    if (k.kind == K::On) on = &k;
+  }
+  if (kind == "anti" || kind == "leftantisemi") kind = "leftanti";
+  if (kind == "rightantisemi") kind = "rightanti";
+  static const std::vector<std::string> kinds = {"innerunique", "inner",     "leftouter", "rightouter", "fullouter",
+                                                 "leftanti",    "rightanti", "leftsemi",  "rightsemi"};
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || (lookup && kind != "leftouter" && kind != "inner"))
+    fail(op,
+         (lookup ? "lookup kind=" : "join kind=") + kind + " is not a kind " + (lookup ? "lookup" : "join") + " has");
+  std::vector<KeyPair> names;
+  for (const Node& k : on->kids) keys_of(k, names);
+  std::vector<size_t> lk, rk;
+  for (const KeyPair& k : names) {
+    lk.push_back(column_or_fail(left, k.left, "left", *k.at));
+    rk.push_back(column_or_fail(right, k.right, "right", *k.at));
+  }
+
+  std::unordered_map<std::string, std::vector<size_t>> hashed;
+  std::string key;
+  for (size_t i = 0; i < right.rows.size(); ++i)
+    if (key_of(right.rows[i], rk, key)) hashed[key].push_back(i);
+
+  // Output columns: the left's, then the right's (renamed where they clash;
+  // lookup drops the right's key columns).
+  Table out;
+  bool left_only = kind == "leftanti" || kind == "leftsemi";
+  bool right_only = kind == "rightanti" || kind == "rightsemi";
+  std::vector<size_t> right_cols;
+  if (!right_only) out.columns = left.columns;
+  if (!left_only) {
+    for (size_t c = 0; c < right.columns.size(); ++c) {
+      if (lookup && std::find(rk.begin(), rk.end(), c) != rk.end()) continue;
+      right_cols.push_back(c);
+      out.columns.push_back({right_only ? right.columns[c].name : unique_name(out.columns, right.columns[c].name),
+                             right.columns[c].type});
+    }
+  }
+  auto check = [&] {
+    if (out.rows.size() > runner.max_rows())
+      fail(op, "the join makes more than " + std::to_string(runner.max_rows()) +
+                   " rows: narrow it (where before the join, or fewer rows per key)");
+  };
+  auto emit = [&](const Row* l, const Row* r) {
+    Row row;
+    row.reserve(out.columns.size());
+    if (!right_only) {
+      if (l) {
+        row = *l;
+      } else {
+        for (const Column& c : left.columns) row.push_back(Value::null_of(c.type));
+      }
+    }
+    for (size_t c : right_cols) row.push_back(r ? (*r)[c] : Value::null_of(right.columns[c].type));
+    out.rows.push_back(std::move(row));
+    check();
+  };
+
+  std::vector<bool> right_matched(right.rows.size(), false);
+  std::unordered_map<std::string, bool> left_seen;  // innerunique: keys already taken
+  for (const Row& l : left.rows) {
+    const std::vector<size_t>* matches = nullptr;
+    if (key_of(l, lk, key)) {
+      auto it = hashed.find(key);
+      if (it != hashed.end()) matches = &it->second;
+    }
+    if (kind == "innerunique") {
+      if (!matches || !left_seen.emplace(key, true).second) continue;
+      for (size_t r : *matches) emit(&l, &right.rows[r]);
+    } else if (kind == "inner" || kind == "leftouter" || kind == "rightouter" || kind == "fullouter") {
+      if (matches) {
+        for (size_t r : *matches) {
+          right_matched[r] = true;
+          emit(&l, &right.rows[r]);
+        }
+      } else if (kind == "leftouter" || kind == "fullouter") {
+        emit(&l, nullptr);
+      }
+    } else if (kind == "leftsemi" || kind == "leftanti") {
+      if ((matches != nullptr) == (kind == "leftsemi")) {
+        out.rows.push_back(l);
+        check();
+      }
+    } else if (matches) {  // rightsemi / rightanti: mark
+      for (size_t r : *matches) right_matched[r] = true;
+    }
+  }
+  if (kind == "rightouter" || kind == "fullouter") {
+    for (size_t r = 0; r < right.rows.size(); ++r)
+      if (!right_matched[r]) emit(nullptr, &right.rows[r]);
+  }
+  if (kind == "rightsemi" || kind == "rightanti") {
+    for (size_t r = 0; r < right.rows.size(); ++r)
+      if (right_matched[r] == (kind == "rightsemi")) emit(nullptr, &right.rows[r]);
+  }
+  return out;
+}
+
+Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::string>& names, const Node& op) {
+  std::string kind = "outer", source;
+  for (const Node& k : op.kids) {
+    if (k.kind == K::Option && k.text == "kind") kind = k.kids[0].text;
+    if (k.kind == K::Option && k.text == "withsource") source = k.kids[0].text;
+  }
+  if (kind != "outer" && kind != "inner") fail(op, "union kind=" + kind + " is not a kind union has (outer, inner)");
+  Table out;
+  if (!source.empty()) out.columns.push_back({source, Type::String});
+  for (const TablePtr& t : tables)
+    for (const Column& c : t->columns)
+      if (!out.find(c.name)) out.columns.push_back(c);
+  if (kind == "inner") {
+    std::vector<Column> common;
+    for (const Column& c : out.columns) {
+      bool all = c.name == source || std::all_of(tables.begin(), tables.end(),
+                                                 [&](const TablePtr& t) { return t->find(c.name).has_value(); });
+      if (all) common.push_back(c);
+    }
+    out.columns = common;
+  }
+  for (size_t t = 0; t < tables.size(); ++t) {
+    std::vector<std::optional<size_t>> from;
+    for (const Column& c : out.columns) from.push_back(c.name == source ? std::nullopt : tables[t]->find(c.name));
+    for (const Row& r : tables[t]->rows) {
+      Row row;
+      row.reserve(out.columns.size());
+      for (size_t c = 0; c < out.columns.size(); ++c) {
+        if (!source.empty() && c == 0)
+          row.push_back(Value::string(names[t]));
+        else
+          row.push_back(from[c] ? r[*from[c]] : Value::null_of(out.columns[c].type));
+      }
+      out.rows.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+}  // namespace kql

@@ -1,0 +1,105 @@
+// Inside the KQL engine (engine.h): the names a query binds, the runner that
+// evaluates tabular expressions, and the compiled scalar expressions the
+// operators evaluate per row. Not part of the engine's interface.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kql/engine.h"
+
+namespace kql {
+
+struct Env;
+using EnvPtr = std::shared_ptr<Env>;
+
+// What a name stands for in a scope.
+struct Binding {
+  enum class Kind { Scalar, Slot, Table, LazyTable, Function } kind = Kind::Scalar;
+  Value value;                  // Scalar
+  std::shared_ptr<Value> slot;  // Slot: a scalar parameter of a function, set for each call
+  const Node* node = nullptr;   // LazyTable: its tabular expression; Function: its Lambda
+  EnvPtr env;                   // where node is evaluated
+  mutable TablePtr table;       // Table; LazyTable once evaluated (a let is computed once)
+};
+
+struct Env {
+  EnvPtr parent;
+  std::map<std::string, Binding, std::less<>> names;
+  const Binding* find(std::string_view name) const {
+    for (const Env* e = this; e; e = e->parent.get())
+      if (auto it = e->names.find(name); it != e->names.end()) return &it->second;
+    return nullptr;
+  }
+};
+
+// A scalar expression compiled against an input table's columns.
+using Scalar = std::function<Value(const Row&)>;
+
+class Runner;
+
+struct CompileScope {
+  const std::vector<Column>* columns = nullptr;  // the row's columns (none: a constant expression)
+  Runner* runner = nullptr;
+  EnvPtr env;
+  std::optional<size_t> column(std::string_view name) const {
+    if (columns)
+      for (size_t i = 0; i < columns->size(); ++i)
+        if ((*columns)[i].name == name) return i;
+    return std::nullopt;
+  }
+};
+
+Scalar compile_scalar(const Node& n, const CompileScope& scope);
+// The name Kusto gives a column computed by `n` without a name: the column's
+// own name for a column reference (and for bin/floor of one), else "" (the
+// caller numbers it Column1, Column2, ...).
+std::string default_name(const Node& n);
+// The type of the first non-null value in `values`' column i, else `fallback`.
+Type infer_type(const std::vector<Row>& rows, size_t i, Type fallback);
+
+// A scalar function of the library (functions.cpp): arguments evaluated.
+using Function = std::function<Value(std::vector<Value>& args)>;
+// The function by name with its argument count checked; throws QueryError
+// at `call` when there is no such function or the count is wrong. Regular
+// expressions given as literals are compiled here, once.
+Function scalar_function(const Node& call, const CompileScope& scope);
+
+class Runner {
+ public:
+  Runner(Catalog& catalog, const RunOptions& options) : catalog_(catalog), options_(options) {}
+
+  TablePtr tabular(const Node& n, const EnvPtr& env);
+  bool is_tabular(const Node& n, const EnvPtr& env) const;
+  Value constant(const Node& n, const EnvPtr& env);  // a scalar without a row
+  Table run_query(const Node& query, const EnvPtr& env, Value* scalar_result = nullptr);
+
+  int64_t now() const;
+  size_t max_rows() const { return options_.max_rows; }
+  void warn(const std::string& w);
+  std::vector<std::string> take_warnings() { return std::move(warnings_); }
+
+ private:
+  Table apply(Table in, const Node& op, const EnvPtr& env);
+  TablePtr named_table(const Node& name, const EnvPtr& env);
+  TablePtr call_function(const Node& call, const Binding& fn, const EnvPtr& env, const TablePtr& piped);
+
+  Catalog& catalog_;
+  RunOptions options_;
+  std::vector<std::string> warnings_;
+  std::map<std::string, TablePtr, std::less<>> catalog_cache_;
+
+  friend Table summarize(Runner&, const Table&, const Node&, const EnvPtr&);
+};
+
+// Tabular operators (operators.cpp, summarize.cpp, join.cpp): each takes its
+// input and the operator's node.
+Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& env);
+Table join(Runner& runner, const Table& left, const Table& right, const Node& op, bool lookup);
+Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::string>& names, const Node& op);
+
+}  // namespace kql

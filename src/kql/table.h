@@ -1,0 +1,46 @@
+// A table as the KQL engine passes it between operators: named, typed
+// columns and rows of values. Every operator makes a new table; tables named
+// by a let or read from the evidence are shared, never changed.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kql/value.h"
+
+namespace kql {
+
+struct Column {
+  std::string name;
+  Type type = Type::Dynamic;
+};
+
+using Row = std::vector<Value>;
+
+struct Table {
+  std::vector<Column> columns;
+  std::vector<Row> rows;
+
+  std::optional<size_t> find(std::string_view name) const {
+    for (size_t i = 0; i < columns.size(); ++i)
+      if (columns[i].name == name) return i;
+    return std::nullopt;
+  }
+};
+using TablePtr = std::shared_ptr<const Table>;
+
+// Where the engine finds the tables a query names (the evidence's tables).
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  // The table of this name, or nullptr when there is none by that name.
+  virtual TablePtr table(std::string_view name) = 0;
+  // Why a name is not a table here (e.g. a Defender table EVTX cannot fill),
+  // or "" when the catalog does not know the name at all.
+  virtual std::string missing_reason(std::string_view) const { return ""; }
+};
+
+}  // namespace kql
