@@ -1,18 +1,52 @@
 // libFuzzer harness: a hunt's KQL text through the lexer and parser
 // (kql/parser.h), which must answer with a tree or a QueryError within the
 // bounds on size and nesting, never crash or recurse past them; the tree is
-// written out again (to_text).
+// written out again (to_text), then run (kql/engine.h) over a small fixed
+// table T with a low row cap: any answer or a QueryError, nothing else.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "kql/engine.h"
 #include "kql/parser.h"
 
+namespace {
+
+class Fixed : public kql::Catalog {
+ public:
+  Fixed() {
+    using kql::Value;
+    auto t = std::make_shared<kql::Table>();
+    t->columns = {{"Timestamp", kql::Type::DateTime},
+                  {"DeviceName", kql::Type::String},
+                  {"ProcessId", kql::Type::Long},
+                  {"ProcessCommandLine", kql::Type::String},
+                  {"AdditionalFields", kql::Type::Dynamic}};
+    for (int i = 0; i < 4; ++i)
+      t->rows.push_back({Value::datetime(133'000'000'000'000'000 + i * 10'000'000LL),
+                         Value::string(i % 2 ? "ws1" : "dc1"), Value::integer(100 + i),
+                         Value::string("cmd.exe /c whoami " + std::to_string(i)),
+                         Value::dynamic(kql::Json::parse(R"({"a": [1, 2], "b": "x"})"))});
+    table_ = t;
+  }
+  kql::TablePtr table(std::string_view name) override { return name == "T" ? table_ : nullptr; }
+
+ private:
+  kql::TablePtr table_;
+};
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Fixed catalog;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     kql::Node query = kql::parse(text);
     kql::to_text(query);
+    kql::RunOptions o;
+    o.now = 133'000'000'100'000'000;
+    o.max_rows = 10'000;
+    kql::run(query, catalog, o);
   } catch (const kql::QueryError&) {
   }
   return 0;

@@ -223,7 +223,7 @@ void OutputOptions::add_to(po::options_description& opts, const std::vector<std:
   std::string names;
   for (const std::string& f : formats) (names.empty() ? names : names += " | ") += f;
   opts.add_options()(
-      "format,f", po::value(&format),
+      short_format ? "format,f" : "format", po::value(&format),
       ("output format: " + names + " (default: table on a terminal, else " + formats.front() + ")").c_str())(
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)")(
       "quiet,q", po::bool_switch(&quiet), "no progress bar and no summary on stderr (warnings still)");

@@ -83,7 +83,8 @@ struct OutputOptions {
   std::string format;  // "": table on a terminal, else the command's default
   std::string output;  // "": stdout
   bool quiet = false;
-  bool csv_raw = false;  // --csv-raw: CSV cells untouched (pipeline/event_writer.h)
+  bool csv_raw = false;      // --csv-raw: CSV cells untouched (pipeline/event_writer.h)
+  bool short_format = true;  // -f for --format (query takes -f for its file)
 
   // formats: the names the command takes, first the default when not a terminal.
   void add_to(boost::program_options::options_description& opts, const std::vector<std::string>& formats);

@@ -19,5 +19,6 @@ int run_search(const std::vector<std::string>& args);
 int run_pivot(const std::vector<std::string>& args);
 int run_logons(const std::vector<std::string>& args);
 int run_metrics(const std::vector<std::string>& args);
+int run_query(const std::vector<std::string>& args);
 
 }  // namespace cli

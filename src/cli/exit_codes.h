@@ -13,7 +13,7 @@ enum ExitCode : int {
                      // merge: a shard is damaged or the shards are not of one scan
   kCannotWrite = 6,  // the output file, or a spill file under --temp-dir (a full disk), cannot be written
                      // (nothing is left behind)
-  kBadRules = 7,     // a rule file is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
+  kBadRules = 7,     // a rule file or KQL query is invalid or an asked rule id is unknown (FILE:LINE:COL on stderr)
   kNoEvidence = 8,   // nothing readable among the inputs (every input skipped, each named with its reason)
 };
 
@@ -24,7 +24,8 @@ inline constexpr const char* kExitCodesHelp =
     "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export, merge: a shard "
     "cannot be read or the shards are not of one scan; "
     "6 the output or a spill file (--temp-dir) cannot be written; 7 no rule to run, a rule file is invalid "
-    "(--strict), no rule matches --rule, or a --placeholders or --tuning file cannot be used; "
+    "(--strict), no rule matches --rule, a --placeholders or --tuning file cannot be used, or a KQL query cannot be "
+    "read or run (query); "
     "8 nothing readable among the inputs";
 
 }  // namespace cli

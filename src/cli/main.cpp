@@ -22,6 +22,7 @@ const char kUsage[] =
     "  pivot      the accounts, hosts, addresses, processes, hashes the findings touch, to grep for\n"
     "  logons     who logged on where, from where, how; failed logons with the reason\n"
     "  metrics    records per host, channel, event id; log integrity: gaps, cleared logs, stops\n"
+    "  query      a KQL hunt as written for Defender or Sentinel, over tables built from the evidence\n"
     "  rules      rules check|list|show: compile rule files, list the rules that run, show one\n"
     "  dump       print the records of EVTX files as JSON lines or XML\n"
     "  normalize  print the normalized process / network / boot events of EVTX and XML inputs\n"
@@ -32,7 +33,8 @@ const char kUsage[] =
     "Exit codes (every command): 0 done; 1 internal error; 2 bad command line; 3 a named input\n"
     "does not exist or cannot be opened; 4 dump: not an EVTX file; 5 convert: bad XML input, merge:\n"
     "a shard cannot be read or merged; 6 the output cannot be written; 7 no rule to run, an invalid\n"
-    "rule file (--strict), no rule matches --rule, or a tuning or placeholder file cannot be used;\n"
+    "rule file (--strict), no rule matches --rule, a tuning or placeholder file cannot be used, or\n"
+    "a KQL query cannot be read or run;\n"
     "8 nothing readable among the inputs.\n";
 
 }  // namespace
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "pivot") return cli::run_pivot(args);
     if (cmd == "logons") return cli::run_logons(args);
     if (cmd == "metrics") return cli::run_metrics(args);
+    if (cmd == "query") return cli::run_query(args);
     if (cmd == "--version" || cmd == "version") {
       std::printf("evtxhunt %s\n", EVTXHUNT_VERSION);
       return cli::kOk;

@@ -761,7 +761,16 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
         if (out.rows.size() > max_rows()) fail(op, "mv-apply makes more than " + std::to_string(max_rows()) + " rows");
       }
     }
-    if (!columns_set) out.columns = in.columns;
+    if (!columns_set) {  // no row: the columns the subquery would give
+      Table none;
+      none.columns = in.columns;
+      Table rows = mv_expand(*this, none, expand, env);
+      for (size_t i = 1; i < sub.kids.size(); ++i) rows = apply(std::move(rows), sub.kids[i], env);
+      for (const Column& c : in.columns)
+        if (!rows.find(c.name) && std::find(expanded.begin(), expanded.end(), c.name) == expanded.end())
+          out.columns.push_back(c);
+      for (const Column& c : rows.columns) out.columns.push_back(c);
+    }
     return out;
   }
   if (name == "parse" || name == "parse-where") return parse_op(*this, in, op, env);

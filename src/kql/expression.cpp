@@ -372,6 +372,7 @@ Scalar compile_between(const Node& n, const CompileScope& scope) {
 Value member_of(const Value& base, const Value& key) {
   Value b = base;
   if (b.type == Type::String) {  // a JSON text used as dynamic
+    if (nests_too_deep(b.s)) return Value();
     Json j = Json::parse(b.s, nullptr, false);
     if (j.is_discarded()) return Value();
     b = Value::dynamic(std::move(j));
@@ -528,6 +529,20 @@ Scalar compile_call(const Node& n, const CompileScope& scope) {
       if (auto i = scope.column(col)) return [i = *i](const Row& r) { return r[i]; };
     return [](const Row&) { return Value::null_of(Type::DateTime); };
   }
+  if (name == "pack_all") {
+    // The row as a bag: each column's name and value (nulls left out unless asked).
+    arity(0, 1);
+    bool keep_nulls = !n.kids.empty() && scope.runner->constant(n.kids[0], scope.env).truthy();
+    std::vector<std::string> names;
+    if (scope.columns)
+      for (const Column& c : *scope.columns) names.push_back(c.name);
+    return [names, keep_nulls](const Row& r) {
+      Json bag = Json::object();
+      for (size_t i = 0; i < names.size() && i < r.size(); ++i)
+        if (!r[i].null || keep_nulls) bag[names[i]] = to_json(r[i]);
+      return Value::dynamic(std::move(bag));
+    };
+  }
   if (name == "column_ifexists") {
     arity(2, 2);
     if (n.kids[0].kind != K::Literal) fail(n.kids[0], "column_ifexists() needs the column name as a string");
@@ -541,11 +556,15 @@ Scalar compile_call(const Node& n, const CompileScope& scope) {
     if (k.kind == K::Star) fail(k, "'*' is not an argument of " + name + "()");
     args.push_back(compile_scalar(k.kind == K::Assign ? k.kids[0] : k, scope));
   }
-  return [fn, args](const Row& r) {
+  Pos pos = n.pos;
+  return [fn, args, pos, name](const Row& r) {
     std::vector<Value> values;
     values.reserve(args.size());
     for (const Scalar& a : args) values.push_back(a(r));
-    return fn(values);
+    Value v = fn(values);
+    if (v.type == Type::String && v.s.size() > kMaxString)
+      throw QueryError(pos, name + "() makes a string longer than " + std::to_string(kMaxString >> 20) + " MiB");
+    return v;
   };
 }
 

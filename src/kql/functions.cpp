@@ -3,6 +3,8 @@
 // when the query is compiled; a null argument gives null as in Kusto.
 #include <re2/re2.h>
 
+#include <pugixml.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <unordered_map>
@@ -113,6 +115,7 @@ Value to_dynamic(const Value& v) {
   if (v.type == Type::Dynamic) return v;
   if (v.null) return Value();
   if (v.type != Type::String) return Value::dynamic(to_json(v));
+  if (nests_too_deep(v.s)) return Value();  // deeper than any log's JSON: not read
   Json j = Json::parse(v.s, nullptr, false);
   if (j.is_discarded()) return Value::dynamic(Json(v.s));  // not JSON: the string itself
   return Value::dynamic(std::move(j));
@@ -134,7 +137,8 @@ int64_t ticks_from_civil(int64_t y, unsigned m, unsigned d) {
 }
 
 Value start_of(const std::string& unit, const Value& dt, int64_t offset) {
-  if (dt.null || dt.type != Type::DateTime) return Value::null_of(Type::DateTime);
+  if (dt.null || dt.type != Type::DateTime || offset < -100'000 || offset > 100'000)
+    return Value::null_of(Type::DateTime);
   rules::CivilDate c = rules::civil_from_ticks(dt.i);
   if (unit == "day")
     return Value::datetime(rules::floor_div(dt.i, kTicksPerDay) * kTicksPerDay + offset * kTicksPerDay);
@@ -152,7 +156,7 @@ Value start_of(const std::string& unit, const Value& dt, int64_t offset) {
 }
 
 Value datetime_add(const std::string& period, int64_t amount, const Value& dt) {
-  if (dt.null) return Value::null_of(Type::DateTime);
+  if (dt.null || amount < -1'000'000'000 || amount > 1'000'000'000) return Value::null_of(Type::DateTime);
   std::string p = rules::fold_case(period);
   if (p == "month" || p == "quarter" || p == "year") {
     int64_t months = amount * (p == "month" ? 1 : p == "quarter" ? 3 : 12);
@@ -169,8 +173,10 @@ Value datetime_add(const std::string& period, int64_t amount, const Value& dt) {
   }
   auto period_value = rules::detail::period_by_name(p);
   auto unit = period_value ? rules::detail::period_unit(*period_value) : std::nullopt;
-  if (!unit) return Value::null_of(Type::DateTime);
-  return Value::datetime(dt.i + amount * unit->unit);
+  int64_t span = 0, t = 0;
+  if (!unit || __builtin_mul_overflow(amount, unit->unit, &span) || __builtin_add_overflow(dt.i, span, &t))
+    return Value::null_of(Type::DateTime);
+  return Value::datetime(t);
 }
 
 // format_datetime's tokens: yyyy yy MM M dd d HH H hh h mm m ss s f..fffffff tt.
@@ -306,6 +312,47 @@ bool ipv4(const std::string& s, uint32_t& out, int& prefix) {
   out = (a << 24) | (b << 16) | (c << 8) | d;
   prefix = p;
   return true;
+}
+
+// parse_xml's JSON: an element is its text when it has nothing else, else a
+// bag of "@attribute" values, "#text" and its children (a name repeated
+// becomes an array), as Kusto converts XML.
+Json xml_json(const pugi::xml_node& n, int depth = 0) {
+  Json bag = Json::object();
+  for (const pugi::xml_attribute& a : n.attributes()) bag[std::string("@") + a.name()] = a.value();
+  std::string text;
+  std::vector<std::string> repeated;  // names already made arrays
+  for (const pugi::xml_node& c : n.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      text += c.value();
+      continue;
+    }
+    if (c.type() != pugi::node_element || depth >= kMaxNesting) continue;
+    Json v = xml_json(c, depth + 1);
+    auto it = bag.find(c.name());
+    if (it == bag.end()) {
+      bag[c.name()] = std::move(v);
+      continue;
+    }
+    if (std::find(repeated.begin(), repeated.end(), c.name()) == repeated.end()) {
+      repeated.push_back(c.name());
+      Json arr = Json::array({std::move(*it)});
+      *it = std::move(arr);
+    }
+    it->push_back(std::move(v));
+  }
+  if (bag.empty()) return text;
+  if (!text.empty()) bag["#text"] = text;
+  return bag;
+}
+
+Value parse_xml(const std::string& s) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(s.data(), s.size(), pugi::parse_default, pugi::encoding_utf8)) return Value();
+  Json root = Json::object();
+  for (const pugi::xml_node& c : doc.children())
+    if (c.type() == pugi::node_element) root[c.name()] = xml_json(c);
+  return Value::dynamic(std::move(root));
 }
 
 struct Spec {
@@ -512,6 +559,7 @@ const std::unordered_map<std::string, Spec>& library() {
                 };
               }};
     }
+    m["parse_xml"] = plain(1, 1, [](Args& a) { return parse_xml(text(a[0])); });
     m["parse_command_line"] = plain(1, 2, [](Args& a) { return Value::dynamic(parse_command_line(text(a[0]))); });
     m["has_any_index"] = plain(2, 2, [](Args& a) {
       const Json* arr = array_of(a[1]);
@@ -723,13 +771,13 @@ const std::unordered_map<std::string, Spec>& library() {
       double p = std::pow(10.0, a.size() > 1 ? static_cast<double>(to_long(a[1]).i) : 0.0);
       return Value::real(std::round(v.r * p) / p);
     });
-    for (auto [n, f] : std::initializer_list<std::pair<const char*, double (*)(double)>>{{"log", std::log},
-                                                                                         {"log10", std::log10},
-                                                                                         {"log2", std::log2},
-                                                                                         {"exp", std::exp},
-                                                                                         {"sqrt", std::sqrt},
-                                                                                         {"ceiling", std::ceil}})
-      m[n] = plain(1, 1, [f](Args& a) {
+    for (const auto& named : std::initializer_list<std::pair<const char*, double (*)(double)>>{{"log", std::log},
+                                                                                               {"log10", std::log10},
+                                                                                               {"log2", std::log2},
+                                                                                               {"exp", std::exp},
+                                                                                               {"sqrt", std::sqrt},
+                                                                                               {"ceiling", std::ceil}})
+      m[named.first] = plain(1, 1, [f = named.second](Args& a) {
         Value v = to_real(a[0]);
         return v.null ? v : Value::real(f(v.r));
       });
@@ -856,10 +904,11 @@ const std::unordered_map<std::string, Spec>& library() {
       int64_t y = to_long(a[0]).i, mo = to_long(a[1]).i, d = to_long(a[2]).i;
       if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31) return Value::null_of(Type::DateTime);
       int64_t t = ticks_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-      if (a.size() > 3) t += to_long(a[3]).i * rules::kTicksPerHour;
-      if (a.size() > 4) t += to_long(a[4]).i * rules::kTicksPerMinute;
-      if (a.size() > 5) t += static_cast<int64_t>(to_real(a[5]).r * rules::kTicksPerSecond);
-      return Value::datetime(t);
+      int64_t h = a.size() > 3 ? to_long(a[3]).i : 0, mi = a.size() > 4 ? to_long(a[4]).i : 0;
+      double sec = a.size() > 5 ? to_real(a[5]).r : 0;
+      if (h < 0 || h > 23 || mi < 0 || mi > 59 || !(sec >= 0 && sec < 60)) return Value::null_of(Type::DateTime);
+      return Value::datetime(t + h * rules::kTicksPerHour + mi * rules::kTicksPerMinute +
+                             static_cast<int64_t>(sec * rules::kTicksPerSecond));
     });
     m["unixtime_seconds_todatetime"] = plain(1, 1, [](Args& a) {
       Value s = to_real(a[0]);
@@ -896,7 +945,6 @@ Function scalar_function(const Node& call, const CompileScope&) {
   const auto& lib = library();
   auto it = lib.find(call.text);
   if (it == lib.end()) {
-    if (call.text == "parse_xml") fail(call, "parse_xml() is not supported (no XML reader in the engine)");
     fail(call, "the function '" + call.text + "' is not supported");
   }
   const Spec& s = it->second;

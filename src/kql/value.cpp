@@ -1,5 +1,6 @@
 #include "kql/value.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -145,34 +146,77 @@ std::string to_text(const Value& v) {
   return "";
 }
 
+bool nests_too_deep(std::string_view text) {
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Json parse_dynamic_literal(std::string_view text) {
-  // Rewrites '...' strings as JSON strings; the rest is JSON as written.
+  // Rewrites KQL's string forms ('...', @"...", @'...') as JSON strings,
+  // joins adjacent strings ("a" "b" is "ab", as in KQL) and drops //
+  // comments; the rest is JSON as written.
   std::string json;
   json.reserve(text.size());
+  size_t last_start = std::string::npos;  // where the last string begins in `json`, while only spaces follow it
+  std::string last_value;
+  auto emit_string = [&](std::string value) {
+    if (last_start != std::string::npos) {
+      json.resize(last_start);
+      value = last_value + value;
+    }
+    last_start = json.size();
+    last_value = value;
+    json += Json(value).dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '"') {  // copy a JSON string through, escapes and all
+    if (c == '"') {  // a JSON string, escapes and all
       size_t j = i + 1;
       while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
-      json.append(text.substr(i, j + 1 - i));
+      Json value = Json::parse(text.substr(i, j + 1 - i), nullptr, false);
+      if (!value.is_string()) throw std::runtime_error("not a dynamic value: a string that does not end");
+      emit_string(value.get<std::string>());
       i = j;
-    } else if (c == '\'') {
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if ((c == '@' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\'')) || c == '\'') {
+      bool verbatim = c == '@';
+      if (verbatim) ++i;
+      char quote = text[i];
       std::string s;
       size_t j = i + 1;
-      for (; j < text.size() && text[j] != '\''; ++j) {
-        if (text[j] == '\\' && j + 1 < text.size()) {
+      for (; j < text.size(); ++j) {
+        if (text[j] == quote) {
+          if (verbatim && j + 1 < text.size() && text[j + 1] == quote) {  // "" in a verbatim string
+            s += quote;
+            ++j;
+            continue;
+          }
+          break;
+        }
+        if (!verbatim && text[j] == '\\' && j + 1 < text.size()) {
           ++j;
-          s += text[j] == 'n' ? '\n' : text[j] == 't' ? '\t' : text[j];
+          s += text[j] == 'n' ? '\n' : text[j] == 't' ? '\t' : text[j] == 'r' ? '\r' : text[j];
         } else {
           s += text[j];
         }
       }
-      json += Json(s).dump();
+      emit_string(std::move(s));
       i = j;
     } else {
+      if (!std::isspace(static_cast<unsigned char>(c))) last_start = std::string::npos;
       json += c;
     }
   }
+  if (nests_too_deep(json))
+    throw std::runtime_error("a dynamic value nested deeper than " + std::to_string(kMaxNesting) + " levels");
   Json j = Json::parse(json, nullptr, false);
   if (j.is_discarded()) throw std::runtime_error("not a dynamic value: " + std::string(text.substr(0, 80)));
   return j;
@@ -183,9 +227,26 @@ namespace {
 bool numeric(Type t) { return t == Type::Long || t == Type::Real; }
 double as_real(const Value& v) { return v.type == Type::Real ? v.r : static_cast<double>(v.i); }
 
+// A string compared with a number is read as one, as Sentinel's string
+// columns of numbers (LogonType, EventData fields) are compared in hunts.
+std::optional<Value> as_number(const Value& s) {
+  if (s.type != Type::String || s.s.empty()) return std::nullopt;
+  const char* begin = s.s.data();
+  const char* end = begin + s.s.size();
+  int64_t i = 0;
+  if (auto r = std::from_chars(begin, end, i); r.ec == std::errc() && r.ptr == end) return Value::integer(i);
+  double d = 0;
+  if (auto r = std::from_chars(begin, end, d); r.ec == std::errc() && r.ptr == end) return Value::real(d);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int compare(const Value& a, const Value& b) {
+  if ((a.type == Type::String && numeric(b.type)) || (numeric(a.type) && b.type == Type::String)) {
+    std::optional<Value> x = a.type == Type::String ? as_number(a) : a, y = b.type == Type::String ? as_number(b) : b;
+    if (x && y) return compare(*x, *y);
+  }
   if (numeric(a.type) && numeric(b.type)) {
     if (a.type == Type::Long && b.type == Type::Long) return a.i < b.i ? -1 : a.i > b.i;
     double x = as_real(a), y = as_real(b);
@@ -210,6 +271,10 @@ bool equal(const Value& a, const Value& b) {
     return equal(from_json(*dyn.d), other);
   }
   if (numeric(a.type) && numeric(b.type)) return compare(a, b) == 0;
+  if ((a.type == Type::String && numeric(b.type)) || (numeric(a.type) && b.type == Type::String)) {
+    std::optional<Value> n = as_number(a.type == Type::String ? a : b);
+    return n && compare(*n, a.type == Type::String ? b : a) == 0;
+  }
   if (a.type != b.type) return false;
   if (a.type == Type::String) return a.s == b.s;
   return a.i == b.i;

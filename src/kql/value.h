@@ -18,6 +18,12 @@ enum class Type : uint8_t { Bool, Long, Real, String, DateTime, Timespan, Dynami
 const char* type_name(Type t);                            // "bool", "long", "real", "string", "datetime", ...
 std::optional<Type> type_by_name(std::string_view name);  // also int, double, decimal, date, time, guid
 
+// Bounds on what one value may hold, so that a hostile query cannot exhaust
+// memory or the stack: a string a function makes, and the nesting of a
+// dynamic value read from text (parse_json, dynamic(...), parse_xml).
+constexpr size_t kMaxString = size_t{16} << 20;
+constexpr int kMaxNesting = 100;
+
 // Property bags keep their keys in the order written, as Kusto prints them.
 using Json = nlohmann::ordered_json;
 
@@ -55,6 +61,10 @@ Json to_json(const Value& v);
 // reals in the shortest form that reads back, dynamic as compact JSON (a
 // dynamic string without its quotes), null as "".
 std::string to_text(const Value& v);
+
+// Whether JSON text nests brackets deeper than kMaxNesting (counted over
+// the whole text, strings included: a bound, not a parse).
+bool nests_too_deep(std::string_view text);
 
 // A dynamic literal as KQL writes it: JSON, with single-quoted strings too.
 // Throws std::runtime_error when it is not one.

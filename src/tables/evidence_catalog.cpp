@@ -1,0 +1,244 @@
+#include "tables/evidence_catalog.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "details/key_fields.h"
+#include "evtx/value.h"
+#include "normalize/normalized_event.h"
+#include "replay/host_replay.h"
+#include "replay/scan.h"
+#include "store/event_codec.h"
+#include "tables/defender_schema.h"
+
+namespace tables {
+namespace {
+
+using kql::Type;
+using kql::Value;
+
+// Where each column of a Device* table comes from: a normalized field of the
+// same name, or the record's EventRecordID (ReportId).
+struct ColumnSource {
+  std::optional<norm::Field> field;
+  bool report_id = false;
+};
+
+std::vector<ColumnSource> sources_of(const Schema& s) {
+  std::vector<ColumnSource> out;
+  for (const kql::Column& c : s.columns) {
+    ColumnSource src;
+    if (c.name == "ReportId")
+      src.report_id = true;
+    else
+      src.field = norm::field_by_name(c.name);
+    out.push_back(src);
+  }
+  return out;
+}
+
+Value value_of(const norm::FieldValue& f, Type want) {
+  if (!f.known()) return Value::null_of(want);
+  switch (f.kind) {
+    case norm::FieldValue::Kind::Time: return want == Type::DateTime ? Value::datetime(f.i) : Value::null_of(want);
+    case norm::FieldValue::Kind::Int:
+      return want == Type::String ? Value::string(std::to_string(f.i))
+             : want == Type::Long ? Value::integer(f.i)
+                                  : Value::null_of(want);
+    case norm::FieldValue::Kind::String:
+      if (want == Type::String) return Value::string(f.s);
+      if (want == Type::Long) {  // a logon id written 0x3e7
+        try {
+          if (f.s.rfind("0x", 0) == 0)
+            return Value::integer(static_cast<int64_t>(std::stoull(f.s.substr(2), nullptr, 16)));
+          return Value::integer(std::stoll(f.s));
+        } catch (const std::exception&) {
+          return Value::null_of(want);
+        }
+      }
+      return Value::null_of(want);
+    default: return Value::null_of(want);
+  }
+}
+
+const char* device_table(norm::Table t) {
+  switch (t) {
+    case norm::Table::Process: return "DeviceProcessEvents";
+    case norm::Table::Network: return "DeviceNetworkEvents";
+    case norm::Table::Logon: return "DeviceLogonEvents";
+    default: return nullptr;
+  }
+}
+
+bool is_logon_event(uint16_t id) { return id == 4624 || id == 4625 || id == 4634 || id == 4647 || id == 4648; }
+
+// One host's rows of each table wanted, in its replayed order.
+struct HostRows {
+  std::map<std::string, std::vector<kql::Row>, std::less<>> rows;
+  std::vector<std::map<std::string, std::string>> security;  // SecurityEvent's EventData, per row
+};
+
+}  // namespace
+
+EvidenceCatalog::EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options)
+    : evidence_(evidence), options_(std::move(options)) {}
+
+std::string EvidenceCatalog::missing_reason(std::string_view name) const { return not_built_reason(name); }
+
+kql::TablePtr EvidenceCatalog::table(std::string_view name) {
+  if (!schema(name)) return nullptr;
+  if (!built_.count(name)) prepare({std::string(name)});
+  return built_.at(std::string(name));
+}
+
+void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
+  std::set<std::string> wanted;
+  for (const std::string& n : wanted_names)
+    if (schema(n) && !built_.count(n)) wanted.insert(n);
+  if (wanted.empty()) return;
+  std::map<std::string, std::vector<ColumnSource>> sources;
+  for (const std::string& n : wanted)
+    if (n.rfind("Device", 0) == 0) sources[n] = sources_of(*schema(n));
+  bool security = wanted.count("SecurityEvent") > 0;
+
+  std::vector<const pipeline::Host*> hosts = replay::kept_hosts(evidence_, options_.filter);
+  std::vector<HostRows> per_host(hosts.size());
+  replay::for_each_host(hosts, options_.threads, [&](size_t i, const pipeline::Host& host) {
+    HostRows& out = per_host[i];
+    std::unordered_set<std::string> processes;  // one row per process run
+    pipeline::HostStream stream(evidence_, host);
+    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
+      store::EventView view(se.raw, evidence_.store.pool());
+      if (!options_.filter.keeps_event(se.header.timestamp, se.header.event_id, view.channel())) return;
+      if (se.norm) {
+        const norm::NormalizedEvent& ev = *se.norm;
+        const char* table = device_table(ev.table);
+        if (table && sources.count(table)) {
+          if (ev.table == norm::Table::Process) {
+            const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
+            if (id.known() && !processes.insert(id.s).second) return;
+          }
+          const Schema& s = *schema(table);
+          const std::vector<ColumnSource>& src = sources[table];
+          kql::Row row;
+          row.reserve(src.size());
+          for (size_t c = 0; c < src.size(); ++c) {
+            Type t = s.columns[c].type;
+            if (src[c].report_id)
+              row.push_back(Value::integer(static_cast<int64_t>(se.header.record_id)));
+            else if (src[c].field)
+              row.push_back(value_of(ev[*src[c].field], t));
+            else
+              row.push_back(Value::null_of(t));
+          }
+          out.rows[table].push_back(std::move(row));
+        }
+      }
+      if (security && view.provider() == norm::kSecurityProvider) {
+        std::map<std::string, std::string> data;
+        std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
+        view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
+          std::string text;
+          evtx::append_value_text(text, v);
+          xml += "<Data Name=\"";
+          evtx::append_xml_escaped(xml, name, true);
+          xml += "\">";
+          evtx::append_xml_escaped(xml, text, false);
+          xml += "</Data>";
+          data.emplace(std::string(name), std::move(text));
+        });
+        xml += "</EventData>";
+        auto get = [&](const char* k) {
+          auto it = data.find(k);
+          return it == data.end() || it->second == "-" ? std::string() : it->second;
+        };
+        auto joined = [&](const char* domain, const char* user) {
+          std::string u = get(user), d = get(domain);
+          return d.empty() || u.empty() ? u : d + "\\" + u;
+        };
+        uint16_t id = se.header.event_id;
+        std::string user =
+            is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetUserName") : get("SubjectUserName");
+        std::string domain =
+            is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetDomainName") : get("SubjectDomainName");
+        std::string account = domain.empty() ? user : domain + "\\" + user;
+        const details::KeyFields* kf = details::key_fields(view.provider(), id);
+        std::string activity = std::to_string(id) + (kf && !kf->name.empty() ? " - " + kf->name : "");
+        kql::Row row = {Value::datetime(se.header.time_created),
+                        Value::string(std::string(view.computer())),
+                        Value::integer(id),
+                        Value::string(activity),
+                        Value::string(std::string(view.channel())),
+                        Value::string(std::string(view.provider())),
+                        Value::string(account),
+                        Value::string(user.empty()         ? ""
+                                      : user.back() == '$' ? "Machine"
+                                                           : "User"),
+                        Value::string(""),
+                        Value::string(std::to_string(se.header.record_id)),
+                        Value::string(xml),
+                        Value::string(joined("SubjectDomainName", "SubjectUserName")),
+                        Value::string(joined("TargetDomainName", "TargetUserName")),
+                        Value::string(""),
+                        Value::string(""),
+                        Value::string(""),
+                        Value::string(""),
+                        Value::string("SecurityEvent")};
+        out.rows["SecurityEvent"].push_back(std::move(row));
+        out.security.push_back(std::move(data));
+      }
+    });
+  });
+
+  for (const std::string& name : wanted) {
+    auto t = std::make_shared<kql::Table>();
+    t->columns = schema(name)->columns;
+    if (name == "SecurityEvent") {
+      // Each EventData field a column, after Sentinel's, in name order.
+      std::set<std::string> fields;
+      for (const HostRows& h : per_host)
+        for (const auto& d : h.security)
+          for (const auto& [k, v] : d)
+            if (!t->find(k)) fields.insert(k);
+      size_t from = schema(name)->event_data_from;
+      for (const std::string& f : fields) t->columns.push_back({f, Type::String});
+      for (HostRows& h : per_host) {
+        auto it = h.rows.find(name);
+        if (it == h.rows.end()) continue;
+        for (size_t r = 0; r < it->second.size(); ++r) {
+          kql::Row& row = it->second[r];
+          row.resize(t->columns.size(), Value::string(""));
+          for (const auto& [k, v] : h.security[r]) {
+            auto c = t->find(k);
+            if (c && *c >= from) row[*c] = Value::string(v);
+          }
+        }
+      }
+    }
+    for (HostRows& h : per_host) {
+      auto it = h.rows.find(name);
+      if (it == h.rows.end()) continue;
+      for (kql::Row& r : it->second) t->rows.push_back(std::move(r));
+    }
+    built_[name] = t;
+  }
+}
+
+std::vector<std::string> mentioned_tables(std::string_view text) {
+  std::vector<std::string> out;
+  for (const std::string& n : table_names()) {
+    for (size_t at = text.find(n); at != std::string_view::npos; at = text.find(n, at + 1)) {
+      auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+      bool starts = at == 0 || !word(text[at - 1]);
+      bool ends = at + n.size() == text.size() || !word(text[at + n.size()]);
+      if (starts && ends) {
+        out.push_back(n);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace tables

@@ -1,0 +1,47 @@
+// The KQL tables of a run's evidence (defender_schema.h), built from the
+// event store host by host in each host's replayed order (the process
+// table's Initiating* columns filled, duplicate records dropped), hosts in
+// key order: the same rows for any thread count.
+//   DeviceProcessEvents, DeviceNetworkEvents, DeviceLogonEvents: the
+//     normalized events (Sysmon 1 / Security 4688; Sysmon 3 / Security
+//     5156, 5158; Security 4624, 4625, 4634, 4647), one row per process run
+//     (a run logged by Sysmon 1 and 4688 is one row).
+//   SecurityEvent: every record of the Security log, with Sentinel's columns
+//     and each EventData field as a column of its own.
+//   SecurityAlert: empty (Sentinel alerts are not in event logs).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kql/table.h"
+#include "pipeline/evidence.h"
+#include "pipeline/filters.h"
+
+namespace tables {
+
+struct CatalogOptions {
+  pipeline::EventFilter filter;  // time, hosts, event ids, channels
+  int threads = 0;
+};
+
+class EvidenceCatalog : public kql::Catalog {
+ public:
+  EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options);
+
+  // Builds these tables (those a query names) in one pass over the evidence.
+  void prepare(const std::vector<std::string>& names);
+  kql::TablePtr table(std::string_view name) override;
+  std::string missing_reason(std::string_view name) const override;
+
+ private:
+  const pipeline::Evidence& evidence_;
+  CatalogOptions options_;
+  std::map<std::string, kql::TablePtr, std::less<>> built_;
+};
+
+// The table names a query's text mentions that the catalog builds.
+std::vector<std::string> mentioned_tables(std::string_view query_text);
+
+}  // namespace tables
