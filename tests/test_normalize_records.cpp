@@ -9,6 +9,8 @@
 // (own addresses, peer connections) comes from every file of the host.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 
 #include <cctype>
@@ -314,6 +316,165 @@ void check_wfp(const Checker& c) {
   }
 }
 
+// ---- Sysmon's other activity, Security's tasks, System's services ----------
+
+// The process that acted: image, PID and GUID data items, and its User.
+void check_actor(const Checker& c, const char* image, const char* pid, const char* guid) {
+  c.copy_path(Field::InitiatingProcessFolderPath, Field::InitiatingProcessFileName, image);
+  c.copy_number(Field::InitiatingProcessId, pid);
+  c.copy(Field::InitiatingProcessUniqueId, guid);
+  if (!c.known("User") || c.text("User").empty()) {
+    c.unknown(Field::InitiatingProcessAccountName, "User");
+    return;
+  }
+  std::string u = c.text("User");
+  c.str(Field::InitiatingProcessAccountName, u.substr(u.find('\\') + 1));
+}
+
+// "SHA1=..,MD5=..,SHA256=..,IMPHASH=..": each listed hash in its column.
+void check_hashes(const Checker& c, const char* name) {
+  std::map<std::string, std::string> listed;
+  std::string h = c.text(name) + ",";
+  for (size_t start = 0, comma; (comma = h.find(',', start)) != std::string::npos; start = comma + 1) {
+    std::string part = h.substr(start, comma - start);
+    if (size_t eq = part.find('='); eq != std::string::npos) listed[part.substr(0, eq)] = part.substr(eq + 1);
+  }
+  for (auto [kind, field] :
+       {std::pair{"SHA1", Field::SHA1}, std::pair{"SHA256", Field::SHA256}, std::pair{"MD5", Field::MD5}}) {
+    if (listed.count(kind))
+      c.str(field, listed[kind]);
+    else
+      c.unknown(field, kind);
+  }
+}
+
+// AdditionalFields holds these data items (under the given keys) where the record has them.
+void check_bag(const Checker& c, std::initializer_list<std::pair<const char*, const char*>> items) {
+  nlohmann::json bag = c.ev[Field::AdditionalFields].known() ? nlohmann::json::parse(c.ev[Field::AdditionalFields].s)
+                                                             : nlohmann::json::object();
+  for (auto [name, key] : items) {
+    if (c.known(name) && !c.text(name).empty()) {
+      EXPECT_EQ(bag.value(key, "<none>"), c.text(name)) << c.where << ": AdditionalFields." << key;
+    } else {
+      EXPECT_FALSE(bag.contains(key)) << c.where << ": AdditionalFields." << key;
+    }
+  }
+}
+
+std::string hive(const std::string& key) {
+  for (auto [abbrev, full] : {std::pair<std::string, std::string>{"HKLM", "HKEY_LOCAL_MACHINE"},
+                              {"HKU", "HKEY_USERS"},
+                              {"HKCR", "HKEY_CLASSES_ROOT"},
+                              {"HKCU", "HKEY_CURRENT_USER"}})
+    if (key == abbrev || key.rfind(abbrev + "\\", 0) == 0) return full + key.substr(abbrev.size());
+  return key;
+}
+
+void check_sysmon_activity(const Checker& c) {
+  const int id = c.raw.event_id;
+  switch (id) {
+    case 7:
+      EXPECT_EQ(c.ev.table, Table::ImageLoad) << c.where;
+      c.str(Field::ActionType, "ImageLoaded");
+      c.copy_path(Field::FolderPath, Field::FileName, "ImageLoaded");
+      check_actor(c, "Image", "ProcessId", "ProcessGuid");
+      check_hashes(c, "Hashes");
+      check_bag(c, {{"Signed", "Signed"}, {"Signature", "Signature"}, {"OriginalFileName", "OriginalFileName"}});
+      return;
+    case 2:
+    case 11:
+    case 23:
+    case 26:
+      EXPECT_EQ(c.ev.table, Table::File) << c.where;
+      c.str(Field::ActionType, id == 2 ? "FileModified" : id == 11 ? "FileCreated" : "FileDeleted");
+      c.copy_path(Field::FolderPath, Field::FileName, "TargetFilename");
+      check_actor(c, "Image", "ProcessId", "ProcessGuid");
+      if (id >= 23) check_hashes(c, "Hashes");
+      check_bag(c, {{"CreationUtcTime", "CreationUtcTime"}, {"PreviousCreationUtcTime", "PreviousCreationUtcTime"}});
+      return;
+    case 15:
+      EXPECT_EQ(c.ev.table, Table::File) << c.where;
+      c.str(Field::ActionType, "FileCreated");
+      c.copy_path(Field::FolderPath, Field::FileName, "TargetFilename");
+      check_hashes(c, "Hash");
+      return;
+    case 12:
+    case 13:
+    case 14: {
+      EXPECT_EQ(c.ev.table, Table::Registry) << c.where;
+      std::string type = c.text("EventType"), object = c.text("TargetObject");
+      bool value = type == "SetValue" || type == "DeleteValue";
+      c.str(Field::ActionType, type == "CreateKey"     ? "RegistryKeyCreated"
+                               : type == "DeleteKey"   ? "RegistryKeyDeleted"
+                               : type == "DeleteValue" ? "RegistryValueDeleted"
+                               : type == "RenameKey"   ? "RegistryKeyRenamed"
+                                                       : "RegistryValueSet");
+      if (value) {
+        c.str(Field::RegistryKey, hive(object.substr(0, object.rfind('\\'))));
+        c.str(Field::RegistryValueName, object.substr(object.rfind('\\') + 1));
+      } else {
+        c.str(Field::RegistryKey, hive(object));
+        c.unknown(Field::RegistryValueName, "a key");
+      }
+      std::string details = c.text("Details");
+      if (type == "SetValue" && details.rfind("DWORD (0x", 0) == 0) {
+        c.str(Field::RegistryValueType, "Dword");
+        c.str(Field::RegistryValueData,
+              std::to_string(std::stoull(details.substr(9, details.size() - 10), nullptr, 16)));
+      } else if (type == "SetValue" && details != "Binary Data" && details.rfind("QWORD", 0) != 0) {
+        c.str(Field::RegistryValueData, details);
+      }
+      check_actor(c, "Image", "ProcessId", "ProcessGuid");
+      return;
+    }
+    case 8:
+    case 10: {
+      EXPECT_EQ(c.ev.table, Table::Device) << c.where;
+      c.str(Field::ActionType, id == 8 ? "CreateRemoteThreadApiCall" : "OpenProcessApiCall");
+      c.copy_path(Field::FolderPath, Field::FileName, "TargetImage");
+      c.copy_number(Field::ProcessId, "TargetProcessId");
+      check_actor(c, "SourceImage", "SourceProcessId", id == 8 ? "SourceProcessGuid" : "SourceProcessGUID");
+      if (id == 10) check_bag(c, {{"GrantedAccess", "DesiredAccess"}, {"CallTrace", "CallTrace"}});
+      if (id == 8) check_bag(c, {{"StartAddress", "StartAddress"}, {"StartModule", "StartModule"}});
+      return;
+    }
+    case 17:
+    case 18:
+      EXPECT_EQ(c.ev.table, Table::Device) << c.where;
+      c.str(Field::ActionType, "NamedPipeEvent");
+      check_actor(c, "Image", "ProcessId", "ProcessGuid");
+      check_bag(c, {{"PipeName", "PipeName"}});
+      return;
+    case 22:
+      EXPECT_EQ(c.ev.table, Table::Device) << c.where;
+      c.str(Field::ActionType, "DnsQueryResponse");
+      c.copy(Field::RemoteUrl, "QueryName");
+      check_actor(c, "Image", "ProcessId", "ProcessGuid");
+      check_bag(c, {{"QueryName", "DnsQueryString"}, {"QueryResults", "DnsQueryResult"}});
+      return;
+    default: return;
+  }
+}
+
+void check_task_or_service(const Checker& c) {
+  EXPECT_EQ(c.ev.table, Table::Device) << c.where;
+  const int id = c.raw.event_id;
+  if (id == 7045) {
+    c.str(Field::ActionType, "ServiceInstalled");
+    c.copy_path(Field::FolderPath, Field::FileName, "ImagePath");
+    check_bag(c, {{"ServiceName", "ServiceName"},
+                  {"ImagePath", "ServiceFileName"},
+                  {"StartType", "ServiceStartType"},
+                  {"AccountName", "ServiceAccount"}});
+    return;
+  }
+  c.str(Field::ActionType, id == 4698 ? "ScheduledTaskCreated" : "ScheduledTaskUpdated");
+  c.copy(Field::AccountName, "SubjectUserName");
+  c.copy(Field::AccountDomain, "SubjectDomainName");
+  c.copy(Field::AccountSid, "SubjectUserSid");
+  check_bag(c, {{"TaskName", "TaskName"}, {id == 4698 ? "TaskContent" : "TaskContentNew", "TaskContent"}});
+}
+
 // ---- the corpus, read raw and normalized -------------------------------------
 
 struct RawRecord {
@@ -402,19 +563,23 @@ TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
       continue;
     }
     if (sysmon) {
-      const FieldValue& guid =
-          ev.table == Table::Network ? ev[Field::InitiatingProcessUniqueId] : ev[Field::ProcessUniqueId];
+      // The process the event belongs to: the one ended (5), else the one that acted.
+      const FieldValue& guid = ev.table == Table::Process || ev.table == Table::ProcessEnd
+                                   ? ev[Field::ProcessUniqueId]
+                                   : ev[Field::InitiatingProcessUniqueId];
       auto st = guid.known() && raw->event_id != 1 ? starts.find(ev[Field::DeviceId].s + "|" + guid.s) : starts.end();
       check_sysmon_time(k, st == starts.end() ? -1 : st->second);
       if (raw->event_id == 1) check_sysmon_1(k);
       if (raw->event_id == 3) check_sysmon_3(k);
       if (raw->event_id == 5) check_sysmon_5(k);
+      check_sysmon_activity(k);
     } else {
       EXPECT_EQ(ev.timestamp(), static_cast<int64_t>(raw->time_created)) << k.where;
       if (raw->event_id == 4688) check_4688(k);
       if (raw->event_id == 4689) check_4689(k);
       if (ev.table == Table::Logon) check_logon(k);
       if (raw->event_id == 5156 || raw->event_id == 5154 || raw->event_id == 5158) check_wfp(k);
+      if (raw->event_id == 4698 || raw->event_id == 4702 || raw->event_id == 7045) check_task_or_service(k);
     }
     ++checked[raw->provider_name + " " + std::to_string(raw->event_id)];
   }
@@ -441,6 +606,13 @@ TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
   EXPECT_EQ(checked["Microsoft-Windows-Security-Auditing 4625"], 17u);
   EXPECT_EQ(checked["Microsoft-Windows-Security-Auditing 4634"], 30u);
   EXPECT_EQ(checked["Microsoft-Windows-Security-Auditing 4647"], 38u);
+  // The activity the DeviceImageLoad/File/Registry/Events tables hold (the
+  // corpus has no Sysmon 25 or 26, no Security 4657 or 4697).
+  for (int id : {2, 7, 8, 10, 11, 12, 13, 15, 17, 18, 22, 23})
+    EXPECT_GT(checked["Microsoft-Windows-Sysmon " + std::to_string(id)], 0u) << "Sysmon " << id;
+  for (const char* kind : {"Microsoft-Windows-Security-Auditing 4698", "Microsoft-Windows-Security-Auditing 4702",
+                           "Service Control Manager 7045"})
+    EXPECT_GT(checked[kind], 0u) << kind;
   EXPECT_LT(unjoined, 10u);  // records whose EventRecordID repeats in a damaged file
 }
 
@@ -539,9 +711,21 @@ TEST(NormalizeRecords, ImplausibleUtcTimeFallsBackToTimeCreated) {
   EXPECT_EQ(mmc.time_source, norm::TimeSource::UtcTime);
   EXPECT_EQ(text(mmc, Field::Timestamp), "2019-04-30T20:35:11.8560000Z");
   size_t fallbacks = 0;
-  for (const NormalizedEvent& ev : corpus_run().collected.events)
-    fallbacks += ev.table != Table::Boot && !ev.timestamp_note.empty();
-  EXPECT_EQ(fallbacks, 31u);  // 12 after the write, 15 stale by > 10 min, 4 before their process
+  std::map<std::string, size_t> why;
+  for (const NormalizedEvent& ev : corpus_run().collected.events) {
+    if (ev.table == Table::Boot || ev.timestamp_note.empty()) continue;
+    ++fallbacks;
+    const std::string& n = ev.timestamp_note;
+    ++why[n.find("after the record") != std::string::npos ? "after"
+          : n.find("10 minutes") != std::string::npos     ? "stale"
+                                                          : "before"];
+  }
+  // 14 after the write (2 of them Sysmon activity: image loads, file and
+  // registry events), 15 stale by > 10 min, 4 before their process.
+  EXPECT_EQ(fallbacks, 33u);
+  EXPECT_EQ(why["after"], 14u);
+  EXPECT_EQ(why["stale"], 15u);
+  EXPECT_EQ(why["before"], 4u);
 }
 
 // Rule 5: 4688 version 2 runs as the Target account.

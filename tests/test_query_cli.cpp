@@ -74,6 +74,28 @@ TEST(QueryCli, SecurityEventColumnsFromEventData) {
   EXPECT_FALSE(one[0]["Account"].get<std::string>().empty());
 }
 
+// DeviceRegistryEvents from Sysmon 12 and 13: reg.exe (PID 3788) turns UAC
+// off (#18618 creates the key, #18619 sets EnableLUA to DWORD (0x00000000)).
+TEST(QueryCli, RegistryEventsFromSysmon) {
+  std::vector<json> r = rows(support::run_evtxhunt(
+      "query -q --format jsonl 'DeviceRegistryEvents | project ActionType, RegistryKey, RegistryValueName, "
+      "RegistryValueType, RegistryValueData, InitiatingProcessFileName, InitiatingProcessId, ReportId' " +
+      q(corpus::attack_sample("Defense Evasion/DE_UAC_Disabled_Sysmon_12_13.evtx"))));
+  ASSERT_EQ(r.size(), 2u);
+  const std::string key = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\policies\\system";
+  EXPECT_EQ(r[0]["ActionType"], "RegistryKeyCreated");
+  EXPECT_EQ(r[0]["RegistryKey"], key);
+  EXPECT_EQ(r[0]["ReportId"], 18618);
+  EXPECT_EQ(r[1]["ActionType"], "RegistryValueSet");
+  EXPECT_EQ(r[1]["RegistryKey"], key);
+  EXPECT_EQ(r[1]["RegistryValueName"], "EnableLUA");
+  EXPECT_EQ(r[1]["RegistryValueType"], "Dword");
+  EXPECT_EQ(r[1]["RegistryValueData"], "0");
+  EXPECT_EQ(r[1]["InitiatingProcessFileName"], "reg.exe");
+  EXPECT_EQ(r[1]["InitiatingProcessId"], 3788);
+  EXPECT_EQ(r[1]["ReportId"], 18619);
+}
+
 TEST(QueryCli, FormatsAndNow) {
   const std::string query =
       "'DeviceProcessEvents | where FileName =~ \"cmd.exe\" | project Timestamp, DeviceName, "
@@ -107,9 +129,10 @@ TEST(QueryCli, MistakesAreSaidWhereTheyAre) {
   support::CommandResult syntax = support::run_evtxhunt("query 'DeviceProcessEvents | where' " + q(kSamples));
   EXPECT_EQ(syntax.exit_code, 7);
   EXPECT_NE(syntax.err.find("query:1:"), std::string::npos) << syntax.err;
-  support::CommandResult later = support::run_evtxhunt("query 'DeviceFileEvents | take 1' " + q(kSamples));
-  EXPECT_EQ(later.exit_code, 7);
-  EXPECT_NE(later.err.find("the table DeviceFileEvents"), std::string::npos) << later.err;
+  support::CommandResult other = support::run_evtxhunt("query 'EmailEvents | take 1' " + q(kSamples));
+  EXPECT_EQ(other.exit_code, 7);
+  EXPECT_NE(other.err.find("the table EmailEvents holds mail that Windows event logs do not record"), std::string::npos)
+      << other.err;
   EXPECT_EQ(support::run_evtxhunt("query 'print 1'").exit_code, 2);
   support::CommandResult no_file = support::run_evtxhunt("query -f /nonexistent.kql " + q(kSamples));
   EXPECT_EQ(no_file.exit_code, 2);

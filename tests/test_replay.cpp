@@ -915,7 +915,7 @@ TEST(CompileErrorType, IsAStdExceptionWithItsMessage) {
 
 TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
   std::span<const norm::MapperEntry> table = norm::mapper_table();
-  ASSERT_EQ(table.size(), 16u);
+  ASSERT_EQ(table.size(), 36u);
   std::set<std::pair<std::string, uint16_t>> entries;
   std::set<std::string> providers;
   for (const norm::MapperEntry& e : table) {
@@ -923,9 +923,9 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
     providers.emplace(e.provider);
     EXPECT_NE(e.map, nullptr);
   }
-  EXPECT_EQ(providers,
-            (std::set<std::string>{"Microsoft-Windows-Sysmon", "Microsoft-Windows-Security-Auditing",
-                                   "Microsoft-Windows-PowerShell", "EventLog", "Microsoft-Windows-Kernel-General"}));
+  EXPECT_EQ(providers, (std::set<std::string>{"Microsoft-Windows-Sysmon", "Microsoft-Windows-Security-Auditing",
+                                              "Microsoft-Windows-PowerShell", "EventLog",
+                                              "Microsoft-Windows-Kernel-General", "Service Control Manager"}));
   for (const std::string& p : providers)
     for (uint32_t id = 0; id <= 0xffff; ++id)
       EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id)), entries.count({p, static_cast<uint16_t>(id)}) == 1)
@@ -937,7 +937,9 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
   EXPECT_FALSE(norm::wanted("", 1));
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 1));
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Security-Auditing", 5158));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 2));
+  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 2));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 4));   // Sysmon's own state: no table
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 19));  // WMI filters: no table yet
   EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4672));
 }
 

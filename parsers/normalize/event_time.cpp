@@ -8,13 +8,20 @@
 namespace norm {
 namespace {
 
-// The ProcessGuid of the process an event belongs to (Sysmon 3: its
-// connection's process; Sysmon 5: the ended process), or nullptr.
+// The ProcessGuid of the process an event belongs to (Sysmon 5: the ended
+// process; Sysmon 3 and the activity of 2, 7, 8, 10-18, 22-26: the process
+// that acted), or nullptr.
 const FieldValue* own_process(const NormalizedEvent& ev) {
-  const FieldValue* v = ev.table == Table::Network      ? &ev[Field::InitiatingProcessUniqueId]
-                        : ev.table == Table::ProcessEnd ? &ev[Field::ProcessUniqueId]
-                                                        : nullptr;
-  return v && v->known() ? v : nullptr;
+  switch (ev.table) {
+    case Table::ProcessEnd: return ev[Field::ProcessUniqueId].known() ? &ev[Field::ProcessUniqueId] : nullptr;
+    case Table::Network:
+    case Table::ImageLoad:
+    case Table::File:
+    case Table::Registry:
+    case Table::Device:
+      return ev[Field::InitiatingProcessUniqueId].known() ? &ev[Field::InitiatingProcessUniqueId] : nullptr;
+    default: return nullptr;
+  }
 }
 
 uint64_t guid_hash(const std::string& guid) { return std::hash<std::string>{}(guid); }

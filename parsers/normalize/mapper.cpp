@@ -13,8 +13,23 @@ namespace {
 // provider are adjacent (lookups compare each provider string once).
 constexpr MapperEntry kMappers[] = {
     {kSysmonProvider, 1, map_sysmon_process_create},
+    {kSysmonProvider, 2, map_sysmon_file_time_changed},
     {kSysmonProvider, 3, map_sysmon_network_connect},
     {kSysmonProvider, 5, map_sysmon_process_terminate},
+    {kSysmonProvider, 7, map_sysmon_image_load},
+    {kSysmonProvider, 8, map_sysmon_remote_thread},
+    {kSysmonProvider, 10, map_sysmon_process_access},
+    {kSysmonProvider, 11, map_sysmon_file_create},
+    {kSysmonProvider, 12, map_sysmon_registry},
+    {kSysmonProvider, 13, map_sysmon_registry},
+    {kSysmonProvider, 14, map_sysmon_registry},
+    {kSysmonProvider, 15, map_sysmon_stream_hash},
+    {kSysmonProvider, 17, map_sysmon_pipe},
+    {kSysmonProvider, 18, map_sysmon_pipe},
+    {kSysmonProvider, 22, map_sysmon_dns_query},
+    {kSysmonProvider, 23, map_sysmon_file_delete},
+    {kSysmonProvider, 25, map_sysmon_process_tampering},
+    {kSysmonProvider, 26, map_sysmon_file_delete},
     {kSecurityProvider, 4624, map_security_logon},
     {kSecurityProvider, 4625, map_security_logon_failed},
     {kSecurityProvider, 4634, map_security_logoff},
@@ -25,9 +40,14 @@ constexpr MapperEntry kMappers[] = {
     {kSecurityProvider, 5154, map_security_listen},
     {kSecurityProvider, 5158, map_security_bind},
     {kSecurityProvider, 4608, map_security_system_start},
+    {kSecurityProvider, 4657, map_security_registry_value},
+    {kSecurityProvider, 4697, map_security_service_installed},
+    {kSecurityProvider, 4698, map_security_task},
+    {kSecurityProvider, 4702, map_security_task},
     {kPowerShellProvider, 4104, map_powershell_script_block},
     {kEventLogProvider, 6005, map_eventlog_started},
     {kKernelGeneralProvider, 12, map_kernel_os_started},
+    {kServiceControlManagerProvider, 7045, map_service_installed},
 };
 constexpr size_t kMapperCount = std::size(kMappers);
 

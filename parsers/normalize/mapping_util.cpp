@@ -1,5 +1,8 @@
 #include "normalize/mapping_util.h"
 
+#include "evtx/value.h"
+#include "normalize/mapper_parts.h"
+
 #include <cstdio>
 
 #include <arpa/inet.h>
@@ -181,6 +184,27 @@ void copy_path(NormalizedEvent& ev, Field folder, Field file, const RecordAccess
     ev[file] = FieldValue::str(std::string(basename(*v)));
     ev[folder] = FieldValue::str(std::move(*v));
   }
+}
+
+void JsonBag::add(std::string_view key, std::string_view text) {
+  if (!text_.empty()) text_ += ',';
+  evtx::append_json_string(text_, key);
+  text_ += ':';
+  evtx::append_json_string(text_, text);
+}
+
+void JsonBag::add(std::string_view key, int64_t number) {
+  if (!text_.empty()) text_ += ',';
+  evtx::append_json_string(text_, key);
+  text_ += ':' + std::to_string(number);
+}
+
+void JsonBag::copy(const RecordAccess& rec, std::string_view data_name, std::string_view key) {
+  if (auto v = known_text(rec, data_name, Empty::Unknown)) add(key.empty() ? data_name : key, *v);
+}
+
+void set_additional_fields(NormalizedEvent& ev, const JsonBag& bag) {
+  if (!bag.empty()) ev[Field::AdditionalFields] = FieldValue::str(bag.str());
 }
 
 }  // namespace norm

@@ -34,6 +34,18 @@ constexpr const char* kFieldNames[kFieldCount] = {
     "RemoteDeviceName",
     "FailureReason",
     "ScriptBlockText",
+    "SHA1",
+    "SHA256",
+    "MD5",
+    "InitiatingProcessAccountDomain",
+    "InitiatingProcessAccountName",
+    "RegistryKey",
+    "RegistryValueName",
+    "RegistryValueData",
+    "RegistryValueType",
+    "PreviousRegistryValueData",
+    "RemoteUrl",
+    "AdditionalFields",
     "LastBootTime",
     "SourceFile",
     "EventRecordID",
@@ -52,6 +64,10 @@ const char* table_name(Table t) {
     case Table::Boot: return "Boot";
     case Table::Logon: return "DeviceLogonEvents";
     case Table::Script: return "PowerShellScriptBlock";
+    case Table::ImageLoad: return "DeviceImageLoadEvents";
+    case Table::File: return "DeviceFileEvents";
+    case Table::Registry: return "DeviceRegistryEvents";
+    case Table::Device: return "DeviceEvents";
     case Table::Other: return "Event";
   }
   return "";

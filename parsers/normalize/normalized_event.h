@@ -32,10 +32,15 @@ enum class Table : uint8_t {
   Boot,        // system start (Security 4608, System 6005, Kernel-General 12, services.exe start)
   Logon,       // DeviceLogonEvents: a logon (4624), a failed one (4625), a logoff (4634, 4647)
   Script,      // a PowerShell script block (PowerShell 4104); Defender's DeviceEvents PowerShellCommand
+  ImageLoad,   // DeviceImageLoadEvents: a module loaded (Sysmon 7)
+  File,        // DeviceFileEvents: a file created, deleted or changed (Sysmon 2, 11, 15, 23, 26)
+  Registry,    // DeviceRegistryEvents: a key or value created, set, renamed, deleted (Sysmon 12-14, Security 4657)
+  Device,      // DeviceEvents: other activity (Sysmon 8, 10, 17, 18, 22, 25; Security 4697, 4698, 4702; System 7045)
   Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
 const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot",
-                                  // "DeviceLogonEvents", "PowerShellScriptBlock", "Event"
+                                  // "DeviceLogonEvents", "PowerShellScriptBlock", "DeviceImageLoadEvents",
+                                  // "DeviceFileEvents", "DeviceRegistryEvents", "DeviceEvents", "Event"
 
 enum class Field : uint8_t {
   Timestamp,
@@ -68,7 +73,19 @@ enum class Field : uint8_t {
   RemoteDeviceName,  // Logon: the client's workstation name as the logon reports it
   FailureReason,     // Logon: why a logon failed (4625 Status / SubStatus, logon_failure.h)
   ScriptBlockText,   // Script: the text of the block (one part of a split script)
-  LastBootTime,      // set by replay: the latest boot at or before the event
+  SHA1,              // hashes of the file the event is about (Sysmon Hashes)
+  SHA256,
+  MD5,
+  InitiatingProcessAccountDomain,  // the account the initiating process runs as (Sysmon User)
+  InitiatingProcessAccountName,
+  RegistryKey,                // Registry: the key, hive written out (HKEY_LOCAL_MACHINE\...)
+  RegistryValueName,          // Registry: the value
+  RegistryValueData,          // Registry: its new data
+  RegistryValueType,          // Registry: Dword, Qword, String, Binary, ...
+  PreviousRegistryValueData,  // Registry: its data before (Security 4657)
+  RemoteUrl,                  // Device: the name a DNS query asked for (Sysmon 22)
+  AdditionalFields,           // ImageLoad, File, Registry, Device: a JSON object of what has no column
+  LastBootTime,               // set by replay: the latest boot at or before the event
   // provenance
   SourceFile,
   EventRecordID,
@@ -129,6 +146,7 @@ inline constexpr std::string_view kSecurityProvider = "Microsoft-Windows-Securit
 inline constexpr std::string_view kPowerShellProvider = "Microsoft-Windows-PowerShell";
 inline constexpr std::string_view kEventLogProvider = "EventLog";
 inline constexpr std::string_view kKernelGeneralProvider = "Microsoft-Windows-Kernel-General";
+inline constexpr std::string_view kServiceControlManagerProvider = "Service Control Manager";
 
 // The kind of a Boot event: one boot leaves several markers within seconds.
 enum class BootMarker : uint8_t {

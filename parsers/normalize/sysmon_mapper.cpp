@@ -29,8 +29,33 @@ std::string implausible_utc(Ticks utc, Ticks written) {
   return {};
 }
 
-// A Sysmon event: Timestamp is UtcTime when plausible, else TimeCreated with a note.
-NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* action = nullptr) {
+void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
+  copy_sysmon_user(ev, rec, Field::AccountDomain, Field::AccountName);
+}
+
+bool names_computer(const RecordAccess& rec, std::string_view hostname_field) {
+  std::optional<std::string> h = known_text(rec, hostname_field);
+  return h && same_host_name(*h, rec.computer());
+}
+
+}  // namespace
+
+// "DOMAIN\user" -> domain, name; Sysmon writes an empty User when it could
+// not resolve the account (9 network events of the corpus).
+void copy_sysmon_user(NormalizedEvent& ev, const RecordAccess& rec, Field domain, Field name) {
+  std::optional<std::string> user = known_text(rec, "User", Empty::Unknown);
+  if (!user) return;
+  std::string_view u = *user;
+  size_t cut = u.find('\\');
+  if (cut == std::string_view::npos) {
+    ev[name] = FieldValue::str(std::string(u));
+  } else {
+    ev[domain] = FieldValue::str(std::string(u.substr(0, cut)));
+    ev[name] = FieldValue::str(std::string(u.substr(cut + 1)));
+  }
+}
+
+NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* action) {
   NormalizedEvent ev = start_event(table, rec, action);
   const evtx::RawValue* t = rec.find("UtcTime");
   if (!t) return ev;
@@ -48,28 +73,6 @@ NormalizedEvent sysmon_event(Table table, const RecordAccess& rec, const char* a
   }
   return ev;
 }
-
-// "DOMAIN\user" -> AccountDomain, AccountName; Sysmon writes an empty User
-// when it could not resolve the account (9 network events of the corpus).
-void set_account(NormalizedEvent& ev, const RecordAccess& rec) {
-  std::optional<std::string> user = known_text(rec, "User", Empty::Unknown);
-  if (!user) return;
-  std::string_view u = *user;
-  size_t cut = u.find('\\');
-  if (cut == std::string_view::npos) {
-    ev[Field::AccountName] = FieldValue::str(std::string(u));
-  } else {
-    ev[Field::AccountDomain] = FieldValue::str(std::string(u.substr(0, cut)));
-    ev[Field::AccountName] = FieldValue::str(std::string(u.substr(cut + 1)));
-  }
-}
-
-bool names_computer(const RecordAccess& rec, std::string_view hostname_field) {
-  std::optional<std::string> h = known_text(rec, hostname_field);
-  return h && same_host_name(*h, rec.computer());
-}
-
-}  // namespace
 
 void map_sysmon_process_create(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent ev = sysmon_event(Table::Process, rec, kProcessCreated);

@@ -317,9 +317,16 @@ Scalar compile_binary(const Node& n, const CompileScope& scope) {
   if (bare == "has_any" || bare == "has_all") return compile_has_any(n, bare == "has_all", negated, scope);
   Scalar a = compile_scalar(n.kids[0], scope);
   if (bare == "matches regex") {
+    // The pattern is a constant (a literal or a let): compiled once.
     const Node& pat = n.kids[1];
-    if (pat.kind != K::Literal || pat.extra != "string") fail(pat, "matches regex needs a string literal");
-    std::shared_ptr<RE2> re = compile_regex(pat, pat.text);
+    Value p;
+    try {
+      p = scalarize(compile_scalar(pat, CompileScope{nullptr, scope.runner, scope.env})(Row{}));
+    } catch (const QueryError&) {
+      fail(pat, "matches regex needs a constant pattern (a string or a let), not a column");
+    }
+    if (p.type != Type::String) fail(pat, "matches regex needs a string pattern");
+    std::shared_ptr<RE2> re = compile_regex(pat, p.s);
     return [a, re, negated](const Row& r) {
       Value x = a(r);
       if (x.null) return null_bool();

@@ -56,7 +56,11 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
           result.addresses.insert(ip.s);
         table.on_initiated(ev);
         break;
-      case norm::Table::Script: table.on_initiated(ev); break;
+      case norm::Table::Script:
+      case norm::Table::ImageLoad:
+      case norm::Table::File:
+      case norm::Table::Registry:
+      case norm::Table::Device: table.on_initiated(ev); break;
       case norm::Table::Logon: break;
       case norm::Table::ProcessEnd: {
         std::string ended = table.on_ended(ev);

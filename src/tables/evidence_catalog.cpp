@@ -48,6 +48,10 @@ Value value_of(const norm::FieldValue& f, Type want) {
                                   : Value::null_of(want);
     case norm::FieldValue::Kind::String:
       if (want == Type::String) return Value::string(f.s);
+      if (want == Type::Dynamic) {  // AdditionalFields: the mapper's JSON object
+        kql::Json j = kql::Json::parse(f.s, nullptr, false);
+        return j.is_discarded() ? Value::null_of(want) : Value::dynamic(std::move(j));
+      }
       if (want == Type::Long) {  // a logon id written 0x3e7
         try {
           if (f.s.rfind("0x", 0) == 0)
@@ -67,7 +71,23 @@ const char* device_table(norm::Table t) {
     case norm::Table::Process: return "DeviceProcessEvents";
     case norm::Table::Network: return "DeviceNetworkEvents";
     case norm::Table::Logon: return "DeviceLogonEvents";
+    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
+    case norm::Table::File: return "DeviceFileEvents";
+    case norm::Table::Registry: return "DeviceRegistryEvents";
+    case norm::Table::Device:
+    case norm::Table::Script: return "DeviceEvents";
     default: return nullptr;
+  }
+}
+
+// A script block (PowerShell 4104) in DeviceEvents as Defender writes a
+// PowerShell command: ActionType PowerShellCommand, the text in
+// AdditionalFields.Command.
+void as_powershell_command(const norm::NormalizedEvent& ev, const Schema& s, kql::Row& row) {
+  for (size_t c = 0; c < s.columns.size(); ++c) {
+    if (s.columns[c].name == "ActionType") row[c] = Value::string("PowerShellCommand");
+    if (s.columns[c].name == "AdditionalFields" && ev[norm::Field::ScriptBlockText].known())
+      row[c] = Value::dynamic(kql::Json::object({{"Command", ev[norm::Field::ScriptBlockText].s}}));
   }
 }
 
@@ -132,6 +152,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
             else
               row.push_back(Value::null_of(t));
           }
+          if (ev.table == norm::Table::Script) as_powershell_command(ev, s, row);
           out.rows[table].push_back(std::move(row));
         }
       }

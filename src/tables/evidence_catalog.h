@@ -6,6 +6,9 @@
 //     normalized events (Sysmon 1 / Security 4688; Sysmon 3 / Security
 //     5156, 5158; Security 4624, 4625, 4634, 4647), one row per process run
 //     (a run logged by Sysmon 1 and 4688 is one row).
+//   DeviceImageLoadEvents, DeviceFileEvents, DeviceRegistryEvents,
+//     DeviceEvents: the normalized events of those tables (mapper.cpp), and
+//     PowerShell 4104 script blocks as DeviceEvents PowerShellCommand.
 //   SecurityEvent: every record of the Security log, with Sentinel's columns
 //     and each EventData field as a column of its own.
 //   SecurityAlert: empty (Sentinel alerts are not in event logs).
