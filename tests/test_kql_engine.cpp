@@ -4,6 +4,7 @@
 // times at the given now()).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kql/engine.h"
@@ -213,6 +214,26 @@ TEST(KqlEngine, DefenderFunctionsAddNullColumnsAndErrorsSayWhere) {
   EXPECT_EQ(error("print x = 1 | where count() > 1"),
             "1:21: count() is an aggregation: it can be used only in summarize");
   EXPECT_EQ(error("print a = dynamic([1]) | mv-expand a | mv-expand a | extend b = a"), "no error");
+}
+
+}  // namespace
+
+namespace {
+
+// Which columns a query can see: a catalog may build only those.
+TEST(KqlEngine, ColumnsAQueryCanSee) {
+  auto use = [](const std::string& q) { return kql::columns_used(kql::parse(q)); };
+  kql::ColumnUse shaped =
+      use("T | where a == 1 | join (U | project c1) on $left.b == $right.c1 | summarize count() by d");
+  EXPECT_FALSE(shaped.all);
+  for (const char* name : {"a", "b", "c", "c1", "d", "Timestamp"})
+    EXPECT_NE(std::find(shaped.names.begin(), shaped.names.end(), name), shaped.names.end()) << name;
+  EXPECT_EQ(std::find(shaped.names.begin(), shaped.names.end(), "e"), shaped.names.end());
+  EXPECT_TRUE(use("T | where a == 1").all);                             // every column is the output
+  EXPECT_TRUE(use("T | project a | join U on a").all);                  // U's columns after the shape
+  EXPECT_TRUE(use("T | summarize arg_max(t, *) by h").all);             // *
+  EXPECT_TRUE(use("T | project-away x | summarize count() by a").all);  // the rest of the row
+  EXPECT_TRUE(use("T | extend p = pack_all() | project p").all);
 }
 
 }  // namespace

@@ -164,6 +164,7 @@ int run_query(const std::vector<std::string>& args) {
     for (const pipeline::FileInfo& f : ev->files) ropts.now = std::max(ropts.now, f.last_time);
   copts.threads = reading.threads;
   tables::EvidenceCatalog catalog(*ev, copts);
+  catalog.use_columns(kql::columns_used(query));
   catalog.prepare(mentioned);
   kql::RunResult result;
   try {

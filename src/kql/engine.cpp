@@ -4,6 +4,7 @@
 #include "kql/engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -806,6 +807,54 @@ RunResult run(const Node& query, Catalog& catalog, const RunOptions& options) {
   r.table = runner.run_query(query, nullptr);
   r.warnings = runner.take_warnings();
   return r;
+}
+
+namespace {
+
+void collect_names(const Node& n, ColumnUse& use) {
+  if (n.kind == K::Star || (n.kind == K::Name && n.extra == "*")) use.all = true;
+  if (n.kind == K::Operator &&
+      (n.text == "project-away" || n.text == "project-keep" || n.text == "project-reorder" || n.text == "getschema"))
+    use.all = true;
+  if (n.kind == K::Call && n.text == "pack_all") use.all = true;
+  if ((n.kind == K::Name || n.kind == K::Member || n.kind == K::Param || n.kind == K::Assign) && !n.text.empty()) {
+    use.names.push_back(n.text);
+    std::string base = n.text;
+    while (!base.empty() && std::isdigit(static_cast<unsigned char>(base.back()))) base.pop_back();
+    if (!base.empty() && base != n.text) use.names.push_back(base);
+  }
+  if (n.kind == K::Literal && n.extra == "string") use.names.push_back(n.text);  // column_ifexists("X", ...)
+  for (const Node& k : n.kids) collect_names(k, use);
+}
+
+// Whether the result's columns are shaped after the last operator that
+// brings in another table's columns.
+bool shaped(const Node& result) {
+  if (result.kind != K::Pipeline) return false;
+  bool shaped_now = false;
+  for (size_t i = 1; i < result.kids.size(); ++i) {
+    const std::string& op = result.kids[i].text;
+    if (op == "project" || op == "summarize" || op == "count" ||
+        (op == "distinct" && !(result.kids[i].kids.size() == 1 && result.kids[i].kids[0].kind == K::Star)))
+      shaped_now = true;
+    if (op == "join" || op == "lookup" || op == "union" || op == "mv-apply" || op == "invoke") shaped_now = false;
+  }
+  return shaped_now;
+}
+
+}  // namespace
+
+ColumnUse columns_used(const Node& query) {
+  ColumnUse use;
+  collect_names(query, use);
+  const Node* result = nullptr;
+  for (const Node& s : query.kids)
+    if (s.kind != K::Let) result = &s;
+  if (!result || !shaped(*result)) use.all = true;
+  for (const char* always : {"Timestamp", "TimeGenerated"}) use.names.push_back(always);  // ingestion_time()
+  std::sort(use.names.begin(), use.names.end());
+  use.names.erase(std::unique(use.names.begin(), use.names.end()), use.names.end());
+  return use;
 }
 
 }  // namespace kql

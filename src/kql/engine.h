@@ -31,4 +31,16 @@ struct RunResult {
 // Throws QueryError (with the position of the construct) on what it cannot run.
 RunResult run(const Node& query, Catalog& catalog, const RunOptions& options = {});
 
+// The columns of the catalog's tables the query can see: `all` when a
+// construct shows whole rows (*, pack_all(), project-away, project-keep,
+// project-reorder, getschema, a result whose columns no project, summarize,
+// distinct or count shapes after its last join, lookup, union, mv-apply or
+// invoke); else every name the query writes (and each without the digits a
+// join adds: DeviceId1 is DeviceId). A catalog may leave out the others.
+struct ColumnUse {
+  bool all = false;
+  std::vector<std::string> names;
+};
+ColumnUse columns_used(const Node& query);
+
 }  // namespace kql

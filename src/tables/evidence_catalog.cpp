@@ -112,6 +112,24 @@ kql::TablePtr EvidenceCatalog::table(std::string_view name) {
   return built_.at(std::string(name));
 }
 
+void EvidenceCatalog::use_columns(const kql::ColumnUse& use) {
+  if (use.all) {
+    columns_.reset();
+    return;
+  }
+  columns_ = std::set<std::string, std::less<>>(use.names.begin(), use.names.end());
+}
+
+bool EvidenceCatalog::kept(std::string_view column) const { return !columns_ || columns_->count(column) > 0; }
+
+std::unique_ptr<Schema> EvidenceCatalog::built_columns(const Schema& s) const {
+  auto out = std::make_unique<Schema>(s);
+  out->columns.clear();
+  for (const kql::Column& c : s.columns)
+    if (kept(c.name)) out->columns.push_back(c);
+  return out;
+}
+
 void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
   std::set<std::string> wanted;
   for (const std::string& n : wanted_names)
@@ -144,6 +162,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
           kql::Row row;
           row.reserve(src.size());
           for (size_t c = 0; c < src.size(); ++c) {
+            if (!kept(s.columns[c].name)) continue;
             Type t = s.columns[c].type;
             if (src[c].report_id)
               row.push_back(Value::integer(static_cast<int64_t>(se.header.record_id)));
@@ -152,7 +171,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
             else
               row.push_back(Value::null_of(t));
           }
-          if (ev.table == norm::Table::Script) as_powershell_command(ev, s, row);
+          if (ev.table == norm::Table::Script) as_powershell_command(ev, *built_columns(s), row);
           out.rows[table].push_back(std::move(row));
         }
       }
@@ -242,6 +261,20 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
       if (it == h.rows.end()) continue;
       for (kql::Row& r : it->second) t->rows.push_back(std::move(r));
     }
+    // Only the columns the query can see (Device* rows were built so).
+    std::vector<size_t> keep;
+    for (size_t c = 0; c < t->columns.size(); ++c)
+      if (kept(t->columns[c].name)) keep.push_back(c);
+    if (name == "SecurityEvent" && keep.size() < t->columns.size()) {
+      for (kql::Row& r : t->rows) {
+        kql::Row narrow;
+        for (size_t c : keep) narrow.push_back(std::move(r[c]));
+        r = std::move(narrow);
+      }
+    }
+    std::vector<kql::Column> columns;
+    for (size_t c : keep) columns.push_back(t->columns[c]);
+    t->columns = std::move(columns);
     built_[name] = t;
   }
 }

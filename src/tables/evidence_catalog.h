@@ -15,12 +15,17 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "kql/engine.h"
 #include "kql/table.h"
 #include "pipeline/evidence.h"
 #include "pipeline/filters.h"
+#include "tables/defender_schema.h"
 
 namespace tables {
 
@@ -33,6 +38,9 @@ class EvidenceCatalog : public kql::Catalog {
  public:
   EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options);
 
+  // Only these columns are built (the rest of a table's are left out): the
+  // columns a query can see (kql::columns_used). Default: every column.
+  void use_columns(const kql::ColumnUse& use);
   // Builds these tables (those a query names) in one pass over the evidence.
   void prepare(const std::vector<std::string>& names);
   kql::TablePtr table(std::string_view name) override;
@@ -41,7 +49,11 @@ class EvidenceCatalog : public kql::Catalog {
  private:
   const pipeline::Evidence& evidence_;
   CatalogOptions options_;
+  bool kept(std::string_view column) const;
+  std::unique_ptr<Schema> built_columns(const Schema& s) const;
+
   std::map<std::string, kql::TablePtr, std::less<>> built_;
+  std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
 };
 
 // The table names a query's text mentions that the catalog builds.
