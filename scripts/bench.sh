@@ -22,6 +22,7 @@
 #     and scan with every Sigma rule of ../shared/sigma plus the project's
 #     rules (all cores), whose findings are counted; search with ten
 #     keywords (--any), whose events found are counted; metrics and logons,
+#     whose rows are counted; the seed's KQL hunt as published (query -f),
 #     whose rows are counted.
 #
 # Environment:
@@ -175,6 +176,17 @@ for input in "${inputs[@]}"; do
   run "$input-logons" "$out_dir/$input-logons.out" "$evtxhunt" logons --format jsonl "$path"
   findings=$(wc -l <"$out_dir/$input-logons.out")
   row "$input" "evtxhunt logons (all cores; rows written)" "$secs" "$rss_mib" "$records" "$findings" "" "$(nproc)"
+  # The seed's KQL as FalconForce published it, beside the stage rule's scan
+  # above (the goal: within 2x of it, RSS within the memory budget + 64 MiB).
+  seed_kql=../shared/kql/falconfriday/T1021-WIN-002.kql
+  if [[ -f $seed_kql ]]; then
+    run "$input-kql-seed" "$out_dir/$input-kql-seed.out" "$evtxhunt" query --format jsonl -f "$seed_kql" "$path"
+    findings=$(wc -l <"$out_dir/$input-kql-seed.out")
+    rc=""
+    [[ -f $path/ground_truth.jsonl ]] && rc="$(wc -l <"$path/ground_truth.jsonl") chains injected"
+    row "$input" "evtxhunt query -f T1021-WIN-002.kql (the seed's KQL; all cores; rows)" "$secs" "$rss_mib" \
+      "$records" "$findings" "$rc" "$(nproc)"
+  fi
   if [[ -n $sigma_rules ]]; then
     # Cold: the compiled pattern databases are built (empty cache); warm: loaded.
     rm -rf "$out_dir/hs-cache"

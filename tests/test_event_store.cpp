@@ -85,7 +85,7 @@ TEST(EventStore, EveryCorpusRecordRoundTrips) {
         evtx::fields_from_tree(r.tree, fields);
         norm::RecordAccess rec(fields, r.record_id);
         norm::NormalizedEvent want;
-        bool is_mapped = norm::map_record(rec, want);
+        bool is_mapped = norm::map_record(rec, want, norm::kAllTables);
         store::EncodeInput in;
         in.fields = &fields;
         in.file_id = 7;

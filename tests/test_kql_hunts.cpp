@@ -44,7 +44,7 @@ std::string as_text(const kql::Table& t) {
 
 TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
   fs::path dir = fs::path(EVTXHUNT_CORPUS).parent_path() / "kql" / "falconfriday";
-  support::Collected c = support::collect({EVTXHUNT_CORPUS}, 2, 256, true);
+  support::Collected c = support::collect({EVTXHUNT_CORPUS}, 2, 256, true, norm::kAllTables);
   tables::EvidenceCatalog catalog(*c.evidence, {});
   catalog.prepare(tables::table_names());
   kql::RunOptions o;

@@ -488,7 +488,7 @@ struct Corpus {
   std::map<std::string, std::string> short_to_fqdn;                          // lower case
 
   Corpus() {
-    collected = support::collect({corpus::root().string()});
+    collected = support::collect({corpus::root().string()}, 2, 64, false, norm::kAllTables);
     std::map<std::string, std::set<std::string>> fqdns;
     for (const fs::path& p : corpus::list_evtx()) {
       corpus::ReadResult r = corpus::read_file(p);

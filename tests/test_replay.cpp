@@ -928,18 +928,23 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
                                               "Microsoft-Windows-Kernel-General", "Service Control Manager"}));
   for (const std::string& p : providers)
     for (uint32_t id = 0; id <= 0xffff; ++id)
-      EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id)), entries.count({p, static_cast<uint16_t>(id)}) == 1)
+      EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id), norm::kAllTables),
+                entries.count({p, static_cast<uint16_t>(id)}) == 1)
           << p << " " << id;
   for (const auto& [p, id] : entries) {
-    EXPECT_FALSE(norm::wanted(p + " ", id));
-    EXPECT_FALSE(norm::wanted("microsoft-windows-sysmon", id));
+    EXPECT_FALSE(norm::wanted(p + " ", id, norm::kAllTables));
+    EXPECT_FALSE(norm::wanted("microsoft-windows-sysmon", id, norm::kAllTables));
   }
   EXPECT_FALSE(norm::wanted("", 1));
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 1));
   EXPECT_TRUE(norm::wanted("Microsoft-Windows-Security-Auditing", 5158));
-  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 2));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 4));   // Sysmon's own state: no table
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 19));  // WMI filters: no table yet
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 4, norm::kAllTables));   // Sysmon's own state: no table
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 19, norm::kAllTables));  // WMI filters: no table yet
+  // A run maps only the tables it reads: replay's by default, Sysmon 7 only for KQL's image loads.
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 7));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 2));
+  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 7, norm::table_bit(norm::Table::ImageLoad)));
+  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 1, norm::table_bit(norm::Table::ImageLoad)));
   EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4672));
 }
 

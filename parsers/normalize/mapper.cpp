@@ -12,42 +12,42 @@ namespace {
 // The mapping table: which records are mapped, and by what. The rows of one
 // provider are adjacent (lookups compare each provider string once).
 constexpr MapperEntry kMappers[] = {
-    {kSysmonProvider, 1, map_sysmon_process_create},
-    {kSysmonProvider, 2, map_sysmon_file_time_changed},
-    {kSysmonProvider, 3, map_sysmon_network_connect},
-    {kSysmonProvider, 5, map_sysmon_process_terminate},
-    {kSysmonProvider, 7, map_sysmon_image_load},
-    {kSysmonProvider, 8, map_sysmon_remote_thread},
-    {kSysmonProvider, 10, map_sysmon_process_access},
-    {kSysmonProvider, 11, map_sysmon_file_create},
-    {kSysmonProvider, 12, map_sysmon_registry},
-    {kSysmonProvider, 13, map_sysmon_registry},
-    {kSysmonProvider, 14, map_sysmon_registry},
-    {kSysmonProvider, 15, map_sysmon_stream_hash},
-    {kSysmonProvider, 17, map_sysmon_pipe},
-    {kSysmonProvider, 18, map_sysmon_pipe},
-    {kSysmonProvider, 22, map_sysmon_dns_query},
-    {kSysmonProvider, 23, map_sysmon_file_delete},
-    {kSysmonProvider, 25, map_sysmon_process_tampering},
-    {kSysmonProvider, 26, map_sysmon_file_delete},
-    {kSecurityProvider, 4624, map_security_logon},
-    {kSecurityProvider, 4625, map_security_logon_failed},
-    {kSecurityProvider, 4634, map_security_logoff},
-    {kSecurityProvider, 4647, map_security_logoff},
-    {kSecurityProvider, 4688, map_security_process_create},
-    {kSecurityProvider, 4689, map_security_process_terminate},
-    {kSecurityProvider, 5156, map_security_connection},
-    {kSecurityProvider, 5154, map_security_listen},
-    {kSecurityProvider, 5158, map_security_bind},
-    {kSecurityProvider, 4608, map_security_system_start},
-    {kSecurityProvider, 4657, map_security_registry_value},
-    {kSecurityProvider, 4697, map_security_service_installed},
-    {kSecurityProvider, 4698, map_security_task},
-    {kSecurityProvider, 4702, map_security_task},
-    {kPowerShellProvider, 4104, map_powershell_script_block},
-    {kEventLogProvider, 6005, map_eventlog_started},
-    {kKernelGeneralProvider, 12, map_kernel_os_started},
-    {kServiceControlManagerProvider, 7045, map_service_installed},
+    {kSysmonProvider, 1, Table::Process, map_sysmon_process_create},
+    {kSysmonProvider, 2, Table::File, map_sysmon_file_time_changed},
+    {kSysmonProvider, 3, Table::Network, map_sysmon_network_connect},
+    {kSysmonProvider, 5, Table::ProcessEnd, map_sysmon_process_terminate},
+    {kSysmonProvider, 7, Table::ImageLoad, map_sysmon_image_load},
+    {kSysmonProvider, 8, Table::Device, map_sysmon_remote_thread},
+    {kSysmonProvider, 10, Table::Device, map_sysmon_process_access},
+    {kSysmonProvider, 11, Table::File, map_sysmon_file_create},
+    {kSysmonProvider, 12, Table::Registry, map_sysmon_registry},
+    {kSysmonProvider, 13, Table::Registry, map_sysmon_registry},
+    {kSysmonProvider, 14, Table::Registry, map_sysmon_registry},
+    {kSysmonProvider, 15, Table::File, map_sysmon_stream_hash},
+    {kSysmonProvider, 17, Table::Device, map_sysmon_pipe},
+    {kSysmonProvider, 18, Table::Device, map_sysmon_pipe},
+    {kSysmonProvider, 22, Table::Device, map_sysmon_dns_query},
+    {kSysmonProvider, 23, Table::File, map_sysmon_file_delete},
+    {kSysmonProvider, 25, Table::Device, map_sysmon_process_tampering},
+    {kSysmonProvider, 26, Table::File, map_sysmon_file_delete},
+    {kSecurityProvider, 4624, Table::Logon, map_security_logon},
+    {kSecurityProvider, 4625, Table::Logon, map_security_logon_failed},
+    {kSecurityProvider, 4634, Table::Logon, map_security_logoff},
+    {kSecurityProvider, 4647, Table::Logon, map_security_logoff},
+    {kSecurityProvider, 4688, Table::Process, map_security_process_create},
+    {kSecurityProvider, 4689, Table::ProcessEnd, map_security_process_terminate},
+    {kSecurityProvider, 5156, Table::Network, map_security_connection},
+    {kSecurityProvider, 5154, Table::Network, map_security_listen},
+    {kSecurityProvider, 5158, Table::Network, map_security_bind},
+    {kSecurityProvider, 4608, Table::Boot, map_security_system_start},
+    {kSecurityProvider, 4657, Table::Registry, map_security_registry_value},
+    {kSecurityProvider, 4697, Table::Device, map_security_service_installed},
+    {kSecurityProvider, 4698, Table::Device, map_security_task},
+    {kSecurityProvider, 4702, Table::Device, map_security_task},
+    {kPowerShellProvider, 4104, Table::Script, map_powershell_script_block},
+    {kEventLogProvider, 6005, Table::Boot, map_eventlog_started},
+    {kKernelGeneralProvider, 12, Table::Boot, map_kernel_os_started},
+    {kServiceControlManagerProvider, 7045, Table::Device, map_service_installed},
 };
 constexpr size_t kMapperCount = std::size(kMappers);
 
@@ -88,11 +88,11 @@ constexpr bool table_is_grouped() {
 }
 static_assert(table_is_grouped(), "kMappers: keep a provider's rows together, each event id once");
 
-const MapperEntry* find_mapper(std::string_view provider, uint16_t id) {
+const MapperEntry* find_mapper(std::string_view provider, uint16_t id, TableSet tables) {
   for (const ProviderRows& p : kProviders) {
     if (p.provider != provider) continue;
     for (size_t i = p.begin; i < p.end; ++i)
-      if (kMappers[i].event_id == id) return &kMappers[i];
+      if (kMappers[i].event_id == id) return (tables & table_bit(kMappers[i].table)) ? &kMappers[i] : nullptr;
     return nullptr;
   }
   return nullptr;
@@ -146,10 +146,12 @@ std::string protocol_name(std::string_view p) {
   return std::string(p);
 }
 
-bool wanted(std::string_view provider, uint16_t event_id) { return find_mapper(provider, event_id) != nullptr; }
+bool wanted(std::string_view provider, uint16_t event_id, TableSet tables) {
+  return find_mapper(provider, event_id, tables) != nullptr;
+}
 
-bool map_record(const RecordAccess& rec, NormalizedEvent& out) {
-  const MapperEntry* m = find_mapper(rec.provider(), rec.event_id());
+bool map_record(const RecordAccess& rec, NormalizedEvent& out, TableSet tables) {
+  const MapperEntry* m = find_mapper(rec.provider(), rec.event_id(), tables);
   if (!m) return false;
   m->map(rec, out);
   return true;

@@ -17,10 +17,12 @@ namespace norm {
 using MapFn = void (*)(const RecordAccess& rec, NormalizedEvent& out);
 
 // One row of the mapping table: records of this provider and event id are
-// mapped by `map`. wanted() and map_record() (mapper.h) both look here.
+// mapped by `map` into rows of `table`. wanted() and map_record() (mapper.h)
+// both look here.
 struct MapperEntry {
   std::string_view provider;
   uint16_t event_id;
+  Table table;
   MapFn map;
 };
 // The table, the rows of one provider adjacent.

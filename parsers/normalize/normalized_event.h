@@ -38,6 +38,16 @@ enum class Table : uint8_t {
   Device,      // DeviceEvents: other activity (Sysmon 8, 10, 17, 18, 22, 25; Security 4697, 4698, 4702; System 7045)
   Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
+// A set of tables (bit i: Table i): the tables a run needs mapped.
+using TableSet = uint32_t;
+constexpr TableSet table_bit(Table t) { return TableSet{1} << static_cast<unsigned>(t); }
+// What replay and the rules read: processes, connections, boots, logons, script blocks.
+constexpr TableSet kReplayTables = table_bit(Table::Process) | table_bit(Table::Network) |
+                                   table_bit(Table::ProcessEnd) | table_bit(Table::Boot) | table_bit(Table::Logon) |
+                                   table_bit(Table::Script);
+// Every table a mapper writes (KQL's Device* tables too).
+constexpr TableSet kAllTables = kReplayTables | table_bit(Table::ImageLoad) | table_bit(Table::File) |
+                                table_bit(Table::Registry) | table_bit(Table::Device);
 const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot",
                                   // "DeviceLogonEvents", "PowerShellScriptBlock", "DeviceImageLoadEvents",
                                   // "DeviceFileEvents", "DeviceRegistryEvents", "DeviceEvents", "Event"

@@ -120,6 +120,14 @@ void set_registry_data(NormalizedEvent& ev, std::string_view details) {
   ev[Field::RegistryValueData] = FieldValue::str(std::string(details));
 }
 
+// A DeviceFileEvents row of the file TargetFilename names, by the process that acted.
+NormalizedEvent file_event(const RecordAccess& rec, const char* action) {
+  NormalizedEvent ev = sysmon_event(Table::File, rec, action);
+  copy_path(ev, Field::FolderPath, Field::FileName, rec, "TargetFilename");
+  set_initiating(ev, rec);
+  return ev;
+}
+
 }  // namespace
 
 void map_sysmon_image_load(const RecordAccess& rec, NormalizedEvent& out) {
@@ -136,9 +144,7 @@ void map_sysmon_image_load(const RecordAccess& rec, NormalizedEvent& out) {
 }
 
 void map_sysmon_file_create(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::File, rec, "FileCreated");
-  copy_path(ev, Field::FolderPath, Field::FileName, rec, "TargetFilename");
-  set_initiating(ev, rec);
+  NormalizedEvent ev = file_event(rec, "FileCreated");
   JsonBag bag;
   bag.copy(rec, "CreationUtcTime");
   set_additional_fields(ev, bag);
@@ -146,9 +152,7 @@ void map_sysmon_file_create(const RecordAccess& rec, NormalizedEvent& out) {
 }
 
 void map_sysmon_stream_hash(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::File, rec, "FileCreated");
-  copy_path(ev, Field::FolderPath, Field::FileName, rec, "TargetFilename");
-  set_initiating(ev, rec);
+  NormalizedEvent ev = file_event(rec, "FileCreated");
   JsonBag bag;
   set_hashes(ev, rec, bag, "Hash");
   bag.add("StreamHash", "true");
@@ -159,9 +163,7 @@ void map_sysmon_stream_hash(const RecordAccess& rec, NormalizedEvent& out) {
 }
 
 void map_sysmon_file_time_changed(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::File, rec, "FileModified");
-  copy_path(ev, Field::FolderPath, Field::FileName, rec, "TargetFilename");
-  set_initiating(ev, rec);
+  NormalizedEvent ev = file_event(rec, "FileModified");
   JsonBag bag;
   bag.copy(rec, "CreationUtcTime");
   bag.copy(rec, "PreviousCreationUtcTime");
@@ -170,9 +172,7 @@ void map_sysmon_file_time_changed(const RecordAccess& rec, NormalizedEvent& out)
 }
 
 void map_sysmon_file_delete(const RecordAccess& rec, NormalizedEvent& out) {
-  NormalizedEvent ev = sysmon_event(Table::File, rec, "FileDeleted");
-  copy_path(ev, Field::FolderPath, Field::FileName, rec, "TargetFilename");
-  set_initiating(ev, rec);
+  NormalizedEvent ev = file_event(rec, "FileDeleted");
   JsonBag bag;
   set_hashes(ev, rec, bag);
   bag.copy(rec, "IsExecutable");

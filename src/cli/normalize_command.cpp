@@ -16,6 +16,7 @@
 #include "cli/options.h"
 #include "cli/run_report.h"
 #include "normalize/mapper.h"
+#include "normalize/normalized_event.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/evidence.h"
 #include "pipeline/host_stream.h"
@@ -57,7 +58,9 @@ int run_normalize(const std::vector<std::string>& args) {
   bool csv = *format == timeline::Format::Csv;
   EvidenceRun run{"normalize", paths};
   if (auto code = run.open(output, reading)) return *code;
-  run.read(reading.read_options(false), output.quiet);
+  pipeline::ReadOptions read_opts = reading.read_options(false);
+  read_opts.tables = norm::kAllTables;  // every table a mapper writes
+  run.read(read_opts, output.quiet);
   if (auto code = anchor_times("normalize", filter, *run.evidence, output.quiet)) return *code;
   const pipeline::Evidence* c = run.evidence.get();
   timeline::OutputFile* out = run.out.get();

@@ -156,7 +156,9 @@ int run_query(const std::vector<std::string>& args) {
   EvidenceRun run{"query", paths};
   if (auto code = run.open(output, reading)) return *code;
   bool every_record = std::find(mentioned.begin(), mentioned.end(), "SecurityEvent") != mentioned.end();
-  run.read(reading.read_options(every_record), output.quiet);
+  pipeline::ReadOptions read_opts = reading.read_options(every_record);
+  read_opts.tables = tables::tables_read(mentioned);
+  run.read(read_opts, output.quiet);
   pipeline::Evidence* ev = run.evidence.get();
   if (auto code = anchor_times("query", copts.filter, *ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines("query", *ev, copts.filter.hosts, {});

@@ -40,48 +40,33 @@ Value Value::null_of(Type t) {
   v.null = t != Type::String;
   return v;
 }
-Value Value::boolean(bool b) {
+
+namespace {
+
+Value known(Type t, int64_t i = 0) {
   Value v;
-  v.type = Type::Bool;
+  v.type = t;
   v.null = false;
-  v.i = b ? 1 : 0;
+  v.i = i;
   return v;
 }
-Value Value::integer(int64_t x) {
-  Value v;
-  v.type = Type::Long;
-  v.null = false;
-  v.i = x;
-  return v;
-}
+
+}  // namespace
+
+Value Value::boolean(bool b) { return known(Type::Bool, b ? 1 : 0); }
+Value Value::integer(int64_t x) { return known(Type::Long, x); }
 Value Value::real(double x) {
-  Value v;
-  v.type = Type::Real;
-  v.null = false;
+  Value v = known(Type::Real);
   v.r = x;
   return v;
 }
 Value Value::string(std::string x) {
-  Value v;
-  v.type = Type::String;
-  v.null = false;
+  Value v = known(Type::String);
   v.s = std::move(x);
   return v;
 }
-Value Value::datetime(int64_t t) {
-  Value v;
-  v.type = Type::DateTime;
-  v.null = false;
-  v.i = t;
-  return v;
-}
-Value Value::timespan(int64_t t) {
-  Value v;
-  v.type = Type::Timespan;
-  v.null = false;
-  v.i = t;
-  return v;
-}
+Value Value::datetime(int64_t t) { return known(Type::DateTime, t); }
+Value Value::timespan(int64_t t) { return known(Type::Timespan, t); }
 Value Value::dynamic(Json j) {
   Value v;
   v.type = Type::Dynamic;

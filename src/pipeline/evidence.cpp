@@ -108,7 +108,7 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   if (observed) opt.observer->observe(*observed, rec, header_record_id, ordinal);
   if (!opt.keep_events) return;
   if (opt.only_computers && !opt.only_computers->count(rec.computer())) return;
-  bool mapped = norm::map_record(rec, w.norm);
+  bool mapped = norm::map_record(rec, w.norm, opt.tables);
   store::EncodeInput in;
   in.fields = &fields;
   in.file_id = file_id;
@@ -128,7 +128,7 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
 // The records read when not every record is: the options' choice, else a mapper's.
 std::function<bool(std::string_view, uint16_t)> wanted_records(const ReadOptions& opt) {
   if (opt.wanted) return opt.wanted;
-  return [](std::string_view p, uint16_t id) { return norm::wanted(p, id); };
+  return [tables = opt.tables](std::string_view p, uint16_t id) { return norm::wanted(p, id, tables); };
 }
 
 uint64_t file_bytes(const std::filesystem::path& p) {

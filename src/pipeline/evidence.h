@@ -96,6 +96,9 @@ class RecordObserver {
 struct ReadOptions {
   int threads = 0;           // <= 0: all cores
   bool every_record = true;  // false: only records a mapper wants (skipped from their template)
+  // The normalized tables mapped (norm::TableSet): records of other tables are
+  // stored raw (every_record) or skipped.
+  norm::TableSet tables = norm::kReplayTables;
   // With every_record false: the records wanted instead of a mapper's (provider, event id).
   std::function<bool(std::string_view provider, uint16_t event_id)> wanted;
   bool keep_events = true;  // false: only count what is read (inventory); the store stays empty

@@ -295,4 +295,12 @@ std::vector<std::string> mentioned_tables(std::string_view text) {
   return out;
 }
 
+norm::TableSet tables_read(const std::vector<std::string>& kql_tables) {
+  norm::TableSet set = norm::kReplayTables;
+  for (norm::Table t : {norm::Table::ImageLoad, norm::Table::File, norm::Table::Registry, norm::Table::Device})
+    if (std::find(kql_tables.begin(), kql_tables.end(), norm::table_name(t)) != kql_tables.end())
+      set |= norm::table_bit(t);
+  return set;
+}
+
 }  // namespace tables

@@ -23,6 +23,7 @@
 
 #include "kql/engine.h"
 #include "kql/table.h"
+#include "normalize/normalized_event.h"
 #include "pipeline/evidence.h"
 #include "pipeline/filters.h"
 #include "tables/defender_schema.h"
@@ -58,5 +59,9 @@ class EvidenceCatalog : public kql::Catalog {
 
 // The table names a query's text mentions that the catalog builds.
 std::vector<std::string> mentioned_tables(std::string_view query_text);
+// The normalized tables to map when reading for these KQL tables: replay's
+// (processes, boots and the process table behind every Initiating column)
+// and the Device* tables among them.
+norm::TableSet tables_read(const std::vector<std::string>& kql_tables);
 
 }  // namespace tables

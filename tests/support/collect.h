@@ -20,11 +20,12 @@ struct Collected {
 };
 
 inline Collected collect(const std::vector<std::string>& paths, int threads = 2, size_t memory_mib = 64,
-                         bool every_record = false) {
+                         bool every_record = false, norm::TableSet tables = norm::kReplayTables) {
   Collected c;
   pipeline::ReadOptions o;
   o.threads = threads;
   o.every_record = every_record;
+  o.tables = tables;
   o.store.memory_bytes = memory_mib << 20;
   c.evidence = pipeline::read_evidence(pipeline::discover_inputs(paths), o);
   c.events = pipeline::normalized_events(*c.evidence);
