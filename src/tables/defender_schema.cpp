@@ -44,10 +44,13 @@ std::vector<Column> initiating_process() {
           {"InitiatingProcessUniqueId", S}};
 }
 
-Schema make(std::string name, std::vector<Column> head, bool initiating = true) {
-  Schema s{std::move(name), std::move(head)};
-  if (initiating)
-    for (Column& c : initiating_process()) s.columns.push_back(std::move(c));
+// A Device* table: when, where and what (Timestamp, DeviceId, DeviceName,
+// ActionType), its own columns, the initiating process's, ReportId and
+// AdditionalFields.
+Schema make(std::string name, std::vector<Column> own) {
+  Schema s{std::move(name), {{"Timestamp", D}, {"DeviceId", S}, {"DeviceName", S}, {"ActionType", S}}};
+  for (Column& c : own) s.columns.push_back(std::move(c));
+  for (Column& c : initiating_process()) s.columns.push_back(std::move(c));
   s.columns.push_back({"ReportId", L});
   s.columns.push_back({"AdditionalFields", Dyn});
   return s;
@@ -288,11 +291,7 @@ Schema security_event() {
 
 const std::vector<Schema>& schemas() {
   static const std::vector<Schema> all = {
-      make("DeviceProcessEvents", {{"Timestamp", D},
-                                   {"DeviceId", S},
-                                   {"DeviceName", S},
-                                   {"ActionType", S},
-                                   {"FileName", S},
+      make("DeviceProcessEvents", {{"FileName", S},
                                    {"FolderPath", S},
                                    {"SHA1", S},
                                    {"SHA256", S},
@@ -319,11 +318,7 @@ const std::vector<Schema>& schemas() {
                                    {"AccountUpn", S},
                                    {"AccountObjectId", S},
                                    {"LogonId", L}}),
-      make("DeviceNetworkEvents", {{"Timestamp", D},
-                                   {"DeviceId", S},
-                                   {"DeviceName", S},
-                                   {"ActionType", S},
-                                   {"RemoteIP", S},
+      make("DeviceNetworkEvents", {{"RemoteIP", S},
                                    {"RemotePort", L},
                                    {"RemoteUrl", S},
                                    {"LocalIP", S},
@@ -331,11 +326,7 @@ const std::vector<Schema>& schemas() {
                                    {"Protocol", S},
                                    {"LocalIPType", S},
                                    {"RemoteIPType", S}}),
-      make("DeviceLogonEvents", {{"Timestamp", D},
-                                 {"DeviceId", S},
-                                 {"DeviceName", S},
-                                 {"ActionType", S},
-                                 {"LogonType", S},
+      make("DeviceLogonEvents", {{"LogonType", S},
                                  {"AccountDomain", S},
                                  {"AccountName", S},
                                  {"AccountSid", S},
@@ -347,21 +338,9 @@ const std::vector<Schema>& schemas() {
                                  {"RemoteIP", S},
                                  {"RemoteIPType", S},
                                  {"RemotePort", L}}),
-      make("DeviceImageLoadEvents", {{"Timestamp", D},
-                                     {"DeviceId", S},
-                                     {"DeviceName", S},
-                                     {"ActionType", S},
-                                     {"FileName", S},
-                                     {"FolderPath", S},
-                                     {"SHA1", S},
-                                     {"SHA256", S},
-                                     {"MD5", S},
-                                     {"FileSize", L}}),
-      make("DeviceFileEvents", {{"Timestamp", D},
-                                {"DeviceId", S},
-                                {"DeviceName", S},
-                                {"ActionType", S},
-                                {"FileName", S},
+      make("DeviceImageLoadEvents",
+           {{"FileName", S}, {"FolderPath", S}, {"SHA1", S}, {"SHA256", S}, {"MD5", S}, {"FileSize", L}}),
+      make("DeviceFileEvents", {{"FileName", S},
                                 {"FolderPath", S},
                                 {"SHA1", S},
                                 {"SHA256", S},
@@ -382,22 +361,14 @@ const std::vector<Schema>& schemas() {
                                 {"SensitivityLabel", S},
                                 {"SensitivitySubLabel", S},
                                 {"IsAzureInfoProtectionApplied", B}}),
-      make("DeviceRegistryEvents", {{"Timestamp", D},
-                                    {"DeviceId", S},
-                                    {"DeviceName", S},
-                                    {"ActionType", S},
-                                    {"RegistryKey", S},
+      make("DeviceRegistryEvents", {{"RegistryKey", S},
                                     {"RegistryValueType", S},
                                     {"RegistryValueName", S},
                                     {"RegistryValueData", S},
                                     {"PreviousRegistryKey", S},
                                     {"PreviousRegistryValueName", S},
                                     {"PreviousRegistryValueData", S}}),
-      make("DeviceEvents", {{"Timestamp", D},
-                            {"DeviceId", S},
-                            {"DeviceName", S},
-                            {"ActionType", S},
-                            {"FileName", S},
+      make("DeviceEvents", {{"FileName", S},
                             {"FolderPath", S},
                             {"SHA1", S},
                             {"SHA256", S},
