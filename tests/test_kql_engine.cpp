@@ -190,6 +190,8 @@ TEST(KqlEngine, LetsFunctionsParseAndStrings) {
   EXPECT_EQ(run(std::string(kProcs) + "let n = toscalar(P | summarize max(Pid)); print n"), "n:long\n21");
   EXPECT_EQ(run("print s = 'user=bob;host=ws1' | parse s with 'user=' User ';host=' Host"),
             "s:string User:string Host:string\nuser=bob;host=ws1 | bob | ws1");
+  EXPECT_EQ(run("print s = 'pid=42 at x' | parse s with 'pid=' Pid:long ' at ' * | project Pid"), "Pid:long\n42");
+  EXPECT_EQ(run("print s = 'nothing' | parse-where s with 'pid=' Pid:long | count"), "Count:long\n0");
   EXPECT_EQ(run("print x = extract(@'(\\d+)\\.exe', 1, 'run 42.exe'), y = split('a,b', ',')[1], z = substring('hello', "
                 "1, 3), "
                 "w = strcat('a', 1), i = indexof('abcb', 'b', 2), r = replace_string('a.b.c', '.', '-'), c = iff(1 > "

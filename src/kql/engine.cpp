@@ -220,6 +220,23 @@ Table parse_op(Runner& runner, const Table& in, const Node& op, const EnvPtr& en
     }
     targets.emplace_back(*existing, t);
   }
+  // A typed column (Col:long) takes its text through the matching to*() function.
+  std::vector<Function> convert(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Type type = targets[i].second;
+    if (type == Type::String) continue;
+    Node call;
+    call.kind = K::Call;
+    call.pos = with->pos;
+    call.text = type == Type::Long       ? "tolong"
+                : type == Type::Real     ? "toreal"
+                : type == Type::DateTime ? "todatetime"
+                : type == Type::Timespan ? "totimespan"
+                : type == Type::Bool     ? "tobool"
+                                         : "todynamic";
+    call.kids.resize(1);
+    convert[i] = scalar_function(call, scope);
+  }
   bool where = op.text == "parse-where";
   for (const Row& r : in.rows) {
     Value src = source(r);
@@ -255,23 +272,8 @@ Table parse_op(Runner& runner, const Table& in, const Node& op, const EnvPtr& en
         row[col] = Value::null_of(type);
         continue;
       }
-      Value v = Value::string(captured[i]);
-      if (type == Type::String) {
-        row[col] = v;
-      } else {
-        Scalar conv = nullptr;
-        std::vector<Value> a{v};
-        Node call;
-        call.kind = K::Call;
-        call.text = type == Type::Long       ? "tolong"
-                    : type == Type::Real     ? "toreal"
-                    : type == Type::DateTime ? "todatetime"
-                    : type == Type::Timespan ? "totimespan"
-                    : type == Type::Bool     ? "tobool"
-                                             : "todynamic";
-        call.kids.resize(1);
-        row[col] = scalar_function(call, scope)(a);
-      }
+      std::vector<Value> args{Value::string(captured[i])};
+      row[col] = convert[i] ? convert[i](args) : args[0];
     }
     out.rows.push_back(std::move(row));
   }

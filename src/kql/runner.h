@@ -92,8 +92,6 @@ class Runner {
   RunOptions options_;
   std::vector<std::string> warnings_;
   std::map<std::string, TablePtr, std::less<>> catalog_cache_;
-
-  friend Table summarize(Runner&, const Table&, const Node&, const EnvPtr&);
 };
 
 // Tabular operators (operators.cpp, summarize.cpp, join.cpp): each takes its

@@ -218,9 +218,8 @@ void add(const Spec& s, State& st, const Row& r) {
   }
 }
 
-std::vector<Value> result(const Spec& s, const State& st, const Table& in) {
+std::vector<Value> result(const Spec& s, const State& st) {
   const std::string& f = s.fn;
-  (void)in;
   if (f == "count" || f == "countif") return {Value::integer(st.count)};
   if (f == "arg_max" || f == "arg_min" || f == "take_any" || f == "any" || f == "take_anyif" || f == "anyif") {
     if (!st.any) return std::vector<Value>(s.names.size());
@@ -294,7 +293,7 @@ Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& e
   for (size_t i = 0; i < group_keys.size(); ++i) {
     Row row = std::move(group_keys[i]);
     for (size_t a = 0; a < specs.size(); ++a)
-      for (Value& v : result(specs[a], states[i][a], in)) row.push_back(std::move(v));
+      for (Value& v : result(specs[a], states[i][a])) row.push_back(std::move(v));
     out.rows.push_back(std::move(row));
   }
   // Duplicate names get a number, as Kusto does (count_, count_1).
