@@ -429,7 +429,14 @@ TablePtr Runner::tabular(const Node& n, const EnvPtr& env) {
       } else {
         TablePtr src = tabular(n.kids[0], env);
         if (n.kids.size() == 1) return src;
-        t = apply(*src, n.kids[1], env);  // copies the shared source once
+        if (n.kids[1].text == "where") {  // copies only the rows kept, not the whole shared source
+          Scalar pred = compile_scalar(n.kids[1].kids[0], CompileScope{&src->columns, this, env});
+          t.columns = src->columns;
+          for (const Row& r : src->rows)
+            if (pred(r).truthy()) t.rows.push_back(r);
+        } else {
+          t = apply(*src, n.kids[1], env);  // copies the shared source once
+        }
         first = 2;
       }
       for (size_t i = first; i < n.kids.size(); ++i) t = apply(std::move(t), n.kids[i], env);
