@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -16,8 +17,6 @@ namespace kql {
 namespace {
 
 using K = Node::Kind;
-
-[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
 
 // A column pattern of project-away / keep / reorder: a name, or a prefix with *.
 bool column_matches(const Node& n, const std::string& column) {
@@ -430,10 +429,7 @@ TablePtr Runner::tabular(const Node& n, const EnvPtr& env) {
         TablePtr src = tabular(n.kids[0], env);
         if (n.kids.size() == 1) return src;
         if (n.kids[1].text == "where") {  // copies only the rows kept, not the whole shared source
-          Scalar pred = compile_scalar(n.kids[1].kids[0], CompileScope{&src->columns, this, env});
-          t.columns = src->columns;
-          for (const Row& r : src->rows)
-            if (pred(r).truthy()) t.rows.push_back(r);
+          t = where(*src, src->rows, n.kids[1], env);
         } else {
           t = apply(*src, n.kids[1], env);  // copies the shared source once
         }
@@ -532,17 +528,27 @@ Table Runner::run_query(const Node& query, const EnvPtr& env, Value* scalar_resu
   return *t;
 }
 
+// The rows the where's predicate keeps: moved from `rows` when the caller
+// owns them, copied (only those kept) from a shared table's.
+template <class Rows>
+Table Runner::where(const Table& in, Rows&& rows, const Node& op, const EnvPtr& env) {
+  Scalar pred = compile_scalar(op.kids[0], CompileScope{&in.columns, this, env});
+  Table out;
+  out.columns = in.columns;
+  for (auto& r : rows) {
+    if (!pred(r).truthy()) continue;
+    if constexpr (std::is_rvalue_reference_v<Rows&&>)
+      out.rows.push_back(std::move(r));
+    else
+      out.rows.push_back(r);
+  }
+  return out;
+}
+
 Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
   const std::string& name = op.text;
   CompileScope scope{&in.columns, this, env};
-  if (name == "where") {
-    Scalar pred = compile_scalar(op.kids[0], scope);
-    Table out;
-    out.columns = in.columns;
-    for (Row& r : in.rows)
-      if (pred(r).truthy()) out.rows.push_back(std::move(r));
-    return out;
-  }
+  if (name == "where") return where(in, std::move(in.rows), op, env);
   if (name == "extend" || name == "project" || name == "serialize" || name == "print") {
     bool project = name == "project" || name == "print";
     std::vector<std::pair<std::string, Scalar>> cols;

@@ -16,17 +16,7 @@ namespace {
 
 using K = Node::Kind;
 
-[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
-
 Value null_bool() { return Value::null_of(Type::Bool); }
-
-// A dynamic scalar behaves as its scalar in operators (Kusto converts implicitly).
-Value scalarize(Value v) {
-  if (v.type == Type::Dynamic && v.d && !v.d->is_array() && !v.d->is_object()) return from_json(*v.d);
-  return v;
-}
-
-std::string text_of(const Value& v) { return v.type == Type::String ? v.s : to_text(v); }
 
 Value literal(const Node& n) {
   const std::string& t = n.extra;
@@ -281,18 +271,6 @@ Scalar compile_has_any(const Node& n, bool all, bool negated, const CompileScope
     }
     return Value::boolean(result != negated);
   };
-}
-
-std::shared_ptr<RE2> compile_regex(const Node& at, const std::string& pattern) {
-  RE2::Options o;
-  o.set_log_errors(false);
-  o.set_max_mem(64 << 20);
-  auto re = std::make_shared<RE2>(pattern, o);
-  if (!re->ok()) fail(at, "not a regular expression RE2 can run: " + re->error());
-  if (re->ProgramSize() > rules::kMaxRegexProgram)
-    fail(at, "the regular expression is too large (" + std::to_string(re->ProgramSize()) +
-                 " RE2 instructions; at most " + std::to_string(rules::kMaxRegexProgram) + ")");
-  return re;
 }
 
 Scalar compile_binary(const Node& n, const CompileScope& scope) {
@@ -576,6 +554,18 @@ Scalar compile_call(const Node& n, const CompileScope& scope) {
 }
 
 }  // namespace
+
+std::shared_ptr<RE2> compile_regex(const Node& at, const std::string& pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(64 << 20);
+  auto re = std::make_shared<RE2>(pattern, o);
+  if (!re->ok()) fail(at, "not a regular expression RE2 can run: " + re->error());
+  if (re->ProgramSize() > rules::kMaxRegexProgram)
+    fail(at, "the regular expression is too large (" + std::to_string(re->ProgramSize()) +
+                 " RE2 instructions; at most " + std::to_string(rules::kMaxRegexProgram) + ")");
+  return re;
+}
 
 Scalar compile_scalar(const Node& n, const CompileScope& scope) {
   switch (n.kind) {

@@ -21,13 +21,6 @@ using K = Node::Kind;
 using Args = std::vector<Value>;
 using rules::kTicksPerDay;
 
-[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
-
-Value scalar(const Value& v) {
-  if (v.type == Type::Dynamic && v.d && !v.d->is_array() && !v.d->is_object()) return from_json(*v.d);
-  return v;
-}
-std::string text(const Value& v) { return v.type == Type::String ? v.s : to_text(v); }
 bool any_null(const Args& a) {
   for (const Value& v : a)
     if (v.null) return true;
@@ -36,7 +29,7 @@ bool any_null(const Args& a) {
 
 // Conversions as Kusto's to*() functions: a value that does not convert is null.
 Value to_long(const Value& in) {
-  Value v = scalar(in);
+  Value v = scalarize(in);
   if (v.null) return Value::null_of(Type::Long);
   switch (v.type) {
     case Type::Long: return v;
@@ -64,7 +57,7 @@ Value to_long(const Value& in) {
 }
 
 Value to_real(const Value& in) {
-  Value v = scalar(in);
+  Value v = scalarize(in);
   if (v.null) return Value::null_of(Type::Real);
   if (v.type == Type::Real) return v;
   if (v.type == Type::Long || v.type == Type::Bool) return Value::real(static_cast<double>(v.i));
@@ -80,7 +73,7 @@ Value to_real(const Value& in) {
 }
 
 Value to_bool(const Value& in) {
-  Value v = scalar(in);
+  Value v = scalarize(in);
   if (v.null) return Value::null_of(Type::Bool);
   if (v.type == Type::Bool) return v;
   if (v.type == Type::Long) return Value::boolean(v.i != 0);
@@ -93,7 +86,7 @@ Value to_bool(const Value& in) {
 }
 
 Value to_datetime(const Value& in) {
-  Value v = scalar(in);
+  Value v = scalarize(in);
   if (v.null) return Value::null_of(Type::DateTime);
   if (v.type == Type::DateTime) return v;
   if (v.type == Type::String)
@@ -102,7 +95,7 @@ Value to_datetime(const Value& in) {
 }
 
 Value to_timespan(const Value& in) {
-  Value v = scalar(in);
+  Value v = scalarize(in);
   if (v.null) return Value::null_of(Type::Timespan);
   if (v.type == Type::Timespan) return v;
   if (v.type == Type::Long) return Value::timespan(v.i);
@@ -273,31 +266,21 @@ Json split(const std::string& s, const std::string& delim) {
   return out;
 }
 
-std::shared_ptr<RE2> regex_of(const Node& at, const std::string& pattern) {
-  RE2::Options o;
-  o.set_log_errors(false);
-  o.set_max_mem(64 << 20);
-  auto re = std::make_shared<RE2>(pattern, o);
-  if (!re->ok()) fail(at, "not a regular expression RE2 can run: " + re->error());
-  if (re->ProgramSize() > rules::kMaxRegexProgram) fail(at, "the regular expression is too large for RE2's bound");
-  return re;
-}
-
 // The regex argument `i` of a call: compiled once when a literal, else per value (cached).
 std::function<std::shared_ptr<RE2>(const Value&)> regex_arg(const Node& call, size_t i) {
   const Node& n = call.kids[i];
   if (n.kind == K::Literal && n.extra == "string") {
-    auto re = regex_of(n, n.text);
+    auto re = compile_regex(n, n.text);
     return [re](const Value&) { return re; };
   }
   auto cache = std::make_shared<std::unordered_map<std::string, std::shared_ptr<RE2>>>();
   Node at = n;
   return [cache, at](const Value& v) {
-    std::string p = text(v);
+    std::string p = text_of(v);
     auto it = cache->find(p);
     if (it != cache->end()) return it->second;
     if (cache->size() > 1000) cache->clear();
-    std::shared_ptr<RE2> re = regex_of(at, p);
+    std::shared_ptr<RE2> re = compile_regex(at, p);
     (*cache)[p] = re;
     return re;
   };
@@ -371,20 +354,20 @@ const std::unordered_map<std::string, Spec>& library() {
     // ---- null and emptiness
     m["isnull"] = plain(1, 1, [](Args& a) { return Value::boolean(a[0].null); });
     m["isnotnull"] = plain(1, 1, [](Args& a) { return Value::boolean(!a[0].null); });
-    m["isempty"] = plain(1, 1, [](Args& a) { return Value::boolean(is_empty(scalar(a[0]))); });
-    m["isnotempty"] = plain(1, 1, [](Args& a) { return Value::boolean(!is_empty(scalar(a[0]))); });
+    m["isempty"] = plain(1, 1, [](Args& a) { return Value::boolean(is_empty(scalarize(a[0]))); });
+    m["isnotempty"] = plain(1, 1, [](Args& a) { return Value::boolean(!is_empty(scalarize(a[0]))); });
     m["not"] = plain(1, 1, [](Args& a) {
       Value v = to_bool(a[0]);
       return v.null ? v : Value::boolean(v.i == 0);
     });
     // ---- conversions
-    m["tostring"] = plain(1, 1, [](Args& a) { return Value::string(text(a[0])); });
+    m["tostring"] = plain(1, 1, [](Args& a) { return Value::string(text_of(a[0])); });
     for (const char* n : {"toint", "tolong"}) m[n] = plain(1, 1, [](Args& a) { return to_long(a[0]); });
     for (const char* n : {"toreal", "todouble", "todecimal"}) m[n] = plain(1, 1, [](Args& a) { return to_real(a[0]); });
     for (const char* n : {"tobool", "toboolean"}) m[n] = plain(1, 1, [](Args& a) { return to_bool(a[0]); });
     m["todatetime"] = plain(1, 1, [](Args& a) { return to_datetime(a[0]); });
     m["totimespan"] = plain(1, 1, [](Args& a) { return to_timespan(a[0]); });
-    m["toguid"] = plain(1, 1, [](Args& a) { return Value::string(text(a[0])); });
+    m["toguid"] = plain(1, 1, [](Args& a) { return Value::string(text_of(a[0])); });
     for (const char* n : {"todynamic", "parse_json", "toobject"})
       m[n] = plain(1, 1, [](Args& a) { return to_dynamic(a[0]); });
     m["gettype"] = plain(1, 1, [](Args& a) {
@@ -396,25 +379,25 @@ const std::unordered_map<std::string, Spec>& library() {
       return Value::string(v.null && v.type == Type::Dynamic ? "null" : type_name(v.type));
     });
     // ---- strings
-    m["tolower"] = plain(1, 1, [](Args& a) { return Value::string(rules::fold_case(text(a[0]))); });
-    m["toupper"] = plain(1, 1, [](Args& a) { return Value::string(rules::upper_case(text(a[0]))); });
+    m["tolower"] = plain(1, 1, [](Args& a) { return Value::string(rules::fold_case(text_of(a[0]))); });
+    m["toupper"] = plain(1, 1, [](Args& a) { return Value::string(rules::upper_case(text_of(a[0]))); });
     m["strlen"] =
-        plain(1, 1, [](Args& a) { return Value::integer(static_cast<int64_t>(rules::utf8_length(text(a[0])))); });
-    m["string_size"] = plain(1, 1, [](Args& a) { return Value::integer(static_cast<int64_t>(text(a[0]).size())); });
+        plain(1, 1, [](Args& a) { return Value::integer(static_cast<int64_t>(rules::utf8_length(text_of(a[0])))); });
+    m["string_size"] = plain(1, 1, [](Args& a) { return Value::integer(static_cast<int64_t>(text_of(a[0]).size())); });
     m["strcat"] = plain(1, 64, [](Args& a) {
       std::string s;
-      for (const Value& v : a) s += text(v);
+      for (const Value& v : a) s += text_of(v);
       return Value::string(s);
     });
     m["strcat_delim"] = plain(2, 64, [](Args& a) {
-      std::string d = text(a[0]), s;
-      for (size_t i = 1; i < a.size(); ++i) s += (i > 1 ? d : "") + text(a[i]);
+      std::string d = text_of(a[0]), s;
+      for (size_t i = 1; i < a.size(); ++i) s += (i > 1 ? d : "") + text_of(a[i]);
       return Value::string(s);
     });
     m["strcat_array"] = plain(2, 2, [](Args& a) {
       const Json* arr = array_of(a[0]);
       if (!arr) return Value::string("");
-      std::string d = text(a[1]), s;
+      std::string d = text_of(a[1]), s;
       bool first = true;
       for (const Json& e : *arr) {
         s += (first ? "" : d) + to_text(from_json(e));
@@ -424,7 +407,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     m["substring"] = plain(2, 3, [](Args& a) {
       // Code points, as Kusto counts them.
-      std::string s = text(a[0]);
+      std::string s = text_of(a[0]);
       Value start = to_long(a[1]);
       if (start.null) return Value::string("");
       std::vector<size_t> at;  // byte offset of each code point
@@ -439,7 +422,7 @@ const std::unordered_map<std::string, Spec>& library() {
       return Value::string(s.substr(from, to - from));
     });
     m["indexof"] = plain(2, 5, [](Args& a) {
-      std::string s = text(a[0]), needle = text(a[1]);
+      std::string s = text_of(a[0]), needle = text_of(a[1]);
       int64_t start = a.size() > 2 ? to_long(a[2]).i : 0, length = a.size() > 3 ? to_long(a[3]).i : -1,
               occurrence = a.size() > 4 ? to_long(a[4]).i : 1;
       if (start < 0) start = std::max<int64_t>(0, static_cast<int64_t>(s.size()) + start);
@@ -453,14 +436,14 @@ const std::unordered_map<std::string, Spec>& library() {
       return Value::integer(static_cast<int64_t>(at));
     });
     m["split"] = plain(2, 3, [](Args& a) {
-      Json parts = split(text(a[0]), text(a[1]));
+      Json parts = split(text_of(a[0]), text_of(a[1]));
       if (a.size() < 3) return Value::dynamic(parts);
       Value i = to_long(a[2]);
       if (i.null || i.i < 0 || i.i >= static_cast<int64_t>(parts.size())) return Value::dynamic(Json::array());
       return Value::dynamic(Json::array({parts[static_cast<size_t>(i.i)]}));
     });
     m["replace_string"] = plain(3, 3, [](Args& a) {
-      std::string s = text(a[0]), from = text(a[1]), to = text(a[2]);
+      std::string s = text_of(a[0]), from = text_of(a[1]), to = text_of(a[2]);
       if (from.empty()) return Value::string(s);
       std::string out;
       size_t start = 0;
@@ -471,7 +454,7 @@ const std::unordered_map<std::string, Spec>& library() {
       return Value::string(out + s.substr(start));
     });
     m["reverse"] = plain(1, 1, [](Args& a) {
-      std::string s = text(a[0]);
+      std::string s = text_of(a[0]);
       return Value::string(std::string(s.rbegin(), s.rend()));
     });
     m["countof"] = {2, 3, [](const Node& call) -> Function {
@@ -479,7 +462,7 @@ const std::unordered_map<std::string, Spec>& library() {
                           call.kids.size() > 2 && call.kids[2].kind == K::Literal && call.kids[2].text == "regex";
                       auto re = regex ? regex_arg(call, 1) : nullptr;
                       return [re](Args& a) {
-                        std::string s = text(a[0]), needle = text(a[1]);
+                        std::string s = text_of(a[0]), needle = text_of(a[1]);
                         int64_t n = 0;
                         if (re) {
                           std::shared_ptr<RE2> r = re(a[1]);
@@ -499,7 +482,7 @@ const std::unordered_map<std::string, Spec>& library() {
                         std::shared_ptr<RE2> r = re(a[0]);
                         Value g = to_long(a[1]);
                         if (g.null || g.i < 0 || g.i > r->NumberOfCapturingGroups()) return Value::string("");
-                        std::string s = text(a[2]);
+                        std::string s = text_of(a[2]);
                         std::vector<re2::StringPiece> groups(static_cast<size_t>(r->NumberOfCapturingGroups()) + 1);
                         if (!r->Match(s, 0, s.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size())))
                           return Value::string("");
@@ -512,7 +495,7 @@ const std::unordered_map<std::string, Spec>& library() {
           bool with_groups = call.kids.size() == 3;
           return [re, with_groups](Args& a) {
             std::shared_ptr<RE2> r = re(a[0]);
-            std::string s = text(a[with_groups ? 2 : 1]);
+            std::string s = text_of(a[with_groups ? 2 : 1]);
             int ng = r->NumberOfCapturingGroups();
             std::vector<re2::StringPiece> groups(static_cast<size_t>(ng) + 1);
             Json out = Json::array();
@@ -535,7 +518,7 @@ const std::unordered_map<std::string, Spec>& library() {
     m["replace_regex"] = {3, 3, [](const Node& call) -> Function {
                             auto re = regex_arg(call, 1);
                             return [re](Args& a) {
-                              std::string s = text(a[0]), rewrite = text(a[2]);
+                              std::string s = text_of(a[0]), rewrite = text_of(a[2]);
                               RE2::GlobalReplace(&s, *re(a[1]), rewrite);
                               return Value::string(s);
                             };
@@ -545,7 +528,7 @@ const std::unordered_map<std::string, Spec>& library() {
       m[n] = {2, 2, [which](const Node& call) -> Function {
                 auto re = regex_arg(call, 0);
                 return [re, which](Args& a) {
-                  std::string s = text(a[1]);
+                  std::string s = text_of(a[1]);
                   std::string p = re(a[0])->pattern();
                   if (which != "trim_end") {
                     RE2 start("^(?:" + p + ")+");
@@ -559,19 +542,19 @@ const std::unordered_map<std::string, Spec>& library() {
                 };
               }};
     }
-    m["parse_xml"] = plain(1, 1, [](Args& a) { return parse_xml(text(a[0])); });
-    m["parse_command_line"] = plain(1, 2, [](Args& a) { return Value::dynamic(parse_command_line(text(a[0]))); });
+    m["parse_xml"] = plain(1, 1, [](Args& a) { return parse_xml(text_of(a[0])); });
+    m["parse_command_line"] = plain(1, 2, [](Args& a) { return Value::dynamic(parse_command_line(text_of(a[0]))); });
     m["has_any_index"] = plain(2, 2, [](Args& a) {
       const Json* arr = array_of(a[1]);
       if (!arr) return Value::integer(-1);
-      std::string s = text(a[0]);
+      std::string s = text_of(a[0]);
       for (size_t i = 0; i < arr->size(); ++i)
         if (rules::has_term(s, rules::fold_case(to_text(from_json((*arr)[i]))), false))
           return Value::integer(static_cast<int64_t>(i));
       return Value::integer(-1);
     });
     m["parse_url"] = plain(1, 1, [](Args& a) {
-      std::string u = text(a[0]);
+      std::string u = text_of(a[0]);
       Json j = {{"Scheme", ""},
                 {"Host", ""},
                 {"Port", ""},
@@ -612,7 +595,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     m["base64_decode_tostring"] = plain(1, 1, [](Args& a) {
       static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      std::string s = text(a[0]), out;
+      std::string s = text_of(a[0]), out;
       uint32_t buf = 0;
       int bits = 0;
       for (char c : s) {
@@ -636,7 +619,7 @@ const std::unordered_map<std::string, Spec>& library() {
     m["array_index_of"] = plain(2, 4, [](Args& a) {
       const Json* arr = array_of(a[0]);
       if (!arr) return Value::null_of(Type::Long);
-      Value x = scalar(a[1]);
+      Value x = scalarize(a[1]);
       for (size_t i = 0; i < arr->size(); ++i) {
         Value e = from_json((*arr)[i]);
         if (!e.null && !x.null && equal(e, x)) return Value::integer(static_cast<int64_t>(i));
@@ -646,7 +629,7 @@ const std::unordered_map<std::string, Spec>& library() {
     m["set_has_element"] = plain(2, 2, [](Args& a) {
       const Json* arr = array_of(a[0]);
       if (!arr) return Value::boolean(false);
-      Value x = scalar(a[1]);
+      Value x = scalarize(a[1]);
       for (const Json& e : *arr) {
         Value v = from_json(e);
         if (!v.null && !x.null && equal(v, x)) return Value::boolean(true);
@@ -731,7 +714,7 @@ const std::unordered_map<std::string, Spec>& library() {
     for (const char* n : {"pack", "bag_pack", "pack_dictionary"})
       m[n] = plain(2, 64, [](Args& a) {
         Json out = Json::object();
-        for (size_t i = 0; i + 1 < a.size(); i += 2) out[text(a[i])] = to_json(a[i + 1]);
+        for (size_t i = 0; i + 1 < a.size(); i += 2) out[text_of(a[i])] = to_json(a[i + 1]);
         return Value::dynamic(out);
       });
     m["bag_keys"] = plain(1, 1, [](Args& a) {
@@ -743,7 +726,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     m["bag_has_key"] = plain(2, 2, [](Args& a) {
       const Json* bag = bag_of(a[0]);
-      return Value::boolean(bag && bag->contains(text(a[1])));
+      return Value::boolean(bag && bag->contains(text_of(a[1])));
     });
     m["bag_merge"] = plain(2, 64, [](Args& a) {
       Json out = Json::object();
@@ -755,7 +738,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     // ---- math and bits
     m["abs"] = plain(1, 1, [](Args& a) {
-      Value v = scalar(a[0]);
+      Value v = scalarize(a[0]);
       if (v.null) return v;
       if (v.type == Type::Real) return Value::real(std::abs(v.r));
       if (v.type == Type::Long || v.type == Type::Timespan) {
@@ -787,7 +770,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     for (const char* n : {"bin", "floor"})
       m[n] = plain(2, 2, [](Args& a) {
-        Value x = scalar(a[0]), size = scalar(a[1]);
+        Value x = scalarize(a[0]), size = scalarize(a[1]);
         if (x.null || size.null) return Value::null_of(x.type == Type::String ? Type::Dynamic : x.type);
         if (x.type == Type::DateTime && size.type == Type::Timespan && size.i > 0)
           return Value::datetime(rules::floor_div(x.i + rules::kTicks0001To1601, size.i) * size.i -
@@ -808,7 +791,7 @@ const std::unordered_map<std::string, Spec>& library() {
       m[n] = plain(2, 64, [want_max](Args& a) {
         Value best;
         for (const Value& raw : a) {
-          Value v = scalar(raw);
+          Value v = scalarize(raw);
           if (v.null) continue;
           if (best.null || (want_max ? compare(v, best) > 0 : compare(v, best) < 0)) best = v;
         }
@@ -854,7 +837,7 @@ const std::unordered_map<std::string, Spec>& library() {
     m["datetime_add"] = plain(3, 3, [](Args& a) {
       Value n = to_long(a[1]);
       if (n.null) return Value::null_of(Type::DateTime);
-      return datetime_add(text(a[0]), n.i, to_datetime(a[2]));
+      return datetime_add(text_of(a[0]), n.i, to_datetime(a[2]));
     });
     for (const char* unit : {"day", "week", "month", "year"}) {
       std::string u = unit;
@@ -897,7 +880,7 @@ const std::unordered_map<std::string, Spec>& library() {
     });
     m["format_datetime"] = plain(2, 2, [](Args& a) {
       Value d = to_datetime(a[0]);
-      return d.null ? Value::string("") : Value::string(format_datetime(d.i, text(a[1])));
+      return d.null ? Value::string("") : Value::string(format_datetime(d.i, text_of(a[1])));
     });
     m["make_datetime"] = plain(3, 7, [](Args& a) {
       if (any_null(a)) return Value::null_of(Type::DateTime);
@@ -924,13 +907,13 @@ const std::unordered_map<std::string, Spec>& library() {
     m["ipv4_is_private"] = plain(1, 1, [](Args& a) {
       uint32_t ip = 0;
       int p = 0;
-      if (!ipv4(text(a[0]), ip, p)) return Value::null_of(Type::Bool);
+      if (!ipv4(text_of(a[0]), ip, p)) return Value::null_of(Type::Bool);
       return Value::boolean((ip >> 24) == 10 || (ip >> 20) == (172u << 4 | 1) || (ip >> 16) == (192u << 8 | 168));
     });
     m["ipv4_is_in_range"] = plain(2, 2, [](Args& a) {
       uint32_t ip = 0, net = 0;
       int p = 0, bits = 0;
-      if (!ipv4(text(a[0]), ip, p) || !ipv4(text(a[1]), net, bits)) return Value::null_of(Type::Bool);
+      if (!ipv4(text_of(a[0]), ip, p) || !ipv4(text_of(a[1]), net, bits)) return Value::null_of(Type::Bool);
       uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
       return Value::boolean((ip & mask) == (net & mask));
     });

@@ -12,8 +12,6 @@ namespace {
 
 using K = Node::Kind;
 
-[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
-
 // `$left.A` / `$right.B` / a bare column: which side and which name.
 std::pair<int, std::string> side_of(const Node& n) {
   if (n.kind == K::Member && n.kids[0].kind == K::Name) {

@@ -12,7 +12,26 @@
 
 #include "kql/engine.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace kql {
+
+[[noreturn]] inline void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
+
+// A dynamic scalar behaves as its scalar in operators and functions (Kusto
+// converts implicitly); arrays and bags stay dynamic.
+inline Value scalarize(Value v) {
+  if (v.type == Type::Dynamic && v.d && !v.d->is_array() && !v.d->is_object()) return from_json(*v.d);
+  return v;
+}
+// A value as the text string operators and functions read.
+inline std::string text_of(const Value& v) { return v.type == Type::String ? v.s : to_text(v); }
+
+// A regular expression of the query, on RE2 within the rules' program bound;
+// throws QueryError at `at` when it is not one RE2 runs.
+std::shared_ptr<re2::RE2> compile_regex(const Node& at, const std::string& pattern);
 
 struct Env;
 using EnvPtr = std::shared_ptr<Env>;
@@ -85,6 +104,8 @@ class Runner {
 
  private:
   Table apply(Table in, const Node& op, const EnvPtr& env);
+  template <class Rows>
+  Table where(const Table& in, Rows&& rows, const Node& op, const EnvPtr& env);
   TablePtr named_table(const Node& name, const EnvPtr& env);
   TablePtr call_function(const Node& call, const Binding& fn, const EnvPtr& env, const TablePtr& piped);
 

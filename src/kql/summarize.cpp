@@ -12,8 +12,6 @@ namespace {
 
 using K = Node::Kind;
 
-[[noreturn]] void fail(const Node& n, const std::string& what) { throw QueryError(n.pos, what); }
-
 struct Spec {
   std::string fn;
   std::vector<Scalar> args;        // the value, then the predicate (..if), per aggregate

@@ -1,6 +1,7 @@
 #include "tables/evidence_catalog.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <unordered_set>
 
@@ -17,26 +18,6 @@ namespace {
 
 using kql::Type;
 using kql::Value;
-
-// Where each column of a Device* table comes from: a normalized field of the
-// same name, or the record's EventRecordID (ReportId).
-struct ColumnSource {
-  std::optional<norm::Field> field;
-  bool report_id = false;
-};
-
-std::vector<ColumnSource> sources_of(const Schema& s) {
-  std::vector<ColumnSource> out;
-  for (const kql::Column& c : s.columns) {
-    ColumnSource src;
-    if (c.name == "ReportId")
-      src.report_id = true;
-    else
-      src.field = norm::field_by_name(c.name);
-    out.push_back(src);
-  }
-  return out;
-}
 
 Value value_of(const norm::FieldValue& f, Type want) {
   if (!f.known()) return Value::null_of(want);
@@ -83,10 +64,10 @@ const char* device_table(norm::Table t) {
 // A script block (PowerShell 4104) in DeviceEvents as Defender writes a
 // PowerShell command: ActionType PowerShellCommand, the text in
 // AdditionalFields.Command.
-void as_powershell_command(const norm::NormalizedEvent& ev, const Schema& s, kql::Row& row) {
-  for (size_t c = 0; c < s.columns.size(); ++c) {
-    if (s.columns[c].name == "ActionType") row[c] = Value::string("PowerShellCommand");
-    if (s.columns[c].name == "AdditionalFields" && ev[norm::Field::ScriptBlockText].known())
+void as_powershell_command(const norm::NormalizedEvent& ev, const std::vector<ColumnSource>& columns, kql::Row& row) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].name == "ActionType") row[c] = Value::string("PowerShellCommand");
+    if (columns[c].name == "AdditionalFields" && ev[norm::Field::ScriptBlockText].known())
       row[c] = Value::dynamic(kql::Json::object({{"Command", ev[norm::Field::ScriptBlockText].s}}));
   }
 }
@@ -122,11 +103,14 @@ void EvidenceCatalog::use_columns(const kql::ColumnUse& use) {
 
 bool EvidenceCatalog::kept(std::string_view column) const { return !columns_ || columns_->count(column) > 0; }
 
-std::unique_ptr<Schema> EvidenceCatalog::built_columns(const Schema& s) const {
-  auto out = std::make_unique<Schema>(s);
-  out->columns.clear();
-  for (const kql::Column& c : s.columns)
-    if (kept(c.name)) out->columns.push_back(c);
+std::vector<ColumnSource> EvidenceCatalog::sources_of(const Schema& s) const {
+  std::vector<ColumnSource> out;
+  for (const kql::Column& c : s.columns) {
+    if (!kept(c.name)) continue;
+    ColumnSource src{c.name, c.type, std::nullopt, c.name == "ReportId"};
+    if (!src.report_id) src.field = norm::field_by_name(c.name);
+    out.push_back(std::move(src));
+  }
   return out;
 }
 
@@ -135,9 +119,15 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
   for (const std::string& n : wanted_names)
     if (schema(n) && !built_.count(n)) wanted.insert(n);
   if (wanted.empty()) return;
-  std::map<std::string, std::vector<ColumnSource>> sources;
-  for (const std::string& n : wanted)
-    if (n.rfind("Device", 0) == 0) sources[n] = sources_of(*schema(n));
+  // Per normalized table (indexed by norm::Table), the KQL table its rows go to and their columns.
+  std::array<const char*, static_cast<size_t>(norm::Table::Other) + 1> target{};
+  std::array<std::vector<ColumnSource>, static_cast<size_t>(norm::Table::Other) + 1> sources;
+  for (size_t t = 0; t < target.size(); ++t) {
+    const char* name = device_table(static_cast<norm::Table>(t));
+    if (!name || !wanted.count(name)) continue;
+    target[t] = name;
+    sources[t] = sources_of(*schema(name));
+  }
   bool security = wanted.count("SecurityEvent") > 0;
 
   std::vector<const pipeline::Host*> hosts = replay::kept_hosts(evidence_, options_.filter);
@@ -151,27 +141,23 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
       if (!options_.filter.keeps_event(se.header.timestamp, se.header.event_id, view.channel())) return;
       if (se.norm) {
         const norm::NormalizedEvent& ev = *se.norm;
-        const char* table = device_table(ev.table);
-        if (table && sources.count(table)) {
+        const size_t t = static_cast<size_t>(ev.table);
+        if (const char* table = target[t]) {
           if (ev.table == norm::Table::Process) {
             const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
             if (id.known() && !processes.insert(id.s).second) return;
           }
-          const Schema& s = *schema(table);
-          const std::vector<ColumnSource>& src = sources[table];
           kql::Row row;
-          row.reserve(src.size());
-          for (size_t c = 0; c < src.size(); ++c) {
-            if (!kept(s.columns[c].name)) continue;
-            Type t = s.columns[c].type;
-            if (src[c].report_id)
+          row.reserve(sources[t].size());
+          for (const ColumnSource& c : sources[t]) {
+            if (c.report_id)
               row.push_back(Value::integer(static_cast<int64_t>(se.header.record_id)));
-            else if (src[c].field)
-              row.push_back(value_of(ev[*src[c].field], t));
+            else if (c.field)
+              row.push_back(value_of(ev[*c.field], c.type));
             else
-              row.push_back(Value::null_of(t));
+              row.push_back(Value::null_of(c.type));
           }
-          if (ev.table == norm::Table::Script) as_powershell_command(ev, *built_columns(s), row);
+          if (ev.table == norm::Table::Script) as_powershell_command(ev, sources[t], row);
           out.rows[table].push_back(std::move(row));
         }
       }

@@ -30,6 +30,16 @@
 
 namespace tables {
 
+// Where each built column of a Device* table comes from: a normalized field
+// of the same name, or the record's EventRecordID (ReportId); decided once
+// per table, so a row is filled without a name lookup.
+struct ColumnSource {
+  std::string name;
+  kql::Type type = kql::Type::Dynamic;
+  std::optional<norm::Field> field;
+  bool report_id = false;
+};
+
 struct CatalogOptions {
   pipeline::EventFilter filter;  // time, hosts, event ids, channels
   int threads = 0;
@@ -51,7 +61,8 @@ class EvidenceCatalog : public kql::Catalog {
   const pipeline::Evidence& evidence_;
   CatalogOptions options_;
   bool kept(std::string_view column) const;
-  std::unique_ptr<Schema> built_columns(const Schema& s) const;
+  // The columns of a Device* table that are built, and where each comes from.
+  std::vector<ColumnSource> sources_of(const Schema& s) const;
 
   std::map<std::string, kql::TablePtr, std::less<>> built_;
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
