@@ -239,3 +239,63 @@ TEST(KqlEngine, ColumnsAQueryCanSee) {
 }
 
 }  // namespace
+
+// A catalog of one table, T(K:string, V:long), whose row i carries record ref
+// i + 1 (as the evidence catalog's rows carry theirs).
+class RecordTables : public kql::Catalog {
+ public:
+  explicit RecordTables(size_t rows) {
+    auto t = std::make_shared<kql::Table>();
+    t->columns = {{"K", kql::Type::String}, {"V", kql::Type::Long}};
+    for (size_t i = 0; i < rows; ++i) {
+      kql::Row r{kql::Value::string(i % 2 ? "odd" : "even"), kql::Value::integer(static_cast<int64_t>(i))};
+      auto p = std::make_shared<kql::Provenance>();
+      p->refs.push_back(i + 1);
+      r.sources = std::move(p);
+      t->rows.push_back(std::move(r));
+    }
+    table_ = t;
+  }
+  kql::TablePtr table(std::string_view name) override { return name == "T" ? table_ : nullptr; }
+
+ private:
+  kql::TablePtr table_;
+};
+
+// Each result row's records: "refs" joined by ",", "+" when more were left out.
+std::vector<std::string> records(const std::string& query, size_t rows = 6) {
+  RecordTables catalog(rows);
+  kql::RunResult r = kql::run(kql::parse(query), catalog, {});
+  std::vector<std::string> out;
+  for (const kql::Row& row : r.table.rows) {
+    std::string s;
+    if (row.sources)
+      for (uint64_t ref : row.sources->refs) s += (s.empty() ? "" : ",") + std::to_string(ref);
+    if (row.sources && row.sources->more) s += "+";
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(KqlEngine, RowsKeepTheirRecordsThroughEveryOperator) {
+  using V = std::vector<std::string>;
+  // A row's copies keep its record: where, project, extend, order, take, mv-expand.
+  EXPECT_EQ(records("T | where V > 3 | project V, W = V * 2 | extend X = 1 | order by V asc"), (V{"5", "6"}));
+  EXPECT_EQ(records("T | where V == 1 | extend A = dynamic([1, 2]) | mv-expand A"), (V{"2", "2"}));
+  // summarize, distinct and count merge the records of the rows they stand for.
+  EXPECT_EQ(records("T | summarize max(V) by K"), (V{"1,3,5", "2,4,6"}));
+  EXPECT_EQ(records("T | distinct K"), (V{"1,3,5", "2,4,6"}));
+  EXPECT_EQ(records("T | count"), (V{"1,2,3,4,5,6"}));
+  // A join's row has both sides' records; a leftsemi row the right rows that kept it.
+  EXPECT_EQ(records("T | where V < 2 | join kind=inner (T | where V >= 4) on K"), (V{"1,5", "2,6"}));
+  EXPECT_EQ(records("T | where V == 0 | join kind=leftsemi (T | where V > 2) on K"), (V{"1,5"}));
+  EXPECT_EQ(records("T | where V == 0 | join kind=leftouter (T | where V == 99) on K"), (V{"1"}));
+  // Rows made by the query itself have none; union keeps each side's.
+  EXPECT_EQ(records("print x = 1"), (V{""}));
+  EXPECT_EQ(records("union (T | where V == 0), (datatable(K:string)[\"k\"])"), (V{"1", ""}));
+  // Bounded: the 64 smallest refs, and a mark that there were more.
+  std::vector<std::string> all = records("T | summarize count()", 100);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].substr(0, 8), "1,2,3,4,");
+  EXPECT_EQ(all[0].substr(all[0].size() - 7), ",63,64+");
+}

@@ -6,12 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "support/command.h"
 #include "support/corpus.h"
+#include "support/files.h"
 #include "support/lines.h"
 #include "support/temp_dir.h"
 
@@ -25,6 +27,7 @@ std::string q(const fs::path& p) { return support::shell_quote(p); }
 const fs::path kSamples = fs::path(EVTXHUNT_SOURCE_DIR) / "samples";
 const fs::path kSeed = fs::path(EVTXHUNT_CORPUS).parent_path() / "kql" / "falconfriday" / "T1021-WIN-002.kql";
 const fs::path kSecurity = corpus::rs_sample("security.evtx");
+const fs::path kRule = fs::path(EVTXHUNT_SOURCE_DIR) / "rules" / "ff-t1021.003-dcom.kql";
 
 std::vector<json> rows(const support::CommandResult& r) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -168,6 +171,10 @@ TEST(QueryCli, TheSeedQueryBesideTheStageRuleOnEveryScenario) {
     std::string name = e.path().stem().string();
     size_t kql = rows(support::run_evtxhunt("query -q --format jsonl -f " + q(kSeed) + " " + q(e.path()))).size();
     size_t stage = rows(support::run_evtxhunt("scan -q --format jsonl --rule ff-t1021.003-dcom " + q(e.path()))).size();
+    // The same query as a rule of scan (rules/ff-t1021.003-dcom.kql): a finding per row.
+    size_t rule =
+        rows(support::run_evtxhunt("scan -q --format jsonl --rule ff-t1021.003-dcom-kql " + q(e.path()))).size();
+    EXPECT_EQ(rule, kql) << name;
     auto d = differ.find(name);
     if (d == differ.end()) {
       EXPECT_EQ(kql, stage) << name;
@@ -179,4 +186,98 @@ TEST(QueryCli, TheSeedQueryBesideTheStageRuleOnEveryScenario) {
   }
   EXPECT_EQ(scenarios, 29u);
   EXPECT_EQ(same, 23u);
+}
+
+// --provenance: each row names the records behind it, through the query's
+// joins and summarize: on the seed chain, the RPC connection, the DCOM
+// process, its three children and the boot (services.exe) LastBootTime came from.
+TEST(QueryCli, ProvenanceNamesTheRecordsBehindEachRow) {
+  std::vector<json> r =
+      rows(support::run_evtxhunt("query -q --provenance --format jsonl -f " + q(kSeed) + " " + q(kSamples / "triage")));
+  ASSERT_EQ(r.size(), 1u);
+  std::vector<std::string> got;
+  for (const json& rec : r[0]["Records"]) {
+    std::string s = rec.get<std::string>();
+    got.push_back(s.substr(s.rfind('/') + 1));
+  }
+  const std::string sysmon = "Microsoft-Windows-Sysmon%4Operational.evtx#";
+  EXPECT_EQ(got, (std::vector<std::string>{sysmon + "52015", sysmon + "52095", sysmon + "52094", sysmon + "52097",
+                                           sysmon + "52101", sysmon + "52105"}));
+  // Bounded per row, and said so; a column of that name already there is kept.
+  std::vector<json> all = rows(support::run_evtxhunt(
+      "query -q --provenance --format jsonl 'DeviceProcessEvents | summarize Records = count()' " +
+      q(kSamples / "triage")));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]["Records"], 107);
+  ASSERT_EQ(all[0]["Records_"].size(), 65u);
+  EXPECT_EQ(all[0]["Records_"][64], "and more (the first 64 records are listed)");
+}
+
+// rules/ff-t1021.003-dcom.kql is the published query, unchanged, under
+// FalconForce's notice; as a rule of scan its finding on the seed chain is
+// the query's row, its evidence the row's records (the boot last: context
+// before the row's time), its time the row's first.
+TEST(QueryCli, TheSeedQueryAsARuleOfScan) {
+  std::string rule = support::read_text(kRule), published = support::read_text(kSeed);
+  ASSERT_NE(rule.find("\n\n" + published), std::string::npos);
+  EXPECT_EQ(rule.substr(rule.size() - published.size()), published);
+  EXPECT_NE(rule.find("// Copyright (c) 2020, FalconForce"), std::string::npos);
+  std::vector<json> f =
+      rows(support::run_evtxhunt("scan -q --format jsonl --rule ff-t1021.003-dcom-kql " + q(kSamples / "triage")));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["title"], "DCOM lateral movement (FalconFriday T1021.003, KQL as published)");
+  EXPECT_EQ(f[0]["level"], "high");
+  EXPECT_EQ(f[0]["DeviceName"], "WS01.corp.local");
+  EXPECT_EQ(f[0]["Timestamp"], "2024-03-12T10:47:13.4120000Z");
+  EXPECT_EQ(f[0]["tags"], json::parse(R"(["attack.t1021.003", "attack.lateral-movement"])"));
+  std::vector<std::string> evidence;
+  for (const json& e : f[0]["evidence"])
+    evidence.push_back(e["stage"].get<std::string>() + " " + std::to_string(e["EventRecordID"].get<int>()));
+  EXPECT_EQ(evidence, (std::vector<std::string>{"DeviceNetworkEvents 52095", "DeviceProcessEvents 52094",
+                                                "DeviceProcessEvents 52097", "DeviceProcessEvents 52101",
+                                                "DeviceProcessEvents 52105", "DeviceProcessEvents 52015"}));
+  EXPECT_EQ(f[0]["fields"]["RemoteIP"], "10.10.20.12");
+  EXPECT_EQ(f[0]["fields"]["InitiatingProcessId"], 4416);
+  EXPECT_EQ(f[0]["collected"]["set_ProcessCommandLine"].size(), 3u);
+}
+
+// A .kql file is a rule only with its header; what is wrong in one is said at
+// its line and column and the rule is skipped (--strict: exit 7).
+TEST(QueryCli, KqlRuleFilesAndTheirMistakes) {
+  support::TempDir tmp("kql-rules");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(tmp / name) << text;
+    return q(tmp / name);
+  };
+  std::string good = write("good.kql",
+                           "// id: test-cmd\n// title: cmd runs\n// level: low\n// tags: a.b, c.d\n\n"
+                           "DeviceProcessEvents | where FileName =~ 'cmd.exe' | project Timestamp, DeviceName, "
+                           "ProcessCommandLine\n");
+  std::vector<json> f = rows(support::run_evtxhunt("scan -q -f jsonl --rules " + good + " " + q(kSamples / "triage")));
+  ASSERT_EQ(f.size(), 7u);  // the Sysmon 1 records of cmd.exe python-evtx reads: 6 on WS01, 1 on WS02
+  EXPECT_EQ(f[0]["rule_id"], "test-cmd");
+  EXPECT_EQ(f[0]["level"], "low");
+  EXPECT_EQ(f[0]["tags"], json::parse(R"(["a.b", "c.d"])"));
+  EXPECT_EQ(f[0]["evidence"].size(), 1u);
+  EXPECT_EQ(f[0]["evidence"][0]["stage"], "DeviceProcessEvents");
+  // Mistakes: a bad level, no title, a query that does not parse, a column that does not exist.
+  write("level.kql", "// id: a\n// title: a\n// level: severe\nprint 1\n");
+  write("title.kql", "// id: b\nprint 1\n");
+  write("syntax.kql", "// id: c\n// title: c\n\nDeviceProcessEvents\n| where (FileName\n");
+  write("column.kql", "// id: d\n// title: d\nDeviceProcessEvents | where NoSuchColumn == 1\n");
+  write("plain.kql", "DeviceProcessEvents | take 1\n");
+  support::CommandResult r =
+      support::run_evtxhunt("scan -q -f jsonl --rules " + q(tmp.path()) + " " + q(kSamples / "triage"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(support::split_lines(r.out).size(), 7u);  // good.kql's
+  EXPECT_NE(r.err.find("level.kql:3:1: level: 'severe' is not a level"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("title.kql:1:1: a KQL rule needs a title"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("syntax.kql:6:1: expected ')' (found the end of the query)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("column.kql:3:29: rule d did not run: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("plain.kql"), std::string::npos) << r.err;  // not a rule, named with --strict
+  support::CommandResult strict =
+      support::run_evtxhunt("scan -q -f jsonl --strict --rules " + q(tmp.path()) + " " + q(kSamples / "triage"));
+  EXPECT_EQ(strict.exit_code, 7) << strict.err;
+  EXPECT_NE(strict.err.find("plain.kql: not a rule (a hunt without a `// id:` header)"), std::string::npos)
+      << strict.err;
 }

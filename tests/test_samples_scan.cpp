@@ -84,13 +84,14 @@ TEST(SamplesScan, SameFindingsForAnyBudgetAndThreads) {
   support::CommandResult a = run("--threads 2"), b = run("--threads 1 --memory 1");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  EXPECT_EQ(support::split_lines(a.out).size(), 12u);  // samples 6, corpus 6 (test_dcom_variants)
+  EXPECT_EQ(support::split_lines(a.out).size(), 13u);  // samples 7, corpus 6 (test_dcom_variants)
   EXPECT_EQ(a.out, b.out);
   EXPECT_TRUE(has(b.err, "spilled")) << b.err.substr(b.err.size() > 1000 ? b.err.size() - 1000 : 0);
 }
 
 // Every rule on the samples (samples/README.md, "Every rule"): the seed's
-// finding; the MMC20 and Security-only views of the same movement on WS01,
+// finding, and the seed's KQL as published (rules/ff-t1021.003-dcom.kql) on
+// the same chain; the MMC20 and Security-only views of the same movement on WS01,
 // both linked to the source on WS02 (powershell.exe of CORP\\bob, 10.10.20.12);
 // and the two remote DCOM activations by svc_mgmt from MGMT01 that the seed
 // rule's window and csc.exe exclusion leave out, which the Security-only rule
@@ -102,7 +103,7 @@ TEST(SamplesScan, EveryDcomRuleAndTheLinkedMovement) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> f;
   for (const std::string& line : support::split_lines(r.out)) f.push_back(json::parse(line));
-  ASSERT_EQ(f.size(), 6u) << r.out;
+  ASSERT_EQ(f.size(), 7u) << r.out;
   auto brief = [](const json& x) {
     return x["rule_id"].get<std::string>() + " " + x["DeviceName"].get<std::string>() + " " +
            x["level"].get<std::string>() + " " + x["evidence"][0]["EventRecordID"].dump() + " links " +
@@ -114,25 +115,26 @@ TEST(SamplesScan, EveryDcomRuleAndTheLinkedMovement) {
                      "dcom-network-logon-embedding WS01.corp.local medium 184264 links 0",
                      "dcom-network-logon-embedding WS01.corp.local high 184279 links 0",
                      "ff-t1021.003-dcom WS01.corp.local high 52095 links 1",
+                     "ff-t1021.003-dcom-kql WS01.corp.local high 52095 links 0",
                      "dcom-network-logon-embedding WS01.corp.local high 184299 links 1",
                      "dcom-mmc20-application WS01.corp.local high 52094 links 1",
                      "dcom-source-rpc-client WS02.corp.local low 52054 links 3",
                  }));
   // The MMC20 finding and the source connection agree on all four endpoints.
-  const json& mmc = f[4];
+  const json& mmc = f[5];
   EXPECT_EQ(mmc["links"][0]["matched_by"], "connection");
   EXPECT_EQ(mmc["links"][0]["process"], "powershell.exe (PID 6240)");
   EXPECT_EQ(mmc["links"][0]["account"], "CORP\\bob");
   EXPECT_EQ(mmc["links"][0]["record"], "Microsoft-Windows-Sysmon%4Operational.evtx#52055");
   // The Security-only view names the logon.
-  const json& logon = f[3]["fields"];
+  const json& logon = f[4]["fields"];
   EXPECT_EQ(logon["logon.AccountName"], "bob");
   EXPECT_EQ(logon["logon.RemoteIP"], "10.10.20.12");
   EXPECT_EQ(logon["logon.LogonId"], "0x3a1f5c2");
   // The source names every target view of the movement.
   std::set<std::string> targets;
-  for (const json& l : f[5]["links"]) targets.insert(l["rule_id"].get<std::string>());
+  for (const json& l : f[6]["links"]) targets.insert(l["rule_id"].get<std::string>());
   EXPECT_EQ(targets,
             (std::set<std::string>{"ff-t1021.003-dcom", "dcom-network-logon-embedding", "dcom-mmc20-application"}));
-  EXPECT_EQ(f[5]["fields"]["dynamic.RemotePort"], 49712);
+  EXPECT_EQ(f[6]["fields"]["dynamic.RemotePort"], 49712);
 }

@@ -804,7 +804,7 @@ TEST(Install, InstalledBinaryFindsItsRules) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // The same findings as with the source tree's rules.
   EXPECT_EQ(r.out, run("scan --format jsonl --rules " + q(kSource + "/rules") + " " + q(kSamples)).out);
-  EXPECT_EQ(support::split_lines(r.out).size(), 6u);
+  EXPECT_EQ(support::split_lines(r.out).size(), 7u);
   support::CommandResult help = support::run_command(q((prefix / "bin/evtxhunt").string()) + " scan --help");
   EXPECT_NE(help.out.find((prefix / "share/evtxhunt/rules").string()), std::string::npos);
   EXPECT_NE(help.out.find("8 nothing readable among the inputs"), std::string::npos);

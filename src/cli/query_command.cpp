@@ -23,6 +23,7 @@
 #include "rules/time_format.h"
 #include "tables/defender_schema.h"
 #include "tables/evidence_catalog.h"
+#include "tables/kql_findings.h"
 #include "tables/result_writer.h"
 #include "timeline/output_file.h"
 #include "timeline/table.h"
@@ -73,6 +74,23 @@ class EmptyTables : public kql::Catalog {
   std::string missing_reason(std::string_view name) const override { return tables::not_built_reason(name); }
 };
 
+// --provenance: a Records column (the first free of Records, Records_, ...)
+// naming the file#EventRecordID of each row's records.
+void add_records_column(kql::Table& t, const tables::EvidenceCatalog& catalog) {
+  std::string name = "Records";
+  while (t.find(name)) name += "_";
+  t.columns.push_back({name, kql::Type::Dynamic});
+  for (kql::Row& r : t.rows) {
+    kql::Json list = kql::Json::array();
+    if (r.sources) {
+      for (uint64_t ref : r.sources->refs) list.push_back(catalog.record_name(ref));
+      if (r.sources->more)
+        list.push_back("and more (the first " + std::to_string(kql::kMaxSources) + " records are listed)");
+    }
+    r.push_back(kql::Value::dynamic(std::move(list)));
+  }
+}
+
 }  // namespace
 
 int run_query(const std::vector<std::string>& args) {
@@ -92,6 +110,7 @@ int run_query(const std::vector<std::string>& args) {
       "not run is an error at its line and column (exit 7), never a silent answer.\n\noptions");
   std::string file, now_text;
   size_t max_rows = 20'000'000;
+  bool provenance = false;
   ReadingOptions reading;
   FilterOptions filters;
   OutputOptions output;
@@ -100,7 +119,10 @@ int run_query(const std::vector<std::string>& args) {
       "now", po::value(&now_text)->value_name("TIME"),
       "the time now() and ago() count from (default: the latest event read), e.g. 2024-03-12T10:00:00Z")(
       "max-rows", po::value(&max_rows)->value_name("N"),
-      "most rows a join, mv-expand or mv-apply may make before the query stops with an error (default 20000000)");
+      "most rows a join, mv-expand or mv-apply may make before the query stops with an error (default 20000000)")(
+      "provenance", po::bool_switch(&provenance),
+      "add a Records column: the file#EventRecordID of the records behind each row, kept through joins, "
+      "summarize and distinct (at most 64 per row)");
   output.short_format = false;  // -f is the hunt's file, as for other KQL tools
   output.add_to(opts, {"jsonl", "csv", "table", "timesketch"});
   reading.add_to(opts);
@@ -163,9 +185,9 @@ int run_query(const std::vector<std::string>& args) {
   pipeline::Evidence* ev = run.evidence.get();
   if (auto code = anchor_times("query", copts.filter, *ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines("query", *ev, copts.filter.hosts, {});
-  if (ropts.now == 0)
-    for (const pipeline::FileInfo& f : ev->files) ropts.now = std::max(ropts.now, f.last_time);
+  if (ropts.now == 0) ropts.now = tables::evidence_now(*ev);
   copts.threads = reading.threads;
+  copts.provenance = provenance;
   tables::EvidenceCatalog catalog(*ev, copts);
   catalog.use_columns(kql::columns_used(query));
   catalog.prepare(mentioned);
@@ -177,6 +199,7 @@ int run_query(const std::vector<std::string>& args) {
     return kBadRules;
   }
   for (const std::string& w : result.warnings) message(stderr, "evtxhunt query: warning: %s\n", w);
+  if (provenance) add_records_column(result.table, catalog);
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
   std::string error;
   std::optional<std::string> out = tables::result_text(result.table, *format, style, error);

@@ -46,6 +46,16 @@ std::vector<report::RuleInfo> rule_infos(const RuleOptions& opts) {
     r.references = rule->references;
     out.push_back(std::move(r));
   }
+  for (const tables::KqlRule* rule : opts.kql_selected) {
+    report::RuleInfo r;
+    r.id = rule->id;
+    r.title = rule->title;
+    r.description = rule->description;
+    r.source = "kql";
+    r.level = rule->level;
+    attack_of_tags(rule->tags, r);
+    out.push_back(std::move(r));
+  }
   if (opts.sigma)
     for (uint32_t i = 0; i < opts.sigma->size(); ++i) {
       const sigma::Rule& rule = opts.sigma->rule(i);

@@ -33,7 +33,7 @@ constexpr uintmax_t kMaxRuleFile = 4u << 20;
 bool rule_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".yml" || ext == ".yaml";
+  return ext == ".yml" || ext == ".yaml" || ext == ".kql";
 }
 
 // Rule files under a path: folders searched recursively (symbolic links
@@ -174,9 +174,10 @@ std::optional<int> RuleOptions::load(const char* command) {
   // Files are read and parsed in parallel (YAML parsing is most of loading),
   // then taken in their sorted order.
   struct Parsed {
-    enum class Kind { Unreadable, Sigma, Project, NotARule, Tuning } kind = Kind::Unreadable;
+    enum class Kind { Unreadable, Sigma, Project, Kql, NotARule, Tuning } kind = Kind::Unreadable;
     sigma::LoadResult sigma;
     rules::LoadResult project;
+    tables::KqlRuleLoad kql;
   };
   std::vector<Parsed> parsed(found.size());
   tbb::parallel_for(size_t{0}, found.size(), [&](size_t i) {
@@ -184,7 +185,11 @@ std::optional<int> RuleOptions::load(const char* command) {
     std::string text = read_text(found[i], ok);
     Parsed& p = parsed[i];
     if (!ok) return;
-    if (sigma::has_top_key(text, "tuning:")) {
+    std::string ext = found[i].extension().string();
+    if (ext.size() == 4 && std::tolower(static_cast<unsigned char>(ext[1])) == 'k') {  // .kql: a hunt with a header
+      p.kind = tables::looks_like_kql_rule(text) ? Parsed::Kind::Kql : Parsed::Kind::NotARule;
+      if (p.kind == Parsed::Kind::Kql) p.kql = tables::load_kql_rule(std::move(text), found[i].string());
+    } else if (sigma::has_top_key(text, "tuning:")) {
       p.kind = Parsed::Kind::Tuning;  // a tuning file beside the rules (rules/tuning/noisy.yml): --tuning reads it
     } else if (sigma::looks_like_sigma(text)) {
       p.kind = Parsed::Kind::Sigma;
@@ -224,6 +229,10 @@ std::optional<int> RuleOptions::load(const char* command) {
         for (rules::Rule& rule : p.project.rules) loaded.push_back(std::move(rule));
         for (const rules::RuleError& e : p.project.errors) skipped.push_back(e.str());
         break;
+      case Parsed::Kind::Kql:
+        if (p.kql.rule) kql.push_back(std::move(*p.kql.rule));
+        if (p.kql.error) skipped.push_back(p.kql.error->str());
+        break;
     }
   }
   // --rule: selects the rules of both kinds.
@@ -242,6 +251,7 @@ std::optional<int> RuleOptions::load(const char* command) {
     all_names.emplace_back(id, title);
   };
   for (const rules::Rule& r : loaded) note_use(r.id, r.title);
+  for (const tables::KqlRule& r : kql) note_use(r.id, r.title);
   for (const sigma::Rule& r : sigma_rules) note_use(r.id, r.title);
   if (!patterns.empty()) {
     // A correlation keeps the rules it uses.
@@ -258,6 +268,8 @@ std::optional<int> RuleOptions::load(const char* command) {
   }
   for (const rules::Rule& r : loaded)
     if (selected_id(r.id, r.title)) selected.push_back(&r);
+  for (const tables::KqlRule& r : kql)
+    if (selected_id(r.id, r.title)) kql_selected.push_back(&r);
   if (!sigma_rules.empty()) {
     sigma = sigma::RuleSet::build(std::move(sigma_rules), sigma_report, placeholders);
     for (const sigma::LoadError& e : sigma_report.skipped) skipped.push_back(e.str());
@@ -270,8 +282,9 @@ std::optional<int> RuleOptions::load(const char* command) {
     message(stderr, "evtxhunt %s: %s%s\n", command, strict ? "" : "rule skipped: ", s.c_str());
   if (strict)
     for (const std::string& f : not_rules)
-      message(stderr, "evtxhunt %s: %s: not a rule (no detection, correlation, filter or stages key)\n", command,
-              f.c_str());
+      message(stderr, "evtxhunt %s: %s: not a rule (%s)\n", command, f,
+              fs::path(f).extension() == ".kql" ? "a hunt without a `// id:` header"
+                                                : "no detection, correlation, filter or stages key");
   for (const std::string& w : sigma_report.warnings) message(stderr, "evtxhunt %s: %s\n", command, w.c_str());
   for (const sigma::LoadError& e : sigma_report.needs_values)
     message(stderr, "evtxhunt %s: %s\n", command, e.str().c_str());
@@ -284,7 +297,7 @@ std::optional<int> RuleOptions::load(const char* command) {
       bad = true;
     }
   if (bad) return kBadRules;
-  if (selected.empty() && !sigma) {  // "0 findings" would read as "nothing found"
+  if (selected.empty() && !sigma && kql_selected.empty()) {  // "0 findings" would read as "nothing found"
     std::string where;
     for (const std::string& p : paths) where += (where.empty() ? "" : ", ") + p;
     message(stderr, "evtxhunt %s: no rule to run from %s (%s): nothing to look for (see --rules)\n", command, where,
@@ -297,11 +310,12 @@ std::optional<int> RuleOptions::load(const char* command) {
 std::string RuleOptions::summary() const {
   size_t na = 0;
   for (const auto& [reason, n] : sigma_report.not_applicable) na += n;
-  std::string s = std::to_string(selected.size()) + " evtxhunt rules, " + std::to_string(sigma_report.detection) +
-                  " Sigma rules, " + std::to_string(sigma_report.correlation) + " Sigma correlations, " +
-                  std::to_string(sigma_report.filter) + " Sigma filters loaded from " + std::to_string(files) +
-                  " files; " + std::to_string(skipped.size()) + " skipped; " + std::to_string(na) +
-                  " not applicable (other products)";
+  std::string s = std::to_string(selected.size()) + " evtxhunt rules, " +
+                  (kql_selected.empty() ? "" : std::to_string(kql_selected.size()) + " KQL rules, ") +
+                  std::to_string(sigma_report.detection) + " Sigma rules, " + std::to_string(sigma_report.correlation) +
+                  " Sigma correlations, " + std::to_string(sigma_report.filter) + " Sigma filters loaded from " +
+                  std::to_string(files) + " files; " + std::to_string(skipped.size()) + " skipped; " +
+                  std::to_string(na) + " not applicable (other products)";
   if (!sigma_report.needs_values.empty())
     s += "; " + std::to_string(sigma_report.needs_values.size()) + " not run for want of placeholder values";
   if (!not_rules.empty()) s += "; " + std::to_string(not_rules.size()) + " YAML files are not rules";
@@ -328,6 +342,12 @@ std::vector<RuleListing> RuleOptions::listing() const {
                   "",    r->pos.file, std::max(r->pos.line, 1),    r->author, r->description};
     for (const rules::Stage& st : r->stages)
       l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(norm::table_name(st.table));
+    out.push_back(std::move(l));
+  }
+  for (const tables::KqlRule* r : kql_selected) {
+    RuleListing l{r->id,     r->title,      rules::level_name(r->level), "stable", "kql", r->tags, "", r->file, 1,
+                  r->author, r->description};
+    for (const std::string& t : r->tables) l.logsource += (l.logsource.empty() ? "" : ", ") + t;
     out.push_back(std::move(l));
   }
   if (sigma)

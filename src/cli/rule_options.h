@@ -1,6 +1,7 @@
 // The rules a command runs: --rules (files or folders searched recursively;
 // default the installed or source rules/ folder, or $EVTXHUNT_RULES) holding
-// the project's rules and Sigma rules, told apart by content; --rule (ids or
+// the project's rules and Sigma rules, told apart by content, and KQL hunts
+// (.kql with a rule header: tables/kql_rule.h); --rule (ids or
 // globs: the rules run, and the findings kept). A rule that cannot be loaded
 // is named on stderr with file:line and the reason and skipped, unless
 // --strict makes it an error; Sigma rules of other products are counted as
@@ -18,6 +19,7 @@
 #include "rules/rule.h"
 #include "sigma/rule_set.h"
 #include "sigma/sigma_matcher.h"
+#include "tables/kql_rule.h"
 
 namespace cli {
 
@@ -69,6 +71,8 @@ struct RuleOptions {
 
   std::vector<rules::Rule> loaded;  // the project's rules
   std::vector<const rules::Rule*> selected;
+  std::vector<tables::KqlRule> kql;  // .kql hunts with a rule header
+  std::vector<const tables::KqlRule*> kql_selected;
   std::unique_ptr<sigma::RuleSet> sigma;  // null when no Sigma rule is selected
   std::unique_ptr<sigma::SigmaMatcher> matcher;
   sigma::SetReport sigma_report;

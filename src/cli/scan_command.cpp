@@ -25,6 +25,7 @@
 #include "pipeline/inputs.h"
 #include "pivot/pivot_writer.h"
 #include "replay/scan.h"
+#include "tables/kql_findings.h"
 #include "timeline/finding_writer.h"
 #include "timeline/output_file.h"
 
@@ -33,10 +34,15 @@ namespace po = boost::program_options;
 namespace cli {
 namespace {
 
+void say_kql_warnings(const char* command, const tables::KqlRuleRun& run) {
+  for (const std::string& w : run.warnings) message(stderr, "evtxhunt %s: KQL rule: %s\n", command, w);
+}
+
 int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads, const RuleOptions& rule_opts,
                 bool quiet, std::chrono::steady_clock::time_point start) {
   const pipeline::Evidence& ev = *run.evidence;
   replay::HostsReplayed replayed = replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get());
+  say_kql_warnings("scan", tables::add_kql_findings(ev, rule_opts.kql_selected, filter, threads, replayed));
   size_t hosts = replayed.hosts.size();
   batch::Shard shard =
       batch::make_shard(ev, std::move(replayed), {EVTXHUNT_VERSION, rule_opts.summary(), warning_lines(ev)});
@@ -140,9 +146,13 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   // The project's rules read only mapped events: the others are skipped from
   // their template, unless Sigma rules read them too (matched where read) or
   // the report charts every record's time.
-  pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr || report.wanted());
+  const bool every_record = tables::kql_reads_every_record(rule_opts.kql_selected);
+  pipeline::ReadOptions read_opts = reading.read_options(rule_opts.sigma != nullptr || report.wanted() || every_record);
   read_opts.matcher = rule_opts.matcher.get();
-  read_opts.store_unmatched = false;  // findings rest on mapped or matched records only
+  // Findings rest on mapped or matched records only, and on every record where
+  // a KQL rule reads SecurityEvent.
+  read_opts.store_unmatched = every_record;
+  read_opts.tables |= tables::kql_tables_read(rule_opts.kql_selected);
   read_opts.observer = report.integrity_observer();
   // A shard keeps only its hosts' events: a collector's log of many hosts is
   // read by every shard owning one of them, each normalizing and matching only its own.
@@ -156,8 +166,10 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   if (auto code = anchor_times(command, filter.events, ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines(command, ev, filter.events.hosts, finding_opts.tuning);
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
-  replay::ScanResult result =
-      replay::scan_evidence(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
+  replay::HostsReplayed replayed =
+      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
+  say_kql_warnings(command, tables::add_kql_findings(ev, rule_opts.kql_selected, filter, reading.threads, replayed));
+  replay::ScanResult result = replay::link_hosts(std::move(replayed));
 
   if (sort == "time")
     std::stable_sort(result.findings.begin(), result.findings.end(),

@@ -14,6 +14,22 @@
 #include "rules/time_format.h"
 
 namespace kql {
+
+Sources merge_sources(const Sources& a, const Sources& b) {
+  if (!b || b->refs.empty() || a == b) return a ? a : b;
+  if (!a || a->refs.empty()) return b;
+  if (a->refs.size() >= kMaxSources && a->more && b->refs.front() > a->refs.back()) return a;  // nothing kept changes
+  auto p = std::make_shared<Provenance>();
+  p->refs.reserve(std::min(a->refs.size() + b->refs.size(), kMaxSources + 1));
+  std::set_union(a->refs.begin(), a->refs.end(), b->refs.begin(), b->refs.end(), std::back_inserter(p->refs));
+  p->more = a->more || b->more;
+  if (p->refs.size() > kMaxSources) {
+    p->refs.resize(kMaxSources);
+    p->more = true;
+  }
+  return p;
+}
+
 namespace {
 
 using K = Node::Kind;
@@ -300,6 +316,7 @@ Table bag_unpack(Runner& runner, const Table& in, const Node& call, const EnvPtr
   for (const std::string& k : order) out.columns.push_back({prefix + k, Type::Dynamic});
   for (const Row& r : in.rows) {
     Row row;
+    row.sources = r.sources;
     for (size_t c = 0; c < in.columns.size(); ++c)
       if (c != *col) row.push_back(r[c]);
     row.resize(out.columns.size());
@@ -578,6 +595,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
     if (name == "print") in.rows.assign(1, Row{});
     for (Row& r : in.rows) {
       Row row = project ? Row(out.columns.size()) : r;
+      if (project) row.sources = r.sources;
       row.resize(out.columns.size());
       for (size_t i = 0; i < cols.size(); ++i) row[*target[i]] = cols[i].second(r);
       out.rows.push_back(std::move(row));
@@ -610,6 +628,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
     for (size_t c : kept) out.columns.push_back(in.columns[c]);
     for (Row& r : in.rows) {
       Row row;
+      row.sources = std::move(r.sources);
       row.reserve(kept.size());
       for (size_t c : kept) row.push_back(std::move(r[c]));
       out.rows.push_back(std::move(row));
@@ -651,6 +670,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
     for (size_t c : order) out.columns.push_back(in.columns[c]);
     for (Row& r : in.rows) {
       Row row;
+      row.sources = std::move(r.sources);
       for (size_t c : order) row.push_back(std::move(r[c]));
       out.rows.push_back(std::move(row));
     }
@@ -666,14 +686,18 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
                                                                             return p;
                                                                           }(),
                                                                           env);
-    std::unordered_set<std::string> seen;
+    std::unordered_map<std::string, size_t> seen;  // key -> its row in out
     Table out;
     out.columns = keyed.columns;
     std::string key;
     for (Row& r : keyed.rows) {
       key.clear();
       for (const Value& v : r) append_key(key, v);
-      if (seen.insert(key).second) out.rows.push_back(std::move(r));
+      auto [it, fresh] = seen.emplace(key, out.rows.size());
+      if (fresh)
+        out.rows.push_back(std::move(r));
+      else if (r.sources)  // the records of every row it stands for
+        out.rows[it->second].sources = merge_sources(out.rows[it->second].sources, r.sources);
     }
     return out;
   }
@@ -720,6 +744,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
     Table out;
     out.columns = {{"Count", Type::Long}};
     out.rows.push_back({Value::integer(static_cast<int64_t>(in.rows.size()))});
+    for (const Row& r : in.rows) out.rows[0].sources = merge_sources(out.rows[0].sources, r.sources);
     return out;
   }
   if (name == "getschema") {
@@ -770,6 +795,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
       }
       for (Row& s : rows.rows) {
         Row row;
+        row.sources = r.sources;
         for (size_t c : outer) row.push_back(r[c]);
         for (Value& v : s) row.push_back(std::move(v));
         row.resize(out.columns.size());

@@ -135,6 +135,7 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
       }
     }
     for (size_t c : right_cols) row.push_back(r ? (*r)[c] : Value::null_of(right.columns[c].type));
+    row.sources = merge_sources(l ? l->sources : nullptr, r ? r->sources : nullptr);
     out.rows.push_back(std::move(row));
     check();
   };
@@ -162,6 +163,9 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
     } else if (kind == "leftsemi" || kind == "leftanti") {
       if ((matches != nullptr) == (kind == "leftsemi")) {
         out.rows.push_back(l);
+        if (matches)  // the right rows that kept it are its evidence too
+          for (size_t r : *matches)
+            out.rows.back().sources = merge_sources(out.rows.back().sources, right.rows[r].sources);
         check();
       }
     } else if (matches) {  // rightsemi / rightanti: mark
@@ -205,6 +209,7 @@ Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::strin
     for (const Column& c : out.columns) from.push_back(c.name == source ? std::nullopt : tables[t]->find(c.name));
     for (const Row& r : tables[t]->rows) {
       Row row;
+      row.sources = r.sources;
       row.reserve(out.columns.size());
       for (size_t c = 0; c < out.columns.size(); ++c) {
         if (!source.empty() && c == 0)

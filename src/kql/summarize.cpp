@@ -260,12 +260,12 @@ Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& e
   for (const Node* a : aggregates) specs.push_back(compile_aggregate(*a, in, scope, key_names));
 
   std::unordered_map<std::string, size_t> index;
-  std::vector<std::vector<Value>> group_keys;
+  std::vector<Row> group_keys;  // each group's key values and the records of its rows
   std::vector<std::vector<State>> states;
   std::string key;
   for (const Row& r : in.rows) {
     key.clear();
-    std::vector<Value> values;
+    Row values;
     values.reserve(keys.size());
     for (const Scalar& k : keys) {
       values.push_back(k(r));
@@ -273,8 +273,11 @@ Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& e
     }
     auto [it, fresh] = index.emplace(key, group_keys.size());
     if (fresh) {
+      values.sources = r.sources;
       group_keys.push_back(std::move(values));
       states.emplace_back(specs.size());
+    } else if (r.sources) {
+      group_keys[it->second].sources = merge_sources(group_keys[it->second].sources, r.sources);
     }
     std::vector<State>& st = states[it->second];
     for (size_t i = 0; i < specs.size(); ++i) add(specs[i], st[i], r);

@@ -3,6 +3,7 @@
 // by a let or read from the evidence are shared, never changed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,7 +19,25 @@ struct Column {
   Type type = Type::Dynamic;
 };
 
-using Row = std::vector<Value>;
+// The records a row came from, as refs a catalog gave its table's rows
+// (--provenance): sorted, at most kMaxSources (the smallest kept, `more` set
+// when others were left out). Every operator keeps them: a row's copies
+// keep its refs; joins, summarize and distinct merge the refs of the rows
+// they combine. Rows of datatable, print and empty catalogs have none.
+constexpr size_t kMaxSources = 64;
+struct Provenance {
+  std::vector<uint64_t> refs;
+  bool more = false;
+};
+using Sources = std::shared_ptr<const Provenance>;
+// The union of two rows' records, bounded as above (null when both are).
+Sources merge_sources(const Sources& a, const Sources& b);
+
+// A row: its values by column, and the records behind it.
+struct Row : std::vector<Value> {
+  using std::vector<Value>::vector;
+  Sources sources;
+};
 
 struct Table {
   std::vector<Column> columns;

@@ -12,21 +12,18 @@ using norm::FieldValue;
 
 }  // namespace
 
-SigmaHost::SigmaHost(const sigma::RuleSet& set, const pipeline::Evidence& evidence, const pipeline::Host& host)
-    : set_(set), evidence_(evidence), host_(host), scratch_(set.scratch()), correlator_(set) {}
-
-SigmaHost::~SigmaHost() = default;
-
-std::shared_ptr<const norm::NormalizedEvent> SigmaHost::evidence_event(const pipeline::StreamEvent& se) const {
+std::shared_ptr<const norm::NormalizedEvent> evidence_event(const pipeline::StreamEvent& se,
+                                                            const pipeline::Evidence& evidence,
+                                                            const pipeline::Host& host) {
   if (se.norm) return se.norm;
   // A record no mapper took: its provenance is its evidence.
   auto ev = std::make_shared<norm::NormalizedEvent>();
-  store::EventView view(se.raw, evidence_.store.pool());
+  store::EventView view(se.raw, evidence.store.pool());
   ev->table = norm::Table::Other;
   (*ev)[Field::Timestamp] = FieldValue::time(se.header.timestamp);
   (*ev)[Field::DeviceName] = FieldValue::str(std::string(view.computer()));
-  (*ev)[Field::DeviceId] = FieldValue::str(host_.key);
-  (*ev)[Field::SourceFile] = FieldValue::str(evidence_.store.file(se.header.file_id));
+  (*ev)[Field::DeviceId] = FieldValue::str(host.key);
+  (*ev)[Field::SourceFile] = FieldValue::str(evidence.store.file(se.header.file_id));
   (*ev)[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(se.header.record_id));
   (*ev)[Field::Provider] = FieldValue::str(std::string(view.provider()));
   (*ev)[Field::Channel] = FieldValue::str(std::string(view.channel()));
@@ -35,6 +32,11 @@ std::shared_ptr<const norm::NormalizedEvent> SigmaHost::evidence_event(const pip
   ev->origin = {se.header.file_id, se.header.ordinal};
   return ev;
 }
+
+SigmaHost::SigmaHost(const sigma::RuleSet& set, const pipeline::Evidence& evidence, const pipeline::Host& host)
+    : set_(set), evidence_(evidence), host_(host), scratch_(set.scratch()), correlator_(set) {}
+
+SigmaHost::~SigmaHost() = default;
 
 void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& table) {
   if (!(se.header.flags & store::kRuleMatches)) return;
@@ -67,7 +69,7 @@ void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& ta
   }
   if (hits.empty()) return;
   std::sort(hits.begin(), hits.end());
-  std::shared_ptr<const norm::NormalizedEvent> ev = evidence_event(se);
+  std::shared_ptr<const norm::NormalizedEvent> ev = evidence_event(se, evidence_, host_);
   for (const auto& [rule, enriched] : hits) {
     if (set_.standalone(rule)) add_detection(rule, ev, src, enriched ? notes : std::vector<std::string>{});
     add_hits(correlator_.on_match(rule, se.header.timestamp, src, ev));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "details/key_fields.h"
@@ -10,6 +11,7 @@
 #include "normalize/normalized_event.h"
 #include "replay/host_replay.h"
 #include "replay/scan.h"
+#include "replay/sigma_host.h"
 #include "store/event_codec.h"
 #include "tables/defender_schema.h"
 
@@ -83,7 +85,48 @@ struct HostRows {
 }  // namespace
 
 EvidenceCatalog::EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options)
-    : evidence_(evidence), options_(std::move(options)) {}
+    : evidence_(evidence),
+      options_(std::move(options)),
+      hosts_(replay::kept_hosts(evidence_, options_.filter)),
+      refs_(hosts_.size()) {}
+
+std::string EvidenceCatalog::record_name(uint64_t ref) const {
+  const RecordRef& r = refs_.at(ref >> kHostShift).at(ref & ((uint64_t{1} << kHostShift) - 1));
+  return evidence_.store.file(r.file_id) + "#" + std::to_string(r.record_id);
+}
+
+const pipeline::Host& EvidenceCatalog::host_of(uint64_t ref) const { return *hosts_.at(ref >> kHostShift); }
+
+std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> EvidenceCatalog::events(
+    const std::vector<uint64_t>& refs) const {
+  // Per host: the records wanted, by (file, position, event of the record).
+  using Where = std::tuple<uint32_t, uint64_t, uint8_t>;
+  std::vector<std::map<Where, uint64_t>> wanted(hosts_.size());
+  for (uint64_t ref : refs) {
+    size_t h = ref >> kHostShift;
+    const RecordRef& r = refs_.at(h).at(ref & ((uint64_t{1} << kHostShift) - 1));
+    wanted[h].emplace(Where{r.file_id, r.ordinal, r.seq}, ref);
+  }
+  std::vector<const pipeline::Host*> hosts;
+  std::vector<size_t> index;
+  for (size_t h = 0; h < hosts_.size(); ++h)
+    if (!wanted[h].empty()) {
+      hosts.push_back(hosts_[h]);
+      index.push_back(h);
+    }
+  std::vector<std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>>> found(hosts.size());
+  replay::for_each_host(hosts, options_.threads, [&](size_t i, const pipeline::Host& host) {
+    const std::map<Where, uint64_t>& want = wanted[index[i]];
+    pipeline::HostStream stream(evidence_, host);
+    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
+      auto it = want.find(Where{se.header.file_id, se.header.ordinal, se.header.seq});
+      if (it != want.end()) found[i][it->second] = replay::evidence_event(se, evidence_, host);
+    });
+  });
+  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> out;
+  for (auto& f : found) out.merge(f);
+  return out;
+}
 
 std::string EvidenceCatalog::missing_reason(std::string_view name) const { return not_built_reason(name); }
 
@@ -130,15 +173,22 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
   }
   bool security = wanted.count("SecurityEvent") > 0;
 
-  std::vector<const pipeline::Host*> hosts = replay::kept_hosts(evidence_, options_.filter);
-  std::vector<HostRows> per_host(hosts.size());
-  replay::for_each_host(hosts, options_.threads, [&](size_t i, const pipeline::Host& host) {
+  std::vector<HostRows> per_host(hosts_.size());
+  replay::for_each_host(hosts_, options_.threads, [&](size_t i, const pipeline::Host& host) {
     HostRows& out = per_host[i];
     std::unordered_set<std::string> processes;  // one row per process run
     pipeline::HostStream stream(evidence_, host);
     replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
       store::EventView view(se.raw, evidence_.store.pool());
       if (!options_.filter.keeps_event(se.header.timestamp, se.header.event_id, view.channel())) return;
+      kql::Sources record;  // this event's ref, made for its first row
+      auto record_sources = [&] {
+        if (!options_.provenance || record) return record;
+        refs_[i].push_back({se.header.ordinal, se.header.record_id, se.header.file_id, se.header.seq});
+        auto p = std::make_shared<kql::Provenance>();
+        p->refs.push_back((uint64_t{i} << kHostShift) | (refs_[i].size() - 1));
+        return record = std::move(p);
+      };
       if (se.norm) {
         const norm::NormalizedEvent& ev = *se.norm;
         const size_t t = static_cast<size_t>(ev.table);
@@ -158,6 +208,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
               row.push_back(Value::null_of(c.type));
           }
           if (ev.table == norm::Table::Script) as_powershell_command(ev, sources[t], row);
+          row.sources = record_sources();
           out.rows[table].push_back(std::move(row));
         }
       }
@@ -211,6 +262,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
                         Value::string(""),
                         Value::string(""),
                         Value::string("SecurityEvent")};
+        row.sources = record_sources();
         out.rows["SecurityEvent"].push_back(std::move(row));
         out.security.push_back(std::move(data));
       }
@@ -254,6 +306,7 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
     if (name == "SecurityEvent" && keep.size() < t->columns.size()) {
       for (kql::Row& r : t->rows) {
         kql::Row narrow;
+        narrow.sources = std::move(r.sources);
         for (size_t c : keep) narrow.push_back(std::move(r[c]));
         r = std::move(narrow);
       }

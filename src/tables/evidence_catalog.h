@@ -43,6 +43,10 @@ struct ColumnSource {
 struct CatalogOptions {
   pipeline::EventFilter filter;  // time, hosts, event ids, channels
   int threads = 0;
+  // Each row carries the record it was built from (kql::Row::sources), which
+  // the engine keeps through every operator: refs that record_name() and
+  // events() resolve.
+  bool provenance = false;
 };
 
 class EvidenceCatalog : public kql::Catalog {
@@ -57,13 +61,32 @@ class EvidenceCatalog : public kql::Catalog {
   kql::TablePtr table(std::string_view name) override;
   std::string missing_reason(std::string_view name) const override;
 
+  // The record a row's ref names: "file#EventRecordID".
+  std::string record_name(uint64_t ref) const;
+  // The host whose evidence holds it.
+  const pipeline::Host& host_of(uint64_t ref) const;
+  // The events behind refs as the replay gives them (decided columns, the
+  // process table's Initiating*; a record no mapper took as its provenance),
+  // by ref: one more replay of each host that holds one.
+  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> events(const std::vector<uint64_t>& refs) const;
+
  private:
+  // Where a ref's record lies: enough to name it and to find it again.
+  struct RecordRef {
+    uint64_t ordinal = 0, record_id = 0;
+    uint32_t file_id = 0;
+    uint8_t seq = 0;
+  };
+  static constexpr int kHostShift = 40;  // a ref: host index << 40 | index in refs_[host]
+
   const pipeline::Evidence& evidence_;
   CatalogOptions options_;
   bool kept(std::string_view column) const;
   // The columns of a Device* table that are built, and where each comes from.
   std::vector<ColumnSource> sources_of(const Schema& s) const;
 
+  std::vector<const pipeline::Host*> hosts_;  // the kept hosts, in key order
+  std::vector<std::vector<RecordRef>> refs_;  // per host of hosts_ (provenance on)
   std::map<std::string, kql::TablePtr, std::less<>> built_;
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
 };

@@ -1,0 +1,185 @@
+#include "tables/kql_findings.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "kql/engine.h"
+#include "replay/finding_details.h"
+#include "tables/evidence_catalog.h"
+
+namespace tables {
+namespace {
+
+norm::FieldValue field_of(const kql::Value& v) {
+  if (v.null) return {};
+  switch (v.type) {
+    case kql::Type::Long: return norm::FieldValue::integer(v.i);
+    case kql::Type::DateTime: return norm::FieldValue::time(v.i);
+    default: return norm::FieldValue::str(kql::to_text(v));
+  }
+}
+
+// The row's time: its Timestamp or TimeGenerated column, else its first
+// datetime column (the hunt's own time of what it found); null when none.
+std::optional<int64_t> row_time(const kql::Table& t, const kql::Row& row) {
+  std::optional<size_t> at;
+  for (const char* name : {"Timestamp", "TimeGenerated"})
+    if (auto c = t.find(name); !at && c && t.columns[*c].type == kql::Type::DateTime) at = c;
+  for (size_t c = 0; !at && c < t.columns.size(); ++c)
+    if (t.columns[c].type == kql::Type::DateTime) at = c;
+  if (!at || row[*at].null || row[*at].type != kql::Type::DateTime) return std::nullopt;
+  return row[*at].i;
+}
+
+// The stage a record is shown under: the table it is a row of.
+std::string stage_of(const norm::NormalizedEvent& ev) {
+  switch (ev.table) {
+    case norm::Table::Process: return "DeviceProcessEvents";
+    case norm::Table::Network: return "DeviceNetworkEvents";
+    case norm::Table::Logon: return "DeviceLogonEvents";
+    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
+    case norm::Table::File: return "DeviceFileEvents";
+    case norm::Table::Registry: return "DeviceRegistryEvents";
+    case norm::Table::Device:
+    case norm::Table::Script: return "DeviceEvents";
+    default: return "SecurityEvent";
+  }
+}
+
+}  // namespace
+
+norm::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules) {
+  std::vector<std::string> names;
+  for (const KqlRule* r : rules) names.insert(names.end(), r->tables.begin(), r->tables.end());
+  return tables_read(names);
+}
+
+bool kql_reads_every_record(const std::vector<const KqlRule*>& rules) {
+  return std::any_of(rules.begin(), rules.end(), [](const KqlRule* r) {
+    return std::find(r->tables.begin(), r->tables.end(), "SecurityEvent") != r->tables.end();
+  });
+}
+
+int64_t evidence_now(const pipeline::Evidence& evidence) {
+  int64_t now = 0;
+  for (const pipeline::FileInfo& f : evidence.files) now = std::max(now, f.last_time);
+  return now;
+}
+
+KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
+                            const replay::ScanFilter& filter, int threads, replay::HostsReplayed& replayed) {
+  KqlRuleRun out;
+  if (rules.empty()) return out;
+  CatalogOptions copts;
+  copts.filter = filter.events;
+  copts.threads = threads;
+  copts.provenance = true;
+  EvidenceCatalog catalog(evidence, copts);
+  // One build of the tables for every rule: the columns any of them can see.
+  kql::ColumnUse use;
+  std::set<std::string> names, columns;
+  for (const KqlRule* r : rules) {
+    names.insert(r->tables.begin(), r->tables.end());
+    kql::ColumnUse u = kql::columns_used(r->query);
+    use.all = use.all || u.all;
+    columns.insert(u.names.begin(), u.names.end());
+  }
+  use.names.assign(columns.begin(), columns.end());
+  catalog.use_columns(use);
+  catalog.prepare({names.begin(), names.end()});
+
+  kql::RunOptions ropts;
+  ropts.now = evidence_now(evidence);
+  struct RuleRows {
+    const KqlRule* rule;
+    kql::Table table;
+  };
+  std::vector<RuleRows> results;
+  std::vector<uint64_t> refs;
+  for (const KqlRule* r : rules) {
+    try {
+      kql::RunResult res = kql::run(r->query, catalog, ropts);
+      for (const std::string& w : res.warnings) out.warnings.push_back(r->id + ": " + w);
+      size_t bare = 0;
+      for (const kql::Row& row : res.table.rows) {
+        if (!row.sources || row.sources->refs.empty())
+          ++bare;
+        else
+          refs.insert(refs.end(), row.sources->refs.begin(), row.sources->refs.end());
+      }
+      if (bare > 0)
+        out.warnings.push_back(r->id + ": " + std::to_string(bare) +
+                               " result rows with no record behind them are not findings");
+      results.push_back({r, std::move(res.table)});
+    } catch (const kql::QueryError& e) {
+      out.warnings.push_back(r->file + ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) +
+                             ": rule " + r->id + " did not run: " + e.message);
+    }
+  }
+  std::sort(refs.begin(), refs.end());
+  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> events = catalog.events(refs);
+
+  std::map<const pipeline::Host*, std::vector<replay::Finding>> by_host;
+  for (const RuleRows& rr : results) {
+    for (const kql::Row& row : rr.table.rows) {
+      if (!row.sources || row.sources->refs.empty()) continue;
+      replay::Finding f;
+      f.rule_id = rr.rule->id;
+      f.title = rr.rule->title;
+      f.level = rr.rule->level;
+      f.tags = rr.rule->tags;
+      for (uint64_t ref : row.sources->refs)
+        if (auto it = events.find(ref); it != events.end())
+          f.evidence.push_back({stage_of(*it->second), it->second, 0, {}});
+      if (f.evidence.empty()) continue;
+      if (row.sources->more)
+        f.notes.push_back("the first " + std::to_string(kql::kMaxSources) + " records behind the row are listed");
+      const pipeline::Host& host = catalog.host_of(row.sources->refs.front());
+      f.device_id = host.key;
+      // The finding's time is the row's; its records from that time on come
+      // first (in time order), then those before it: context an aggregate
+      // read, such as the boot a LastBootTime came from.
+      std::stable_sort(f.evidence.begin(), f.evidence.end(), [](const replay::Evidence& a, const replay::Evidence& b) {
+        return a.event->timestamp() < b.event->timestamp();
+      });
+      f.timestamp = row_time(rr.table, row).value_or(f.evidence.front().event->timestamp());
+      std::stable_partition(f.evidence.begin(), f.evidence.end(),
+                            [&](const replay::Evidence& e) { return e.event->timestamp() >= f.timestamp; });
+      f.device_name = (*f.evidence.front().event)[norm::Field::DeviceName].s;
+      for (size_t c = 0; c < rr.table.columns.size(); ++c) {
+        const std::string& name = rr.table.columns[c].name;
+        const kql::Value& v = row[c];
+        if (v.type == kql::Type::Dynamic && v.d && v.d->is_array()) {  // a set or list: its values
+          std::vector<norm::FieldValue> values;
+          for (const kql::Json& e : *v.d) values.push_back(field_of(kql::from_json(e)));
+          f.collected.emplace_back(name, std::move(values));
+          continue;
+        }
+        f.fields.emplace_back(name, field_of(v));
+        if (name == "DeviceName" && v.type == kql::Type::String && !v.s.empty()) f.device_name = v.s;
+      }
+      by_host[&host].push_back(std::move(f));
+    }
+  }
+  replay::TuningCounts counts;
+  if (filter.findings.tuning) counts = filter.findings.tuning->counts();
+  for (replay::HostFindings& h : replayed.hosts) {
+    auto it = by_host.find(h.host);
+    if (it == by_host.end()) continue;
+    std::vector<replay::Finding>& found = it->second;
+    std::erase_if(found, [&](replay::Finding& f) { return !filter.keeps(f, &counts); });
+    replay::attach_details(evidence, *h.host, found, filter.all_fields);
+    out.findings += found.size();
+    for (replay::Finding& f : found) h.findings.push_back(std::move(f));
+    std::stable_sort(h.findings.begin(), h.findings.end(), [](const replay::Finding& a, const replay::Finding& b) {
+      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
+    });
+  }
+  if (filter.findings.tuning) replayed.tuning.add(counts);
+  return out;
+}
+
+}  // namespace tables

@@ -1,0 +1,36 @@
+// The .kql rules of a scan (kql_rule.h), run over the evidence's tables:
+// each result row is a finding on the host of its first record, its
+// evidence the records behind the row (kql::Row::sources: through joins,
+// summarize and distinct), its fields the row's columns, its time its
+// first record's. The findings join the replayed hosts' own before the
+// cross-host pass and are kept, tuned and given details as theirs are.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/evidence.h"
+#include "replay/scan.h"
+#include "tables/kql_rule.h"
+
+namespace tables {
+
+// What the evidence must hold for these rules: their tables (and every
+// Security record when one reads SecurityEvent).
+norm::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules);
+bool kql_reads_every_record(const std::vector<const KqlRule*>& rules);
+
+// now() of a query over this evidence: its latest event.
+int64_t evidence_now(const pipeline::Evidence& evidence);
+
+struct KqlRuleRun {
+  size_t findings = 0;                // added (after the filter)
+  std::vector<std::string> warnings;  // a rule that did not run, and why; rows no record is behind
+};
+
+// Runs the rules and adds their findings to `replayed` (each host's findings
+// sorted again by time, then rule).
+KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
+                            const replay::ScanFilter& filter, int threads, replay::HostsReplayed& replayed);
+
+}  // namespace tables
