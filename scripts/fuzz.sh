@@ -50,6 +50,11 @@ printf '\002k:mimikatz\nr:lsass\\.(dmp|exe)\nF:Ip Address=23.94.*\nF:Image~(?i)c
 printf '\003Europe/Berlin' >"$seeds/fuzz_user_files/zone"
 # The FalconFriday hunts as published.
 [[ -d ../shared/kql/falconfriday ]] && cp ../shared/kql/falconfriday/*.kql "$seeds/fuzz_kql/"
+# Queries over the harness's table T, whose where clauses are pushed down.
+printf "T | where ProcessId > 101 and DeviceName == 'ws1' | join (T | where ProcessCommandLine has 'whoami') on DeviceName" \
+  >"$seeds/fuzz_kql/pushdown-join"
+printf "let x = 2; T | where ProcessId between (100 .. 102) or DeviceName startswith 'dc' | summarize count() by DeviceName" \
+  >"$seeds/fuzz_kql/pushdown-summarize"
 # Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
 awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
 

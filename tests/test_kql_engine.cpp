@@ -299,3 +299,32 @@ TEST(KqlEngine, RowsKeepTheirRecordsThroughEveryOperator) {
   EXPECT_EQ(all[0].substr(0, 8), "1,2,3,4,");
   EXPECT_EQ(all[0].substr(all[0].size() - 7), ",63,64+");
 }
+
+// Pushdown: which rows of T the catalog may leave out while building it.
+// Each use of T is a pipeline starting with where; a row is kept when it
+// passes every conjunct of some use that reads only T's columns and
+// constants. "" when nothing is pushed (some use reads T unfiltered).
+std::string pushed(const std::string& query) {
+  std::vector<kql::Column> columns = {{"K", kql::Type::String}, {"V", kql::Type::Long}};
+  kql::Node q = kql::parse(query);
+  kql::RowFilter f = kql::pushed_filter(q, "T", columns, {});
+  if (!f) return "";
+  std::string kept;
+  for (int64_t v = 0; v < 5; ++v)
+    if (f(kql::Row{kql::Value::string(v % 2 ? "odd" : "even"), kql::Value::integer(v)}))
+      kept += std::to_string(v);
+  return kept;
+}
+
+TEST(KqlEngine, PushedDownFiltersKeepEveryRowAUseCanKeep) {
+  EXPECT_EQ(pushed("T | where K == 'odd' and V > 2 | join (T | where V == 0) on K"), "03");
+  EXPECT_EQ(pushed("T | where K == 'odd' | where V < 2"), "1");
+  EXPECT_EQ(pushed("T | where K == 'odd' or V == 4"), "134");
+  // Left to the engine: lets, subqueries, functions of the query; a use without where.
+  EXPECT_EQ(pushed("let x = 3; T | where V > x and K == 'even'"), "024");
+  EXPECT_EQ(pushed("T | where V in ((T | where K == 'odd' | project V))"), "");
+  EXPECT_EQ(pushed("T | where V > 1 | union (T | count)"), "");
+  EXPECT_EQ(pushed("let T = datatable(K:string, V:long)[]; T | where V > 1"), "");
+  EXPECT_EQ(pushed("let f = (n:long) { n * 2 }; T | where f(V) > 2"), "");
+  EXPECT_EQ(pushed("T | where tolower(K) has 'even' and V between (1 .. 4)"), "24");
+}

@@ -2,7 +2,9 @@
 // (kql/parser.h), which must answer with a tree or a QueryError within the
 // bounds on size and nesting, never crash or recurse past them; the tree is
 // written out again (to_text), then run (kql/engine.h) over a small fixed
-// table T with a low row cap: any answer or a QueryError, nothing else.
+// table T with a low row cap: any answer or a QueryError, nothing else. The
+// query's pushed-down filter on T (kql::pushed_filter) must not change the
+// answer: T built without the rows it rejects gives the same rows.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -14,7 +16,7 @@ namespace {
 
 class Fixed : public kql::Catalog {
  public:
-  Fixed() {
+  explicit Fixed(const kql::RowFilter& keep = nullptr) {
     using kql::Value;
     auto t = std::make_shared<kql::Table>();
     t->columns = {{"Timestamp", kql::Type::DateTime},
@@ -22,18 +24,30 @@ class Fixed : public kql::Catalog {
                   {"ProcessId", kql::Type::Long},
                   {"ProcessCommandLine", kql::Type::String},
                   {"AdditionalFields", kql::Type::Dynamic}};
-    for (int i = 0; i < 4; ++i)
-      t->rows.push_back({Value::datetime(133'000'000'000'000'000 + i * 10'000'000LL),
-                         Value::string(i % 2 ? "ws1" : "dc1"), Value::integer(100 + i),
-                         Value::string("cmd.exe /c whoami " + std::to_string(i)),
-                         Value::dynamic(kql::Json::parse(R"({"a": [1, 2], "b": "x"})"))});
+    for (int i = 0; i < 4; ++i) {
+      kql::Row r{Value::datetime(133'000'000'000'000'000 + i * 10'000'000LL), Value::string(i % 2 ? "ws1" : "dc1"),
+                 Value::integer(100 + i), Value::string("cmd.exe /c whoami " + std::to_string(i)),
+                 Value::dynamic(kql::Json::parse(R"({"a": [1, 2], "b": "x"})"))};
+      if (!keep || keep(r)) t->rows.push_back(std::move(r));
+    }
     table_ = t;
   }
+  const std::vector<kql::Column>& columns() const { return table_->columns; }
   kql::TablePtr table(std::string_view name) override { return name == "T" ? table_ : nullptr; }
 
  private:
   kql::TablePtr table_;
 };
+
+std::string text_of(const kql::Table& t) {
+  std::string out;
+  for (const kql::Column& c : t.columns) out += c.name + ":" + kql::type_name(c.type) + " ";
+  for (const kql::Row& r : t.rows) {
+    out += "\n";
+    for (const kql::Value& v : r) out += (v.null ? "null" : kql::to_text(v)) + " | ";
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -46,7 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     kql::RunOptions o;
     o.now = 133'000'000'100'000'000;
     o.max_rows = 10'000;
-    kql::run(query, catalog, o);
+    std::string all = text_of(kql::run(query, catalog, o).table);
+    if (kql::RowFilter keep = kql::pushed_filter(query, "T", catalog.columns(), o)) {
+      Fixed filtered(keep);
+      if (text_of(kql::run(query, filtered, o).table) != all) __builtin_trap();  // pushdown changed the answer
+    }
   } catch (const kql::QueryError&) {
   }
   return 0;

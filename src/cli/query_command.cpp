@@ -190,6 +190,7 @@ int run_query(const std::vector<std::string>& args) {
   copts.provenance = provenance;
   tables::EvidenceCatalog catalog(*ev, copts);
   catalog.use_columns(kql::columns_used(query));
+  catalog.push_filters({&query}, ropts);
   catalog.prepare(mentioned);
   kql::RunResult result;
   try {

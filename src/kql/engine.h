@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -42,5 +44,15 @@ struct ColumnUse {
   std::vector<std::string> names;
 };
 ColumnUse columns_used(const Node& query);
+
+// A test a catalog may apply to a table's rows while it builds the table
+// (pushdown.cpp): a row it rejects cannot reach the query's result, because
+// every use of the table is a pipeline that starts with `where`, and the row
+// fails a conjunct of that where reading only the table's columns and
+// constants. Null when some use reads the table unfiltered. Compiled for the
+// given columns; one per thread (regex caches are not shared).
+using RowFilter = std::function<bool(const Row&)>;
+RowFilter pushed_filter(const Node& query, std::string_view table, const std::vector<Column>& columns,
+                        const RunOptions& options);
 
 }  // namespace kql

@@ -157,6 +157,26 @@ std::vector<ColumnSource> EvidenceCatalog::sources_of(const Schema& s) const {
   return out;
 }
 
+void EvidenceCatalog::push_filters(std::vector<const kql::Node*> queries, const kql::RunOptions& options) {
+  filter_queries_ = std::move(queries);
+  filter_options_ = options;
+}
+
+kql::RowFilter EvidenceCatalog::row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const {
+  if (filter_queries_.empty()) return nullptr;
+  std::vector<kql::Column> built;
+  for (const ColumnSource& c : columns) built.push_back({c.name, c.type});
+  std::vector<kql::RowFilter> any;  // a row is kept when one query's filter keeps it
+  for (const kql::Node* q : filter_queries_) {
+    kql::RowFilter f = kql::pushed_filter(*q, table, built, filter_options_);
+    if (!f) return nullptr;
+    any.push_back(std::move(f));
+  }
+  return [any = std::move(any)](const kql::Row& r) {
+    return std::any_of(any.begin(), any.end(), [&](const kql::RowFilter& f) { return f(r); });
+  };
+}
+
 void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
   std::set<std::string> wanted;
   for (const std::string& n : wanted_names)
@@ -176,6 +196,9 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
   std::vector<HostRows> per_host(hosts_.size());
   replay::for_each_host(hosts_, options_.threads, [&](size_t i, const pipeline::Host& host) {
     HostRows& out = per_host[i];
+    std::array<kql::RowFilter, static_cast<size_t>(norm::Table::Other) + 1> keeps;  // this thread's
+    for (size_t t = 0; t < target.size(); ++t)
+      if (target[t]) keeps[t] = row_filter(target[t], sources[t]);
     std::unordered_set<std::string> processes;  // one row per process run
     pipeline::HostStream stream(evidence_, host);
     replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
@@ -208,8 +231,10 @@ void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
               row.push_back(Value::null_of(c.type));
           }
           if (ev.table == norm::Table::Script) as_powershell_command(ev, sources[t], row);
-          row.sources = record_sources();
-          out.rows[table].push_back(std::move(row));
+          if (!keeps[t] || keeps[t](row)) {
+            row.sources = record_sources();
+            out.rows[table].push_back(std::move(row));
+          }
         }
       }
       if (security && view.provider() == norm::kSecurityProvider) {

@@ -56,6 +56,10 @@ class EvidenceCatalog : public kql::Catalog {
   // Only these columns are built (the rest of a table's are left out): the
   // columns a query can see (kql::columns_used). Default: every column.
   void use_columns(const kql::ColumnUse& use);
+  // Rows no query can keep are left out while the tables are built: those
+  // every one of these queries' filters on a table rejects
+  // (kql::pushed_filter). Default: every row.
+  void push_filters(std::vector<const kql::Node*> queries, const kql::RunOptions& options);
   // Builds these tables (those a query names) in one pass over the evidence.
   void prepare(const std::vector<std::string>& names);
   kql::TablePtr table(std::string_view name) override;
@@ -89,6 +93,10 @@ class EvidenceCatalog : public kql::Catalog {
   std::vector<std::vector<RecordRef>> refs_;  // per host of hosts_ (provenance on)
   std::map<std::string, kql::TablePtr, std::less<>> built_;
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
+  std::vector<const kql::Node*> filter_queries_;  // push_filters
+  kql::RunOptions filter_options_;
+  // This thread's filter of a Device* table built with these columns (null: every row).
+  kql::RowFilter row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const;
 };
 
 // The table names a query's text mentions that the catalog builds.

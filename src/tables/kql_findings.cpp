@@ -87,11 +87,14 @@ KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vecto
     columns.insert(u.names.begin(), u.names.end());
   }
   use.names.assign(columns.begin(), columns.end());
-  catalog.use_columns(use);
-  catalog.prepare({names.begin(), names.end()});
-
   kql::RunOptions ropts;
   ropts.now = evidence_now(evidence);
+  std::vector<const kql::Node*> queries;
+  for (const KqlRule* r : rules) queries.push_back(&r->query);
+  catalog.use_columns(use);
+  catalog.push_filters(queries, ropts);
+  catalog.prepare({names.begin(), names.end()});
+
   struct RuleRows {
     const KqlRule* rule;
     kql::Table table;
