@@ -311,8 +311,7 @@ std::string pushed(const std::string& query) {
   if (!f) return "";
   std::string kept;
   for (int64_t v = 0; v < 5; ++v)
-    if (f(kql::Row{kql::Value::string(v % 2 ? "odd" : "even"), kql::Value::integer(v)}))
-      kept += std::to_string(v);
+    if (f(kql::Row{kql::Value::string(v % 2 ? "odd" : "even"), kql::Value::integer(v)})) kept += std::to_string(v);
   return kept;
 }
 

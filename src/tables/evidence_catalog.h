@@ -93,7 +93,7 @@ class EvidenceCatalog : public kql::Catalog {
   std::vector<std::vector<RecordRef>> refs_;  // per host of hosts_ (provenance on)
   std::map<std::string, kql::TablePtr, std::less<>> built_;
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
-  std::vector<const kql::Node*> filter_queries_;  // push_filters
+  std::vector<const kql::Node*> filter_queries_;               // push_filters
   kql::RunOptions filter_options_;
   // This thread's filter of a Device* table built with these columns (null: every row).
   kql::RowFilter row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const;
