@@ -34,15 +34,17 @@ namespace po = boost::program_options;
 namespace cli {
 namespace {
 
-void say_kql_warnings(const char* command, const tables::KqlRuleRun& run) {
-  for (const std::string& w : run.warnings) message(stderr, "evtxhunt %s: KQL rule: %s\n", command, w);
+void say_kql_warnings(const char* command, const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) message(stderr, "evtxhunt %s: KQL rule: %s\n", command, w);
 }
 
 int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads, const RuleOptions& rule_opts,
                 bool quiet, std::chrono::steady_clock::time_point start) {
   const pipeline::Evidence& ev = *run.evidence;
-  replay::HostsReplayed replayed = replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get());
-  say_kql_warnings("scan", tables::add_kql_findings(ev, rule_opts.kql_selected, filter, threads, replayed));
+  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, threads);
+  replay::HostsReplayed replayed =
+      replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get(), kql.sinks());
+  say_kql_warnings("scan", kql.add_findings(replayed));
   size_t hosts = replayed.hosts.size();
   batch::Shard shard =
       batch::make_shard(ev, std::move(replayed), {EVTXHUNT_VERSION, rule_opts.summary(), warning_lines(ev)});
@@ -166,9 +168,10 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   if (auto code = anchor_times(command, filter.events, ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines(command, ev, filter.events.hosts, finding_opts.tuning);
   if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
+  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, reading.threads);
   replay::HostsReplayed replayed =
-      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get());
-  say_kql_warnings(command, tables::add_kql_findings(ev, rule_opts.kql_selected, filter, reading.threads, replayed));
+      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get(), kql.sinks());
+  say_kql_warnings(command, kql.add_findings(replayed));
   replay::ScanResult result = replay::link_hosts(std::move(replayed));
 
   if (sort == "time")

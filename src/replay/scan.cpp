@@ -75,7 +75,7 @@ bool in_shard(const pipeline::Evidence& evidence, const pipeline::Host& h,
 }  // namespace
 
 HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
-                           int threads, const ScanFilter& filter, const sigma::RuleSet* sigma) {
+                           int threads, const ScanFilter& filter, const sigma::RuleSet* sigma, const HostSinks& sinks) {
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
   std::erase_if(hosts, [&](const pipeline::Host* h) { return !in_shard(evidence, *h, filter.shard_hosts); });
   std::vector<HostResult> results(hosts.size());
@@ -83,7 +83,7 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
   for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence, host);
     HostResult& r = results[i];
-    r = replay_host(stream, rules, {}, sigma);
+    r = replay_host(stream, rules, sinks ? sinks(host) : EventSink{}, sigma);
     std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
     });

@@ -72,9 +72,14 @@ struct HostsReplayed {
 // The hosts the filter keeps (by any of their computer names).
 std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence, const pipeline::EventFilter& f);
 
+// Where else a host's replayed events go (e.g. the tables of KQL rules):
+// its sink, called on the host's thread; an empty one for none.
+using HostSinks = std::function<EventSink(const pipeline::Host&)>;
+
 // Replays every kept host; no cross-host pass (a batch scan's shard).
 HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
-                           int threads, const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
+                           int threads, const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr,
+                           const HostSinks& sinks = {});
 
 // The hosts' findings in host order, both ends of movements linked.
 ScanResult link_hosts(HostsReplayed replayed);

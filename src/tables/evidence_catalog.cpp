@@ -49,6 +49,8 @@ Value value_of(const norm::FieldValue& f, Type want) {
   }
 }
 
+constexpr size_t kTables = static_cast<size_t>(norm::Table::Other) + 1;
+
 const char* device_table(norm::Table t) {
   switch (t) {
     case norm::Table::Process: return "DeviceProcessEvents";
@@ -84,6 +86,18 @@ struct HostRows {
 
 }  // namespace
 
+// The tables being built between begin() and finish().
+struct EvidenceCatalog::Build {
+  std::set<std::string> wanted;
+  // Per normalized table (indexed by norm::Table), the KQL table its rows go to and their columns.
+  std::array<const char*, kTables> target{};
+  std::array<std::vector<ColumnSource>, kTables> sources;
+  bool security = false;
+  std::vector<HostRows> per_host;  // by index in hosts_
+};
+
+EvidenceCatalog::~EvidenceCatalog() = default;
+
 EvidenceCatalog::EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options)
     : evidence_(evidence),
       options_(std::move(options)),
@@ -115,13 +129,19 @@ std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> EvidenceCatalog
       index.push_back(h);
     }
   std::vector<std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>>> found(hosts.size());
+  struct AllFound {};  // ends a host's replay once its last wanted record is seen
   replay::for_each_host(hosts, options_.threads, [&](size_t i, const pipeline::Host& host) {
     const std::map<Where, uint64_t>& want = wanted[index[i]];
     pipeline::HostStream stream(evidence_, host);
-    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
-      auto it = want.find(Where{se.header.file_id, se.header.ordinal, se.header.seq});
-      if (it != want.end()) found[i][it->second] = replay::evidence_event(se, evidence_, host);
-    });
+    try {
+      replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
+        auto it = want.find(Where{se.header.file_id, se.header.ordinal, se.header.seq});
+        if (it == want.end()) return;
+        found[i][it->second] = replay::evidence_event(se, evidence_, host);
+        if (found[i].size() == want.size()) throw AllFound{};
+      });
+    } catch (const AllFound&) {
+    }
   });
   std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> out;
   for (auto& f : found) out.merge(f);
@@ -177,124 +197,145 @@ kql::RowFilter EvidenceCatalog::row_filter(const std::string& table, const std::
   };
 }
 
-void EvidenceCatalog::prepare(const std::vector<std::string>& wanted_names) {
-  std::set<std::string> wanted;
-  for (const std::string& n : wanted_names)
-    if (schema(n) && !built_.count(n)) wanted.insert(n);
-  if (wanted.empty()) return;
-  // Per normalized table (indexed by norm::Table), the KQL table its rows go to and their columns.
-  std::array<const char*, static_cast<size_t>(norm::Table::Other) + 1> target{};
-  std::array<std::vector<ColumnSource>, static_cast<size_t>(norm::Table::Other) + 1> sources;
-  for (size_t t = 0; t < target.size(); ++t) {
-    const char* name = device_table(static_cast<norm::Table>(t));
-    if (!name || !wanted.count(name)) continue;
-    target[t] = name;
-    sources[t] = sources_of(*schema(name));
-  }
-  bool security = wanted.count("SecurityEvent") > 0;
-
-  std::vector<HostRows> per_host(hosts_.size());
-  replay::for_each_host(hosts_, options_.threads, [&](size_t i, const pipeline::Host& host) {
-    HostRows& out = per_host[i];
-    std::array<kql::RowFilter, static_cast<size_t>(norm::Table::Other) + 1> keeps;  // this thread's
-    for (size_t t = 0; t < target.size(); ++t)
-      if (target[t]) keeps[t] = row_filter(target[t], sources[t]);
-    std::unordered_set<std::string> processes;  // one row per process run
+void EvidenceCatalog::prepare(const std::vector<std::string>& names) {
+  begin(names);
+  if (!build_) return;
+  replay::for_each_host(hosts_, options_.threads, [&](size_t, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence_, host);
-    replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
-      store::EventView view(se.raw, evidence_.store.pool());
-      if (!options_.filter.keeps_event(se.header.timestamp, se.header.event_id, view.channel())) return;
-      kql::Sources record;  // this event's ref, made for its first row
-      auto record_sources = [&] {
-        if (!options_.provenance || record) return record;
-        refs_[i].push_back({se.header.ordinal, se.header.record_id, se.header.file_id, se.header.seq});
-        auto p = std::make_shared<kql::Provenance>();
-        p->refs.push_back((uint64_t{i} << kHostShift) | (refs_[i].size() - 1));
-        return record = std::move(p);
-      };
-      if (se.norm) {
-        const norm::NormalizedEvent& ev = *se.norm;
-        const size_t t = static_cast<size_t>(ev.table);
-        if (const char* table = target[t]) {
-          if (ev.table == norm::Table::Process) {
-            const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
-            if (id.known() && !processes.insert(id.s).second) return;
-          }
-          kql::Row row;
-          row.reserve(sources[t].size());
-          for (const ColumnSource& c : sources[t]) {
-            if (c.report_id)
-              row.push_back(Value::integer(static_cast<int64_t>(se.header.record_id)));
-            else if (c.field)
-              row.push_back(value_of(ev[*c.field], c.type));
-            else
-              row.push_back(Value::null_of(c.type));
-          }
-          if (ev.table == norm::Table::Script) as_powershell_command(ev, sources[t], row);
-          if (!keeps[t] || keeps[t](row)) {
-            row.sources = record_sources();
-            out.rows[table].push_back(std::move(row));
-          }
+    replay::replay_host(stream, {}, host_sink(host));
+  });
+  finish();
+}
+
+void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
+  build_.reset();
+  auto b = std::make_unique<Build>();
+  for (const std::string& n : wanted_names)
+    if (schema(n) && !built_.count(n)) b->wanted.insert(n);
+  if (b->wanted.empty()) return;
+  for (size_t t = 0; t < b->target.size(); ++t) {
+    const char* name = device_table(static_cast<norm::Table>(t));
+    if (!name || !b->wanted.count(name)) continue;
+    b->target[t] = name;
+    b->sources[t] = sources_of(*schema(name));
+  }
+  b->security = b->wanted.count("SecurityEvent") > 0;
+  b->per_host.resize(hosts_.size());
+  build_ = std::move(b);
+}
+
+replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
+  if (!build_) return {};
+  auto at = std::find(hosts_.begin(), hosts_.end(), &host);
+  if (at == hosts_.end()) return {};
+  const size_t i = static_cast<size_t>(at - hosts_.begin());
+  Build& b = *build_;
+  struct HostState {
+    std::array<kql::RowFilter, kTables> keeps;  // this thread's
+    std::unordered_set<std::string> processes;  // one row per process run
+  };
+  auto st = std::make_shared<HostState>();
+  for (size_t t = 0; t < b.target.size(); ++t)
+    if (b.target[t]) st->keeps[t] = row_filter(b.target[t], b.sources[t]);
+  HostRows& out = b.per_host[i];
+  return [this, i, st, &b, &out](const pipeline::StreamEvent& se) {
+    store::EventView view(se.raw, evidence_.store.pool());
+    if (!options_.filter.keeps_event(se.header.timestamp, se.header.event_id, view.channel())) return;
+    kql::Sources record;  // this event's ref, made for its first row
+    auto record_sources = [&] {
+      if (!options_.provenance || record) return record;
+      refs_[i].push_back({se.header.ordinal, se.header.record_id, se.header.file_id, se.header.seq});
+      auto p = std::make_shared<kql::Provenance>();
+      p->refs.push_back((uint64_t{i} << kHostShift) | (refs_[i].size() - 1));
+      return record = std::move(p);
+    };
+    if (se.norm) {
+      const norm::NormalizedEvent& ev = *se.norm;
+      const size_t t = static_cast<size_t>(ev.table);
+      if (const char* table = b.target[t]) {
+        if (ev.table == norm::Table::Process) {
+          const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
+          if (id.known() && !st->processes.insert(id.s).second) return;
+        }
+        kql::Row row;
+        row.reserve(b.sources[t].size());
+        for (const ColumnSource& c : b.sources[t]) {
+          if (c.report_id)
+            row.push_back(Value::integer(static_cast<int64_t>(se.header.record_id)));
+          else if (c.field)
+            row.push_back(value_of(ev[*c.field], c.type));
+          else
+            row.push_back(Value::null_of(c.type));
+        }
+        if (ev.table == norm::Table::Script) as_powershell_command(ev, b.sources[t], row);
+        if (!st->keeps[t] || st->keeps[t](row)) {
+          row.sources = record_sources();
+          out.rows[table].push_back(std::move(row));
         }
       }
-      if (security && view.provider() == norm::kSecurityProvider) {
-        std::map<std::string, std::string> data;
-        std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
-        view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
-          std::string text;
-          evtx::append_value_text(text, v);
-          xml += "<Data Name=\"";
-          evtx::append_xml_escaped(xml, name, true);
-          xml += "\">";
-          evtx::append_xml_escaped(xml, text, false);
-          xml += "</Data>";
-          data.emplace(std::string(name), std::move(text));
-        });
-        xml += "</EventData>";
-        auto get = [&](const char* k) {
-          auto it = data.find(k);
-          return it == data.end() || it->second == "-" ? std::string() : it->second;
-        };
-        auto joined = [&](const char* domain, const char* user) {
-          std::string u = get(user), d = get(domain);
-          return d.empty() || u.empty() ? u : d + "\\" + u;
-        };
-        uint16_t id = se.header.event_id;
-        std::string user =
-            is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetUserName") : get("SubjectUserName");
-        std::string domain =
-            is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetDomainName") : get("SubjectDomainName");
-        std::string account = domain.empty() ? user : domain + "\\" + user;
-        const details::KeyFields* kf = details::key_fields(view.provider(), id);
-        std::string activity = std::to_string(id) + (kf && !kf->name.empty() ? " - " + kf->name : "");
-        kql::Row row = {Value::datetime(se.header.time_created),
-                        Value::string(std::string(view.computer())),
-                        Value::integer(id),
-                        Value::string(activity),
-                        Value::string(std::string(view.channel())),
-                        Value::string(std::string(view.provider())),
-                        Value::string(account),
-                        Value::string(user.empty()         ? ""
-                                      : user.back() == '$' ? "Machine"
-                                                           : "User"),
-                        Value::string(""),
-                        Value::string(std::to_string(se.header.record_id)),
-                        Value::string(xml),
-                        Value::string(joined("SubjectDomainName", "SubjectUserName")),
-                        Value::string(joined("TargetDomainName", "TargetUserName")),
-                        Value::string(""),
-                        Value::string(""),
-                        Value::string(""),
-                        Value::string(""),
-                        Value::string("SecurityEvent")};
-        row.sources = record_sources();
-        out.rows["SecurityEvent"].push_back(std::move(row));
-        out.security.push_back(std::move(data));
-      }
-    });
-  });
+    }
+    if (b.security && view.provider() == norm::kSecurityProvider) {
+      std::map<std::string, std::string> data;
+      std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
+      view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
+        std::string text;
+        evtx::append_value_text(text, v);
+        xml += "<Data Name=\"";
+        evtx::append_xml_escaped(xml, name, true);
+        xml += "\">";
+        evtx::append_xml_escaped(xml, text, false);
+        xml += "</Data>";
+        data.emplace(std::string(name), std::move(text));
+      });
+      xml += "</EventData>";
+      auto get = [&](const char* k) {
+        auto it = data.find(k);
+        return it == data.end() || it->second == "-" ? std::string() : it->second;
+      };
+      auto joined = [&](const char* domain, const char* user) {
+        std::string u = get(user), d = get(domain);
+        return d.empty() || u.empty() ? u : d + "\\" + u;
+      };
+      uint16_t id = se.header.event_id;
+      std::string user =
+          is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetUserName") : get("SubjectUserName");
+      std::string domain =
+          is_logon_event(id) || get("SubjectUserName").empty() ? get("TargetDomainName") : get("SubjectDomainName");
+      std::string account = domain.empty() ? user : domain + "\\" + user;
+      const details::KeyFields* kf = details::key_fields(view.provider(), id);
+      std::string activity = std::to_string(id) + (kf && !kf->name.empty() ? " - " + kf->name : "");
+      kql::Row row = {Value::datetime(se.header.time_created),
+                      Value::string(std::string(view.computer())),
+                      Value::integer(id),
+                      Value::string(activity),
+                      Value::string(std::string(view.channel())),
+                      Value::string(std::string(view.provider())),
+                      Value::string(account),
+                      Value::string(user.empty()         ? ""
+                                    : user.back() == '$' ? "Machine"
+                                                         : "User"),
+                      Value::string(""),
+                      Value::string(std::to_string(se.header.record_id)),
+                      Value::string(xml),
+                      Value::string(joined("SubjectDomainName", "SubjectUserName")),
+                      Value::string(joined("TargetDomainName", "TargetUserName")),
+                      Value::string(""),
+                      Value::string(""),
+                      Value::string(""),
+                      Value::string(""),
+                      Value::string("SecurityEvent")};
+      row.sources = record_sources();
+      out.rows["SecurityEvent"].push_back(std::move(row));
+      out.security.push_back(std::move(data));
+    }
+  };
+}
 
-  for (const std::string& name : wanted) {
+void EvidenceCatalog::finish() {
+  if (!build_) return;
+  std::unique_ptr<Build> b = std::move(build_);
+  std::vector<HostRows>& per_host = b->per_host;
+  for (const std::string& name : b->wanted) {
     auto t = std::make_shared<kql::Table>();
     t->columns = schema(name)->columns;
     if (name == "SecurityEvent") {

@@ -26,6 +26,7 @@
 #include "normalize/normalized_event.h"
 #include "pipeline/evidence.h"
 #include "pipeline/filters.h"
+#include "replay/host_replay.h"
 #include "tables/defender_schema.h"
 
 namespace tables {
@@ -52,6 +53,7 @@ struct CatalogOptions {
 class EvidenceCatalog : public kql::Catalog {
  public:
   EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOptions options);
+  ~EvidenceCatalog() override;
 
   // Only these columns are built (the rest of a table's are left out): the
   // columns a query can see (kql::columns_used). Default: every column.
@@ -60,8 +62,14 @@ class EvidenceCatalog : public kql::Catalog {
   // every one of these queries' filters on a table rejects
   // (kql::pushed_filter). Default: every row.
   void push_filters(std::vector<const kql::Node*> queries, const kql::RunOptions& options);
-  // Builds these tables (those a query names) in one pass over the evidence.
+  // Builds these tables (those a query names) in one replay of the evidence.
   void prepare(const std::vector<std::string>& names);
+  // The same, in a replay another pass runs (scan's): begin, then each
+  // host's events through its host_sink (hosts in parallel, each host's
+  // sink on one thread), then finish.
+  void begin(const std::vector<std::string>& names);
+  replay::EventSink host_sink(const pipeline::Host& host);
+  void finish();
   kql::TablePtr table(std::string_view name) override;
   std::string missing_reason(std::string_view name) const override;
 
@@ -92,6 +100,8 @@ class EvidenceCatalog : public kql::Catalog {
   std::vector<const pipeline::Host*> hosts_;  // the kept hosts, in key order
   std::vector<std::vector<RecordRef>> refs_;  // per host of hosts_ (provenance on)
   std::map<std::string, kql::TablePtr, std::less<>> built_;
+  struct Build;
+  std::unique_ptr<Build> build_;                               // between begin() and finish()
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
   std::vector<const kql::Node*> filter_queries_;               // push_filters
   kql::RunOptions filter_options_;

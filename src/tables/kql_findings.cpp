@@ -68,33 +68,50 @@ int64_t evidence_now(const pipeline::Evidence& evidence) {
   return now;
 }
 
-KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
-                            const replay::ScanFilter& filter, int threads, replay::HostsReplayed& replayed) {
-  KqlRuleRun out;
-  if (rules.empty()) return out;
+KqlRuleScan::KqlRuleScan(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
+                         const replay::ScanFilter& filter, int threads)
+    : evidence_(evidence), rules_(rules), filter_(filter) {
+  if (rules_.empty()) return;
   CatalogOptions copts;
   copts.filter = filter.events;
   copts.threads = threads;
   copts.provenance = true;
-  EvidenceCatalog catalog(evidence, copts);
-  // One build of the tables for every rule: the columns any of them can see.
+  catalog_ = std::make_unique<EvidenceCatalog>(evidence, copts);
+  // One build of the tables for every rule: the columns any of them can see,
+  // the rows any of them can keep.
   kql::ColumnUse use;
   std::set<std::string> names, columns;
-  for (const KqlRule* r : rules) {
+  std::vector<const kql::Node*> queries;
+  for (const KqlRule* r : rules_) {
     names.insert(r->tables.begin(), r->tables.end());
     kql::ColumnUse u = kql::columns_used(r->query);
     use.all = use.all || u.all;
     columns.insert(u.names.begin(), u.names.end());
+    queries.push_back(&r->query);
   }
   use.names.assign(columns.begin(), columns.end());
-  kql::RunOptions ropts;
-  ropts.now = evidence_now(evidence);
-  std::vector<const kql::Node*> queries;
-  for (const KqlRule* r : rules) queries.push_back(&r->query);
-  catalog.use_columns(use);
-  catalog.push_filters(queries, ropts);
-  catalog.prepare({names.begin(), names.end()});
+  options_.now = evidence_now(evidence);
+  catalog_->use_columns(use);
+  catalog_->push_filters(queries, options_);
+  catalog_->begin({names.begin(), names.end()});
+}
 
+KqlRuleScan::~KqlRuleScan() = default;
+
+replay::HostSinks KqlRuleScan::sinks() {
+  if (!catalog_) return {};
+  return [this](const pipeline::Host& host) { return catalog_->host_sink(host); };
+}
+
+std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replayed) {
+  std::vector<std::string> warnings;
+  if (!catalog_) return warnings;
+  catalog_->finish();
+  EvidenceCatalog& catalog = *catalog_;
+  const replay::ScanFilter& filter = filter_;
+  const kql::RunOptions& ropts = options_;
+  const std::vector<const KqlRule*>& rules = rules_;
+  const pipeline::Evidence& evidence = evidence_;
   struct RuleRows {
     const KqlRule* rule;
     kql::Table table;
@@ -104,7 +121,7 @@ KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vecto
   for (const KqlRule* r : rules) {
     try {
       kql::RunResult res = kql::run(r->query, catalog, ropts);
-      for (const std::string& w : res.warnings) out.warnings.push_back(r->id + ": " + w);
+      for (const std::string& w : res.warnings) warnings.push_back(r->id + ": " + w);
       size_t bare = 0;
       for (const kql::Row& row : res.table.rows) {
         if (!row.sources || row.sources->refs.empty())
@@ -113,12 +130,12 @@ KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vecto
           refs.insert(refs.end(), row.sources->refs.begin(), row.sources->refs.end());
       }
       if (bare > 0)
-        out.warnings.push_back(r->id + ": " + std::to_string(bare) +
-                               " result rows with no record behind them are not findings");
+        warnings.push_back(r->id + ": " + std::to_string(bare) +
+                           " result rows with no record behind them are not findings");
       results.push_back({r, std::move(res.table)});
     } catch (const kql::QueryError& e) {
-      out.warnings.push_back(r->file + ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) +
-                             ": rule " + r->id + " did not run: " + e.message);
+      warnings.push_back(r->file + ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) + ": rule " +
+                         r->id + " did not run: " + e.message);
     }
   }
   std::sort(refs.begin(), refs.end());
@@ -175,14 +192,13 @@ KqlRuleRun add_kql_findings(const pipeline::Evidence& evidence, const std::vecto
     std::vector<replay::Finding>& found = it->second;
     std::erase_if(found, [&](replay::Finding& f) { return !filter.keeps(f, &counts); });
     replay::attach_details(evidence, *h.host, found, filter.all_fields);
-    out.findings += found.size();
     for (replay::Finding& f : found) h.findings.push_back(std::move(f));
     std::stable_sort(h.findings.begin(), h.findings.end(), [](const replay::Finding& a, const replay::Finding& b) {
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
     });
   }
   if (filter.findings.tuning) replayed.tuning.add(counts);
-  return out;
+  return warnings;
 }
 
 }  // namespace tables
