@@ -23,9 +23,14 @@ constexpr Ticks kClockSlack = kTicksPerSecond;
 // Why UtcTime cannot be the time of this record's event; "" when it can be.
 // (A UtcTime before its process started is found by the host pass,
 // event_time.h, which knows the process starts.)
+// The differences are taken as unsigned: a crafted record's times reach the
+// ends of the Ticks range (TimeCreated is clamped to the largest), where
+// written + kClockSlack would overflow.
 std::string implausible_utc(Ticks utc, Ticks written) {
-  if (utc > written + kClockSlack) return "is after the record was written";
-  if (utc < written - kMaxWriteDelay) return "is more than 10 minutes before the record was written";
+  auto gap = [](Ticks later, Ticks earlier) { return static_cast<uint64_t>(later) - static_cast<uint64_t>(earlier); };
+  if (utc > written && gap(utc, written) > static_cast<uint64_t>(kClockSlack)) return "is after the record was written";
+  if (utc < written && gap(written, utc) > static_cast<uint64_t>(kMaxWriteDelay))
+    return "is more than 10 minutes before the record was written";
   return {};
 }
 
