@@ -48,6 +48,10 @@ fi
 printf '\001known_cdcs: [dc01.corp.local, 10.0.0.5]\n' >"$seeds/fuzz_user_files/placeholders"
 printf '\002k:mimikatz\nr:lsass\\.(dmp|exe)\nF:Ip Address=23.94.*\nF:Image~(?i)cmd\n' >"$seeds/fuzz_user_files/search"
 printf '\003Europe/Berlin' >"$seeds/fuzz_user_files/zone"
+# Inputs that once failed (tests/data/fuzz/HARNESS/, also replayed by ctest).
+for h in "${harnesses[@]}"; do
+  [[ -d tests/data/fuzz/$h ]] && cp tests/data/fuzz/"$h"/* "$seeds/$h/"
+done
 # The FalconFriday hunts as published.
 [[ -d ../shared/kql/falconfriday ]] && cp ../shared/kql/falconfriday/*.kql "$seeds/fuzz_kql/"
 # Queries over the harness's table T, whose where clauses are pushed down.

@@ -18,6 +18,7 @@
 #include "support/collect.h"
 #include "tables/defender_schema.h"
 #include "tables/evidence_catalog.h"
+#include "tables/kql_findings.h"
 
 namespace {
 
@@ -30,16 +31,6 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-std::string as_text(const kql::Table& t) {
-  std::string out;
-  for (const kql::Column& c : t.columns) out += c.name + ":" + kql::type_name(c.type) + " ";
-  for (const kql::Row& r : t.rows) {
-    out += "\n";
-    for (const kql::Value& v : r) out += (v.null ? "null" : kql::to_text(v)) + " | ";
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
@@ -48,7 +39,7 @@ TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
   tables::EvidenceCatalog catalog(*c.evidence, {});
   catalog.prepare(tables::table_names());
   kql::RunOptions o;
-  for (const pipeline::FileInfo& f : c.evidence->files) o.now = std::max(o.now, f.last_time);
+  o.now = tables::evidence_now(*c.evidence);
 
   std::map<std::string, std::string> outcomes;  // hunt -> "rows N" or "error L:C: what"
   size_t ran = 0;
@@ -67,7 +58,7 @@ TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
       pushed.push_filters({&query}, o);
       std::vector<std::string> mentioned = tables::mentioned_tables(read(e.path()));
       pushed.prepare(mentioned);
-      EXPECT_EQ(as_text(kql::run(query, pushed, o).table), as_text(r.table)) << name;
+      EXPECT_EQ(kql::to_text(kql::run(query, pushed, o).table), kql::to_text(r.table)) << name;
       for (const std::string& t : mentioned)
         if (pushed.table(t)->rows.size() < catalog.table(t)->rows.size()) {
           filtered.insert(name);
@@ -80,7 +71,7 @@ TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
         narrow.use_columns(use);
         narrow.prepare(tables::mentioned_tables(read(e.path())));
         kql::RunResult n = kql::run(query, narrow, o);
-        EXPECT_EQ(as_text(n.table), as_text(r.table)) << name;
+        EXPECT_EQ(kql::to_text(n.table), kql::to_text(r.table)) << name;
         narrowed.insert(name);
       }
     } catch (const kql::QueryError& err) {

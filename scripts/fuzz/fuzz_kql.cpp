@@ -39,16 +39,6 @@ class Fixed : public kql::Catalog {
   kql::TablePtr table_;
 };
 
-std::string text_of(const kql::Table& t) {
-  std::string out;
-  for (const kql::Column& c : t.columns) out += c.name + ":" + kql::type_name(c.type) + " ";
-  for (const kql::Row& r : t.rows) {
-    out += "\n";
-    for (const kql::Value& v : r) out += (v.null ? "null" : kql::to_text(v)) + " | ";
-  }
-  return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -60,10 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     kql::RunOptions o;
     o.now = 133'000'000'100'000'000;
     o.max_rows = 10'000;
-    std::string all = text_of(kql::run(query, catalog, o).table);
+    std::string all = kql::to_text(kql::run(query, catalog, o).table);
     if (kql::RowFilter keep = kql::pushed_filter(query, "T", catalog.columns(), o)) {
       Fixed filtered(keep);
-      if (text_of(kql::run(query, filtered, o).table) != all) __builtin_trap();  // pushdown changed the answer
+      if (kql::to_text(kql::run(query, filtered, o).table) != all) __builtin_trap();  // pushdown changed the answer
     }
   } catch (const kql::QueryError&) {
   }

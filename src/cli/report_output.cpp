@@ -31,15 +31,22 @@ void attack_of_tags(const std::vector<std::string>& tags, report::RuleInfo& r) {
   }
 }
 
+// What every kind of rule tells the report about itself.
+report::RuleInfo rule_info(const std::string& id, const std::string& title, const std::string& description,
+                           const char* source, rules::Level level) {
+  report::RuleInfo r;
+  r.id = id;
+  r.title = title;
+  r.description = description;
+  r.source = source;
+  r.level = level;
+  return r;
+}
+
 std::vector<report::RuleInfo> rule_infos(const RuleOptions& opts) {
   std::vector<report::RuleInfo> out;
   for (const rules::Rule* rule : opts.selected) {
-    report::RuleInfo r;
-    r.id = rule->id;
-    r.title = rule->title;
-    r.description = rule->description;
-    r.source = "evtxhunt";
-    r.level = rule->level;
+    report::RuleInfo r = rule_info(rule->id, rule->title, rule->description, "evtxhunt", rule->level);
     r.techniques = rule->attack.techniques;
     r.tactics = rule->attack.tactics;
     r.false_positives = rule->false_positives;
@@ -47,24 +54,15 @@ std::vector<report::RuleInfo> rule_infos(const RuleOptions& opts) {
     out.push_back(std::move(r));
   }
   for (const tables::KqlRule* rule : opts.kql_selected) {
-    report::RuleInfo r;
-    r.id = rule->id;
-    r.title = rule->title;
-    r.description = rule->description;
-    r.source = "kql";
-    r.level = rule->level;
+    report::RuleInfo r = rule_info(rule->id, rule->title, rule->description, "kql", rule->level);
     attack_of_tags(rule->tags, r);
     out.push_back(std::move(r));
   }
   if (opts.sigma)
     for (uint32_t i = 0; i < opts.sigma->size(); ++i) {
       const sigma::Rule& rule = opts.sigma->rule(i);
-      report::RuleInfo r;
-      r.id = rule.id.empty() ? rule.name : rule.id;
-      r.title = rule.title;
-      r.description = rule.description;
-      r.source = "sigma";
-      r.level = rule.level.value_or(rules::Level::Medium);
+      report::RuleInfo r = rule_info(rule.id.empty() ? rule.name : rule.id, rule.title, rule.description, "sigma",
+                                     rule.level.value_or(rules::Level::Medium));
       attack_of_tags(rule.tags, r);
       r.false_positives = rule.falsepositives;
       r.references = rule.references;

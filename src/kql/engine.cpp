@@ -30,6 +30,16 @@ Sources merge_sources(const Sources& a, const Sources& b) {
   return p;
 }
 
+std::string to_text(const Table& t) {
+  std::string out;
+  for (const Column& c : t.columns) out += c.name + ":" + type_name(c.type) + " ";
+  for (const Row& r : t.rows) {
+    out += "\n";
+    for (const Value& v : r) out += (v.null ? "null" : to_text(v)) + " | ";
+  }
+  return out;
+}
+
 namespace {
 
 using K = Node::Kind;

@@ -51,6 +51,11 @@ struct Table {
 };
 using TablePtr = std::shared_ptr<const Table>;
 
+// The table as text, to compare two results (tests, fuzz_kql): "name:type "
+// per column, then a line per row of its cells, each followed by " | "
+// (null: "null").
+std::string to_text(const Table& t);
+
 // Where the engine finds the tables a query names (the evidence's tables).
 class Catalog {
  public:

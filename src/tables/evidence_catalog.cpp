@@ -16,6 +16,21 @@
 #include "tables/defender_schema.h"
 
 namespace tables {
+
+const char* device_table(norm::Table t) {
+  switch (t) {
+    case norm::Table::Process: return "DeviceProcessEvents";
+    case norm::Table::Network: return "DeviceNetworkEvents";
+    case norm::Table::Logon: return "DeviceLogonEvents";
+    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
+    case norm::Table::File: return "DeviceFileEvents";
+    case norm::Table::Registry: return "DeviceRegistryEvents";
+    case norm::Table::Device:
+    case norm::Table::Script: return "DeviceEvents";
+    default: return nullptr;
+  }
+}
+
 namespace {
 
 using kql::Type;
@@ -50,20 +65,6 @@ Value value_of(const norm::FieldValue& f, Type want) {
 }
 
 constexpr size_t kTables = static_cast<size_t>(norm::Table::Other) + 1;
-
-const char* device_table(norm::Table t) {
-  switch (t) {
-    case norm::Table::Process: return "DeviceProcessEvents";
-    case norm::Table::Network: return "DeviceNetworkEvents";
-    case norm::Table::Logon: return "DeviceLogonEvents";
-    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
-    case norm::Table::File: return "DeviceFileEvents";
-    case norm::Table::Registry: return "DeviceRegistryEvents";
-    case norm::Table::Device:
-    case norm::Table::Script: return "DeviceEvents";
-    default: return nullptr;
-  }
-}
 
 // A script block (PowerShell 4104) in DeviceEvents as Defender writes a
 // PowerShell command: ActionType PowerShellCommand, the text in

@@ -35,17 +35,8 @@ std::optional<int64_t> row_time(const kql::Table& t, const kql::Row& row) {
 
 // The stage a record is shown under: the table it is a row of.
 std::string stage_of(const norm::NormalizedEvent& ev) {
-  switch (ev.table) {
-    case norm::Table::Process: return "DeviceProcessEvents";
-    case norm::Table::Network: return "DeviceNetworkEvents";
-    case norm::Table::Logon: return "DeviceLogonEvents";
-    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
-    case norm::Table::File: return "DeviceFileEvents";
-    case norm::Table::Registry: return "DeviceRegistryEvents";
-    case norm::Table::Device:
-    case norm::Table::Script: return "DeviceEvents";
-    default: return "SecurityEvent";
-  }
+  const char* table = device_table(ev.table);
+  return table ? table : "SecurityEvent";
 }
 
 }  // namespace
