@@ -290,14 +290,20 @@ TEST(KqlEngine, RowsKeepTheirRecordsThroughEveryOperator) {
   EXPECT_EQ(records("T | where V < 2 | join kind=inner (T | where V >= 4) on K"), (V{"1,5", "2,6"}));
   EXPECT_EQ(records("T | where V == 0 | join kind=leftsemi (T | where V > 2) on K"), (V{"1,5"}));
   EXPECT_EQ(records("T | where V == 0 | join kind=leftouter (T | where V == 99) on K"), (V{"1"}));
+  EXPECT_EQ(records("T | where V > 2 | join kind=rightsemi (T | where V == 0) on K"), (V{"1,5"}));
   // Rows made by the query itself have none; union keeps each side's.
   EXPECT_EQ(records("print x = 1"), (V{""}));
   EXPECT_EQ(records("union (T | where V == 0), (datatable(K:string)[\"k\"])"), (V{"1", ""}));
-  // Bounded: the 64 smallest refs, and a mark that there were more.
+  // Bounded: the 64 latest refs, and a mark that there were more; a join of a
+  // row with a large group keeps the row's own record (the latest).
   std::vector<std::string> all = records("T | summarize count()", 100);
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].substr(0, 8), "1,2,3,4,");
-  EXPECT_EQ(all[0].substr(all[0].size() - 7), ",63,64+");
+  EXPECT_EQ(all[0].substr(0, 9), "37,38,39,");
+  EXPECT_EQ(all[0].substr(all[0].size() - 8), ",99,100+");
+  std::vector<std::string> joined = records(
+      "T | where V == 99 | extend One = 1 | join kind=inner (T | where V < 98 | summarize by One = 1) on One", 100);
+  ASSERT_EQ(joined.size(), 1u);
+  EXPECT_EQ(joined[0].substr(joined[0].size() - 8), ",98,100+");
 }
 
 // Pushdown: which rows of T the catalog may leave out while building it.

@@ -55,8 +55,8 @@ TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
       // Built without the rows the query's pushed-down filters reject, the
       // tables give the same rows; count the hunts whose tables shrank.
       tables::EvidenceCatalog pushed(*c.evidence, {});
-      pushed.push_filters({&query}, o);
       std::vector<std::string> mentioned = tables::mentioned_tables(read(e.path()));
+      pushed.push_filters({{&query, mentioned}}, o);
       pushed.prepare(mentioned);
       EXPECT_EQ(kql::to_text(kql::run(query, pushed, o).table), kql::to_text(r.table)) << name;
       for (const std::string& t : mentioned)

@@ -210,7 +210,7 @@ TEST(QueryCli, ProvenanceNamesTheRecordsBehindEachRow) {
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0]["Records"], 107);
   ASSERT_EQ(all[0]["Records_"].size(), 65u);
-  EXPECT_EQ(all[0]["Records_"][64], "and more (the first 64 records are listed)");
+  EXPECT_EQ(all[0]["Records_"][64], "and more (the latest 64 records are listed)");
 }
 
 // rules/ff-t1021.003-dcom.kql is the published query, unchanged, under
@@ -239,6 +239,13 @@ TEST(QueryCli, TheSeedQueryAsARuleOfScan) {
   EXPECT_EQ(f[0]["fields"]["RemoteIP"], "10.10.20.12");
   EXPECT_EQ(f[0]["fields"]["InitiatingProcessId"], 4416);
   EXPECT_EQ(f[0]["collected"]["set_ProcessCommandLine"].size(), 3u);
+  // timeline does not run KQL rules, and says so when one is asked for.
+  support::CommandResult t =
+      support::run_evtxhunt("timeline -q --rule ff-t1021.003-dcom-kql -f jsonl " + q(kSamples / "triage"));
+  EXPECT_EQ(t.exit_code, 7);
+  EXPECT_NE(t.err.find("1 KQL rules not run (timeline runs the project's and Sigma rules; scan runs KQL rules)"),
+            std::string::npos)
+      << t.err;
 }
 
 // A .kql file is a rule only with its header; what is wrong in one is said at

@@ -85,7 +85,7 @@ void add_records_column(kql::Table& t, const tables::EvidenceCatalog& catalog) {
     if (r.sources) {
       for (uint64_t ref : r.sources->refs) list.push_back(catalog.record_name(ref));
       if (r.sources->more)
-        list.push_back("and more (the first " + std::to_string(kql::kMaxSources) + " records are listed)");
+        list.push_back("and more (the latest " + std::to_string(kql::kMaxSources) + " records are listed)");
     }
     r.push_back(kql::Value::dynamic(std::move(list)));
   }
@@ -190,7 +190,7 @@ int run_query(const std::vector<std::string>& args) {
   copts.provenance = provenance;
   tables::EvidenceCatalog catalog(*ev, copts);
   catalog.use_columns(kql::columns_used(query));
-  catalog.push_filters({&query}, ropts);
+  catalog.push_filters({{&query, mentioned}}, ropts);
   catalog.prepare(mentioned);
   kql::RunResult result;
   try {

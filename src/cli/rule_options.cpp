@@ -297,6 +297,13 @@ std::optional<int> RuleOptions::load(const char* command) {
       bad = true;
     }
   if (bad) return kBadRules;
+  if (!runs_kql && !kql_selected.empty()) {
+    if (!patterns.empty())  // asked for by --rule: say why it does not run
+      message(stderr,
+              "evtxhunt %s: %zu KQL rules not run (%s runs the project's and Sigma rules; scan runs KQL rules)\n",
+              command, kql_selected.size(), command);
+    kql_selected.clear();
+  }
   if (selected.empty() && !sigma && kql_selected.empty()) {  // "0 findings" would read as "nothing found"
     std::string where;
     for (const std::string& p : paths) where += (where.empty() ? "" : ", ") + p;

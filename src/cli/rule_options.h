@@ -55,6 +55,7 @@ struct RuleOptions {
   std::vector<std::string> patterns;  // --rule
   std::string placeholders_file;      // --placeholders: values of Sigma's |expand placeholders
   bool strict = false;
+  bool runs_kql = true;  // false: the command does not run .kql rules (timeline), which load() says
 
   void add_to(boost::program_options::options_description& opts);
   // Loads and selects; on error prints it and returns the exit code.

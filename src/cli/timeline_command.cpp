@@ -77,6 +77,7 @@ int run_timeline(const std::vector<std::string>& args) {
     message(stderr, "evtxhunt timeline: %s\n", bad->c_str());
     return kUsage;
   }
+  rule_opts.runs_kql = false;
   if (auto code = rule_opts.load("timeline")) return *code;
   if (auto code = prepare_tuning("timeline", rule_opts, finding_opts)) return *code;
   topts.filter.findings.rules = rule_opts.patterns;

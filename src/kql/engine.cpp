@@ -18,13 +18,13 @@ namespace kql {
 Sources merge_sources(const Sources& a, const Sources& b) {
   if (!b || b->refs.empty() || a == b) return a ? a : b;
   if (!a || a->refs.empty()) return b;
-  if (a->refs.size() >= kMaxSources && a->more && b->refs.front() > a->refs.back()) return a;  // nothing kept changes
+  if (a->refs.size() >= kMaxSources && a->more && b->refs.back() < a->refs.front()) return a;  // nothing kept changes
   auto p = std::make_shared<Provenance>();
-  p->refs.reserve(std::min(a->refs.size() + b->refs.size(), kMaxSources + 1));
+  p->refs.reserve(a->refs.size() + b->refs.size());
   std::set_union(a->refs.begin(), a->refs.end(), b->refs.begin(), b->refs.end(), std::back_inserter(p->refs));
   p->more = a->more || b->more;
-  if (p->refs.size() > kMaxSources) {
-    p->refs.resize(kMaxSources);
+  if (p->refs.size() > kMaxSources) {  // the latest are kept
+    p->refs.erase(p->refs.begin(), p->refs.end() - static_cast<std::ptrdiff_t>(kMaxSources));
     p->more = true;
   }
   return p;

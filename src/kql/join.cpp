@@ -142,6 +142,8 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
 
   std::vector<bool> right_matched(right.rows.size(), false);
   std::unordered_map<std::string, bool> left_seen;  // innerunique: keys already taken
+  // Semi joins: the records of the other side's rows of a key (each key merged once).
+  std::unordered_map<std::string, Sources> other_side;
   for (const Row& l : left.rows) {
     const std::vector<size_t>* matches = nullptr;
     if (key_of(l, lk, key)) {
@@ -163,13 +165,17 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
     } else if (kind == "leftsemi" || kind == "leftanti") {
       if ((matches != nullptr) == (kind == "leftsemi")) {
         out.rows.push_back(l);
-        if (matches)  // the right rows that kept it are its evidence too
-          for (size_t r : *matches)
-            out.rows.back().sources = merge_sources(out.rows.back().sources, right.rows[r].sources);
+        if (matches) {  // the right rows that kept it are its evidence too
+          auto [it, fresh] = other_side.try_emplace(key);
+          if (fresh)
+            for (size_t r : *matches) it->second = merge_sources(it->second, right.rows[r].sources);
+          out.rows.back().sources = merge_sources(out.rows.back().sources, it->second);
+        }
         check();
       }
     } else if (matches) {  // rightsemi / rightanti: mark
       for (size_t r : *matches) right_matched[r] = true;
+      if (kind == "rightsemi" && l.sources) other_side[key] = merge_sources(other_side[key], l.sources);
     }
   }
   if (kind == "rightouter" || kind == "fullouter") {
@@ -177,8 +183,13 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
       if (!right_matched[r]) emit(nullptr, &right.rows[r]);
   }
   if (kind == "rightsemi" || kind == "rightanti") {
-    for (size_t r = 0; r < right.rows.size(); ++r)
-      if (right_matched[r] == (kind == "rightsemi")) emit(nullptr, &right.rows[r]);
+    for (size_t r = 0; r < right.rows.size(); ++r) {
+      if (right_matched[r] != (kind == "rightsemi")) continue;
+      emit(nullptr, &right.rows[r]);
+      if (right_matched[r] && key_of(right.rows[r], rk, key))  // the left rows that kept it
+        if (auto it = other_side.find(key); it != other_side.end())
+          out.rows.back().sources = merge_sources(out.rows.back().sources, it->second);
+    }
   }
   return out;
 }

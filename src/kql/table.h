@@ -20,8 +20,10 @@ struct Column {
 };
 
 // The records a row came from, as refs a catalog gave its table's rows
-// (--provenance): sorted, at most kMaxSources (the smallest kept, `more` set
-// when others were left out). Every operator keeps them: a row's copies
+// (--provenance): sorted, at most kMaxSources, `more` set when others were
+// left out. A catalog numbers a host's records in replay order, so the
+// latest are kept: a chain's own records before the older ones an aggregate
+// merged in (the boots a LastBootTime was the latest of), and that latest. Every operator keeps them: a row's copies
 // keep its refs; joins, summarize and distinct merge the refs of the rows
 // they combine. Rows of datatable, print and empty catalogs have none.
 constexpr size_t kMaxSources = 64;

@@ -178,7 +178,7 @@ std::vector<ColumnSource> EvidenceCatalog::sources_of(const Schema& s) const {
   return out;
 }
 
-void EvidenceCatalog::push_filters(std::vector<const kql::Node*> queries, const kql::RunOptions& options) {
+void EvidenceCatalog::push_filters(std::vector<FilteringQuery> queries, const kql::RunOptions& options) {
   filter_queries_ = std::move(queries);
   filter_options_ = options;
 }
@@ -188,11 +188,13 @@ kql::RowFilter EvidenceCatalog::row_filter(const std::string& table, const std::
   std::vector<kql::Column> built;
   for (const ColumnSource& c : columns) built.push_back({c.name, c.type});
   std::vector<kql::RowFilter> any;  // a row is kept when one query's filter keeps it
-  for (const kql::Node* q : filter_queries_) {
-    kql::RowFilter f = kql::pushed_filter(*q, table, built, filter_options_);
+  for (const FilteringQuery& q : filter_queries_) {
+    if (std::find(q.tables.begin(), q.tables.end(), table) == q.tables.end()) continue;  // reads none of it
+    kql::RowFilter f = kql::pushed_filter(*q.query, table, built, filter_options_);
     if (!f) return nullptr;
     any.push_back(std::move(f));
   }
+  if (any.empty()) return nullptr;
   return [any = std::move(any)](const kql::Row& r) {
     return std::any_of(any.begin(), any.end(), [&](const kql::RowFilter& f) { return f(r); });
   };

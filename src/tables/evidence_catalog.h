@@ -61,7 +61,12 @@ class EvidenceCatalog : public kql::Catalog {
   // Rows no query can keep are left out while the tables are built: those
   // every one of these queries' filters on a table rejects
   // (kql::pushed_filter). Default: every row.
-  void push_filters(std::vector<const kql::Node*> queries, const kql::RunOptions& options);
+  // A query's filters count only for the tables it names (mentioned_tables).
+  struct FilteringQuery {
+    const kql::Node* query;
+    std::vector<std::string> tables;
+  };
+  void push_filters(std::vector<FilteringQuery> queries, const kql::RunOptions& options);
   // Builds these tables (those a query names) in one replay of the evidence.
   void prepare(const std::vector<std::string>& names);
   // The same, in a replay another pass runs (scan's): begin, then each
@@ -103,7 +108,7 @@ class EvidenceCatalog : public kql::Catalog {
   struct Build;
   std::unique_ptr<Build> build_;                               // between begin() and finish()
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
-  std::vector<const kql::Node*> filter_queries_;               // push_filters
+  std::vector<FilteringQuery> filter_queries_;               // push_filters
   kql::RunOptions filter_options_;
   // This thread's filter of a Device* table built with these columns (null: every row).
   kql::RowFilter row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const;

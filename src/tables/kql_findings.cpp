@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "kql/engine.h"
 #include "replay/finding_details.h"
@@ -72,13 +73,13 @@ KqlRuleScan::KqlRuleScan(const pipeline::Evidence& evidence, const std::vector<c
   // the rows any of them can keep.
   kql::ColumnUse use;
   std::set<std::string> names, columns;
-  std::vector<const kql::Node*> queries;
+  std::vector<EvidenceCatalog::FilteringQuery> queries;
   for (const KqlRule* r : rules_) {
     names.insert(r->tables.begin(), r->tables.end());
     kql::ColumnUse u = kql::columns_used(r->query);
     use.all = use.all || u.all;
     columns.insert(u.names.begin(), u.names.end());
-    queries.push_back(&r->query);
+    queries.push_back({&r->query, r->tables});
   }
   use.names.assign(columns.begin(), columns.end());
   options_.now = evidence_now(evidence);
@@ -127,11 +128,16 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
     } catch (const kql::QueryError& e) {
       warnings.push_back(r->file + ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) + ": rule " +
                          r->id + " did not run: " + e.message);
+    } catch (const std::exception& e) {  // e.g. out of memory: this rule's findings are lost, not the scan's
+      warnings.push_back(r->file + ": rule " + r->id + " did not run: " + e.what());
     }
   }
   std::sort(refs.begin(), refs.end());
   refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
   std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> events = catalog.events(refs);
+
+  std::unordered_map<const norm::NormalizedEvent*, uint64_t> ref_of;  // an evidence event's record
+  for (const auto& [ref, ev] : events) ref_of[ev.get()] = ref;
 
   std::map<const pipeline::Host*, std::vector<replay::Finding>> by_host;
   for (const RuleRows& rr : results) {
@@ -147,9 +153,7 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
           f.evidence.push_back({stage_of(*it->second), it->second, 0, {}});
       if (f.evidence.empty()) continue;
       if (row.sources->more)
-        f.notes.push_back("the first " + std::to_string(kql::kMaxSources) + " records behind the row are listed");
-      const pipeline::Host& host = catalog.host_of(row.sources->refs.front());
-      f.device_id = host.key;
+        f.notes.push_back("the latest " + std::to_string(kql::kMaxSources) + " records behind the row are listed");
       // The finding's time is the row's; its records from that time on come
       // first (in time order), then those before it: context an aggregate
       // read, such as the boot a LastBootTime came from.
@@ -159,6 +163,9 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
       f.timestamp = row_time(rr.table, row).value_or(f.evidence.front().event->timestamp());
       std::stable_partition(f.evidence.begin(), f.evidence.end(),
                             [&](const replay::Evidence& e) { return e.event->timestamp() >= f.timestamp; });
+      // On the host of the record at the row's time (a row may join hosts).
+      const pipeline::Host& host = catalog.host_of(ref_of.at(f.evidence.front().event.get()));
+      f.device_id = host.key;
       f.device_name = (*f.evidence.front().event)[norm::Field::DeviceName].s;
       for (size_t c = 0; c < rr.table.columns.size(); ++c) {
         const std::string& name = rr.table.columns[c].name;
@@ -170,20 +177,32 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
           continue;
         }
         f.fields.emplace_back(name, field_of(v));
-        if (name == "DeviceName" && v.type == kql::Type::String && !v.s.empty()) f.device_name = v.s;
       }
       by_host[&host].push_back(std::move(f));
     }
   }
   replay::TuningCounts counts;
   if (filter.findings.tuning) counts = filter.findings.tuning->counts();
+  // The findings kept, on hosts this scan replayed (a shard's); then each
+  // record's details from its own host's store.
+  std::map<const pipeline::Host*, std::vector<replay::Evidence*>> steps;
   for (replay::HostFindings& h : replayed.hosts) {
     auto it = by_host.find(h.host);
     if (it == by_host.end()) continue;
-    std::vector<replay::Finding>& found = it->second;
-    std::erase_if(found, [&](replay::Finding& f) { return !filter.keeps(f, &counts); });
-    replay::attach_details(evidence, *h.host, found, filter.all_fields);
-    for (replay::Finding& f : found) h.findings.push_back(std::move(f));
+    std::erase_if(it->second, [&](replay::Finding& f) { return !filter.keeps(f, &counts); });
+    for (replay::Finding& f : it->second)
+      for (replay::Evidence& e : f.evidence) steps[&catalog.host_of(ref_of.at(e.event.get()))].push_back(&e);
+  }
+  for (auto& [host, list] : steps) {
+    std::vector<replay::Finding> one(1);  // the host's records, as attach_details takes them
+    for (const replay::Evidence* e : list) one[0].evidence.push_back(*e);
+    replay::attach_details(evidence, *host, one, filter.all_fields);
+    for (size_t i = 0; i < list.size(); ++i) list[i]->details = std::move(one[0].evidence[i].details);
+  }
+  for (replay::HostFindings& h : replayed.hosts) {
+    auto it = by_host.find(h.host);
+    if (it == by_host.end()) continue;
+    for (replay::Finding& f : it->second) h.findings.push_back(std::move(f));
     std::stable_sort(h.findings.begin(), h.findings.end(), [](const replay::Finding& a, const replay::Finding& b) {
       return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
     });

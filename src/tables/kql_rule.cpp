@@ -99,7 +99,16 @@ KqlRuleLoad load_kql_rule(std::string text, const std::string& file) {
     out.error = std::move(error);
     return out;
   }
-  r.tables = mentioned_tables(text);
+  // The tables the query names (its header's words are not the query's).
+  size_t query_at = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    std::string line = trim(std::string_view(text).substr(at, end == std::string::npos ? std::string::npos : end - at));
+    if (!line.empty() && line.rfind("//", 0) != 0) break;
+    at = end == std::string::npos ? text.size() : end + 1;
+    query_at = at;
+  }
+  r.tables = mentioned_tables(std::string_view(text).substr(query_at));
   r.text = std::move(text);
   out.rule = std::move(r);
   return out;
