@@ -108,7 +108,7 @@ class EvidenceCatalog : public kql::Catalog {
   struct Build;
   std::unique_ptr<Build> build_;                               // between begin() and finish()
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all
-  std::vector<FilteringQuery> filter_queries_;               // push_filters
+  std::vector<FilteringQuery> filter_queries_;                 // push_filters
   kql::RunOptions filter_options_;
   // This thread's filter of a Device* table built with these columns (null: every row).
   kql::RowFilter row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const;
