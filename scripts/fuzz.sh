@@ -38,7 +38,7 @@ for path in files[::6]:  # a spread of the corpus, damaged files included
 PY
 i=0
 for f in $(find tests/scenarios samples/scenario -name '*.xml' -size -64k); do cp "$f" "$seeds/fuzz_event_xml/$i.xml"; i=$((i + 1)); done
-cp rules/*.yml "$seeds/fuzz_rule_file/"
+cp rules/*.yml rules/*.kql "$seeds/fuzz_rule_file/"
 if [[ -d ../shared/sigma/rules ]]; then
   mapfile -t sigma < <(find ../shared/sigma/rules -name '*.yml' | sort)
   for f in "${sigma[@]:0:40}"; do cp "$f" "$seeds/fuzz_rule_file/"; done

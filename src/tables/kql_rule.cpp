@@ -15,16 +15,17 @@ std::string trim(std::string_view s) {
 }
 
 // Calls fn(line number, key, value) for each `// key: value` line of the
-// header: the comment and blank lines before the query's first line.
+// header: the comment and blank lines before the query's first line. Returns
+// where the query starts.
 template <typename Fn>
-void for_each_header_line(std::string_view text, Fn fn) {
+size_t for_each_header_line(std::string_view text, Fn fn) {
   uint32_t number = 0;
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
     std::string line = trim(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     ++number;
     if (!line.empty()) {
-      if (line.rfind("//", 0) != 0) return;
+      if (line.rfind("//", 0) != 0) return start;
       std::string body = trim(std::string_view(line).substr(2));
       size_t colon = body.find(':');
       bool key = colon != std::string::npos && colon > 0;
@@ -36,9 +37,10 @@ void for_each_header_line(std::string_view text, Fn fn) {
         fn(number, name, trim(std::string_view(body).substr(colon + 1)));
       }
     }
-    if (end == std::string_view::npos) return;
+    if (end == std::string_view::npos) return text.size();
     start = end + 1;
   }
+  return text.size();
 }
 
 }  // namespace
@@ -61,7 +63,7 @@ KqlRuleLoad load_kql_rule(std::string text, const std::string& file) {
   auto fail = [&](uint32_t line, std::string reason) {
     if (!error) error = KqlRuleError{file, line, 1, std::move(reason)};
   };
-  for_each_header_line(text, [&](uint32_t line, const std::string& key, const std::string& value) {
+  size_t query_at = for_each_header_line(text, [&](uint32_t line, const std::string& key, const std::string& value) {
     if (key == "id") r.id = value;
     if (key == "title") r.title = value;
     if (key == "description") r.description = value;
@@ -100,14 +102,6 @@ KqlRuleLoad load_kql_rule(std::string text, const std::string& file) {
     return out;
   }
   // The tables the query names (its header's words are not the query's).
-  size_t query_at = 0;
-  for (size_t at = 0; at < text.size();) {
-    size_t end = text.find('\n', at);
-    std::string line = trim(std::string_view(text).substr(at, end == std::string::npos ? std::string::npos : end - at));
-    if (!line.empty() && line.rfind("//", 0) != 0) break;
-    at = end == std::string::npos ? text.size() : end + 1;
-    query_at = at;
-  }
   r.tables = mentioned_tables(std::string_view(text).substr(query_at));
   r.text = std::move(text);
   out.rule = std::move(r);
