@@ -23,7 +23,8 @@
 #     rules (all cores), whose findings are counted; search with ten
 #     keywords (--any), whose events found are counted; metrics and logons,
 #     whose rows are counted; the seed's KQL hunt as published (query -f),
-#     whose rows are counted.
+#     whose rows are counted; a KQL hunt reading SecurityEvent and every
+#     command line unfiltered (its distinct keys counted).
 #
 # Environment:
 #   EVTXHUNT_BUILD_DIR  build directory (default: build; the argument wins)
@@ -187,6 +188,12 @@ for input in "${inputs[@]}"; do
     row "$input" "evtxhunt query -f T1021-WIN-002.kql (the seed's KQL; all cores; rows)" "$secs" "$rss_mib" \
       "$records" "$findings" "$rc" "$(nproc)"
   fi
+  # A hunt that reads whole tables unfiltered: they pass --memory and are read
+  # back from files; the summarize's groups partition to files past it.
+  run "$input-kql-unfiltered" "$out_dir/$input-kql-unfiltered.out" "$evtxhunt" query --format jsonl \
+    "union (SecurityEvent | summarize n = count() by Key = tostring(EventID)), (DeviceProcessEvents | summarize n = count() by Key = ProcessCommandLine) | summarize sum(n) by Key | count" "$path"
+  row "$input" "evtxhunt query: SecurityEvent and every command line, unfiltered (all cores)" "$secs" "$rss_mib" \
+    "$records" "$(head -c 100 "$out_dir/$input-kql-unfiltered.out" | tr -dc 0-9)" "" "$(nproc)"
   if [[ -n $sigma_rules ]]; then
     # Cold: the compiled pattern databases are built (empty cache); warm: loaded.
     rm -rf "$out_dir/hs-cache"

@@ -59,6 +59,8 @@ printf "T | where ProcessId > 101 and DeviceName == 'ws1' | join (T | where Proc
   >"$seeds/fuzz_kql/pushdown-join"
 printf "let x = 2; T | where ProcessId between (100 .. 102) or DeviceName startswith 'dc' | summarize count() by DeviceName" \
   >"$seeds/fuzz_kql/pushdown-summarize"
+printf "T | where ProcessId > 100 | project-rename Cmd = ProcessCommandLine | summarize make_list(Cmd), arg_max(Timestamp, *) by DeviceName" \
+  >"$seeds/fuzz_kql/streamed-summarize"
 # Each where clause's first lines (seeds need not be complete: the fuzzer mutates them).
 awk '/^ *where:/ { sub(/^ *where: */, ""); n++; print > ("'"$seeds"'/fuzz_rule_expression/" n) }' rules/*.yml
 

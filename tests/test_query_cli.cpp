@@ -213,6 +213,43 @@ TEST(QueryCli, ProvenanceNamesTheRecordsBehindEachRow) {
   EXPECT_EQ(all[0]["Records_"][64], "and more (the latest 64 records are listed)");
 }
 
+// A process run logged by Sysmon 1 and Security 4688 is one
+// DeviceProcessEvents row, and its 4688 stays a SecurityEvent row when a
+// query reads both tables: samples/triage's Security logs hold 17 + 48 + 24
+// records of 4688 (python-evtx).
+TEST(QueryCli, AProcessRunLoggedTwiceIsOneProcessRowAndItsSecurityEventRow) {
+  std::vector<json> r = rows(support::run_evtxhunt(
+      "query -q --format jsonl 'union (SecurityEvent | where EventID == 4688 | summarize n = count() by T = "
+      "\"4688\"), (DeviceProcessEvents | summarize n = count() by T = \"process\") | order by T asc' " +
+      q(kSamples / "triage")));
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0]["n"], 89);
+  EXPECT_EQ(r[1]["n"], 107);
+}
+
+// --memory bounds the tables: past a quarter of it a table is kept in files
+// (said in the summary) and read back chunk by chunk, and a summarize's
+// groups go to partitions; the rows and their records are the same.
+TEST(QueryCli, TablesPastMemoryAreReadFromFilesWithTheSameRows) {
+  const std::string query =
+      "'SecurityEvent | where EventID in (4624, 4672, 4688) | summarize count(), make_set(TargetUserName, 5), "
+      "arg_max(TimeGenerated, SubjectLogonId) by Computer, EventID, IpAddress | order by EventID asc'";
+  support::CommandResult small =
+      support::run_evtxhunt("query --memory 1 --provenance --format csv " + query + " " + q(kSecurity));
+  support::CommandResult big =
+      support::run_evtxhunt("query --memory 512 --provenance --format csv " + query + " " + q(kSecurity));
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  EXPECT_EQ(small.out, big.out);
+  std::vector<std::string> lines = support::split_lines(small.out);
+  ASSERT_EQ(lines.size(), 7u) << small.out;  // the header, 2 hosts' 4624 by address (4 groups), 4672 (2)
+  EXPECT_EQ(lines[3].substr(0, 82),
+            "WIN-03DLIIOFRRA,4624,127.0.0.1,82,\"[\"\"fsir\"\"]\",2017-04-14T01:20:59.1075261Z,0x3e7,");
+  EXPECT_NE(small.err.find("SecurityEvent 2224 (in files: past a quarter of --memory)"), std::string::npos)
+      << small.err;
+  EXPECT_NE(big.err.find("SecurityEvent 2224\n"), std::string::npos) << big.err;
+}
+
 // rules/ff-t1021.003-dcom.kql is the published query, unchanged, under
 // FalconForce's notice; as a rule of scan its finding on the seed chain is
 // the query's row, its evidence the row's records (the boot last: context

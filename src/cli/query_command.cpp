@@ -188,6 +188,9 @@ int run_query(const std::vector<std::string>& args) {
   if (ropts.now == 0) ropts.now = tables::evidence_now(*ev);
   copts.threads = reading.threads;
   copts.provenance = provenance;
+  copts.spill = tables::spill_options(*ev, reading.memory_mib << 20);
+  ropts.memory_bytes = copts.spill.memory_bytes;
+  ropts.new_spill_file = copts.spill.new_file;
   tables::EvidenceCatalog catalog(*ev, copts);
   catalog.use_columns(kql::columns_used(query));
   catalog.push_filters({{&query, mentioned}}, ropts);
@@ -212,8 +215,8 @@ int run_query(const std::vector<std::string>& args) {
   if (!output.quiet) {
     std::string read;
     for (const std::string& n : mentioned) {
-      kql::TablePtr t = catalog.table(n);
-      read += (read.empty() ? "" : ", ") + n + " " + std::to_string(t ? t->rows.size() : 0);
+      read += (read.empty() ? "" : ", ") + n + " " + std::to_string(catalog.rows(n)) +
+              (catalog.on_disk(n) ? " (in files: past a quarter of --memory)" : "");
     }
     std::vector<std::string> lines = {std::to_string(result.table.rows.size()) +
                                       " rows; rows of the tables read: " + (read.empty() ? "none" : read)};

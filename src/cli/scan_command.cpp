@@ -38,12 +38,13 @@ void say_kql_warnings(const char* command, const std::vector<std::string>& warni
   for (const std::string& w : warnings) message(stderr, "evtxhunt %s: KQL rule: %s\n", command, w);
 }
 
-int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, int threads, const RuleOptions& rule_opts,
-                bool quiet, std::chrono::steady_clock::time_point start) {
+int write_shard(EvidenceRun& run, const replay::ScanFilter& filter, const ReadingOptions& reading,
+                const RuleOptions& rule_opts, bool quiet, std::chrono::steady_clock::time_point start) {
   const pipeline::Evidence& ev = *run.evidence;
-  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, threads);
+  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, reading.threads,
+                          tables::spill_options(*run.evidence, reading.memory_mib << 20));
   replay::HostsReplayed replayed =
-      replay::replay_hosts(ev, rule_opts.selected, threads, filter, rule_opts.sigma.get(), kql.sinks());
+      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get(), kql.sinks());
   say_kql_warnings("scan", kql.add_findings(replayed));
   size_t hosts = replayed.hosts.size();
   batch::Shard shard =
@@ -167,8 +168,9 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   const pipeline::Evidence& ev = *run.evidence;
   if (auto code = anchor_times(command, filter.events, ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines(command, ev, filter.events.hosts, finding_opts.tuning);
-  if (shard) return write_shard(run, filter, reading.threads, rule_opts, output.quiet, start);
-  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, reading.threads);
+  if (shard) return write_shard(run, filter, reading, rule_opts, output.quiet, start);
+  tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, reading.threads,
+                          tables::spill_options(*run.evidence, reading.memory_mib << 20));
   replay::HostsReplayed replayed =
       replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get(), kql.sinks());
   say_kql_warnings(command, kql.add_findings(replayed));

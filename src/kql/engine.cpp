@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <set>
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
@@ -445,6 +447,71 @@ TablePtr Runner::call_function(const Node& call, const Binding& fn, const EnvPtr
   return std::make_shared<const Table>(run_query(lambda.kids.back(), scope));
 }
 
+// A pipeline over a table the catalog streams (one larger than memory):
+// its leading operators that keep or drop whole rows and columns (where,
+// project-away/keep/rename/reorder) run on each chunk of the table, and a
+// summarize, count, join or lookup right after them takes the chunks one by
+// one (a join probes its right side, hashed once, with each), so only what
+// they keep is held. Sets `next` to the first operator left to apply;
+// nullopt when the catalog holds the table whole (or the name is a let's).
+TablePtr Runner::right_side(const Node& op, const EnvPtr& env) {
+  const Node* operand = nullptr;
+  for (const Node& k : op.kids)
+    if (k.kind != K::Option && k.kind != K::On) operand = &k;
+  return tabular(*operand, env);
+}
+
+std::optional<Table> Runner::scan_prefix(const Node& pipeline, const EnvPtr& env, size_t& next) {
+  const Node& source = pipeline.kids[0];
+  if (source.kind != K::Name || source.extra == "*" || (env && env->find(source.text)) ||
+      catalog_cache_.count(source.text))
+    return std::nullopt;
+  static const std::set<std::string, std::less<>> row_wise = {"where", "project-away", "project-keep", "project-rename",
+                                                              "project-reorder"};
+  size_t end = 1;
+  while (end < pipeline.kids.size() && row_wise.count(pipeline.kids[end].text)) ++end;
+  static const std::set<std::string, std::less<>> folds = {"summarize", "count", "join", "lookup"};
+  const Node* fold = end < pipeline.kids.size() && folds.count(pipeline.kids[end].text) ? &pipeline.kids[end] : nullptr;
+  if (end == 1 && !fold) return std::nullopt;  // nothing to run on chunks: the table is read whole
+  std::optional<Table> out;
+  std::unique_ptr<Summarizer> summary;
+  std::unique_ptr<Joiner> joiner;
+  int64_t count = 0;
+  Sources counted;
+  bool streamed = catalog_.scan(source.text, [&](Table&& chunk) {
+    Table t = std::move(chunk);
+    for (size_t i = 1; i < end; ++i) t = apply(std::move(t), pipeline.kids[i], env);
+    if (!out) {
+      out.emplace();
+      out->columns = t.columns;
+      if (fold && fold->text == "summarize") summary = std::make_unique<Summarizer>(*this, t.columns, *fold, env);
+      if (fold && (fold->text == "join" || fold->text == "lookup"))
+        joiner = std::make_unique<Joiner>(*this, t.columns, right_side(*fold, env), *fold, fold->text == "lookup");
+    }
+    if (summary) {
+      summary->add(t.rows);
+    } else if (joiner) {
+      joiner->add(t.rows);
+    } else if (fold) {
+      count += static_cast<int64_t>(t.rows.size());
+      for (const Row& r : t.rows) counted = merge_sources(counted, r.sources);
+    } else {
+      for (Row& r : t.rows) out->rows.push_back(std::move(r));
+    }
+  });
+  if (!streamed || !out) return std::nullopt;
+  next = end;
+  if (!fold) return out;
+  next = end + 1;
+  if (summary) return summary->finish();
+  if (joiner) return joiner->finish();
+  Table c;
+  c.columns = {{"Count", Type::Long}};
+  c.rows.push_back({Value::integer(count)});
+  c.rows[0].sources = std::move(counted);
+  return c;
+}
+
 TablePtr Runner::tabular(const Node& n, const EnvPtr& env) {
   switch (n.kind) {
     case K::Pipeline: {
@@ -452,6 +519,8 @@ TablePtr Runner::tabular(const Node& n, const EnvPtr& env) {
       size_t first = 1;
       if (n.kids[0].kind == K::Operator) {
         t = apply(Table{}, n.kids[0], env);
+      } else if (std::optional<Table> streamed = scan_prefix(n, env, first)) {
+        t = std::move(*streamed);
       } else {
         TablePtr src = tabular(n.kids[0], env);
         if (n.kids.size() == 1) return src;
@@ -713,11 +782,7 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
   }
   if (name == "summarize") return summarize(*this, in, op, env);
   if (name == "join" || name == "lookup") {
-    const Node* operand = nullptr;
-    for (const Node& k : op.kids)
-      if (k.kind != K::Option && k.kind != K::On) operand = &k;
-    TablePtr right = tabular(*operand, env);
-    return join(*this, in, *right, op, name == "lookup");
+    return join(*this, in, right_side(op, env), op, name == "lookup");
   }
   if (name == "union") {
     std::vector<TablePtr> tables;

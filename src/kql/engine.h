@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ struct RunOptions {
   // Most rows a join, mv-expand or mv-apply may make: past it the query stops
   // with an error saying so (a hostile or mistaken query cannot exhaust memory).
   size_t max_rows = 20'000'000;
+  // A summarize whose groups pass memory_bytes (estimated) aggregates the
+  // groups it has not seen yet by partitions in files (new_spill_file: in
+  // the run's temporary folder), one at a time; null: all in memory.
+  size_t memory_bytes = SIZE_MAX;
+  std::function<std::filesystem::path()> new_spill_file;
 };
 
 struct RunResult {

@@ -1,5 +1,5 @@
 // join and lookup as hash joins (the right side hashed, the left probed in
-// its order), every kind Kusto has with its semantics: innerunique (the
+// its order, whole or in parts: a streamed table's chunks), every kind Kusto has with its semantics: innerunique (the
 // default) keeps the first left row of each key; null keys match nothing.
 // union: columns merged by name.
 #include <algorithm>
@@ -77,7 +77,55 @@ std::string unique_name(const std::vector<Column>& cols, const std::string& name
 
 }  // namespace
 
-Table join(Runner& runner, const Table& left, const Table& right, const Node& op, bool lookup) {
+struct Joiner::Impl {
+  Runner* runner;
+  const Node* op;
+  std::vector<Column> left_columns;
+  TablePtr right;
+  bool lookup;
+  std::string kind;
+  std::vector<size_t> lk, rk;
+  std::unordered_map<std::string, std::vector<size_t>> hashed;
+  std::string key;
+  bool left_only = false, right_only = false;
+  std::vector<size_t> right_cols;
+  Table out;
+  std::vector<bool> right_matched;
+  std::unordered_map<std::string, bool> left_seen;  // innerunique: keys already taken
+  // Semi joins: the records of the other side's rows of a key (each key merged once).
+  std::unordered_map<std::string, Sources> other_side;
+
+  void check() {
+    if (out.rows.size() > runner->max_rows())
+      fail(*op, "the join makes more than " + std::to_string(runner->max_rows()) +
+                    " rows: narrow it (where before the join, or fewer rows per key)");
+  }
+  void emit(const Row* l, const Row* r) {
+    Row row;
+    row.reserve(out.columns.size());
+    if (!right_only) {
+      if (l) {
+        row = *l;
+      } else {
+        for (const Column& c : left_columns) row.push_back(Value::null_of(c.type));
+      }
+    }
+    for (size_t c : right_cols) row.push_back(r ? (*r)[c] : Value::null_of(right->columns[c].type));
+    row.sources = merge_sources(l ? l->sources : nullptr, r ? r->sources : nullptr);
+    out.rows.push_back(std::move(row));
+    check();
+  }
+};
+
+Joiner::Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right_table, const Node& op, bool lookup)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.runner = &runner;
+  m.op = &op;
+  m.left_columns = std::move(left_columns);
+  m.right = std::move(right_table);
+  m.lookup = lookup;
+  const Table& right = *m.right;
   std::string kind = lookup ? "leftouter" : "innerunique";
   const Node* on = nullptr;
   for (const Node& k : op.kids) {
@@ -91,107 +139,101 @@ Table join(Runner& runner, const Table& left, const Table& right, const Node& op
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || (lookup && kind != "leftouter" && kind != "inner"))
     fail(op,
          (lookup ? "lookup kind=" : "join kind=") + kind + " is not a kind " + (lookup ? "lookup" : "join") + " has");
+  m.kind = kind;
+  Table left_shape;
+  left_shape.columns = m.left_columns;
   std::vector<KeyPair> names;
   for (const Node& k : on->kids) keys_of(k, names);
-  std::vector<size_t> lk, rk;
   for (const KeyPair& k : names) {
-    lk.push_back(column_or_fail(left, k.left, "left", *k.at));
-    rk.push_back(column_or_fail(right, k.right, "right", *k.at));
+    m.lk.push_back(column_or_fail(left_shape, k.left, "left", *k.at));
+    m.rk.push_back(column_or_fail(right, k.right, "right", *k.at));
   }
-
-  std::unordered_map<std::string, std::vector<size_t>> hashed;
-  std::string key;
   for (size_t i = 0; i < right.rows.size(); ++i)
-    if (key_of(right.rows[i], rk, key)) hashed[key].push_back(i);
+    if (key_of(right.rows[i], m.rk, m.key)) m.hashed[m.key].push_back(i);
 
   // Output columns: the left's, then the right's (renamed where they clash;
   // lookup drops the right's key columns).
-  Table out;
-  bool left_only = kind == "leftanti" || kind == "leftsemi";
-  bool right_only = kind == "rightanti" || kind == "rightsemi";
-  std::vector<size_t> right_cols;
-  if (!right_only) out.columns = left.columns;
-  if (!left_only) {
+  m.left_only = kind == "leftanti" || kind == "leftsemi";
+  m.right_only = kind == "rightanti" || kind == "rightsemi";
+  if (!m.right_only) m.out.columns = m.left_columns;
+  if (!m.left_only) {
     for (size_t c = 0; c < right.columns.size(); ++c) {
-      if (lookup && std::find(rk.begin(), rk.end(), c) != rk.end()) continue;
-      right_cols.push_back(c);
-      out.columns.push_back({right_only ? right.columns[c].name : unique_name(out.columns, right.columns[c].name),
-                             right.columns[c].type});
+      if (lookup && std::find(m.rk.begin(), m.rk.end(), c) != m.rk.end()) continue;
+      m.right_cols.push_back(c);
+      m.out.columns.push_back({m.right_only ? right.columns[c].name : unique_name(m.out.columns, right.columns[c].name),
+                               right.columns[c].type});
     }
   }
-  auto check = [&] {
-    if (out.rows.size() > runner.max_rows())
-      fail(op, "the join makes more than " + std::to_string(runner.max_rows()) +
-                   " rows: narrow it (where before the join, or fewer rows per key)");
-  };
-  auto emit = [&](const Row* l, const Row* r) {
-    Row row;
-    row.reserve(out.columns.size());
-    if (!right_only) {
-      if (l) {
-        row = *l;
-      } else {
-        for (const Column& c : left.columns) row.push_back(Value::null_of(c.type));
-      }
-    }
-    for (size_t c : right_cols) row.push_back(r ? (*r)[c] : Value::null_of(right.columns[c].type));
-    row.sources = merge_sources(l ? l->sources : nullptr, r ? r->sources : nullptr);
-    out.rows.push_back(std::move(row));
-    check();
-  };
+  m.right_matched.assign(right.rows.size(), false);
+}
 
-  std::vector<bool> right_matched(right.rows.size(), false);
-  std::unordered_map<std::string, bool> left_seen;  // innerunique: keys already taken
-  // Semi joins: the records of the other side's rows of a key (each key merged once).
-  std::unordered_map<std::string, Sources> other_side;
-  for (const Row& l : left.rows) {
+Joiner::~Joiner() = default;
+
+void Joiner::add(const std::vector<Row>& left_rows) {
+  Impl& m = *impl_;
+  const Table& right = *m.right;
+  const std::string& kind = m.kind;
+  std::string& key = m.key;
+  for (const Row& l : left_rows) {
     const std::vector<size_t>* matches = nullptr;
-    if (key_of(l, lk, key)) {
-      auto it = hashed.find(key);
-      if (it != hashed.end()) matches = &it->second;
+    if (key_of(l, m.lk, key)) {
+      auto it = m.hashed.find(key);
+      if (it != m.hashed.end()) matches = &it->second;
     }
     if (kind == "innerunique") {
-      if (!matches || !left_seen.emplace(key, true).second) continue;
-      for (size_t r : *matches) emit(&l, &right.rows[r]);
+      if (!matches || !m.left_seen.emplace(key, true).second) continue;
+      for (size_t r : *matches) m.emit(&l, &right.rows[r]);
     } else if (kind == "inner" || kind == "leftouter" || kind == "rightouter" || kind == "fullouter") {
       if (matches) {
         for (size_t r : *matches) {
-          right_matched[r] = true;
-          emit(&l, &right.rows[r]);
+          m.right_matched[r] = true;
+          m.emit(&l, &right.rows[r]);
         }
       } else if (kind == "leftouter" || kind == "fullouter") {
-        emit(&l, nullptr);
+        m.emit(&l, nullptr);
       }
     } else if (kind == "leftsemi" || kind == "leftanti") {
       if ((matches != nullptr) == (kind == "leftsemi")) {
-        out.rows.push_back(l);
+        m.out.rows.push_back(l);
         if (matches) {  // the right rows that kept it are its evidence too
-          auto [it, fresh] = other_side.try_emplace(key);
+          auto [it, fresh] = m.other_side.try_emplace(key);
           if (fresh)
             for (size_t r : *matches) it->second = merge_sources(it->second, right.rows[r].sources);
-          out.rows.back().sources = merge_sources(out.rows.back().sources, it->second);
+          m.out.rows.back().sources = merge_sources(m.out.rows.back().sources, it->second);
         }
-        check();
+        m.check();
       }
     } else if (matches) {  // rightsemi / rightanti: mark
-      for (size_t r : *matches) right_matched[r] = true;
-      if (kind == "rightsemi" && l.sources) other_side[key] = merge_sources(other_side[key], l.sources);
+      for (size_t r : *matches) m.right_matched[r] = true;
+      if (kind == "rightsemi" && l.sources) m.other_side[key] = merge_sources(m.other_side[key], l.sources);
     }
   }
+}
+
+Table Joiner::finish() {
+  Impl& m = *impl_;
+  const Table& right = *m.right;
+  const std::string& kind = m.kind;
   if (kind == "rightouter" || kind == "fullouter") {
     for (size_t r = 0; r < right.rows.size(); ++r)
-      if (!right_matched[r]) emit(nullptr, &right.rows[r]);
+      if (!m.right_matched[r]) m.emit(nullptr, &right.rows[r]);
   }
   if (kind == "rightsemi" || kind == "rightanti") {
     for (size_t r = 0; r < right.rows.size(); ++r) {
-      if (right_matched[r] != (kind == "rightsemi")) continue;
-      emit(nullptr, &right.rows[r]);
-      if (right_matched[r] && key_of(right.rows[r], rk, key))  // the left rows that kept it
-        if (auto it = other_side.find(key); it != other_side.end())
-          out.rows.back().sources = merge_sources(out.rows.back().sources, it->second);
+      if (m.right_matched[r] != (kind == "rightsemi")) continue;
+      m.emit(nullptr, &right.rows[r]);
+      if (m.right_matched[r] && key_of(right.rows[r], m.rk, m.key))  // the left rows that kept it
+        if (auto it = m.other_side.find(m.key); it != m.other_side.end())
+          m.out.rows.back().sources = merge_sources(m.out.rows.back().sources, it->second);
     }
   }
-  return out;
+  return std::move(m.out);
+}
+
+Table join(Runner& runner, const Table& left, const TablePtr& right, const Node& op, bool lookup) {
+  Joiner j(runner, left.columns, right, op, lookup);
+  j.add(left.rows);
+  return j.finish();
 }
 
 Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::string>& names, const Node& op) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,7 @@ class Runner {
 
   int64_t now() const;
   size_t max_rows() const { return options_.max_rows; }
+  const RunOptions& options() const { return options_; }
   void warn(const std::string& w);
   std::vector<std::string> take_warnings() { return std::move(warnings_); }
 
@@ -107,6 +109,8 @@ class Runner {
   template <class Rows>
   Table where(const Table& in, Rows&& rows, const Node& op, const EnvPtr& env);
   TablePtr named_table(const Node& name, const EnvPtr& env);
+  std::optional<Table> scan_prefix(const Node& pipeline, const EnvPtr& env, size_t& next);
+  TablePtr right_side(const Node& join, const EnvPtr& env);  // a join's or lookup's other table
   TablePtr call_function(const Node& call, const Binding& fn, const EnvPtr& env, const TablePtr& piped);
 
   Catalog& catalog_;
@@ -118,7 +122,34 @@ class Runner {
 // Tabular operators (operators.cpp, summarize.cpp, join.cpp): each takes its
 // input and the operator's node.
 Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& env);
-Table join(Runner& runner, const Table& left, const Table& right, const Node& op, bool lookup);
+// summarize given its input in parts (a scanned table's chunks): the same
+// rows as summarize over the parts' rows together.
+class Summarizer {
+ public:
+  Summarizer(Runner& runner, std::vector<Column> columns, const Node& op, const EnvPtr& env);
+  ~Summarizer();
+  void add(const std::vector<Row>& rows);
+  Table finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+Table join(Runner& runner, const Table& left, const TablePtr& right, const Node& op, bool lookup);
+// join or lookup given its left side in parts (a scanned table's chunks):
+// the right side hashed once, each part probed in order; the same rows as
+// join over the parts' rows together.
+class Joiner {
+ public:
+  Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right, const Node& op, bool lookup);
+  ~Joiner();
+  void add(const std::vector<Row>& left_rows);
+  Table finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::string>& names, const Node& op);
 
 }  // namespace kql

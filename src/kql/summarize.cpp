@@ -5,12 +5,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kql/row_spill.h"
 #include "kql/runner.h"
 
 namespace kql {
 namespace {
 
 using K = Node::Kind;
+
+// Partitions of a summarize past its memory (each read back whole).
+constexpr size_t kPartitions = 64;
 
 struct Spec {
   std::string fn;
@@ -238,32 +242,35 @@ std::vector<Value> result(const Spec& s, const State& st) {
 
 }  // namespace
 
-Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& env) {
-  CompileScope scope{&in.columns, &runner, env};
+// Groups in the order their first row came, each with its aggregates'
+// states and the number of that first row among all the summarize saw.
+struct Groups {
+  std::unordered_map<std::string, size_t> index;
+  std::vector<Row> keys;  // each group's key values and the records of its rows
+  std::vector<std::vector<State>> states;
+  std::vector<uint64_t> first;
+  size_t bytes = 0;  // estimated, of what they hold
+
+  void clear() { *this = Groups{}; }
+};
+
+struct Summarizer::Impl {
+  std::vector<Column> columns;  // the input's (the compiled scalars read rows by them)
   std::vector<Scalar> keys;
   std::vector<std::string> key_names;
-  std::vector<const Node*> aggregates;
-  for (const Node& k : op.kids) {
-    if (k.kind == K::By) {
-      for (const Node& b : k.kids) {
-        const Node& value = b.kind == K::Assign ? b.kids[0] : b;
-        std::string n = b.kind == K::Assign && !b.text.empty() ? b.text : default_name(value);
-        if (n.empty()) n = "Column" + std::to_string(key_names.size() + 1);
-        keys.push_back(compile_scalar(value, scope));
-        key_names.push_back(n);
-      }
-    } else if (k.kind == K::Assign) {
-      aggregates.push_back(&k);
-    }
-  }
   std::vector<Spec> specs;
-  for (const Node* a : aggregates) specs.push_back(compile_aggregate(*a, in, scope, key_names));
-
-  std::unordered_map<std::string, size_t> index;
-  std::vector<Row> group_keys;  // each group's key values and the records of its rows
-  std::vector<std::vector<State>> states;
+  Groups groups;
+  uint64_t seen = 0;  // rows added
   std::string key;
-  for (const Row& r : in.rows) {
+  // Past the memory of RunOptions: rows of groups not in memory go to
+  // partitions by key (each row with its number last), aggregated one
+  // partition at a time by finish().
+  size_t limit = SIZE_MAX;
+  SpillBudget spill_budget;  // limit 0: a partition writes once it holds 16 KiB
+  std::vector<RowSpill> parts;
+
+  // The row's group in `g`, made when new (unless `only_known`: then null).
+  std::vector<State>* group_of(Groups& g, const Row& r, uint64_t number, bool only_known) {
     key.clear();
     Row values;
     values.reserve(keys.size());
@@ -271,32 +278,115 @@ Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& e
       values.push_back(k(r));
       append_key(key, values.back());
     }
-    auto [it, fresh] = index.emplace(key, group_keys.size());
-    if (fresh) {
+    auto it = g.index.find(key);
+    if (it == g.index.end()) {
+      if (only_known) return nullptr;
+      g.bytes += key.size() * 2 + row_bytes(values) + specs.size() * sizeof(State) + 96;
+      it = g.index.emplace(key, g.keys.size()).first;
       values.sources = r.sources;
-      group_keys.push_back(std::move(values));
-      states.emplace_back(specs.size());
+      g.keys.push_back(std::move(values));
+      g.states.emplace_back(specs.size());
+      g.first.push_back(number);
     } else if (r.sources) {
-      group_keys[it->second].sources = merge_sources(group_keys[it->second].sources, r.sources);
+      g.keys[it->second].sources = merge_sources(g.keys[it->second].sources, r.sources);
     }
-    std::vector<State>& st = states[it->second];
-    for (size_t i = 0; i < specs.size(); ++i) add(specs[i], st[i], r);
+    return &g.states[it->second];
   }
-  if (keys.empty() && group_keys.empty()) {  // no rows, no groups: one row of empty aggregates
-    group_keys.emplace_back();
-    states.emplace_back(specs.size());
+  void aggregate(std::vector<State>& st, const Row& r) {
+    for (size_t i = 0; i < specs.size(); ++i) kql::add(specs[i], st[i], r);
   }
+  // The groups' result rows, each with the number of its first row.
+  void results(Groups& g, std::vector<std::pair<uint64_t, Row>>& out) {
+    for (size_t i = 0; i < g.keys.size(); ++i) {
+      Row row = std::move(g.keys[i]);
+      for (size_t a = 0; a < specs.size(); ++a)
+        for (Value& v : result(specs[a], g.states[i][a])) row.push_back(std::move(v));
+      out.emplace_back(g.first[i], std::move(row));
+    }
+    g.clear();
+  }
+};
 
-  Table out;
-  std::vector<std::string> names = key_names;
-  for (const Spec& s : specs)
-    for (const std::string& n : s.names) names.push_back(n);
-  for (size_t i = 0; i < group_keys.size(); ++i) {
-    Row row = std::move(group_keys[i]);
-    for (size_t a = 0; a < specs.size(); ++a)
-      for (Value& v : result(specs[a], states[i][a])) row.push_back(std::move(v));
-    out.rows.push_back(std::move(row));
+Summarizer::Summarizer(Runner& runner, std::vector<Column> columns, const Node& op, const EnvPtr& env)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.columns = std::move(columns);
+  Table in;  // the columns, for compile_aggregate's `*`
+  in.columns = m.columns;
+  CompileScope scope{&m.columns, &runner, env};
+  std::vector<const Node*> aggregates;
+  for (const Node& k : op.kids) {
+    if (k.kind == K::By) {
+      for (const Node& b : k.kids) {
+        const Node& value = b.kind == K::Assign ? b.kids[0] : b;
+        std::string n = b.kind == K::Assign && !b.text.empty() ? b.text : default_name(value);
+        if (n.empty()) n = "Column" + std::to_string(m.key_names.size() + 1);
+        m.keys.push_back(compile_scalar(value, scope));
+        m.key_names.push_back(n);
+      }
+    } else if (k.kind == K::Assign) {
+      aggregates.push_back(&k);
+    }
   }
+  for (const Node* a : aggregates) m.specs.push_back(compile_aggregate(*a, in, scope, m.key_names));
+  const RunOptions& o = runner.options();
+  if (o.new_spill_file && !m.keys.empty()) {
+    m.limit = o.memory_bytes;
+    m.spill_budget.limit = 0;
+    m.spill_budget.new_file = o.new_spill_file;
+  }
+}
+
+Summarizer::~Summarizer() = default;
+
+void Summarizer::add(const std::vector<Row>& rows) {
+  Impl& m = *impl_;
+  for (const Row& r : rows) {
+    uint64_t number = m.seen++;
+    std::vector<State>* st = m.group_of(m.groups, r, number, !m.parts.empty());
+    if (st) {
+      m.aggregate(*st, r);
+      if (m.parts.empty() && m.groups.bytes > m.limit)
+        for (size_t p = 0; p < kPartitions; ++p) m.parts.emplace_back(&m.spill_budget);
+      continue;
+    }
+    Row spilled = r;
+    spilled.push_back(Value::integer(static_cast<int64_t>(number)));
+    m.parts[std::hash<std::string>()(m.key) % kPartitions].add(std::move(spilled));
+  }
+}
+
+Table Summarizer::finish() {
+  Impl& m = *impl_;
+  if (m.keys.empty() && m.groups.keys.empty()) {  // no rows, no groups: one row of empty aggregates
+    m.groups.keys.emplace_back();
+    m.groups.states.emplace_back(m.specs.size());
+    m.groups.first.push_back(0);
+  }
+  std::vector<std::pair<uint64_t, Row>> rows;
+  m.results(m.groups, rows);
+  // Each partition's groups in turn (a group's rows are all in one place,
+  // in the order they came), then every group in the order of its first row.
+  for (const RowSpill& part : m.parts) {
+    Groups g;
+    part.read(4096, [&](std::vector<Row>&& chunk) {
+      for (Row& r : chunk) {
+        uint64_t number = static_cast<uint64_t>(r.back().i);
+        r.pop_back();
+        m.aggregate(*m.group_of(g, r, number, false), r);
+      }
+    });
+    m.results(g, rows);
+  }
+  if (!m.parts.empty())
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  m.parts.clear();
+  Table out;
+  std::vector<std::string> names = m.key_names;
+  for (const Spec& s : m.specs)
+    for (const std::string& n : s.names) names.push_back(n);
+  out.rows.reserve(rows.size());
+  for (auto& [number, row] : rows) out.rows.push_back(std::move(row));
   // Duplicate names get a number, as Kusto does (count_, count_1).
   for (size_t i = 0; i < names.size(); ++i) {
     std::string base = names[i];
@@ -306,6 +396,12 @@ Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& e
     out.columns.push_back({names[i], infer_type(out.rows, i, fallback)});
   }
   return out;
+}
+
+Table summarize(Runner& runner, const Table& in, const Node& op, const EnvPtr& env) {
+  Summarizer s(runner, in.columns, op, env);
+  s.add(in.rows);
+  return s.finish();
 }
 
 }  // namespace kql

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,11 @@ class Catalog {
   virtual ~Catalog() = default;
   // The table of this name, or nullptr when there is none by that name.
   virtual TablePtr table(std::string_view name) = 0;
+  // A table larger than memory, given to `fn` in chunks of its rows in the
+  // table's order (each chunk with the table's columns; at least one chunk,
+  // perhaps empty), so that a pipeline's leading where's keep only what
+  // they match. False when the table is held whole: then table() gives it.
+  virtual bool scan(std::string_view /*name*/, const std::function<void(Table&&)>& /*fn*/) { return false; }
   // Why a name is not a table here (e.g. a Defender table EVTX cannot fill),
   // or "" when the catalog does not know the name at all.
   virtual std::string missing_reason(std::string_view) const { return ""; }

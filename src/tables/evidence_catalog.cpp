@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -79,11 +80,43 @@ void as_powershell_command(const norm::NormalizedEvent& ev, const std::vector<Co
 
 bool is_logon_event(uint16_t id) { return id == 4624 || id == 4625 || id == 4634 || id == 4647 || id == 4648; }
 
-// One host's rows of each table wanted, in its replayed order.
+// One host's rows of each table wanted, in its replayed order. A
+// SecurityEvent row holds its kept Sentinel columns, then one string of its
+// kept EventData fields (each name and value after its length), spread into columns once
+// every host's field names are known (widen_security).
 struct HostRows {
-  std::map<std::string, std::vector<kql::Row>, std::less<>> rows;
-  std::vector<std::map<std::string, std::string>> security;  // SecurityEvent's EventData, per row
+  std::map<std::string, kql::RowSpill, std::less<>> rows;
+  std::set<std::string> fields;  // the kept EventData field names of its SecurityEvent rows
 };
+
+// The SecurityEvent columns a stored row is spread into.
+struct SecurityColumns {
+  size_t base = 0;                                  // kept Sentinel columns, first in a row
+  std::unordered_map<std::string, size_t> by_name;  // an EventData field's column
+};
+
+// Texts one after another, each after its length (4 bytes, native order).
+void pack(std::string& out, std::string_view text) {
+  auto n = static_cast<uint32_t>(text.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n).append(text);
+}
+std::string_view unpack(std::string_view packed, size_t& at) {
+  uint32_t n = 0;
+  std::memcpy(&n, packed.data() + at, sizeof n);
+  at += sizeof n + n;
+  return packed.substr(at - n, n);
+}
+
+void widen_security(kql::Row& row, const SecurityColumns& sc, size_t width) {
+  std::string packed = std::move(row.back().s);
+  row.pop_back();
+  row.resize(width, Value::string(""));
+  for (size_t at = 0; at < packed.size();) {
+    std::string name(unpack(packed, at));
+    std::string_view value = unpack(packed, at);
+    if (auto c = sc.by_name.find(name); c != sc.by_name.end()) row[c->second] = Value::string(std::string(value));
+  }
+}
 
 }  // namespace
 
@@ -94,7 +127,17 @@ struct EvidenceCatalog::Build {
   std::array<const char*, kTables> target{};
   std::array<std::vector<ColumnSource>, kTables> sources;
   bool security = false;
-  std::vector<HostRows> per_host;  // by index in hosts_
+  std::vector<size_t> security_kept;  // the Sentinel columns of SecurityEvent kept, by index
+  std::vector<HostRows> per_host;     // by index in hosts_
+};
+
+// A built table larger than the catalog's memory: its columns and each
+// host's rows, read back chunk by chunk.
+struct EvidenceCatalog::Stored {
+  std::vector<kql::Column> columns;
+  std::vector<kql::RowSpill> parts;
+  std::optional<SecurityColumns> security;
+  size_t rows = 0;
 };
 
 EvidenceCatalog::~EvidenceCatalog() = default;
@@ -103,7 +146,11 @@ EvidenceCatalog::EvidenceCatalog(const pipeline::Evidence& evidence, CatalogOpti
     : evidence_(evidence),
       options_(std::move(options)),
       hosts_(replay::kept_hosts(evidence_, options_.filter)),
-      refs_(hosts_.size()) {}
+      refs_(hosts_.size()),
+      budget_(std::make_unique<kql::SpillBudget>()) {
+  budget_->limit = options_.spill.memory_bytes;
+  budget_->new_file = options_.spill.new_file;
+}
 
 std::string EvidenceCatalog::record_name(uint64_t ref) const {
   const RecordRef& r = refs_.at(ref >> kHostShift).at(ref & ((uint64_t{1} << kHostShift) - 1));
@@ -153,8 +200,41 @@ std::string EvidenceCatalog::missing_reason(std::string_view name) const { retur
 
 kql::TablePtr EvidenceCatalog::table(std::string_view name) {
   if (!schema(name)) return nullptr;
-  if (!built_.count(name)) prepare({std::string(name)});
-  return built_.at(std::string(name));
+  if (!built_.count(name) && !stored_.count(name)) prepare({std::string(name)});
+  if (auto it = built_.find(name); it != built_.end()) return it->second;
+  auto t = std::make_shared<kql::Table>();  // a stored table, read whole for this use
+  scan(name, [&](kql::Table&& chunk) {
+    t->columns = std::move(chunk.columns);
+    for (kql::Row& r : chunk.rows) t->rows.push_back(std::move(r));
+  });
+  return t;
+}
+
+bool EvidenceCatalog::scan(std::string_view name, const std::function<void(kql::Table&&)>& fn) {
+  if (schema(name) && !built_.count(name) && !stored_.count(name)) prepare({std::string(name)});
+  auto it = stored_.find(name);
+  if (it == stored_.end()) return false;
+  const Stored& st = *it->second;
+  constexpr size_t kChunk = 4096;
+  bool given = false;
+  for (const kql::RowSpill& part : st.parts)
+    part.read(kChunk, [&](std::vector<kql::Row>&& rows) {
+      kql::Table chunk;
+      chunk.columns = st.columns;
+      chunk.rows = std::move(rows);
+      if (st.security)
+        for (kql::Row& r : chunk.rows) widen_security(r, *st.security, st.columns.size());
+      given = true;
+      fn(std::move(chunk));
+    });
+  if (!given) fn(kql::Table{st.columns, {}});
+  return true;
+}
+
+size_t EvidenceCatalog::rows(std::string_view name) const {
+  if (auto it = built_.find(name); it != built_.end()) return it->second->rows.size();
+  if (auto it = stored_.find(name); it != stored_.end()) return it->second->rows;
+  return 0;
 }
 
 void EvidenceCatalog::use_columns(const kql::ColumnUse& use) {
@@ -214,7 +294,7 @@ void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
   build_.reset();
   auto b = std::make_unique<Build>();
   for (const std::string& n : wanted_names)
-    if (schema(n) && !built_.count(n)) b->wanted.insert(n);
+    if (schema(n) && !built_.count(n) && !stored_.count(n)) b->wanted.insert(n);
   if (b->wanted.empty()) return;
   for (size_t t = 0; t < b->target.size(); ++t) {
     const char* name = device_table(static_cast<norm::Table>(t));
@@ -223,6 +303,9 @@ void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
     b->sources[t] = sources_of(*schema(name));
   }
   b->security = b->wanted.count("SecurityEvent") > 0;
+  const Schema& se = *schema("SecurityEvent");
+  for (size_t c = 0; c < se.event_data_from; ++c)
+    if (kept(se.columns[c].name)) b->security_kept.push_back(c);
   b->per_host.resize(hosts_.size());
   build_ = std::move(b);
 }
@@ -255,11 +338,13 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
     if (se.norm) {
       const norm::NormalizedEvent& ev = *se.norm;
       const size_t t = static_cast<size_t>(ev.table);
-      if (const char* table = b.target[t]) {
-        if (ev.table == norm::Table::Process) {
-          const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
-          if (id.known() && !st->processes.insert(id.s).second) return;
-        }
+      // A process run logged twice (Sysmon 1 and 4688) is one row; its
+      // second record is still a SecurityEvent row when it is a 4688.
+      auto repeated_run = [&] {
+        const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
+        return ev.table == norm::Table::Process && id.known() && !st->processes.insert(id.s).second;
+      };
+      if (const char* table = b.target[t]; table && !repeated_run()) {
         kql::Row row;
         row.reserve(b.sources[t].size());
         for (const ColumnSource& c : b.sources[t]) {
@@ -273,21 +358,25 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
         if (ev.table == norm::Table::Script) as_powershell_command(ev, b.sources[t], row);
         if (!st->keeps[t] || st->keeps[t](row)) {
           row.sources = record_sources();
-          out.rows[table].push_back(std::move(row));
+          out.rows.try_emplace(table, budget_.get()).first->second.add(std::move(row));
         }
       }
     }
     if (b.security && view.provider() == norm::kSecurityProvider) {
+      const Schema& schema_se = *schema("SecurityEvent");
+      const bool want_xml = kept("EventData");
       std::map<std::string, std::string> data;
       std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
       view.for_each_data([&](std::string_view name, const evtx::RawValue& v) {
         std::string text;
         evtx::append_value_text(text, v);
-        xml += "<Data Name=\"";
-        evtx::append_xml_escaped(xml, name, true);
-        xml += "\">";
-        evtx::append_xml_escaped(xml, text, false);
-        xml += "</Data>";
+        if (want_xml) {
+          xml += "<Data Name=\"";
+          evtx::append_xml_escaped(xml, name, true);
+          xml += "\">";
+          evtx::append_xml_escaped(xml, text, false);
+          xml += "</Data>";
+        }
         data.emplace(std::string(name), std::move(text));
       });
       xml += "</EventData>";
@@ -307,29 +396,40 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
       std::string account = domain.empty() ? user : domain + "\\" + user;
       const details::KeyFields* kf = details::key_fields(view.provider(), id);
       std::string activity = std::to_string(id) + (kf && !kf->name.empty() ? " - " + kf->name : "");
-      kql::Row row = {Value::datetime(se.header.time_created),
-                      Value::string(std::string(view.computer())),
-                      Value::integer(id),
-                      Value::string(activity),
-                      Value::string(std::string(view.channel())),
-                      Value::string(std::string(view.provider())),
-                      Value::string(account),
-                      Value::string(user.empty()         ? ""
-                                    : user.back() == '$' ? "Machine"
-                                                         : "User"),
-                      Value::string(""),
-                      Value::string(std::to_string(se.header.record_id)),
-                      Value::string(xml),
-                      Value::string(joined("SubjectDomainName", "SubjectUserName")),
-                      Value::string(joined("TargetDomainName", "TargetUserName")),
-                      Value::string(""),
-                      Value::string(""),
-                      Value::string(""),
-                      Value::string(""),
-                      Value::string("SecurityEvent")};
+      kql::Row full = {Value::datetime(se.header.time_created),
+                       Value::string(std::string(view.computer())),
+                       Value::integer(id),
+                       Value::string(activity),
+                       Value::string(std::string(view.channel())),
+                       Value::string(std::string(view.provider())),
+                       Value::string(account),
+                       Value::string(user.empty()         ? ""
+                                     : user.back() == '$' ? "Machine"
+                                                          : "User"),
+                       Value::string(""),
+                       Value::string(std::to_string(se.header.record_id)),
+                       Value::string(xml),
+                       Value::string(joined("SubjectDomainName", "SubjectUserName")),
+                       Value::string(joined("TargetDomainName", "TargetUserName")),
+                       Value::string(""),
+                       Value::string(""),
+                       Value::string(""),
+                       Value::string(""),
+                       Value::string("SecurityEvent")};
+      kql::Row row;
+      for (size_t k : b.security_kept) row.push_back(std::move(full[k]));
+      std::string packed;  // the kept EventData fields (a field named as a Sentinel column is not one)
+      for (const auto& [k, v] : data) {
+        auto col = std::find_if(schema_se.columns.begin(), schema_se.columns.begin() + schema_se.event_data_from,
+                                [&](const kql::Column& c) { return c.name == k; });
+        if (col != schema_se.columns.begin() + schema_se.event_data_from || !kept(k)) continue;
+        out.fields.insert(k);
+        pack(packed, k);
+        pack(packed, v);
+      }
+      row.push_back(Value::string(std::move(packed)));
       row.sources = record_sources();
-      out.rows["SecurityEvent"].push_back(std::move(row));
-      out.security.push_back(std::move(data));
+      out.rows.try_emplace("SecurityEvent", budget_.get()).first->second.add(std::move(row));
     }
   };
 }
@@ -339,52 +439,51 @@ void EvidenceCatalog::finish() {
   std::unique_ptr<Build> b = std::move(build_);
   std::vector<HostRows>& per_host = b->per_host;
   for (const std::string& name : b->wanted) {
-    auto t = std::make_shared<kql::Table>();
-    t->columns = schema(name)->columns;
+    auto st = std::make_unique<Stored>();
+    const Schema& s = *schema(name);
+    for (const kql::Column& c : s.columns)
+      if (kept(c.name)) st->columns.push_back(c);
     if (name == "SecurityEvent") {
-      // Each EventData field a column, after Sentinel's, in name order.
-      std::set<std::string> fields;
+      // Each EventData field a column: those Sentinel documents, then the
+      // others in name order.
+      std::set<std::string> extra;
       for (const HostRows& h : per_host)
-        for (const auto& d : h.security)
-          for (const auto& [k, v] : d)
-            if (!t->find(k)) fields.insert(k);
-      size_t from = schema(name)->event_data_from;
-      for (const std::string& f : fields) t->columns.push_back({f, Type::String});
-      for (HostRows& h : per_host) {
-        auto it = h.rows.find(name);
-        if (it == h.rows.end()) continue;
-        for (size_t r = 0; r < it->second.size(); ++r) {
-          kql::Row& row = it->second[r];
-          row.resize(t->columns.size(), Value::string(""));
-          for (const auto& [k, v] : h.security[r]) {
-            auto c = t->find(k);
-            if (c && *c >= from) row[*c] = Value::string(v);
-          }
-        }
-      }
+        for (const std::string& f : h.fields)
+          if (std::none_of(s.columns.begin(), s.columns.end(), [&](const kql::Column& c) { return c.name == f; }))
+            extra.insert(f);
+      for (const std::string& f : extra) st->columns.push_back({f, Type::String});
+      SecurityColumns sc;
+      sc.base = b->security_kept.size();
+      for (size_t c = sc.base; c < st->columns.size(); ++c) sc.by_name.emplace(st->columns[c].name, c);
+      st->security = std::move(sc);
     }
+    bool spilled = false;
     for (HostRows& h : per_host) {
       auto it = h.rows.find(name);
       if (it == h.rows.end()) continue;
-      for (kql::Row& r : it->second) t->rows.push_back(std::move(r));
+      spilled |= it->second.spilled();
+      st->rows += it->second.size();
+      st->parts.push_back(std::move(it->second));
+      h.rows.erase(it);
     }
-    // Only the columns the query can see (Device* rows were built so).
-    std::vector<size_t> keep;
-    for (size_t c = 0; c < t->columns.size(); ++c)
-      if (kept(t->columns[c].name)) keep.push_back(c);
-    if (name == "SecurityEvent" && keep.size() < t->columns.size()) {
-      for (kql::Row& r : t->rows) {
-        kql::Row narrow;
-        narrow.sources = std::move(r.sources);
-        for (size_t c : keep) narrow.push_back(std::move(r[c]));
-        r = std::move(narrow);
+    if (spilled) {  // read back chunk by chunk by each use (scan)
+      stored_[name] = std::move(st);
+      continue;
+    }
+    auto t = std::make_shared<kql::Table>();
+    t->columns = st->columns;
+    t->rows.reserve(st->rows);
+    for (kql::RowSpill& part : st->parts)
+      for (kql::Row& r : part.in_memory()) {
+        if (st->security) widen_security(r, *st->security, t->columns.size());
+        t->rows.push_back(std::move(r));
       }
-    }
-    std::vector<kql::Column> columns;
-    for (size_t c : keep) columns.push_back(t->columns[c]);
-    t->columns = std::move(columns);
     built_[name] = t;
   }
+}
+
+SpillOptions spill_options(pipeline::Evidence& evidence, size_t memory_bytes) {
+  return {memory_bytes / 4, [&evidence] { return evidence.store.temp_dir().new_file(); }};
 }
 
 std::vector<std::string> mentioned_tables(std::string_view text) {

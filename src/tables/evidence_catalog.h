@@ -14,6 +14,8 @@
 //   SecurityAlert: empty (Sentinel alerts are not in event logs).
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "kql/engine.h"
+#include "kql/row_spill.h"
 #include "kql/table.h"
 #include "normalize/normalized_event.h"
 #include "pipeline/evidence.h"
@@ -41,6 +44,17 @@ struct ColumnSource {
   bool report_id = false;
 };
 
+// Bytes of rows a catalog's tables may hold in memory while they are built:
+// a table whose rows pass it is kept in files (new_file: in the run's
+// temporary folder) and read back in chunks by each query that scans it.
+struct SpillOptions {
+  size_t memory_bytes = SIZE_MAX;
+  std::function<std::filesystem::path()> new_file;  // null: never spill
+};
+// A run's: a quarter of its --memory (the event store holds the rest while
+// the tables are built), in its temporary folder.
+SpillOptions spill_options(pipeline::Evidence& evidence, size_t memory_bytes);
+
 struct CatalogOptions {
   pipeline::EventFilter filter;  // time, hosts, event ids, channels
   int threads = 0;
@@ -48,6 +62,7 @@ struct CatalogOptions {
   // the engine keeps through every operator: refs that record_name() and
   // events() resolve.
   bool provenance = false;
+  SpillOptions spill;
 };
 
 class EvidenceCatalog : public kql::Catalog {
@@ -76,6 +91,10 @@ class EvidenceCatalog : public kql::Catalog {
   replay::EventSink host_sink(const pipeline::Host& host);
   void finish();
   kql::TablePtr table(std::string_view name) override;
+  bool scan(std::string_view name, const std::function<void(kql::Table&&)>& fn) override;
+  // Rows of a built table (0: not built), and whether they are in files.
+  size_t rows(std::string_view name) const;
+  bool on_disk(std::string_view name) const { return stored_.count(name) > 0; }
   std::string missing_reason(std::string_view name) const override;
 
   // The record a row's ref names: "file#EventRecordID".
@@ -104,7 +123,10 @@ class EvidenceCatalog : public kql::Catalog {
 
   std::vector<const pipeline::Host*> hosts_;  // the kept hosts, in key order
   std::vector<std::vector<RecordRef>> refs_;  // per host of hosts_ (provenance on)
-  std::map<std::string, kql::TablePtr, std::less<>> built_;
+  std::unique_ptr<kql::SpillBudget> budget_;
+  std::map<std::string, kql::TablePtr, std::less<>> built_;  // tables held in memory
+  struct Stored;
+  std::map<std::string, std::unique_ptr<Stored>, std::less<>> stored_;  // the others
   struct Build;
   std::unique_ptr<Build> build_;                               // between begin() and finish()
   std::optional<std::set<std::string, std::less<>>> columns_;  // nullopt: all

@@ -61,13 +61,16 @@ int64_t evidence_now(const pipeline::Evidence& evidence) {
 }
 
 KqlRuleScan::KqlRuleScan(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
-                         const replay::ScanFilter& filter, int threads)
+                         const replay::ScanFilter& filter, int threads, SpillOptions spill)
     : evidence_(evidence), rules_(rules), filter_(filter) {
   if (rules_.empty()) return;
   CatalogOptions copts;
   copts.filter = filter.events;
   copts.threads = threads;
   copts.provenance = true;
+  options_.memory_bytes = spill.memory_bytes;
+  options_.new_spill_file = spill.new_file;
+  copts.spill = std::move(spill);
   catalog_ = std::make_unique<EvidenceCatalog>(evidence, copts);
   // One build of the tables for every rule: the columns any of them can see,
   // the rows any of them can keep.

@@ -31,7 +31,7 @@ int64_t evidence_now(const pipeline::Evidence& evidence);
 class KqlRuleScan {
  public:
   KqlRuleScan(const pipeline::Evidence& evidence, const std::vector<const KqlRule*>& rules,
-              const replay::ScanFilter& filter, int threads);
+              const replay::ScanFilter& filter, int threads, SpillOptions spill = {});
   ~KqlRuleScan();
   // For replay_hosts: each host's events to the rules' tables (empty: no rule).
   replay::HostSinks sinks();
