@@ -229,7 +229,8 @@ TEST(QueryCli, AProcessRunLoggedTwiceIsOneProcessRowAndItsSecurityEventRow) {
 
 // --memory bounds the tables: past a quarter of it a table is kept in files
 // (said in the summary) and read back chunk by chunk, and a summarize's
-// groups go to partitions; the rows and their records are the same.
+// groups and a join's sides go to partitions; the rows and their records are
+// the same.
 TEST(QueryCli, TablesPastMemoryAreReadFromFilesWithTheSameRows) {
   const std::string query =
       "'SecurityEvent | where EventID in (4624, 4672, 4688) | summarize count(), make_set(TargetUserName, 5), "
@@ -248,6 +249,21 @@ TEST(QueryCli, TablesPastMemoryAreReadFromFilesWithTheSameRows) {
   EXPECT_NE(small.err.find("SecurityEvent 2224 (in files: past a quarter of --memory)"), std::string::npos)
       << small.err;
   EXPECT_NE(big.err.find("SecurityEvent 2224\n"), std::string::npos) << big.err;
+  // A join whose right side passes the memory: both sides in partitions by
+  // key, the same 3,164 rows (each 4624 of a logon id with its 4672s) in the same order.
+  const std::string join =
+      "'SecurityEvent | where EventID == 4624 and TargetLogonId != \"0x3e7\" | join kind=inner (SecurityEvent | "
+      "where EventID == 4672) on $left.TargetLogonId == $right.SubjectLogonId | project TimeGenerated, Computer, "
+      "TargetUserName, TargetLogonId, PrivilegeList1'";
+  support::CommandResult small_join =
+      support::run_evtxhunt("query --memory 1 --provenance --format jsonl " + join + " " + q(kSecurity));
+  support::CommandResult big_join =
+      support::run_evtxhunt("query -q --memory 512 --provenance --format jsonl " + join + " " + q(kSecurity));
+  ASSERT_EQ(small_join.exit_code, 0) << small_join.err;
+  EXPECT_EQ(small_join.out, big_join.out);
+  EXPECT_EQ(rows(small_join).size(), 3164u);
+  EXPECT_NE(small_join.err.find("3164 rows; rows of the tables read: SecurityEvent 2224 (in files"), std::string::npos)
+      << small_join.err;
 }
 
 // rules/ff-t1021.003-dcom.kql is the published query, unchanged, under

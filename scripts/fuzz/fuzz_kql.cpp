@@ -6,9 +6,11 @@
 // query's pushed-down filter on T (kql::pushed_filter) must not change the
 // answer: T built without the rows it rejects gives the same rows; nor must
 // streaming: T given a row at a time (Catalog::scan, as a table larger than
-// memory is) gives the same rows.
+// memory is) gives the same rows, also with summarize and join partitioned
+// as past their memory.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string_view>
 
 #include "kql/engine.h"
@@ -64,8 +66,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Fixed filtered(keep);
       if (kql::to_text(kql::run(query, filtered, o).table) != all) __builtin_trap();  // pushdown changed the answer
     }
+    // Streamed, and past a memory of none (a summarize's groups and a join's
+    // sides in partitions: held in memory here, as a fuzzed table is small).
     static Fixed streamed(nullptr, true);
-    if (kql::to_text(kql::run(query, streamed, o).table) != all) __builtin_trap();  // streaming changed the answer
+    kql::RunOptions partitioned = o;
+    partitioned.memory_bytes = 0;
+    partitioned.new_spill_file = [] { return std::filesystem::temp_directory_path() / "fuzz_kql-partition"; };
+    try {
+      if (kql::to_text(kql::run(query, streamed, o).table) != all) __builtin_trap();  // streaming changed the answer
+      if (kql::to_text(kql::run(query, streamed, partitioned).table) != all) __builtin_trap();  // partitions did
+    } catch (const kql::QueryError&) {
+      __builtin_trap();  // an answer one way, an error the other
+    }
   } catch (const kql::QueryError&) {
   }
   return 0;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kql/row_spill.h"
 #include "kql/runner.h"
 #include "rules/time_format.h"
 
@@ -454,11 +455,58 @@ TablePtr Runner::call_function(const Node& call, const Binding& fn, const EnvPtr
 // one (a join probes its right side, hashed once, with each), so only what
 // they keep is held. Sets `next` to the first operator left to apply;
 // nullopt when the catalog holds the table whole (or the name is a let's).
-TablePtr Runner::right_side(const Node& op, const EnvPtr& env) {
+namespace {
+// The operators that keep or drop whole rows and columns: they run on a
+// streamed table chunk by chunk.
+const std::set<std::string, std::less<>>& row_wise_operators() {
+  static const std::set<std::string, std::less<>> ops = {"where", "project-away", "project-keep", "project-rename",
+                                                         "project-reorder"};
+  return ops;
+}
+}  // namespace
+
+bool Runner::stream(const Node& n, const EnvPtr& env, const std::function<void(Table&&)>& sink) {
+  const Node& source = n.kind == K::Pipeline ? n.kids[0] : n;
+  if (source.kind != K::Name || source.extra == "*" || (env && env->find(source.text)) ||
+      catalog_cache_.count(source.text))
+    return false;
+  size_t ops = n.kind == K::Pipeline ? n.kids.size() : 1;
+  for (size_t i = 1; i < ops; ++i)
+    if (!row_wise_operators().count(n.kids[i].text)) return false;
+  return catalog_.scan(source.text, [&](Table&& chunk) {
+    Table t = std::move(chunk);
+    for (size_t i = 1; i < ops; ++i) t = apply(std::move(t), n.kids[i], env);
+    sink(std::move(t));
+  });
+}
+
+RightSide Runner::right_side(const Node& op, const std::vector<Column>& left_columns, const EnvPtr& env) {
   const Node* operand = nullptr;
   for (const Node& k : op.kids)
     if (k.kind != K::Option && k.kind != K::On) operand = &k;
-  return tabular(*operand, env);
+  RightSide side;
+  std::optional<Table> held;
+  size_t bytes = 0;
+  bool streamed = stream(*operand, env, [&](Table&& t) {
+    if (side.partitioned) {
+      side.partitioned->add_right(t.rows);
+      return;
+    }
+    if (!held) held.emplace(Table{t.columns, {}});
+    for (Row& r : t.rows) {
+      bytes += row_bytes(r);
+      held->rows.push_back(std::move(r));
+    }
+    if (bytes > options_.memory_bytes && options_.new_spill_file) {  // past memory: partitions from here on
+      side.partitioned =
+          std::make_unique<PartitionedJoin>(*this, op, op.text == "lookup", left_columns, held->columns, options_);
+      side.partitioned->add_right(held->rows);
+      held.reset();
+    }
+  });
+  if (!streamed) side.table = tabular(*operand, env);
+  if (held) side.table = std::make_shared<const Table>(std::move(*held));
+  return side;
 }
 
 std::optional<Table> Runner::scan_prefix(const Node& pipeline, const EnvPtr& env, size_t& next) {
@@ -466,16 +514,15 @@ std::optional<Table> Runner::scan_prefix(const Node& pipeline, const EnvPtr& env
   if (source.kind != K::Name || source.extra == "*" || (env && env->find(source.text)) ||
       catalog_cache_.count(source.text))
     return std::nullopt;
-  static const std::set<std::string, std::less<>> row_wise = {"where", "project-away", "project-keep", "project-rename",
-                                                              "project-reorder"};
   size_t end = 1;
-  while (end < pipeline.kids.size() && row_wise.count(pipeline.kids[end].text)) ++end;
+  while (end < pipeline.kids.size() && row_wise_operators().count(pipeline.kids[end].text)) ++end;
   static const std::set<std::string, std::less<>> folds = {"summarize", "count", "join", "lookup"};
   const Node* fold = end < pipeline.kids.size() && folds.count(pipeline.kids[end].text) ? &pipeline.kids[end] : nullptr;
   if (end == 1 && !fold) return std::nullopt;  // nothing to run on chunks: the table is read whole
   std::optional<Table> out;
   std::unique_ptr<Summarizer> summary;
   std::unique_ptr<Joiner> joiner;
+  std::unique_ptr<PartitionedJoin> partitioned;
   int64_t count = 0;
   Sources counted;
   bool streamed = catalog_.scan(source.text, [&](Table&& chunk) {
@@ -485,13 +532,19 @@ std::optional<Table> Runner::scan_prefix(const Node& pipeline, const EnvPtr& env
       out.emplace();
       out->columns = t.columns;
       if (fold && fold->text == "summarize") summary = std::make_unique<Summarizer>(*this, t.columns, *fold, env);
-      if (fold && (fold->text == "join" || fold->text == "lookup"))
-        joiner = std::make_unique<Joiner>(*this, t.columns, right_side(*fold, env), *fold, fold->text == "lookup");
+      if (fold && (fold->text == "join" || fold->text == "lookup")) {
+        RightSide right = right_side(*fold, t.columns, env);
+        if (right.table)
+          joiner = std::make_unique<Joiner>(*this, t.columns, right.table, *fold, fold->text == "lookup");
+        partitioned = std::move(right.partitioned);
+      }
     }
     if (summary) {
       summary->add(t.rows);
     } else if (joiner) {
       joiner->add(t.rows);
+    } else if (partitioned) {
+      partitioned->add_left(t.rows);
     } else if (fold) {
       count += static_cast<int64_t>(t.rows.size());
       for (const Row& r : t.rows) counted = merge_sources(counted, r.sources);
@@ -505,6 +558,7 @@ std::optional<Table> Runner::scan_prefix(const Node& pipeline, const EnvPtr& env
   next = end + 1;
   if (summary) return summary->finish();
   if (joiner) return joiner->finish();
+  if (partitioned) return partitioned->finish();
   Table c;
   c.columns = {{"Count", Type::Long}};
   c.rows.push_back({Value::integer(count)});
@@ -782,7 +836,10 @@ Table Runner::apply(Table in, const Node& op, const EnvPtr& env) {
   }
   if (name == "summarize") return summarize(*this, in, op, env);
   if (name == "join" || name == "lookup") {
-    return join(*this, in, right_side(op, env), op, name == "lookup");
+    RightSide right = right_side(op, in.columns, env);
+    if (right.table) return join(*this, in, right.table, op, name == "lookup");
+    right.partitioned->add_left(in.rows);
+    return right.partitioned->finish();
   }
   if (name == "union") {
     std::vector<TablePtr> tables;

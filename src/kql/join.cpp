@@ -3,8 +3,10 @@
 // default) keeps the first left row of each key; null keys match nothing.
 // union: columns merged by name.
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
+#include "kql/row_spill.h"
 #include "kql/runner.h"
 
 namespace kql {
@@ -234,6 +236,92 @@ Table join(Runner& runner, const Table& left, const TablePtr& right, const Node&
   Joiner j(runner, left.columns, right, op, lookup);
   j.add(left.rows);
   return j.finish();
+}
+
+namespace {
+constexpr size_t kJoinPartitions = 64;
+const char* const kLeftNumber = "\x01left row";  // names no query can write
+const char* const kRightNumber = "\x01right row";
+}  // namespace
+
+PartitionedJoin::PartitionedJoin(Runner& runner, const Node& op, bool lookup, std::vector<Column> left_columns,
+                                 std::vector<Column> right_columns, const RunOptions& options)
+    : runner_(runner), op_(op), lookup_(lookup) {
+  left_columns_ = std::move(left_columns);
+  right_columns_ = std::move(right_columns);
+  const Node* on = nullptr;
+  for (const Node& k : op.kids)
+    if (k.kind == K::On) on = &k;
+  std::vector<KeyPair> names;
+  for (const Node& k : on->kids) keys_of(k, names);
+  Table left_shape, right_shape;
+  left_shape.columns = left_columns_;
+  right_shape.columns = right_columns_;
+  for (const KeyPair& k : names) {
+    lk_.push_back(column_or_fail(left_shape, k.left, "left", *k.at));
+    rk_.push_back(column_or_fail(right_shape, k.right, "right", *k.at));
+  }
+  budget_.limit = 0;  // every partition writes once it holds 16 KiB
+  budget_.new_file = options.new_spill_file;
+  for (size_t p = 0; p < kJoinPartitions; ++p) {
+    left_.emplace_back(&budget_);
+    right_.emplace_back(&budget_);
+  }
+}
+
+PartitionedJoin::~PartitionedJoin() = default;
+
+void PartitionedJoin::add(std::vector<RowSpill>& parts, const std::vector<size_t>& keys, uint64_t& number,
+                          const std::vector<Row>& rows) {
+  std::string key;
+  for (const Row& r : rows) {
+    if (!key_of(r, keys, key)) key.clear();  // a null key matches nothing: any partition
+    Row numbered = r;
+    numbered.push_back(Value::integer(static_cast<int64_t>(number++)));
+    parts[std::hash<std::string>()(key) % kJoinPartitions].add(std::move(numbered));
+  }
+}
+
+void PartitionedJoin::add_right(const std::vector<Row>& rows) { add(right_, rk_, right_rows_, rows); }
+void PartitionedJoin::add_left(const std::vector<Row>& rows) { add(left_, lk_, left_rows_, rows); }
+
+Table PartitionedJoin::finish() {
+  std::vector<Column> lc = left_columns_, rc = right_columns_;
+  lc.push_back({kLeftNumber, Type::Long});
+  rc.push_back({kRightNumber, Type::Long});
+  Table out;
+  for (size_t p = 0; p < kJoinPartitions; ++p) {
+    Table left{lc, {}};
+    auto right = std::make_shared<Table>(Table{rc, {}});
+    left_[p].read(SIZE_MAX, [&](std::vector<Row>&& rows) { left.rows = std::move(rows); });
+    right_[p].read(SIZE_MAX, [&](std::vector<Row>&& rows) { right->rows = std::move(rows); });
+    Table part = join(runner_, left, right, op_, lookup_);
+    if (out.columns.empty()) out.columns = part.columns;
+    for (Row& r : part.rows) out.rows.push_back(std::move(r));
+    if (out.rows.size() > runner_.max_rows())
+      fail(op_, "the join makes more than " + std::to_string(runner_.max_rows()) +
+                    " rows: narrow it (where before the join, or fewer rows per key)");
+  }
+  left_.clear();
+  right_.clear();
+  // Back in the whole join's order: the left rows' in order (each with its
+  // right rows in order), then the right rows no left row matched.
+  std::optional<size_t> ln = out.find(kLeftNumber), rn = out.find(kRightNumber);
+  auto number = [](const Row& r, std::optional<size_t> c) {
+    return !c || r[*c].null ? std::optional<int64_t>() : std::optional<int64_t>(r[*c].i);
+  };
+  std::stable_sort(out.rows.begin(), out.rows.end(), [&](const Row& a, const Row& b) {
+    std::optional<int64_t> la = number(a, ln), lb = number(b, ln);
+    if (la.has_value() != lb.has_value()) return la.has_value();
+    if (la != lb) return la < lb;
+    return number(a, rn) < number(b, rn);
+  });
+  for (std::optional<size_t> c : {rn, ln}) {  // the later column first
+    if (!c) continue;
+    out.columns.erase(out.columns.begin() + static_cast<long>(*c));
+    for (Row& r : out.rows) r.erase(r.begin() + static_cast<long>(*c));
+  }
+  return out;
 }
 
 Table union_of(const std::vector<TablePtr>& tables, const std::vector<std::string>& names, const Node& op) {

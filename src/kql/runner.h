@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kql/engine.h"
+#include "kql/row_spill.h"
 
 namespace re2 {
 class RE2;
@@ -61,6 +62,7 @@ struct Env {
 using Scalar = std::function<Value(const Row&)>;
 
 class Runner;
+struct RightSide;
 
 struct CompileScope {
   const std::vector<Column>* columns = nullptr;  // the row's columns (none: a constant expression)
@@ -110,7 +112,12 @@ class Runner {
   Table where(const Table& in, Rows&& rows, const Node& op, const EnvPtr& env);
   TablePtr named_table(const Node& name, const EnvPtr& env);
   std::optional<Table> scan_prefix(const Node& pipeline, const EnvPtr& env, size_t& next);
-  TablePtr right_side(const Node& join, const EnvPtr& env);  // a join's or lookup's other table
+  // A join's or lookup's other table: streamed from a table in files when
+  // it can be, and partitioned past a quarter of --memory.
+  RightSide right_side(const Node& join, const std::vector<Column>& left_columns, const EnvPtr& env);
+  // Rows of a pipeline over a table in files whose operators all keep or
+  // drop whole rows and columns, chunk by chunk; false when it is not one.
+  bool stream(const Node& n, const EnvPtr& env, const std::function<void(Table&&)>& sink);
   TablePtr call_function(const Node& call, const Binding& fn, const EnvPtr& env, const TablePtr& piped);
 
   Catalog& catalog_;
@@ -136,6 +143,38 @@ class Summarizer {
   std::unique_ptr<Impl> impl_;
 };
 Table join(Runner& runner, const Table& left, const TablePtr& right, const Node& op, bool lookup);
+// A join whose right side passes memory (streamed from a table in files):
+// both sides' rows go to partitions by key in files, each numbered; each
+// pair of partitions is joined in turn (join()), and the rows are put back
+// in the order the whole join gives them.
+class PartitionedJoin {
+ public:
+  PartitionedJoin(Runner& runner, const Node& op, bool lookup, std::vector<Column> left_columns,
+                  std::vector<Column> right_columns, const RunOptions& options);
+  ~PartitionedJoin();
+  void add_right(const std::vector<Row>& rows);
+  void add_left(const std::vector<Row>& rows);
+  Table finish();
+
+ private:
+  static void add(std::vector<RowSpill>& parts, const std::vector<size_t>& keys, uint64_t& number,
+                  const std::vector<Row>& rows);
+  Runner& runner_;
+  const Node& op_;
+  bool lookup_;
+  std::vector<Column> left_columns_, right_columns_;
+  std::vector<size_t> lk_, rk_;
+  SpillBudget budget_;
+  std::vector<RowSpill> left_, right_;
+  uint64_t left_rows_ = 0, right_rows_ = 0;
+};
+
+// A join's right side: in memory, or (past memory) in a partitioned join.
+struct RightSide {
+  TablePtr table;
+  std::unique_ptr<PartitionedJoin> partitioned;
+};
+
 // join or lookup given its left side in parts (a scanned table's chunks):
 // the right side hashed once, each part probed in order; the same rows as
 // join over the parts' rows together.
