@@ -320,6 +320,17 @@ TEST(QueryCli, KqlRuleFilesAndTheirMistakes) {
   EXPECT_EQ(f[0]["tags"], json::parse(R"(["a.b", "c.d"])"));
   EXPECT_EQ(f[0]["evidence"].size(), 1u);
   EXPECT_EQ(f[0]["evidence"][0]["stage"], "DeviceProcessEvents");
+  // A rule over SecurityEvent shows its records as SecurityEvent rows, a 4688
+  // (which DeviceProcessEvents also maps) among them.
+  std::string security = write("security.kql",
+                               "// id: test-4688\n// title: cmd runs (Security)\n\nSecurityEvent | where EventID == "
+                               "4688 and NewProcessName endswith '\\\\cmd.exe' | project TimeGenerated, Computer\n");
+  std::vector<json> s =
+      rows(support::run_evtxhunt("scan -q -f jsonl --rules " + security + " " + q(kSamples / "triage")));
+  ASSERT_EQ(s.size(), 7u);  // python-evtx: 6 on WS01, 1 on WS02
+  EXPECT_EQ(s[0]["evidence"][0]["stage"], "SecurityEvent");
+  EXPECT_EQ(s[0]["evidence"][0]["EventID"], 4688);
+  std::remove((tmp / "security.kql").c_str());
   // Mistakes: a bad level, no title, a query that does not parse, a column that does not exist.
   write("level.kql", "// id: a\n// title: a\n// level: severe\nprint 1\n");
   write("title.kql", "// id: b\nprint 1\n");

@@ -34,10 +34,14 @@ std::optional<int64_t> row_time(const kql::Table& t, const kql::Row& row) {
   return row[*at].i;
 }
 
-// The stage a record is shown under: the table it is a row of.
-std::string stage_of(const norm::NormalizedEvent& ev) {
+// The stage a record is shown under: the table of the rule's it is a row of
+// (a Security record a Device* table also maps is a SecurityEvent row to a
+// rule that reads only SecurityEvent).
+std::string stage_of(const norm::NormalizedEvent& ev, const std::vector<std::string>& rule_tables) {
   const char* table = device_table(ev.table);
-  return table ? table : "SecurityEvent";
+  auto reads = [&](const char* t) { return std::find(rule_tables.begin(), rule_tables.end(), t) != rule_tables.end(); };
+  if (table && (reads(table) || !reads("SecurityEvent"))) return table;
+  return "SecurityEvent";
 }
 
 }  // namespace
@@ -153,7 +157,7 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
       f.tags = rr.rule->tags;
       for (uint64_t ref : row.sources->refs)
         if (auto it = events.find(ref); it != events.end())
-          f.evidence.push_back({stage_of(*it->second), it->second, 0, {}});
+          f.evidence.push_back({stage_of(*it->second, rr.rule->tables), it->second, 0, {}});
       if (f.evidence.empty()) continue;
       if (row.sources->more)
         f.notes.push_back("the latest " + std::to_string(kql::kMaxSources) + " records behind the row are listed");
