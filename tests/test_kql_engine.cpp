@@ -389,6 +389,15 @@ TEST(KqlEngine, AStreamedTableGivesTheRowsOfAWholeOne) {
     EXPECT_EQ(rows_and_records(q, streamed), rows_and_records(q, whole)) << q;
     EXPECT_EQ(streamed.whole_reads, 0) << q;
   }
+  // Every kind with a smaller left side: hashed on the left's keys when the
+  // join has both sides whole, on the right's when the left streams.
+  for (const char* kind : {"innerunique", "inner", "leftouter", "rightouter", "fullouter", "leftsemi", "leftanti",
+                           "rightsemi", "rightanti"}) {
+    std::string q = std::string("T | where V < 2 or V == 6 | join kind=") + kind + " (T | where V > 0) on K";
+    RecordTables whole(7);
+    StreamedTables streamed(7);
+    EXPECT_EQ(rows_and_records(q, streamed), rows_and_records(q, whole)) << q;
+  }
   // Where a pipeline starts otherwise (a join's right side too), the table is read whole.
   for (const char* q :
        {"T | extend W = V | where W > 2", "T | join kind=inner (T | extend W = 1) on K", "union T, T"}) {

@@ -1,5 +1,6 @@
-// join and lookup as hash joins (the right side hashed, the left probed in
-// its order, whole or in parts: a streamed table's chunks), every kind Kusto has with its semantics: innerunique (the
+// join and lookup as hash joins (the smaller side's keys hashed with the
+// right rows of each, the left probed in its order, whole or in parts: a
+// streamed table's chunks), every kind Kusto has with its semantics: innerunique (the
 // default) keeps the first left row of each key; null keys match nothing.
 // union: columns merged by name.
 #include <algorithm>
@@ -119,7 +120,8 @@ struct Joiner::Impl {
   }
 };
 
-Joiner::Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right_table, const Node& op, bool lookup)
+Joiner::Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right_table, const Node& op, bool lookup,
+               const std::vector<Row>* left_rows)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.runner = &runner;
@@ -150,8 +152,18 @@ Joiner::Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right_
     m.lk.push_back(column_or_fail(left_shape, k.left, "left", *k.at));
     m.rk.push_back(column_or_fail(right, k.right, "right", *k.at));
   }
-  for (size_t i = 0; i < right.rows.size(); ++i)
-    if (key_of(right.rows[i], m.rk, m.key)) m.hashed[m.key].push_back(i);
+  if (left_rows && left_rows->size() < right.rows.size()) {
+    // The smaller side's keys hashed: the left's, each with the right rows
+    // of its key (none held for the others).
+    for (const Row& l : *left_rows)
+      if (key_of(l, m.lk, m.key)) m.hashed.try_emplace(m.key);
+    for (size_t i = 0; i < right.rows.size(); ++i)
+      if (key_of(right.rows[i], m.rk, m.key))
+        if (auto it = m.hashed.find(m.key); it != m.hashed.end()) it->second.push_back(i);
+  } else {
+    for (size_t i = 0; i < right.rows.size(); ++i)
+      if (key_of(right.rows[i], m.rk, m.key)) m.hashed[m.key].push_back(i);
+  }
 
   // Output columns: the left's, then the right's (renamed where they clash;
   // lookup drops the right's key columns).
@@ -180,7 +192,7 @@ void Joiner::add(const std::vector<Row>& left_rows) {
     const std::vector<size_t>* matches = nullptr;
     if (key_of(l, m.lk, key)) {
       auto it = m.hashed.find(key);
-      if (it != m.hashed.end()) matches = &it->second;
+      if (it != m.hashed.end() && !it->second.empty()) matches = &it->second;
     }
     if (kind == "innerunique") {
       if (!matches || !m.left_seen.emplace(key, true).second) continue;
@@ -233,7 +245,7 @@ Table Joiner::finish() {
 }
 
 Table join(Runner& runner, const Table& left, const TablePtr& right, const Node& op, bool lookup) {
-  Joiner j(runner, left.columns, right, op, lookup);
+  Joiner j(runner, left.columns, right, op, lookup, &left.rows);
   j.add(left.rows);
   return j.finish();
 }

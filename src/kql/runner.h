@@ -180,7 +180,10 @@ struct RightSide {
 // join over the parts' rows together.
 class Joiner {
  public:
-  Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right, const Node& op, bool lookup);
+  // With the left's rows known in advance (the whole join), the hash is
+  // built on the smaller side's keys.
+  Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right, const Node& op, bool lookup,
+         const std::vector<Row>* left_rows = nullptr);
   ~Joiner();
   void add(const std::vector<Row>& left_rows);
   Table finish();
