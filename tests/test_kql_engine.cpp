@@ -479,3 +479,10 @@ TEST(KqlEngine, AJoinPastItsMemoryJoinsPartitionsInFiles) {
   }
   EXPECT_GE(files, 64u);  // the right sides of 10,000 rows filled every partition
 }
+
+TEST(KqlEngine, UnsignedJsonNumbersPastLongAreReals) {
+  // JSON's 2^64 - 1 is past a long: a real, as Kusto reads it (not -1).
+  EXPECT_EQ(run("print a = toreal(parse_json('[18446744073709551615]')[0]) > 1e19, b = "
+                "tolong(parse_json('[9223372036854775807]')[0])"),
+            "a:bool b:long\ntrue | 9223372036854775807");
+}

@@ -78,6 +78,22 @@ std::string unique_name(const std::vector<Column>& cols, const std::string& name
     if (!taken(name + std::to_string(i))) return name + std::to_string(i);
 }
 
+// The join's kind (KQL's default innerunique; lookup's leftouter), its
+// synonyms named as one; a kind the operator does not have is an error.
+std::string kind_of(const Node& op, bool lookup) {
+  std::string kind = lookup ? "leftouter" : "innerunique";
+  for (const Node& k : op.kids)
+    if (k.kind == K::Option && k.text == "kind") kind = k.kids[0].text;
+  if (kind == "anti" || kind == "leftantisemi") kind = "leftanti";
+  if (kind == "rightantisemi") kind = "rightanti";
+  static const std::vector<std::string> kinds = {"innerunique", "inner",     "leftouter", "rightouter", "fullouter",
+                                                 "leftanti",    "rightanti", "leftsemi",  "rightsemi"};
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || (lookup && kind != "leftouter" && kind != "inner"))
+    fail(op,
+         (lookup ? "lookup kind=" : "join kind=") + kind + " is not a kind " + (lookup ? "lookup" : "join") + " has");
+  return kind;
+}
+
 }  // namespace
 
 struct Joiner::Impl {
@@ -130,20 +146,11 @@ Joiner::Joiner(Runner& runner, std::vector<Column> left_columns, TablePtr right_
   m.right = std::move(right_table);
   m.lookup = lookup;
   const Table& right = *m.right;
-  std::string kind = lookup ? "leftouter" : "innerunique";
+  m.kind = kind_of(op, lookup);
   const Node* on = nullptr;
-  for (const Node& k : op.kids) {
-    if (k.kind == K::Option && k.text == "kind") kind = k.kids[0].text;
+  for (const Node& k : op.kids)
     if (k.kind == K::On) on = &k;
-  }
-  if (kind == "anti" || kind == "leftantisemi") kind = "leftanti";
-  if (kind == "rightantisemi") kind = "rightanti";
-  static const std::vector<std::string> kinds = {"innerunique", "inner",     "leftouter", "rightouter", "fullouter",
-                                                 "leftanti",    "rightanti", "leftsemi",  "rightsemi"};
-  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || (lookup && kind != "leftouter" && kind != "inner"))
-    fail(op,
-         (lookup ? "lookup kind=" : "join kind=") + kind + " is not a kind " + (lookup ? "lookup" : "join") + " has");
-  m.kind = kind;
+  const std::string& kind = m.kind;
   Table left_shape;
   left_shape.columns = m.left_columns;
   std::vector<KeyPair> names;
@@ -259,6 +266,7 @@ const char* const kRightNumber = "\x01right row";
 PartitionedJoin::PartitionedJoin(Runner& runner, const Node& op, bool lookup, std::vector<Column> left_columns,
                                  std::vector<Column> right_columns, const RunOptions& options)
     : runner_(runner), op_(op), lookup_(lookup) {
+  kind_of(op, lookup);  // a kind the join does not have is said before any row is read
   left_columns_ = std::move(left_columns);
   right_columns_ = std::move(right_columns);
   const Node* on = nullptr;

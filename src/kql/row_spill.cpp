@@ -29,6 +29,8 @@ void put(std::string& out, T v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 void put_text(std::string& out, std::string_view s) {
+  if (s.size() > UINT32_MAX)
+    throw store::SpillError("a value of " + std::to_string(s.size()) + " bytes is too large to spill");
   put(out, static_cast<uint32_t>(s.size()));
   out.append(s);
 }
@@ -43,7 +45,11 @@ void encode(std::string& out, const Row& r) {
     switch (v.type) {
       case Type::Real: put(out, v.r); break;
       case Type::String: put_text(out, v.s); break;
-      case Type::Dynamic: put_text(out, v.d ? v.d->dump() : "null"); break;
+      case Type::Dynamic: {  // CBOR: exact for every value (NaN, any bytes in strings), keys in order
+        std::vector<uint8_t> cbor = Json::to_cbor(v.d ? *v.d : Json());
+        put_text(out, std::string_view(reinterpret_cast<const char*>(cbor.data()), cbor.size()));
+        break;
+      }
       default: put(out, v.i);
     }
   }
@@ -76,23 +82,36 @@ class Reader {
     bytes(s.data(), s.size());
     return s;
   }
+  // A row as encode() wrote it; what no writer makes (a type past Dynamic,
+  // counts past the bounds, CBOR that does not parse) is a damaged file.
   Row row() {
-    Row r(get<uint32_t>());
+    uint32_t cells = get<uint32_t>();
+    if (cells > (uint32_t{1} << 20)) damaged();
+    Row r(cells);
     for (Value& v : r) {
-      v.type = static_cast<Type>(get<uint8_t>());
+      uint8_t type = get<uint8_t>();
+      if (type > static_cast<uint8_t>(Type::Dynamic)) damaged();
+      v.type = static_cast<Type>(type);
       v.null = get<uint8_t>() != 0;
       if (v.null) continue;
       switch (v.type) {
         case Type::Real: v.r = get<double>(); break;
         case Type::String: v.s = text(); break;
-        case Type::Dynamic: v.d = std::make_shared<const Json>(Json::parse(text())); break;
+        case Type::Dynamic: {
+          Json j = Json::from_cbor(text(), true, false);
+          if (j.is_discarded()) damaged();
+          v.d = std::make_shared<const Json>(std::move(j));
+          break;
+        }
         default: v.i = get<int64_t>();
       }
     }
     if (uint8_t has = get<uint8_t>()) {
       auto p = std::make_shared<Provenance>();
       p->more = has == 2;
-      p->refs.resize(get<uint32_t>());
+      uint32_t refs = get<uint32_t>();
+      if (refs > (uint32_t{1} << 20)) damaged();
+      p->refs.resize(refs);
       for (uint64_t& ref : p->refs) ref = get<uint64_t>();
       r.sources = std::move(p);
     }
@@ -100,6 +119,10 @@ class Reader {
   }
 
  private:
+  [[noreturn]] void damaged() {
+    errno = EIO;
+    fail(path_, "spilled rows are damaged");
+  }
   void bytes(void* to, size_t n) {
     if (n && std::fread(to, 1, n, f_) != n) {
       if (!std::ferror(f_)) errno = EIO;

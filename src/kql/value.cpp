@@ -77,12 +77,12 @@ Value Value::dynamic(Json j) {
 
 Value from_json(const Json& j) {
   if (j.is_boolean()) return Value::boolean(j.get<bool>());
-  if (j.is_number_integer()) return Value::integer(j.get<int64_t>());
-  if (j.is_number_unsigned()) {
+  if (j.is_number_unsigned()) {  // before is_number_integer, which unsigned numbers also answer
     uint64_t u = j.get<uint64_t>();
     return u > static_cast<uint64_t>(INT64_MAX) ? Value::real(static_cast<double>(u))
                                                 : Value::integer(static_cast<int64_t>(u));
   }
+  if (j.is_number_integer()) return Value::integer(j.get<int64_t>());
   if (j.is_number_float()) return Value::real(j.get<double>());
   if (j.is_string()) return Value::string(j.get<std::string>());
   return Value::dynamic(j);
