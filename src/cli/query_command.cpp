@@ -107,7 +107,10 @@ int run_query(const std::vector<std::string>& args) {
       "now() and ago() count from the latest event read (--now to set it);\n"
       "ingestion_time() is the event's time. Defender cloud functions (FileProfile,\n"
       "...) add their columns as null, with a warning. A construct the engine does\n"
-      "not run is an error at its line and column (exit 7), never a silent answer.\n\noptions");
+      "not run is an error at its line and column (exit 7), never a silent answer.\n"
+      "--memory bounds the tables too: past a quarter of it they are kept in files\n"
+      "under --temp-dir and read back in chunks, and a summarize's groups or a join's\n"
+      "sides past it go to partitions there (the same rows, in the same order).\n\noptions");
   std::string file, now_text;
   size_t max_rows = 20'000'000;
   bool provenance = false;
