@@ -358,8 +358,8 @@ class StreamedTables : public RecordTables {
 };
 
 // The result and each row's records, as text.
-std::string rows_and_records(const std::string& query, kql::Catalog& catalog) {
-  kql::RunResult r = kql::run(kql::parse(query), catalog, {});
+std::string rows_and_records(const std::string& query, kql::Catalog& catalog, const kql::RunOptions& options = {}) {
+  kql::RunResult r = kql::run(kql::parse(query), catalog, options);
   std::string out = kql::to_text(r.table);
   for (const kql::Row& row : r.table.rows) {
     out += "\n";
@@ -431,14 +431,7 @@ TEST(KqlEngine, ASummarizePastItsMemoryAggregatesByPartitionsInFiles) {
                         "T | where V > 1000 | summarize count() by K"}) {
     RecordTables catalog(20000);
     std::string want = rows_and_records(q, catalog);
-    kql::RunResult r = kql::run(kql::parse(q), catalog, spill);
-    std::string got = kql::to_text(r.table);
-    for (const kql::Row& row : r.table.rows) {
-      got += "\n";
-      if (row.sources)
-        for (uint64_t ref : row.sources->refs) got += std::to_string(ref) + ",";
-    }
-    EXPECT_EQ(got, want) << q;
+    EXPECT_EQ(rows_and_records(q, catalog, spill), want) << q;
   }
   // The second's 6,667 groups filled every partition past what one keeps in memory.
   EXPECT_GE(files, 64u);
@@ -468,14 +461,7 @@ TEST(KqlEngine, AJoinPastItsMemoryJoinsPartitionsInFiles) {
     RecordTables whole(10000);
     StreamedTables streamed(10000);
     std::string want = rows_and_records(q, whole);
-    kql::RunResult r = kql::run(kql::parse(q), streamed, spill);
-    std::string got = kql::to_text(r.table);
-    for (const kql::Row& row : r.table.rows) {
-      got += "\n";
-      if (row.sources)
-        for (uint64_t ref : row.sources->refs) got += std::to_string(ref) + ",";
-    }
-    EXPECT_EQ(got, want) << q;
+    EXPECT_EQ(rows_and_records(q, streamed, spill), want) << q;
   }
   EXPECT_GE(files, 64u);  // the right sides of 10,000 rows filled every partition
 }
