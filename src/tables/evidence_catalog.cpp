@@ -419,13 +419,14 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
       kql::Row row;
       for (size_t k : b.security_kept) row.push_back(std::move(full[k]));
       std::string packed;  // the kept EventData fields (a field named as a Sentinel column is not one)
-      for (const auto& [k, v] : data) {
+      for (const auto& field : data) {
+        const std::string& name = field.first;  // a named reference: clang 14 cannot capture a structured binding
         auto col = std::find_if(schema_se.columns.begin(), schema_se.columns.begin() + schema_se.event_data_from,
-                                [&](const kql::Column& c) { return c.name == k; });
-        if (col != schema_se.columns.begin() + schema_se.event_data_from || !kept(k)) continue;
-        out.fields.insert(k);
-        pack(packed, k);
-        pack(packed, v);
+                                [&](const kql::Column& c) { return c.name == name; });
+        if (col != schema_se.columns.begin() + schema_se.event_data_from || !kept(name)) continue;
+        out.fields.insert(name);
+        pack(packed, name);
+        pack(packed, field.second);
       }
       row.push_back(Value::string(std::move(packed)));
       row.sources = record_sources();
