@@ -498,8 +498,7 @@ RightSide Runner::right_side(const Node& op, const std::vector<Column>& left_col
       held->rows.push_back(std::move(r));
     }
     if (bytes > options_.memory_bytes && options_.new_spill_file) {  // past memory: partitions from here on
-      side.partitioned =
-          std::make_unique<PartitionedJoin>(*this, op, op.text == "lookup", left_columns, held->columns, options_);
+      side.partitioned = std::make_unique<PartitionedJoin>(*this, op, op.text == "lookup", left_columns, held->columns);
       side.partitioned->add_right(held->rows);
       held.reset();
     }

@@ -264,7 +264,7 @@ const char* const kRightNumber = "\x01right row";
 }  // namespace
 
 PartitionedJoin::PartitionedJoin(Runner& runner, const Node& op, bool lookup, std::vector<Column> left_columns,
-                                 std::vector<Column> right_columns, const RunOptions& options)
+                                 std::vector<Column> right_columns)
     : runner_(runner), op_(op), lookup_(lookup) {
   kind_of(op, lookup);  // a kind the join does not have is said before any row is read
   left_columns_ = std::move(left_columns);
@@ -282,7 +282,7 @@ PartitionedJoin::PartitionedJoin(Runner& runner, const Node& op, bool lookup, st
     rk_.push_back(column_or_fail(right_shape, k.right, "right", *k.at));
   }
   budget_.limit = 0;  // every partition writes once it holds 16 KiB
-  budget_.new_file = options.new_spill_file;
+  budget_.new_file = runner.options().new_spill_file;
   for (size_t p = 0; p < kJoinPartitions; ++p) {
     left_.emplace_back(&budget_);
     right_.emplace_back(&budget_);

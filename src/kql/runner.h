@@ -150,7 +150,7 @@ Table join(Runner& runner, const Table& left, const TablePtr& right, const Node&
 class PartitionedJoin {
  public:
   PartitionedJoin(Runner& runner, const Node& op, bool lookup, std::vector<Column> left_columns,
-                  std::vector<Column> right_columns, const RunOptions& options);
+                  std::vector<Column> right_columns);
   ~PartitionedJoin();
   void add_right(const std::vector<Row>& rows);
   void add_left(const std::vector<Row>& rows);

@@ -127,8 +127,9 @@ struct EvidenceCatalog::Build {
   std::array<const char*, kTables> target{};
   std::array<std::vector<ColumnSource>, kTables> sources;
   bool security = false;
-  std::vector<size_t> security_kept;  // the Sentinel columns of SecurityEvent kept, by index
-  std::vector<HostRows> per_host;     // by index in hosts_
+  std::vector<size_t> security_kept;                 // the Sentinel columns of SecurityEvent kept, by index
+  std::set<std::string, std::less<>> security_base;  // every Sentinel column's name (no EventData field is one)
+  std::vector<HostRows> per_host;                    // by index in hosts_
 };
 
 // A built table larger than the catalog's memory: its columns and each
@@ -304,8 +305,10 @@ void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
   }
   b->security = b->wanted.count("SecurityEvent") > 0;
   const Schema& se = *schema("SecurityEvent");
-  for (size_t c = 0; c < se.event_data_from; ++c)
+  for (size_t c = 0; c < se.event_data_from; ++c) {
+    b->security_base.insert(se.columns[c].name);
     if (kept(se.columns[c].name)) b->security_kept.push_back(c);
+  }
   b->per_host.resize(hosts_.size());
   build_ = std::move(b);
 }
@@ -363,7 +366,6 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
       }
     }
     if (b.security && view.provider() == norm::kSecurityProvider) {
-      const Schema& schema_se = *schema("SecurityEvent");
       const bool want_xml = kept("EventData");
       std::map<std::string, std::string> data;
       std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
@@ -419,14 +421,11 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
       kql::Row row;
       for (size_t k : b.security_kept) row.push_back(std::move(full[k]));
       std::string packed;  // the kept EventData fields (a field named as a Sentinel column is not one)
-      for (const auto& field : data) {
-        const std::string& name = field.first;  // a named reference: clang 14 cannot capture a structured binding
-        auto col = std::find_if(schema_se.columns.begin(), schema_se.columns.begin() + schema_se.event_data_from,
-                                [&](const kql::Column& c) { return c.name == name; });
-        if (col != schema_se.columns.begin() + schema_se.event_data_from || !kept(name)) continue;
+      for (const auto& [name, value] : data) {
+        if (b.security_base.count(name) || !kept(name)) continue;
         out.fields.insert(name);
         pack(packed, name);
-        pack(packed, field.second);
+        pack(packed, value);
       }
       row.push_back(Value::string(std::move(packed)));
       row.sources = record_sources();
