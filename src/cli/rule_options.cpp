@@ -17,9 +17,9 @@
 
 #include "cli/exit_codes.h"
 #include "cli/tuning_report.h"
-#include "pipeline/filters.h"
 #include "sigma/placeholders.h"
 #include "sigma/sigma_loader.h"
+#include "text/glob.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -238,7 +238,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   // --rule: selects the rules of both kinds.
   // A pattern names a rule by its id or its title.
   auto names = [](const std::string& p, const std::string& id, const std::string& title) {
-    return pipeline::glob_match(p, id) || pipeline::glob_match(p, title);
+    return text::glob_match(p, id) || text::glob_match(p, title);
   };
   auto selected_id = [&](const std::string& id, const std::string& title) {
     if (patterns.empty()) return true;

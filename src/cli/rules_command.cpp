@@ -23,7 +23,7 @@
 #include "cli/tuning_report.h"
 #include "evtx/value.h"
 #include "pipeline/event_writer.h"
-#include "pipeline/filters.h"
+#include "text/glob.h"
 #include "timeline/output_file.h"
 #include "timeline/table.h"
 #include "timeline/terminal_text.h"
@@ -202,7 +202,7 @@ int run_show(const std::vector<std::string>& rest) {
   for (const std::string& name : names) {
     size_t shown = 0;
     for (const RuleListing& r : all) {
-      if (!pipeline::glob_match(name, r.id) && !pipeline::glob_match(name, r.title)) continue;
+      if (!text::glob_match(name, r.id) && !text::glob_match(name, r.title)) continue;
       ++shown;
       text += "id:          " + r.id + "\ntitle:       " + r.title + "\nlevel:       " + r.level +
               "\nstatus:      " + r.status + "\nkind:        " + r.source + "\nauthor:      " + r.author +

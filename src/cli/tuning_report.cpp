@@ -9,9 +9,9 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/rule_options.h"
-#include "pipeline/filters.h"
 #include "rules/text_match.h"
 #include "rules/time_format.h"
+#include "text/glob.h"
 
 namespace cli {
 namespace {
@@ -90,7 +90,7 @@ std::vector<std::string> unmatched_host_warnings(const pipeline::Evidence& ev, c
   if (names.empty()) seen = "none";
   std::vector<std::string> out;
   auto check = [&](const std::string& option, const std::string& glob) {
-    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return pipeline::glob_match(glob, n); }))
+    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return text::glob_match(glob, n); }))
       return;
     out.push_back("0 hosts matched " + option + " '" + glob + "': the hosts read are " + seen);
   };
@@ -124,13 +124,13 @@ std::vector<std::string> unmatched_rule_warnings(const RuleOptions& rules, const
   std::vector<RuleListing> all = rules.listing();
   auto names_rule = [&](const std::string& glob) {
     return std::any_of(all.begin(), all.end(), [&](const RuleListing& r) {
-      return pipeline::glob_match(glob, r.id) || pipeline::glob_match(glob, r.title);
+      return text::glob_match(glob, r.id) || text::glob_match(glob, r.title);
     });
   };
   std::set<std::string> tags;
   for (const RuleListing& r : all) tags.insert(r.tags.begin(), r.tags.end());
   auto names_tag = [&](const std::string& glob) {
-    return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return pipeline::glob_match(glob, t); });
+    return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return text::glob_match(glob, t); });
   };
   std::string some_tags;
   size_t n = 0;

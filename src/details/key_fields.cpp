@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "details/key_field_data.h"
-#include "pipeline/filters.h"
+#include "text/glob.h"
 
 namespace details {
 namespace {
@@ -96,7 +96,7 @@ const KeyFields* key_fields(std::string_view provider, uint16_t event_id) {
   if (it != t.end()) return &it->second;
   // A provider line with a star names a family (MSSQL$*: every named SQL Server instance).
   for (const auto& [key, fields] : t)
-    if (key.second == event_id && key.first.find('*') != std::string::npos && pipeline::glob_match(key.first, name))
+    if (key.second == event_id && key.first.find('*') != std::string::npos && text::glob_match(key.first, name))
       return &fields;
   return nullptr;
 }

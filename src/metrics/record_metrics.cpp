@@ -8,6 +8,7 @@
 #include "details/key_fields.h"
 #include "normalize/hosts.h"
 #include "normalize/record_access.h"
+#include "text/glob.h"
 #include "timeline/format.h"
 
 namespace metrics {
@@ -49,7 +50,9 @@ std::string duration_text(norm::Ticks t) {
 }
 
 std::string record_text(uint64_t id, norm::Ticks t) {
-  return "#" + std::to_string(id) + (t ? " (" + timeline::format_time(t) + ")" : " (no time)");
+  std::string out = "#";  // not "#" + ...: a false -Wrestrict of g++ 12
+  out += std::to_string(id);
+  return out += t ? " (" + timeline::format_time(t) + ")" : " (no time)";
 }
 
 // Providers buffer their events: a record dated less than this before the one
@@ -295,8 +298,8 @@ Metrics MetricsObserver::finish(const std::vector<pipeline::FileInfo>& files) {
   sequence_filter.event_ids.clear();
   auto keeps_channel = [&](const std::string& channel) {
     const std::vector<std::string>& globs = options_.filter.channels;
-    return globs.empty() || std::any_of(globs.begin(), globs.end(),
-                                        [&](const std::string& g) { return pipeline::glob_match(g, channel); });
+    return globs.empty() ||
+           std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return text::glob_match(g, channel); });
   };
   for (auto& [key, row] : by_host) {
     if (!keeps_host(row.host)) continue;

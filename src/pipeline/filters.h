@@ -14,15 +14,11 @@
 
 namespace pipeline {
 
-// Shell-style glob: * any run, ? one character, \ escapes; ASCII case
-// ignored. Linear in practice: backtracks only to the last star.
-bool glob_match(std::string_view pattern, std::string_view text);
-
 struct EventFilter {
   std::optional<norm::Ticks> since, until;  // inclusive
   // --since -2d: a time before the evidence's last event, known once it is read (anchor).
   std::optional<norm::Ticks> since_before_last, until_before_last;
-  std::vector<std::string> hosts;  // globs on DeviceName (any name of the host)
+  std::vector<std::string> hosts;  // globs (text/glob.h) on DeviceName (any name of the host)
   std::vector<uint16_t> event_ids;
   std::vector<std::string> channels;  // case-insensitive equality or glob
 

@@ -7,12 +7,13 @@
 
 #include "replay/finding_details.h"
 #include "replay/link.h"
+#include "text/glob.h"
 
 namespace replay {
 
 bool FindingFilter::keeps(Finding& f, TuningCounts* counts) const {
   if (!rules.empty() && std::none_of(rules.begin(), rules.end(), [&](const std::string& g) {
-        return pipeline::glob_match(g, f.rule_id) || pipeline::glob_match(g, f.title);
+        return text::glob_match(g, f.rule_id) || text::glob_match(g, f.title);
       }))
     return false;
   if (tuning) {

@@ -5,21 +5,21 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "pipeline/filters.h"
 #include "rules/time_format.h"
+#include "text/glob.h"
 #include "yaml/load_file.h"
 
 namespace replay {
 namespace {
 
 bool rule_matches(const std::string& glob, const Finding& f) {
-  return pipeline::glob_match(glob, f.rule_id) || pipeline::glob_match(glob, f.title);
+  return text::glob_match(glob, f.rule_id) || text::glob_match(glob, f.title);
 }
 
 bool kept_status(const std::vector<std::string>& statuses, const std::string& status) {
   if (statuses.empty()) return status != "deprecated" && status != "unsupported";
   return std::any_of(statuses.begin(), statuses.end(),
-                     [&](const std::string& s) { return pipeline::glob_match(s, status); });
+                     [&](const std::string& s) { return text::glob_match(s, status); });
 }
 
 }  // namespace
@@ -29,10 +29,9 @@ bool TuningEntry::matches(const Finding& f) const {
   if (until && f.timestamp > *until) return false;
   if (!rule.empty() && !rule_matches(rule, f)) return false;
   if (!tag.empty() &&
-      std::none_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) { return pipeline::glob_match(tag, t); }))
+      std::none_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) { return text::glob_match(tag, t); }))
     return false;
-  if (!host.empty() && !pipeline::glob_match(host, f.device_name) && !pipeline::glob_match(host, f.device_id))
-    return false;
+  if (!host.empty() && !text::glob_match(host, f.device_name) && !text::glob_match(host, f.device_id)) return false;
   return true;
 }
 
@@ -69,8 +68,7 @@ bool Tuning::apply(Finding& f, TuningCounts& c) const {
         return false;
       }
   if (!tags.empty() && std::none_of(tags.begin(), tags.end(), [&](const std::string& g) {
-        return std::any_of(f.tags.begin(), f.tags.end(),
-                           [&](const std::string& t) { return pipeline::glob_match(g, t); });
+        return std::any_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) { return text::glob_match(g, t); });
       })) {
     ++c.by_tag;
     return false;

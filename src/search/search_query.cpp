@@ -7,20 +7,10 @@
 
 #include "evtx/value.h"
 #include "rules/text_match.h"
+#include "text/glob.h"
 
 namespace search {
 namespace {
-
-// A literal for Sigma's values: its wildcards and backslashes escaped (a
-// backslash run before a wildcard, or any backslash: canonical_glob's rules).
-std::string sigma_literal(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '*' || c == '?') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 std::string without_spaces(std::string s) {
   s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
@@ -71,7 +61,10 @@ Search::Search(const Query& q) : query_(q) {
     << YAML::EndMap;
   y << YAML::Key << "detection" << YAML::Value << YAML::BeginMap;
   size_t n = 0;
-  auto term = [&]() { return "t" + std::to_string(n++); };
+  auto term = [&]() {
+    std::string t = "t";  // not "t" + ...: a false -Wrestrict of g++ 12
+    return t += std::to_string(n++);
+  };
   std::string join = q.any ? " or " : " and ";
   auto describe = [&](const std::string& what) {
     (description_.empty() ? description_ : description_ += join) += what;
@@ -79,7 +72,7 @@ Search::Search(const Query& q) : query_(q) {
   for (const std::string& k : q.keywords) {
     if (k.empty()) throw QueryError("-k: an empty keyword matches everything; give a word");
     y << YAML::Key << term() << YAML::Value << YAML::BeginMap << YAML::Key << (q.cased ? "|cased" : "|contains")
-      << YAML::Value << YAML::DoubleQuoted << sigma_literal(k) << YAML::EndMap;
+      << YAML::Value << YAML::DoubleQuoted << text::escape_glob(k) << YAML::EndMap;
     folded_keywords_.push_back(q.cased ? k : rules::fold_case(k));
     describe("keyword " + quoted(k));
   }

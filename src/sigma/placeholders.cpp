@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "sigma/sigma_loader.h"
+#include "text/glob.h"
 #include "yaml/load_file.h"
 
 namespace sigma {
@@ -99,7 +100,7 @@ std::vector<std::string> expand_placeholders(Rule& rule, const Placeholders& val
           throw std::runtime_error("placeholders expand into more than 100,000 values");
         std::vector<std::string> next;
         for (const std::string& d : done)
-          for (const std::string& v : vs) next.push_back(d + g.substr(prev, at - prev) + escape_glob(v));
+          for (const std::string& v : vs) next.push_back(d + g.substr(prev, at - prev) + text::escape_glob(v));
         done = std::move(next);
         prev = at + len;
       }

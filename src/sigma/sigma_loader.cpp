@@ -1,5 +1,6 @@
 #include "sigma/sigma_loader.h"
 #include "sigma/placeholders.h"
+#include "text/glob.h"
 #include "yaml/stray_comma.h"
 
 #include <yaml-cpp/yaml.h>
@@ -37,6 +38,14 @@ std::vector<std::string> string_list(const YAML::Node& n, const char* what) {
   if (!n.IsSequence()) throw NodeError(n, std::string(what) + " must be a list");
   for (const YAML::Node& item : n) out.push_back(scalar(item, what));
   return out;
+}
+
+// A keyword (a value without a field): found anywhere in a value.
+std::string keyword_glob(const std::string& sigma_value) {
+  std::string g = "*";
+  g += text::canonical_glob(sigma_value);
+  g += '*';
+  return g;
 }
 
 // ---- values and modifiers ------------------------------------------------------
@@ -211,7 +220,7 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
   bool re = false, re_i = false, re_m = false, re_s = false, expand = false;
   bool encoded = false;  // base64, utf16...: a placeholder would be encoded too
   std::vector<std::string> globs;
-  for (const std::string& r : raw) globs.push_back(canonical_glob(r));
+  for (const std::string& r : raw) globs.push_back(text::canonical_glob(r));
   auto map_values = [&](auto fn) {
     std::vector<std::string> out;
     for (const std::string& g : globs)
@@ -248,26 +257,30 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
       map_values(windash);
     } else if (m == "base64") {
       encoded = true;
-      map_values([](const std::string& g) { return std::vector<std::string>{escape_glob(base64(glob_literal(g)))}; });
+      map_values([](const std::string& g) {
+        return std::vector<std::string>{text::escape_glob(base64(text::glob_literal(g)))};
+      });
     } else if (m == "base64offset") {
       encoded = true;
       map_values([](const std::string& g) {
         std::vector<std::string> out;
-        for (const std::string& v : base64_offsets(glob_literal(g))) out.push_back(escape_glob(v));
+        for (const std::string& v : base64_offsets(text::glob_literal(g))) out.push_back(text::escape_glob(v));
         return out;
       });
     } else if (m == "utf16le" || m == "wide") {
       encoded = true;
-      map_values(
-          [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), false))}; });
+      map_values([](const std::string& g) {
+        return std::vector<std::string>{text::escape_glob(utf16(text::glob_literal(g), false))};
+      });
     } else if (m == "utf16be") {
       encoded = true;
-      map_values(
-          [](const std::string& g) { return std::vector<std::string>{escape_glob(utf16(glob_literal(g), true))}; });
+      map_values([](const std::string& g) {
+        return std::vector<std::string>{text::escape_glob(utf16(text::glob_literal(g), true))};
+      });
     } else if (m == "utf16") {
       encoded = true;
       map_values([](const std::string& g) {
-        return std::vector<std::string>{escape_glob("\xFF\xFE" + utf16(glob_literal(g), false))};
+        return std::vector<std::string>{text::escape_glob("\xFF\xFE" + utf16(text::glob_literal(g), false))};
       });
     } else if (m == "re") {
       re = true;
@@ -371,7 +384,7 @@ Selection parse_selection(const std::string& name, const YAML::Node& n) {
       if (item.IsMap())
         s.alternatives.push_back(map_tests(item));
       else if (item.IsScalar()) {
-        keywords.values.push_back("*" + canonical_glob(item.Scalar()) + "*");
+        keywords.values.push_back(keyword_glob(item.Scalar()));
         spend(item, 1, keywords.values.back().size());
       } else
         throw NodeError(item, "a search identifier's list holds values or maps");
@@ -379,7 +392,7 @@ Selection parse_selection(const std::string& name, const YAML::Node& n) {
     if (!keywords.values.empty()) s.alternatives.push_back({std::move(keywords)});
   } else if (n.IsScalar()) {
     FieldTest k;
-    k.values.push_back("*" + canonical_glob(n.Scalar()) + "*");
+    k.values.push_back(keyword_glob(n.Scalar()));
     s.alternatives.push_back({std::move(k)});
   } else {
     throw NodeError(n, "search identifier '" + name + "' must be a map or a list");
@@ -652,55 +665,6 @@ class ConditionParser {
 std::string LoadError::str() const { return file + ":" + std::to_string(line) + ": " + reason; }
 
 std::unique_ptr<Condition> parse_condition(std::string_view text) { return ConditionParser(text).parse(); }
-
-std::string canonical_glob(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    if (s[i] != '\\') {
-      if (s[i] == '*' || s[i] == '?')
-        out += s[i];
-      else
-        out += s[i];
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    while (i + n < s.size() && s[i + n] == '\\') ++n;
-    char next = i + n < s.size() ? s[i + n] : '\0';
-    if (next == '*' || next == '?') {
-      for (size_t k = 0; k < n / 2; ++k) out += "\\\\";  // escaped backslashes
-      if (n % 2) {
-        out += '\\';  // the wildcard itself is escaped
-        out += next;
-        i += n + 1;
-      } else {
-        i += n;  // the wildcard stays a wildcard
-      }
-    } else {
-      for (size_t k = 0; k < (n + 1) / 2; ++k) out += "\\\\";  // \ and \\ are one backslash; \\\ and \\\\ two
-      i += n;
-    }
-  }
-  return out;
-}
-
-std::string glob_literal(std::string_view g) {
-  std::string out;
-  for (size_t i = 0; i < g.size(); ++i) {
-    if (g[i] == '\\' && i + 1 < g.size()) ++i;
-    out += g[i];
-  }
-  return out;
-}
-
-std::string escape_glob(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '*' || c == '?') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 // A top-level key of some YAML document of the text.
 bool has_top_key(std::string_view t, std::string_view key) {

@@ -37,13 +37,4 @@ LoadResult load_sigma_text(std::string_view yaml_text, const std::string& file);
 // std::runtime_error with the reason.
 std::unique_ptr<Condition> parse_condition(std::string_view text);
 
-// A Sigma string value (wildcards * ?, backslash escapes) into the glob form
-// the matchers use: wildcards bare, literal *, ? and \ escaped with a
-// backslash.
-std::string canonical_glob(std::string_view sigma_value);
-// The plain text of a canonical glob without wildcards (escapes removed).
-std::string glob_literal(std::string_view glob);
-// Escapes plain text for a canonical glob.
-std::string escape_glob(std::string_view text);
-
 }  // namespace sigma

@@ -1,0 +1,204 @@
+#include "sigma/field_db.h"
+
+#include <hs/hs.h>
+#include <tbb/parallel_for_each.h>
+
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "sigma/hs_cache.h"
+
+namespace sigma {
+
+void FieldDb::add(uint32_t atom, const std::string& glob, bool is_cased) {
+  if (text::glob_match(glob, "", is_cased)) empty.push_back(atom);
+  if (std::optional<text::GlobLiteral> lit = text::glob_as_literal(glob)) {
+    if (lit->text.empty()) {
+      if (lit->anchor == text::Anchor::None) always.push_back(atom);  // "*"; "" matches only "" (empty)
+      return;
+    }
+    HsDb& h = lit->anchor == text::Anchor::Suffix ? of(is_cased).every : of(is_cased).first;
+    h.lengths.push_back(static_cast<uint32_t>(lit->text.size()));
+    h.patterns.push_back(std::move(lit->text));
+    h.globs.push_back(glob);
+    h.atoms.push_back(atom);
+    h.anchors.push_back(lit->anchor);
+  } else {
+    HsDb& h = of(is_cased).regex;
+    h.patterns.push_back(text::glob_regex(glob));
+    h.globs.push_back(glob);
+    h.atoms.push_back(atom);
+  }
+}
+
+namespace {
+
+// Compiles patterns; a regular expression Hyperscan refuses is left out (and
+// matched by glob), a literal set refused leaves them all out.
+CachedDb compile_patterns(const std::vector<std::string>& patterns, HsDb::Kind kind, bool cased) {
+  CachedDb out;
+  if (patterns.empty()) return out;
+  for (uint32_t i = 0; i < patterns.size(); ++i) out.kept.push_back(i);
+  while (!out.kept.empty()) {
+    std::vector<const char*> exprs;
+    std::vector<size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (size_t i = 0; i < out.kept.size(); ++i) {
+      const std::string& p = patterns[out.kept[i]];
+      exprs.push_back(p.c_str());
+      lens.push_back(p.size());
+      unsigned f = cased ? 0 : HS_FLAG_CASELESS;
+      if (kind == HsDb::Kind::Regex) f |= HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+      if (kind == HsDb::Kind::LiteralOnce) f |= HS_FLAG_SINGLEMATCH;
+      flags.push_back(f);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* err = nullptr;
+    hs_database_t* db = nullptr;
+    hs_error_t rc = kind == HsDb::Kind::Regex
+                        ? hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                                           HS_MODE_BLOCK, nullptr, &db, &err)
+                        : hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                                               static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db, &err);
+    if (rc == HS_SUCCESS) {
+      out.db.reset(db, hs_free_database);
+      return out;
+    }
+    int bad = err ? err->expression : -1;
+    if (err) hs_free_compile_error(err);
+    if (bad < 0 || kind != HsDb::Kind::Regex) {
+      out.kept.clear();
+      return out;
+    }
+    out.kept.erase(out.kept.begin() + bad);
+  }
+  return out;
+}
+
+// Takes a compiled database: the patterns it left out become slow atoms.
+void take_compiled(HsDb& h, const CachedDb& c, std::vector<std::pair<uint32_t, std::string>>& slow) {
+  std::vector<bool> in(h.atoms.size(), false);
+  for (uint32_t k : c.kept) in[k] = true;
+  for (size_t i = 0; i < h.atoms.size(); ++i)
+    if (!in[i]) slow.emplace_back(h.atoms[i], h.globs[i]);
+  auto keep = [&](auto& v) {
+    if (v.empty()) return;
+    std::remove_reference_t<decltype(v)> kept;
+    for (uint32_t k : c.kept) kept.push_back(v[k]);
+    v = std::move(kept);
+  };
+  keep(h.atoms);
+  keep(h.anchors);
+  keep(h.lengths);
+  h.db = c.db;
+  h.patterns.clear();
+  h.globs.clear();
+}
+
+// The cache key of a pattern set: everything that decides its database.
+std::string cache_key(HsDb::Kind kind, bool cased, const std::vector<std::string>& patterns) {
+  std::string key = std::to_string(static_cast<int>(kind)) + (cased ? "c" : "i");
+  for (const std::string& p : patterns) (key += std::to_string(p.size()) + ':') += p;
+  return key;
+}
+
+}  // namespace
+
+void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings) {
+  struct Use {
+    HsDb* db;
+    CaseDbs* dbs;
+  };
+  // Identical pattern sets (the same field of Sysmon 1 and Security 4688
+  // rules) are compiled once.
+  using Key = std::tuple<HsDb::Kind, bool, std::vector<std::string>>;
+  std::map<Key, std::vector<Use>> unique;
+  for (FieldDb* d : fields)
+    for (bool cased : {false, true}) {
+      CaseDbs& c = d->of(cased);
+      std::pair<HsDb*, HsDb::Kind> dbs[] = {
+          {&c.first, HsDb::Kind::LiteralOnce}, {&c.every, HsDb::Kind::LiteralEvery}, {&c.regex, HsDb::Kind::Regex}};
+      for (auto [h, kind] : dbs)
+        if (!h->patterns.empty()) unique[{kind, cased, h->patterns}].push_back({h, &c});
+    }
+  std::vector<std::pair<const Key*, CachedDb>> results;
+  for (const auto& [key, uses] : unique) results.emplace_back(&key, CachedDb{});
+  HsCache cache;
+  if (!cache.warning().empty()) warnings.push_back(cache.warning());
+  tbb::parallel_for_each(results.begin(), results.end(), [&](auto& r) {
+    const auto& [kind, cased, patterns] = *r.first;
+    std::string key = cache_key(kind, cased, patterns);
+    if (std::optional<CachedDb> hit = cache.load(key, patterns.size())) {
+      r.second = std::move(*hit);
+      return;
+    }
+    r.second = compile_patterns(patterns, kind, cased);
+    cache.store(key, r.second);
+  });
+  for (const auto& [key, compiled] : results)
+    for (const Use& u : unique[*key]) take_compiled(*u.db, compiled, u.dbs->slow);
+}
+
+hs_scratch* scratch_for(const std::vector<const FieldDb*>& fields, hs_scratch* proto) {
+  for (const FieldDb* d : fields)
+    for (const CaseDbs* c : {&d->folded, &d->cased})
+      for (const HsDb* h : {&c->first, &c->every, &c->regex})
+        if (h->db && hs_alloc_scratch(h->db.get(), &proto) != HS_SUCCESS)
+          throw std::runtime_error("Hyperscan: cannot allocate scratch space");
+  return proto;
+}
+
+namespace {
+
+struct ScanContext {
+  const HsDb* db;
+  size_t text_size;
+  AtomHits* hits;
+};
+
+int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  auto* c = static_cast<ScanContext*>(ctx);
+  if (id >= c->db->atoms.size()) return 0;  // not a pattern of ours (a database that lies)
+  if (!c->db->anchors.empty()) {
+    // Literals: the first match of a literal ends earliest, so a prefix (or the
+    // whole text) shows there; a suffix shows at the last one.
+    uint32_t len = c->db->lengths[id];
+    switch (c->db->anchors[id]) {
+      case text::Anchor::None: break;
+      case text::Anchor::Prefix:
+        if (to != len) return 0;
+        break;
+      case text::Anchor::Exact:
+        if (to != len || c->text_size != len) return 0;
+        break;
+      case text::Anchor::Suffix:
+        if (to != c->text_size) return 0;
+        break;
+    }
+  }
+  c->hits->mark(c->db->atoms[id]);
+  return 0;
+}
+
+}  // namespace
+
+void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, AtomHits& hits) {
+  for (uint32_t a : d.always) hits.mark(a);
+  if (text.empty()) {
+    for (uint32_t a : d.empty) hits.mark(a);
+    return;
+  }
+  unsigned size = static_cast<unsigned>(std::min<size_t>(text.size(), UINT32_MAX));
+  for (const CaseDbs* c : {&d.folded, &d.cased}) {
+    for (const HsDb* h : {&c->first, &c->every, &c->regex}) {
+      if (!h->db) continue;
+      ScanContext ctx{h, size, &hits};
+      hs_scan(h->db.get(), text.data(), size, 0, scratch, on_match, &ctx);
+    }
+    for (const auto& [atom, glob] : c->slow)
+      if (text::glob_match(glob, text, c == &d.cased)) hits.mark(atom);
+  }
+}
+
+}  // namespace sigma

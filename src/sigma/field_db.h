@@ -1,0 +1,95 @@
+// The pattern databases of one record field: every glob of every rule on the
+// field (its atoms), compiled with Hyperscan so that the field's text is
+// scanned once for all of them, and the scan that marks which atoms matched.
+//
+// Globs with wildcards only at their ends (contains, startswith, endswith,
+// equals: nearly all of Sigma) are literals, compiled by Hyperscan's literal
+// compiler, many times faster to build than the same patterns as regular
+// expressions; the others are regular expressions; the few Hyperscan refuses
+// are matched by text::glob_match. Compiled databases are kept in the on-disk
+// cache (hs_cache.h) between runs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "text/glob.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace sigma {
+
+// Atoms matched in one scan of a record, without clearing per record: an atom
+// matched when its stamp is the current generation.
+struct AtomHits {
+  std::vector<uint32_t> stamp;  // atom -> generation it last matched in
+  std::vector<uint32_t> fired;  // atoms matched in this generation
+  uint32_t gen = 0;
+
+  // A new scan; `also` (per-rule stamps of the same generation) is cleared
+  // with `stamp` when the generation wraps.
+  void start(std::vector<uint32_t>& also) {
+    if (++gen == 0) {  // wrapped: old stamps could look current
+      std::fill(stamp.begin(), stamp.end(), 0);
+      std::fill(also.begin(), also.end(), 0);
+      gen = 1;
+    }
+    fired.clear();
+  }
+  bool hit(uint32_t atom) const { return stamp[atom] == gen; }
+  void mark(uint32_t atom) {
+    if (stamp[atom] == gen) return;
+    stamp[atom] = gen;
+    fired.push_back(atom);
+  }
+};
+
+// One Hyperscan database and what its pattern ids stand for.
+struct HsDb {
+  enum class Kind : uint8_t { LiteralOnce, LiteralEvery, Regex };
+  std::vector<std::string> patterns;  // while building
+  std::vector<std::string> globs;     // while building: each pattern's glob
+  std::vector<uint32_t> atoms;        // pattern id -> atom
+  std::vector<text::Anchor> anchors;  // literal databases
+  std::vector<uint32_t> lengths;      // literal databases: the literal's length
+  std::shared_ptr<hs_database> db;    // shared by fields with the same patterns
+};
+
+// The databases of one case mode: literals reported once (anywhere, prefix,
+// exact), literals reported at every occurrence (suffix: the last one
+// decides), other globs as regular expressions, and the globs Hyperscan refused.
+struct CaseDbs {
+  HsDb first, every, regex;
+  std::vector<std::pair<uint32_t, std::string>> slow;  // (atom, glob)
+};
+
+struct FieldDb {
+  std::string field;             // record field ("" keywords: every value)
+  CaseDbs folded, cased;         // ASCII case ignored (Sigma's default) / |cased
+  std::vector<uint32_t> always;  // "*": any present text
+  std::vector<uint32_t> empty;   // atoms whose glob matches ""
+
+  CaseDbs& of(bool is_cased) { return is_cased ? cased : folded; }
+  const CaseDbs& of(bool is_cased) const { return is_cased ? cased : folded; }
+  // Adds atom `atom` for a canonical glob (text/glob.h).
+  void add(uint32_t atom, const std::string& glob, bool is_cased);
+};
+
+// Compiles every database of the fields (identical pattern sets once, in
+// parallel, through the on-disk cache); the patterns a database refused become
+// slow atoms. Why the cache was not used goes to `warnings`.
+void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings);
+
+// Scratch space for scanning any of the fields' databases (grown from `proto`,
+// which may be null); throws std::runtime_error when Hyperscan cannot allocate it.
+hs_scratch* scratch_for(const std::vector<const FieldDb*>& fields, hs_scratch* proto);
+
+// Marks the atoms of `d` that match `text` (one value of the field).
+void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, AtomHits& hits);
+
+}  // namespace sigma

@@ -1,0 +1,107 @@
+#include "sigma/prefilter.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "text/glob.h"
+
+namespace sigma {
+namespace {
+
+// Atoms of which at least one must match for a node to hold; nullopt when it
+// may hold with none.
+using AtomSet = std::optional<std::vector<uint32_t>>;
+
+struct Triggers {
+  const std::vector<float>& cost;
+
+  float score(const std::vector<uint32_t>& atoms) const {
+    float s = 0;
+    for (uint32_t a : atoms) s += cost[a];
+    return s;
+  }
+  // Of two sets that would both do (an AND), the one likely to match least.
+  AtomSet cheaper(AtomSet a, AtomSet b) const {
+    if (!a) return b;
+    if (!b) return a;
+    return score(*a) <= score(*b) ? a : b;
+  }
+  // Either may hold (an OR): one of all of them must match.
+  static AtomSet united(AtomSet a, const AtomSet& b) {
+    if (!a || !b) return std::nullopt;
+    a->insert(a->end(), b->begin(), b->end());
+    return a;
+  }
+  static AtomSet of_test(const CompiledTest& t) {
+    if (t.op != FieldTest::Op::Glob || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
+    return t.atoms;  // any: one of them; all: each, so any one of them too
+  }
+  AtomSet of_selection(const CompiledSelection& sel) const {
+    AtomSet out = std::vector<uint32_t>{};
+    for (const auto& alt : sel.alternatives) {  // OR of ANDs
+      AtomSet one;
+      for (const CompiledTest& t : alt) one = cheaper(one, of_test(t));
+      out = united(out, one);
+      if (!out) return out;
+    }
+    return out;
+  }
+  AtomSet of_node(const ConditionNode& n, const CompiledRule& c) const {
+    switch (n.kind) {
+      case Condition::Kind::Ref:
+        if (n.sels.empty()) return std::vector<uint32_t>{};  // never holds
+        return of_selection(c.sels[n.sels[0]]);
+      case Condition::Kind::And: {
+        AtomSet out;
+        for (const ConditionNode& a : n.args) out = cheaper(out, of_node(a, c));
+        return out;
+      }
+      case Condition::Kind::Or: {
+        AtomSet out = std::vector<uint32_t>{};
+        for (const ConditionNode& a : n.args) out = united(out, of_node(a, c));
+        return out;
+      }
+      case Condition::Kind::Not: return std::nullopt;
+      case Condition::Kind::OneOf: {
+        AtomSet out = std::vector<uint32_t>{};
+        for (int i : n.sels) out = united(out, of_selection(c.sels[i]));
+        return out;
+      }
+      case Condition::Kind::AllOf: {
+        if (n.sels.empty()) return std::vector<uint32_t>{};
+        AtomSet out;
+        for (int i : n.sels) out = cheaper(out, of_selection(c.sels[i]));
+        return out;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+float atom_cost(std::string_view glob) {
+  return 1.0f / static_cast<float>(std::max<size_t>(text::glob_literal_bytes(glob), 1));
+}
+
+Prefilter build_prefilter(const std::vector<CompiledRule>& rules, const std::vector<float>& cost) {
+  Triggers triggers{cost};
+  Prefilter out;
+  out.rules_of_atom.assign(cost.size(), {});
+  for (uint32_t ci = 0; ci < rules.size(); ++ci) {
+    const CompiledRule& c = rules[ci];
+    AtomSet all = std::vector<uint32_t>{};
+    for (const ConditionNode& n : c.conditions)
+      all = Triggers::united(all, triggers.of_node(n, c));  // conditions are OR-ed
+    if (!all) {
+      out.untriggered.push_back(ci);
+      continue;
+    }
+    std::sort(all->begin(), all->end());
+    all->erase(std::unique(all->begin(), all->end()), all->end());
+    for (uint32_t a : *all) out.rules_of_atom[a].push_back(ci);
+  }
+  return out;
+}
+
+}  // namespace sigma

@@ -1,0 +1,152 @@
+// The prefilter (src/sigma/prefilter.h): which atoms trigger which rules, on
+// condition trees built by hand, so that each rule of the tree shapes is
+// checked: a rule missing from its atoms' lists would never be evaluated
+// (a lost finding), one left untriggered is evaluated on every record.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "sigma/prefilter.h"
+
+namespace {
+
+using sigma::CompiledRule;
+using sigma::CompiledSelection;
+using sigma::CompiledTest;
+using sigma::ConditionNode;
+using Kind = sigma::Condition::Kind;
+
+CompiledTest glob_test(std::vector<uint32_t> atoms, bool all = false) {
+  CompiledTest t;
+  t.field = "CommandLine";
+  t.atoms = std::move(atoms);
+  t.all = all;
+  return t;
+}
+
+// The tests of one map of a selection (AND-ed); CompiledTest is move-only.
+template <typename... T>
+std::vector<CompiledTest> tests(T... t) {
+  std::vector<CompiledTest> v;
+  (v.push_back(std::move(t)), ...);
+  return v;
+}
+
+// A selection of one or more maps (OR-ed alternatives).
+template <typename... A>
+CompiledSelection selection(std::string name, A... alternatives) {
+  CompiledSelection s;
+  s.name = std::move(name);
+  (s.alternatives.push_back(std::move(alternatives)), ...);
+  return s;
+}
+
+ConditionNode ref(int sel) {
+  ConditionNode n;
+  n.kind = Kind::Ref;
+  n.sels = {sel};
+  return n;
+}
+
+ConditionNode node(Kind kind, std::vector<ConditionNode> args) {
+  ConditionNode n;
+  n.kind = kind;
+  n.args = std::move(args);
+  return n;
+}
+
+ConditionNode of_sels(Kind kind, std::vector<int> sels) {
+  ConditionNode n;
+  n.kind = kind;
+  n.sels = std::move(sels);
+  return n;
+}
+
+template <typename... S>
+CompiledRule rule(ConditionNode cond, S... sels) {
+  CompiledRule r;
+  (r.sels.push_back(std::move(sels)), ...);
+  r.conditions.push_back(std::move(cond));
+  return r;
+}
+
+std::vector<uint32_t> triggered_by(const sigma::Prefilter& p, uint32_t atom) { return p.rules_of_atom.at(atom); }
+
+TEST(Prefilter, AtomCostFavoursLongLiterals) {
+  EXPECT_FLOAT_EQ(sigma::atom_cost("*\\\\*"), 1.0f);  // a backslash: nearly every path
+  EXPECT_FLOAT_EQ(sigma::atom_cost("*.exe"), 0.25f);
+  EXPECT_FLOAT_EQ(sigma::atom_cost("*mimikatz*"), 0.125f);
+  EXPECT_FLOAT_EQ(sigma::atom_cost("*"), 1.0f);  // no literal: as costly as one byte
+}
+
+TEST(Prefilter, EachConditionShapeGetsTheAtomsThatMustMatch) {
+  std::vector<float> cost(10, 0.5f);
+  cost[2] = 1.0f;  // "\\": matches most records
+  cost[3] = 0.1f;  // a long literal
+  std::vector<CompiledRule> rules;
+  // 0: one selection, any of two values: either atom triggers it.
+  rules.push_back(rule(ref(0), selection("s", tests(glob_test({0, 1})))));
+  // 1: a AND b: only the cheaper side's atoms (a record without them cannot match).
+  rules.push_back(rule(node(Kind::And, {ref(0), ref(1)}), selection("a", tests(glob_test({2}))),
+                       selection("b", tests(glob_test({3})))));
+  // 2: a AND b within one selection (two tests of one map): the cheaper test.
+  rules.push_back(rule(ref(0), selection("s", tests(glob_test({2}), glob_test({3})))));
+  // 3: a OR b: both.
+  rules.push_back(rule(node(Kind::Or, {ref(0), ref(1)}), selection("a", tests(glob_test({4}))),
+                       selection("b", tests(glob_test({5})))));
+  // 4: 1 of them: every selection's atoms; all of them: one selection's.
+  rules.push_back(
+      rule(of_sels(Kind::OneOf, {0, 1}), selection("a", tests(glob_test({6}))), selection("b", tests(glob_test({7})))));
+  rules.push_back(
+      rule(of_sels(Kind::AllOf, {0, 1}), selection("a", tests(glob_test({3}))), selection("b", tests(glob_test({8})))));
+  // 6: a list of maps (alternatives): one atom set per alternative, united.
+  rules.push_back(rule(ref(0), selection("s", tests(glob_test({0})), tests(glob_test({9}, true)))));
+  sigma::Prefilter p = sigma::build_prefilter(rules, cost);
+  ASSERT_EQ(p.rules_of_atom.size(), 10u);
+  EXPECT_TRUE(p.untriggered.empty());
+  EXPECT_EQ(triggered_by(p, 0), (std::vector<uint32_t>{0, 6}));
+  EXPECT_EQ(triggered_by(p, 1), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(triggered_by(p, 2), (std::vector<uint32_t>{}));  // the costly side of ANDs
+  EXPECT_EQ(triggered_by(p, 3), (std::vector<uint32_t>{1, 2, 5}));
+  EXPECT_EQ(triggered_by(p, 4), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(triggered_by(p, 5), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(triggered_by(p, 6), (std::vector<uint32_t>{4}));
+  EXPECT_EQ(triggered_by(p, 7), (std::vector<uint32_t>{4}));
+  EXPECT_EQ(triggered_by(p, 8), (std::vector<uint32_t>{}));  // AllOf: atom 3 is cheaper
+  EXPECT_EQ(triggered_by(p, 9), (std::vector<uint32_t>{6}));
+}
+
+TEST(Prefilter, RulesThatMayHoldWithoutAnAtomAreEvaluatedOnEveryRecord) {
+  std::vector<float> cost(4, 0.5f);
+  std::vector<CompiledRule> rules;
+  // 0: not a: holds on records with no atom.
+  rules.push_back(rule(node(Kind::Not, {ref(0)}), selection("a", tests(glob_test({0})))));
+  // 1: a OR (a regex test): the regex decides alone.
+  CompiledTest regex;
+  regex.field = "CommandLine";
+  regex.op = sigma::FieldTest::Op::Regex;
+  rules.push_back(rule(node(Kind::Or, {ref(0), ref(1)}), selection("a", tests(glob_test({1}))),
+                       selection("r", tests(std::move(regex)))));
+  // 2: a negated value (|contains something, negated by the loader).
+  CompiledTest negated = glob_test({2});
+  negated.negate = true;
+  rules.push_back(rule(ref(0), selection("n", tests(std::move(negated)))));
+  // 3: a field the process table may fill in later (a 4688's parent).
+  CompiledTest deferred = glob_test({3});
+  deferred.deferrable = true;
+  rules.push_back(rule(ref(0), selection("d", tests(std::move(deferred)))));
+  // 4: a AND not b: the positive side triggers.
+  rules.push_back(rule(node(Kind::And, {ref(0), node(Kind::Not, {ref(1)})}), selection("a", tests(glob_test({1}))),
+                       selection("b", tests(glob_test({2})))));
+  // 5: a reference to no selection never holds: neither triggered nor evaluated.
+  ConditionNode none;
+  none.kind = Kind::Ref;
+  rules.push_back(rule(std::move(none), selection("a", tests(glob_test({0})))));
+  sigma::Prefilter p = sigma::build_prefilter(rules, cost);
+  EXPECT_EQ(p.untriggered, (std::vector<uint32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(triggered_by(p, 1), (std::vector<uint32_t>{4}));
+  EXPECT_EQ(triggered_by(p, 0), (std::vector<uint32_t>{}));
+  EXPECT_EQ(triggered_by(p, 2), (std::vector<uint32_t>{}));
+}
+
+}  // namespace
