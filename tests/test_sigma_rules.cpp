@@ -520,21 +520,30 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +
                       rule("re", "  sel:\n    CommandLine|re: 'calc\\.exe'\n  condition: sel\n") +
                       rule("inner", "  sel:\n    Hashes|contains: 'MD5=6A65*AA5,'\n  condition: sel\n");
+  // The findings; `note` the summary's line on how the patterns were had.
+  std::string note;
   auto findings = [&](const std::string& env) {
     support::TempDir tmp("cached");
     std::ofstream(tmp / "r.yml") << rules;
     support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
                                                     q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    size_t at = r.err.find("Sigma patterns: ");
+    note = at == std::string::npos ? "" : r.err.substr(at, r.err.find('\n', at) - at);
     return r.out;
   };
   std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string());
   std::string cold = findings(env);
+  EXPECT_NE(note.find(" databases compiled in "), std::string::npos) << note;
+  EXPECT_NE(note.find("(a rule set not run before on this machine; kept in " + cache.path().string()),
+            std::string::npos)
+      << note;
   EXPECT_EQ(fired_on(jsonl(cold), kExplorerRecord), (std::set<std::string>{"contains", "re", "inner"}));
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(cache.path())) files += e.path().extension() == ".db";
   EXPECT_GE(files, 2u);            // literals and the inner-wildcard pattern
   EXPECT_EQ(findings(env), cold);  // warm
+  EXPECT_NE(note.find(" databases from the cache in " + cache.path().string() + " ("), std::string::npos) << note;
   // Damaged files (a flipped byte, a truncation) are recompiled, not trusted.
   bool truncate = false;
   for (const auto& e : fs::directory_iterator(cache.path())) {
@@ -547,7 +556,10 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
     support::write_bytes(e.path(), bytes);
   }
   EXPECT_EQ(findings(env), cold);
+  EXPECT_NE(note.find(" databases compiled in "), std::string::npos) << note;
   EXPECT_EQ(findings("EVTXHUNT_CACHE=off"), cold);
+  EXPECT_NE(note.find(" databases compiled in "), std::string::npos) << note;
+  EXPECT_NE(note.find("(no cache in use: every run compiles them)"), std::string::npos) << note;
 }
 
 // A correlation reported skipped never runs (one naming itself fired nine

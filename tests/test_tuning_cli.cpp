@@ -465,8 +465,11 @@ TEST(RulesCommand, ShowPrintsTheRuleAsWrittenAndNamesTheClosestWhenNoneMatches) 
 TEST(DefaultRules, SigmaHQRulesInstalledByTheScriptRunWithoutRules) {
   support::TempDir tmp("sigmahome");
   const fs::path home = tmp / "sigma";
+  // The script compiles the new set's patterns into the cache: the first scan finds them there.
+  const std::string cache = "EVTXHUNT_CACHE=" + q((tmp / "cache").string()) + " ";
   support::CommandResult r =
-      support::run_command("bash " + q((fs::path(EVTXHUNT_SOURCE_DIR) / "scripts/update-sigma.sh").string()) +
+      support::run_command(cache + "EVTXHUNT=" + q(EVTXHUNT_BINARY) + " bash " +
+                           q((fs::path(EVTXHUNT_SOURCE_DIR) / "scripts/update-sigma.sh").string()) +
                            " --commit 8eaafff " + q(kSigmaHQ.string()) + " " + q(home.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream version(home / "SIGMAHQ_VERSION");
@@ -478,11 +481,14 @@ TEST(DefaultRules, SigmaHQRulesInstalledByTheScriptRunWithoutRules) {
   EXPECT_TRUE(fs::exists(home / "LICENSE"));
   EXPECT_TRUE(fs::exists(home / "rules-threat-hunting/windows"));
   EXPECT_NE(r.out.find("2858 rule files of SigmaHQ commit 8eaafff in " + home.string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("update-sigma: Sigma patterns: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" databases compiled in "), std::string::npos) << r.out;
 
   const std::string evidence = q(kLateral.string());
-  support::CommandResult with = support::run_command("EVTXHUNT_SIGMA=" + q(home.string()) + " " + q(EVTXHUNT_BINARY) +
-                                                     " scan -f jsonl " + evidence);
+  support::CommandResult with = support::run_command(cache + "EVTXHUNT_SIGMA=" + q(home.string()) + " " +
+                                                     q(EVTXHUNT_BINARY) + " scan -f jsonl " + evidence);
   ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_NE(with.err.find(" databases from the cache in " + (tmp / "cache").string()), std::string::npos) << with.err;
   EXPECT_NE(with.err.find("SigmaHQ rules from " + home.string() + " (commit 8eaafff) with the project's"),
             std::string::npos)
       << with.err;

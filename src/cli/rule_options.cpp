@@ -329,6 +329,20 @@ std::string RuleOptions::summary() const {
   return s;
 }
 
+std::string RuleOptions::patterns_note() const {
+  const sigma::CompileStats& p = sigma_report.patterns;
+  if (!sigma || p.databases == 0) return "";
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.2f s", p.seconds);
+  std::string all = std::to_string(p.databases), compiled = std::to_string(p.databases - p.from_cache);
+  if (p.from_cache == p.databases)
+    return "Sigma patterns: " + all + " databases from the cache in " + p.cache_folder + " (" + seconds + ")";
+  std::string s =
+      "Sigma patterns: " + (p.from_cache ? compiled + " of " + all : all) + " databases compiled in " + seconds;
+  if (p.cache_folder.empty()) return s + " (no cache in use: every run compiles them)";
+  return s + " (a rule set not run before on this machine; kept in " + p.cache_folder + " for the next runs)";
+}
+
 std::string RuleOptions::default_rules_note() const {
   if (!default_sigma) return "";
   const SigmaHome& h = *default_sigma;

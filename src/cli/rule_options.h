@@ -62,6 +62,9 @@ struct RuleOptions {
   std::optional<int> load(const char* command);
   // "N rules: ... loaded, ... skipped (reasons), ... not applicable"
   std::string summary() const;
+  // How the Sigma rules' pattern databases were had: compiled (a rule set not
+  // run before) or from the cache, and how long it took; "" without Sigma rules.
+  std::string patterns_note() const;
   // Without --rules: which SigmaHQ rules ran with the project's, or that none
   // did and how to install them; "" when --rules was given.
   std::string default_rules_note() const;

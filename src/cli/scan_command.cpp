@@ -199,6 +199,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
         std::to_string(result.duplicates_dropped) + " duplicate events dropped, " +
             std::to_string(result.merged_processes) +
             " process creations of a run already seen merged (Sysmon and Security, or two copies of a log)"};
+    if (std::string note = rule_opts.patterns_note(); !note.empty()) lines.push_back(note);
     if (std::string note = rule_opts.default_rules_note(); !note.empty()) lines.push_back(note);
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));

@@ -3,6 +3,8 @@
 #include <hs/hs.h>
 #include <tbb/parallel_for_each.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <tuple>
@@ -105,7 +107,8 @@ std::string cache_key(HsDb::Kind kind, bool cased, const std::vector<std::string
 
 }  // namespace
 
-void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings) {
+CompileStats compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings) {
+  auto start = std::chrono::steady_clock::now();
   struct Use {
     HsDb* db;
     CaseDbs* dbs;
@@ -126,11 +129,13 @@ void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::str
   for (const auto& [key, uses] : unique) results.emplace_back(&key, CachedDb{});
   HsCache cache;
   if (!cache.warning().empty()) warnings.push_back(cache.warning());
+  std::atomic<size_t> hits = 0;
   tbb::parallel_for_each(results.begin(), results.end(), [&](auto& r) {
     const auto& [kind, cased, patterns] = *r.first;
     std::string key = cache_key(kind, cased, patterns);
     if (std::optional<CachedDb> hit = cache.load(key, patterns.size())) {
       r.second = std::move(*hit);
+      ++hits;
       return;
     }
     r.second = compile_patterns(patterns, kind, cased);
@@ -138,6 +143,12 @@ void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::str
   });
   for (const auto& [key, compiled] : results)
     for (const Use& u : unique[*key]) take_compiled(*u.db, compiled, u.dbs->slow);
+  CompileStats stats;
+  stats.databases = results.size();
+  stats.from_cache = hits;
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (cache.folder()) stats.cache_folder = cache.folder()->string();
+  return stats;
 }
 
 hs_scratch* scratch_for(const std::vector<const FieldDb*>& fields, hs_scratch* proto) {

@@ -80,10 +80,19 @@ struct FieldDb {
   void add(uint32_t atom, const std::string& glob, bool is_cased);
 };
 
+// What building the databases took: a rule set not seen before is compiled
+// (about a second for every SigmaHQ rule), later runs load it from the cache.
+struct CompileStats {
+  size_t databases = 0;      // distinct pattern sets
+  size_t from_cache = 0;     // of them loaded from the cache
+  double seconds = 0;        // wall time to compile or load them all
+  std::string cache_folder;  // "" when no cache is used
+};
+
 // Compiles every database of the fields (identical pattern sets once, in
 // parallel, through the on-disk cache); the patterns a database refused become
 // slow atoms. Why the cache was not used goes to `warnings`.
-void compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings);
+CompileStats compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<std::string>& warnings);
 
 // Scratch space for scanning any of the fields' databases (grown from `proto`,
 // which may be null); throws std::runtime_error when Hyperscan cannot allocate it.

@@ -43,6 +43,8 @@ class HsCache {
   void store(const std::string& key, const CachedDb& db) const;
   // Why the folder is not used ("" when it is, or when no cache was asked for).
   const std::string& warning() const { return warning_; }
+  // The folder in use; nullopt when none (EVTXHUNT_CACHE=off, or not safe).
+  const std::optional<std::filesystem::path>& folder() const { return folder_; }
 
  private:
   std::filesystem::path file_of(const std::string& key) const;

@@ -430,7 +430,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
   std::vector<FieldDb*> fields;
   for (auto& b : set->buckets_)
     for (FieldDb& d : b->dbs) fields.push_back(&d);
-  compile_field_dbs(fields, report.warnings);
+  report.patterns = compile_field_dbs(fields, report.warnings);
   hs_scratch_t* proto = scratch_for({fields.begin(), fields.end()}, nullptr);
   for (auto& b : set->buckets_) {
     std::vector<float> cost;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sigma/field_db.h"
 #include "sigma/field_source.h"
 #include "sigma/placeholders.h"
 #include "sigma/sigma_loader.h"
@@ -30,6 +31,7 @@ struct SetReport {
   std::map<std::string, size_t> not_applicable;       // reason -> rules (other products)
   std::vector<LoadError> needs_values;                // rules not run: |expand placeholders without values
   std::vector<std::string> warnings;                  // other problems (a compiled-pattern cache not used)
+  CompileStats patterns;                              // the pattern databases: compiled or from the cache
 };
 
 class RuleSet {
