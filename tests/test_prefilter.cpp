@@ -4,6 +4,7 @@
 // (a lost finding), one left untriggered is evaluated on every record.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "sigma/prefilter.h"
@@ -147,6 +148,80 @@ TEST(Prefilter, RulesThatMayHoldWithoutAnAtomAreEvaluatedOnEveryRecord) {
   EXPECT_EQ(triggered_by(p, 1), (std::vector<uint32_t>{4}));
   EXPECT_EQ(triggered_by(p, 0), (std::vector<uint32_t>{}));
   EXPECT_EQ(triggered_by(p, 2), (std::vector<uint32_t>{}));
+}
+
+}  // namespace
+
+namespace {
+
+RE2::Options sigma_options() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_dot_nl(false);
+  return o;
+}
+
+// A regex needs one of its literals: those RE2's FilteredRE2 finds, lower case.
+TEST(RegexLiterals, ARegexNeedsOneOfItsLiterals) {
+  auto lits = sigma::regex_literals("cmd.{0,5}(?:/c|/r).+Powershell.+noexit", sigma_options());
+  ASSERT_TRUE(lits);
+  for (const std::string& l : *lits) {
+    EXPECT_EQ(l.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), std::string::npos) << l;
+    // Each literal is in the regex (case ignored): any of them may be asked for.
+    EXPECT_TRUE(RE2::PartialMatch("cmd.{0,5}(?:/c|/r).+powershell.+noexit", RE2::QuoteMeta(l))) << l;
+  }
+  EXPECT_NE(std::find(lits->begin(), lits->end(), "powershell"), lits->end());
+}
+
+TEST(RegexLiterals, RegexesThatMatchWithoutALiteralHaveNone) {
+  for (const char* re : {".{1000,}", "a*", "^[A-Za-z0-9]{16}$"})
+    EXPECT_FALSE(sigma::regex_literals(re, sigma_options())) << re;
+  // Either side of an alternation; a rare byte when no literal of 3 is needed.
+  auto either = sigma::regex_literals("x|.y", sigma_options());
+  ASSERT_TRUE(either);
+  std::sort(either->begin(), either->end());
+  EXPECT_EQ(*either, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(*sigma::regex_literals("\\w+`(?:\\w+|-|.)`", sigma_options()), (std::vector<std::string>{"`"}));
+}
+
+// Under (?i) RE2 folds k with the Kelvin sign (U+212A) and s with the long s
+// (U+017F), which ASCII case folding would not find: such literals are cut
+// to their longest run without k or s.
+TEST(RegexLiterals, FoldedLiteralsLeaveOutKAndS) {
+  RE2 kelvin("(?i)workstation");
+  EXPECT_TRUE(RE2::PartialMatch("wor\xE2\x84\xAA\xC5\xBFtation", kelvin));  // why
+  auto lits = sigma::regex_literals("(?i)\\.exe\\s+werfaultsecure\\.exe", sigma_options());
+  ASSERT_TRUE(lits);
+  for (const std::string& l : *lits) EXPECT_EQ(l.find_first_of("ks"), std::string::npos) << l;
+  EXPECT_NE(std::find(lits->begin(), lits->end(), "ecure.exe"), lits->end());
+  // Case-sensitive: the literal whole (found with ASCII case folding, a superset).
+  auto cased = sigma::regex_literals("Workstation\\d", sigma_options());
+  ASSERT_TRUE(cased);
+  EXPECT_EQ(cased->size(), 10u);  // workstation0 .. workstation9
+  for (const std::string& l : *cased) EXPECT_EQ(l.substr(0, 11), "workstation") << l;
+  RE2::Options folding = sigma_options();
+  folding.set_case_sensitive(false);
+  auto folded = sigma::regex_literals("Workstation\\d", folding);
+  ASSERT_TRUE(folded);
+  for (const std::string& l : *folded) EXPECT_EQ(l.substr(0, 6), "tation");
+  EXPECT_FALSE(sigma::regex_literals("(?i)kss", sigma_options()));
+  EXPECT_FALSE(sigma::regex_literals("(?i)\xC3\xA9t\xC3\xA9", sigma_options()));  // non-ASCII: not for ASCII folding
+}
+
+// A regex test triggers its rule by its literals when each expression has some.
+TEST(Prefilter, RegexTestsWithLiteralsTriggerTheirRule) {
+  CompiledTest with;
+  with.op = sigma::FieldTest::Op::Regex;
+  with.atoms = {0, 1};
+  CompiledTest without;
+  without.op = sigma::FieldTest::Op::Regex;
+  std::vector<CompiledRule> rules;
+  rules.push_back(rule(ref(0), selection("r", tests(std::move(with)))));
+  rules.push_back(rule(ref(0), selection("r", tests(std::move(without)))));
+  sigma::Prefilter p = sigma::build_prefilter(rules, std::vector<float>(2, 0.5f));
+  EXPECT_EQ(p.rules_of_atom[0], (std::vector<uint32_t>{0}));
+  EXPECT_EQ(p.rules_of_atom[1], (std::vector<uint32_t>{0}));
+  EXPECT_EQ(p.untriggered, (std::vector<uint32_t>{1}));
 }
 
 }  // namespace

@@ -21,9 +21,12 @@ struct CompiledTest {
   FieldTest::Op op = FieldTest::Op::Glob;
   FieldTest::TimePart part = FieldTest::TimePart::None;
   bool all = false, negate = false, expected = true, cased = false;
-  bool deferrable = false;      // the process table may supply it (4688 parents)
-  std::vector<uint32_t> atoms;  // Glob
+  bool deferrable = false;  // the process table may supply it (4688 parents)
+  // Glob: one per value. Regex: every expression's literals (prefilter.h),
+  // when each has some; empty otherwise.
+  std::vector<uint32_t> atoms;
   std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::vector<uint32_t>> regex_atoms;  // per regex: one of these must match first (empty: none known)
   std::vector<int64_t> numbers;
   std::vector<Network> networks;
   std::vector<std::string> refs;  // FieldRef: the other fields

@@ -1,5 +1,7 @@
 #include "sigma/prefilter.h"
 
+#include <re2/filtered_re2.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -33,7 +35,8 @@ struct Triggers {
     return a;
   }
   static AtomSet of_test(const CompiledTest& t) {
-    if (t.op != FieldTest::Op::Glob || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
+    bool atoms_decide = t.op == FieldTest::Op::Glob || t.op == FieldTest::Op::Regex;
+    if (!atoms_decide || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
     return t.atoms;  // any: one of them; all: each, so any one of them too
   }
   AtomSet of_selection(const CompiledSelection& sel) const {
@@ -78,7 +81,64 @@ struct Triggers {
   }
 };
 
+// Whether a pattern turns case folding on anywhere ("(?i)", "(?si:...)").
+bool folds_case(std::string_view pattern) {
+  for (size_t at = pattern.find("(?"); at != std::string_view::npos; at = pattern.find("(?", at + 2)) {
+    for (size_t i = at + 2; i < pattern.size() && pattern[i] != ':' && pattern[i] != ')'; ++i)
+      if (pattern[i] == 'i') return true;
+  }
+  return false;
+}
+
+// The literals of a regular expression at least one of which each of its
+// matches holds (lower case), the analysis ignoring literals shorter than
+// `min_length`; nullopt when it may match with none.
+std::optional<std::vector<std::string>> filter_literals(const std::string& pattern, const RE2::Options& options,
+                                                        int min_length) {
+  re2::FilteredRE2 filter(min_length);
+  int id = 0;
+  if (filter.Add(pattern, options, &id) != RE2::NoError) return std::nullopt;
+  std::vector<std::string> literals;
+  filter.Compile(&literals);
+  if (literals.empty()) return std::nullopt;
+  std::vector<int> without_any;
+  filter.AllPotentials({}, &without_any);
+  if (!without_any.empty()) return std::nullopt;
+  return literals;
+}
+
+// The longest run of a literal without k or s: what ASCII case folding finds
+// for sure where RE2's folding also takes the Kelvin sign and the long s.
+std::string without_k_and_s(const std::string& l) {
+  std::string best, run;
+  for (char c : l + 'k') {
+    if (c == 'k' || c == 's') {
+      if (run.size() > best.size()) best = run;
+      run.clear();
+    } else {
+      run += c;
+    }
+  }
+  return best;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> regex_literals(const std::string& pattern, const RE2::Options& options) {
+  // Literals of 3 bytes and more decide most ("\\" or ".e" would be in nearly
+  // every text); a regex without them may still need a rare byte (a backtick).
+  std::optional<std::vector<std::string>> literals = filter_literals(pattern, options, 3);
+  if (!literals) literals = filter_literals(pattern, options, 1);
+  if (!literals) return std::nullopt;
+  bool folding = !options.case_sensitive() || folds_case(pattern);
+  for (std::string& l : *literals) {
+    for (char c : l)
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    if (folding) l = without_k_and_s(l);
+    if (l.empty()) return std::nullopt;
+  }
+  return literals;
+}
 
 float atom_cost(std::string_view glob) {
   return 1.0f / static_cast<float>(std::max<size_t>(text::glob_literal_bytes(glob), 1));

@@ -6,7 +6,11 @@
 // kind. No matching engine here: the atoms are found by field_db.h.
 #pragma once
 
+#include <re2/re2.h>
+
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,7 +28,17 @@ struct Prefilter {
 // literals ("\\", ".exe"), which match most records, cost most.
 float atom_cost(std::string_view glob);
 
-// `cost` holds atom_cost of each of the `atoms` atoms (1 where unknown).
+// Literals of which at least one occurs (ASCII case ignored) in any text a
+// regular expression matches, from RE2's FilteredRE2 analysis: the regex need
+// not run on a text holding none of them. nullopt when it may match without
+// any (".*", "[a-f0-9]{64}"), or when ASCII case folding cannot find them for
+// sure (a non-ASCII literal). Under (?i) a literal is cut to its longest run
+// without k or s, which RE2 also folds with the Kelvin sign and the long s.
+std::optional<std::vector<std::string>> regex_literals(const std::string& pattern, const RE2::Options& options);
+
+// `cost` holds atom_cost of each atom (1 where unknown). A test's atoms are
+// its globs', or a regular expression test's literals (regex_literals) when
+// every one of its expressions has some.
 Prefilter build_prefilter(const std::vector<CompiledRule>& rules, const std::vector<float>& cost);
 
 }  // namespace sigma

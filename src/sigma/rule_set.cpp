@@ -104,6 +104,9 @@ struct RuleSet::Scratch {
 
 namespace {
 
+constexpr int kLargeRegexProgram = 2'000;
+constexpr int64_t kLargeRegexMemory = 32 << 20;
+
 struct Builder {
   RuleSet::Bucket& bucket;
   std::string error;
@@ -141,8 +144,27 @@ struct Builder {
                     " RE2 instructions in one rule (at '" + r.substr(0, 60) + "')";
             return false;
           }
+          // A DFA's states grow with the program: in RE2's default budget (8 MB)
+          // the DFA of ".{1000,}" (8,005 instructions) gives up, and every
+          // match runs the NFA at ~4 ms a command line. Large programs get
+          // 32 MB (".{1000,}" uses under 4 MB of it).
+          if (re->ProgramSize() > kLargeRegexProgram) {
+            o.set_max_mem(kLargeRegexMemory);
+            re = std::make_unique<RE2>(r, o);
+          }
           t.regexes.push_back(std::move(re));
+          // Its literals as atoms of the field: where none is in the text, it is not run.
+          std::vector<uint32_t>& atoms = t.regex_atoms.emplace_back();
+          if (std::optional<std::vector<std::string>> literals = regex_literals(r, o))
+            for (const std::string& l : *literals) {
+              std::string glob = "*";
+              glob += text::escape_glob(l);
+              atoms.push_back(bucket.atom(t.field, false, glob += '*'));
+            }
         }
+        // The test's trigger atoms: only when every expression has some.
+        if (std::none_of(t.regex_atoms.begin(), t.regex_atoms.end(), [](const auto& a) { return a.empty(); }))
+          for (const auto& a : t.regex_atoms) t.atoms.insert(t.atoms.end(), a.begin(), a.end());
         break;
       case FieldTest::Op::Eq:
       case FieldTest::Op::Lt:
@@ -581,6 +603,12 @@ bool eval_test(const CompiledTest& t, FieldSource& src, RuleSet::Scratch& s) {
     case FieldTest::Op::Regex:
       if (!present) return false;
       return combine(t.regexes.size(), [&](size_t i) {
+        // None of its literals in the field: it cannot match (a field the
+        // process table supplies later was not scanned: run it).
+        const std::vector<uint32_t>& need = t.regex_atoms[i];
+        if (!t.deferrable && !need.empty() &&
+            std::none_of(need.begin(), need.end(), [&](uint32_t a) { return s.hits.hit(a); }))
+          return false;
         return some_value([&](std::string_view v) { return RE2::PartialMatch(v, *t.regexes[i]); });
       });
     case FieldTest::Op::Eq:
