@@ -86,7 +86,7 @@ std::map<std::string, int> findings_by_rule(const sigma::RuleSet& set, const fs:
   std::unique_ptr<pipeline::Evidence> ev = pipeline::read_evidence(pipeline::discover_inputs({evtx.string()}), opts);
   replay::ScanResult r = replay::scan_evidence(*ev, {}, 1, {}, &set);
   std::map<std::string, int> out;
-  for (const replay::Finding& f : r.findings) ++out[f.rule_id];
+  r.findings.for_each([&](const replay::Finding& f) { ++out[f.rule_id]; });
   return out;
 }
 

@@ -107,7 +107,8 @@ int run_merge(const std::vector<std::string>& args) {
     timeline::OutputFile out(output.output, names);
     style = {timeline::terminal_width(), timeline::use_colour(out.is_terminal())};
     text = timeline::findings_header(*format, style);
-    for (const replay::Finding& f : merged.result.findings) timeline::append_finding(text, f, *format, style);
+    merged.result.findings.for_each(
+        [&](const replay::Finding& f) { timeline::append_finding(text, f, *format, style); });
     out.write(text);
     out.commit();
   } catch (const timeline::OutputError& e) {

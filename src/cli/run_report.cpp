@@ -53,15 +53,15 @@ void report_summary(const RunCounts& c, const Summary& sum) {
   message(stderr, "evtxhunt %s: done in %.2f s\n", sum.command, secs);
 }
 
-std::string findings_line(const std::vector<replay::Finding>& findings, bool rule_ids) {
+std::string findings_line(const replay::FindingList& findings, bool rule_ids) {
   std::string s = std::to_string(findings.size()) + " findings";
   if (findings.empty()) return s;
   std::map<rules::Level, size_t> by_level;
   std::map<std::string, size_t> by_rule;  // by title (a person reads it), else id
-  for (const replay::Finding& f : findings) {
+  findings.for_each([&](const replay::Finding& f) {
     ++by_level[f.level];
     ++by_rule[f.title.empty() ? f.rule_id : rule_ids ? f.title + " [" + f.rule_id + "]" : f.title];
-  }
+  });
   s += ":";
   bool first = true;
   for (auto it = by_level.rbegin(); it != by_level.rend(); ++it) {

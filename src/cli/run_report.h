@@ -11,6 +11,7 @@
 
 #include "pipeline/evidence.h"
 #include "replay/finding.h"
+#include "replay/finding_list.h"
 
 namespace cli {
 
@@ -36,7 +37,7 @@ void report_summary(const pipeline::Evidence& ev, const Summary& s);
 
 // "3 findings: 1 high, 2 medium; by rule: a 2, b 1" (or "0 findings").
 // rule_ids: rules named "title [id]".
-std::string findings_line(const std::vector<replay::Finding>& findings, bool rule_ids = false);
+std::string findings_line(const replay::FindingList& findings, bool rule_ids = false);
 
 // kCannotOpen if a path named on the command line does not exist, else
 // kNoEvidence if nothing readable was found, else kOk.

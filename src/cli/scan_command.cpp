@@ -34,6 +34,9 @@ namespace po = boost::program_options;
 namespace cli {
 namespace {
 
+// Output is written in pieces of about this size (findings are read back one by one).
+constexpr size_t kOutputChunk = 4 << 20;
+
 void say_kql_warnings(const char* command, const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings) message(stderr, "evtxhunt %s: KQL rule: %s\n", command, w);
 }
@@ -171,28 +174,48 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   if (shard) return write_shard(run, filter, reading, rule_opts, output.quiet, start);
   tables::KqlRuleScan kql(ev, rule_opts.kql_selected, filter, reading.threads,
                           tables::spill_options(*run.evidence, reading.memory_mib << 20));
+  // Each host's findings leave memory once replayed: kept encoded within a
+  // quarter of --memory (the event store holds the rest), past it in files.
+  auto store = std::make_shared<replay::FindingStore>((reading.memory_mib << 20) / 4,
+                                                      [&run] { return run.evidence->store.temp_dir().new_file(); });
   replay::HostsReplayed replayed =
-      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get(), kql.sinks());
+      replay::replay_hosts(ev, rule_opts.selected, reading.threads, filter, rule_opts.sigma.get(), kql.sinks(), store);
   say_kql_warnings(command, kql.add_findings(replayed));
   replay::ScanResult result = replay::link_hosts(std::move(replayed));
 
-  if (sort == "time")
-    std::stable_sort(result.findings.begin(), result.findings.end(),
-                     [](const replay::Finding& a, const replay::Finding& b) { return a.timestamp < b.timestamp; });
   timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal()),
                              finding_opts.rule_ids};
-  std::string text;
   size_t pivots = 0;
-  if (pivot) {
-    std::vector<pivot::Pivot> list = pivot::collect(result.findings);
-    pivots = list.size();
-    text = pivot::pivots_text(list, *format, style);
-  } else {
-    text = timeline::findings_header(*format, style);
-    for (const replay::Finding& f : result.findings) timeline::append_finding(text, f, *format, style);
+  std::string text;
+  try {
+    if (pivot) {
+      std::vector<pivot::Pivot> list = pivot::collect(result.findings);
+      pivots = list.size();
+      text = pivot::pivots_text(list, *format, style);
+    } else {
+      // Written as they are read, a few MiB at a time.
+      text = timeline::findings_header(*format, style);
+      auto add = [&](const replay::Finding& f) {
+        timeline::append_finding(text, f, *format, style);
+        if (text.size() >= kOutputChunk) {
+          run.out->write(text);
+          text.clear();
+        }
+      };
+      if (sort == "time")
+        result.findings.for_each_by_time(add);
+      else
+        result.findings.for_each(add);
+    }
+  } catch (const timeline::OutputError& e) {
+    message(stderr, "evtxhunt %s: %s\n", command, e.what());
+    return kCannotWrite;
   }
   if (auto code = run.finish(text)) return *code;
-  if (auto code = report.write(command, paths, ev, result.findings, rule_opts, output.quiet)) return *code;
+  if (report.wanted()) {  // the page orders every finding: they are read into memory
+    std::vector<replay::Finding> all = result.findings.all();
+    if (auto code = report.write(command, paths, ev, all, rule_opts, output.quiet)) return *code;
+  }
   if (!output.quiet) {
     std::vector<std::string> lines = {
         rule_opts.summary(),
@@ -204,6 +227,9 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
     lines.push_back(findings_line(result.findings, finding_opts.rule_ids));
+    if (uint64_t spilled = result.findings.spilled_bytes())
+      lines.push_back("findings past memory: " + std::to_string((spilled + (1 << 20) - 1) >> 20) +
+                      " MiB of them kept in a temporary file and read back in order (--memory)");
     if (pivot)
       lines.push_back(std::to_string(pivots) +
                       " pivots (accounts, hosts, addresses, processes, command lines, hashes, "

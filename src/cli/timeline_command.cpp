@@ -116,7 +116,7 @@ int run_timeline(const std::vector<std::string>& args) {
     if (std::string note = rule_opts.default_rules_note(); !note.empty()) lines.push_back(note);
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     for (std::string& l : tuning_lines(finding_opts.tuning, result.tuning, rule_opts)) lines.push_back(std::move(l));
-    lines.push_back(findings_line(result.findings, finding_opts.rule_ids));
+    lines.push_back(findings_line(replay::FindingVector(result.findings), finding_opts.rule_ids));
     report_summary(*ev, {"timeline", start, lines});
   }
   return run.exit_code;

@@ -121,9 +121,9 @@ bool kind_of_field(std::string_view field, Kind& kind) {
   return false;
 }
 
-std::vector<Pivot> collect(const std::vector<replay::Finding>& findings) {
+std::vector<Pivot> collect(const replay::FindingList& findings) {
   std::map<std::pair<Kind, std::string>, Pivot> all;  // (kind, key_of) -> pivot, named as first seen
-  for (const replay::Finding& f : findings) {
+  findings.for_each([&](const replay::Finding& f) {
     std::set<std::pair<Kind, std::string>> named;  // this finding's, each once
     named.emplace(Kind::Host, f.device_name);
     for (const replay::LinkedFinding& l : f.links) named.emplace(Kind::Host, l.device_name);
@@ -157,7 +157,7 @@ std::vector<Pivot> collect(const std::vector<replay::Finding>& findings) {
       p.rules.insert(f.title.empty() ? f.rule_id : f.title);
       p.hosts.insert(f.device_name);
     }
-  }
+  });
   std::vector<Pivot> out;
   out.reserve(all.size());
   for (auto& [key, p] : all) out.push_back(std::move(p));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "replay/finding.h"
+#include "replay/finding_list.h"
 
 namespace pivot {
 
@@ -38,6 +39,6 @@ bool kind_of_field(std::string_view field, Kind& kind);
 
 // The pivots of these findings: by kind, then the most findings first, then
 // value. A value is counted once per finding however many fields name it.
-std::vector<Pivot> collect(const std::vector<replay::Finding>& findings);
+std::vector<Pivot> collect(const replay::FindingList& findings);
 
 }  // namespace pivot

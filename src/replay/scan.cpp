@@ -76,11 +76,13 @@ bool in_shard(const pipeline::Evidence& evidence, const pipeline::Host& h,
 }  // namespace
 
 HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
-                           int threads, const ScanFilter& filter, const sigma::RuleSet* sigma, const HostSinks& sinks) {
+                           int threads, const ScanFilter& filter, const sigma::RuleSet* sigma, const HostSinks& sinks,
+                           std::shared_ptr<FindingStore> store) {
   std::vector<const pipeline::Host*> hosts = kept_hosts(evidence, filter.events);
   std::erase_if(hosts, [&](const pipeline::Host* h) { return !in_shard(evidence, *h, filter.shard_hosts); });
   std::vector<HostResult> results(hosts.size());
   std::vector<TuningCounts> counts(hosts.size());
+  std::vector<std::optional<uint32_t>> runs(hosts.size());
   for_each_host(hosts, threads, [&](size_t i, const pipeline::Host& host) {
     pipeline::HostStream stream(evidence, host);
     HostResult& r = results[i];
@@ -91,8 +93,13 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
     if (filter.findings.tuning) counts[i] = filter.findings.tuning->counts();
     std::erase_if(r.findings, [&](Finding& f) { return !filter.keeps(f, &counts[i]); });
     attach_details(evidence, host, r.findings, filter.all_fields);
+    if (store) {  // out of memory once replayed
+      runs[i] = store->add(r.findings);
+      std::vector<Finding>().swap(r.findings);
+    }
   });
   HostsReplayed out;
+  out.store = std::move(store);
   if (filter.findings.tuning) out.tuning = filter.findings.tuning->counts();
   for (size_t i = 0; i < hosts.size(); ++i) {
     HostResult& r = results[i];
@@ -103,6 +110,7 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
     h.host = hosts[i];
     h.identity = host_identity(evidence, *hosts[i], std::move(r.addresses));
     h.findings = std::move(r.findings);
+    h.run = runs[i];
   }
   return out;
 }
@@ -114,11 +122,13 @@ ScanResult link_hosts(HostsReplayed replayed) {
   out.merged_processes = replayed.merged_processes;
   out.tuning = std::move(replayed.tuning);
   std::vector<HostIdentity> identities;
+  std::vector<ScanFindings::Host> parts;
   for (HostFindings& h : replayed.hosts) {
     identities.push_back(std::move(h.identity));
-    for (Finding& f : h.findings) out.findings.push_back(std::move(f));
+    parts.push_back({h.run, std::move(h.findings)});
   }
-  link_findings(out.findings, identities);
+  out.findings = ScanFindings(std::move(replayed.store), std::move(parts),
+                              [&](std::vector<Finding>& ends) { link_findings(ends, identities); });
   return out;
 }
 

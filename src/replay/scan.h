@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "replay/finding.h"
 #include "replay/host_replay.h"
 #include "replay/link.h"
+#include "replay/scan_findings.h"
 #include "replay/tuning.h"
 #include "rules/rule.h"
 
@@ -47,8 +49,8 @@ struct ScanFilter {
 };
 
 struct ScanResult {
-  std::vector<Finding> findings;
-  uint64_t hosts = 0;  // replayed
+  ScanFindings findings;  // hosts in order, a host's by time then rule
+  uint64_t hosts = 0;     // replayed
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;
   TuningCounts tuning;  // what the tuning matched
@@ -59,11 +61,13 @@ struct ScanResult {
 struct HostFindings {
   const pipeline::Host* host = nullptr;
   HostIdentity identity;
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;  // in memory (all of them when no FindingStore is given)
+  std::optional<uint32_t> run;    // the others: a run of HostsReplayed::store
 };
 
 struct HostsReplayed {
-  std::vector<HostFindings> hosts;  // in host key order
+  std::vector<HostFindings> hosts;      // in host key order
+  std::shared_ptr<FindingStore> store;  // where hosts' findings went, when given
   uint64_t duplicates_dropped = 0;
   uint64_t merged_processes = 0;
   TuningCounts tuning;
@@ -76,10 +80,12 @@ std::vector<const pipeline::Host*> kept_hosts(const pipeline::Evidence& evidence
 // its sink, called on the host's thread; an empty one for none.
 using HostSinks = std::function<EventSink(const pipeline::Host&)>;
 
-// Replays every kept host; no cross-host pass (a batch scan's shard).
+// Replays every kept host; no cross-host pass (a batch scan's shard). With a
+// store, each host's findings go there once replayed (bounded memory);
+// without, they stay in HostFindings::findings.
 HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
                            int threads, const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr,
-                           const HostSinks& sinks = {});
+                           const HostSinks& sinks = {}, std::shared_ptr<FindingStore> store = nullptr);
 
 // The hosts' findings in host order, both ends of movements linked.
 ScanResult link_hosts(HostsReplayed replayed);

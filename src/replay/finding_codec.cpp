@@ -1,0 +1,222 @@
+#include "replay/finding_codec.h"
+
+namespace replay {
+
+void FindingWriter::u(uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void FindingWriter::i(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+
+void FindingWriter::s(std::string_view v) {
+  u(v.size());
+  out.append(v);
+}
+
+void FindingWriter::strings(const std::vector<std::string>& v) {
+  u(v.size());
+  for (const std::string& x : v) s(x);
+}
+
+void FindingWriter::value(const norm::FieldValue& v) {
+  u(static_cast<uint64_t>(v.kind));
+  if (v.kind == norm::FieldValue::Kind::String) s(v.s);
+  if (v.kind == norm::FieldValue::Kind::Int || v.kind == norm::FieldValue::Kind::Time) i(v.i);
+}
+
+void FindingWriter::event(const norm::NormalizedEvent& e) {
+  u(static_cast<uint64_t>(e.table));
+  uint64_t known = 0;
+  for (size_t f = 0; f < norm::kFieldCount; ++f)
+    if (e.fields[f].known()) known |= uint64_t(1) << f;
+  u(known);
+  for (size_t f = 0; f < norm::kFieldCount; ++f)
+    if (e.fields[f].known()) value(e.fields[f]);
+  u(static_cast<uint64_t>(e.boot));
+  u(static_cast<uint64_t>(e.time_source));
+  i(e.time_created);
+  s(e.timestamp_note);
+  s(e.direction_evidence);
+  u(uint64_t(e.inbound.pending) | uint64_t(e.inbound.source_named_self) << 1 |
+    uint64_t(e.inbound.dest_named_self) << 2);
+}
+
+void FindingWriter::link_end(const LinkEnd& l) {
+  u(l.source);
+  for (const norm::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
+    value(*v);
+  i(l.time);
+  for (const norm::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
+    value(*v);
+  s(l.process_record);
+}
+
+void FindingWriter::finding(const Finding& f) {
+  if (!f.links.empty()) throw FindingCodecError("a finding is written before the cross-host pass, not linked");
+  s(f.rule_id);
+  s(f.title);
+  u(static_cast<uint64_t>(f.level));
+  strings(f.tags);
+  strings(f.notes);
+  s(f.device_name);
+  s(f.device_id);
+  i(f.timestamp);
+  strings(f.assumptions);
+  u(f.evidence.size());
+  for (const Evidence& e : f.evidence) {
+    s(e.stage);
+    u(e.stage_index);
+    event(*e.event);
+    u(e.details.size());
+    for (const auto& [name, value] : e.details) {
+      s(name);
+      s(value);
+    }
+  }
+  u(f.fields.size());
+  for (const auto& [name, v] : f.fields) {
+    s(name);
+    value(v);
+  }
+  u(f.collected.size());
+  for (const auto& [name, values] : f.collected) {
+    s(name);
+    u(values.size());
+    for (const norm::FieldValue& v : values) value(v);
+  }
+  u(f.link_end.has_value());
+  if (f.link_end) link_end(*f.link_end);
+}
+
+FindingReader::FindingReader(std::string_view bytes, std::string name, size_t budget)
+    : b_(bytes), name_(std::move(name)), budget_(budget) {}
+
+void FindingReader::charge(size_t bytes) {
+  if (bytes > budget_ - used_) fail("more in memory than its size can hold (a crafted count?)");
+  used_ += bytes;
+}
+
+void FindingReader::fail(const std::string& what) const {
+  throw FindingCodecError(name_ + what + " at offset " + std::to_string(at_));
+}
+
+uint64_t FindingReader::u() {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (at_ >= b_.size()) fail("cut short");
+    auto c = static_cast<uint8_t>(b_[at_++]);
+    v |= uint64_t(c & 0x7f) << shift;
+    if (!(c & 0x80)) return v;
+  }
+  fail("an integer longer than 64 bits");
+}
+
+int64_t FindingReader::i() {
+  uint64_t v = u();
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+size_t FindingReader::count(size_t item) {
+  uint64_t n = u();
+  if (n > b_.size() - at_) fail("a count past the end");
+  charge(static_cast<size_t>(n) * item);
+  return static_cast<size_t>(n);
+}
+
+std::string FindingReader::s() {
+  size_t n = count(1);
+  std::string v(b_.substr(at_, n));
+  at_ += n;
+  return v;
+}
+
+std::vector<std::string> FindingReader::strings() {
+  std::vector<std::string> v(count(sizeof(std::string)));
+  for (std::string& x : v) x = s();
+  return v;
+}
+
+norm::FieldValue FindingReader::value() {
+  norm::FieldValue v;
+  v.kind = small<norm::FieldValue::Kind>(3, "value kind");
+  if (v.kind == norm::FieldValue::Kind::String) v.s = s();
+  if (v.kind == norm::FieldValue::Kind::Int || v.kind == norm::FieldValue::Kind::Time) v.i = i();
+  return v;
+}
+
+std::shared_ptr<const norm::NormalizedEvent> FindingReader::event() {
+  charge(sizeof(norm::NormalizedEvent) + 32);  // and the shared_ptr's control block
+  auto e = std::make_shared<norm::NormalizedEvent>();
+  e->table = small<norm::Table>(static_cast<uint64_t>(norm::Table::Other), "table");
+  uint64_t known = u();
+  if (known >> norm::kFieldCount) fail("an unknown field");
+  for (size_t f = 0; f < norm::kFieldCount; ++f)
+    if (known >> f & 1) {
+      e->fields[f] = value();
+      if (!e->fields[f].known()) fail("an unknown value marked known");
+    }
+  e->boot = small<norm::BootMarker>(static_cast<uint64_t>(norm::BootMarker::OsStarted), "boot marker");
+  e->time_source = small<norm::TimeSource>(static_cast<uint64_t>(norm::TimeSource::UtcTime), "time source");
+  e->time_created = i();
+  e->timestamp_note = s();
+  e->direction_evidence = s();
+  uint64_t hints = small<uint64_t>(7, "inbound hint");
+  e->inbound = {(hints & 1) != 0, (hints & 2) != 0, (hints & 4) != 0};
+  return e;
+}
+
+LinkEnd FindingReader::link_end() {
+  LinkEnd l;
+  l.source = small<uint64_t>(1, "link side") != 0;
+  for (norm::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
+    *v = value();
+  l.time = i();
+  for (norm::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
+    *v = value();
+  l.process_record = s();
+  return l;
+}
+
+Finding FindingReader::finding() {
+  charge(sizeof(Finding));
+  Finding f;
+  f.rule_id = s();
+  f.title = s();
+  f.level = small<rules::Level>(static_cast<uint64_t>(rules::Level::Critical), "level");
+  f.tags = strings();
+  f.notes = strings();
+  f.device_name = s();
+  f.device_id = s();
+  f.timestamp = i();
+  f.assumptions = strings();
+  f.evidence.resize(count(sizeof(Evidence)));
+  for (Evidence& e : f.evidence) {
+    e.stage = s();
+    e.stage_index = u();
+    e.event = event();
+    e.details.resize(count(sizeof(e.details[0])));
+    for (auto& [name, value] : e.details) {
+      name = s();
+      value = s();
+    }
+  }
+  f.fields.resize(count(sizeof(f.fields[0])));
+  for (auto& [name, v] : f.fields) {
+    name = s();
+    v = value();
+  }
+  f.collected.resize(count(sizeof(f.collected[0])));
+  for (auto& [name, values] : f.collected) {
+    name = s();
+    values.resize(count(sizeof(norm::FieldValue)));
+    for (norm::FieldValue& v : values) v = value();
+  }
+  if (small<uint64_t>(1, "link flag")) f.link_end = link_end();
+  return f;
+}
+
+}  // namespace replay
