@@ -82,10 +82,10 @@ TEST_F(FieldDbTest, FieldsWithTheSamePatternsShareOneDatabase) {
   c.add(0, "*\\\\rundll32.exe", true);   // |cased: another database
   std::vector<std::string> warnings;
   sigma::compile_field_dbs({&a, &b, &c}, warnings);
-  ASSERT_TRUE(a.folded.every.db);
-  EXPECT_EQ(a.folded.every.db, b.folded.every.db);
-  EXPECT_NE(a.folded.every.db, c.cased.every.db);
-  EXPECT_TRUE(a.folded.every.patterns.empty());  // building state released
+  ASSERT_TRUE(a.literals.db);
+  EXPECT_EQ(a.literals.db, b.literals.db);
+  EXPECT_NE(a.literals.db, c.literals.db);
+  EXPECT_TRUE(a.literals.patterns.empty());  // building state released
   scratch = sigma::scratch_for({&a, &b, &c}, nullptr);
   EXPECT_EQ(marked(b, scratch, "C:\\Windows\\RUNDLL32.EXE", 4), (V{3}));
   EXPECT_EQ(marked(c, scratch, "C:\\Windows\\RUNDLL32.EXE", 1), (V{}));

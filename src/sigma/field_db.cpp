@@ -13,24 +13,26 @@
 
 namespace sigma {
 
-void FieldDb::add(uint32_t atom, const std::string& glob, bool is_cased) {
-  if (text::glob_match(glob, "", is_cased)) empty.push_back(atom);
+void FieldDb::add(uint32_t atom, const std::string& glob, bool cased) {
+  if (text::glob_match(glob, "", cased)) empty.push_back(atom);
+  unsigned fold = cased ? 0 : HS_FLAG_CASELESS;
   if (std::optional<text::GlobLiteral> lit = text::glob_as_literal(glob)) {
     if (lit->text.empty()) {
       if (lit->anchor == text::Anchor::None) always.push_back(atom);  // "*"; "" matches only "" (empty)
       return;
     }
-    HsDb& h = lit->anchor == text::Anchor::Suffix ? of(is_cased).every : of(is_cased).first;
-    h.lengths.push_back(static_cast<uint32_t>(lit->text.size()));
-    h.patterns.push_back(std::move(lit->text));
-    h.globs.push_back(glob);
-    h.atoms.push_back(atom);
-    h.anchors.push_back(lit->anchor);
+    // A suffix shows at the last occurrence: every one is reported.
+    literals.flags.push_back(fold | (lit->anchor == text::Anchor::Suffix ? 0 : HS_FLAG_SINGLEMATCH));
+    literals.lengths.push_back(static_cast<uint32_t>(lit->text.size()));
+    literals.patterns.push_back(std::move(lit->text));
+    literals.globs.push_back(glob);
+    literals.atoms.push_back(atom);
+    literals.anchors.push_back(lit->anchor);
   } else {
-    HsDb& h = of(is_cased).regex;
-    h.patterns.push_back(text::glob_regex(glob));
-    h.globs.push_back(glob);
-    h.atoms.push_back(atom);
+    regex.flags.push_back(fold | HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
+    regex.patterns.push_back(text::glob_regex(glob));
+    regex.globs.push_back(glob);
+    regex.atoms.push_back(atom);
   }
 }
 
@@ -38,7 +40,8 @@ namespace {
 
 // Compiles patterns; a regular expression Hyperscan refuses is left out (and
 // matched by glob), a literal set refused leaves them all out.
-CachedDb compile_patterns(const std::vector<std::string>& patterns, HsDb::Kind kind, bool cased) {
+CachedDb compile_patterns(const std::vector<std::string>& patterns, const std::vector<unsigned>& pattern_flags,
+                          HsDb::Kind kind) {
   CachedDb out;
   if (patterns.empty()) return out;
   for (uint32_t i = 0; i < patterns.size(); ++i) out.kept.push_back(i);
@@ -50,10 +53,7 @@ CachedDb compile_patterns(const std::vector<std::string>& patterns, HsDb::Kind k
       const std::string& p = patterns[out.kept[i]];
       exprs.push_back(p.c_str());
       lens.push_back(p.size());
-      unsigned f = cased ? 0 : HS_FLAG_CASELESS;
-      if (kind == HsDb::Kind::Regex) f |= HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-      if (kind == HsDb::Kind::LiteralOnce) f |= HS_FLAG_SINGLEMATCH;
-      flags.push_back(f);
+      flags.push_back(pattern_flags[out.kept[i]]);
       ids.push_back(static_cast<unsigned>(i));
     }
     hs_compile_error_t* err = nullptr;
@@ -79,11 +79,11 @@ CachedDb compile_patterns(const std::vector<std::string>& patterns, HsDb::Kind k
 }
 
 // Takes a compiled database: the patterns it left out become slow atoms.
-void take_compiled(HsDb& h, const CachedDb& c, std::vector<std::pair<uint32_t, std::string>>& slow) {
+void take_compiled(HsDb& h, const CachedDb& c, std::vector<FieldDb::Slow>& slow) {
   std::vector<bool> in(h.atoms.size(), false);
   for (uint32_t k : c.kept) in[k] = true;
   for (size_t i = 0; i < h.atoms.size(); ++i)
-    if (!in[i]) slow.emplace_back(h.atoms[i], h.globs[i]);
+    if (!in[i]) slow.push_back({h.atoms[i], h.globs[i], (h.flags[i] & HS_FLAG_CASELESS) == 0});
   auto keep = [&](auto& v) {
     if (v.empty()) return;
     std::remove_reference_t<decltype(v)> kept;
@@ -95,13 +95,16 @@ void take_compiled(HsDb& h, const CachedDb& c, std::vector<std::pair<uint32_t, s
   keep(h.lengths);
   h.db = c.db;
   h.patterns.clear();
+  h.flags.clear();
   h.globs.clear();
 }
 
 // The cache key of a pattern set: everything that decides its database.
-std::string cache_key(HsDb::Kind kind, bool cased, const std::vector<std::string>& patterns) {
-  std::string key = std::to_string(static_cast<int>(kind)) + (cased ? "c" : "i");
-  for (const std::string& p : patterns) (key += std::to_string(p.size()) + ':') += p;
+std::string cache_key(HsDb::Kind kind, const std::vector<std::string>& patterns, const std::vector<unsigned>& flags) {
+  std::string key = "m";  // case modes mixed in one database
+  key += std::to_string(static_cast<int>(kind));
+  for (size_t i = 0; i < patterns.size(); ++i)
+    (key += std::to_string(flags[i]) + '/' + std::to_string(patterns[i].size()) + ':') += patterns[i];
   return key;
 }
 
@@ -111,38 +114,33 @@ CompileStats compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<
   auto start = std::chrono::steady_clock::now();
   struct Use {
     HsDb* db;
-    CaseDbs* dbs;
+    FieldDb* field;
   };
   // Identical pattern sets (the same field of Sysmon 1 and Security 4688
   // rules) are compiled once.
-  using Key = std::tuple<HsDb::Kind, bool, std::vector<std::string>>;
+  using Key = std::tuple<HsDb::Kind, std::vector<std::string>, std::vector<unsigned>>;
   std::map<Key, std::vector<Use>> unique;
   for (FieldDb* d : fields)
-    for (bool cased : {false, true}) {
-      CaseDbs& c = d->of(cased);
-      std::pair<HsDb*, HsDb::Kind> dbs[] = {
-          {&c.first, HsDb::Kind::LiteralOnce}, {&c.every, HsDb::Kind::LiteralEvery}, {&c.regex, HsDb::Kind::Regex}};
-      for (auto [h, kind] : dbs)
-        if (!h->patterns.empty()) unique[{kind, cased, h->patterns}].push_back({h, &c});
-    }
+    for (auto [h, kind] : {std::pair{&d->literals, HsDb::Kind::Literal}, std::pair{&d->regex, HsDb::Kind::Regex}})
+      if (!h->patterns.empty()) unique[{kind, h->patterns, h->flags}].push_back({h, d});
   std::vector<std::pair<const Key*, CachedDb>> results;
   for (const auto& [key, uses] : unique) results.emplace_back(&key, CachedDb{});
   HsCache cache;
   if (!cache.warning().empty()) warnings.push_back(cache.warning());
   std::atomic<size_t> hits = 0;
   tbb::parallel_for_each(results.begin(), results.end(), [&](auto& r) {
-    const auto& [kind, cased, patterns] = *r.first;
-    std::string key = cache_key(kind, cased, patterns);
+    const auto& [kind, patterns, flags] = *r.first;
+    std::string key = cache_key(kind, patterns, flags);
     if (std::optional<CachedDb> hit = cache.load(key, patterns.size())) {
       r.second = std::move(*hit);
       ++hits;
       return;
     }
-    r.second = compile_patterns(patterns, kind, cased);
+    r.second = compile_patterns(patterns, flags, kind);
     cache.store(key, r.second);
   });
   for (const auto& [key, compiled] : results)
-    for (const Use& u : unique[*key]) take_compiled(*u.db, compiled, u.dbs->slow);
+    for (const Use& u : unique[*key]) take_compiled(*u.db, compiled, u.field->slow);
   CompileStats stats;
   stats.databases = results.size();
   stats.from_cache = hits;
@@ -153,10 +151,9 @@ CompileStats compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<
 
 hs_scratch* scratch_for(const std::vector<const FieldDb*>& fields, hs_scratch* proto) {
   for (const FieldDb* d : fields)
-    for (const CaseDbs* c : {&d->folded, &d->cased})
-      for (const HsDb* h : {&c->first, &c->every, &c->regex})
-        if (h->db && hs_alloc_scratch(h->db.get(), &proto) != HS_SUCCESS)
-          throw std::runtime_error("Hyperscan: cannot allocate scratch space");
+    for (const HsDb* h : {&d->literals, &d->regex})
+      if (h->db && hs_alloc_scratch(h->db.get(), &proto) != HS_SUCCESS)
+        throw std::runtime_error("Hyperscan: cannot allocate scratch space");
   return proto;
 }
 
@@ -201,15 +198,13 @@ void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, At
     return;
   }
   unsigned size = static_cast<unsigned>(std::min<size_t>(text.size(), UINT32_MAX));
-  for (const CaseDbs* c : {&d.folded, &d.cased}) {
-    for (const HsDb* h : {&c->first, &c->every, &c->regex}) {
-      if (!h->db) continue;
-      ScanContext ctx{h, size, &hits};
-      hs_scan(h->db.get(), text.data(), size, 0, scratch, on_match, &ctx);
-    }
-    for (const auto& [atom, glob] : c->slow)
-      if (text::glob_match(glob, text, c == &d.cased)) hits.mark(atom);
+  for (const HsDb* h : {&d.literals, &d.regex}) {
+    if (!h->db) continue;
+    ScanContext ctx{h, size, &hits};
+    hs_scan(h->db.get(), text.data(), size, 0, scratch, on_match, &ctx);
   }
+  for (const FieldDb::Slow& s : d.slow)
+    if (text::glob_match(s.glob, text, s.cased)) hits.mark(s.atom);
 }
 
 }  // namespace sigma

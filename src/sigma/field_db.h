@@ -51,33 +51,34 @@ struct AtomHits {
 
 // One Hyperscan database and what its pattern ids stand for.
 struct HsDb {
-  enum class Kind : uint8_t { LiteralOnce, LiteralEvery, Regex };
+  enum class Kind : uint8_t { Literal, Regex };
   std::vector<std::string> patterns;  // while building
+  std::vector<unsigned> flags;        // while building: each pattern's Hyperscan flags
   std::vector<std::string> globs;     // while building: each pattern's glob
   std::vector<uint32_t> atoms;        // pattern id -> atom
-  std::vector<text::Anchor> anchors;  // literal databases
-  std::vector<uint32_t> lengths;      // literal databases: the literal's length
+  std::vector<text::Anchor> anchors;  // literal database: where the literal must sit
+  std::vector<uint32_t> lengths;      // literal database: the literal's length
   std::shared_ptr<hs_database> db;    // shared by fields with the same patterns
 };
 
-// The databases of one case mode: literals reported once (anywhere, prefix,
-// exact), literals reported at every occurrence (suffix: the last one
-// decides), other globs as regular expressions, and the globs Hyperscan refused.
-struct CaseDbs {
-  HsDb first, every, regex;
-  std::vector<std::pair<uint32_t, std::string>> slow;  // (atom, glob)
-};
-
+// The atoms of one record field, in two databases scanned once each per
+// value: the literals (each ASCII case-folded or not; reported once where the
+// first match decides: anywhere, prefix, exact; at every occurrence where the
+// last one does: suffix) and the other globs as regular expressions.
 struct FieldDb {
-  std::string field;             // record field ("" keywords: every value)
-  CaseDbs folded, cased;         // ASCII case ignored (Sigma's default) / |cased
+  std::string field;  // record field ("" keywords: every value)
+  HsDb literals, regex;
+  struct Slow {  // a glob Hyperscan refused: matched by text::glob_match
+    uint32_t atom;
+    std::string glob;
+    bool cased;
+  };
+  std::vector<Slow> slow;
   std::vector<uint32_t> always;  // "*": any present text
   std::vector<uint32_t> empty;   // atoms whose glob matches ""
 
-  CaseDbs& of(bool is_cased) { return is_cased ? cased : folded; }
-  const CaseDbs& of(bool is_cased) const { return is_cased ? cased : folded; }
-  // Adds atom `atom` for a canonical glob (text/glob.h).
-  void add(uint32_t atom, const std::string& glob, bool is_cased);
+  // Adds atom `atom` for a canonical glob (text/glob.h), ASCII case ignored unless `cased`.
+  void add(uint32_t atom, const std::string& glob, bool cased);
 };
 
 // What building the databases took: a rule set not seen before is compiled
