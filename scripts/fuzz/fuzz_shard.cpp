@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string out;
     for (timeline::Format f :
          {timeline::Format::Jsonl, timeline::Format::Csv, timeline::Format::Timesketch, timeline::Format::Table})
-      for (const replay::Finding& finding : merged.result.findings) timeline::append_finding(out, finding, f, {});
+      merged.result.findings.for_each(
+          [&](const replay::Finding& finding) { timeline::append_finding(out, finding, f, {}); });
   } catch (const batch::ShardError&) {
   }
   return 0;

@@ -50,7 +50,9 @@ uint32_t FindingStore::add(const std::vector<Finding>& findings) {
     w.out.clear();
     in_block = 0;
   };
-  for (const Finding& f : findings) {
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const Finding& f = findings[i];
+    if (f.link_end) run.link_ends.emplace_back(i, f);
     w.finding(f);
     ++in_block;
     if (w.out.size() >= kBlockBytes) flush();
@@ -125,6 +127,11 @@ class FindingStore::Cursor {
   std::optional<FindingReader> reader_;
 };
 
+std::vector<std::pair<size_t, Finding>> FindingStore::take_link_ends(uint32_t run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::move(runs_.at(run).link_ends);
+}
+
 void FindingStore::for_each(uint32_t run, const std::function<void(Finding&&)>& fn) const {
   Cursor c(*this, run);
   for (Finding f; c.next(f);) fn(std::move(f));
@@ -166,9 +173,9 @@ class ScanFindings::HostCursor {
   size_t kept_ = 0, run_index_ = 0, linked_at_ = 0;
 };
 
-ScanFindings::ScanFindings(std::shared_ptr<const FindingStore> store, std::vector<Host> hosts,
+ScanFindings::ScanFindings(std::shared_ptr<FindingStore> store, std::vector<Host> hosts,
                            const std::function<void(std::vector<Finding>&)>& link)
-    : store_(std::move(store)), hosts_(std::move(hosts)), linked_(hosts_.size()) {
+    : store_(store), hosts_(std::move(hosts)), linked_(hosts_.size()) {
   // The findings with a link end, in output order: (host, in the run?, index).
   struct Ref {
     size_t host;
@@ -181,13 +188,7 @@ ScanFindings::ScanFindings(std::shared_ptr<const FindingStore> store, std::vecto
     Host& host = hosts_[h];
     count_ += host.kept.size() + (host.run ? store_->size(*host.run) : 0);
     std::vector<std::pair<size_t, Finding>> from_run;
-    if (host.run) {
-      size_t i = 0;
-      store_->for_each(*host.run, [&](Finding&& f) {
-        if (f.link_end) from_run.emplace_back(i, std::move(f));
-        ++i;
-      });
-    }
+    if (host.run) from_run = store->take_link_ends(*host.run);
     size_t r = 0;
     for (size_t k = 0; k <= host.kept.size(); ++k) {
       // The run's ends that come before kept finding k (all of them after the last).

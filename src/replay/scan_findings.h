@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "replay/finding_list.h"
@@ -37,6 +38,9 @@ class FindingStore {
   size_t size(uint32_t run) const;
   // Each finding of a run, in order (decoded one at a time).
   void for_each(uint32_t run, const std::function<void(Finding&&)>& fn) const;
+  // The run's findings with a link end, whole (index in the run, finding),
+  // for the cross-host pass; given once.
+  std::vector<std::pair<size_t, Finding>> take_link_ends(uint32_t run);
   uint64_t spilled_bytes() const { return spilled_; }
 
   class Cursor;  // a run read one finding at a time
@@ -51,6 +55,7 @@ class FindingStore {
   struct Run {
     std::vector<Block> blocks;
     size_t count = 0;
+    std::vector<std::pair<size_t, Finding>> link_ends;
   };
   std::string read_block(const Block& b) const;
 
@@ -86,7 +91,7 @@ class ScanFindings : public FindingList {
   };
   // Builds from the hosts' parts (in host order); links the findings with a
   // link end through `link` (link_findings over them, in output order).
-  ScanFindings(std::shared_ptr<const FindingStore> store, std::vector<Host> hosts,
+  ScanFindings(std::shared_ptr<FindingStore> store, std::vector<Host> hosts,
                const std::function<void(std::vector<Finding>&)>& link);
 
  private:

@@ -97,6 +97,9 @@ struct RuleSet::Scratch {
   };
   std::unordered_map<PlanKey, std::vector<std::pair<uint32_t, uint32_t>>, PlanHash> plans;
   std::string key;
+  const std::vector<const Bucket*>* last_buckets = nullptr;  // of the last record's kind
+  std::string last_provider, last_channel;
+  uint16_t last_event = 0;
   ~Scratch() {
     if (hs) hs_free_scratch(hs);
   }
@@ -694,13 +697,21 @@ bool eval_compiled(const CompiledRule& c, FieldSource& src, RuleSet::Scratch& s)
 
 void RuleSet::match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src,
                     Scratch& s, std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const {
-  std::string& key = s.key;  // reused: no allocation per record
-  key.clear();
-  key.append(provider).append(1, '\0').append(channel).append(1, '\0');
-  key.append(reinterpret_cast<const char*>(&event_id), sizeof event_id);
-  auto it = s.buckets.find(key);
-  if (it == s.buckets.end()) it = s.buckets.emplace(key, buckets_for(provider, channel, event_id)).first;
-  for (const Bucket* b : it->second) {
+  // Records come in runs of one kind (a chunk of one log): the last kind's
+  // buckets are kept, the others looked up by (provider, channel, event id).
+  if (!s.last_buckets || event_id != s.last_event || provider != s.last_provider || channel != s.last_channel) {
+    std::string& key = s.key;  // reused: no allocation per record
+    key.clear();
+    key.append(provider).append(1, '\0').append(channel).append(1, '\0');
+    key.append(reinterpret_cast<const char*>(&event_id), sizeof event_id);
+    auto it = s.buckets.find(key);
+    if (it == s.buckets.end()) it = s.buckets.emplace(key, buckets_for(provider, channel, event_id)).first;
+    s.last_buckets = &it->second;  // node-based map: stays valid
+    s.last_provider.assign(provider);
+    s.last_channel.assign(channel);
+    s.last_event = event_id;
+  }
+  for (const Bucket* b : *s.last_buckets) {
     if (b->rules.empty()) continue;
     scan_bucket(*b, src, s);
     // Only rules that can still match: those an atom that matched triggers,
