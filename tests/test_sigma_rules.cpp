@@ -802,3 +802,48 @@ TEST(ScanMemory, FindingsPastMemoryAreReadBackInTheSameOrder) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every SigmaHQ rule: the second run takes the parsed files from the cache
+// (one rules-*.bin for the set) and gives the same rule list and findings;
+// editing one rule file parses the set again.
+TEST(SigmaLoading, ParsedRuleFilesKeptBetweenRunsGiveTheSameRulesAndFindings) {
+  support::TempDir cache("rule-cache"), rules("rule-copy");
+  fs::copy(kSigmaHQ / "rules" / "windows" / "process_creation", rules / "pc", fs::copy_options::recursive);
+  const std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string()) + " ";
+  const std::string list = "rules list -f jsonl --rules " + q(rules.path().string());
+  const std::string scan =
+      "scan -f jsonl --rules " + q(rules.path().string()) + " " + q(corpus::attack_sample("Lateral Movement").string());
+  auto with = [&](const std::string& e, const std::string& args) {
+    support::CommandResult r = support::run_command(e + q(kBinary) + " " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  auto slots = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(cache.path()))
+      n += e.path().filename().string().rfind("rules-", 0) == 0;
+    return n;
+  };
+  std::string listed = with(env, list), found = with(env, scan);
+  EXPECT_GT(support::split_lines(listed).size(), 1000u);
+  EXPECT_GT(support::split_lines(found).size(), 10u);
+  EXPECT_EQ(slots(), 1u);
+  EXPECT_EQ(with(env, list), listed);  // from the cache
+  EXPECT_EQ(with(env, scan), found);
+  EXPECT_EQ(with("EVTXHUNT_CACHE=off ", list), listed);
+  // One rule edited: its new title is listed (the set is parsed again).
+  fs::path one;
+  for (const auto& e : fs::recursive_directory_iterator(rules.path()))
+    if (e.path().extension() == ".yml") one = e.path();
+  std::string text = support::read_text(one);
+  size_t at = text.find("title: ");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + 7, "EDITED ");
+  std::ofstream(one, std::ios::trunc) << text;
+  EXPECT_NE(with(env, list).find("\"title\":\"EDITED "), std::string::npos);
+  EXPECT_EQ(slots(), 1u);  // the set's slot, replaced
+}
+
+}  // namespace

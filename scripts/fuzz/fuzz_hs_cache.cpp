@@ -1,6 +1,8 @@
 // libFuzzer harness: a compiled-pattern cache file (sigma/hs_cache.h) for a
-// fixed set of patterns. Whatever the bytes, loading never trusts a count or
-// an index; a database that loads must scan text without going out of bounds.
+// fixed set of patterns, and a parsed-rule cache file (sigma/rule_cache.h)
+// for fixed rule texts, edited alike. Whatever the bytes, loading never
+// trusts a count or an index; a database that loads must scan text without
+// going out of bounds, and parsed rules that load must compile.
 #include <hs/hs.h>
 
 #include <cstddef>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "sigma/hs_cache.h"
+#include "sigma/rule_cache.h"
+#include "sigma/rule_set.h"
 
 namespace {
 
@@ -41,20 +45,29 @@ std::string seed() {
   return sigma::cache_file_bytes(kKey, c);
 }
 
-int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
-  auto* hits = static_cast<std::vector<int>*>(ctx);
-  if (id < hits->size()) ++(*hits)[id];  // as the matcher: another id is ignored
-  return 0;
+// A parsed-rule cache file for two rule files (a detection with every kind of
+// test and a correlation using it), so that the edits reach each part.
+const std::string kRules[2] = {
+    "title: t\nid: d\nname: d\nlevel: high\nlogsource:\n  product: windows\n  service: security\ndetection:\n"
+    "  s:\n    EventID: 4625\n    IpAddress|cidr: 10.0.0.0/8\n    WorkstationName|re: '^ws\\d+'\n"
+    "    Status|exists: false\n  k: ['mimi*katz']\n  condition: s and not k\n",
+    "title: c\nid: c\ncorrelation:\n  type: event_count\n  rules: [d]\n  group-by: [IpAddress]\n"
+    "  timespan: 5m\n  condition:\n    gte: 3\n"};
+const std::vector<sigma::FileText> kRuleFiles = {{"d.yml", kRules[0]}, {"c.yml", kRules[1]}};
+
+std::string rule_seed() {
+  std::vector<sigma::ParsedFile> parsed(2);
+  for (size_t i = 0; i < 2; ++i) {
+    parsed[i].rule = true;
+    parsed[i].result = sigma::load_sigma_text(kRules[i], kRuleFiles[i].first);
+  }
+  return sigma::rule_cache_bytes(kRuleFiles, parsed);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string valid = seed();
-  // The input edits a valid file past its header (magic, checksum, key hash):
-  // its first 4 bytes give the new length, the rest are XOR-ed in; the
-  // checksum is then written again, so the edits reach the counts, indices
-  // and Hyperscan's bytes, which must all be checked.
+// The input's edit of a valid file past its fixed 32 bytes (magic, checksum,
+// key hash): its first 4 bytes give the new length, the rest are XOR-ed in;
+// the checksum is then written again, so the edits reach what follows.
+std::string edited(const std::string& valid, const uint8_t* data, size_t size) {
   constexpr size_t kFixed = 32;
   std::string bytes = valid;
   if (size >= 4) {
@@ -67,6 +80,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < size && bytes.size() > kFixed; ++i)
     bytes[kFixed + (i * 131) % (bytes.size() - kFixed)] ^= static_cast<char>(data[i]);
   sigma::seal_cache_file(bytes);
+  return bytes;
+}
+
+int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+  auto* hits = static_cast<std::vector<int>*>(ctx);
+  if (id < hits->size()) ++(*hits)[id];  // as the matcher: another id is ignored
+  return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::string valid = seed(), valid_rules = rule_seed();
+  if (std::optional<std::vector<sigma::ParsedFile>> parsed =
+          sigma::rule_cache_parsed(edited(valid_rules, data, size), kRuleFiles)) {
+    std::vector<sigma::Rule> rules;
+    for (sigma::ParsedFile& p : *parsed)
+      for (sigma::Rule& r : p.result.rules) rules.push_back(std::move(r));
+    sigma::SetReport report;
+    setenv("EVTXHUNT_CACHE", "off", 1);
+    try {
+      sigma::RuleSet::build(std::move(rules), report);
+    } catch (const std::runtime_error&) {  // a placeholder or value the loader would have refused
+    }
+  }
+  std::string bytes = edited(valid, data, size);
   std::optional<sigma::CachedDb> c = sigma::cache_file_database(bytes, kKey, kPatterns.size());
   if (!c) return 0;
   for (uint32_t k : c->kept)

@@ -18,6 +18,7 @@
 #include "cli/exit_codes.h"
 #include "cli/tuning_report.h"
 #include "sigma/placeholders.h"
+#include "sigma/rule_cache.h"
 #include "sigma/sigma_loader.h"
 #include "text/glob.h"
 
@@ -26,6 +27,11 @@ namespace fs = std::filesystem;
 
 namespace cli {
 namespace {
+
+// YAML rule files of at least this many bytes in all have their parses kept
+// between runs: below it parsing takes milliseconds (and a test's or a
+// responder's few rules leave no cache file behind).
+constexpr size_t kCachedRuleBytes = 256 << 10;
 
 // A rule file larger than this is not a rule file (and --rules /dev/zero ends).
 constexpr uintmax_t kMaxRuleFile = 4u << 20;
@@ -174,7 +180,8 @@ std::optional<int> RuleOptions::load(const char* command) {
   // Files are read and parsed in parallel (YAML parsing is most of loading),
   // then taken in their sorted order.
   struct Parsed {
-    enum class Kind { Unreadable, Sigma, Project, Kql, NotARule, Tuning } kind = Kind::Unreadable;
+    enum class Kind { Unreadable, Yaml, Sigma, Project, Kql, NotARule, Tuning } kind = Kind::Unreadable;
+    std::string text;
     sigma::LoadResult sigma;
     rules::LoadResult project;
     tables::KqlRuleLoad kql;
@@ -182,43 +189,76 @@ std::optional<int> RuleOptions::load(const char* command) {
   std::vector<Parsed> parsed(found.size());
   tbb::parallel_for(size_t{0}, found.size(), [&](size_t i) {
     bool ok = false;
-    std::string text = read_text(found[i], ok);
     Parsed& p = parsed[i];
+    p.text = read_text(found[i], ok);
     if (!ok) return;
     std::string ext = found[i].extension().string();
     if (ext.size() == 4 && std::tolower(static_cast<unsigned char>(ext[1])) == 'k') {  // .kql: a hunt with a header
-      p.kind = tables::looks_like_kql_rule(text) ? Parsed::Kind::Kql : Parsed::Kind::NotARule;
-      if (p.kind == Parsed::Kind::Kql) p.kql = tables::load_kql_rule(std::move(text), found[i].string());
-    } else if (sigma::has_top_key(text, "tuning:")) {
+      p.kind = tables::looks_like_kql_rule(p.text) ? Parsed::Kind::Kql : Parsed::Kind::NotARule;
+      if (p.kind == Parsed::Kind::Kql) p.kql = tables::load_kql_rule(std::move(p.text), found[i].string());
+    } else if (sigma::has_top_key(p.text, "tuning:")) {
       p.kind = Parsed::Kind::Tuning;  // a tuning file beside the rules (rules/tuning/noisy.yml): --tuning reads it
-    } else if (sigma::looks_like_sigma(text)) {
-      p.kind = Parsed::Kind::Sigma;
-      p.sigma = sigma::load_sigma_text(text, found[i].string());
-    } else if (!sigma::has_top_key(text, "stages:")) {
-      // A test's info.yml, a config: counted, named only with --strict. Text
-      // that is not even YAML may be a broken rule: an error.
-      if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
-        p.kind = Parsed::Kind::Sigma;
-        p.sigma.errors.push_back({found[i].string(), at->first, "not YAML: ',' outside a flow collection"});
+    } else if (sigma::looks_like_sigma(p.text) || !sigma::has_top_key(p.text, "stages:")) {
+      p.kind = Parsed::Kind::Yaml;  // Sigma, or YAML that is no rule: parsed below (or taken from the cache)
+    } else {
+      p.kind = Parsed::Kind::Project;
+      p.project = rules::load_rule_text(p.text, found[i].string());
+    }
+  });
+  // The YAML files: Sigma documents, or YAML that is no rule (a test's
+  // info.yml, a config: counted, named only with --strict; text that is not
+  // even YAML may be a broken rule: an error). A large set's parses are kept
+  // between runs (sigma/rule_cache.h).
+  std::vector<size_t> yaml;
+  std::vector<sigma::FileText> texts;
+  size_t yaml_bytes = 0;
+  for (size_t i = 0; i < found.size(); ++i)
+    if (parsed[i].kind == Parsed::Kind::Yaml) {
+      yaml.push_back(i);
+      texts.emplace_back(found[i].string(), parsed[i].text);
+      yaml_bytes += parsed[i].text.size();
+    }
+  std::string slot;
+  for (const std::string& p : paths) (slot += p) += '\0';
+  const bool cached = yaml_bytes >= kCachedRuleBytes;
+  sigma::RuleCache cache;
+  std::optional<std::vector<sigma::ParsedFile>> yaml_parsed;
+  if (cached) yaml_parsed = cache.load(slot, texts);
+  if (!yaml_parsed) {
+    yaml_parsed.emplace(yaml.size());
+    tbb::parallel_for(size_t{0}, yaml.size(), [&](size_t k) {
+      const std::string& text = parsed[yaml[k]].text;
+      const std::string file = found[yaml[k]].string();
+      sigma::ParsedFile& out = (*yaml_parsed)[k];
+      out.rule = true;
+      if (sigma::looks_like_sigma(text)) {
+        out.result = sigma::load_sigma_text(text, file);
+      } else if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
+        out.result.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection"});
       } else {
         try {
           YAML::LoadAll(text);
-          p.kind = Parsed::Kind::NotARule;
+          out.rule = false;
         } catch (const YAML::Exception& e) {
-          p.kind = Parsed::Kind::Sigma;
-          p.sigma.errors.push_back({found[i].string(), e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+          out.result.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
         }
       }
-    } else {
-      p.kind = Parsed::Kind::Project;
-      p.project = rules::load_rule_text(text, found[i].string());
-    }
-  });
+    });
+    if (cached) cache.store(slot, texts, *yaml_parsed);
+  }
+  for (size_t k = 0; k < yaml.size(); ++k) {
+    Parsed& p = parsed[yaml[k]];
+    p.kind = (*yaml_parsed)[k].rule ? Parsed::Kind::Sigma : Parsed::Kind::NotARule;
+    p.sigma = std::move((*yaml_parsed)[k].result);
+  }
+  texts.clear();
+  for (Parsed& p : parsed) std::string().swap(p.text);
   std::vector<sigma::Rule> sigma_rules;
   for (size_t i = 0; i < found.size(); ++i) {
     Parsed& p = parsed[i];
     switch (p.kind) {
       case Parsed::Kind::Unreadable: skipped.push_back(found[i].string() + ": cannot be read"); break;
+      case Parsed::Kind::Yaml: break;  // made Sigma or NotARule above
       case Parsed::Kind::NotARule: not_rules.push_back(found[i].string()); break;
       case Parsed::Kind::Tuning: break;
       case Parsed::Kind::Sigma:

@@ -2,26 +2,6 @@
 
 namespace replay {
 
-void FindingWriter::u(uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-void FindingWriter::i(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
-
-void FindingWriter::s(std::string_view v) {
-  u(v.size());
-  out.append(v);
-}
-
-void FindingWriter::strings(const std::vector<std::string>& v) {
-  u(v.size());
-  for (const std::string& x : v) s(x);
-}
-
 void FindingWriter::value(const norm::FieldValue& v) {
   u(static_cast<uint64_t>(v.kind));
   if (v.kind == norm::FieldValue::Kind::String) s(v.s);
@@ -90,54 +70,6 @@ void FindingWriter::finding(const Finding& f) {
   }
   u(f.link_end.has_value());
   if (f.link_end) link_end(*f.link_end);
-}
-
-FindingReader::FindingReader(std::string_view bytes, std::string name, size_t budget)
-    : b_(bytes), name_(std::move(name)), budget_(budget) {}
-
-void FindingReader::charge(size_t bytes) {
-  if (bytes > budget_ - used_) fail("more in memory than its size can hold (a crafted count?)");
-  used_ += bytes;
-}
-
-void FindingReader::fail(const std::string& what) const {
-  throw FindingCodecError(name_ + what + " at offset " + std::to_string(at_));
-}
-
-uint64_t FindingReader::u() {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (at_ >= b_.size()) fail("cut short");
-    auto c = static_cast<uint8_t>(b_[at_++]);
-    v |= uint64_t(c & 0x7f) << shift;
-    if (!(c & 0x80)) return v;
-  }
-  fail("an integer longer than 64 bits");
-}
-
-int64_t FindingReader::i() {
-  uint64_t v = u();
-  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-}
-
-size_t FindingReader::count(size_t item) {
-  uint64_t n = u();
-  if (n > b_.size() - at_) fail("a count past the end");
-  charge(static_cast<size_t>(n) * item);
-  return static_cast<size_t>(n);
-}
-
-std::string FindingReader::s() {
-  size_t n = count(1);
-  std::string v(b_.substr(at_, n));
-  at_ += n;
-  return v;
-}
-
-std::vector<std::string> FindingReader::strings() {
-  std::vector<std::string> v(count(sizeof(std::string)));
-  for (std::string& x : v) x = s();
-  return v;
 }
 
 norm::FieldValue FindingReader::value() {

@@ -5,14 +5,9 @@
 // that hash too, so a file copied under another name is not taken; each file
 // carries a checksum of its content, and every count and index in it is
 // checked before use (Hyperscan's own load checks its version and this
-// machine's instruction set). Files are written under a fresh name made by
-// mkstemp (never through a planted link) and renamed. A missing, damaged or
-// foreign file is recompiled, never an error.
-//
-// Folder: $EVTXHUNT_CACHE, else $XDG_CACHE_HOME/evtxhunt, else
-// ~/.cache/evtxhunt; EVTXHUNT_CACHE=off turns the cache off. A folder that
-// others could write into (group- or world-writable, unless sticky and ours;
-// or owned by another user) is not used: its files could be planted.
+// machine's instruction set). A missing, damaged or foreign file is
+// recompiled, never an error. The folder, and how its files are read and
+// written: cache_folder.h.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sigma/cache_folder.h"
 
 struct hs_database;
 
@@ -37,19 +34,19 @@ class HsCache {
  public:
   HsCache();  // the folder from the environment
   explicit HsCache(std::optional<std::filesystem::path> folder);
+  explicit HsCache(CacheFolder folder) : folder_(std::move(folder)) {}
   // `key` is the hash input (kind, flags, patterns), `patterns` how many it
   // holds; nullopt if not cached (or the file is not one for this key).
   std::optional<CachedDb> load(const std::string& key, size_t patterns) const;
   void store(const std::string& key, const CachedDb& db) const;
   // Why the folder is not used ("" when it is, or when no cache was asked for).
-  const std::string& warning() const { return warning_; }
+  const std::string& warning() const { return folder_.warning(); }
   // The folder in use; nullopt when none (EVTXHUNT_CACHE=off, or not safe).
-  const std::optional<std::filesystem::path>& folder() const { return folder_; }
+  const std::optional<std::filesystem::path>& folder() const { return folder_.folder(); }
 
  private:
-  std::filesystem::path file_of(const std::string& key) const;
-  std::optional<std::filesystem::path> folder_;
-  std::string warning_;
+  std::string file_of(const std::string& key) const;  // the file's name in the folder
+  CacheFolder folder_;
 };
 
 // The cache file's bytes for a database (for tests and the fuzzer).

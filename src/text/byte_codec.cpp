@@ -1,0 +1,73 @@
+#include "text/byte_codec.h"
+
+namespace text {
+
+void ByteWriter::u(uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void ByteWriter::i(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+
+void ByteWriter::s(std::string_view v) {
+  u(v.size());
+  out.append(v);
+}
+
+void ByteWriter::strings(const std::vector<std::string>& v) {
+  u(v.size());
+  for (const std::string& x : v) s(x);
+}
+
+ByteReader::ByteReader(std::string_view bytes, std::string name, size_t budget)
+    : b_(bytes), name_(std::move(name)), budget_(budget) {}
+
+void ByteReader::charge(size_t bytes) {
+  if (bytes > budget_ - used_) fail("more in memory than its size can hold (a crafted count?)");
+  used_ += bytes;
+}
+
+void ByteReader::fail(const std::string& what) const {
+  throw DecodeError(name_ + what + " at offset " + std::to_string(at_));
+}
+
+uint64_t ByteReader::u() {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (at_ >= b_.size()) fail("cut short");
+    auto c = static_cast<uint8_t>(b_[at_++]);
+    v |= uint64_t(c & 0x7f) << shift;
+    if (!(c & 0x80)) return v;
+  }
+  fail("an integer longer than 64 bits");
+}
+
+int64_t ByteReader::i() {
+  uint64_t v = u();
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+size_t ByteReader::count(size_t item) {
+  uint64_t n = u();
+  if (n > b_.size() - at_) fail("a count past the end");
+  charge(static_cast<size_t>(n) * item);
+  return static_cast<size_t>(n);
+}
+
+std::string ByteReader::s() {
+  size_t n = count(1);
+  std::string v(b_.substr(at_, n));
+  at_ += n;
+  return v;
+}
+
+std::vector<std::string> ByteReader::strings() {
+  std::vector<std::string> v(count(sizeof(std::string)));
+  for (std::string& x : v) x = s();
+  return v;
+}
+
+}  // namespace text
