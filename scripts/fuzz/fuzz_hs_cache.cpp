@@ -64,11 +64,11 @@ std::string rule_seed() {
   return sigma::rule_cache_bytes(kRuleFiles, parsed);
 }
 
-// The input's edit of a valid file past its fixed 32 bytes (magic, checksum,
-// key hash): its first 4 bytes give the new length, the rest are XOR-ed in;
-// the checksum is then written again, so the edits reach what follows.
-std::string edited(const std::string& valid, const uint8_t* data, size_t size) {
-  constexpr size_t kFixed = 32;
+// The input's edit of a valid file past its first `fixed` bytes (magic,
+// checksum, a pattern file's key hash): its first 4 bytes give the new
+// length, the rest are XOR-ed in; the checksum is then written again, so the
+// edits reach what follows.
+std::string edited(const std::string& valid, const uint8_t* data, size_t size, size_t kFixed) {
   std::string bytes = valid;
   if (size >= 4) {
     uint32_t len = 0;
@@ -93,11 +93,11 @@ int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string valid = seed(), valid_rules = rule_seed();
-  if (std::optional<std::vector<sigma::ParsedFile>> parsed =
-          sigma::rule_cache_parsed(edited(valid_rules, data, size), kRuleFiles)) {
-    std::vector<sigma::Rule> rules;
-    for (sigma::ParsedFile& p : *parsed)
-      for (sigma::Rule& r : p.result.rules) rules.push_back(std::move(r));
+  std::vector<sigma::Rule> rules;
+  for (std::optional<sigma::ParsedFile>& p : sigma::rule_cache_parsed(edited(valid_rules, data, size, 16), kRuleFiles))
+    if (p)
+      for (sigma::Rule& r : p->result.rules) rules.push_back(std::move(r));
+  if (!rules.empty()) {
     sigma::SetReport report;
     setenv("EVTXHUNT_CACHE", "off", 1);
     try {
@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const std::runtime_error&) {  // a placeholder or value the loader would have refused
     }
   }
-  std::string bytes = edited(valid, data, size);
+  std::string bytes = edited(valid, data, size, 32);
   std::optional<sigma::CachedDb> c = sigma::cache_file_database(bytes, kKey, kPatterns.size());
   if (!c) return 0;
   for (uint32_t k : c->kept)

@@ -222,34 +222,37 @@ std::optional<int> RuleOptions::load(const char* command) {
   for (const std::string& p : paths) (slot += p) += '\0';
   const bool cached = yaml_bytes >= kCachedRuleBytes;
   sigma::RuleCache cache;
-  std::optional<std::vector<sigma::ParsedFile>> yaml_parsed;
-  if (cached) yaml_parsed = cache.load(slot, texts);
-  if (!yaml_parsed) {
-    yaml_parsed.emplace(yaml.size());
-    tbb::parallel_for(size_t{0}, yaml.size(), [&](size_t k) {
-      const std::string& text = parsed[yaml[k]].text;
-      const std::string file = found[yaml[k]].string();
-      sigma::ParsedFile& out = (*yaml_parsed)[k];
-      out.rule = true;
-      if (sigma::looks_like_sigma(text)) {
-        out.result = sigma::load_sigma_text(text, file);
-      } else if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
-        out.result.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection"});
-      } else {
-        try {
-          YAML::LoadAll(text);
-          out.rule = false;
-        } catch (const YAML::Exception& e) {
-          out.result.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
-        }
+  std::vector<std::optional<sigma::ParsedFile>> yaml_parsed =
+      cached ? cache.load(slot, texts) : std::vector<std::optional<sigma::ParsedFile>>(yaml.size());
+  std::vector<size_t> to_parse;  // new or changed files
+  for (size_t k = 0; k < yaml.size(); ++k)
+    if (!yaml_parsed[k]) to_parse.push_back(k);
+  tbb::parallel_for(size_t{0}, to_parse.size(), [&](size_t n) {
+    size_t k = to_parse[n];
+    const std::string& text = parsed[yaml[k]].text;
+    const std::string file = found[yaml[k]].string();
+    sigma::ParsedFile& out = yaml_parsed[k].emplace();
+    out.rule = true;
+    if (sigma::looks_like_sigma(text)) {
+      out.result = sigma::load_sigma_text(text, file);
+    } else if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
+      out.result.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection"});
+    } else {
+      try {
+        YAML::LoadAll(text);
+        out.rule = false;
+      } catch (const YAML::Exception& e) {
+        out.result.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
       }
-    });
-    if (cached) cache.store(slot, texts, *yaml_parsed);
-  }
+    }
+  });
+  std::vector<sigma::ParsedFile> results;
+  for (auto& p : yaml_parsed) results.push_back(std::move(*p));
+  if (cached && !to_parse.empty()) cache.store(slot, texts, results);
   for (size_t k = 0; k < yaml.size(); ++k) {
     Parsed& p = parsed[yaml[k]];
-    p.kind = (*yaml_parsed)[k].rule ? Parsed::Kind::Sigma : Parsed::Kind::NotARule;
-    p.sigma = std::move((*yaml_parsed)[k].result);
+    p.kind = results[k].rule ? Parsed::Kind::Sigma : Parsed::Kind::NotARule;
+    p.sigma = std::move(results[k].result);
   }
   texts.clear();
   for (Parsed& p : parsed) std::string().swap(p.text);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #include "text/byte_codec.h"
 
@@ -13,8 +14,9 @@ namespace {
 
 constexpr char kMagic[8] = {'E', 'V', 'R', 'U', 'L', 'E', '1', '\0'};
 constexpr size_t kMaxFile = 256u << 20;
-// magic, checksum of the rest, key (128 bits)
-constexpr size_t kHeader = 8 + 8 + 16;
+// magic, checksum of the rest, then the entries: each a file's path, key
+// (128 bits: this binary, the path, the text) and parse, length-prefixed.
+constexpr size_t kHeader = 8 + 8;
 // Condition trees nested at most this deep are read back (a deeper one: the
 // files are parsed again).
 constexpr int kMaxConditionDepth = 200;
@@ -38,19 +40,15 @@ std::string binary_identity() {
   return id;
 }
 
-XXH128_hash_t key_of(const std::vector<FileText>& files) {
+// A file's key: this binary, its path and its text.
+XXH128_hash_t key_of(const FileText& file) {
   static const std::string binary = binary_identity();
   XXH3_state_t* st = XXH3_createState();
   XXH3_128bits_reset(st);
-  auto add = [&](std::string_view s) {
-    uint64_t n = s.size();
+  for (std::string_view part : {std::string_view(binary), std::string_view(file.first), file.second}) {
+    uint64_t n = part.size();
     XXH3_128bits_update(st, &n, sizeof n);
-    XXH3_128bits_update(st, s.data(), s.size());
-  };
-  add(binary);
-  for (const auto& [path, text] : files) {
-    add(path);
-    add(text);
+    XXH3_128bits_update(st, part.data(), part.size());
   }
   XXH128_hash_t h = XXH3_128bits_digest(st);
   XXH3_freeState(st);
@@ -195,9 +193,15 @@ class Reader : public text::ByteReader {
 }  // namespace
 
 std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vector<ParsedFile>& parsed) {
-  Writer w;
-  w.u(parsed.size());
-  for (const ParsedFile& p : parsed) {
+  text::ByteWriter body;
+  body.u(parsed.size());
+  for (size_t f = 0; f < parsed.size(); ++f) {
+    const ParsedFile& p = parsed[f];
+    XXH128_hash_t key = key_of(files[f]);
+    body.s(files[f].first);
+    put64(body.out, key.high64);
+    put64(body.out, key.low64);
+    Writer w;  // the entry, length-prefixed: a reader skips the files it does not need
     w.u(p.rule);
     w.u(p.result.rules.size());
     for (const Rule& r : p.result.rules) w.rule(r);
@@ -206,43 +210,47 @@ std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vect
       w.u(static_cast<uint64_t>(e.line));
       w.s(e.reason);
     }
+    body.s(w.out);
   }
-  XXH128_hash_t key = key_of(files);
-  std::string body;
-  put64(body, key.high64);
-  put64(body, key.low64);
-  body += w.out;
   std::string data(kMagic, 8);
-  put64(data, XXH3_64bits(body.data(), body.size()));
-  return data + body;
+  put64(data, XXH3_64bits(body.out.data(), body.out.size()));
+  return data + body.out;
 }
 
-std::optional<std::vector<ParsedFile>> rule_cache_parsed(std::string_view data, const std::vector<FileText>& files) {
-  if (data.size() < kHeader || data.size() > kMaxFile || std::memcmp(data.data(), kMagic, 8) != 0) return std::nullopt;
-  if (get64(data, 8) != XXH3_64bits(data.data() + 16, data.size() - 16)) return std::nullopt;
-  XXH128_hash_t key = key_of(files);
-  if (get64(data, 16) != key.high64 || get64(data, 24) != key.low64) return std::nullopt;  // other files, or binary
+std::vector<std::optional<ParsedFile>> rule_cache_parsed(std::string_view data, const std::vector<FileText>& files) {
+  std::vector<std::optional<ParsedFile>> out(files.size());
+  if (data.size() < kHeader || data.size() > kMaxFile || std::memcmp(data.data(), kMagic, 8) != 0) return out;
+  if (get64(data, 8) != XXH3_64bits(data.data() + 16, data.size() - 16)) return out;
+  std::unordered_map<std::string_view, size_t> index;  // path -> file
+  for (size_t f = 0; f < files.size(); ++f) index.emplace(files[f].first, f);
   try {
-    Reader r(data.substr(kHeader));
-    size_t n = r.count(sizeof(ParsedFile));
-    if (n != files.size()) return std::nullopt;
-    std::vector<ParsedFile> out(n);
-    for (size_t f = 0; f < n; ++f) {
-      ParsedFile& p = out[f];
-      p.rule = r.small<uint64_t>(1, "flag") != 0;
-      for (size_t k = r.count(); k > 0; --k) p.result.rules.push_back(r.rule(files[f].first));
-      p.result.errors.resize(r.count(sizeof(LoadError)));
-      for (LoadError& e : p.result.errors) {
-        e.file = files[f].first;
-        e.line = static_cast<int>(r.small<uint64_t>(INT32_MAX, "line"));
-        e.reason = r.s();
+    text::ByteReader entries(data.substr(16), "rule cache: ", data.size());
+    for (size_t n = entries.count(); n > 0; --n) {
+      std::string path = entries.s();
+      uint64_t high = entries.u64(), low = entries.u64();
+      std::string bytes = entries.s();
+      auto it = index.find(path);
+      if (it == index.end() || out[it->second]) continue;
+      XXH128_hash_t key = key_of(files[it->second]);
+      if (key.high64 != high || key.low64 != low) continue;  // the file changed (or evtxhunt did)
+      try {
+        Reader r(bytes);
+        ParsedFile p;
+        p.rule = r.small<uint64_t>(1, "flag") != 0;
+        for (size_t k = r.count(); k > 0; --k) p.result.rules.push_back(r.rule(path));
+        p.result.errors.resize(r.count(sizeof(LoadError)));
+        for (LoadError& e : p.result.errors) {
+          e.file = path;
+          e.line = static_cast<int>(r.small<uint64_t>(INT32_MAX, "line"));
+          e.reason = r.s();
+        }
+        if (r.done()) out[it->second] = std::move(p);
+      } catch (const text::DecodeError&) {  // this entry: parsed again
       }
     }
-    if (!r.done()) return std::nullopt;
-    return out;
-  } catch (const text::DecodeError&) {
-    return std::nullopt;
+  } catch (const text::DecodeError&) {  // the entries after the damage: parsed again
   }
+  return out;
 }
 
 namespace {
@@ -256,10 +264,10 @@ std::string slot_name(std::string_view slot) {
 
 }  // namespace
 
-std::optional<std::vector<ParsedFile>> RuleCache::load(std::string_view slot,
+std::vector<std::optional<ParsedFile>> RuleCache::load(std::string_view slot,
                                                        const std::vector<FileText>& files) const {
   std::optional<std::string> data = folder_.read(slot_name(slot), kMaxFile);
-  if (!data) return std::nullopt;
+  if (!data) return std::vector<std::optional<ParsedFile>>(files.size());
   return rule_cache_parsed(*data, files);
 }
 

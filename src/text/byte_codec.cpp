@@ -45,6 +45,14 @@ uint64_t ByteReader::u() {
   fail("an integer longer than 64 bits");
 }
 
+uint64_t ByteReader::u64() {
+  if (b_.size() - at_ < 8) fail("cut short");
+  uint64_t v = 0;
+  for (int k = 0; k < 8; ++k) v |= uint64_t(static_cast<uint8_t>(b_[at_ + k])) << (8 * k);
+  at_ += 8;
+  return v;
+}
+
 int64_t ByteReader::i() {
   uint64_t v = u();
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);

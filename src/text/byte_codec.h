@@ -46,6 +46,7 @@ class ByteReader {
 
   uint64_t u();
   int64_t i();
+  uint64_t u64();  // 8 bytes, little endian
   // A count of items each at least one byte long: never more than the bytes
   // left; `item` bytes of memory each are charged.
   size_t count(size_t item = 0);
