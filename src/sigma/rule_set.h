@@ -2,12 +2,13 @@
 //
 // Rules are grouped by the kind of record they read (logsources.h): a record
 // is tested only against the rules of its provider / channel and event id.
-// Within a group, every string test of every rule on one field is one
-// pattern of a Hyperscan database for that field (case-insensitive, or
-// case-sensitive for |cased): a field's text is scanned once for all of them,
-// and each rule's condition then reads which patterns matched. Regular
-// expressions run in RE2 (linear time, no backtracking); numbers, CIDR
-// ranges, exists, null and field references are tested directly.
+// Within a group, every string test of every rule on one field is an atom of
+// that field's Hyperscan databases (field_db.h): a field's text is scanned
+// once for all of them; only the rules an atom that matched can trigger
+// (prefilter.h) are evaluated, reading which atoms matched. Regular
+// expressions run in RE2 (linear time, no backtracking) where one of their
+// literals matched; numbers, CIDR ranges, exists, null and field references
+// are tested directly (typed_values.h).
 #pragma once
 
 #include <cstdint>
