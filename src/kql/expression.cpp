@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "kql/runner.h"
+#include "rules/regex.h"
 #include "rules/text_match.h"
 #include "rules/time_format.h"
 
@@ -559,7 +560,7 @@ std::shared_ptr<RE2> compile_regex(const Node& at, const std::string& pattern) {
   RE2::Options o;
   o.set_log_errors(false);
   o.set_max_mem(64 << 20);
-  auto re = std::make_shared<RE2>(pattern, o);
+  std::shared_ptr<RE2> re = rules::make_regex(pattern, o);  // 64 MB already: as given
   if (!re->ok()) fail(at, "not a regular expression RE2 can run: " + re->error());
   if (re->ProgramSize() > rules::kMaxRegexProgram)
     fail(at, "the regular expression is too large (" + std::to_string(re->ProgramSize()) +

@@ -87,9 +87,7 @@ HostsReplayed replay_hosts(const pipeline::Evidence& evidence, const std::vector
     pipeline::HostStream stream(evidence, host);
     HostResult& r = results[i];
     r = replay_host(stream, rules, sinks ? sinks(host) : EventSink{}, sigma);
-    std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
-      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
-    });
+    std::stable_sort(r.findings.begin(), r.findings.end(), before_in_host);
     if (filter.findings.tuning) counts[i] = filter.findings.tuning->counts();
     std::erase_if(r.findings, [&](Finding& f) { return !filter.keeps(f, &counts[i]); });
     attach_details(evidence, host, r.findings, filter.all_fields);

@@ -17,16 +17,15 @@ namespace {
 // block per host it reads (--sort time merges every host's).
 constexpr size_t kBlockBytes = 64 << 10;
 
-// Time then rule: how a host's findings are sorted.
-bool before(const Finding& a, const Finding& b) {
-  return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
-}
-
 [[noreturn]] void spill_error(const std::string& what, const std::string& path) {
   throw store::SpillError("findings spill file " + path + ": " + what + ": " + std::strerror(errno));
 }
 
 }  // namespace
+
+bool before_in_host(const Finding& a, const Finding& b) {
+  return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
+}
 
 FindingStore::FindingStore(size_t memory_bytes, std::function<std::filesystem::path()> new_file)
     : memory_bytes_(memory_bytes), new_file_(std::move(new_file)) {}
@@ -132,11 +131,6 @@ std::vector<std::pair<size_t, Finding>> FindingStore::take_link_ends(uint32_t ru
   return std::move(runs_.at(run).link_ends);
 }
 
-void FindingStore::for_each(uint32_t run, const std::function<void(Finding&&)>& fn) const {
-  Cursor c(*this, run);
-  for (Finding f; c.next(f);) fn(std::move(f));
-}
-
 // One host's findings in order: its stored run merged with the ones kept in
 // memory (the run's first on ties), each linked finding of the run replaced
 // by its linked copy.
@@ -149,7 +143,7 @@ class ScanFindings::HostCursor {
   // The next finding, or null at the end; valid until the next call.
   const Finding* next() {
     const Finding* out = nullptr;
-    bool from_run = has_run_ && (kept_ == h_.kept.size() || !before(h_.kept[kept_], from_run_));
+    bool from_run = has_run_ && (kept_ == h_.kept.size() || !before_in_host(h_.kept[kept_], from_run_));
     if (from_run) {
       current_ = std::move(from_run_);
       out = &current_;
@@ -192,7 +186,7 @@ ScanFindings::ScanFindings(std::shared_ptr<FindingStore> store, std::vector<Host
     size_t r = 0;
     for (size_t k = 0; k <= host.kept.size(); ++k) {
       // The run's ends that come before kept finding k (all of them after the last).
-      while (r < from_run.size() && (k == host.kept.size() || !before(host.kept[k], from_run[r].second))) {
+      while (r < from_run.size() && (k == host.kept.size() || !before_in_host(host.kept[k], from_run[r].second))) {
         refs.push_back({h, true, from_run[r].first});
         ends.push_back(std::move(from_run[r].second));
         ++r;

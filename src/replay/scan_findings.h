@@ -24,6 +24,9 @@
 
 namespace replay {
 
+// How a host's findings are ordered (and scan writes them): by time, then rule id.
+bool before_in_host(const Finding& a, const Finding& b);
+
 // Encoded runs of findings, in memory up to a budget, then in a file.
 class FindingStore {
  public:
@@ -36,8 +39,6 @@ class FindingStore {
   // Stores a run; thread-safe. Throws store::SpillError when the file cannot be written.
   uint32_t add(const std::vector<Finding>& findings);
   size_t size(uint32_t run) const;
-  // Each finding of a run, in order (decoded one at a time).
-  void for_each(uint32_t run, const std::function<void(Finding&&)>& fn) const;
   // The run's findings with a link end, whole (index in the run, finding),
   // for the cross-host pass; given once.
   std::vector<std::pair<size_t, Finding>> take_link_ends(uint32_t run);

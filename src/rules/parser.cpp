@@ -10,6 +10,7 @@
 #include "rules/ast.h"
 #include "rules/field_types.h"
 #include "rules/parser.h"
+#include "rules/regex.h"
 #include "rules/text_match.h"
 
 namespace rules::detail {
@@ -451,7 +452,7 @@ class Parser {
   std::shared_ptr<const re2::RE2> compile_re2(const std::string& pattern, size_t at) {
     re2::RE2::Options opts;
     opts.set_log_errors(false);
-    auto re = std::make_shared<const re2::RE2>(pattern, opts);
+    std::shared_ptr<const re2::RE2> re = make_regex(pattern, opts);
     if (!re->ok()) fail(at, "invalid regular expression (RE2 syntax): " + re->error());
     if (re->ProgramSize() > kMaxRegexProgram)
       fail(at, "regular expression too large: " + std::to_string(re->ProgramSize()) + " RE2 instructions (at most " +

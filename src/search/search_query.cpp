@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "evtx/value.h"
+#include "rules/regex.h"
 #include "rules/text_match.h"
 #include "text/glob.h"
 
@@ -41,7 +42,7 @@ std::unique_ptr<RE2> compile(const std::string& pattern, bool cased, const std::
   o.set_case_sensitive(cased);
   o.set_log_errors(false);
   o.set_max_mem(8 << 20);
-  auto re = std::make_unique<RE2>(pattern, o);
+  std::unique_ptr<RE2> re = rules::make_regex(pattern, o);
   if (!re->ok()) throw QueryError(term + ": not a regular expression (RE2): " + re->error());
   return re;
 }

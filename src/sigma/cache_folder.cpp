@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace sigma {
 namespace {
@@ -92,6 +94,26 @@ void CacheFolder::write(const std::string& name, std::string_view data) const {
   }
   ok = ::close(fd) == 0 && ok;
   if (!ok || ::rename(tmp.c_str(), (*folder_ / name).c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+std::string sealed(std::string_view magic, std::string_view body) {
+  std::string data(magic.substr(0, 8));
+  uint64_t sum = XXH3_64bits(body.data(), body.size());
+  data.append(reinterpret_cast<const char*>(&sum), 8);
+  return data.append(body);
+}
+
+bool is_sealed(std::string_view data, std::string_view magic) {
+  if (data.size() < kSealSize || data.substr(0, 8) != magic.substr(0, 8)) return false;
+  uint64_t sum = 0;
+  std::memcpy(&sum, data.data() + 8, 8);
+  return sum == XXH3_64bits(data.data() + kSealSize, data.size() - kSealSize);
+}
+
+void seal_cache_file(std::string& data) {
+  if (data.size() < kSealSize) return;
+  uint64_t sum = XXH3_64bits(data.data() + kSealSize, data.size() - kSealSize);
+  std::memcpy(data.data() + 8, &sum, 8);
 }
 
 }  // namespace sigma

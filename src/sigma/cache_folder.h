@@ -35,4 +35,14 @@ class CacheFolder {
   std::string warning_;
 };
 
+// Every cache file opens with an 8-byte magic and the XXH3-64 of what follows
+// (kSealSize bytes in all): a file cut short or damaged is not taken.
+inline constexpr size_t kSealSize = 16;
+std::string sealed(std::string_view magic, std::string_view body);
+// Whether `data` opens with `magic` (8 bytes) and its checksum matches.
+bool is_sealed(std::string_view data, std::string_view magic);
+// Writes the checksum of a cache file's bytes again (the fuzzer's mutations
+// then reach the counts and indices behind it).
+void seal_cache_file(std::string& bytes);
+
 }  // namespace sigma

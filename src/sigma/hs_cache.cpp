@@ -56,20 +56,12 @@ std::string cache_file_bytes(const std::string& key, const CachedDb& c) {
   body.append(reinterpret_cast<const char*>(c.kept.data()), c.kept.size() * 4);
   body.append(bytes, size);
   std::free(bytes);
-  std::string data(kMagic, 8);
-  put64(data, XXH3_64bits(body.data(), body.size()));
-  return data + body;
-}
-
-void seal_cache_file(std::string& data) {
-  if (data.size() < 16) return;
-  uint64_t sum = XXH3_64bits(data.data() + 16, data.size() - 16);
-  std::memcpy(data.data() + 8, &sum, 8);
+  return sealed(std::string_view(kMagic, 8), body);
 }
 
 std::optional<CachedDb> cache_file_database(const std::string& data, const std::string& key, size_t patterns) {
-  if (data.size() < kHeader || data.size() > kMaxFile || std::memcmp(data.data(), kMagic, 8) != 0) return std::nullopt;
-  if (get64(data, 8) != XXH3_64bits(data.data() + 16, data.size() - 16)) return std::nullopt;
+  if (data.size() < kHeader || data.size() > kMaxFile || !is_sealed(data, std::string_view(kMagic, 8)))
+    return std::nullopt;
   XXH128_hash_t h = key_hash(key);
   if (get64(data, 16) != h.high64 || get64(data, 24) != h.low64) return std::nullopt;  // another key's database
   uint64_t n = get64(data, 32);

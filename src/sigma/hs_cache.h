@@ -51,9 +51,6 @@ class HsCache {
 
 // The cache file's bytes for a database (for tests and the fuzzer).
 std::string cache_file_bytes(const std::string& key, const CachedDb& db);
-// Writes the checksum of a cache file's bytes again (the fuzzer's mutations
-// then reach the counts and indices behind it).
-void seal_cache_file(std::string& bytes);
 // A cache file's database if the bytes are one for `key` with `patterns`
 // patterns; nullopt otherwise. Never trusts a count or index it reads.
 std::optional<CachedDb> cache_file_database(const std::string& bytes, const std::string& key, size_t patterns);

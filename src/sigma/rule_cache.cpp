@@ -4,7 +4,6 @@
 #include <xxhash.h>
 
 #include <cstdio>
-#include <cstring>
 #include <unordered_map>
 
 #include "text/byte_codec.h"
@@ -14,20 +13,11 @@ namespace {
 
 constexpr char kMagic[8] = {'E', 'V', 'R', 'U', 'L', 'E', '1', '\0'};
 constexpr size_t kMaxFile = 256u << 20;
-// magic, checksum of the rest, then the entries: each a file's path, key
-// (128 bits: this binary, the path, the text) and parse, length-prefixed.
-constexpr size_t kHeader = 8 + 8;
+// After the seal (cache_folder.h), the entries: each a file's path, key (128
+// bits: this binary, the path, the text) and parse, length-prefixed.
 // Condition trees nested at most this deep are read back (a deeper one: the
 // files are parsed again).
 constexpr int kMaxConditionDepth = 200;
-
-void put64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
-
-uint64_t get64(std::string_view in, size_t at) {
-  uint64_t v = 0;
-  std::memcpy(&v, in.data() + at, 8);
-  return v;
-}
 
 // This binary: a rebuilt or reinstalled evtxhunt (whose loader may differ) does not take another's parses.
 std::string binary_identity() {
@@ -199,8 +189,8 @@ std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vect
     const ParsedFile& p = parsed[f];
     XXH128_hash_t key = key_of(files[f]);
     body.s(files[f].first);
-    put64(body.out, key.high64);
-    put64(body.out, key.low64);
+    body.u64(key.high64);
+    body.u64(key.low64);
     Writer w;  // the entry, length-prefixed: a reader skips the files it does not need
     w.u(p.rule);
     w.u(p.result.rules.size());
@@ -212,19 +202,16 @@ std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vect
     }
     body.s(w.out);
   }
-  std::string data(kMagic, 8);
-  put64(data, XXH3_64bits(body.out.data(), body.out.size()));
-  return data + body.out;
+  return sealed(std::string_view(kMagic, 8), body.out);
 }
 
 std::vector<std::optional<ParsedFile>> rule_cache_parsed(std::string_view data, const std::vector<FileText>& files) {
   std::vector<std::optional<ParsedFile>> out(files.size());
-  if (data.size() < kHeader || data.size() > kMaxFile || std::memcmp(data.data(), kMagic, 8) != 0) return out;
-  if (get64(data, 8) != XXH3_64bits(data.data() + 16, data.size() - 16)) return out;
+  if (data.size() > kMaxFile || !is_sealed(data, std::string_view(kMagic, 8))) return out;
   std::unordered_map<std::string_view, size_t> index;  // path -> file
   for (size_t f = 0; f < files.size(); ++f) index.emplace(files[f].first, f);
   try {
-    text::ByteReader entries(data.substr(16), "rule cache: ", data.size());
+    text::ByteReader entries(data.substr(kSealSize), "rule cache: ", data.size());
     for (size_t n = entries.count(); n > 0; --n) {
       std::string path = entries.s();
       uint64_t high = entries.u64(), low = entries.u64();

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "rules/regex.h"
 #include "rules/text_match.h"
 #include "sigma/compiled_rule.h"
 #include "sigma/field_db.h"
@@ -107,9 +108,6 @@ struct RuleSet::Scratch {
 
 namespace {
 
-constexpr int kLargeRegexProgram = 2'000;
-constexpr int64_t kLargeRegexMemory = 32 << 20;
-
 struct Builder {
   RuleSet::Bucket& bucket;
   std::string error;
@@ -136,7 +134,7 @@ struct Builder {
           RE2::Options o;
           o.set_log_errors(false);
           o.set_dot_nl(false);
-          auto re = std::make_unique<RE2>(r, o);
+          std::unique_ptr<RE2> re = rules::make_regex(r, o);
           if (!re->ok()) {
             error = "regular expression '" + r + "' is not RE2 syntax: " + re->error();
             return false;
@@ -146,14 +144,6 @@ struct Builder {
             error = "regular expressions too large: more than " + std::to_string(rules::kMaxRegexProgram) +
                     " RE2 instructions in one rule (at '" + r.substr(0, 60) + "')";
             return false;
-          }
-          // A DFA's states grow with the program: in RE2's default budget (8 MB)
-          // the DFA of ".{1000,}" (8,005 instructions) gives up, and every
-          // match runs the NFA at ~4 ms a command line. Large programs get
-          // 32 MB (".{1000,}" uses under 4 MB of it).
-          if (re->ProgramSize() > kLargeRegexProgram) {
-            o.set_max_mem(kLargeRegexMemory);
-            re = std::make_unique<RE2>(r, o);
           }
           t.regexes.push_back(std::move(re));
           // Its literals as atoms of the field: where none is in the text, it is not run.

@@ -210,9 +210,7 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
     auto it = by_host.find(h.host);
     if (it == by_host.end()) continue;
     for (replay::Finding& f : it->second) h.findings.push_back(std::move(f));
-    std::stable_sort(h.findings.begin(), h.findings.end(), [](const replay::Finding& a, const replay::Finding& b) {
-      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.rule_id < b.rule_id;
-    });
+    std::stable_sort(h.findings.begin(), h.findings.end(), replay::before_in_host);
   }
   if (filter.findings.tuning) replayed.tuning.add(counts);
   return warnings;

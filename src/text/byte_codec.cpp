@@ -10,6 +10,10 @@ void ByteWriter::u(uint64_t v) {
   out += static_cast<char>(v);
 }
 
+void ByteWriter::u64(uint64_t v) {
+  for (int k = 0; k < 8; ++k) out += static_cast<char>(v >> (8 * k));
+}
+
 void ByteWriter::i(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
 
 void ByteWriter::s(std::string_view v) {

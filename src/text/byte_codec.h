@@ -23,6 +23,7 @@ class ByteWriter {
   std::string out;
 
   void u(uint64_t v);
+  void u64(uint64_t v);  // 8 bytes, little endian
   void i(int64_t v);
   void s(std::string_view v);
   void strings(const std::vector<std::string>& v);
