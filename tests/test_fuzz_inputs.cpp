@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace fs = std::filesystem;
 
-TEST(FuzzInputs, EachSavedInputRunsCleanThroughItsHarness) {
+// EVTXHUNT_FUZZ_SUITE names the suite per harness (FuzzChunkInputs, ...).
+TEST(EVTXHUNT_FUZZ_SUITE, EachSavedInputRunsCleanThroughItsHarness) {
   fs::path dir = fs::path(EVTXHUNT_SOURCE_DIR) / "tests" / "data" / "fuzz" / EVTXHUNT_HARNESS;
   size_t inputs = 0;
   for (const auto& e : fs::directory_iterator(dir)) {

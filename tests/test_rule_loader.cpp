@@ -337,6 +337,31 @@ stages:
   EXPECT_EQ(first_error(missing), "5:5: stage is missing required key 'table'");
 }
 
+// A list item that is not a stage is an error of its own; the stages after it
+// still resolve their references by name (a fuzzer found a later stage's
+// reference read past the loaded stages when such items were dropped).
+TEST(RuleErrors, ItemsThatAreNotStagesKeepTheOthersInPlace) {
+  const char* text = R"(id: x
+title: t
+level: low
+stages:
+  - 1
+  - 2
+  - 3
+  - name: a
+    table: process
+    where: ProcessId == 1
+  - name: b
+    table: process
+    where: a.ProcessId == InitiatingProcessId
+assumable: [a.ProcessId]
+)";
+  EXPECT_EQ(errors_of(text),
+            (std::vector<std::string>{"5:5: each stage must be a mapping with name, table and where",
+                                      "6:5: each stage must be a mapping with name, table and where",
+                                      "7:5: each stage must be a mapping with name, table and where"}));
+}
+
 TEST(RuleErrors, ExpressionErrorsPointIntoTheFile) {
   // A multi-line plain scalar, as the seed rule writes its where clauses.
   const char* text = R"(id: x

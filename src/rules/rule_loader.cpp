@@ -442,6 +442,7 @@ class FileLoader {
       const YAML::Node& s = v[i];
       if (!s.IsMap()) {
         error(s, "each stage must be a mapping with name, table and where");
+        rule.stages.emplace_back();  // keeps rule.stages[i] the stage names[i] names
         continue;
       }
       Stage stage;
