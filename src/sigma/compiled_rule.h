@@ -22,6 +22,8 @@ struct CompiledTest {
   FieldTest::TimePart part = FieldTest::TimePart::None;
   bool all = false, negate = false, expected = true, cased = false;
   bool deferrable = false;  // the process table may supply it (4688 parents)
+  bool data_only = false;   // only data items answer the field (not a System or derived name)
+  uint32_t field_id = 0;    // the field's number in the rule set
   // Glob: one per value. Regex: every expression's literals (prefilter.h),
   // when each has some; empty otherwise.
   std::vector<uint32_t> atoms;

@@ -97,6 +97,9 @@ struct RuleSet::Scratch {
     size_t operator()(const PlanKey& k) const { return std::hash<const void*>()(k.bucket) * 31 + k.layout; }
   };
   std::unordered_map<PlanKey, std::vector<std::pair<uint32_t, uint32_t>>, PlanHash> plans;
+  // Per data layout and tested field (layout id << 32 | field id): the data
+  // items a data-only field's values are, in record order.
+  std::unordered_map<uint64_t, std::vector<uint32_t>> items;
   std::string key;
   const std::vector<const Bucket*>* last_buckets = nullptr;  // of the last record's kind
   std::string last_provider, last_channel;
@@ -110,6 +113,7 @@ namespace {
 
 struct Builder {
   RuleSet::Bucket& bucket;
+  std::map<std::string, uint32_t>& field_ids;  // the set's tested field names, numbered
   std::string error;
   size_t program = 0;  // RE2 instructions of the rule's regular expressions
 
@@ -123,6 +127,8 @@ struct Builder {
     t.expected = ft.expected;
     t.cased = ft.cased;
     t.deferrable = bucket.deferrable.count(t.field) > 0;
+    t.data_only = !t.field.empty() && !not_only_data(t.field);
+    t.field_id = field_ids.emplace(t.field, static_cast<uint32_t>(field_ids.size())).first->second;
     switch (ft.op) {
       case FieldTest::Op::Glob:
         for (const std::string& g : ft.values) {
@@ -255,6 +261,7 @@ int RuleSet::find(std::string_view key) const {
 
 std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& report, const Placeholders& placeholders) {
   std::unique_ptr<RuleSet> set(new RuleSet());
+  std::map<std::string, uint32_t> field_ids;
   std::map<std::string, Bucket*> by_name;
   // Detection rules first; filters and correlations refer to them.
   std::vector<Rule> filters, correlations;
@@ -303,7 +310,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         for (const auto& [from, to] : src.renames) b->renames[from] = to;
         b->deferrable.insert(src.from_process_table.begin(), src.from_process_table.end());
       }
-      Builder builder{*b, {}};
+      Builder builder{*b, field_ids, {}};
       CompiledRule c;
       c.rule = index;
       if (!builder.compile_selections(r, c)) {
@@ -341,7 +348,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     for (auto& b : set->buckets_)
       for (CompiledRule& c : b->rules) {
         if (std::find(targets.begin(), targets.end(), c.rule) == targets.end()) continue;
-        Builder builder{*b, {}};
+        Builder builder{*b, field_ids, {}};
         CompiledRule fc;
         fc.rule = c.rule;
         if (!builder.compile_selections(f, fc)) {
@@ -547,6 +554,18 @@ void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s
   }
 }
 
+// The data items of a layout that a data-only test's field reads (what
+// for_each_text finds by comparing names), resolved once per layout.
+const std::vector<uint32_t>& layout_items(const evtx::DataLayout& layout, const CompiledTest& t, RuleSet::Scratch& s) {
+  uint64_t key = (static_cast<uint64_t>(layout.id) << 32) | t.field_id;
+  if (auto it = s.items.find(key); it != s.items.end()) return it->second;
+  if (s.items.size() >= kMaxPlans) s.items.clear();
+  std::vector<uint32_t> items;
+  for (uint32_t i = 0; i < layout.names.size(); ++i)
+    if (data_name_matches(layout.names[i], t.field)) items.push_back(i);
+  return s.items.emplace(key, std::move(items)).first->second;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -568,12 +587,14 @@ bool eval_test(const CompiledTest& t, FieldSource& src, RuleSet::Scratch& s) {
   // The field's values: one, or each item of a list field (field_source.h).
   std::vector<std::string_view>& values = s.values;
   values.clear();
-  if (!t.field.empty()) {
+  if (t.data_only && src.layout()) {
+    for (uint32_t i : layout_items(*src.layout(), t, s)) values.push_back(src.data_value(i));
+  } else if (!t.field.empty()) {
     src.for_each_text(t.field, [&](std::string_view v) { values.push_back(v); });
-    if (values.empty() && t.deferrable && src.deferrable(t.field)) s.touched_deferred = true;
   } else if (t.op != FieldTest::Op::Glob) {  // a keyword regex: every data field's value
     src.for_each_value([&](std::string_view v) { values.push_back(v); });
   }
+  if (values.empty() && t.deferrable && src.deferrable(t.field)) s.touched_deferred = true;
   bool present = !values.empty();
   // Pattern i holds when some value satisfies it.
   auto some_value = [&](auto satisfies) {
