@@ -440,4 +440,10 @@ std::map<std::string, std::string, std::less<>> RuleOptions::statuses() const {
   return out;
 }
 
+void RuleOptions::keep_until_exit() {
+  static auto* kept = new std::vector<std::shared_ptr<void>>();  // never freed, on purpose
+  kept->push_back(std::shared_ptr<void>(std::move(matcher)));
+  kept->push_back(std::shared_ptr<void>(std::move(sigma)));
+}
+
 }  // namespace cli

@@ -237,6 +237,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
                       finding_opts.min_level);
     report_summary(ev, {command, start, lines});
   }
+  rule_opts.keep_until_exit();
   return run.exit_code;
 }
 

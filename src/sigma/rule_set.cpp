@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <tbb/parallel_for_each.h>
+
 #include "rules/regex.h"
 #include "rules/text_match.h"
 #include "sigma/compiled_rule.h"
@@ -40,6 +42,19 @@ bool covers(const LogSource& filter, const LogSource& rule) {
 }  // namespace
 
 // ---- rules by kind of record -------------------------------------------------------
+
+namespace {
+
+// Each test of a compiled rule and of its filters.
+template <typename Compiled, typename Fn>
+void for_each_test(Compiled& c, Fn&& fn) {
+  for (auto& sel : c.sels)
+    for (auto& alt : sel.alternatives)
+      for (auto& t : alt) fn(t);
+  for (auto& f : c.filters) for_each_test(f, fn);
+}
+
+}  // namespace
 
 struct RuleSet::Bucket {
   RecordKind src;
@@ -113,7 +128,6 @@ namespace {
 
 struct Builder {
   RuleSet::Bucket& bucket;
-  std::map<std::string, uint32_t>& field_ids;  // the set's tested field names, numbered
   std::string error;
   size_t program = 0;  // RE2 instructions of the rule's regular expressions
 
@@ -128,7 +142,6 @@ struct Builder {
     t.cased = ft.cased;
     t.deferrable = bucket.deferrable.count(t.field) > 0;
     t.data_only = !t.field.empty() && !not_only_data(t.field);
-    t.field_id = field_ids.emplace(t.field, static_cast<uint32_t>(field_ids.size())).first->second;
     switch (ft.op) {
       case FieldTest::Op::Glob:
         for (const std::string& g : ft.values) {
@@ -261,7 +274,6 @@ int RuleSet::find(std::string_view key) const {
 
 std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& report, const Placeholders& placeholders) {
   std::unique_ptr<RuleSet> set(new RuleSet());
-  std::map<std::string, uint32_t> field_ids;
   std::map<std::string, Bucket*> by_name;
   // Detection rules first; filters and correlations refer to them.
   std::vector<Rule> filters, correlations;
@@ -288,19 +300,26 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     else
       set->rules_.push_back(std::move(r));
   }
-  std::vector<Rule> kept;
-  for (Rule& r : set->rules_) {
+  // Each rule compiled for each kind of record it reads: the buckets in
+  // parallel (each bucket's rules in order, so its atoms are numbered as one
+  // thread would), then kept in rule order where every kind compiled.
+  struct Job {
+    Bucket* bucket;
+    CompiledRule compiled;
+    std::string error;  // "" compiled
+  };
+  std::vector<std::vector<Job>> jobs(set->rules_.size());  // per rule, per kind of record
+  std::vector<std::string> unknown_source(set->rules_.size());
+  for (size_t i = 0; i < set->rules_.size(); ++i) {
+    const Rule& r = set->rules_[i];
     Resolved res = resolve_logsource(r.logsource);
     if (res.sources.empty()) {
       if (res.not_applicable)
         ++report.not_applicable[res.reason];
       else
-        report.skipped.push_back({r.file, r.line, res.reason});
+        unknown_source[i] = res.reason;
       continue;
     }
-    uint32_t index = static_cast<uint32_t>(kept.size());
-    bool ok = true;
-    std::vector<std::pair<Bucket*, CompiledRule>> compiled;
     for (const RecordKind& src : res.sources) {
       Bucket*& b = by_name[src.name];
       if (!b) {
@@ -310,18 +329,31 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         for (const auto& [from, to] : src.renames) b->renames[from] = to;
         b->deferrable.insert(src.from_process_table.begin(), src.from_process_table.end());
       }
-      Builder builder{*b, field_ids, {}};
-      CompiledRule c;
-      c.rule = index;
-      if (!builder.compile_selections(r, c)) {
-        report.skipped.push_back({r.file, r.line, builder.error});
-        ok = false;
-        break;
-      }
-      compiled.emplace_back(b, std::move(c));
+      jobs[i].push_back({b, {}, {}});
     }
-    if (!ok) continue;
-    for (auto& [b, c] : compiled) b->rules.push_back(std::move(c));
+  }
+  tbb::parallel_for_each(set->buckets_.begin(), set->buckets_.end(), [&](std::unique_ptr<Bucket>& b) {
+    for (size_t i = 0; i < jobs.size(); ++i)
+      for (Job& j : jobs[i])
+        if (j.bucket == b.get()) {
+          Builder builder{*b, {}};
+          if (!builder.compile_selections(set->rules_[i], j.compiled)) j.error = builder.error;
+        }
+  });
+  std::vector<Rule> kept;
+  for (size_t i = 0; i < set->rules_.size(); ++i) {
+    Rule& r = set->rules_[i];
+    if (!unknown_source[i].empty()) report.skipped.push_back({r.file, r.line, unknown_source[i]});
+    if (jobs[i].empty()) continue;  // no kind of record
+    auto failed = std::find_if(jobs[i].begin(), jobs[i].end(), [](const Job& j) { return !j.error.empty(); });
+    if (failed != jobs[i].end()) {
+      report.skipped.push_back({r.file, r.line, failed->error});
+      continue;
+    }
+    for (Job& j : jobs[i]) {
+      j.compiled.rule = static_cast<uint32_t>(kept.size());
+      j.bucket->rules.push_back(std::move(j.compiled));
+    }
     kept.push_back(std::move(r));
     ++report.detection;
   }
@@ -348,7 +380,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     for (auto& b : set->buckets_)
       for (CompiledRule& c : b->rules) {
         if (std::find(targets.begin(), targets.end(), c.rule) == targets.end()) continue;
-        Builder builder{*b, field_ids, {}};
+        Builder builder{*b, {}};
         CompiledRule fc;
         fc.rule = c.rule;
         if (!builder.compile_selections(f, fc)) {
@@ -447,6 +479,14 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       for (const std::string& name : c.correlation.rules)
         set->standalone_[static_cast<size_t>(set->find(name))] = false;
   }
+
+  // The tested fields numbered across the set (layout_items' key).
+  std::map<std::string, uint32_t> field_ids;
+  for (auto& b : set->buckets_)
+    for (CompiledRule& c : b->rules)
+      for_each_test(c, [&](CompiledTest& t) {
+        t.field_id = field_ids.emplace(t.field, static_cast<uint32_t>(field_ids.size())).first->second;
+      });
 
   // Hyperscan databases, and a scratch prototype big enough for all of them.
   std::vector<FieldDb*> fields;
