@@ -150,8 +150,17 @@ std::string_view text_of(const RawValue& v, std::string& scratch) {
 
 // ---- encoding ---------------------------------------------------------------
 
-EventEncoder::EventEncoder(StringPool& pool) : cache_(pool), hash_state_(XXH3_createState()) {}
-EventEncoder::~EventEncoder() { XXH3_freeState(static_cast<XXH3_state_t*>(hash_state_)); }
+EventEncoder::EventEncoder(StringPool& pool) : cache_(pool) {}
+EventEncoder::~EventEncoder() = default;
+
+uint32_t EventEncoder::header_name(size_t slot, std::string_view text) {
+  LastName& last = last_names_[slot];
+  if (!last.id || last.text != text) {
+    last.id = *cache_.intern(text, true);
+    last.text.assign(text);
+  }
+  return *last.id;
+}
 
 void EventEncoder::put_string(std::string& out, std::string_view s, bool intern) {
   if (intern) {
@@ -203,9 +212,9 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
       static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
                            (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
                            (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
-  h.provider_id = *cache_.intern(text_of(f[SystemField::ProviderName], text_), true);
-  h.channel_id = *cache_.intern(text_of(f[SystemField::Channel], text_), true);
-  h.computer_id = *cache_.intern(text_of(f[SystemField::Computer], text_), true);
+  h.provider_id = header_name(0, text_of(f[SystemField::ProviderName], text_));
+  h.channel_id = header_name(1, text_of(f[SystemField::Channel], text_));
+  h.computer_id = header_name(2, text_of(f[SystemField::Computer], text_));
 
   if (rules) {
     for (const std::vector<uint32_t>* list : {in.matched, in.deferred}) {
@@ -216,14 +225,14 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   }
 
   // The content hash covers the record's own bytes: every System and data
-  // value with its type, every data name.
-  auto* st = static_cast<XXH3_state_t*>(hash_state_);
-  XXH3_64bits_reset(st);
+  // value with its type, every data name (gathered, then hashed in one call:
+  // the same hash as XXH3's streaming over the pieces, without a call per piece).
+  hashed_.clear();
   auto hash_value = [&](const RawValue& v) {
-    XXH3_64bits_update(st, &v.type, 1);
+    hashed_ += static_cast<char>(v.type);
     uint32_t size = v.size;
-    XXH3_64bits_update(st, &size, 4);
-    if (v.size) XXH3_64bits_update(st, v.data, v.size);
+    hashed_.append(reinterpret_cast<const char*>(&size), 4);
+    if (v.size) hashed_.append(reinterpret_cast<const char*>(v.data), v.size);
   };
 
   uint8_t n_system = 0;
@@ -244,8 +253,7 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   const LayoutCodes* codes = f.layout ? &codes_for(*f.layout) : nullptr;
   for (size_t i = 0; i < f.data.size(); ++i) {
     const auto& [name, v] = f.data[i];
-    XXH3_64bits_update(st, name.data(), name.size());
-    XXH3_64bits_update(st, "", 1);
+    hashed_.append(name).push_back('\0');
     hash_value(v);
     if (codes) {
       uint32_t begin = i ? codes->end[i - 1] : 0;
@@ -260,7 +268,7 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     if (norm && (is_text(v.type) || static_cast<ValueType>(v.type) == ValueType::Guid))
       data_text_[i] = text_of(v, text_);
   }
-  h.content_hash = XXH3_64bits_digest(st);
+  h.content_hash = XXH3_64bits(hashed_.data(), hashed_.size());
 
   if (norm) {
     out += static_cast<char>(norm->table);

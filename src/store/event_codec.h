@@ -8,9 +8,11 @@
 // The same bytes live in memory and in spill files.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -99,7 +101,15 @@ class EventEncoder {
   std::unordered_map<uint32_t, LayoutCodes> layouts_;  // by layout id
 
   PoolCache cache_;
-  void* hash_state_;                    // XXH3 state, reused
+  // Provider, channel and computer repeat from record to record: the last
+  // of each is compared before the pool's cache is asked.
+  struct LastName {
+    std::string text;
+    std::optional<uint32_t> id;
+  };
+  std::array<LastName, 3> last_names_;
+  uint32_t header_name(size_t slot, std::string_view text);
+  std::string hashed_;                  // the bytes the content hash covers (one XXH3 call)
   std::vector<std::string> data_text_;  // UTF-8 text of the record's string fields, for references
   std::string text_;
 };
