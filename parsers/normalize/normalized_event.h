@@ -209,6 +209,19 @@ struct NormalizedEvent {
   FieldValue& operator[](Field f) { return fields[static_cast<size_t>(f)]; }
   const FieldValue& operator[](Field f) const { return fields[static_cast<size_t>(f)]; }
   Ticks timestamp() const { return (*this)[Field::Timestamp].i; }
+
+  // As a default-made event, the columns' strings keeping their buffers (an
+  // event decoded into again and again allocates only for longer text).
+  void clear() {
+    std::array<FieldValue, kFieldCount> kept = std::move(fields);
+    *this = NormalizedEvent{};
+    fields = std::move(kept);
+    for (FieldValue& f : fields) {
+      f.kind = FieldValue::Kind::Unknown;
+      f.i = 0;
+      f.s.clear();
+    }
+  }
 };
 
 }  // namespace norm

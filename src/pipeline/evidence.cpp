@@ -45,9 +45,10 @@ struct Summary {
       index.clear();
       for (size_t i = 0; i < v.size(); ++i) index.emplace(v[i].name, i);
     }
-    auto [it, added] = index.emplace(name, v.size());
-    if (added) v.push_back({name, 0, 0, 0, {}});
-    return v[it->second];
+    if (auto it = index.find(name); it != index.end()) return v[it->second];  // no node made per record
+    index.emplace(name, v.size());
+    v.push_back({name, 0, 0, 0, {}});
+    return v.back();
   }
   void add(const norm::RecordAccess& rec) {
     FileInfo::Computer& c = computer(computers, index, rec.computer());

@@ -24,27 +24,38 @@ struct DeferredLater {
 }  // namespace
 
 HostStream::HostStream(const Evidence& evidence, const Host& host) : evidence_(evidence), host_(host) {
+  // The two passes only look at each event (the observers copy what they
+  // keep): one event decoded into again and again.
+  norm::NormalizedEvent ev;
   store::EventStore::Cursor pass1 = evidence.store.open(host.computer_ids);
   while (pass1.next()) {
     store::EventHeader h = store::header_of(pass1.event());
     if (!(h.flags & (store::kNetworkEvent | store::kProcessEvent))) continue;
-    auto ev = decode(pass1.event());
-    starts_.observe(*ev);
-    directions_.observe(*ev);
+    ev.clear();
+    decode_into(pass1.event(), ev);
+    starts_.observe(ev);
+    directions_.observe(ev);
   }
   store::EventStore::Cursor pass2 = evidence.store.open(host.computer_ids);
   while (pass2.next()) {
     store::EventHeader h = store::header_of(pass2.event());
-    if (h.flags & store::kNetworkEvent) directions_.learn_layout(*decode(pass2.event()));
+    if (!(h.flags & store::kNetworkEvent)) continue;
+    ev.clear();
+    decode_into(pass2.event(), ev);
+    directions_.learn_layout(ev);
   }
+}
+
+void HostStream::decode_into(const uint8_t* raw, norm::NormalizedEvent& ev) const {
+  store::EventView view(raw, evidence_.store.pool());
+  view.decode_normalized(ev, evidence_.store.file(view.header().file_id));
+  ev[Field::DeviceId].s = host_.key;
+  ev.origin = {view.header().file_id, view.header().ordinal};
 }
 
 std::shared_ptr<norm::NormalizedEvent> HostStream::decode(const uint8_t* raw) const {
   auto ev = std::make_shared<norm::NormalizedEvent>();
-  store::EventView view(raw, evidence_.store.pool());
-  view.decode_normalized(*ev, evidence_.store.file(view.header().file_id));
-  (*ev)[Field::DeviceId].s = host_.key;
-  ev->origin = {view.header().file_id, view.header().ordinal};
+  decode_into(raw, *ev);
   return ev;
 }
 

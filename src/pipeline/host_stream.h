@@ -39,6 +39,7 @@ class HostStream {
 
  private:
   std::shared_ptr<norm::NormalizedEvent> decode(const uint8_t* raw) const;
+  void decode_into(const uint8_t* raw, norm::NormalizedEvent& ev) const;
 
   const Evidence& evidence_;
   const Host& host_;

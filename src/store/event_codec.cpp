@@ -439,7 +439,6 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
       texts[i] = rendered[i];
     }
   }
-  out = norm::NormalizedEvent{};
   out.table = static_cast<norm::Table>(*r.p++);
   out.boot = static_cast<norm::BootMarker>(*r.p++);
   out.time_source = static_cast<norm::TimeSource>(*r.p++);
@@ -460,24 +459,28 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
       uint64_t tag = get_varint(at);
       if ((tag & 3) == kDataField) {
         r.p = at;
-        v.s = std::string(texts.at(tag >> 2));
+        v.s.assign(texts.at(tag >> 2));
       } else {
-        v.s = std::string(r.string());
+        v.s.assign(r.string());
       }
     }
   }
-  out.timestamp_note = std::string(r.string());
+  out.timestamp_note.assign(r.string());
   out.time_created = h_.time_created;
   std::string_view computer = pool_->at(h_.computer_id);
+  auto text = [&](Field f, std::string_view s) -> std::string& {
+    FieldValue& v = out[f];
+    v.kind = FieldValue::Kind::String;
+    v.s.assign(s);
+    return v.s;
+  };
   out[Field::Timestamp] = FieldValue::time(h_.timestamp);
-  out[Field::DeviceName] = FieldValue::str(std::string(computer));
-  std::string id(computer);
-  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  out[Field::DeviceId] = FieldValue::str(std::move(id));
-  out[Field::SourceFile] = FieldValue::str(std::string(source_file));
+  text(Field::DeviceName, computer);
+  for (char& c : text(Field::DeviceId, computer)) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  text(Field::SourceFile, source_file);
   out[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(h_.record_id));
-  out[Field::Provider] = FieldValue::str(std::string(pool_->at(h_.provider_id)));
-  out[Field::Channel] = FieldValue::str(std::string(pool_->at(h_.channel_id)));
+  text(Field::Provider, pool_->at(h_.provider_id));
+  text(Field::Channel, pool_->at(h_.channel_id));
   out[Field::EventID] = FieldValue::integer(h_.event_id);
 }
 

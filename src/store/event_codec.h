@@ -135,7 +135,8 @@ class EventView {
   const StringPool& pool() const { return *pool_; }
   // The normalized columns; SourceFile, DeviceName, DeviceId (provisional:
   // the lower-case name), Provider, Channel, EventID, EventRecordID and
-  // Timestamp come from the header.
+  // Timestamp come from the header. `out` is default-made or cleared
+  // (NormalizedEvent::clear, which keeps its strings' buffers).
   void decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const;
   // The rules that matched where the record was read, and those deferred.
   void rule_matches(std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
