@@ -213,15 +213,23 @@ struct NormalizedEvent {
   // As a default-made event, the columns' strings keeping their buffers (an
   // event decoded into again and again allocates only for longer text).
   void clear() {
-    std::array<FieldValue, kFieldCount> kept = std::move(fields);
-    *this = NormalizedEvent{};
-    fields = std::move(kept);
+    table = Table::Process;
     for (FieldValue& f : fields) {
       f.kind = FieldValue::Kind::Unknown;
       f.i = 0;
       f.s.clear();
     }
+    boot = BootMarker::None;
+    time_source = TimeSource::TimeCreated;
+    time_created = 0;
+    timestamp_note.clear();
+    parent_note.clear();
+    direction_evidence.clear();
+    inbound = {};
+    origin = {};
   }
 };
+// A member added to NormalizedEvent must be reset by clear() too.
+static_assert(sizeof(NormalizedEvent) == 2448, "NormalizedEvent changed: update clear()");
 
 }  // namespace norm

@@ -68,10 +68,30 @@ std::optional<uint64_t> value_filetime(const RawValue& v) {
   return evtx::parse_iso_filetime(value_text(v));
 }
 
-RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_id) : fields_(f) {
-  provider_ = value_text(f[SystemField::ProviderName]);
-  channel_ = value_text(f[SystemField::Channel]);
-  computer_ = value_text(f[SystemField::Computer]);
+const std::string& SystemTextMemo::text(size_t slot, const RawValue& v) {
+  Slot& s = slots_[slot];
+  std::string_view bytes(reinterpret_cast<const char*>(v.data), v.data ? v.size : 0);
+  if (!s.set || s.raw.size() != bytes.size() + 1 || static_cast<uint8_t>(s.raw[0]) != v.type ||
+      std::string_view(s.raw).substr(1) != bytes) {
+    s.raw.assign(1, static_cast<char>(v.type)).append(bytes);
+    s.text.clear();
+    evtx::append_value_text(s.text, v);
+    s.set = true;
+  }
+  return s.text;
+}
+
+RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_id, SystemTextMemo* memo) : fields_(f) {
+  const std::string** texts[] = {&provider_, &channel_, &computer_};
+  const SystemField of[] = {SystemField::ProviderName, SystemField::Channel, SystemField::Computer};
+  for (size_t i = 0; i < 3; ++i) {
+    if (memo) {
+      *texts[i] = &memo->text(i, f[of[i]]);
+    } else {
+      own_[i] = value_text(f[of[i]]);
+      *texts[i] = &own_[i];
+    }
+  }
   event_id_ = evtx::event_id_of(f[SystemField::EventId]);
   version_ = static_cast<uint8_t>(value_integer(f[SystemField::Version]).value_or(0));
   time_created_ = ticks_of_filetime(value_filetime(f[SystemField::TimeCreated]).value_or(0));

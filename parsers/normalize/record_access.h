@@ -3,6 +3,7 @@
 // printed and parsed back; text is decoded only where a string is wanted).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,14 +14,33 @@
 
 namespace norm {
 
+// One reader thread's last provider, channel and computer, as bytes and as
+// text: records of a chunk repeat them, so each is decoded again only when
+// its bytes change.
+class SystemTextMemo {
+ public:
+  const std::string& text(size_t slot, const evtx::RawValue& v);
+
+ private:
+  struct Slot {
+    std::string raw;  // type byte, then the value's bytes
+    std::string text;
+    bool set = false;
+  };
+  std::array<Slot, 3> slots_;
+};
+
 class RecordAccess {
  public:
-  // header_record_id: the record header's id, for records without System/EventRecordID.
-  RecordAccess(const evtx::RecordFields& fields, uint64_t header_record_id);
+  // header_record_id: the record header's id, for records without
+  // System/EventRecordID. `memo` (optional) outlives the RecordAccess.
+  RecordAccess(const evtx::RecordFields& fields, uint64_t header_record_id, SystemTextMemo* memo = nullptr);
+  RecordAccess(const RecordAccess&) = delete;  // points into itself
+  RecordAccess& operator=(const RecordAccess&) = delete;
 
-  const std::string& provider() const { return provider_; }
-  const std::string& channel() const { return channel_; }
-  const std::string& computer() const { return computer_; }
+  const std::string& provider() const { return *provider_; }
+  const std::string& channel() const { return *channel_; }
+  const std::string& computer() const { return *computer_; }
   uint16_t event_id() const { return event_id_; }
   uint8_t version() const { return version_; }
   Ticks time_created() const { return time_created_; }
@@ -39,7 +59,8 @@ class RecordAccess {
 
  private:
   const evtx::RecordFields& fields_;
-  std::string provider_, channel_, computer_;
+  std::array<std::string, 3> own_;  // the texts without a memo
+  const std::string *provider_, *channel_, *computer_;
   uint16_t event_id_ = 0;
   uint8_t version_ = 0;
   Ticks time_created_ = 0;

@@ -95,6 +95,7 @@ struct Worker {
   store::EventEncoder encoder;
   evtx::RecordFields tree_fields;
   norm::NormalizedEvent norm;
+  norm::SystemTextMemo system_texts;  // provider, channel, computer of the last record
   std::unique_ptr<RecordMatcher::Scratch> scratch;
   std::vector<uint32_t> matched, deferred;
 };
@@ -104,7 +105,7 @@ struct Worker {
 void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fields, uint32_t file_id,
                  uint64_t ordinal, uint64_t header_record_id, Summary& summary, RecordObserver::Part* observed,
                  std::string& out) {
-  norm::RecordAccess rec(fields, header_record_id);
+  norm::RecordAccess rec(fields, header_record_id, &w.system_texts);
   summary.add(rec);
   if (observed) opt.observer->observe(*observed, rec, header_record_id, ordinal);
   if (!opt.keep_events) return;
@@ -117,6 +118,9 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   in.record_id = rec.event_record_id();
   in.time_created = rec.time_created();
   in.event_id = rec.event_id();
+  in.provider = &rec.provider();
+  in.channel = &rec.channel();
+  in.computer = &rec.computer();
   if (opt.matcher) {
     opt.matcher->match(fields, rec, *w.scratch, w.matched, w.deferred);
     in.matched = &w.matched;

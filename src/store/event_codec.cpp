@@ -212,9 +212,12 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
       static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
                            (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
                            (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
-  h.provider_id = header_name(0, text_of(f[SystemField::ProviderName], text_));
-  h.channel_id = header_name(1, text_of(f[SystemField::Channel], text_));
-  h.computer_id = header_name(2, text_of(f[SystemField::Computer], text_));
+  auto system_text = [&](const std::string* given, SystemField field) {
+    return given ? std::string_view(*given) : text_of(f[field], text_);
+  };
+  h.provider_id = header_name(0, system_text(in.provider, SystemField::ProviderName));
+  h.channel_id = header_name(1, system_text(in.channel, SystemField::Channel));
+  h.computer_id = header_name(2, system_text(in.computer, SystemField::Computer));
 
   if (rules) {
     for (const std::vector<uint32_t>* list : {in.matched, in.deferred}) {

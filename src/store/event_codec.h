@@ -69,6 +69,11 @@ struct EncodeInput {
   int64_t time_created = 0;
   uint16_t event_id = 0;
   bool damaged = false;
+  // The System provider, channel and computer as text, when the caller has
+  // them (else decoded from `fields`).
+  const std::string* provider = nullptr;
+  const std::string* channel = nullptr;
+  const std::string* computer = nullptr;
   // Rules of the run's rule set that matched the record where it was read,
   // and those that wait for the replay (they read a field only it knows).
   const std::vector<uint32_t>* matched = nullptr;
