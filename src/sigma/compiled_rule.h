@@ -27,8 +27,8 @@ struct CompiledTest {
   // Glob: one per value. Regex: every expression's literals (prefilter.h),
   // when each has some; empty otherwise.
   std::vector<uint32_t> atoms;
-  std::vector<std::unique_ptr<RE2>> regexes;
-  std::vector<std::vector<uint32_t>> regex_atoms;  // per regex: one of these must match first (empty: none known)
+  std::vector<std::shared_ptr<const RE2>> regexes;  // shared by the kinds of record a rule reads
+  std::vector<std::vector<uint32_t>> regex_atoms;   // per regex: one of these must match first (empty: none known)
   std::vector<int64_t> numbers;
   std::vector<Network> networks;
   std::vector<std::string> refs;  // FieldRef: the other fields

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
 
 #include <tbb/parallel_for_each.h>
+#include <tbb/parallel_invoke.h>
 
 #include "rules/regex.h"
 #include "rules/text_match.h"
@@ -69,8 +71,10 @@ struct RuleSet::Bucket {
   // record); the others are asked by name (keywords, System and derived fields).
   std::map<std::string, uint32_t, std::less<>> db_of_field;
   std::vector<uint32_t> asked_by_name;
-  std::map<std::tuple<std::string, bool, std::string>, uint32_t> atom_ids;  // (field, cased, glob)
-  std::vector<std::string> atom_globs;                                      // atom -> its glob
+  // Atom by field, case and glob: the key "field\0c|iglob" (c cased, i not).
+  std::unordered_map<std::string, uint32_t> atom_ids;
+  std::unordered_map<std::string, uint32_t> db_index;  // field -> its database in dbs
+  std::vector<std::string> atom_globs;                 // atom -> its glob
 
   std::string record_field(const std::string& sigma_field) const {
     auto it = renames.find(sigma_field);
@@ -78,17 +82,16 @@ struct RuleSet::Bucket {
   }
 
   uint32_t atom(const std::string& field, bool cased, const std::string& glob) {
-    auto key = std::make_tuple(field, cased, glob);
-    if (auto it = atom_ids.find(key); it != atom_ids.end()) return it->second;
-    uint32_t id = static_cast<uint32_t>(atom_globs.size());
-    atom_ids.emplace(key, id);
+    std::string key;
+    key.reserve(field.size() + glob.size() + 2);
+    key.append(field).append(1, '\0').append(1, cased ? 'c' : 'i').append(glob);
+    auto [it, added] = atom_ids.try_emplace(std::move(key), static_cast<uint32_t>(atom_globs.size()));
+    if (!added) return it->second;
+    uint32_t id = it->second;
     atom_globs.push_back(glob);
-    auto d = std::find_if(dbs.begin(), dbs.end(), [&](const FieldDb& x) { return x.field == field; });
-    if (d == dbs.end()) {
-      d = dbs.emplace(dbs.end());
-      d->field = field;
-    }
-    d->add(id, glob, cased);
+    auto [db, new_field] = db_index.try_emplace(field, static_cast<uint32_t>(dbs.size()));
+    if (new_field) dbs.emplace_back().field = field;
+    dbs[db->second].add(id, glob, cased);
     return id;
   }
 };
@@ -126,8 +129,38 @@ struct RuleSet::Scratch {
 
 namespace {
 
+// Sigma's regular expressions compiled once per rule set, with their literals
+// (prefilter.h): a rule's expression is in every kind of record it reads
+// (process creation: Sysmon 1 and Security 4688), compiled by parallel threads.
+class RegexCache {
+ public:
+  struct Entry {
+    std::shared_ptr<const RE2> re;
+    std::optional<std::vector<std::string>> literals;
+  };
+  std::shared_ptr<const Entry> get(const std::string& pattern) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = map_.find(pattern); it != map_.end()) return it->second;
+    }
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_dot_nl(false);
+    auto e = std::make_shared<Entry>();
+    e->re = rules::make_regex(pattern, o);
+    if (e->re->ok()) e->literals = regex_literals(pattern, o);
+    std::lock_guard<std::mutex> lock(mu_);
+    return map_.try_emplace(pattern, std::move(e)).first->second;  // another thread's when it was first
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> map_;
+};
+
 struct Builder {
   RuleSet::Bucket& bucket;
+  RegexCache& regexes;
   std::string error;
   size_t program = 0;  // RE2 instructions of the rule's regular expressions
 
@@ -150,10 +183,8 @@ struct Builder {
         break;
       case FieldTest::Op::Regex:
         for (const std::string& r : ft.values) {
-          RE2::Options o;
-          o.set_log_errors(false);
-          o.set_dot_nl(false);
-          std::unique_ptr<RE2> re = rules::make_regex(r, o);
+          std::shared_ptr<const RegexCache::Entry> compiled = regexes.get(r);
+          const std::shared_ptr<const RE2>& re = compiled->re;
           if (!re->ok()) {
             error = "regular expression '" + r + "' is not RE2 syntax: " + re->error();
             return false;
@@ -164,11 +195,11 @@ struct Builder {
                     " RE2 instructions in one rule (at '" + r.substr(0, 60) + "')";
             return false;
           }
-          t.regexes.push_back(std::move(re));
+          t.regexes.push_back(re);
           // Its literals as atoms of the field: where none is in the text, it is not run.
           std::vector<uint32_t>& atoms = t.regex_atoms.emplace_back();
-          if (std::optional<std::vector<std::string>> literals = regex_literals(r, o))
-            for (const std::string& l : *literals) {
+          if (compiled->literals)
+            for (const std::string& l : *compiled->literals) {
               std::string glob = "*";
               glob += text::escape_glob(l);
               atoms.push_back(bucket.atom(t.field, false, glob += '*'));
@@ -332,11 +363,12 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       jobs[i].push_back({b, {}, {}});
     }
   }
+  RegexCache regexes;
   tbb::parallel_for_each(set->buckets_.begin(), set->buckets_.end(), [&](std::unique_ptr<Bucket>& b) {
     for (size_t i = 0; i < jobs.size(); ++i)
       for (Job& j : jobs[i])
         if (j.bucket == b.get()) {
-          Builder builder{*b, {}};
+          Builder builder{*b, regexes, {}};
           if (!builder.compile_selections(set->rules_[i], j.compiled)) j.error = builder.error;
         }
   });
@@ -380,7 +412,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     for (auto& b : set->buckets_)
       for (CompiledRule& c : b->rules) {
         if (std::find(targets.begin(), targets.end(), c.rule) == targets.end()) continue;
-        Builder builder{*b, {}};
+        Builder builder{*b, regexes, {}};
         CompiledRule fc;
         fc.rule = c.rule;
         if (!builder.compile_selections(f, fc)) {
@@ -488,16 +520,23 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         t.field_id = field_ids.emplace(t.field, static_cast<uint32_t>(field_ids.size())).first->second;
       });
 
-  // Hyperscan databases, and a scratch prototype big enough for all of them.
+  // Hyperscan databases, and a scratch prototype big enough for all of them;
+  // meanwhile each kind's prefilter.
   std::vector<FieldDb*> fields;
   for (auto& b : set->buckets_)
     for (FieldDb& d : b->dbs) fields.push_back(&d);
-  report.patterns = compile_field_dbs(fields, report.warnings);
+  tbb::parallel_invoke([&] { report.patterns = compile_field_dbs(fields, report.warnings); },
+                       [&] {
+                         tbb::parallel_for_each(set->buckets_.begin(), set->buckets_.end(),
+                                                [](std::unique_ptr<Bucket>& b) {
+                                                  std::vector<float> cost;
+                                                  for (const std::string& g : b->atom_globs)
+                                                    cost.push_back(atom_cost(g));
+                                                  b->prefilter = build_prefilter(b->rules, cost);
+                                                });
+                       });
   hs_scratch_t* proto = scratch_for({fields.begin(), fields.end()}, nullptr);
   for (auto& b : set->buckets_) {
-    std::vector<float> cost;
-    for (const std::string& g : b->atom_globs) cost.push_back(atom_cost(g));
-    b->prefilter = build_prefilter(b->rules, cost);
     for (uint32_t i = 0; i < b->dbs.size(); ++i) {
       const std::string& f = b->dbs[i].field;
       if (f.empty() || not_only_data(f))
