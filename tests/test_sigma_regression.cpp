@@ -178,10 +178,11 @@ TEST(SigmaRegressionAll, EveryRuleFiresWithAllRulesLoaded) {
         ++through_plans;
         norm::RecordAccess rec(*v.fields, v.record_id);
         std::vector<uint32_t> matched, deferred, matched_by_name, deferred_by_name;
-        matcher.match(*v.fields, rec, *scratch, matched, deferred);
+        matcher.match(rec, *scratch, matched, deferred);
         evtx::RecordFields by_name = *v.fields;
         by_name.layout = nullptr;
-        matcher.match(by_name, rec, *scratch, matched_by_name, deferred_by_name);
+        norm::RecordAccess rec_by_name(by_name, v.record_id);
+        matcher.match(rec_by_name, *scratch, matched_by_name, deferred_by_name);
         ASSERT_EQ(matched, matched_by_name) << c.evtx << " record " << v.record_id;
         ASSERT_EQ(deferred, deferred_by_name) << c.evtx << " record " << v.record_id;
         matches += matched.size();

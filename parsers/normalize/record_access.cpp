@@ -68,7 +68,7 @@ std::optional<uint64_t> value_filetime(const RawValue& v) {
   return evtx::parse_iso_filetime(value_text(v));
 }
 
-const std::string& SystemTextMemo::text(size_t slot, const RawValue& v) {
+const std::string& RecordTexts::system(size_t slot, const RawValue& v) {
   Slot& s = slots_[slot];
   std::string_view bytes(reinterpret_cast<const char*>(v.data), v.data ? v.size : 0);
   if (!s.set || s.raw.size() != bytes.size() + 1 || static_cast<uint8_t>(s.raw[0]) != v.type ||
@@ -81,17 +81,27 @@ const std::string& SystemTextMemo::text(size_t slot, const RawValue& v) {
   return s.text;
 }
 
-RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_id, SystemTextMemo* memo) : fields_(f) {
-  const std::string** texts[] = {&provider_, &channel_, &computer_};
-  const SystemField of[] = {SystemField::ProviderName, SystemField::Channel, SystemField::Computer};
-  for (size_t i = 0; i < 3; ++i) {
-    if (memo) {
-      *texts[i] = &memo->text(i, f[of[i]]);
-    } else {
-      own_[i] = value_text(f[of[i]]);
-      *texts[i] = &own_[i];
-    }
+void RecordTexts::start(size_t data_fields) {
+  if (data_.size() < data_fields) data_.resize(data_fields);
+  done_.assign(data_fields, 0);
+}
+
+std::string_view RecordTexts::data(size_t i, const RawValue& v) {
+  if (static_cast<ValueType>(v.type) == ValueType::Utf8) return {reinterpret_cast<const char*>(v.data), v.size};
+  if (!done_[i]) {
+    data_[i].clear();
+    evtx::append_value_text(data_[i], v);
+    done_[i] = 1;
   }
+  return data_[i];
+}
+
+RecordAccess::RecordAccess(const evtx::RecordFields& f, uint64_t header_record_id, RecordTexts* texts)
+    : fields_(f), texts_(texts ? texts : &own_texts_.emplace()) {
+  texts_->start(f.data.size());
+  provider_ = &texts_->system(0, f[SystemField::ProviderName]);
+  channel_ = &texts_->system(1, f[SystemField::Channel]);
+  computer_ = &texts_->system(2, f[SystemField::Computer]);
   event_id_ = evtx::event_id_of(f[SystemField::EventId]);
   version_ = static_cast<uint8_t>(value_integer(f[SystemField::Version]).value_or(0));
   time_created_ = ticks_of_filetime(value_filetime(f[SystemField::TimeCreated]).value_or(0));
@@ -106,9 +116,9 @@ const RawValue* RecordAccess::find(std::string_view name) const {
 }
 
 std::optional<std::string> RecordAccess::text(std::string_view name) const {
-  const RawValue* v = find(name);
-  if (!v) return std::nullopt;
-  return value_text(*v);
+  for (size_t i = 0; i < fields_.data.size(); ++i)
+    if (fields_.data[i].first == name) return std::string(data_text(i));
+  return std::nullopt;
 }
 
 std::optional<int64_t> RecordAccess::integer(std::string_view name) const {

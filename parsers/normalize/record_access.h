@@ -8,18 +8,24 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "evtx/record_fields.h"
 #include "normalize/normalized_event.h"
 
 namespace norm {
 
-// One reader thread's last provider, channel and computer, as bytes and as
-// text: records of a chunk repeat them, so each is decoded again only when
-// its bytes change.
-class SystemTextMemo {
+// One reader thread's text of record values, decoded once and shared by the
+// mappers, the Sigma matcher and the event store. The last provider, channel
+// and computer are kept across records (a chunk repeats them: decoded again
+// only when their bytes change); data values for the record being read.
+class RecordTexts {
  public:
-  const std::string& text(size_t slot, const evtx::RawValue& v);
+  const std::string& system(size_t slot, const evtx::RawValue& v);
+  // A new record with this many data fields.
+  void start(size_t data_fields);
+  // Data field i's text (UTF-8, as Windows renders it).
+  std::string_view data(size_t i, const evtx::RawValue& v);
 
  private:
   struct Slot {
@@ -28,13 +34,16 @@ class SystemTextMemo {
     bool set = false;
   };
   std::array<Slot, 3> slots_;
+  std::vector<std::string> data_;
+  std::vector<uint8_t> done_;
 };
 
 class RecordAccess {
  public:
   // header_record_id: the record header's id, for records without
-  // System/EventRecordID. `memo` (optional) outlives the RecordAccess.
-  RecordAccess(const evtx::RecordFields& fields, uint64_t header_record_id, SystemTextMemo* memo = nullptr);
+  // System/EventRecordID. `texts` (optional: the thread's, which outlives
+  // the RecordAccess) is where values are decoded to text.
+  RecordAccess(const evtx::RecordFields& fields, uint64_t header_record_id, RecordTexts* texts = nullptr);
   RecordAccess(const RecordAccess&) = delete;  // points into itself
   RecordAccess& operator=(const RecordAccess&) = delete;
 
@@ -51,6 +60,8 @@ class RecordAccess {
   const evtx::RawValue* find(std::string_view name) const;
   // Its text (UTF-8, as Windows renders it), or nullopt when absent.
   std::optional<std::string> text(std::string_view name) const;
+  // Data field i's text, decoded once per record.
+  std::string_view data_text(size_t i) const { return texts_->data(i, fields_.data[i].second); }
   // Its value as an integer: integer types as they are, hex and decimal text
   // parsed; nullopt when absent or not a number.
   std::optional<int64_t> integer(std::string_view name) const;
@@ -59,7 +70,8 @@ class RecordAccess {
 
  private:
   const evtx::RecordFields& fields_;
-  std::array<std::string, 3> own_;  // the texts without a memo
+  std::optional<RecordTexts> own_texts_;  // without the thread's
+  RecordTexts* texts_;
   const std::string *provider_, *channel_, *computer_;
   uint16_t event_id_ = 0;
   uint8_t version_ = 0;

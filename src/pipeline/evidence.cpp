@@ -95,7 +95,7 @@ struct Worker {
   store::EventEncoder encoder;
   evtx::RecordFields tree_fields;
   norm::NormalizedEvent norm;
-  norm::SystemTextMemo system_texts;  // provider, channel, computer of the last record
+  norm::RecordTexts texts;  // values decoded to text, shared by mapping, matching and encoding
   std::unique_ptr<RecordMatcher::Scratch> scratch;
   std::vector<uint32_t> matched, deferred;
 };
@@ -105,7 +105,7 @@ struct Worker {
 void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fields, uint32_t file_id,
                  uint64_t ordinal, uint64_t header_record_id, Summary& summary, RecordObserver::Part* observed,
                  std::string& out) {
-  norm::RecordAccess rec(fields, header_record_id, &w.system_texts);
+  norm::RecordAccess rec(fields, header_record_id, &w.texts);
   summary.add(rec);
   if (observed) opt.observer->observe(*observed, rec, header_record_id, ordinal);
   if (!opt.keep_events) return;
@@ -118,11 +118,9 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
   in.record_id = rec.event_record_id();
   in.time_created = rec.time_created();
   in.event_id = rec.event_id();
-  in.provider = &rec.provider();
-  in.channel = &rec.channel();
-  in.computer = &rec.computer();
+  in.rec = &rec;
   if (opt.matcher) {
-    opt.matcher->match(fields, rec, *w.scratch, w.matched, w.deferred);
+    opt.matcher->match(rec, *w.scratch, w.matched, w.deferred);
     in.matched = &w.matched;
     in.deferred = &w.deferred;
   }

@@ -98,24 +98,13 @@ std::optional<std::string> system_text(std::string_view name, const evtx::Record
   return render(v);
 }
 
-RecordSource::RecordSource(const evtx::RecordFields& fields, const norm::RecordAccess& rec, RecordBuffers& buffers)
-    : fields_(fields), rec_(rec), buf_(buffers) {
-  if (buf_.rendered.size() < fields.data.size()) buf_.rendered.resize(fields.data.size());
-  buf_.done.assign(fields.data.size(), 0);
+RecordSource::RecordSource(const norm::RecordAccess& rec, RecordBuffers& buffers)
+    : fields_(rec.fields()), rec_(rec), buf_(buffers) {
   buf_.computed.clear();
 }
 
-std::string_view RecordSource::value_at(size_t i) {
-  const evtx::RawValue& v = fields_.data[i].second;
-  if (static_cast<evtx::ValueType>(v.type) == evtx::ValueType::Utf8)
-    return std::string_view(reinterpret_cast<const char*>(v.data), v.size);
-  if (!buf_.done[i]) {
-    buf_.rendered[i].clear();
-    evtx::append_value_text(buf_.rendered[i], v);
-    buf_.done[i] = 1;
-  }
-  return buf_.rendered[i];
-}
+// Decoded once per record for the mappers, Sigma and the event store.
+std::string_view RecordSource::value_at(size_t i) { return rec_.data_text(i); }
 
 std::optional<std::string_view> RecordSource::text(std::string_view name) {
   if (system_first(name)) return system_value(name);

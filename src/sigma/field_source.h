@@ -51,17 +51,15 @@ class FieldSource {
 
 // Per-thread space a RecordSource reuses from record to record.
 struct RecordBuffers {
-  std::vector<std::string> rendered;  // per data field: non-text values as text
-  std::vector<uint8_t> done;          // per data field: rendered holds it
   std::deque<std::pair<std::string, std::string>>
       computed;  // System and derived fields asked (stable: views stay valid)
 };
 
-// A record in a reader's worker. Text values are read in place; others are
-// rendered once, when first asked.
+// A record in a reader's worker. Values are decoded to text once, when first
+// asked (the RecordAccess's texts, shared with the mappers and the store).
 class RecordSource : public FieldSource {
  public:
-  RecordSource(const evtx::RecordFields& fields, const norm::RecordAccess& rec, RecordBuffers& buffers);
+  RecordSource(const norm::RecordAccess& rec, RecordBuffers& buffers);
   std::optional<std::string_view> text(std::string_view name) override;
   void for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) override;
   void for_each_value(const std::function<void(std::string_view)>& fn) override;

@@ -16,12 +16,12 @@ std::unique_ptr<pipeline::RecordMatcher::Scratch> SigmaMatcher::scratch() const 
   return s;
 }
 
-void SigmaMatcher::match(const evtx::RecordFields& fields, const norm::RecordAccess& rec, Scratch& scratch,
-                         std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const {
+void SigmaMatcher::match(const norm::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
+                         std::vector<uint32_t>& deferred) const {
   matched.clear();
   deferred.clear();
   SetScratch& ss = static_cast<SetScratch&>(scratch);
-  RecordSource src(fields, rec, ss.buffers);
+  RecordSource src(rec, ss.buffers);
   set_.match(rec.provider(), rec.channel(), rec.event_id(), src, *ss.s, matched, deferred);
 }
 

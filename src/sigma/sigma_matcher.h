@@ -13,8 +13,8 @@ class SigmaMatcher : public pipeline::RecordMatcher {
  public:
   explicit SigmaMatcher(const RuleSet& set) : set_(set) {}
   std::unique_ptr<Scratch> scratch() const override;
-  void match(const evtx::RecordFields& fields, const norm::RecordAccess& rec, Scratch& scratch,
-             std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const override;
+  void match(const norm::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
+             std::vector<uint32_t>& deferred) const override;
 
  private:
   const RuleSet& set_;

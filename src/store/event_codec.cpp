@@ -185,10 +185,10 @@ const EventEncoder::LayoutCodes& EventEncoder::codes_for(const evtx::DataLayout&
   return layouts_.emplace(layout.id, std::move(c)).first->second;
 }
 
-void EventEncoder::put_value(std::string& out, const RawValue& v, bool intern) {
+void EventEncoder::put_value(std::string& out, const RawValue& v, bool intern, std::optional<std::string_view> text) {
   out += static_cast<char>(v.type);
   if (is_text(v.type)) {
-    put_string(out, text_of(v, text_), intern);
+    put_string(out, text ? *text : text_of(v, text_), intern);
     return;
   }
   put_varint(out, v.size);
@@ -212,12 +212,11 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
       static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
                            (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
                            (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
-  auto system_text = [&](const std::string* given, SystemField field) {
-    return given ? std::string_view(*given) : text_of(f[field], text_);
-  };
-  h.provider_id = header_name(0, system_text(in.provider, SystemField::ProviderName));
-  h.channel_id = header_name(1, system_text(in.channel, SystemField::Channel));
-  h.computer_id = header_name(2, system_text(in.computer, SystemField::Computer));
+  std::optional<norm::RecordAccess> own;
+  const norm::RecordAccess& rec = in.rec ? *in.rec : own.emplace(f, in.record_id, &texts_);
+  h.provider_id = header_name(0, rec.provider());
+  h.channel_id = header_name(1, rec.channel());
+  h.computer_id = header_name(2, rec.computer());
 
   if (rules) {
     for (const std::vector<uint32_t>* list : {in.matched, in.deferred}) {
@@ -258,18 +257,20 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     const auto& [name, v] = f.data[i];
     hashed_.append(name).push_back('\0');
     hash_value(v);
+    std::optional<std::string_view> text;
+    if (is_text(v.type)) text = rec.data_text(i);
     if (codes) {
       uint32_t begin = i ? codes->end[i - 1] : 0;
       out.append(codes->names, begin, codes->end[i] - begin);
-      put_value(out, v, codes->intern_value[i]);
+      put_value(out, v, codes->intern_value[i], text);
     } else {
       put_string(out, name, true);
-      put_value(out, v, interned_field(name));
+      put_value(out, v, interned_field(name), text);
     }
-    data_text_[i].clear();
+    data_text_[i] = {};
     // Texts a normalized column may repeat (command lines, paths, GUIDs).
     if (norm && (is_text(v.type) || static_cast<ValueType>(v.type) == ValueType::Guid))
-      data_text_[i] = text_of(v, text_);
+      data_text_[i] = rec.data_text(i);
   }
   h.content_hash = XXH3_64bits(hashed_.data(), hashed_.size());
 

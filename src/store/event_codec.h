@@ -20,6 +20,7 @@
 
 #include "evtx/record_fields.h"
 #include "normalize/normalized_event.h"
+#include "normalize/record_access.h"
 #include "store/string_pool.h"
 
 namespace store {
@@ -69,11 +70,9 @@ struct EncodeInput {
   int64_t time_created = 0;
   uint16_t event_id = 0;
   bool damaged = false;
-  // The System provider, channel and computer as text, when the caller has
-  // them (else decoded from `fields`).
-  const std::string* provider = nullptr;
-  const std::string* channel = nullptr;
-  const std::string* computer = nullptr;
+  // The record's access (its values' texts decoded once, shared with the
+  // mappers and the matcher); null: the encoder makes its own.
+  const norm::RecordAccess* rec = nullptr;
   // Rules of the run's rule set that matched the record where it was read,
   // and those that wait for the replay (they read a field only it knows).
   const std::vector<uint32_t>* matched = nullptr;
@@ -93,7 +92,8 @@ class EventEncoder {
 
  private:
   void put_string(std::string& out, std::string_view s, bool intern);
-  void put_value(std::string& out, const evtx::RawValue& v, bool intern);
+  // `text`: the value's text when it is text (else decoded here).
+  void put_value(std::string& out, const evtx::RawValue& v, bool intern, std::optional<std::string_view> text = {});
 
   // A data layout's names (evtx/data_layout.h) resolved once: each name's
   // encoding and whether its values are interned (no lookup per record).
@@ -114,9 +114,10 @@ class EventEncoder {
   };
   std::array<LastName, 3> last_names_;
   uint32_t header_name(size_t slot, std::string_view text);
-  std::string hashed_;                  // the bytes the content hash covers (one XXH3 call)
-  std::vector<std::string> data_text_;  // UTF-8 text of the record's string fields, for references
+  std::string hashed_;                       // the bytes the content hash covers (one XXH3 call)
+  std::vector<std::string_view> data_text_;  // UTF-8 text of the record's string fields, for references
   std::string text_;
+  norm::RecordTexts texts_;  // for records encoded without their access
 };
 
 // Read access to one encoded event (the bytes stay where they are).
