@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_for_each.h>
 #include <tbb/parallel_invoke.h>
 
@@ -305,7 +306,7 @@ int RuleSet::find(std::string_view key) const {
 
 std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& report, const Placeholders& placeholders) {
   std::unique_ptr<RuleSet> set(new RuleSet());
-  std::map<std::string, Bucket*> by_name;
+  std::map<std::string, size_t> by_name;  // bucket position
   // Detection rules first; filters and correlations refer to them.
   std::vector<Rule> filters, correlations;
   for (Rule& r : rules) {
@@ -335,7 +336,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
   // parallel (each bucket's rules in order, so its atoms are numbered as one
   // thread would), then kept in rule order where every kind compiled.
   struct Job {
-    Bucket* bucket;
+    size_t bucket;  // position in buckets_
     CompiledRule compiled;
     std::string error;  // "" compiled
   };
@@ -352,25 +353,25 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       continue;
     }
     for (const RecordKind& src : res.sources) {
-      Bucket*& b = by_name[src.name];
-      if (!b) {
-        set->buckets_.push_back(std::make_unique<Bucket>());
-        b = set->buckets_.back().get();
-        b->src = src;
-        for (const auto& [from, to] : src.renames) b->renames[from] = to;
-        b->deferrable.insert(src.from_process_table.begin(), src.from_process_table.end());
+      auto [at, added] = by_name.try_emplace(src.name, set->buckets_.size());
+      if (added) {
+        Bucket& b = *set->buckets_.emplace_back(std::make_unique<Bucket>());
+        b.src = src;
+        for (const auto& [from, to] : src.renames) b.renames[from] = to;
+        b.deferrable.insert(src.from_process_table.begin(), src.from_process_table.end());
       }
-      jobs[i].push_back({b, {}, {}});
+      jobs[i].push_back({at->second, {}, {}});
     }
   }
+  std::vector<std::vector<std::pair<size_t, Job*>>> bucket_jobs(set->buckets_.size());  // (rule, job), rule order
+  for (size_t i = 0; i < jobs.size(); ++i)
+    for (Job& j : jobs[i]) bucket_jobs[j.bucket].emplace_back(i, &j);
   RegexCache regexes;
-  tbb::parallel_for_each(set->buckets_.begin(), set->buckets_.end(), [&](std::unique_ptr<Bucket>& b) {
-    for (size_t i = 0; i < jobs.size(); ++i)
-      for (Job& j : jobs[i])
-        if (j.bucket == b.get()) {
-          Builder builder{*b, regexes, {}};
-          if (!builder.compile_selections(set->rules_[i], j.compiled)) j.error = builder.error;
-        }
+  tbb::parallel_for(size_t{0}, set->buckets_.size(), [&](size_t bi) {
+    for (auto [i, j] : bucket_jobs[bi]) {
+      Builder builder{*set->buckets_[bi], regexes, {}};
+      if (!builder.compile_selections(set->rules_[i], j->compiled)) j->error = builder.error;
+    }
   });
   std::vector<Rule> kept;
   for (size_t i = 0; i < set->rules_.size(); ++i) {
@@ -384,7 +385,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     }
     for (Job& j : jobs[i]) {
       j.compiled.rule = static_cast<uint32_t>(kept.size());
-      j.bucket->rules.push_back(std::move(j.compiled));
+      set->buckets_[j.bucket]->rules.push_back(std::move(j.compiled));
     }
     kept.push_back(std::move(r));
     ++report.detection;
