@@ -1,7 +1,8 @@
-// The prefilter (src/sigma/prefilter.h): which atoms trigger which rules, on
+// The prefilter (src/sigma/prefilter.h): which atoms a rule needs, on
 // condition trees built by hand, so that each rule of the tree shapes is
-// checked: a rule missing from its atoms' lists would never be evaluated
-// (a lost finding), one left untriggered is evaluated on every record.
+// checked: a clause a record can hold without would leave the rule
+// unevaluated (a lost finding), a rule left untriggered is evaluated on every
+// record.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -71,7 +72,8 @@ CompiledRule rule(ConditionNode cond, S... sels) {
   return r;
 }
 
-std::vector<uint32_t> triggered_by(const sigma::Prefilter& p, uint32_t atom) { return p.rules_of_atom.at(atom); }
+// A rule's clauses: each the atoms one of which must match.
+using Clauses = std::vector<std::vector<uint32_t>>;
 
 TEST(Prefilter, AtomCostFavoursLongLiterals) {
   EXPECT_FLOAT_EQ(sigma::atom_cost("*\\\\*"), 1.0f);  // a backslash: nearly every path
@@ -102,19 +104,53 @@ TEST(Prefilter, EachConditionShapeGetsTheAtomsThatMustMatch) {
       rule(of_sels(Kind::AllOf, {0, 1}), selection("a", tests(glob_test({3}))), selection("b", tests(glob_test({8})))));
   // 6: a list of maps (alternatives): one atom set per alternative, united.
   rules.push_back(rule(ref(0), selection("s", tests(glob_test({0})), tests(glob_test({9}, true)))));
+  // 7: every value of a |all: each atom a clause; (a AND b) OR c: a or c, and b or c.
+  rules.push_back(rule(ref(0), selection("s", tests(glob_test({4, 5}, true)))));
+  rules.push_back(rule(node(Kind::Or, {ref(0), ref(1)}), selection("a", tests(glob_test({4}), glob_test({5}))),
+                       selection("b", tests(glob_test({6})))));
   sigma::Prefilter p = sigma::build_prefilter(rules, cost);
-  ASSERT_EQ(p.rules_of_atom.size(), 10u);
+  ASSERT_EQ(p.clauses.size(), rules.size());
   EXPECT_TRUE(p.untriggered.empty());
-  EXPECT_EQ(triggered_by(p, 0), (std::vector<uint32_t>{0, 6}));
-  EXPECT_EQ(triggered_by(p, 1), (std::vector<uint32_t>{0}));
-  EXPECT_EQ(triggered_by(p, 2), (std::vector<uint32_t>{}));  // the costly side of ANDs
-  EXPECT_EQ(triggered_by(p, 3), (std::vector<uint32_t>{1, 2, 5}));
-  EXPECT_EQ(triggered_by(p, 4), (std::vector<uint32_t>{3}));
-  EXPECT_EQ(triggered_by(p, 5), (std::vector<uint32_t>{3}));
-  EXPECT_EQ(triggered_by(p, 6), (std::vector<uint32_t>{4}));
-  EXPECT_EQ(triggered_by(p, 7), (std::vector<uint32_t>{4}));
-  EXPECT_EQ(triggered_by(p, 8), (std::vector<uint32_t>{}));  // AllOf: atom 3 is cheaper
-  EXPECT_EQ(triggered_by(p, 9), (std::vector<uint32_t>{6}));
+  EXPECT_EQ(p.clauses[0], (Clauses{{0, 1}}));
+  EXPECT_EQ(p.clauses[1], (Clauses{{3}, {2}}));  // both sides, the least likely first
+  EXPECT_EQ(p.clauses[2], (Clauses{{3}, {2}}));
+  EXPECT_EQ(p.clauses[3], (Clauses{{4, 5}}));
+  EXPECT_EQ(p.clauses[4], (Clauses{{6, 7}}));
+  EXPECT_EQ(p.clauses[5], (Clauses{{3}, {8}}));
+  EXPECT_EQ(p.clauses[6], (Clauses{{0, 9}}));
+  EXPECT_EQ(p.clauses[7], (Clauses{{4}, {5}}));
+  EXPECT_EQ(p.clauses[8], (Clauses{{4, 6}, {5, 6}}));
+  // The run-time index: each atom names (rule, clause); a rule is queued when
+  // all its clause bits are met.
+  ASSERT_EQ(p.clauses_of_atom.size(), 10u);
+  EXPECT_EQ(p.clauses_of_atom[2], (std::vector<uint32_t>{1 << 3 | 1, 2 << 3 | 1}));
+  EXPECT_EQ(p.clauses_of_atom[6], (std::vector<uint32_t>{4 << 3, 8 << 3, 8 << 3 | 1}));
+  EXPECT_EQ(p.all_met[0], 1);
+  EXPECT_EQ(p.all_met[8], 3);
+}
+
+// A rule keeps at most eight clauses (bits of a byte): the least likely to
+// be met, so what is left out only lets more records through.
+TEST(Prefilter, ARuleKeepsItsEightLeastLikelyClauses) {
+  std::vector<float> cost(10);
+  for (size_t i = 0; i < cost.size(); ++i) cost[i] = 1.0f / static_cast<float>(i + 1);  // atom 9 the least likely
+  std::vector<CompiledRule> rules;
+  rules.push_back(rule(ref(0), selection("s", tests(glob_test({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true)))));
+  // Three two-clause sides OR-ed would make eight pairs, then sixteen: cut.
+  rules.push_back(rule(of_sels(Kind::OneOf, {0, 1, 2}), selection("a", tests(glob_test({0, 1}, true))),
+                       selection("b", tests(glob_test({2, 3}, true))), selection("c", tests(glob_test({4, 5}, true)))));
+  sigma::Prefilter p = sigma::build_prefilter(rules, cost);
+  EXPECT_EQ(p.clauses[0], (Clauses{{9}, {8}, {7}, {6}, {5}, {4}, {3}, {2}}));
+  EXPECT_EQ(p.all_met[0], 0xff);
+  ASSERT_FALSE(p.clauses[1].empty());
+  EXPECT_LE(p.clauses[1].size(), 8u);
+  // Each kept clause holds an atom of every side (what a match needs).
+  for (const auto& c : p.clauses[1]) {
+    auto has_one = [&](uint32_t x, uint32_t y) {
+      return std::find(c.begin(), c.end(), x) != c.end() || std::find(c.begin(), c.end(), y) != c.end();
+    };
+    EXPECT_TRUE(has_one(0, 1) && has_one(2, 3) && has_one(4, 5));
+  }
 }
 
 TEST(Prefilter, RulesThatMayHoldWithoutAnAtomAreEvaluatedOnEveryRecord) {
@@ -145,9 +181,12 @@ TEST(Prefilter, RulesThatMayHoldWithoutAnAtomAreEvaluatedOnEveryRecord) {
   rules.push_back(rule(std::move(none), selection("a", tests(glob_test({0})))));
   sigma::Prefilter p = sigma::build_prefilter(rules, cost);
   EXPECT_EQ(p.untriggered, (std::vector<uint32_t>{0, 1, 2, 3}));
-  EXPECT_EQ(triggered_by(p, 1), (std::vector<uint32_t>{4}));
-  EXPECT_EQ(triggered_by(p, 0), (std::vector<uint32_t>{}));
-  EXPECT_EQ(triggered_by(p, 2), (std::vector<uint32_t>{}));
+  EXPECT_EQ(p.clauses[0], Clauses{});
+  EXPECT_EQ(p.clauses[4], (Clauses{{1}}));
+  EXPECT_EQ(p.clauses[5], (Clauses{{}}));  // never holds: no atom names it
+  EXPECT_EQ(p.clauses_of_atom[1], (std::vector<uint32_t>{4 << 3}));
+  EXPECT_EQ(p.clauses_of_atom[0], (std::vector<uint32_t>{}));
+  EXPECT_EQ(p.clauses_of_atom[2], (std::vector<uint32_t>{}));
 }
 
 }  // namespace
@@ -215,13 +254,21 @@ TEST(Prefilter, RegexTestsWithLiteralsTriggerTheirRule) {
   with.atoms = {0, 1};
   CompiledTest without;
   without.op = sigma::FieldTest::Op::Regex;
+  // |all of two expressions: one literal of each.
+  CompiledTest each;
+  each.op = sigma::FieldTest::Op::Regex;
+  each.all = true;
+  each.atoms = {0, 1, 2};
+  each.regex_atoms = {{0, 1}, {2}};
   std::vector<CompiledRule> rules;
   rules.push_back(rule(ref(0), selection("r", tests(std::move(with)))));
   rules.push_back(rule(ref(0), selection("r", tests(std::move(without)))));
-  sigma::Prefilter p = sigma::build_prefilter(rules, std::vector<float>(2, 0.5f));
-  EXPECT_EQ(p.rules_of_atom[0], (std::vector<uint32_t>{0}));
-  EXPECT_EQ(p.rules_of_atom[1], (std::vector<uint32_t>{0}));
+  rules.push_back(rule(ref(0), selection("r", tests(std::move(each)))));
+  sigma::Prefilter p = sigma::build_prefilter(rules, std::vector<float>(3, 0.5f));
+  EXPECT_EQ(p.clauses[0], (Clauses{{0, 1}}));
+  EXPECT_EQ(p.clauses_of_atom[0], (std::vector<uint32_t>{0, 2 << 3 | 1}));
   EXPECT_EQ(p.untriggered, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(p.clauses[2], (Clauses{{2}, {0, 1}}));
 }
 
 }  // namespace

@@ -10,74 +10,125 @@
 namespace sigma {
 namespace {
 
-// Atoms of which at least one must match for a node to hold; nullopt when it
-// may hold with none.
-using AtomSet = std::optional<std::vector<uint32_t>>;
+// What a node needs of the atoms a record matched, in conjunctive form: each
+// clause needs one of its atoms (sorted). No clauses: the node may hold with
+// none; an empty clause: it never holds. A rule's clauses are all checked
+// (FilteredRE2's AND of ORs), so "\\cmd.exe and -enc" waits for both.
+using Clause = std::vector<uint32_t>;
+using Cnf = std::vector<Clause>;
+
+// Clauses kept per node: a rule's clauses are bits of one byte at run time.
+// Leaving a clause out keeps a condition that must hold (only weaker).
+constexpr size_t kMaxClauses = 8;
 
 struct Triggers {
   const std::vector<float>& cost;
 
-  float score(const std::vector<uint32_t>& atoms) const {
+  // How likely a clause is to be met: its atoms' odds, summed.
+  float score(const Clause& c) const {
     float s = 0;
-    for (uint32_t a : atoms) s += cost[a];
+    for (uint32_t a : c) s += cost[a];
     return s;
   }
-  // Of two sets that would both do (an AND), the one likely to match least.
-  AtomSet cheaper(AtomSet a, AtomSet b) const {
-    if (!a) return b;
-    if (!b) return a;
-    return score(*a) <= score(*b) ? a : b;
+  static bool never(const Cnf& f) {
+    return std::any_of(f.begin(), f.end(), [](const Clause& c) { return c.empty(); });
   }
-  // Either may hold (an OR): one of all of them must match.
-  static AtomSet united(AtomSet a, const AtomSet& b) {
-    if (!a || !b) return std::nullopt;
-    a->insert(a->end(), b->begin(), b->end());
-    return a;
-  }
-  static AtomSet of_test(const CompiledTest& t) {
-    bool atoms_decide = t.op == FieldTest::Op::Glob || t.op == FieldTest::Op::Regex;
-    if (!atoms_decide || t.negate || t.deferrable || t.atoms.empty()) return std::nullopt;
-    return t.atoms;  // any: one of them; all: each, so any one of them too
-  }
-  AtomSet of_selection(const CompiledSelection& sel) const {
-    AtomSet out = std::vector<uint32_t>{};
-    for (const auto& alt : sel.alternatives) {  // OR of ANDs
-      AtomSet one;
-      for (const CompiledTest& t : alt) one = cheaper(one, of_test(t));
-      out = united(out, one);
-      if (!out) return out;
+  // Duplicates and clauses implied by another (a superset) out; then the
+  // kMaxClauses least likely to be met, in a fixed order.
+  Cnf tidy(Cnf f) const {
+    if (never(f)) return Cnf{Clause{}};
+    for (Clause& c : f) {
+      std::sort(c.begin(), c.end());
+      c.erase(std::unique(c.begin(), c.end()), c.end());
+    }
+    std::sort(f.begin(), f.end(), [&](const Clause& a, const Clause& b) {
+      float sa = score(a), sb = score(b);
+      return sa != sb ? sa < sb : a < b;
+    });
+    Cnf out;
+    for (Clause& c : f) {
+      bool implied = std::any_of(out.begin(), out.end(), [&](const Clause& o) {
+        return std::includes(c.begin(), c.end(), o.begin(), o.end());
+      });
+      if (!implied && out.size() < kMaxClauses) out.push_back(std::move(c));
     }
     return out;
   }
-  AtomSet of_node(const ConditionNode& n, const CompiledRule& c) const {
+  Cnf both(Cnf a, const Cnf& b) const {
+    a.insert(a.end(), b.begin(), b.end());
+    return tidy(std::move(a));
+  }
+  // Either may hold: every pair of clauses, one of each, united (the least
+  // likely ones first when all pairs would be too many).
+  Cnf either(Cnf a, Cnf b) const {
+    if (a.empty() || b.empty()) return {};
+    if (never(a)) return b;
+    if (never(b)) return a;
+    while (a.size() * b.size() > kMaxClauses) (a.size() >= b.size() ? a : b).pop_back();
+    Cnf out;
+    for (const Clause& x : a)
+      for (const Clause& y : b) {
+        Clause u = x;
+        u.insert(u.end(), y.begin(), y.end());
+        out.push_back(std::move(u));
+      }
+    return tidy(std::move(out));
+  }
+  Cnf of_test(const CompiledTest& t) const {
+    if (t.negate || t.deferrable) return {};
+    if (t.op == FieldTest::Op::Glob) {
+      if (t.atoms.empty()) return {};
+      if (!t.all) return Cnf{t.atoms};
+      Cnf each;  // every value must match: each atom is needed
+      for (uint32_t a : t.atoms) each.push_back(Clause{a});
+      return tidy(std::move(each));
+    }
+    if (t.op != FieldTest::Op::Regex) return {};
+    if (!t.all) return t.atoms.empty() ? Cnf{} : Cnf{t.atoms};
+    Cnf each;  // every expression must match: one of each one's literals is needed
+    for (const auto& literals : t.regex_atoms)
+      if (!literals.empty()) each.push_back(literals);
+    return tidy(std::move(each));
+  }
+  Cnf of_selection(const CompiledSelection& sel) const {
+    Cnf out{Clause{}};
+    for (const auto& alt : sel.alternatives) {  // OR of ANDs
+      Cnf one;
+      for (const CompiledTest& t : alt) one = both(std::move(one), of_test(t));
+      out = either(std::move(out), std::move(one));
+      if (out.empty()) return out;
+    }
+    return out;
+  }
+  Cnf of_node(const ConditionNode& n, const CompiledRule& c) const {
     switch (n.kind) {
       case Condition::Kind::Ref:
-        if (n.sels.empty()) return std::vector<uint32_t>{};  // never holds
+        if (n.sels.empty()) return Cnf{Clause{}};  // never holds
         return of_selection(c.sels[n.sels[0]]);
       case Condition::Kind::And: {
-        AtomSet out;
-        for (const ConditionNode& a : n.args) out = cheaper(out, of_node(a, c));
+        Cnf out;
+        for (const ConditionNode& a : n.args) out = both(std::move(out), of_node(a, c));
         return out;
       }
       case Condition::Kind::Or: {
-        AtomSet out = std::vector<uint32_t>{};
-        for (const ConditionNode& a : n.args) out = united(out, of_node(a, c));
+        Cnf out{Clause{}};
+        for (const ConditionNode& a : n.args) out = either(std::move(out), of_node(a, c));
         return out;
       }
-      case Condition::Kind::Not: return std::nullopt;
+      case Condition::Kind::Not: return {};
       case Condition::Kind::OneOf: {
-        AtomSet out = std::vector<uint32_t>{};
-        for (int i : n.sels) out = united(out, of_selection(c.sels[i]));
+        Cnf out{Clause{}};
+        for (int i : n.sels) out = either(std::move(out), of_selection(c.sels[i]));
         return out;
       }
       case Condition::Kind::AllOf: {
-        if (n.sels.empty()) return std::vector<uint32_t>{};
-        AtomSet out;
-        for (int i : n.sels) out = cheaper(out, of_selection(c.sels[i]));
+        if (n.sels.empty()) return Cnf{Clause{}};
+        Cnf out;
+        for (int i : n.sels) out = both(std::move(out), of_selection(c.sels[i]));
         return out;
       }
     }
-    return std::nullopt;
+    return {};
   }
 };
 
@@ -145,21 +196,21 @@ float atom_cost(std::string_view glob) {
 }
 
 Prefilter build_prefilter(const std::vector<CompiledRule>& rules, const std::vector<float>& cost) {
+  static_assert(kMaxClauses <= 8, "a rule's clauses are the bits of one byte");
   Triggers triggers{cost};
   Prefilter out;
-  out.rules_of_atom.assign(cost.size(), {});
+  out.clauses_of_atom.assign(cost.size(), {});
+  out.all_met.assign(rules.size(), 0);
   for (uint32_t ci = 0; ci < rules.size(); ++ci) {
     const CompiledRule& c = rules[ci];
-    AtomSet all = std::vector<uint32_t>{};
-    for (const ConditionNode& n : c.conditions)
-      all = Triggers::united(all, triggers.of_node(n, c));  // conditions are OR-ed
-    if (!all) {
-      out.untriggered.push_back(ci);
-      continue;
-    }
-    std::sort(all->begin(), all->end());
-    all->erase(std::unique(all->begin(), all->end()), all->end());
-    for (uint32_t a : *all) out.rules_of_atom[a].push_back(ci);
+    Cnf need{Clause{}};
+    for (const ConditionNode& n : c.conditions) need = triggers.either(std::move(need), triggers.of_node(n, c));
+    need = triggers.tidy(std::move(need));
+    if (need.empty()) out.untriggered.push_back(ci);
+    for (uint32_t k = 0; k < need.size(); ++k)
+      for (uint32_t a : need[k]) out.clauses_of_atom[a].push_back(ci << 3 | k);
+    out.all_met[ci] = static_cast<uint8_t>((1u << need.size()) - 1);
+    out.clauses.push_back(std::move(need));
   }
   return out;
 }

@@ -1,9 +1,11 @@
 // Which rules can match a record, decided from which atoms (field globs)
 // matched in it: RE2's FilteredRE2 idea applied to Sigma conditions. For each
-// rule a set of atoms of which at least one must match for the rule to hold
-// (its triggers); a rule no such set decides (a negation, a regex, a number,
-// a field the process table may supply) is evaluated on every record of its
-// kind. No matching engine here: the atoms are found by field_db.h.
+// rule up to eight clauses, each a set of atoms of which one must match for
+// the rule to hold (its triggers: "Image ends with \\cmd.exe and CommandLine
+// holds -enc" needs an atom of both); a rule no atom decides (a negation, a
+// regex without literals, a number, a field the process table may supply) is
+// evaluated on every record of its kind. No matching engine here: the atoms
+// are found by field_db.h.
 #pragma once
 
 #include <re2/re2.h>
@@ -19,12 +21,16 @@
 namespace sigma {
 
 struct Prefilter {
-  std::vector<std::vector<uint32_t>> rules_of_atom;  // atom -> rules it triggers (ascending)
-  std::vector<uint32_t> untriggered;                 // rules evaluated on every record (ascending)
+  // rule -> its clauses, each the atoms (ascending) of which one must match;
+  // none: untriggered; one empty clause: the rule never holds.
+  std::vector<std::vector<std::vector<uint32_t>>> clauses;
+  std::vector<std::vector<uint32_t>> clauses_of_atom;  // atom -> rule << 3 | clause, ascending
+  std::vector<uint8_t> all_met;                        // rule -> the bits of all its clauses
+  std::vector<uint32_t> untriggered;                   // rules evaluated on every record (ascending)
 };
 
-// How likely an atom is to match, for choosing between two trigger sets that
-// would do (the tests of an AND): 1 / the glob's literal bytes, so short
+// How likely an atom is to match, for choosing the clauses a rule keeps when
+// it would have more than eight: 1 / the glob's literal bytes, so short
 // literals ("\\", ".exe"), which match most records, cost most.
 float atom_cost(std::string_view glob);
 

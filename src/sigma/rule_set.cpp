@@ -100,7 +100,8 @@ struct RuleSet::Bucket {
 struct RuleSet::Scratch {
   hs_scratch_t* hs = nullptr;
   AtomHits hits;
-  std::vector<uint32_t> seen;   // bucket rule -> hits.gen it was queued in
+  std::vector<uint32_t> seen;   // bucket rule -> hits.gen its `met` bits are of
+  std::vector<uint8_t> met;     // bucket rule -> its prefilter clauses met (bits)
   std::vector<uint32_t> queue;  // bucket rules to evaluate
   bool touched_deferred = false;
   std::vector<std::string_view> values;                                 // eval_test: the tested field's values
@@ -565,6 +566,7 @@ RuleSet::ScratchPtr RuleSet::scratch() const {
     throw std::runtime_error("Hyperscan: cannot clone scratch space");
   s->hits.stamp.assign(max_atoms_, 0);
   s->seen.assign(max_rules_, 0);
+  s->met.assign(max_rules_, 0);
   return s;
 }
 
@@ -805,17 +807,21 @@ void RuleSet::match(std::string_view provider, std::string_view channel, uint16_
   for (const Bucket* b : *s.last_buckets) {
     if (b->rules.empty()) continue;
     scan_bucket(*b, src, s);
-    // Only rules that can still match: those an atom that matched triggers,
-    // and those no atom decides (triggers.h of the bucket).
-    s.queue.clear();
-    auto queue = [&](uint32_t ci) {
-      if (s.seen[ci] == s.hits.gen) return;
-      s.seen[ci] = s.hits.gen;
-      s.queue.push_back(ci);
-    };
-    for (uint32_t ci : b->prefilter.untriggered) queue(ci);
+    // Only rules that can still match: those whose every prefilter clause
+    // an atom that matched meets, and those no atom decides (prefilter.h).
+    const Prefilter& pf = b->prefilter;
+    s.queue.assign(pf.untriggered.begin(), pf.untriggered.end());
     for (uint32_t a : s.hits.fired)
-      for (uint32_t ci : b->prefilter.rules_of_atom[a]) queue(ci);
+      for (uint32_t e : pf.clauses_of_atom[a]) {
+        uint32_t ci = e >> 3;
+        if (s.seen[ci] != s.hits.gen) {
+          s.seen[ci] = s.hits.gen;
+          s.met[ci] = 0;
+        }
+        uint8_t before = s.met[ci];
+        s.met[ci] |= static_cast<uint8_t>(1u << (e & 7));
+        if (s.met[ci] != before && s.met[ci] == pf.all_met[ci]) s.queue.push_back(ci);
+      }
     std::sort(s.queue.begin(), s.queue.end());
     for (uint32_t ci : s.queue) {
       const CompiledRule& c = b->rules[ci];
