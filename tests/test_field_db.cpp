@@ -109,3 +109,54 @@ TEST_F(FieldDbTest, TheGenerationWrapClearsOldStamps) {
 }
 
 }  // namespace
+
+namespace {
+
+// The atoms a record's values mark through scan_values (a keyword database).
+std::vector<uint32_t> marked_values(const sigma::FieldDb& d, hs_scratch_t* scratch,
+                                    const std::vector<std::string_view>& values, size_t atoms) {
+  sigma::AtomHits hits;
+  hits.stamp.assign(atoms, 0);
+  std::vector<uint32_t> rules;
+  hits.start(rules);
+  std::string joined;
+  sigma::scan_values(d, values, joined, scratch, hits);
+  std::vector<uint32_t> out = hits.fired;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Keywords are found in all of a record's values at once (joined by NUL):
+// as one scan per value would find them, never across two values.
+TEST_F(FieldDbTest, KeywordsAreFoundInAllValuesAtOnceButNeverAcrossTwo) {
+  sigma::FieldDb kw;  // keywords: found anywhere in a value
+  kw.add(0, "*mimikatz*", false);
+  kw.add(1, "*sekurlsa::*", false);
+  kw.add(2, "*", false);  // any value present
+  kw.add(3, "", false);   // an empty value
+  sigma::FieldDb anchored;
+  anchored.add(0, "*.exe", false);  // a suffix: where a value ends, not where the joined text does
+  std::vector<std::string> warnings;
+  sigma::compile_field_dbs({&kw, &anchored}, warnings);
+  EXPECT_TRUE(kw.joinable());
+  EXPECT_FALSE(anchored.joinable());
+  scratch = sigma::scratch_for({&kw, &anchored}, nullptr);
+  EXPECT_EQ(marked_values(kw, scratch, {"mimi", "katz"}, 4), (V{2}));  // not across two values
+  EXPECT_EQ(marked_values(kw, scratch, {"a", "MIMIKATZ.exe", "", "x sekurlsa::logonpasswords"}, 4), (V{0, 1, 2, 3}));
+  EXPECT_EQ(marked_values(kw, scratch, {"", ""}, 4), (V{2, 3}));
+  EXPECT_EQ(marked_values(kw, scratch, {}, 4), (V{}));
+  EXPECT_EQ(marked_values(anchored, scratch, {"a.exe", "b"}, 1), (V{0}));
+  EXPECT_EQ(marked_values(anchored, scratch, {"a.exe x", "b"}, 1), (V{}));
+  // Each value scanned alone marks the same atoms as the joined scan.
+  const std::vector<std::string_view> values = {"cmd.exe", "privilege::debug sekurlsa::", "", "Mimikatz"};
+  sigma::AtomHits one;
+  one.stamp.assign(4, 0);
+  std::vector<uint32_t> rules;
+  one.start(rules);
+  for (std::string_view v : values) sigma::scan_field(kw, v, scratch, one);
+  std::vector<uint32_t> each = one.fired;
+  std::sort(each.begin(), each.end());
+  EXPECT_EQ(marked_values(kw, scratch, values, 4), each);
+}
+
+}  // namespace

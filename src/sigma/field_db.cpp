@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 #include <tbb/parallel_for_each.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -22,6 +23,7 @@ void FieldDb::add(uint32_t atom, const std::string& glob, bool cased) {
       return;
     }
     // A suffix shows at the last occurrence: every one is reported.
+    literal_nul |= lit->text.find('\0') != std::string::npos;
     literals.flags.push_back(fold | (lit->anchor == text::Anchor::Suffix ? 0 : HS_FLAG_SINGLEMATCH));
     literals.lengths.push_back(static_cast<uint32_t>(lit->text.size()));
     literals.patterns.push_back(std::move(lit->text));
@@ -34,6 +36,12 @@ void FieldDb::add(uint32_t atom, const std::string& glob, bool cased) {
     regex.globs.push_back(glob);
     regex.atoms.push_back(atom);
   }
+}
+
+bool FieldDb::joinable() const {
+  return !literal_nul && regex.atoms.empty() && slow.empty() &&
+         std::all_of(literals.anchors.begin(), literals.anchors.end(),
+                     [](text::Anchor a) { return a == text::Anchor::None; });
 }
 
 namespace {
@@ -205,6 +213,27 @@ void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, At
   }
   for (const FieldDb::Slow& s : d.slow)
     if (text::glob_match(s.glob, text, s.cased)) hits.mark(s.atom);
+}
+
+void scan_values(const FieldDb& d, const std::vector<std::string_view>& values, std::string& joined,
+                 hs_scratch* scratch, AtomHits& hits) {
+  if (!d.joinable() || values.size() < 2) {
+    for (std::string_view v : values) scan_field(d, v, scratch, hits);
+    return;
+  }
+  // One scan instead of one per value (a keyword rule reads ~20 per record).
+  if (joined.empty()) {
+    for (std::string_view v : values) (joined += v) += '\0';
+    joined.pop_back();
+  }
+  bool any_empty = std::any_of(values.begin(), values.end(), [](std::string_view v) { return v.empty(); });
+  for (uint32_t a : d.always) hits.mark(a);
+  if (any_empty)
+    for (uint32_t a : d.empty) hits.mark(a);
+  if (!d.literals.db) return;
+  unsigned size = static_cast<unsigned>(std::min<size_t>(joined.size(), UINT32_MAX));
+  ScanContext ctx{&d.literals, size, &hits};
+  hs_scan(d.literals.db.get(), joined.data(), size, 0, scratch, on_match, &ctx);
 }
 
 }  // namespace sigma

@@ -76,9 +76,13 @@ struct FieldDb {
   std::vector<Slow> slow;
   std::vector<uint32_t> always;  // "*": any present text
   std::vector<uint32_t> empty;   // atoms whose glob matches ""
+  bool literal_nul = false;      // a literal holds a NUL byte
 
   // Adds atom `atom` for a canonical glob (text/glob.h), ASCII case ignored unless `cased`.
   void add(uint32_t atom, const std::string& glob, bool cased);
+  // Whether its atoms are found in several values at once, joined by NUL:
+  // literals found anywhere, none holding a NUL (none can span two values).
+  bool joinable() const;
 };
 
 // What building the databases took: a rule set not seen before is compiled
@@ -101,5 +105,12 @@ hs_scratch* scratch_for(const std::vector<const FieldDb*>& fields, hs_scratch* p
 
 // Marks the atoms of `d` that match `text` (one value of the field).
 void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, AtomHits& hits);
+
+// Marks the atoms of `d` that match any of `values` (a keyword database, on
+// every value of a record), as scan_field on each would: in one scan of the
+// values joined by NUL when `d` is joinable (`joined` holds them, made by
+// the first call for a record: clear it for the next).
+void scan_values(const FieldDb& d, const std::vector<std::string_view>& values, std::string& joined,
+                 hs_scratch* scratch, AtomHits& hits);
 
 }  // namespace sigma

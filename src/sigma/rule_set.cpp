@@ -104,7 +104,16 @@ struct RuleSet::Scratch {
   std::vector<uint8_t> met;     // bucket rule -> its prefilter clauses met (bits)
   std::vector<uint32_t> queue;  // bucket rules to evaluate
   bool touched_deferred = false;
-  std::vector<std::string_view> values;                                 // eval_test: the tested field's values
+  std::vector<std::string_view> values;  // eval_test: the tested field's values
+  // The record's data values for keyword databases, gathered once per record
+  // (`has_all_values`), and joined by NUL by the first joinable one.
+  std::vector<std::string_view> all_values;
+  std::string joined;
+  bool has_all_values = false;
+  void new_record() {
+    has_all_values = false;
+    joined.clear();
+  }
   std::unordered_map<std::string, std::vector<const Bucket*>> buckets;  // by (provider, channel, event id)
   // Per bucket and data layout: the data fields to scan, each with its
   // database (the first field of each name a database reads), in field order.
@@ -629,9 +638,14 @@ void scan_bucket(const RuleSet::Bucket& b, FieldSource& src, RuleSet::Scratch& s
   }
   for (uint32_t i : b.asked_by_name) {
     const FieldDb& d = b.dbs[i];
-    if (d.field.empty())
-      src.for_each_value([&](std::string_view v) { scan_field(d, v, s.hs, s.hits); });
-    else
+    if (d.field.empty()) {
+      if (!s.has_all_values) {
+        s.all_values.clear();
+        src.for_each_value([&](std::string_view v) { s.all_values.push_back(v); });
+        s.has_all_values = true;
+      }
+      scan_values(d, s.all_values, s.joined, s.hs, s.hits);
+    } else
       src.for_each_text(d.field, [&](std::string_view v) { scan_field(d, v, s.hs, s.hits); });
   }
 }
@@ -804,6 +818,7 @@ void RuleSet::match(std::string_view provider, std::string_view channel, uint16_
     s.last_channel.assign(channel);
     s.last_event = event_id;
   }
+  s.new_record();
   for (const Bucket* b : *s.last_buckets) {
     if (b->rules.empty()) continue;
     scan_bucket(*b, src, s);
@@ -836,6 +851,7 @@ void RuleSet::match(std::string_view provider, std::string_view channel, uint16_
 void RuleSet::rematch(const std::vector<uint32_t>& rules, std::string_view provider, std::string_view channel,
                       uint16_t event_id, FieldSource& src, Scratch& s, std::vector<uint32_t>& matched) const {
   matched.clear();
+  s.new_record();
   for (const Bucket* b : buckets_for(provider, channel, event_id)) {
     bool scanned = false;  // each bucket's fields once, whatever the number of rules
     for (const CompiledRule& c : b->rules) {
