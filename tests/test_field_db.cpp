@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sigma/field_db.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -157,6 +158,73 @@ TEST_F(FieldDbTest, KeywordsAreFoundInAllValuesAtOnceButNeverAcrossTwo) {
   std::vector<uint32_t> each = one.fired;
   std::sort(each.begin(), each.end());
   EXPECT_EQ(marked_values(kw, scratch, values, 4), each);
+}
+
+}  // namespace
+
+namespace {
+
+// A large literal set (a field of many rules), its atoms numbered from `first`:
+// "*tok<i>-*" for each i, and the same literal again as a prefix for i < 3.
+sigma::FieldDb large_set(const std::vector<int>& tokens, const std::vector<std::string>& more, uint32_t first) {
+  sigma::FieldDb d;
+  d.field = "CommandLine";
+  uint32_t atom = first;
+  for (int i : tokens) {
+    d.add(atom++, "*tok" + std::to_string(i) + "-*", false);
+    if (i < 3) d.add(atom++, "tok" + std::to_string(i) + "-*", false);
+  }
+  for (const std::string& g : more) d.add(atom++, g, false);
+  return d;
+}
+
+// A rule edit changes one pattern of a large set: the field's database
+// compiled before stands in (its patterns the set lost ignored, those it
+// lacks compiled alone), and marks what one compiled from the new set marks.
+TEST_F(FieldDbTest, AnEditedLargeSetIsMatchedByItsFieldsEarlierDatabase) {
+  support::TempDir tmp("earlier");
+  setenv("EVTXHUNT_CACHE", (tmp / "cache").c_str(), 1);
+  std::vector<int> all;
+  for (int i = 0; i < 1200; ++i) all.push_back(i);
+  std::vector<std::string> warnings;
+  sigma::FieldDb before = large_set(all, {}, 0);
+  sigma::CompileStats first = sigma::compile_field_dbs({&before}, warnings);
+  EXPECT_EQ(first.from_cache + first.from_earlier, 0u);
+
+  // The edit: tok5 and tok6 gone, two new literals (one a suffix), the atoms
+  // numbered otherwise (the other rules moved).
+  std::vector<int> edited(all.rbegin(), all.rend());
+  edited.erase(std::remove_if(edited.begin(), edited.end(), [](int i) { return i == 5 || i == 6; }), edited.end());
+  const std::vector<std::string> more = {"*newone*", "*.tmp"};
+  sigma::FieldDb after = large_set(edited, more, 7);
+  sigma::CompileStats second = sigma::compile_field_dbs({&after}, warnings);
+  EXPECT_EQ(second.from_earlier, 1u);
+  EXPECT_EQ(second.added, 2u);
+  // The earlier database's ids: the two patterns the set lost read no atom.
+  ASSERT_EQ(after.literals.atoms.size(), before.literals.atoms.size());
+  EXPECT_EQ(std::count(after.literals.atoms.begin(), after.literals.atoms.end(), sigma::kNoAtom), 2);
+  ASSERT_TRUE(after.added.db);
+
+  setenv("EVTXHUNT_CACHE", "off", 1);
+  sigma::FieldDb fresh = large_set(edited, more, 7);
+  sigma::CompileStats full = sigma::compile_field_dbs({&fresh}, warnings);
+  EXPECT_EQ(full.from_earlier, 0u);
+  scratch = sigma::scratch_for({&before, &after, &fresh}, nullptr);
+  size_t atoms = 7 + edited.size() + 3 + more.size();
+  for (std::string_view text :
+       {"run tok5- tok6-", "tok1- and newone", "x tok1-", "TOK1199- a.tmp", "tok0-", "a.tmp x"}) {
+    EXPECT_EQ(marked(after, scratch, text, atoms), marked(fresh, scratch, text, atoms)) << text;
+  }
+  EXPECT_EQ(marked(after, scratch, "tok5-", atoms), V{});          // a pattern the set lost marks nothing
+  EXPECT_EQ(marked(after, scratch, "tok1- x", atoms).size(), 2u);  // both atoms of one literal
+
+  // Too many patterns it lacks: compiled whole, as a new set.
+  setenv("EVTXHUNT_CACHE", (tmp / "cache").c_str(), 1);
+  std::vector<std::string> many;
+  for (int i = 0; i < 100; ++i) many.push_back("*other" + std::to_string(i) + "*");
+  sigma::FieldDb changed = large_set(all, many, 0);
+  EXPECT_EQ(sigma::compile_field_dbs({&changed}, warnings).from_earlier, 0u);
+  EXPECT_TRUE(warnings.empty());
 }
 
 }  // namespace

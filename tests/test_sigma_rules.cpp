@@ -562,6 +562,40 @@ TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   EXPECT_NE(note.find("(no cache in use: every run compiles them)"), std::string::npos) << note;
 }
 
+// A rule edited in a large pattern set (SigmaHQ's command lines: 11,266
+// literals, 0.2 s to compile) reads the field's earlier database, the
+// patterns added since compiled alone: the findings of a full compile.
+TEST(SigmaLoading, AnEditedLargeSetReadsItsEarlierDatabaseWithTheSameFindings) {
+  support::TempDir cache("hscache-edit"), tmp("edit");
+  std::string many;
+  for (int i = 0; i < 1100; ++i) many += "      - 'tok" + std::to_string(i) + "-'\n";
+  std::string note;
+  auto findings = [&](const std::string& env, const std::string& value) {
+    std::ofstream(tmp / "r.yml", std::ios::trunc)
+        << rule("many", "  sel:\n    CommandLine|contains:\n" + many + "      - '" + value + "'\n  condition: sel\n");
+    support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
+                                                    q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    size_t at = r.err.find("Sigma patterns: ");
+    note = at == std::string::npos ? "" : r.err.substr(at, r.err.find('\n', at) - at);
+    return r.out;
+  };
+  std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string());
+  std::string first = findings(env, "/root,");
+  EXPECT_NE(note.find(" databases compiled in "), std::string::npos) << note;
+  EXPECT_EQ(fired_on(jsonl(first), kExplorerRecord), (std::set<std::string>{"many"}));
+  for (const std::string value : {"calc.exe\"", "zzz-in-no-command-line"}) {
+    std::string edited = findings(env, value);
+    EXPECT_NE(
+        note.find("1 of them was compiled before the rules changed, with the 1 pattern added since compiled alone"),
+        std::string::npos)
+        << note;
+    EXPECT_EQ(edited, findings("EVTXHUNT_CACHE=off", value)) << value;
+  }
+  EXPECT_TRUE(fired_on(jsonl(findings(env, "zzz-in-no-command-line")), kExplorerRecord).empty());
+  EXPECT_FALSE(fired_on(jsonl(findings(env, "calc.exe\"")), kExplorerRecord).empty());
+}
+
 // A correlation reported skipped never runs (one naming itself fired nine
 // identical findings per event); a cycle of correlations is named and none
 // of it runs, nor what uses it. security.evtx: 4624 logons.
@@ -699,6 +733,37 @@ TEST(PatternCache, CountsAndIndicesAreCheckedEvenUnderAValidChecksum) {
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x40;  // without sealing: the checksum
   EXPECT_FALSE(sigma::cache_file_database(flipped, "k", 3));
+}
+
+// A field's earlier keys (where an edited large set finds its database):
+// read back as written; a length past the file, a count past the limit, bytes
+// left over or a damaged checksum give none.
+TEST(PatternCache, AFieldsEarlierKeysAreReadOnlyWhenWhole) {
+  const std::vector<std::string> keys = {"m09/4:abcd", std::string("m0\0x", 4)};
+  std::string good = sigma::earlier_keys_bytes(keys);
+  EXPECT_EQ(sigma::earlier_keys_of(good), keys);
+  auto edited = [&](size_t at, uint64_t value) {
+    std::string b = good;
+    std::memcpy(b.data() + at, &value, 8);
+    sigma::seal_cache_file(b);
+    return sigma::earlier_keys_of(b);
+  };
+  constexpr size_t kCount = 16, kFirstLength = 24;  // after magic and checksum
+  EXPECT_EQ(edited(kCount, 2), keys);
+  EXPECT_FALSE(edited(kCount, 1));                 // bytes left over
+  EXPECT_FALSE(edited(kCount, 5));                 // more than kEarlierKeys
+  EXPECT_FALSE(edited(kFirstLength, 1u << 30));    // a length past the file
+  EXPECT_FALSE(edited(kFirstLength, UINT64_MAX));  // one that wraps
+  std::string flipped = good;
+  flipped.back() ^= 1;
+  EXPECT_FALSE(sigma::earlier_keys_of(flipped));
+  // Stored per field, the latest first, at most kEarlierKeys.
+  support::TempDir dir("keys");
+  sigma::HsCache cache(dir / "c");
+  for (int i = 0; i < 6; ++i) cache.add_earlier_key("CommandLine", "key" + std::to_string(i));
+  cache.add_earlier_key("CommandLine", "key3");
+  EXPECT_EQ(cache.earlier_keys("CommandLine"), (std::vector<std::string>{"key3", "key5", "key4", "key2"}));
+  EXPECT_TRUE(cache.earlier_keys("Image").empty());
 }
 
 TEST(PatternCache, FilesAreWrittenFreshAndAPlantedLinkIsReplacedNotFollowed) {

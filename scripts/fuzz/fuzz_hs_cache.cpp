@@ -1,6 +1,6 @@
 // libFuzzer harness: a compiled-pattern cache file (sigma/hs_cache.h) for a
-// fixed set of patterns, and a parsed-rule cache file (sigma/rule_cache.h)
-// for fixed rule texts, edited alike. Whatever the bytes, loading never
+// fixed set of patterns, a field's earlier keys file, and a parsed-rule cache
+// file (sigma/rule_cache.h) for fixed rule texts, edited alike. Whatever the bytes, loading never
 // trusts a count or an index; a database that loads must scan text without
 // going out of bounds, and parsed rules that load must compile.
 #include <hs/hs.h>
@@ -105,6 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const std::runtime_error&) {  // a placeholder or value the loader would have refused
     }
   }
+  static const std::string valid_keys = sigma::earlier_keys_bytes({kKey, "m09/4:-enc"});
+  if (std::optional<std::vector<std::string>> keys = sigma::earlier_keys_of(edited(valid_keys, data, size, 16)))
+    if (keys->size() > sigma::HsCache::kEarlierKeys) std::abort();
   std::string bytes = edited(valid, data, size, 32);
   std::optional<sigma::CachedDb> c = sigma::cache_file_database(bytes, kKey, kPatterns.size());
   if (!c) return 0;

@@ -377,13 +377,20 @@ std::string RuleOptions::patterns_note() const {
   if (!sigma || p.databases == 0) return "";
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f s", p.seconds);
-  std::string all = std::to_string(p.databases), compiled = std::to_string(p.databases - p.from_cache);
-  if (p.from_cache == p.databases)
-    return "Sigma patterns: " + all + " databases from the cache in " + p.cache_folder + " (" + seconds + ")";
-  std::string s =
-      "Sigma patterns: " + (p.from_cache ? compiled + " of " + all : all) + " databases compiled in " + seconds;
+  size_t compiled = p.databases - p.from_cache - p.from_earlier;
+  std::string all = std::to_string(p.databases);
+  // Databases a rule edit changed: the field's earlier one read in their place.
+  std::string earlier;
+  if (p.from_earlier)
+    earlier = "; " + std::to_string(p.from_earlier) + (p.from_earlier == 1 ? " of them was" : " of them were") +
+              " compiled before the rules changed, with the " + std::to_string(p.added) +
+              (p.added == 1 ? " pattern" : " patterns") + " added since compiled alone";
+  if (compiled == 0)
+    return "Sigma patterns: " + all + " databases from the cache in " + p.cache_folder + " (" + seconds + ")" + earlier;
+  std::string s = "Sigma patterns: " + (compiled < p.databases ? std::to_string(compiled) + " of " + all : all) +
+                  " databases compiled in " + seconds;
   if (p.cache_folder.empty()) return s + " (no cache in use: every run compiles them)";
-  return s + " (a rule set not run before on this machine; kept in " + p.cache_folder + " for the next runs)";
+  return s + " (a rule set not run before on this machine; kept in " + p.cache_folder + " for the next runs)" + earlier;
 }
 
 std::string RuleOptions::default_rules_note() const {

@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,7 +12,9 @@ namespace sigma {
 namespace {
 
 constexpr char kMagic[8] = {'E', 'V', 'H', 'S', 'D', 'B', '2', '\0'};
+constexpr char kKeysMagic[8] = {'E', 'V', 'H', 'S', 'K', 'E', 'Y', '1'};
 constexpr uint64_t kMaxFile = 512u << 20;
+constexpr uint64_t kMaxKeysFile = 64u << 20;
 // magic, checksum of the rest, key hash (128 bits), kept count
 constexpr size_t kHeader = 8 + 8 + 16 + 8;
 
@@ -89,6 +92,65 @@ std::optional<CachedDb> HsCache::load(const std::string& key, size_t patterns) c
 void HsCache::store(const std::string& key, const CachedDb& c) const {
   if (!folder_.folder() || !c.db) return;
   folder_.write(file_of(key), cache_file_bytes(key, c));
+}
+
+// Layout: magic, XXH3-64 of the rest, key count, then each key's length and bytes.
+std::string earlier_keys_bytes(const std::vector<std::string>& keys) {
+  std::string body;
+  put64(body, keys.size());
+  for (const std::string& k : keys) {
+    put64(body, k.size());
+    body += k;
+  }
+  return sealed(std::string_view(kKeysMagic, 8), body);
+}
+
+std::optional<std::vector<std::string>> earlier_keys_of(const std::string& data) {
+  if (data.size() < kSealSize + 8 || data.size() > kMaxKeysFile || !is_sealed(data, std::string_view(kKeysMagic, 8)))
+    return std::nullopt;
+  uint64_t n = get64(data, kSealSize);
+  if (n > HsCache::kEarlierKeys) return std::nullopt;
+  std::vector<std::string> keys;
+  size_t at = kSealSize + 8;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (data.size() - at < 8) return std::nullopt;
+    uint64_t len = get64(data, at);
+    at += 8;
+    if (len > data.size() - at) return std::nullopt;
+    keys.emplace_back(data, at, len);
+    at += len;
+  }
+  if (at != data.size()) return std::nullopt;
+  return keys;
+}
+
+std::string HsCache::keys_file_of(const std::string& field) const {
+  XXH128_hash_t h = key_hash("field:" + field);
+  char name[64];
+  std::snprintf(name, sizeof name, "hs-%016llx%016llx.keys", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return name;
+}
+
+std::vector<std::string> HsCache::earlier_keys(const std::string& field) const {
+  std::optional<std::string> data = folder_.read(keys_file_of(field), kMaxKeysFile);
+  if (!data) return {};
+  return earlier_keys_of(*data).value_or(std::vector<std::string>{});
+}
+
+void HsCache::add_earlier_key(const std::string& field, const std::string& key) const {
+  if (!folder_.folder()) return;
+  std::vector<std::string> keys = earlier_keys(field);
+  keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+  keys.insert(keys.begin(), key);
+  if (keys.size() > kEarlierKeys) keys.resize(kEarlierKeys);
+  size_t bytes = 0;
+  for (const std::string& k : keys) bytes += k.size() + 8;
+  while (bytes + kSealSize + 8 > kMaxKeysFile && !keys.empty()) {
+    bytes -= keys.back().size() + 8;
+    keys.pop_back();
+  }
+  folder_.write(keys_file_of(field), earlier_keys_bytes(keys));
 }
 
 }  // namespace sigma

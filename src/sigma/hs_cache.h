@@ -39,15 +39,27 @@ class HsCache {
   // holds; nullopt if not cached (or the file is not one for this key).
   std::optional<CachedDb> load(const std::string& key, size_t patterns) const;
   void store(const std::string& key, const CachedDb& db) const;
+  // The keys of the large literal databases last compiled for a field (the
+  // latest first, at most kEarlierKeys): where a set a rule edit changed
+  // finds the database it mostly shares (field_db.h). Unreadable: none.
+  std::vector<std::string> earlier_keys(const std::string& field) const;
+  void add_earlier_key(const std::string& field, const std::string& key) const;
+  static constexpr size_t kEarlierKeys = 4;
   // Why the folder is not used ("" when it is, or when no cache was asked for).
   const std::string& warning() const { return folder_.warning(); }
   // The folder in use; nullopt when none (EVTXHUNT_CACHE=off, or not safe).
   const std::optional<std::filesystem::path>& folder() const { return folder_.folder(); }
 
  private:
-  std::string file_of(const std::string& key) const;  // the file's name in the folder
+  std::string file_of(const std::string& key) const;         // the file's name in the folder
+  std::string keys_file_of(const std::string& field) const;  // a field's earlier keys
   CacheFolder folder_;
 };
+
+// A field's earlier keys file: its bytes, and its keys if the bytes are one
+// (for tests and the fuzzer; every length is checked against what is left).
+std::string earlier_keys_bytes(const std::vector<std::string>& keys);
+std::optional<std::vector<std::string>> earlier_keys_of(const std::string& bytes);
 
 // The cache file's bytes for a database (for tests and the fuzzer).
 std::string cache_file_bytes(const std::string& key, const CachedDb& db);
