@@ -515,22 +515,27 @@ TEST(Sigma4688, AParentOfAnotherImageLendsNothing) {
   EXPECT_EQ(fired_on(f, 329921), (std::set<std::string>{"parent-image"}));
 }
 
+// Scans the explorer sample with the rules in `file` under `env`; the
+// findings, and in `note` the summary's line on how the patterns were had.
+std::string scan_explorer(const std::string& env, const fs::path& file, std::string& note) {
+  support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
+                                                  q(file.string()) + " " + q(kExplorer.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  size_t at = r.err.find("Sigma patterns: ");
+  note = at == std::string::npos ? "" : r.err.substr(at, r.err.find('\n', at) - at);
+  return r.out;
+}
+
 TEST(SigmaLoading, TheDatabaseCacheNeverChangesFindings) {
   support::TempDir cache("hscache");
   std::string rules = rule("contains", "  sel:\n    CommandLine|contains: '/root,'\n  condition: sel\n") +
                       rule("re", "  sel:\n    CommandLine|re: 'calc\\.exe'\n  condition: sel\n") +
                       rule("inner", "  sel:\n    Hashes|contains: 'MD5=6A65*AA5,'\n  condition: sel\n");
-  // The findings; `note` the summary's line on how the patterns were had.
   std::string note;
   auto findings = [&](const std::string& env) {
     support::TempDir tmp("cached");
     std::ofstream(tmp / "r.yml") << rules;
-    support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
-                                                    q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    size_t at = r.err.find("Sigma patterns: ");
-    note = at == std::string::npos ? "" : r.err.substr(at, r.err.find('\n', at) - at);
-    return r.out;
+    return scan_explorer(env, tmp / "r.yml", note);
   };
   std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string());
   std::string cold = findings(env);
@@ -573,12 +578,7 @@ TEST(SigmaLoading, AnEditedLargeSetReadsItsEarlierDatabaseWithTheSameFindings) {
   auto findings = [&](const std::string& env, const std::string& value) {
     std::ofstream(tmp / "r.yml", std::ios::trunc)
         << rule("many", "  sel:\n    CommandLine|contains:\n" + many + "      - '" + value + "'\n  condition: sel\n");
-    support::CommandResult r = support::run_command(env + " " + q(kBinary) + " scan --format jsonl --rules " +
-                                                    q((tmp / "r.yml").string()) + " " + q(kExplorer.string()));
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    size_t at = r.err.find("Sigma patterns: ");
-    note = at == std::string::npos ? "" : r.err.substr(at, r.err.find('\n', at) - at);
-    return r.out;
+    return scan_explorer(env, tmp / "r.yml", note);
   };
   std::string env = "EVTXHUNT_CACHE=" + q(cache.path().string());
   std::string first = findings(env, "/root,");
