@@ -1,26 +1,40 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency of evtxhunt from Debian
-# packages. Idempotent: packages already present are not fetched again.
+# Installs evtxhunt's dependencies from Debian packages. Idempotent: packages
+# already present are not fetched again.
+#
+#   scripts/setup.sh          what building and running evtxhunt need
+#   scripts/setup.sh --test   also what only the tests, fuzzing, browser
+#                             checks, benchmarks and the Dask driver need
+#                             (scripts/test.sh and .ci/run call it so)
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libevtx-dev libbfio-dev          # second reader (libevtx.h includes libbfio headers)
-  libevtx-utils python3-evtx python3-libevtx   # peers for benchmarks and tests
-  time                             # GNU time: peak RSS in scripts/bench.sh
+  libevtx-dev libbfio-dev          # dump --reader libevtx (libevtx.h includes libbfio headers)
   libpugixml-dev libboost-program-options-dev libtbb-dev libyaml-cpp-dev
   libxxhash-dev                    # content hashes of events (duplicate records)
   libdeflate-dev                   # CRC-32 of EVTX headers and chunks (PCLMUL: 2.4x zlib's)
   libre2-dev                       # regular expressions in linear time
   libhyperscan-dev                 # every Sigma pattern of a field in one scan
-  nlohmann-json3-dev               # JSON parsing in tests and tools
+  nlohmann-json3-dev               # JSON of KQL values; parsing in tests and tools
+  tzdata                           # --timezone: the tz database of named zones
+)
+test_packages=(
+  libevtx-utils python3-evtx python3-libevtx   # peers for benchmarks and tests
+  time                             # GNU time: peak RSS in scripts/bench.sh
   python3-distributed              # scripts/evtxhunt-dask: batch scans on a Dask cluster
   googletest libgtest-dev
   clang libclang-rt-14-dev         # libFuzzer harnesses (scripts/fuzz.sh)
   clang-format-14                  # the format check of scripts/test.sh (.clang-format)
   chromium                         # opens the HTML report in tests (headless)
-  tzdata                           # --timezone: the tz database of named zones
+  dpkg-dev fakeroot                # the Debian package and its install test (cpack, dpkg-shlibdeps)
 )
+
+case "${1:-}" in
+  "") ;;
+  --test) packages+=("${test_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,7 @@
 # and benchmarks use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test  # what only the tests, fuzzing and browser checks need
 
 jobs=$(nproc)
 start=$SECONDS
