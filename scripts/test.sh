@@ -8,7 +8,9 @@
 #      as errors) in build-asan/: every target;
 #   2. every test suite with ctest under the sanitizers (the tests that run
 #      the evtxhunt binary run this build's);
-#   3. scripts/fuzz.sh: each libFuzzer harness for FUZZ_SECONDS (default 15)
+#   3. scripts/package-test.sh: the Debian package built (a release build in
+#      build-package/), installed into an empty root, run on samples/, removed;
+#   4. scripts/fuzz.sh: each libFuzzer harness for FUZZ_SECONDS (default 15)
 #      with clang in build-fuzz/.
 # A build failure stops at once; failing tests do not skip the fuzzing. Exits
 # non-zero if anything failed. About 28 minutes on 2 cores from a clean clone
@@ -35,6 +37,9 @@ step "all tests (AddressSanitizer + UBSan)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs" || failed+=("tests")
+
+step "Debian package: built, installed into an empty root, run, removed (scripts/package-test.sh)"
+bash scripts/package-test.sh || failed+=("package")
 
 step "fuzzing (scripts/fuzz.sh)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-15}" bash scripts/fuzz.sh || failed+=("fuzzing")

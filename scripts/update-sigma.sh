@@ -48,6 +48,7 @@ fi
 mkdir -p "$(dirname "$dest")"
 tmp=$(mktemp -d "$(dirname "$dest")/.sigma.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"  # mktemp's 0700 would keep the rules from other users (an install in /usr/share)
 
 # rules/windows and rules-threat-hunting/windows whole, as published.
 for folder in rules/windows rules-threat-hunting/windows; do

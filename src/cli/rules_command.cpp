@@ -233,19 +233,24 @@ int run_show(const std::vector<std::string>& rest) {
 
 int run_rules(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    message(args.empty() ? stderr : stdout,
-            "%s\n  check PATH...     load and compile rule files; report what would run and what not\n"
-            "  list [PATH...]    every rule that runs: id, title, level, status, tags, log source, file\n"
-            "  show ID|TITLE...  a rule: what it is, where it comes from, its text\n"
-            "(evtxhunt rules COMMAND --help for each)\n",
-            kUsageText);
+    // Our own text: written as it is (message() escapes the control
+    // characters of its arguments, a newline too).
+    std::FILE* out = args.empty() ? stderr : stdout;
+    std::fputs(kUsageText, out);
+    std::fputs(
+        "\n  check PATH...     load and compile rule files; report what would run and what not\n"
+        "  list [PATH...]    every rule that runs: id, title, level, status, tags, log source, file\n"
+        "  show ID|TITLE...  a rule: what it is, where it comes from, its text\n"
+        "(evtxhunt rules COMMAND --help for each)\n",
+        out);
     return args.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "check") return run_check(rest);
   if (args[0] == "list") return run_list(rest);
   if (args[0] == "show") return run_show(rest);
-  message(stderr, "evtxhunt rules: unknown command '%s'\n%s", args[0], kUsageText);
+  message(stderr, "evtxhunt rules: unknown command '%s'\n", args[0]);
+  std::fputs(kUsageText, stderr);
   return kUsage;
 }
 

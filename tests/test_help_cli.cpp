@@ -1,0 +1,118 @@
+// What a user finds without reading the README: `--help` of every command,
+// the bash completion (scripts/evtxhunt-completion.bash: commands, options
+// from each --help, formats, rule ids, files) and the man page made from the
+// --help texts (scripts/make-manpage.sh), all run against the built binary.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/command.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using support::shell_quote;
+
+const fs::path kSource = EVTXHUNT_SOURCE_DIR;
+
+// The commands `evtxhunt --help` lists.
+std::vector<std::string> commands() {
+  support::CommandResult r = support::run_evtxhunt("--help");
+  std::istringstream in(r.out);
+  std::vector<std::string> out;
+  bool on = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "commands:") {
+      on = true;
+    } else if (on && line.empty()) {
+      on = false;
+    } else if (on && line.rfind("  ", 0) == 0) {
+      out.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
+  return out;
+}
+
+TEST(Help, EveryCommandExplainsItselfInPlainText) {
+  std::vector<std::string> all = commands();
+  ASSERT_EQ(all.size(), 13u);
+  for (const std::string& c : all) {
+    support::CommandResult r = support::run_evtxhunt(c + " --help");
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.out.find("usage: evtxhunt " + c), std::string::npos) << c << ": " << r.out;
+    // Our own text, never escaped as hostile input is (the rules command's
+    // usage once printed "...\x0a").
+    EXPECT_EQ(r.out.find("\\x0a"), std::string::npos) << c << ": " << r.out;
+  }
+  support::CommandResult rules = support::run_evtxhunt("rules --help");
+  EXPECT_NE(rules.out.find("usage: evtxhunt rules check|list|show [options] ...\n\n  check PATH..."), std::string::npos)
+      << rules.out;
+  support::CommandResult unknown = support::run_evtxhunt("rules bogus");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err,
+            "evtxhunt rules: unknown command 'bogus'\nusage: evtxhunt rules check|list|show [options] ...\n");
+}
+
+// What the completion offers for a command line whose last word is being
+// typed: each word as bash splits it.
+std::vector<std::string> complete(const std::vector<std::string>& words) {
+  std::string script = "source " + shell_quote(kSource / "scripts/evtxhunt-completion.bash") + "\nCOMP_WORDS=(" +
+                       shell_quote(std::string(EVTXHUNT_BINARY));
+  for (const std::string& w : words) script += " " + shell_quote(w);
+  script += ")\nCOMP_CWORD=" + std::to_string(words.size()) + "\n_evtxhunt\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n";
+  support::CommandResult r = support::run_command("EVTXHUNT_SIGMA= bash -c " + shell_quote(script));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+using Words = std::vector<std::string>;
+
+TEST(Completion, CommandsOptionsFormatsRuleIdsAndFiles) {
+  std::vector<std::string> all = commands();
+  all.push_back("--help");
+  all.push_back("--version");
+  EXPECT_EQ(complete({""}), all);
+  EXPECT_EQ(complete({"ti"}), Words{"timeline"});
+  EXPECT_EQ(complete({"scan", "--for"}), Words{"--format"});
+  EXPECT_EQ(complete({"scan", "-f", ""}), (Words{"jsonl", "csv", "timesketch", "table", "shard"}));
+  EXPECT_EQ(complete({"timeline", "--format", "t"}), (Words{"timesketch", "table"}));
+  EXPECT_EQ(complete({"rules", "l"}), Words{"list"});
+  EXPECT_EQ(complete({"rules", "list", "--format", ""}), (Words{"jsonl", "csv", "table"}));
+  EXPECT_EQ(complete({"scan", "--rule", "dcom-m"}), (Words{"dcom-mmc20-application", "dcom-mshta-lethalhta"}));
+  Words scan_options = complete({"scan", "--"});
+  for (const char* o : {"--rules", "--rule", "--since", "--host", "--report", "--memory"})
+    EXPECT_NE(std::find(scan_options.begin(), scan_options.end(), o), scan_options.end()) << o;
+  EXPECT_EQ(complete({"dump", (kSource / "sampl").string()}), Words{(kSource / "samples").string()});
+}
+
+TEST(ManPage, EveryCommandHasItsSectionFromItsHelp) {
+  support::TempDir tmp("man");
+  fs::path page = tmp / "evtxhunt.1.gz";
+  support::CommandResult made = support::run_command("bash " + shell_quote(kSource / "scripts/make-manpage.sh") + " " +
+                                                     support::evtxhunt_binary() + " " + shell_quote(page));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string roff = support::run_command("zcat " + shell_quote(page)).out;
+  EXPECT_EQ(roff.rfind(".TH EVTXHUNT 1 ", 0), 0u) << roff.substr(0, 80);
+  for (const std::string& c : commands())
+    EXPECT_NE(roff.find(".SH \"evtxhunt " + c + "\"\n.nf\nusage: evtxhunt " + c), std::string::npos) << c;
+  for (const char* s : {"check", "list", "show"})
+    EXPECT_NE(roff.find(std::string(".SS \"evtxhunt rules ") + s + "\""), std::string::npos) << s;
+  // A help line opening with a dot or quote stays text; backslashes are \e.
+  std::istringstream in(roff);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || (line[0] != '.' && line[0] != '\'')) continue;
+    EXPECT_TRUE(line.rfind(".TH", 0) == 0 || line.rfind(".SH", 0) == 0 || line.rfind(".SS", 0) == 0 || line == ".nf" ||
+                line == ".fi" || line == ".TP" || line.rfind(".B ", 0) == 0 || line.rfind(".I ", 0) == 0)
+        << line;
+  }
+  EXPECT_EQ(support::run_command("bash " + shell_quote(kSource / "scripts/make-manpage.sh")).exit_code, 2);
+}
+
+}  // namespace
