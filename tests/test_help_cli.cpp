@@ -81,7 +81,7 @@ TEST(Completion, CommandsOptionsFormatsRuleIdsAndFiles) {
   EXPECT_EQ(complete({""}), all);
   EXPECT_EQ(complete({"ti"}), Words{"timeline"});
   EXPECT_EQ(complete({"scan", "--for"}), Words{"--format"});
-  EXPECT_EQ(complete({"scan", "-f", ""}), (Words{"jsonl", "csv", "timesketch", "table", "shard"}));
+  EXPECT_EQ(complete({"scan", "-f", ""}), (Words{"jsonl", "csv", "timesketch", "ecs", "table", "shard"}));
   EXPECT_EQ(complete({"timeline", "--format", "t"}), (Words{"timesketch", "table"}));
   EXPECT_EQ(complete({"rules", "l"}), Words{"list"});
   EXPECT_EQ(complete({"rules", "list", "--format", ""}), (Words{"jsonl", "csv", "table"}));

@@ -54,7 +54,7 @@ int run_merge(const std::vector<std::string>& args) {
   OutputOptions output;
   std::string skipped_list;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
   std::string zone = "UTC";
   add_timezone_option(opts, zone);
   opts.add_options()("skipped", po::value(&skipped_list)->value_name("FILE"),

@@ -97,7 +97,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
     output.add_to(opts, {"jsonl", "csv", "table"});
     finding_opts.min_level = "high";
   } else {
-    output.add_to(opts, {"jsonl", "csv", "timesketch", "table", "shard"});
+    output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table", "shard"});
     report.add_to(opts);
   }
   reading.add_to(opts);

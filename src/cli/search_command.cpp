@@ -133,7 +133,7 @@ int run_search(const std::vector<std::string>& args) {
                                                                   "one term is enough (default: every term must hold)")(
       "case", po::bool_switch(&query.cased), "letters' case counts (default: ignored)")(
       "count", po::bool_switch(&count), "count the matching events per host, channel and event id");
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
@@ -145,7 +145,8 @@ int run_search(const std::vector<std::string>& args) {
   if (!bad) bad = filters.build(topts.filter.events);
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
-  if (!bad && count && *format == timeline::Format::Timesketch) bad = "--count writes jsonl, csv or table";
+  if (!bad && count && (*format == timeline::Format::Timesketch || *format == timeline::Format::Ecs))
+    bad = "--count writes jsonl, csv or table";
   std::unique_ptr<search::Search> searching;
   RuleOptions rule_opts;
   if (!bad) {

@@ -53,7 +53,7 @@ int run_timeline(const std::vector<std::string>& args) {
       "keep only events within this time of a finding's evidence on the same host (e.g. 10m, 2h, 30s)")(
       "findings-only", po::bool_switch(&findings_only), "keep only the events that are evidence of a finding");
   rule_opts.add_to(opts);
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "table"});
+  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
   report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);

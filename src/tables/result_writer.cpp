@@ -88,6 +88,7 @@ std::optional<std::string> result_text(const kql::Table& t, timeline::Format for
       }
       return out;
     }
+    case timeline::Format::Ecs:  // not offered by query: its rows are a KQL result's columns
     case timeline::Format::Jsonl:
     case timeline::Format::Timesketch: {
       std::optional<size_t> time = time_column(t);

@@ -7,6 +7,7 @@
 #include "evtx/value.h"
 #include "normalize/record_access.h"
 #include "pipeline/event_writer.h"
+#include "timeline/ecs_writer.h"
 #include "timeline/finding_writer.h"
 
 namespace timeline {
@@ -369,6 +370,7 @@ void append_timeline_row(std::string& out, const EventRow& row, Format f, const 
     case Format::Csv: append_csv(out, row); break;
     case Format::Jsonl: append_jsonl(out, row); break;
     case Format::Timesketch: append_timesketch(out, row); break;
+    case Format::Ecs: append_ecs_event(out, row); break;
     case Format::Table: append_table(out, row, style); break;
   }
 }

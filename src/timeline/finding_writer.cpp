@@ -7,6 +7,7 @@
 
 #include "evtx/value.h"
 #include "pipeline/event_writer.h"
+#include "timeline/ecs_writer.h"
 
 namespace timeline {
 namespace {
@@ -350,6 +351,7 @@ void append_finding(std::string& out, const replay::Finding& f, Format format, c
       break;
     case Format::Csv: append_csv(out, f); break;
     case Format::Timesketch: append_timesketch(out, f); break;
+    case Format::Ecs: append_ecs_finding(out, f); break;
     case Format::Table: append_table(out, f, style); break;
   }
 }

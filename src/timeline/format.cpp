@@ -12,6 +12,7 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "csv") return Format::Csv;
   if (name == "jsonl") return Format::Jsonl;
   if (name == "timesketch") return Format::Timesketch;
+  if (name == "ecs") return Format::Ecs;
   return std::nullopt;
 }
 
@@ -21,6 +22,7 @@ const char* format_name(Format f) {
     case Format::Csv: return "csv";
     case Format::Jsonl: return "jsonl";
     case Format::Timesketch: return "timesketch";
+    case Format::Ecs: return "ecs";
   }
   return "";
 }

@@ -14,9 +14,10 @@ enum class Format : uint8_t {
   Csv,         // RFC 4180, one header row (Timeline Explorer, spreadsheets)
   Jsonl,       // one JSON object per line
   Timesketch,  // JSONL with message, datetime, timestamp, timestamp_desc (Timesketch import)
+  Ecs,         // NDJSON in the Elastic Common Schema (ecs_writer.h: Elasticsearch, OpenSearch)
 };
 
-// "table", "csv", "jsonl", "timesketch"; nullopt for anything else.
+// "table", "csv", "jsonl", "timesketch", "ecs"; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format f);
 
