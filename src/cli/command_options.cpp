@@ -230,11 +230,15 @@ void OutputOptions::add_to(po::options_description& opts, const std::vector<std:
   if (std::find(formats.begin(), formats.end(), "csv") != formats.end())
     opts.add_options()("csv-raw", po::bool_switch(&csv_raw),
                        "csv: write every value untouched (by default a cell a spreadsheet would run as a formula, "
-                       "starting with = + - @ TAB or CR, gets a ' before it, and a NUL is written \\x00)");
+                       "starting with = + - @ TAB or CR, gets a ' before it, and a NUL is written \\x00)")(
+        "single-line", po::bool_switch(&single_line),
+        "csv: a line break inside a value is written \\r / \\n, so that every row is one line (grep, Timeline "
+        "Explorer)");
 }
 
 std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, std::string& error) const {
   pipeline::set_csv_raw(csv_raw);
+  pipeline::set_csv_single_line(single_line);
   std::string name = format;
   if (name.empty()) {
     bool table =
@@ -243,6 +247,13 @@ std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, 
   }
   if (std::find(formats_.begin(), formats_.end(), name) == formats_.end()) {
     error = "unknown format '" + name + "'";
+    return std::nullopt;
+  }
+  // Timesketch's importer takes a JSON lines file only by its extension.
+  if (name == "timesketch" && !output.empty() && output != "-" && output.rfind("/dev/", 0) != 0 &&
+      std::filesystem::path(output).extension() != ".jsonl") {
+    error = "--format timesketch: Timesketch imports JSON lines only from a file named .jsonl: -o " + output +
+            " (name it " + std::filesystem::path(output).replace_extension(".jsonl").string() + ")";
     return std::nullopt;
   }
   return timeline::parse_format(name);

@@ -84,6 +84,7 @@ struct OutputOptions {
   std::string output;  // "": stdout
   bool quiet = false;
   bool csv_raw = false;      // --csv-raw: CSV cells untouched (pipeline/event_writer.h)
+  bool single_line = false;  // --single-line: CR / LF in CSV cells written \r / \n
   bool short_format = true;  // -f for --format (query takes -f for its file)
 
   // formats: the names the command takes, first the default when not a terminal.

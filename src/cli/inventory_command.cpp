@@ -88,11 +88,16 @@ const char kCsvHeader[] =
 
 void append_row(std::string& out, const Row& r, timeline::Format f, const timeline::TableStyle& style) {
   if (f == timeline::Format::Csv) {
+    // (The cells are copies: a comma goes before each but the first, counted,
+    // not by comparing a cell's address with r.kind's, which put one before
+    // every row's first cell.)
+    bool first = true;
     for (const std::string& cell :
          {r.kind, r.name, r.format, std::to_string(r.bytes), std::to_string(r.records), std::to_string(r.damaged),
           std::to_string(r.chunks), std::to_string(r.chunks_skipped), std::to_string(r.problems), time_text(r.first),
           time_text(r.last), joined(r.hosts), joined(r.channels), joined(r.files), r.reason}) {
-      if (&cell != &r.kind) out += ',';
+      if (!first) out += ',';
+      first = false;
       pipeline::append_csv_cell(out, cell);
     }
     out += '\n';

@@ -17,6 +17,7 @@ bool written(Field f) { return f != Field::LastBootTime; }
 namespace {
 
 std::atomic<bool> g_csv_raw{false};
+std::atomic<bool> g_csv_single_line{false};
 
 // -5, +3, 12.5: a number, which a spreadsheet should read as one.
 bool is_number(std::string_view s) {
@@ -39,9 +40,11 @@ bool formula_start(std::string_view s) {
 }  // namespace
 
 void set_csv_raw(bool raw) { g_csv_raw = raw; }
+void set_csv_single_line(bool single) { g_csv_single_line = single; }
 
 void append_csv_cell(std::string& out, std::string_view s) {
   bool raw = g_csv_raw.load(std::memory_order_relaxed);
+  bool single = g_csv_single_line.load(std::memory_order_relaxed);
   bool guard = !raw && formula_start(s);
   bool nul = !raw && s.find('\0') != std::string_view::npos;
   if (!guard && !nul && s.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -54,6 +57,10 @@ void append_csv_cell(std::string& out, std::string_view s) {
     if (c == '"') out += '"';
     if (c == '\0' && !raw)
       out += "\\x00";
+    else if (single && c == '\r')
+      out += "\\r";
+    else if (single && c == '\n')
+      out += "\\n";
     else
       out += c;
   }

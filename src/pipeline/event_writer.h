@@ -17,6 +17,10 @@ std::string field_text(const norm::FieldValue& v);
 // tools). set_csv_raw(true) (--csv-raw) writes every value untouched.
 void append_csv_cell(std::string& out, std::string_view s);
 void set_csv_raw(bool raw);
+// set_csv_single_line(true) (--single-line): a CR or LF inside a value is
+// written \r or \n, so that each row is one line (grep, Timeline Explorer's
+// line count); a backslash already in a value is left as it is.
+void set_csv_single_line(bool single);
 // A value as JSON: null, a number, or a string.
 void append_json_value(std::string& out, const norm::FieldValue& v);
 

@@ -200,7 +200,7 @@ void append_json_fields(std::string& out, const EventRow& r, bool flat) {
   append_json_key(out, "EventID");
   out += std::to_string(v.header().event_id);
   out += ',';
-  append_json_key(out, "Level");
+  append_json_key(out, flat ? "RecordLevel" : "Level");  // flat: beside the findings' RuleLevel
   evtx::append_json_string(out, record_level(v));
   out += ',';
   append_json_key(out, "Details");
@@ -359,7 +359,9 @@ std::string timeline_header(Format f, const TableStyle& style, bool search) {
     return out + "\n";
   }
   if (f != Format::Csv) return {};
-  std::string h = "Timestamp,DeviceName,Channel,Provider,EventID,Level,Details";
+  // Timeline Explorer's columns, version 2 (README, "Using the results"):
+  // the record's own level is RecordLevel, the findings' RuleLevel.
+  std::string h = "Timestamp,DeviceName,Channel,Provider,EventID,RecordLevel,Details";
   for (Field c : kColumns) (h += ',') += norm::field_name(c);
   return h +
          (search ? ",SourceFile,EventRecordID,Matched\n" : ",SourceFile,EventRecordID,RuleIds,RuleTitles,RuleLevel\n");

@@ -197,11 +197,28 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
     append_key(out, key);
     evtx::append_json_string(out, value);
   }
+  // The first evidence's record as fields of their own: where it is (file,
+  // record, channel, event id) and the normalized process, account and
+  // addresses (Defender's names), for Timesketch's filters and columns.
+  static constexpr Field kRecordFields[] = {
+      Field::EventID,       Field::EventRecordID,   Field::Channel, Field::SourceFile, Field::ProcessCommandLine,
+      Field::AccountDomain, Field::AccountName,     Field::LocalIP, Field::LocalPort,  Field::RemoteIP,
+      Field::RemotePort,    Field::RemoteDeviceName};
+  const norm::NormalizedEvent* first_event = f.evidence.empty() ? nullptr : f.evidence[0].event.get();
+  if (first_event)
+    for (Field field : kRecordFields)
+      if ((*first_event)[field].known()) {
+        out += ',';
+        append_key(out, norm::field_name(field));
+        append_value(out, (*first_event)[field]);
+      }
   // Flat: each key field of the matched record its own field (a name the
   // row already uses gets "detail_" before it).
   static const std::set<std::string, std::less<>> kTaken = {
-      "message",    "datetime",    "timestamp", "timestamp_desc", "DeviceName", "rule_id", "title",   "level",
-      "confidence", "assumptions", "evidence",  "fields",         "collected",  "notes",   "details", "tag"};
+      "message",       "datetime",    "timestamp",   "timestamp_desc", "DeviceName", "rule_id",    "title",
+      "level",         "confidence",  "assumptions", "evidence",       "fields",     "collected",  "notes",
+      "details",       "tag",         "EventID",     "EventRecordID",  "Channel",    "SourceFile", "ProcessCommandLine",
+      "AccountDomain", "AccountName", "LocalIP",     "LocalPort",      "RemoteIP",   "RemotePort", "RemoteDeviceName"};
   if (!f.evidence.empty())
     for (const auto& [name, value] : f.evidence[0].details) {
       out += ',';
