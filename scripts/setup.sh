@@ -4,8 +4,10 @@
 #
 #   scripts/setup.sh          what building and running evtxhunt need
 #   scripts/setup.sh --test   also what only the tests, fuzzing, browser
-#                             checks, benchmarks and the Dask driver need
-#                             (scripts/test.sh and .ci/run call it so)
+#                             checks, benchmarks, packaging and the Dask
+#                             driver need (scripts/test.sh and .ci/run)
+#   scripts/setup.sh --list [--test]
+#                             print those packages, one per line; install nothing
 set -euo pipefail
 
 packages=(
@@ -30,11 +32,20 @@ test_packages=(
   dpkg-dev fakeroot                # the Debian package and its install test (cpack, dpkg-shlibdeps)
 )
 
+list=0
+if [ "${1:-}" = "--list" ]; then
+  list=1
+  shift
+fi
 case "${1:-}" in
   "") ;;
   --test) packages+=("${test_packages[@]}") ;;
-  *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh [--list] [--test]" >&2; exit 2 ;;
 esac
+if [ $list -eq 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do

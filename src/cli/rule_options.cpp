@@ -149,8 +149,9 @@ void RuleOptions::add_to(po::options_description& opts) {
       "rules", po::value(&paths),
       ("rule file or folder, the project's rules or Sigma rules (repeatable; default " + default_rules_path() + ")")
           .c_str())("rule", po::value(&patterns),
-                    "run only rules with this id (repeatable; glob); keep only their findings")(
-      "strict", po::bool_switch(&strict), "a rule that does not load is an error (exit 7), not a warning")(
+                    "run only rules with this id (repeatable; glob; the ids: evtxhunt rules list); keep only their "
+                    "findings")("strict", po::bool_switch(&strict),
+                                "a rule that does not load is an error (exit 7), not a warning")(
       "placeholders", po::value(&placeholders_file)->value_name("FILE"),
       "values of Sigma |expand placeholders: YAML, name -> list of values (known_cdcs: [dc01, 10.0.0.5]); a rule "
       "whose placeholders have no values does not run");
