@@ -73,7 +73,9 @@ TEST(CsvImport, EveryCsvParsesWithTheHeadersColumnCountOnEveryRow) {
       EXPECT_GE(c.rows, 2u) << command;
       EXPECT_GE(c.columns, 2u) << command;
       EXPECT_TRUE(c.same_columns) << command << (single ? " --single-line" : "");
-      if (single) EXPECT_EQ(c.lines, c.rows) << command << " --single-line: a row over several lines";
+      if (single) {
+        EXPECT_EQ(c.lines, c.rows) << command << " --single-line: a row over several lines";
+      }
     }
   }
   // The script blocks do span lines without it: the check above is not empty.
