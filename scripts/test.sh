@@ -13,7 +13,7 @@
 #   4. scripts/fuzz.sh: each libFuzzer harness for FUZZ_SECONDS (default 15)
 #      with clang in build-fuzz/.
 # A build failure stops at once; failing tests do not skip the fuzzing. Exits
-# non-zero if anything failed. About 28 minutes on 2 cores from a clean clone
+# non-zero if anything failed. About 20 minutes on 2 cores from a clean clone
 # (most of it compiling). `scripts/build.sh` makes the release build/ the demo
 # and benchmarks use.
 set -euo pipefail

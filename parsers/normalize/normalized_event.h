@@ -1,6 +1,8 @@
-// The normalized process / network event every mapper produces. Column names
-// follow Microsoft Defender for Endpoint (DeviceProcessEvents /
-// DeviceNetworkEvents) so KQL hunters read rules without a glossary; every
+// The normalized event every mapper produces, in one of the tables below
+// (processes, connections, process ends, boots, logons, script blocks, image
+// loads, files, registry, other device activity). Column names follow
+// Microsoft Defender for Endpoint (DeviceProcessEvents, DeviceNetworkEvents,
+// DeviceLogonEvents, ...) so KQL hunters read rules without a glossary; every
 // event also carries its provenance (file, record, provider, channel, id).
 //
 // A value the logs never showed is Unknown, never guessed and never "": rules

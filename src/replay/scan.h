@@ -94,12 +94,12 @@ ScanResult link_hosts(HostsReplayed replayed);
 ScanResult scan_evidence(const pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules, int threads,
                          const ScanFilter& filter = {}, const sigma::RuleSet* sigma = nullptr);
 
-// Runs fn(host index, host) for each host, in parallel (threads <= 0: all cores).
 // A host as the cross-host linking knows it (link.h): its key, its computer
 // names, and the addresses its own events showed it using.
 HostIdentity host_identity(const pipeline::Evidence& evidence, const pipeline::Host& host,
                            std::set<std::string> addresses);
 
+// Runs fn(host index, host) for each host, in parallel (threads <= 0: all cores).
 void for_each_host(const std::vector<const pipeline::Host*>& hosts, int threads,
                    const std::function<void(size_t, const pipeline::Host&)>& fn);
 

@@ -67,7 +67,7 @@ class RuleSet {
   ScratchPtr scratch() const;
 
   // The rules matching a record: `matched` (decided), `deferred` (they read a
-  // field the replay's process table may supply: re-run with matches()).
+  // field the replay's process table may supply: re-run with rematch()).
   void match(std::string_view provider, std::string_view channel, uint16_t event_id, FieldSource& src, Scratch& s,
              std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
   // Which of `rules` (deferred ones) match an event (the replay's second look,

@@ -87,6 +87,4 @@ struct Rule {
   std::vector<std::string> filter_rules;               // Kind::Filter: the rules it applies to
 };
 
-// Levels as the project's rules name them.
-
 }  // namespace sigma
