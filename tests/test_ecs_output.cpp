@@ -174,3 +174,46 @@ TEST(EcsOutput, EventsCarryTheRecordAsWinlogbeatDoes) {
 }
 
 }  // namespace
+
+namespace {
+
+// source.* is the side that opened the connection, as the normalized row
+// decides it (parsers/normalize: Local/Remote and ActionType), on real Sysmon
+// 3 records: outbound, inbound over loopback, and NetBIOS datagrams whose
+// SourceIp is the broadcast group that received them (the sender is the
+// host: its address is source.ip, not Sysmon's SourceIp).
+TEST(EcsOutput, SourceIsTheSideThatOpenedTheConnectionOnRealRecords) {
+  fs::path file = fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Command and Control" /
+                  "tunna_iis_rdp_smb_tunneling_sysmon_3.evtx";
+  std::map<std::string, json> rows;  // record id -> timeline jsonl row
+  for (const std::string& line :
+       support::split_lines(support::run_evtxhunt("timeline -q -f jsonl " + support::shell_quote(file)).out))
+    if (!line.empty()) {
+      json r = json::parse(line);
+      rows[std::to_string(r["EventRecordID"].get<int64_t>())] = r;
+    }
+  size_t inbound = 0, broadcast = 0, outbound = 0;
+  for (const std::string& line :
+       support::split_lines(support::run_evtxhunt("timeline -q -f ecs " + support::shell_quote(file)).out)) {
+    if (line.empty()) continue;
+    json e = json::parse(line);
+    if (e["event"]["code"] != "3") continue;
+    const json& row = rows.at(e["winlog"]["record_id"].get<std::string>());
+    bool in = row["ActionType"] == "InboundConnectionAccepted";
+    EXPECT_EQ(e["source"]["ip"], row[in ? "RemoteIP" : "LocalIP"]) << line;
+    EXPECT_EQ(e["destination"]["ip"], row[in ? "LocalIP" : "RemoteIP"]) << line;
+    EXPECT_EQ(e["source"]["port"], row[in ? "RemotePort" : "LocalPort"]) << line;
+    in ? ++inbound : ++outbound;
+    if (e["winlog"]["event_data"]["SourceIp"] == "10.255.255.255") {
+      ++broadcast;
+      EXPECT_EQ(e["source"]["ip"], "10.0.2.15");
+      EXPECT_EQ(e["destination"]["ip"], "10.255.255.255");
+      EXPECT_EQ(e["network"]["transport"], "udp");
+    }
+  }
+  EXPECT_EQ(inbound, 6u);
+  EXPECT_EQ(outbound, 6u);
+  EXPECT_EQ(broadcast, 2u);
+}
+
+}  // namespace
