@@ -310,6 +310,7 @@ CompileStats compile_field_dbs(const std::vector<FieldDb*>& fields, std::vector<
     }
     for (const Use& u : unique[*r.key]) take_compiled(*u.db, r.compiled, u.field->slow);
   }
+  for (FieldDb* d : fields) d->values_at_once = d->joinable();  // not per record
   stats.databases = results.size();
   stats.from_cache = hits;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -379,7 +380,7 @@ void scan_field(const FieldDb& d, std::string_view text, hs_scratch* scratch, At
 
 void scan_values(const FieldDb& d, const std::vector<std::string_view>& values, std::string& joined,
                  hs_scratch* scratch, AtomHits& hits) {
-  if (!d.joinable() || values.size() < 2) {
+  if (!d.values_at_once || values.size() < 2) {
     for (std::string_view v : values) scan_field(d, v, scratch, hits);
     return;
   }

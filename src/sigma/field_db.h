@@ -81,6 +81,7 @@ struct FieldDb {
   std::vector<uint32_t> always;  // "*": any present text
   std::vector<uint32_t> empty;   // atoms whose glob matches ""
   bool literal_nul = false;      // a literal holds a NUL byte
+  bool values_at_once = false;   // joinable(), decided once the databases are compiled
 
   // Adds atom `atom` for a canonical glob (text/glob.h), ASCII case ignored unless `cased`.
   void add(uint32_t atom, const std::string& glob, bool cased);

@@ -86,6 +86,11 @@ class LazyObject {
   bool opened_ = false;
 };
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 const FieldValue* known(const norm::NormalizedEvent* ev, Field f) {
   if (!ev || !(*ev)[f].known()) return nullptr;
   return &(*ev)[f];
@@ -153,10 +158,8 @@ void append_normalized(JsonOut& j, const norm::NormalizedEvent* ev) {
     put_endpoint(j, "destination", ev, inbound ? Field::LocalIP : Field::RemoteIP,
                  inbound ? Field::LocalPort : Field::RemotePort);
     if (const FieldValue* p = known(ev, Field::Protocol)) {
-      std::string transport = pipeline::field_text(*p);
-      for (char& c : transport) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       j.open("network");
-      j.string("transport", transport);
+      j.string("transport", lower(pipeline::field_text(*p)));
       j.close();
     }
   } else if (ev->table == norm::Table::Logon) {
@@ -199,11 +202,6 @@ void append_threat(JsonOut& j, const std::vector<std::string>& tags) {
     j.close();
   }
   j.close();
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string time_text(norm::Ticks t) {
