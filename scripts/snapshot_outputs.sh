@@ -38,6 +38,40 @@ done
 run "samples-triage-dump-jsonl" dump -t 2 -f jsonl samples/triage
 run "samples-triage-dump-xml" dump -t 2 -f xml samples/triage
 
+# Every command's help, the top-level help and the version; the commands and
+# formats the loops above leave out; and command-line mistakes.
+run "help" --help
+run "version" --version
+for c in scan timeline inventory search pivot logons metrics query rules dump normalize convert merge; do
+  run "help-$c" "$c" --help
+done
+for f in jsonl csv timesketch ecs table; do
+  run "samples-triage-search-$f" search -q -t 2 -f "$f" -k mmc.exe samples/triage
+done
+run "samples-triage-scan-ecs" scan -q -t 2 -f ecs samples/triage
+run "samples-triage-timeline-ecs" timeline -q -t 2 -f ecs samples/triage
+run "samples-triage-scan-single-line" scan -q -t 2 -f csv --single-line samples/triage
+for c in pivot logons metrics inventory; do
+  for f in jsonl csv table; do
+    run "samples-triage-$c-$f" "$c" -q -t 2 -f "$f" samples/triage
+  done
+done
+run "samples-triage-normalize-csv" normalize -q -t 2 -f csv samples/triage
+run "rules-list" rules list
+run "rules-check-sigma" rules check "$sigma"
+for q in ../shared/kql/falconfriday/*.kql; do
+  run "kql/$(basename "$q")" query -q -t 2 --format jsonl -f "$q" samples/triage
+done
+run "samples-triage-report" scan -q -t 2 -f jsonl --report "$work/report.html" samples/triage
+printf '%s  samples-triage-report.html\n' "$(sha256sum <"$work/report.html" | cut -d' ' -f1)"
+run "samples-triage-shard" scan -q -t 2 -f shard -o "$work/a.shard" samples/triage
+run "samples-triage-merge" merge -q -f jsonl "$work/a.shard"
+run "bad-format" scan -f nope samples/triage
+run "bad-option" scan --nope samples/triage
+run "bad-command" nope
+run "missing-input" scan -q samples/nothing-here
+run "bad-rule" scan -q --rule no-such-rule samples/triage
+
 # The corpus: each file dumped alone (both formats, both readers), then the
 # whole corpus through every command.
 while IFS= read -r -d '' file; do
