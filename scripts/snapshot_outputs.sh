@@ -15,12 +15,14 @@ sigma=${EVTXHUNT_SIGMA:-../shared/sigma/rules/windows}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# run NAME ARGS...: the command's stdout, stderr and exit code, fingerprinted.
+# run NAME ARGS...: the command's stdout, stderr and exit code, fingerprinted
+# (without rules check's "Sigma patterns:" line, which says how long it took).
 run() {
   local name=$1
   shift
-  "$bin" "$@" >"$work/out" 2>"$work/err"
+  "$bin" "$@" >"$work/raw" 2>"$work/err"
   local rc=$?
+  grep -v '^Sigma patterns: ' "$work/raw" >"$work/out"
   printf '%s  %s.stdout\n' "$(sha256sum <"$work/out" | cut -d' ' -f1)" "$name"
   printf '%s  %s.stderr\n' "$(sha256sum <"$work/err" | cut -d' ' -f1)" "$name"
   printf 'exit %d  %s\n' "$rc" "$name"
