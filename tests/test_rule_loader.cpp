@@ -3,6 +3,7 @@
 // seed query does; bad files are rejected with FILE:LINE:COLUMN errors, also
 // inside `where` clauses that span lines.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "rules/rule.h"
+#include "rules/rule_files.h"
 #include "rules/time_format.h"
 
 namespace {
@@ -518,7 +520,39 @@ TEST(RuleErrors, DirectoryLoadingAndDuplicateIds) {
 
   rules::LoadResult missing = rules::load_rules(dir / "nope.yml");
   ASSERT_EQ(missing.errors.size(), 1u);
-  EXPECT_EQ(missing.errors[0].str(), (dir / "nope.yml").string() + ": no such file or directory");
+  EXPECT_EQ(missing.errors[0].str(), (dir / "nope.yml").string() + ": no such file or folder");
+  fs::remove_all(dir);
+}
+
+// The discovery the CLI uses for every rule language is the one load_rules
+// uses: sorted, hidden entries left out, a link loop ended and named, a FIFO
+// never opened, a file named directly taken whatever its extension.
+TEST(RuleFiles, OneDiscoveryForTheCliAndTheLoader) {
+  fs::path dir = fs::temp_directory_path() / ("evtxhunt-rule-files-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "b" / ".hidden");
+  auto write = [](const fs::path& p, const std::string& s) { std::ofstream(p) << s; };
+  write(dir / "b" / "z.YML", "x");
+  write(dir / "b" / ".hidden" / "h.yml", "x");
+  write(dir / "a.kql", "x");
+  write(dir / "notes.txt", "x");
+  fs::create_directory_symlink(dir, dir / "b" / "loop");
+  ASSERT_EQ(::mkfifo((dir / "pipe.yml").c_str(), 0600), 0);
+  rules::RuleFiles found = rules::find_rule_files({dir, dir / "notes.txt", dir / "missing.yml"});
+  ASSERT_EQ(found.files.size(), 3u);
+  EXPECT_EQ(found.files[0], dir / "a.kql");
+  EXPECT_EQ(found.files[1], dir / "b" / "z.YML");
+  EXPECT_EQ(found.files[2], dir / "notes.txt");
+  ASSERT_EQ(found.problems.size(), 3u);
+  EXPECT_EQ(found.problems[0].str(),
+            (dir / "b" / "loop").string() + ": folder already read (a symbolic link loop or a second link to it)");
+  EXPECT_EQ(found.problems[1].str(),
+            (dir / "pipe.yml").string() + ": not a regular file (a FIFO or device is never read as rules)");
+  EXPECT_EQ(found.problems[2].str(), (dir / "missing.yml").string() + ": no such file or folder");
+  std::string why;
+  EXPECT_EQ(rules::read_rule_file(dir / "a.kql", why), std::optional<std::string>("x"));
+  EXPECT_FALSE(rules::read_rule_file(dir / "b", why));
+  EXPECT_EQ(why, "cannot read: Is a directory");
   fs::remove_all(dir);
 }
 

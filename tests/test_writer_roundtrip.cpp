@@ -6,6 +6,8 @@
 // `convert` command, and the committed samples/ triage collection.
 #include <gtest/gtest.h>
 
+#include "text/utf16.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -1087,7 +1089,7 @@ fs::path binary() { return fs::path(EVTXHUNT_BINARY); }
 
 std::string utf16le_with_bom(std::string_view utf8) {
   std::string out = "\xff\xfe";
-  evtx::append_utf16le(out, utf8);
+  text::append_utf16le(out, utf8);
   return out;
 }
 

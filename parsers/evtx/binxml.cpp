@@ -3,7 +3,7 @@
 // map. Output programs are in binxml_programs.cpp.
 #include <cstring>
 
-#include "binxml_impl.h"
+#include "evtx/binxml_impl.h"
 
 namespace evtx {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "event_tree.h"
-#include "output_program.h"
-#include "record_fields.h"
-#include "value.h"
+#include "evtx/event_tree.h"
+#include "evtx/output_program.h"
+#include "evtx/record_fields.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

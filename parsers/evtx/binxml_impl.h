@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include "binxml.h"
-#include "binxml_ir.h"
-#include "data_layout.h"
-#include "field_map.h"
-#include "format.h"
-#include "output_program_impl.h"
+#include "evtx/binxml.h"
+#include "evtx/binxml_ir.h"
+#include "evtx/data_layout.h"
+#include "evtx/field_map.h"
+#include "evtx/format.h"
+#include "evtx/output_program_impl.h"
 
 namespace evtx {
 namespace binxml_detail {

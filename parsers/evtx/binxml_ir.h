@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "value.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

@@ -2,7 +2,7 @@
 // its template's program and values, the programs compiled once per
 // template content and shape from a symbolic tree (the template emitted
 // with placeholders, rendered by the renderers themselves).
-#include "binxml_impl.h"
+#include "evtx/binxml_impl.h"
 
 namespace evtx {
 

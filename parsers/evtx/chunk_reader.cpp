@@ -1,10 +1,10 @@
-#include "chunk_reader.h"
+#include "evtx/chunk_reader.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "crc32.h"
-#include "format.h"
+#include "evtx/crc32.h"
+#include "evtx/format.h"
 
 namespace evtx {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "binxml.h"
-#include "event_tree.h"
-#include "evtx_file.h"
-#include "problem.h"
-#include "record_fields.h"
+#include "evtx/binxml.h"
+#include "evtx/event_tree.h"
+#include "evtx/evtx_file.h"
+#include "evtx/problem.h"
+#include "evtx/record_fields.h"
 
 namespace evtx {
 

@@ -1,4 +1,4 @@
-#include "crc32.h"
+#include "evtx/crc32.h"
 
 #include <libdeflate.h>
 

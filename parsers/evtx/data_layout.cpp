@@ -1,4 +1,4 @@
-#include "data_layout.h"
+#include "evtx/data_layout.h"
 
 #include <memory>
 #include <mutex>

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "value.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

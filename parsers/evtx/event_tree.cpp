@@ -1,4 +1,4 @@
-#include "event_tree.h"
+#include "evtx/event_tree.h"
 
 namespace evtx {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "value.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

@@ -1,4 +1,4 @@
-#include "evtx_file.h"
+#include "evtx/evtx_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "crc32.h"
+#include "evtx/crc32.h"
 
 namespace evtx {
 const char* problem_kind_name(ProblemKind k) {

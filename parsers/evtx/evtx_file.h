@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "format.h"
-#include "problem.h"
+#include "evtx/format.h"
+#include "evtx/problem.h"
 
 namespace evtx {
 

@@ -1,4 +1,4 @@
-#include "evtx_writer.h"
+#include "evtx/evtx_writer.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,10 +11,11 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "crc32.h"
-#include "evtx_file.h"
-#include "format.h"
-#include "value_types.h"
+#include "evtx/crc32.h"
+#include "evtx/evtx_file.h"
+#include "evtx/format.h"
+#include "evtx/value_types.h"
+#include "text/utf16.h"
 
 namespace evtx {
 namespace {
@@ -546,7 +547,7 @@ class Chunk {
     uint32_t offset = pos() + 4;
     put32(offset);
     std::string utf16;
-    size_t units = append_utf16le(utf16, utf8);
+    size_t units = text::append_utf16le(utf16, utf8);
     if (units > 0xffff) throw WriteError("name longer than 65535 characters");
     uint16_t hash = static_cast<uint16_t>(name_hash(reinterpret_cast<const uint8_t*>(utf16.data()), units));
     uint32_t bucket = hash % chunk_header::kNameBuckets;
@@ -562,7 +563,7 @@ class Chunk {
 
   void text(const std::string& utf8) {
     std::string utf16;
-    size_t units = append_utf16le(utf16, utf8);
+    size_t units = text::append_utf16le(utf16, utf8);
     if (units > 0xffff) throw WriteError("literal text longer than 65535 characters");
     put8(token_byte(Token::Value));
     put8(static_cast<uint8_t>(ValueType::String));

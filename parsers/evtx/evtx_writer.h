@@ -48,7 +48,7 @@
 #include <string>
 #include <vector>
 
-#include "event_tree.h"
+#include "evtx/event_tree.h"
 
 namespace evtx {
 

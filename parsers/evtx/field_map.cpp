@@ -1,4 +1,4 @@
-#include "field_map.h"
+#include "evtx/field_map.h"
 
 namespace evtx {
 namespace {

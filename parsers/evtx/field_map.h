@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "binxml_ir.h"
-#include "record_fields.h"
+#include "evtx/binxml_ir.h"
+#include "evtx/record_fields.h"
 
 namespace evtx {
 

@@ -1,7 +1,7 @@
 #include <cstring>
 
-#include "output_program_impl.h"
-#include "render_sink.h"
+#include "evtx/output_program_impl.h"
+#include "evtx/render_sink.h"
 
 namespace evtx {
 namespace {

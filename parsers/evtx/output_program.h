@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "value.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

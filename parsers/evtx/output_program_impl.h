@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "event_tree.h"
-#include "output_program.h"
-#include "value.h"
+#include "evtx/event_tree.h"
+#include "evtx/output_program.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

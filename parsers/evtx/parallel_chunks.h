@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "chunk_reader.h"
-#include "evtx_file.h"
+#include "evtx/chunk_reader.h"
+#include "evtx/evtx_file.h"
 
 namespace evtx {
 

@@ -1,6 +1,6 @@
-#include "record.h"
+#include "evtx/record.h"
 
-#include "record_fields.h"
+#include "evtx/record_fields.h"
 
 #include <charconv>
 

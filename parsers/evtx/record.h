@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "event_tree.h"
-#include "value.h"
+#include "evtx/event_tree.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "data_layout.h"
-#include "record.h"
-#include "value.h"
+#include "evtx/data_layout.h"
+#include "evtx/record.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

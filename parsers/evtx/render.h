@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "event_tree.h"
+#include "evtx/event_tree.h"
 
 namespace evtx {
 

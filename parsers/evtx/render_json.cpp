@@ -15,9 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "output_program_impl.h"
-#include "render.h"
-#include "render_sink.h"
+#include "evtx/output_program_impl.h"
+#include "evtx/render.h"
+#include "evtx/render_sink.h"
 
 namespace evtx {
 namespace {

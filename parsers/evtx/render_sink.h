@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "event_tree.h"
-#include "value.h"
+#include "evtx/event_tree.h"
+#include "evtx/value.h"
 
 namespace evtx {
 

@@ -1,6 +1,6 @@
-#include "output_program_impl.h"
-#include "render.h"
-#include "render_sink.h"
+#include "evtx/output_program_impl.h"
+#include "evtx/render.h"
+#include "evtx/render_sink.h"
 
 namespace evtx {
 namespace {

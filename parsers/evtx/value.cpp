@@ -1,4 +1,4 @@
-#include "value.h"
+#include "evtx/value.h"
 
 #include <cctype>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "format.h"
+#include "evtx/format.h"
 
 namespace evtx {
 

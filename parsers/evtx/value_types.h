@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "value.h"
+#include "evtx/value.h"
 
 namespace evtx {
 
@@ -48,10 +48,6 @@ struct EncodedValue {
 // a String (declared String). Empty text becomes a String of size 0 under the
 // declared type (libevtx refuses a Null value in a normal substitution).
 EncodedValue encode_value(ValueType wanted, std::string_view text);
-
-// Appends UTF-8 text as UTF-16LE (no terminator). Invalid UTF-8 bytes become
-// U+FFFD. Returns the number of UTF-16 code units appended.
-size_t append_utf16le(std::string& out, std::string_view utf8);
 
 // Parses an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.fraction]Z, up to 9
 // fraction digits, digits past the 7th must be 0) into a FILETIME.

@@ -5,6 +5,7 @@
 
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
+#include "text/ascii_case.h"
 
 namespace norm {
 namespace {
@@ -12,11 +13,6 @@ namespace {
 // How far apart the two records of one connection may be written.
 constexpr Ticks kPeerWindow = 10 * kTicksPerSecond;
 constexpr int64_t kDynamicPorts = 49152;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 const std::string& text_or_empty(const FieldValue& v) {
   static const std::string empty;
@@ -64,7 +60,7 @@ void DirectionResolver::add_listen(const NormalizedEvent& ev, bool source_local)
   // Before a decision Local* holds Source*, Remote* Destination*.
   const FieldValue& proc = ev[Field::InitiatingProcessFileName];
   const FieldValue& port = ev[source_local ? Field::LocalPort : Field::RemotePort];
-  if (proc.known() && port.known()) listening_.insert({lower(proc.s), port.i});
+  if (proc.known() && port.known()) listening_.insert({text::lowered(proc.s), port.i});
 }
 
 const DirectionResolver::Outbound* DirectionResolver::outbound_peer(const NormalizedEvent& ev, bool from_source) const {
@@ -138,7 +134,7 @@ DirectionResolver::Side DirectionResolver::layout_evidence(const NormalizedEvent
 }
 
 DirectionResolver::Side DirectionResolver::port_evidence(const NormalizedEvent& ev, std::string& why) const {
-  std::string proc = lower(text_or_empty(ev[Field::InitiatingProcessFileName]));
+  std::string proc = text::lowered(text_or_empty(ev[Field::InitiatingProcessFileName]));
   int64_t src_port = port_or(ev[Field::LocalPort]), dst_port = port_or(ev[Field::RemotePort]);
   bool src_listens = listening_.count({proc, src_port}) > 0;
   bool dst_listens = listening_.count({proc, dst_port}) > 0;

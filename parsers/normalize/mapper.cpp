@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "normalize/mapper_parts.h"
+#include "text/ascii_case.h"
 
 namespace norm {
 namespace {
@@ -102,13 +103,6 @@ const MapperEntry* find_mapper(std::string_view provider, uint16_t id, TableSet 
 
 std::span<const MapperEntry> mapper_table() { return kMappers; }
 
-bool equals_nocase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 NormalizedEvent make_boot(const NormalizedEvent& from) {
   NormalizedEvent boot;
   boot.table = Table::Boot;
@@ -130,8 +124,8 @@ void set_boot_marker(NormalizedEvent& boot, BootMarker marker) {
 bool is_boot_services_start(const NormalizedEvent& created) {
   const FieldValue& image = created[Field::FileName];
   const FieldValue& parent = created[Field::InitiatingProcessFileName];
-  return image.known() && equals_nocase(image.s, "services.exe") && parent.known() &&
-         equals_nocase(parent.s, "wininit.exe");
+  return image.known() && text::iequals(image.s, "services.exe") && parent.known() &&
+         text::iequals(parent.s, "wininit.exe");
 }
 
 void swap_endpoints(NormalizedEvent& ev) {
@@ -140,9 +134,9 @@ void swap_endpoints(NormalizedEvent& ev) {
 }
 
 std::string protocol_name(std::string_view p) {
-  if (p == "6" || equals_nocase(p, "tcp")) return "Tcp";
-  if (p == "17" || equals_nocase(p, "udp")) return "Udp";
-  if (p == "1" || equals_nocase(p, "icmp")) return "Icmp";
+  if (p == "6" || text::iequals(p, "tcp")) return "Tcp";
+  if (p == "17" || text::iequals(p, "udp")) return "Udp";
+  if (p == "1" || text::iequals(p, "icmp")) return "Icmp";
   return std::string(p);
 }
 

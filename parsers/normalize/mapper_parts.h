@@ -86,7 +86,6 @@ class JsonBag {
 };
 void set_additional_fields(NormalizedEvent& ev, const JsonBag& bag);
 
-bool equals_nocase(std::string_view a, std::string_view b);
 // Makes `boot` a Boot event of this marker (its ActionType names it).
 void set_boot_marker(NormalizedEvent& boot, BootMarker marker);
 // A process creation that marks a boot: services.exe started by wininit.exe

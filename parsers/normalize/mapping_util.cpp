@@ -11,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include "text/ascii_case.h"
 
 namespace norm {
 
@@ -21,7 +22,7 @@ std::string_view basename(std::string_view path) {
 
 std::string lower_name(std::string_view computer) {
   std::string key(computer);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  text::lower_in_place(key);
   return key;
 }
 

@@ -9,6 +9,7 @@
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 #include "normalize/record_access.h"
+#include "text/ascii_case.h"
 
 namespace norm {
 namespace {
@@ -25,7 +26,7 @@ std::string registry_key(std::string_view object) {
   static constexpr std::pair<std::string_view, std::string_view> kRoots[] = {
       {"\\REGISTRY\\MACHINE", "HKEY_LOCAL_MACHINE"}, {"\\REGISTRY\\USER", "HKEY_USERS"}};
   for (auto [root, hive] : kRoots)
-    if (object.size() >= root.size() && equals_nocase(object.substr(0, root.size()), root))
+    if (object.size() >= root.size() && text::iequals(object.substr(0, root.size()), root))
       return std::string(hive) + std::string(object.substr(root.size()));
   return std::string(object);
 }

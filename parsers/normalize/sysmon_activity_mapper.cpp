@@ -18,6 +18,7 @@
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 #include "normalize/record_access.h"
+#include "text/ascii_case.h"
 
 namespace norm {
 namespace {
@@ -44,11 +45,11 @@ void set_hashes(NormalizedEvent& ev, const RecordAccess& rec, JsonBag& bag, std:
     size_t eq = part.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view kind = part.substr(0, eq), value = part.substr(eq + 1);
-    if (equals_nocase(kind, "SHA1"))
+    if (text::iequals(kind, "SHA1"))
       ev[Field::SHA1] = FieldValue::str(std::string(value));
-    else if (equals_nocase(kind, "SHA256"))
+    else if (text::iequals(kind, "SHA256"))
       ev[Field::SHA256] = FieldValue::str(std::string(value));
-    else if (equals_nocase(kind, "MD5"))
+    else if (text::iequals(kind, "MD5"))
       ev[Field::MD5] = FieldValue::str(std::string(value));
     else
       bag.add(kind, value);
@@ -62,7 +63,7 @@ std::string registry_key(std::string_view key) {
                                                                              {"HKCR", "HKEY_CLASSES_ROOT"},
                                                                              {"HKCU", "HKEY_CURRENT_USER"}};
   for (auto [abbrev, full] : kHives)
-    if (key.size() >= abbrev.size() && equals_nocase(key.substr(0, abbrev.size()), abbrev) &&
+    if (key.size() >= abbrev.size() && text::iequals(key.substr(0, abbrev.size()), abbrev) &&
         (key.size() == abbrev.size() || key[abbrev.size()] == '\\'))
       return std::string(full) + std::string(key.substr(abbrev.size()));
   return std::string(key);

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <vector>
+
+#include "io/file_read.h"
 
 namespace xmlin {
 namespace {
@@ -220,10 +221,10 @@ EventXmlDocument::~EventXmlDocument() = default;
 EventXmlDocument EventXmlDocument::load_file(const std::filesystem::path& path) {
   EventXmlDocument d;
   d.impl_->name = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(d.impl_->name + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(d.impl_->name + ": cannot read: " + std::strerror(errno));
+  std::string why;
+  std::optional<std::string> read = io::read_file(path, SIZE_MAX, &why);
+  if (!read) throw std::runtime_error(d.impl_->name + ": " + why);
+  std::string bytes = std::move(*read);
   pugi::xml_parse_result r = d.impl_->parse_text(bytes);
   bytes = std::string();
   if (r.status == pugi::status_out_of_memory) throw std::runtime_error(d.impl_->name + ": out of memory");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
+#include "io/file_read.h"
 #include "timeline/finding_writer.h"
 #include "timeline/output_file.h"
 
@@ -28,8 +30,9 @@ namespace {
 
 // Inputs the batch scan's listing skipped: "path\0reason\0" pairs.
 bool read_skipped(const std::string& path, std::vector<pipeline::SkippedInput>& out) {
-  std::string bytes;
-  if (!read_file_bytes(path, bytes)) return false;
+  std::optional<std::string> read = io::read_file(path, kMaxListFileBytes);
+  if (!read) return false;
+  const std::string& bytes = *read;
   size_t at = 0;
   while (at < bytes.size()) {
     size_t a = bytes.find('\0', at);
@@ -71,13 +74,14 @@ int run_merge(const std::vector<std::string>& args) {
   }
   std::vector<batch::Shard> shards;
   for (const std::string& name : names) {
-    std::string bytes;
-    if (!read_file_bytes(name, bytes)) {
+    // A shard is read whole (read_shard bounds what it decodes by its size).
+    std::optional<std::string> bytes = io::read_file(name, SIZE_MAX);
+    if (!bytes) {
       message(stderr, "evtxhunt merge: cannot read %s\n", name.c_str());
       return kCannotOpen;
     }
     try {
-      shards.push_back(batch::read_shard(bytes, name));
+      shards.push_back(batch::read_shard(*bytes, name));
     } catch (const batch::ShardError& e) {
       message(stderr, "evtxhunt merge: %s\n", e.what());
       return kBadInput;

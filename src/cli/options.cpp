@@ -2,26 +2,19 @@
 #include "cli/messages.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
 #include "cli/exit_codes.h"
+#include "io/file_read.h"
 
 namespace po = boost::program_options;
 
 namespace cli {
 
-bool read_file_bytes(const std::string& file, std::string& bytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
-}
-
 bool read_list_file(const std::string& file, std::vector<std::string>& out) {
-  std::string bytes;
-  if (!read_file_bytes(file, bytes)) return false;
+  std::optional<std::string> read = io::read_file(file, kMaxListFileBytes);
+  if (!read) return false;
+  const std::string& bytes = *read;
   char sep = bytes.find('\0') != std::string::npos ? '\0' : '\n';
   for (size_t at = 0; at < bytes.size();) {
     size_t end = bytes.find(sep, at);
@@ -35,8 +28,9 @@ bool read_list_file(const std::string& file, std::vector<std::string>& out) {
 }
 
 bool read_name_list_file(const std::string& file, std::vector<std::string>& out) {
-  std::string bytes;
-  if (!read_file_bytes(file, bytes)) return false;
+  std::optional<std::string> read = io::read_file(file, kMaxListFileBytes);
+  if (!read) return false;
+  const std::string& bytes = *read;
   std::string name;
   for (size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];

@@ -17,11 +17,13 @@ struct CommandLine {
   bool inputs_optional = false;  // no positional argument is not an error
 };
 
-// The whole file's bytes; false if it cannot be read.
-bool read_file_bytes(const std::string& file, std::string& bytes);
+// The most a list file (--inputs-from, --shard-hosts-from, a batch's skipped
+// list) may hold: a million paths are well under it.
+constexpr size_t kMaxListFileBytes = size_t{1} << 30;
 
 // The entries of a list file: NUL-separated (any text), or one per line when
-// the file holds no NUL; empty entries are left out. False if it cannot be read.
+// the file holds no NUL; empty entries are left out. False if it cannot be
+// read or is larger than kMaxListFileBytes.
 bool read_list_file(const std::string& file, std::vector<std::string>& out);
 // A list of computer names exactly as records hold them (--shard-hosts-from):
 // each name ends with a NUL byte, so an empty name is a lone NUL; inside a

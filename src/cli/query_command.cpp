@@ -18,8 +18,10 @@
 #include "cli/options.h"
 #include "cli/run_report.h"
 #include "cli/tuning_report.h"
+#include "io/file_read.h"
 #include "kql/engine.h"
 #include "kql/parser.h"
+#include "rules/rule_files.h"
 #include "rules/time_format.h"
 #include "tables/defender_schema.h"
 #include "tables/evidence_catalog.h"
@@ -145,7 +147,11 @@ int run_query(const std::vector<std::string>& args) {
     }
   } else if (!bad) {
     source = file;
-    if (!read_file_bytes(file, text)) bad = "-f " + file + ": cannot read the file";
+    std::optional<std::string> read = io::read_file(file, rules::kMaxRuleFileBytes);
+    if (read)
+      text = std::move(*read);
+    else
+      bad = "-f " + file + ": cannot read the file";
   }
   tables::CatalogOptions copts;
   if (!bad) bad = filters.build(copts.filter);

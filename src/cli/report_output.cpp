@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "report/report.h"
 #include "rules/rule.h"
+#include "text/ascii_case.h"
 
 namespace po = boost::program_options;
 
@@ -23,7 +24,7 @@ void attack_of_tags(const std::vector<std::string>& tags, report::RuleInfo& r) {
     bool technique =
         rest.size() > 1 && (rest[0] == 't' || rest[0] == 'T') && std::isdigit(static_cast<unsigned char>(rest[1]));
     if (technique) {
-      for (char& c : rest) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      text::upper_in_place(rest);
       r.techniques.push_back(rest);
     } else {
       r.tactics.push_back(rest);

@@ -17,9 +17,11 @@
 
 #include "cli/exit_codes.h"
 #include "cli/tuning_report.h"
+#include "rules/rule_files.h"
 #include "sigma/placeholders.h"
 #include "sigma/rule_cache.h"
 #include "sigma/sigma_loader.h"
+#include "text/ascii_case.h"
 #include "text/glob.h"
 
 namespace po = boost::program_options;
@@ -32,72 +34,6 @@ namespace {
 // between runs: below it parsing takes milliseconds (and a test's or a
 // responder's few rules leave no cache file behind).
 constexpr size_t kCachedRuleBytes = 256 << 10;
-
-// A rule file larger than this is not a rule file (and --rules /dev/zero ends).
-constexpr uintmax_t kMaxRuleFile = 4u << 20;
-
-bool rule_extension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".yml" || ext == ".yaml" || ext == ".kql";
-}
-
-// Rule files under a path: folders searched recursively (symbolic links
-// followed, each folder once), hidden entries left out. Problems are named.
-void find_rule_files(const fs::path& p, bool named, std::vector<fs::path>& out, std::set<std::pair<dev_t, ino_t>>& seen,
-                     std::vector<std::string>& problems, int depth = 0) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) {
-    struct stat lst {};
-    problems.push_back(p.string() + ": " +
-                       (::lstat(p.c_str(), &lst) == 0 ? "broken symbolic link" : "no such file or folder"));
-    return;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    if (depth > 64 || !seen.insert({st.st_dev, st.st_ino}).second) {
-      problems.push_back(p.string() + ": folder already read (a symbolic link loop or a second link to it)");
-      return;
-    }
-    std::error_code ec;
-    std::vector<fs::path> entries;
-    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
-    if (ec) problems.push_back(p.string() + ": cannot list folder: " + ec.message());
-    std::sort(entries.begin(), entries.end());
-    for (const fs::path& e : entries) {
-      std::string name = e.filename().string();
-      if (!name.empty() && name[0] == '.') continue;
-      std::error_code dec;
-      bool dir = fs::is_directory(e, dec);
-      if (dir || rule_extension(e) || fs::is_symlink(e, dec)) {
-        if (!dir && !rule_extension(e)) continue;  // a link to something that is not a rule file
-        find_rule_files(e, false, out, seen, problems, depth + 1);
-      }
-    }
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    problems.push_back(p.string() + ": not a regular file (a FIFO or device is never read as rules)");
-    return;
-  }
-  if (!named && !rule_extension(p)) return;
-  if (static_cast<uintmax_t>(st.st_size) > kMaxRuleFile) {
-    problems.push_back(p.string() + ": " + std::to_string(st.st_size) + " bytes, larger than a rule file (4 MiB)");
-    return;
-  }
-  out.push_back(p);
-}
-
-std::string read_text(const fs::path& p, bool& ok) {
-  std::ifstream in(p, std::ios::binary);
-  std::string text;
-  char buf[65536];
-  while (in && text.size() <= kMaxRuleFile) {
-    in.read(buf, sizeof buf);
-    text.append(buf, static_cast<size_t>(in.gcount()));
-  }
-  ok = !in.bad() && text.size() <= kMaxRuleFile;
-  return text;
-}
 
 }  // namespace
 
@@ -172,12 +108,10 @@ std::optional<int> RuleOptions::load(const char* command) {
       return kBadRules;
     }
   }
-  std::vector<fs::path> found;
-  std::set<std::pair<dev_t, ino_t>> seen;
-  std::vector<std::string> problems;
-  for (const std::string& p : paths) find_rule_files(p, true, found, seen, problems);
+  rules::RuleFiles discovered = rules::find_rule_files({paths.begin(), paths.end()});
+  const std::vector<fs::path>& found = discovered.files;
   files = found.size();
-  for (const std::string& p : problems) skipped.push_back(p);
+  for (const rules::RuleFileProblem& p : discovered.problems) skipped.push_back(p.str());
   // Files are read and parsed in parallel (YAML parsing is most of loading),
   // then taken in their sorted order.
   struct Parsed {
@@ -189,12 +123,12 @@ std::optional<int> RuleOptions::load(const char* command) {
   };
   std::vector<Parsed> parsed(found.size());
   tbb::parallel_for(size_t{0}, found.size(), [&](size_t i) {
-    bool ok = false;
     Parsed& p = parsed[i];
-    p.text = read_text(found[i], ok);
-    if (!ok) return;
-    std::string ext = found[i].extension().string();
-    if (ext.size() == 4 && std::tolower(static_cast<unsigned char>(ext[1])) == 'k') {  // .kql: a hunt with a header
+    std::string why;
+    std::optional<std::string> bytes = rules::read_rule_file(found[i], why);
+    if (!bytes) return;
+    p.text = std::move(*bytes);
+    if (text::iequals(found[i].extension().string(), ".kql")) {  // a hunt with a header
       p.kind = tables::looks_like_kql_rule(p.text) ? Parsed::Kind::Kql : Parsed::Kind::NotARule;
       if (p.kind == Parsed::Kind::Kql) p.kql = tables::load_kql_rule(std::move(p.text), found[i].string());
     } else if (sigma::has_top_key(p.text, "tuning:")) {

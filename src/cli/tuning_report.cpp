@@ -11,15 +11,11 @@
 #include "cli/rule_options.h"
 #include "rules/text_match.h"
 #include "rules/time_format.h"
+#include "text/ascii_case.h"
 #include "text/glob.h"
 
 namespace cli {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string quoted_origin(const std::string& origin) { return origin.rfind("--", 0) == 0 ? "" : " [" + origin + "]"; }
 
@@ -108,10 +104,10 @@ std::string closest_rules(const RuleOptions& rules, const std::string& pattern) 
 
 std::string closest_names(const std::vector<std::pair<std::string, std::string>>& rules, const std::string& pattern) {
   std::vector<std::pair<size_t, std::string>> scored;
-  std::string p = lower(pattern);
+  std::string p = text::lowered(pattern);
   p.erase(std::remove(p.begin(), p.end(), '*'), p.end());
   for (const auto& [id, title] : rules) {
-    size_t d = std::min(rules::edit_distance(p, lower(id)), rules::edit_distance(p, lower(title)));
+    size_t d = std::min(rules::edit_distance(p, text::lowered(id)), rules::edit_distance(p, text::lowered(title)));
     scored.emplace_back(d, title.empty() ? id : "'" + title + "' (" + id + ")");
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -5,16 +5,11 @@
 #include <stdexcept>
 
 #include "details/key_field_data.h"
+#include "text/ascii_case.h"
 #include "text/glob.h"
 
 namespace details {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -53,7 +48,7 @@ void parse_key_fields(std::string_view text, const std::string& name, KeyFieldTa
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("provider ", 0) == 0) {
-      provider = lower(trim(line.substr(9)));
+      provider = text::lowered(trim(line.substr(9)));
       continue;
     }
     if (provider.empty()) fail("an event line before any 'provider NAME' line");
@@ -91,7 +86,7 @@ const KeyFieldTable& key_field_table() {
 
 const KeyFields* key_fields(std::string_view provider, uint16_t event_id) {
   const KeyFieldTable& t = key_field_table();
-  std::string name = lower(provider);
+  std::string name = text::lowered(provider);
   auto it = t.find(std::pair<std::string, uint16_t>{name, event_id});
   if (it != t.end()) return &it->second;
   // A provider line with a star names a family (MSSQL$*: every named SQL Server instance).

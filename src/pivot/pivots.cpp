@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <utility>
+#include "text/ascii_case.h"
 
 namespace pivot {
 namespace {
@@ -54,7 +55,7 @@ std::string_view domain_field(std::string_view account) {
 
 std::string upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  text::upper_in_place(out);
   return out;
 }
 
@@ -92,7 +93,7 @@ std::vector<std::string> split_hashes(const std::string& v) {
 std::string key_of(Kind kind, const std::string& value) {
   if (kind == Kind::CommandLine || kind == Kind::Address) return value;
   std::string k = value;
-  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  text::lower_in_place(k);
   return k;
 }
 

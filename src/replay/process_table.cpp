@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "evtx/value.h"
+#include "text/ascii_case.h"
 
 namespace replay {
 namespace {
@@ -12,11 +13,7 @@ using norm::FieldValue;
 using norm::NormalizedEvent;
 
 bool same_text_nocase(const FieldValue& a, const FieldValue& b) {
-  if (!a.known() || !b.known() || a.s.size() != b.s.size()) return false;
-  for (size_t i = 0; i < a.s.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a.s[i])) != std::tolower(static_cast<unsigned char>(b.s[i])))
-      return false;
-  return true;
+  return a.known() && b.known() && text::iequals(a.s, b.s);
 }
 
 void fill(FieldValue& target, const FieldValue& from) {

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "io/file_read.h"
 #include "rules/rule.h"
+#include "rules/rule_files.h"
 #include "rules/source_map.h"
+#include "text/ascii_case.h"
 #include "yaml/stray_comma.h"
 
 namespace rules {
@@ -25,7 +27,7 @@ constexpr const char* kStageKeys[] = {"name", "table", "where", "description", "
 constexpr const char* kLinkKeys[] = {"side",       "peer_address", "peer_port", "local_address",
                                      "local_port", "peer_name",    "time",      "process"};
 // A list file is documentation plus values, never large.
-constexpr std::uintmax_t kMaxListFileBytes = 1 << 20;
+constexpr size_t kMaxListFileBytes = 1 << 20;
 constexpr const char* kAttackKeys[] = {"techniques", "tactics"};
 constexpr const char* kSummarizeKeys[] = {"collect", "by"};
 constexpr const char* kTactics[] = {
@@ -317,21 +319,10 @@ class FileLoader {
   // One value per line (its first word); '#' starts a comment line; the
   // rest of a line documents the value.
   static std::optional<std::vector<std::string>> read_list_file(const std::filesystem::path& path, std::string& why) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      why = ec ? ec.message() : "not a regular file";
-      return std::nullopt;
-    }
-    if (std::filesystem::file_size(path, ec) > kMaxListFileBytes) {
-      why = "larger than " + std::to_string(kMaxListFileBytes) + " bytes";
-      return std::nullopt;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      why = "cannot read the file";
-      return std::nullopt;
-    }
+    std::optional<std::string> bytes = io::read_file(path, kMaxListFileBytes, &why);
+    if (!bytes) return std::nullopt;
     std::vector<std::string> values;
+    std::istringstream in(*bytes);
     std::string line;
     while (std::getline(in, line)) {
       std::string t = trim(line);
@@ -679,25 +670,13 @@ void load_file_into(const std::string& text, const std::string& file, LoadResult
   out.rules.push_back(std::move(*rule));
 }
 
-std::string read_file(const std::filesystem::path& p, bool& ok) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  ok = static_cast<bool>(in) || in.eof();
-  std::string s = ss.str();
-  if (s.size() >= 3 && static_cast<unsigned char>(s[0]) == 0xEF && static_cast<unsigned char>(s[1]) == 0xBB &&
-      static_cast<unsigned char>(s[2]) == 0xBF)
-    s.erase(0, 3);
-  return s;
-}
-
 }  // namespace
 
 std::vector<std::string> Attack::tags() const {
   std::vector<std::string> out;
   auto tag = [](std::string_view name) {
     std::string t = "attack.";
-    for (char c : name) t += c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : name) t += c == ' ' ? '-' : text::ascii_lower(c);
     return t;
   };
   for (const std::string& t : techniques) out.push_back(tag(t));
@@ -726,43 +705,28 @@ LoadResult load_rule_text(std::string_view yaml_text, const std::string& file_na
 }
 
 LoadResult load_rules(const std::filesystem::path& file_or_dir) {
-  namespace fs = std::filesystem;
   LoadResult out;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  if (fs::is_directory(file_or_dir, ec)) {
-    for (fs::recursive_directory_iterator it(file_or_dir, ec), end; !ec && it != end; it.increment(ec)) {
-      const fs::path& p = it->path();
-      std::string name = p.filename().string();
-      if (!name.empty() && name[0] == '.') {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      std::string ext = p.extension().string();
-      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-      if ((ext == ".yml" || ext == ".yaml") && it->is_regular_file(ec)) files.push_back(p);
-    }
-    if (ec) out.errors.push_back(RuleError{file_or_dir.string(), 0, 0, "cannot list directory: " + ec.message()});
-    std::sort(files.begin(), files.end());
-    if (files.empty() && !ec)
-      out.errors.push_back(RuleError{file_or_dir.string(), 0, 0, "no rule files (*.yml, *.yaml) in this directory"});
-  } else if (fs::exists(file_or_dir, ec)) {
-    files.push_back(file_or_dir);
-  } else {
-    out.errors.push_back(RuleError{file_or_dir.string(), 0, 0, "no such file or directory"});
-  }
+  RuleFiles found = find_rule_files({file_or_dir});
+  for (const RuleFileProblem& p : found.problems) out.errors.push_back(RuleError{p.path, 0, 0, p.reason});
   std::vector<std::pair<std::string, RuleError>> ids;
-  for (const fs::path& p : files) {
-    bool ok = false;
-    std::string text = read_file(p, ok);
-    if (!ok) {
-      out.errors.push_back(RuleError{p.string(), 0, 0, "cannot read the file"});
+  size_t yaml_files = 0;
+  for (const std::filesystem::path& p : found.files) {
+    if (p != file_or_dir && text::iequals(p.extension().string(), ".kql")) continue;  // a KQL hunt
+    ++yaml_files;
+    std::string why;
+    std::optional<std::string> bytes = read_rule_file(p, why);
+    if (!bytes) {
+      out.errors.push_back(RuleError{p.string(), 0, 0, why});
       continue;
     }
+    std::string text(io::without_utf8_bom(*bytes));
     // A tuning file kept beside the rules (rules/tuning/noisy.yml) is read by --tuning, not here.
     if (text.rfind("tuning:", 0) == 0 || text.find("\ntuning:") != std::string::npos) continue;
     load_file_into(text, p.string(), out, ids);
   }
+  std::error_code ec;
+  if (yaml_files == 0 && found.problems.empty() && std::filesystem::is_directory(file_or_dir, ec))
+    out.errors.push_back(RuleError{file_or_dir.string(), 0, 0, "no rule files (*.yml, *.yaml) in this directory"});
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "io/file_read.h"
+
 namespace sigma {
 namespace {
 
@@ -42,22 +44,6 @@ std::string unsafe_folder(const std::filesystem::path& folder) {
   return "compiled-pattern cache " + folder.string() + " " + why + ": not used (files there could be planted)";
 }
 
-std::optional<std::string> read_no_follow(const std::filesystem::path& p, size_t max_bytes) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return std::nullopt;
-  struct stat st {};
-  std::string data;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= max_bytes) {
-    char buf[1 << 16];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0 && data.size() <= max_bytes) data.append(buf, static_cast<size_t>(n));
-    if (n < 0) data.clear();
-  }
-  ::close(fd);
-  if (data.empty() || data.size() > max_bytes) return std::nullopt;
-  return data;
-}
-
 }  // namespace
 
 CacheFolder::CacheFolder() : CacheFolder(folder_from_environment()) {}
@@ -70,7 +56,10 @@ CacheFolder::CacheFolder(std::optional<std::filesystem::path> folder) : folder_(
 
 std::optional<std::string> CacheFolder::read(const std::string& name, size_t max_bytes) const {
   if (!folder_) return std::nullopt;
-  return read_no_follow(*folder_ / name, max_bytes);
+  // Never through a link planted in the folder; an empty file is no entry.
+  std::optional<std::string> data = io::read_file(*folder_ / name, max_bytes, nullptr, {.follow_links = false});
+  if (data && data->empty()) return std::nullopt;
+  return data;
 }
 
 void CacheFolder::write(const std::string& name, std::string_view data) const {

@@ -21,23 +21,18 @@
 #include "sigma/field_db.h"
 #include "sigma/logsources.h"
 #include "sigma/prefilter.h"
+#include "text/ascii_case.h"
 #include "text/glob.h"
 
 namespace sigma {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-char fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
 // A filter's log source covers a rule's when each field the filter sets is
 // the rule's (pySigma's `rule.logsource in filter.logsource`).
 bool covers(const LogSource& filter, const LogSource& rule) {
-  auto same = [](const std::string& f, const std::string& r) { return f.empty() || lower(f) == lower(r); };
+  auto same = [](const std::string& f, const std::string& r) {
+    return f.empty() || text::lowered(f) == text::lowered(r);
+  };
   return same(filter.product, rule.product) && same(filter.category, rule.category) &&
          same(filter.service, rule.service);
 }
@@ -410,7 +405,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     // Targets: the rules named (ids or names), or every rule (`rules: any`),
     // in either case only those whose log source the filter's covers.
     std::vector<uint32_t> targets;
-    bool any_rule = f.filter_rules.size() == 1 && lower(f.filter_rules[0]) == "any";
+    bool any_rule = f.filter_rules.size() == 1 && text::lowered(f.filter_rules[0]) == "any";
     for (uint32_t i = 0; i < set->rules_.size(); ++i) {
       const Rule& r = set->rules_[i];
       if (r.kind != Rule::Kind::Detection || !covers(f.logsource, r.logsource)) continue;
@@ -589,9 +584,9 @@ std::vector<const RuleSet::Bucket*> RuleSet::buckets_for(std::string_view provid
       return;
     if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
   };
-  if (auto it = by_provider_.find(lower(provider)); it != by_provider_.end())
+  if (auto it = by_provider_.find(text::lowered(provider)); it != by_provider_.end())
     for (uint32_t bi : it->second) take(bi);
-  if (auto it = by_channel_.find(lower(channel)); it != by_channel_.end())
+  if (auto it = by_channel_.find(text::lowered(channel)); it != by_channel_.end())
     for (uint32_t bi : it->second) take(bi);
   for (uint32_t bi : any_) take(bi);
   return out;
@@ -660,13 +655,6 @@ const std::vector<uint32_t>& layout_items(const evtx::DataLayout& layout, const 
   for (uint32_t i = 0; i < layout.names.size(); ++i)
     if (data_name_matches(layout.names[i], t.field)) items.push_back(i);
   return s.items.emplace(key, std::move(items)).first->second;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (fold(a[i]) != fold(b[i])) return false;
-  return true;
 }
 
 bool eval_test(const CompiledTest& t, FieldSource& src, RuleSet::Scratch& s) {
@@ -749,7 +737,7 @@ bool eval_test(const CompiledTest& t, FieldSource& src, RuleSet::Scratch& s) {
       return combine(t.refs.size(), [&](size_t i) {
         std::optional<std::string_view> other = src.text(t.refs[i]);
         if (!other) return false;
-        return some_value([&](std::string_view v) { return t.cased ? *other == v : iequals(*other, v); });
+        return some_value([&](std::string_view v) { return t.cased ? *other == v : text::iequals(*other, v); });
       });
     case FieldTest::Op::Cidr:
       if (!present) return false;

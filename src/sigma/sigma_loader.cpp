@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
+#include "rules/time_format.h"
+#include "text/ascii_case.h"
+#include "text/utf16.h"
 
 namespace sigma {
 namespace {
@@ -20,11 +23,6 @@ struct NodeError : std::runtime_error {
   NodeError(const YAML::Node& n, const std::string& what)
       : std::runtime_error(what), line(n.Mark().line >= 0 ? n.Mark().line + 1 : 0) {}
 };
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string scalar(const YAML::Node& n, const char* what) {
   if (!n.IsScalar()) throw NodeError(n, std::string(what) + " must be a text value");
@@ -86,41 +84,6 @@ std::vector<std::string> base64_offsets(std::string_view in) {
     std::string enc = base64(padded);
     size_t end = enc.size() - trim[(in.size() + shift) % 3];
     if (end > start[shift]) out.push_back(enc.substr(start[shift], end - start[shift]));
-  }
-  return out;
-}
-
-std::string utf16(std::string_view utf8, bool big_endian) {
-  std::string out;
-  for (size_t i = 0; i < utf8.size();) {
-    unsigned char c = static_cast<unsigned char>(utf8[i]);
-    uint32_t cp = c;
-    size_t len = 1;
-    if (c >= 0xF0 && i + 3 < utf8.size()) {
-      cp = ((c & 7u) << 18) | ((utf8[i + 1] & 0x3Fu) << 12) | ((utf8[i + 2] & 0x3Fu) << 6) | (utf8[i + 3] & 0x3Fu);
-      len = 4;
-    } else if (c >= 0xE0 && i + 2 < utf8.size()) {
-      cp = ((c & 15u) << 12) | ((utf8[i + 1] & 0x3Fu) << 6) | (utf8[i + 2] & 0x3Fu);
-      len = 3;
-    } else if (c >= 0xC0 && i + 1 < utf8.size()) {
-      cp = ((c & 31u) << 6) | (utf8[i + 1] & 0x3Fu);
-      len = 2;
-    }
-    i += len;
-    auto unit = [&](uint32_t u) {
-      char lo = static_cast<char>(u & 0xFF), hi = static_cast<char>(u >> 8);
-      if (big_endian)
-        (out += hi) += lo;
-      else
-        (out += lo) += hi;
-    };
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      unit(0xD800 + (cp >> 10));
-      unit(0xDC00 + (cp & 0x3FF));
-    } else {
-      unit(cp);
-    }
   }
   return out;
 }
@@ -199,7 +162,7 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
   std::vector<std::string> mods;
   for (size_t at = bar; at != std::string::npos;) {
     size_t next = key.find('|', at + 1);
-    mods.push_back(lower(key.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1)));
+    mods.push_back(text::lowered(key.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1)));
     at = next;
   }
   // Values: a list (OR, or AND with |all), a single value, or null.
@@ -270,17 +233,17 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
     } else if (m == "utf16le" || m == "wide") {
       encoded = true;
       map_values([](const std::string& g) {
-        return std::vector<std::string>{text::escape_glob(utf16(text::glob_literal(g), false))};
+        return std::vector<std::string>{text::escape_glob(text::utf16le(text::glob_literal(g)))};
       });
     } else if (m == "utf16be") {
       encoded = true;
       map_values([](const std::string& g) {
-        return std::vector<std::string>{text::escape_glob(utf16(text::glob_literal(g), true))};
+        return std::vector<std::string>{text::escape_glob(text::utf16be(text::glob_literal(g)))};
       });
     } else if (m == "utf16") {
       encoded = true;
       map_values([](const std::string& g) {
-        return std::vector<std::string>{text::escape_glob("\xFF\xFE" + utf16(text::glob_literal(g), false))};
+        return std::vector<std::string>{text::escape_glob("\xFF\xFE" + text::utf16le(text::glob_literal(g)))};
       });
     } else if (m == "re") {
       re = true;
@@ -341,7 +304,7 @@ FieldTest make_test(const std::string& key, const YAML::Node& value) {
       break;
     case FieldTest::Op::Exists: {
       if (raw.size() != 1) throw NodeError(value, "exists takes true or false");
-      std::string v = lower(raw[0]);
+      std::string v = text::lowered(raw[0]);
       if (v != "true" && v != "false" && v != "yes" && v != "no") throw NodeError(value, "exists takes true or false");
       t.expected = v == "true" || v == "yes";
       break;
@@ -431,15 +394,16 @@ void parse_detection(const YAML::Node& det, Rule& r, const char* section) {
 int64_t parse_timespan(const YAML::Node& n) {
   std::string s = scalar(n, "timespan");
   if (s.size() < 2) throw NodeError(n, "timespan: number and unit (s, m, h, d)");
-  char unit = s.back();
-  int64_t per = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-  if (!per) throw NodeError(n, "timespan: unit must be s, m, h or d");
+  // Sigma's units are the rule language's one-letter ones (rules/time_format.h).
+  std::string_view unit(&s.back(), 1);
+  if (unit.find_first_of("smhd") != 0) throw NodeError(n, "timespan: unit must be s, m, h or d");
+  const int64_t per = rules::timespan_unit(unit);
   try {
     size_t used = 0;
     int64_t v = std::stoll(s.substr(0, s.size() - 1), &used);
     // Past 29,000 years the ticks would overflow: not a number a rule means.
-    if (used != s.size() - 1 || v <= 0 || v > INT64_MAX / (per * 10'000'000)) throw std::invalid_argument(s);
-    return v * per * 10'000'000;
+    if (used != s.size() - 1 || v <= 0 || v > INT64_MAX / per) throw std::invalid_argument(s);
+    return v * per;
   } catch (const std::logic_error&) {
     throw NodeError(n, "timespan: not a number: " + s);
   }
@@ -465,7 +429,7 @@ void parse_correlation(const YAML::Node& c, Rule& r) {
   k.group_by = string_list(c["group-by"], "group-by");
   if (!c["timespan"]) throw NodeError(c, "correlation needs a timespan");
   k.timespan = parse_timespan(c["timespan"]);
-  if (c["generate"]) k.generate = lower(scalar(c["generate"], "generate")) == "true";
+  if (c["generate"]) k.generate = text::lowered(scalar(c["generate"], "generate")) == "true";
   if (const YAML::Node cond = c["condition"]) {
     if (!cond.IsMap()) throw NodeError(cond, "correlation condition must be a map (gt, gte, lt, lte, eq, neq, field)");
     for (const auto& kv : cond) {
@@ -524,7 +488,7 @@ Rule parse_document(const YAML::Node& doc, const std::string& file) {
   r.description = opt("description");
   r.author = opt("author");
   r.status = opt("status");
-  std::string level = lower(opt("level"));
+  std::string level = text::lowered(opt("level"));
   if (r.title.empty()) throw NodeError(doc, "a Sigma rule needs a title");
   if (r.id.empty() && r.name.empty()) throw NodeError(doc, "a Sigma rule needs an id");
   if (r.id.empty()) r.id = r.name;
@@ -537,9 +501,9 @@ Rule parse_document(const YAML::Node& doc, const std::string& file) {
   }
   if (const YAML::Node ls = doc["logsource"]) {
     if (!ls.IsMap()) throw NodeError(ls, "logsource must be a map");
-    r.logsource.product = ls["product"] ? lower(scalar(ls["product"], "product")) : "";
-    r.logsource.category = ls["category"] ? lower(scalar(ls["category"], "category")) : "";
-    r.logsource.service = ls["service"] ? lower(scalar(ls["service"], "service")) : "";
+    r.logsource.product = ls["product"] ? text::lowered(scalar(ls["product"], "product")) : "";
+    r.logsource.category = ls["category"] ? text::lowered(scalar(ls["category"], "category")) : "";
+    r.logsource.service = ls["service"] ? text::lowered(scalar(ls["service"], "service")) : "";
   }
   if (doc["correlation"]) {
     r.kind = Rule::Kind::Correlation;
@@ -588,7 +552,7 @@ class ConditionParser {
   static constexpr int kMaxDepth = 64;
 
   bool word(const char* w) {
-    if (pos_ < tokens_.size() && lower(tokens_[pos_]) == w) {
+    if (pos_ < tokens_.size() && text::lowered(tokens_[pos_]) == w) {
       ++pos_;
       return true;
     }
@@ -634,17 +598,17 @@ class ConditionParser {
       return c;
     }
     std::string t = tokens_[pos_];
-    if ((t == "1" || lower(t) == "all" || lower(t) == "any") && pos_ + 1 < tokens_.size() &&
-        lower(tokens_[pos_ + 1]) == "of") {
+    if ((t == "1" || text::lowered(t) == "all" || text::lowered(t) == "any") && pos_ + 1 < tokens_.size() &&
+        text::lowered(tokens_[pos_ + 1]) == "of") {
       pos_ += 2;
       if (pos_ >= tokens_.size()) throw std::runtime_error("'of' needs a pattern or 'them'");
       auto c = std::make_unique<Condition>();
-      c->kind = lower(t) == "all" ? Condition::Kind::AllOf : Condition::Kind::OneOf;
+      c->kind = text::lowered(t) == "all" ? Condition::Kind::AllOf : Condition::Kind::OneOf;
       std::string pattern = tokens_[pos_++];
-      c->name = lower(pattern) == "them" ? "*" : pattern;
+      c->name = text::lowered(pattern) == "them" ? "*" : pattern;
       return c;
     }
-    if (t == ")" || lower(t) == "and" || lower(t) == "or" || lower(t) == "of")
+    if (t == ")" || text::lowered(t) == "and" || text::lowered(t) == "or" || text::lowered(t) == "of")
       throw std::runtime_error("unexpected '" + t + "'");
     if (t.find('|') != std::string::npos)
       throw std::runtime_error("aggregations ('|') are not Sigma 2 (use a correlation rule)");

@@ -7,6 +7,8 @@
 #include <unordered_set>
 
 #include "evtx/value.h"
+#include "text/ascii_case.h"
+#include "text/varint.h"
 
 namespace store {
 namespace {
@@ -19,25 +21,10 @@ using norm::FieldValue;
 
 // ---- bytes ------------------------------------------------------------------
 
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-uint64_t get_varint(const uint8_t*& p) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = *p++;
-    v |= uint64_t(b & 0x7f) << shift;
-    if (!(b & 0x80) || shift >= 63) return v;
-  }
-}
-
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+using text::put_varint;
+using text::unzigzag;
+using text::zigzag;
+uint64_t get_varint(const uint8_t*& p) { return text::get_varint_unchecked(p); }
 
 void put_i64(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
 int64_t get_i64(const uint8_t*& p) {
@@ -480,7 +467,7 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
   };
   out[Field::Timestamp] = FieldValue::time(h_.timestamp);
   text(Field::DeviceName, computer);
-  for (char& c : text(Field::DeviceId, computer)) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  ::text::lower_in_place(text(Field::DeviceId, computer));
   text(Field::SourceFile, source_file);
   out[Field::EventRecordID] = FieldValue::integer(static_cast<int64_t>(h_.record_id));
   text(Field::Provider, pool_->at(h_.provider_id));

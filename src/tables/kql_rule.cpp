@@ -4,6 +4,7 @@
 
 #include "kql/parser.h"
 #include "tables/evidence_catalog.h"
+#include "text/ascii_case.h"
 
 namespace tables {
 namespace {
@@ -33,7 +34,7 @@ size_t for_each_header_line(std::string_view text, Fn fn) {
         key = std::isalpha(static_cast<unsigned char>(body[i])) || body[i] == '_';
       if (key) {
         std::string name = body.substr(0, colon);
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        text::lower_in_place(name);
         fn(number, name, trim(std::string_view(body).substr(colon + 1)));
       }
     }
@@ -70,7 +71,7 @@ KqlRuleLoad load_kql_rule(std::string text, const std::string& file) {
     if (key == "author") r.author = value;
     if (key == "level") {
       std::string lower = value;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      text::lower_in_place(lower);
       if (auto l = rules::parse_level(lower))
         r.level = *l;
       else

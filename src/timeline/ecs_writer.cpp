@@ -8,6 +8,7 @@
 
 #include "evtx/value.h"
 #include "pipeline/event_writer.h"
+#include "text/ascii_case.h"
 
 namespace timeline {
 namespace {
@@ -86,11 +87,6 @@ class LazyObject {
   bool opened_ = false;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 const FieldValue* known(const norm::NormalizedEvent* ev, Field f) {
   if (!ev || !(*ev)[f].known()) return nullptr;
   return &(*ev)[f];
@@ -159,7 +155,7 @@ void append_normalized(JsonOut& j, const norm::NormalizedEvent* ev) {
                  inbound ? Field::LocalPort : Field::RemotePort);
     if (const FieldValue* p = known(ev, Field::Protocol)) {
       j.open("network");
-      j.string("transport", lower(pipeline::field_text(*p)));
+      j.string("transport", text::lowered(pipeline::field_text(*p)));
       j.close();
     }
   } else if (ev->table == norm::Table::Logon) {
@@ -175,7 +171,7 @@ void attack_of(const std::vector<std::string>& tags, std::vector<std::string>& t
     if (t.size() <= 7 || t.compare(0, 7, "attack.") != 0) continue;
     std::string rest = t.substr(7);
     if (rest.size() > 1 && (rest[0] == 't' || rest[0] == 'T') && std::isdigit(static_cast<unsigned char>(rest[1]))) {
-      for (char& c : rest) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      text::upper_in_place(rest);
       techniques.push_back(rest);
     } else if (!rest.empty() && std::isalpha(static_cast<unsigned char>(rest[0])) &&
                !(rest.size() > 1 && (rest[0] == 'g' || rest[0] == 's') &&
@@ -236,7 +232,7 @@ void append_ecs_event(std::string& out, const EventRow& r) {
   j.close();
   if (std::string level = record_level(v); !level.empty()) {
     j.open("log");
-    j.string("level", lower(level));
+    j.string("level", text::lowered(level));
     j.close();
   }
   j.open("host");

@@ -7,6 +7,7 @@
 
 #include "evtx/value.h"
 #include "pipeline/event_writer.h"
+#include "text/ascii_case.h"
 #include "timeline/ecs_writer.h"
 
 namespace timeline {
@@ -263,7 +264,7 @@ std::vector<std::string> timesketch_tags(const std::string& title, rules::Level 
     out.push_back(t);
     if (t.size() > 8 && t.compare(0, 8, "attack.t") == 0 && std::isdigit(static_cast<unsigned char>(t[8]))) {
       std::string id = "T" + t.substr(8);
-      for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      text::upper_in_place(id);
       out.push_back(std::move(id));
     }
   }

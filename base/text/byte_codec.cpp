@@ -1,20 +1,16 @@
 #include "text/byte_codec.h"
 
+#include "text/varint.h"
+
 namespace text {
 
-void ByteWriter::u(uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
+void ByteWriter::u(uint64_t v) { put_varint(out, v); }
 
 void ByteWriter::u64(uint64_t v) {
   for (int k = 0; k < 8; ++k) out += static_cast<char>(v >> (8 * k));
 }
 
-void ByteWriter::i(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+void ByteWriter::i(int64_t v) { u(zigzag(v)); }
 
 void ByteWriter::s(std::string_view v) {
   u(v.size());
@@ -57,10 +53,7 @@ uint64_t ByteReader::u64() {
   return v;
 }
 
-int64_t ByteReader::i() {
-  uint64_t v = u();
-  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-}
+int64_t ByteReader::i() { return unzigzag(u()); }
 
 size_t ByteReader::count(size_t item) {
   uint64_t n = u();
