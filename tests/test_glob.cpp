@@ -1,4 +1,4 @@
-// The one glob (src/text/glob.h): the shared vectors of
+// The one glob (base/text/glob.h): the shared vectors of
 // tests/data/glob_vectors.tsv against text::glob_match and against the Python
 // copy in scripts/evtxhunt-dask, and the conversions the Sigma loader and
 // matcher make of a glob (canonical form, literal, regular expression).
