@@ -39,6 +39,61 @@ std::vector<std::string> commands() {
   return out;
 }
 
+// Text with every run of spaces and line breaks made one space.
+std::string one_line(const std::string& s) {
+  std::istringstream in(s);
+  std::string out;
+  for (std::string w; in >> w;) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// The exit codes come from one table (cli/exit_codes.h): the top-level help
+// and every command's help list the same codes in the same words (convert
+// lists its own few), 0 to 8 in order.
+TEST(Help, ExitCodesAreOneListEverywhere) {
+  support::CommandResult top = support::run_evtxhunt("--help");
+  size_t at = top.out.find("Exit codes (every command): ");
+  ASSERT_NE(at, std::string::npos) << top.out;
+  std::string listed = one_line(top.out.substr(at + 28));
+  ASSERT_EQ(listed.back(), '.');
+  listed.pop_back();
+  size_t from = 0;
+  for (int code = 0; code <= 8; ++code) {
+    size_t here = listed.find((code ? "; " : "") + std::to_string(code) + " ", from);
+    EXPECT_NE(here, std::string::npos) << code << ": " << listed;
+    from = here;
+  }
+  for (const std::string& c : commands()) {
+    if (c == "convert") continue;
+    support::CommandResult r = support::run_evtxhunt((c == "rules" ? "rules check" : c) + " --help");
+    size_t e = r.out.find("\nexit codes: ");
+    ASSERT_NE(e, std::string::npos) << c;
+    EXPECT_EQ(one_line(r.out.substr(e + 13)), listed) << c;
+  }
+}
+
+// -f takes what the format registry (timeline/format.h) gives each command:
+// the help lists it, anything else is named as unknown.
+TEST(Help, FormatChoicesComeFromTheRegistry) {
+  auto choices = [](const std::string& command) {
+    std::string help = one_line(support::run_evtxhunt(command + " --help").out);
+    size_t at = help.find("output format: ");
+    size_t end = help.find(" (default", at);
+    return at == std::string::npos ? std::string() : help.substr(at + 15, end - at - 15);
+  };
+  EXPECT_EQ(choices("scan"), "jsonl | csv | timesketch | ecs | table | shard");
+  for (const char* events : {"timeline", "search", "merge"})
+    EXPECT_EQ(choices(events), "jsonl | csv | timesketch | ecs | table") << events;
+  for (const char* summary : {"inventory", "logons", "metrics", "pivot", "rules list"})
+    EXPECT_EQ(choices(summary), "jsonl | csv | table") << summary;
+  EXPECT_EQ(choices("normalize"), "jsonl | csv");
+  EXPECT_EQ(choices("query"), "jsonl | csv | table | timesketch");
+  // scan's own kind is not a format of the others.
+  support::CommandResult shard = support::run_evtxhunt("timeline -f shard " + shell_quote(kSource / "samples"));
+  EXPECT_EQ(shard.exit_code, 2);
+  EXPECT_EQ(shard.err, "evtxhunt timeline: unknown format 'shard'\n");
+}
+
 TEST(Help, EveryCommandExplainsItselfInPlainText) {
   std::vector<std::string> all = commands();
   ASSERT_EQ(all.size(), 13u);

@@ -44,6 +44,23 @@ std::string text(const NormalizedEvent& ev, Field f) { return pipeline::field_te
 
 }  // namespace
 
+// The table descriptor (normalized_event.h) is what every user of a table
+// reads: names, the rule language's keywords, KQL's Device* tables and the
+// sets replay and normalize map.
+TEST(TableInfo, OneRowPerTableAndTheSetsFollowIt) {
+  EXPECT_EQ(norm::kTableCount, static_cast<size_t>(norm::Table::Other) + 1);
+  EXPECT_STREQ(norm::table_name(norm::Table::Script), "PowerShellScriptBlock");
+  EXPECT_STREQ(norm::table_info(norm::Table::Script).kql_table, "DeviceEvents");  // PowerShellCommand
+  EXPECT_STREQ(norm::table_info(norm::Table::Logon).rule_keyword, "logon");
+  EXPECT_EQ(norm::table_info(norm::Table::Boot).kql_table, nullptr);
+  std::string keywords;
+  for (const norm::TableInfo& t : norm::kTableInfo)
+    if (t.rule_keyword) keywords += std::string(keywords.empty() ? "" : " ") + t.rule_keyword;
+  EXPECT_EQ(keywords, "process network logon script");
+  EXPECT_EQ(norm::kReplayTables, 0b111111u);                         // Process .. Script
+  EXPECT_EQ(norm::kAllTables, (1u << (norm::kTableCount - 1)) - 1);  // every table but Other
+}
+
 TEST(NormalizeCorpus, SysmonProcessCreatedRecord9832) {
   auto c = collect({attack("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx")});
   const NormalizedEvent& ev = find(c, 9832, Table::Process);

@@ -56,23 +56,6 @@ constexpr const char* kFieldNames[kFieldCount] = {
 
 }  // namespace
 
-const char* table_name(Table t) {
-  switch (t) {
-    case Table::Process: return "DeviceProcessEvents";
-    case Table::Network: return "DeviceNetworkEvents";
-    case Table::ProcessEnd: return "ProcessEnd";
-    case Table::Boot: return "Boot";
-    case Table::Logon: return "DeviceLogonEvents";
-    case Table::Script: return "PowerShellScriptBlock";
-    case Table::ImageLoad: return "DeviceImageLoadEvents";
-    case Table::File: return "DeviceFileEvents";
-    case Table::Registry: return "DeviceRegistryEvents";
-    case Table::Device: return "DeviceEvents";
-    case Table::Other: return "Event";
-  }
-  return "";
-}
-
 const char* boot_marker_name(BootMarker m) {
   switch (m) {
     case BootMarker::None: return "";

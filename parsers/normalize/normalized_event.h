@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,19 +41,57 @@ enum class Table : uint8_t {
   Device,      // DeviceEvents: other activity (Sysmon 8, 10, 17, 18, 22, 25; Security 4697, 4698, 4702; System 7045)
   Other,       // any other record: only its provenance (the evidence of a Sigma finding)
 };
+// One row per table, in the enum's order: everything that names a table or
+// needs its count reads it here (the rule loader's `table:` keywords, KQL's
+// Device* tables, the event's "table" in JSON output, the finding codec's
+// bound, replay's set). A table's code in the event store and in shards is its
+// enum value. Adding a table: a Table value, its row here, its mappers
+// (mapper.cpp's kMappers) and, for KQL, its columns (tables/defender_schema.cpp).
+struct TableInfo {
+  Table table;
+  const char* name;          // the event's "table" in output: Defender's table where it is one
+  const char* rule_keyword;  // a project rule stage's `table:` value; nullptr: rules cannot read it
+  const char* kql_table;     // the Defender table a KQL hunt reads it as; nullptr: none
+  bool replayed;             // replay and the project's rules read it (kReplayTables)
+  bool mapped;               // a mapper writes it (kAllTables); Other is every unmapped record
+};
+inline constexpr TableInfo kTableInfo[] = {
+    {Table::Process, "DeviceProcessEvents", "process", "DeviceProcessEvents", true, true},
+    {Table::Network, "DeviceNetworkEvents", "network", "DeviceNetworkEvents", true, true},
+    {Table::ProcessEnd, "ProcessEnd", nullptr, nullptr, true, true},
+    {Table::Boot, "Boot", nullptr, nullptr, true, true},
+    {Table::Logon, "DeviceLogonEvents", "logon", "DeviceLogonEvents", true, true},
+    {Table::Script, "PowerShellScriptBlock", "script", "DeviceEvents", true, true},
+    {Table::ImageLoad, "DeviceImageLoadEvents", nullptr, "DeviceImageLoadEvents", false, true},
+    {Table::File, "DeviceFileEvents", nullptr, "DeviceFileEvents", false, true},
+    {Table::Registry, "DeviceRegistryEvents", nullptr, "DeviceRegistryEvents", false, true},
+    {Table::Device, "DeviceEvents", nullptr, "DeviceEvents", false, true},
+    {Table::Other, "Event", nullptr, nullptr, false, false},
+};
+constexpr size_t kTableCount = std::size(kTableInfo);
+constexpr bool table_rows_in_order() {
+  for (size_t i = 0; i < kTableCount; ++i)
+    if (static_cast<size_t>(kTableInfo[i].table) != i) return false;
+  return true;
+}
+static_assert(table_rows_in_order(), "kTableInfo holds one row per Table, in the enum's order");
+constexpr const TableInfo& table_info(Table t) { return kTableInfo[static_cast<size_t>(t)]; }
+constexpr const char* table_name(Table t) { return table_info(t).name; }
+
 // A set of tables (bit i: Table i): the tables a run needs mapped.
 using TableSet = uint32_t;
+static_assert(kTableCount <= 32, "a TableSet has a bit per table");
 constexpr TableSet table_bit(Table t) { return TableSet{1} << static_cast<unsigned>(t); }
+constexpr TableSet tables_where(bool TableInfo::*flag) {
+  TableSet set = 0;
+  for (const TableInfo& t : kTableInfo)
+    if (t.*flag) set |= table_bit(t.table);
+  return set;
+}
 // What replay and the rules read: processes, connections, boots, logons, script blocks.
-constexpr TableSet kReplayTables = table_bit(Table::Process) | table_bit(Table::Network) |
-                                   table_bit(Table::ProcessEnd) | table_bit(Table::Boot) | table_bit(Table::Logon) |
-                                   table_bit(Table::Script);
+constexpr TableSet kReplayTables = tables_where(&TableInfo::replayed);
 // Every table a mapper writes (KQL's Device* tables too).
-constexpr TableSet kAllTables = kReplayTables | table_bit(Table::ImageLoad) | table_bit(Table::File) |
-                                table_bit(Table::Registry) | table_bit(Table::Device);
-const char* table_name(Table t);  // "DeviceProcessEvents", "DeviceNetworkEvents", "ProcessEnd", "Boot",
-                                  // "DeviceLogonEvents", "PowerShellScriptBlock", "DeviceImageLoadEvents",
-                                  // "DeviceFileEvents", "DeviceRegistryEvents", "DeviceEvents", "Event"
+constexpr TableSet kAllTables = tables_where(&TableInfo::mapped);
 
 enum class Field : uint8_t {
   Timestamp,

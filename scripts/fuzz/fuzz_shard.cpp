@@ -32,8 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     batch::MergedScan merged = batch::merge_shards({std::move(shard)}, {"fuzz.shard"});
     std::string out;
-    for (timeline::Format f : {timeline::Format::Jsonl, timeline::Format::Csv, timeline::Format::Timesketch,
-                               timeline::Format::Ecs, timeline::Format::Table})
+    for (timeline::Format f : timeline::kEventFormats)
       merged.result.findings.for_each(
           [&](const replay::Finding& finding) { timeline::append_finding(out, finding, f, {}); });
   } catch (const batch::ShardError&) {

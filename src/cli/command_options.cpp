@@ -218,16 +218,20 @@ std::optional<std::string> FindingOptions::load_files() {
   return std::nullopt;
 }
 
-void OutputOptions::add_to(po::options_description& opts, const std::vector<std::string>& formats) {
-  formats_ = formats;
+void OutputOptions::add_to(po::options_description& opts, std::span<const timeline::Format> formats,
+                           std::vector<std::string> kinds) {
+  formats_.clear();
+  for (timeline::Format f : formats) formats_.emplace_back(timeline::format_name(f));
+  kinds_ = std::move(kinds);
   std::string names;
-  for (const std::string& f : formats) (names.empty() ? names : names += " | ") += f;
+  for (const auto* list : {&formats_, &kinds_})
+    for (const std::string& f : *list) (names.empty() ? names : names += " | ") += f;
   opts.add_options()(
       short_format ? "format,f" : "format", po::value(&format),
-      ("output format: " + names + " (default: table on a terminal, else " + formats.front() + ")").c_str())(
+      ("output format: " + names + " (default: table on a terminal, else " + formats_.front() + ")").c_str())(
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)")(
       "quiet,q", po::bool_switch(&quiet), "no progress bar and no summary on stderr (warnings still)");
-  if (std::find(formats.begin(), formats.end(), "csv") != formats.end())
+  if (std::find(formats.begin(), formats.end(), timeline::Format::Csv) != formats.end())
     opts.add_options()("csv-raw", po::bool_switch(&csv_raw),
                        "csv: write every value untouched (by default a cell a spreadsheet would run as a formula, "
                        "starting with = + - @ TAB or CR, gets a ' before it, and a NUL is written \\x00)")(
@@ -245,6 +249,7 @@ std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, 
         stdout_is_terminal && output.empty() && std::find(formats_.begin(), formats_.end(), "table") != formats_.end();
     name = table ? "table" : formats_.front();
   }
+  if (wants_kind(name)) return std::nullopt;
   if (std::find(formats_.begin(), formats_.end(), name) == formats_.end()) {
     error = "unknown format '" + name + "'";
     return std::nullopt;
@@ -262,8 +267,12 @@ std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, 
 std::optional<std::string> OutputOptions::check(bool stdout_is_terminal, std::optional<timeline::Format>& f) const {
   std::string error;
   f = resolve(stdout_is_terminal, error);
-  if (!f) return error;
+  if (!f && !wants_kind(format)) return error;
   return std::nullopt;
+}
+
+bool OutputOptions::wants_kind(std::string_view kind) const {
+  return format == kind && std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
 }
 
 }  // namespace cli

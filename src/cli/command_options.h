@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -87,15 +88,22 @@ struct OutputOptions {
   bool single_line = false;  // --single-line: CR / LF in CSV cells written \r / \n
   bool short_format = true;  // -f for --format (query takes -f for its file)
 
-  // formats: the names the command takes, first the default when not a terminal.
-  void add_to(boost::program_options::options_description& opts, const std::vector<std::string>& formats);
-  // The format asked, or the default; nullopt (message in `error`) when unknown.
+  // formats: the command's set (timeline/format.h), the first the default
+  // when stdout is not a terminal; kinds: outputs the command writes itself
+  // that -f also names (scan's "shard"), listed after the formats.
+  void add_to(boost::program_options::options_description& opts, std::span<const timeline::Format> formats,
+              std::vector<std::string> kinds = {});
+  // The format asked, or the default; nullopt when -f named one of the
+  // command's own kinds, or (message in `error`) a name it does not take.
   std::optional<timeline::Format> resolve(bool stdout_is_terminal, std::string& error) const;
   // The same, for a chain of checks: sets `format`, or returns the message.
   std::optional<std::string> check(bool stdout_is_terminal, std::optional<timeline::Format>& format) const;
+  // Whether -f named `kind`, one of the command's own kinds.
+  bool wants_kind(std::string_view kind) const;
 
  private:
-  std::vector<std::string> formats_;
+  std::vector<std::string> formats_;  // names, in the set's order
+  std::vector<std::string> kinds_;
 };
 
 }  // namespace cli

@@ -46,7 +46,7 @@ int run_convert(const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> inputs;
   if (auto done =
-          parse_command_line({"convert", "input file",
+          parse_command_line({"convert", "input file", false,
                               "0 written, 2 usage, 3 an input cannot be opened, 5 an input is not an XML event export "
                               "or holds an event that cannot be written, 6 the output cannot be written"},
                              args, opts, vm, inputs))

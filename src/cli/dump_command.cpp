@@ -136,7 +136,7 @@ int run_dump(const std::vector<std::string>& args) {
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)");
   po::variables_map vm;
   std::vector<std::string> args_in;
-  if (auto done = parse_command_line({"dump", "input", kExitCodesHelp}, args, opts, vm, args_in)) return *done;
+  if (auto done = parse_command_line({"dump", "input"}, args, opts, vm, args_in)) return *done;
   if (auto bad = reading.check()) {
     message(stderr, "evtxhunt dump: %s\n", bad->c_str());
     return kUsage;

@@ -1,6 +1,8 @@
 // Exit codes of evtxhunt, documented in README.md.
 #pragma once
 
+#include <string>
+
 namespace cli {
 
 enum ExitCode : int {
@@ -17,15 +19,28 @@ enum ExitCode : int {
   kNoEvidence = 8,   // nothing readable among the inputs (every input skipped, each named with its reason)
 };
 
-// The exit codes as --help lists them (the same for every command).
-inline constexpr const char* kExitCodesHelp =
-    "0 done (damage found inside a file is reported on stderr, not an error); 1 internal error; "
-    "2 bad command line; 3 a named input does not exist or an input cannot be opened; "
-    "4 dump: an input is not an EVTX file; 5 convert: an input is not an XML event export, merge: a shard "
-    "cannot be read or the shards are not of one scan; "
-    "6 the output or a spill file (--temp-dir) cannot be written; 7 no rule to run, a rule file is invalid "
-    "(--strict), no rule matches --rule, a --placeholders or --tuning file cannot be used, or a KQL query cannot be "
-    "read or run (query); "
-    "8 nothing readable among the inputs";
+// Each code as --help lists it: every command's help ends with these, and the
+// top-level help lists them too (exit_codes_help); README's table says more.
+struct ExitCodeInfo {
+  ExitCode code;
+  const char* meaning;
+};
+inline constexpr ExitCodeInfo kExitCodeInfo[] = {
+    {kOk, "done (damage found inside a file is reported on stderr, not an error)"},
+    {kInternal, "internal error"},
+    {kUsage, "bad command line"},
+    {kCannotOpen, "a named input does not exist or an input cannot be opened"},
+    {kNotEvtx, "dump: an input is not an EVTX file"},
+    {kBadInput,
+     "convert: an input is not an XML event export, merge: a shard cannot be read or the shards are not of one scan"},
+    {kCannotWrite, "the output or a spill file (--temp-dir) cannot be written"},
+    {kBadRules,
+     "no rule to run, a rule file is invalid (--strict), no rule matches --rule, a --placeholders or --tuning file "
+     "cannot be used, or a KQL query cannot be read or run (query)"},
+    {kNoEvidence, "nothing readable among the inputs"},
+};
+
+// "0 done (...); 1 internal error; ...; 8 nothing readable among the inputs".
+std::string exit_codes_help();
 
 }  // namespace cli

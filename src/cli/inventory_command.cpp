@@ -184,7 +184,7 @@ int run_inventory(const std::vector<std::string>& args) {
   ReadingOptions reading;
   OutputOptions output;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, {"jsonl", "csv", "table"});
+  output.add_to(opts, timeline::kSummaryFormats);
   reading.add_to(opts);
   std::string zone = "UTC";
   add_timezone_option(opts, zone);
@@ -193,7 +193,7 @@ int run_inventory(const std::vector<std::string>& args) {
                      "in the order a run reads them, without reading them");
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"inventory", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"inventory", "input"}, args, opts, vm, paths)) return *done;
   std::optional<std::string> bad = reading.check();
   std::optional<timeline::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);

@@ -66,12 +66,12 @@ int run_logons(const std::vector<std::string>& args) {
                                                  "only failures (4625, 4771, failed Kerberos and NTLM checks)")(
       "successful", po::bool_switch(&summary.successful_only),
       "only successes (no failures, no logoffs or disconnects)");
-  output.add_to(opts, {"jsonl", "csv", "table"});
+  output.add_to(opts, timeline::kSummaryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"logons", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"logons", "input"}, args, opts, vm, paths)) return *done;
 
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(summary.filter);

@@ -57,14 +57,14 @@ int run_merge(const std::vector<std::string>& args) {
   OutputOptions output;
   std::string skipped_list;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
+  output.add_to(opts, timeline::kEventFormats);
   std::string zone = "UTC";
   add_timezone_option(opts, zone);
   opts.add_options()("skipped", po::value(&skipped_list)->value_name("FILE"),
                      "inputs the batch scan's listing skipped, for the summary: NUL-separated path and reason pairs");
   po::variables_map vm;
   std::vector<std::string> names;
-  if (auto done = parse_command_line({"merge", "shard file", kExitCodesHelp}, args, opts, vm, names)) return *done;
+  if (auto done = parse_command_line({"merge", "shard file"}, args, opts, vm, names)) return *done;
   std::optional<timeline::Format> format;
   std::optional<std::string> bad = output.check(::isatty(1) != 0, format);
   if (!bad) bad = apply_timezone(zone);

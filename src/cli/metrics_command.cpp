@@ -59,12 +59,12 @@ int run_metrics(const std::vector<std::string>& args) {
       "integrity", po::bool_switch(&integrity_only), "only the integrity checks")(
       "gap", po::value(&gap)->value_name("SPAN"),
       "a silence longer than this between consecutive records is a time gap (default 1h; 30m, 6h, 2d)");
-  output.add_to(opts, {"jsonl", "csv", "table"});
+  output.add_to(opts, timeline::kSummaryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"metrics", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"metrics", "input"}, args, opts, vm, paths)) return *done;
 
   metrics::MetricsOptions mopts;
   std::optional<std::string> bad = reading.check();

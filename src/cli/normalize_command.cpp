@@ -40,12 +40,12 @@ int run_normalize(const std::vector<std::string>& args) {
   FilterOptions filters;
   OutputOptions output;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, {"jsonl", "csv"});
+  output.add_to(opts, timeline::kNormalizedFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"normalize", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"normalize", "input"}, args, opts, vm, paths)) return *done;
   pipeline::EventFilter filter;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(filter);

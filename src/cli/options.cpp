@@ -11,6 +11,13 @@ namespace po = boost::program_options;
 
 namespace cli {
 
+std::string exit_codes_help() {
+  std::string out;
+  for (const ExitCodeInfo& e : kExitCodeInfo)
+    out += (out.empty() ? "" : "; ") + std::to_string(static_cast<int>(e.code)) + " " + e.meaning;
+  return out;
+}
+
 bool read_list_file(const std::string& file, std::vector<std::string>& out) {
   std::optional<std::string> read = io::read_file(file, kMaxListFileBytes);
   if (!read) return false;
@@ -68,7 +75,8 @@ std::optional<int> parse_command_line(const CommandLine& cl, const std::vector<s
     return kUsage;
   }
   if (vm.count("help")) {
-    std::cout << opts << listed << "\nexit codes: " << cl.exit_codes << "\n";
+    std::cout << opts << listed << "\nexit codes: " << (cl.exit_codes ? std::string(cl.exit_codes) : exit_codes_help())
+              << "\n";
     return kOk;
   }
   for (const std::string& list : lists)

@@ -11,10 +11,10 @@
 namespace cli {
 
 struct CommandLine {
-  const char* command;           // "scan", for messages: "evtxhunt scan: ..."
-  const char* inputs_name;       // what the positional arguments are, e.g. "input file"
-  const char* exit_codes;        // the help's closing lines
-  bool inputs_optional = false;  // no positional argument is not an error
+  const char* command;               // "scan", for messages: "evtxhunt scan: ..."
+  const char* inputs_name;           // what the positional arguments are, e.g. "input file"
+  bool inputs_optional = false;      // no positional argument is not an error
+  const char* exit_codes = nullptr;  // the help's closing lines: nullptr, every code (exit_codes.h)
 };
 
 // The most a list file (--inputs-from, --shard-hosts-from, a batch's skipped

@@ -129,12 +129,12 @@ int run_query(const std::vector<std::string>& args) {
       "add a Records column: the file#EventRecordID of the records behind each row, kept through joins, "
       "summarize and distinct (at most 64 per row)");
   output.short_format = false;  // -f is the hunt's file, as for other KQL tools
-  output.add_to(opts, {"jsonl", "csv", "table", "timesketch"});
+  output.add_to(opts, timeline::kQueryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"query", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"query", "input"}, args, opts, vm, paths)) return *done;
 
   std::string text, source = "query";
   std::optional<std::string> bad = reading.check();

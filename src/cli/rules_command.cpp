@@ -122,8 +122,7 @@ int run_check(const std::vector<std::string>& rest) {
   opts.add_options()("help,h", "show this help")("placeholders",
                                                  po::value(&rules.placeholders_file)->value_name("FILE"),
                                                  "values of Sigma |expand placeholders (YAML: name -> list of values)");
-  if (auto done = parse_command_line({"rules check", "rule path", kExitCodesHelp, true}, rest, opts, vm, rules.paths))
-    return *done;
+  if (auto done = parse_command_line({"rules check", "rule path", true}, rest, opts, vm, rules.paths)) return *done;
   if (auto code = rules.load("rules check")) return *code;
   message(stdout, "%s\n", rules.summary().c_str());
   for (const std::string& note : {rules.patterns_note(), rules.default_rules_note()})
@@ -149,10 +148,9 @@ int run_list(const std::vector<std::string>& rest) {
       "placeholders", po::value(&rules.placeholders_file)->value_name("FILE"),
       "values of Sigma |expand placeholders (rules waiting for them are not listed)")(
       "rules", po::value(&rules.paths)->value_name("PATH"), "rule file or folder, as a PATH argument (repeatable)");
-  output.add_to(opts, {"jsonl", "csv", "table"});
+  output.add_to(opts, timeline::kSummaryFormats);
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"rules list", "rule path", kExitCodesHelp, true}, rest, opts, vm, paths))
-    return *done;
+  if (auto done = parse_command_line({"rules list", "rule path", true}, rest, opts, vm, paths)) return *done;
   rules.paths.insert(rules.paths.end(), paths.begin(), paths.end());
   std::optional<timeline::Format> format;
   if (std::optional<std::string> bad = output.check(::isatty(1) != 0, format)) {
@@ -200,8 +198,7 @@ int run_show(const std::vector<std::string>& rest) {
       "rules", po::value(&rules.paths)->value_name("PATH"),
       ("rule file or folder (repeatable; default " + default_rules_path() + ")").c_str());
   std::vector<std::string> names;
-  if (auto done = parse_command_line({"rules show", "rule id or title", kExitCodesHelp}, rest, opts, vm, names))
-    return *done;
+  if (auto done = parse_command_line({"rules show", "rule id or title"}, rest, opts, vm, names)) return *done;
   if (auto code = rules.load("rules show")) return *code;
   std::vector<RuleListing> all = rules.listing();
   int code = kOk;

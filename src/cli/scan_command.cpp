@@ -94,10 +94,10 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   opts.add_options()("help,h", "show this help");
   rule_opts.add_to(opts);
   if (pivot) {
-    output.add_to(opts, {"jsonl", "csv", "table"});
+    output.add_to(opts, timeline::kSummaryFormats);
     finding_opts.min_level = "high";
   } else {
-    output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table", "shard"});
+    output.add_to(opts, timeline::kEventFormats, {"shard"});
     report.add_to(opts);
   }
   reading.add_to(opts);
@@ -116,7 +116,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
         "and \\0 a NUL inside a name; an empty file: no host)");
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({command, "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({command, "input"}, args, opts, vm, paths)) return *done;
 
   std::optional<std::string> bad = reading.check();
   for (const std::string& list : shard_host_lists)
@@ -129,8 +129,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   filter.all_fields = finding_opts.all_fields;
   // A shard of a batch scan (batch/shard.h): the hosts' findings before the
   // cross-host pass, for evtxhunt merge.
-  const bool shard = !pivot && output.format == "shard";
-  if (shard) output.format = "jsonl";
+  const bool shard = !pivot && output.wants_kind("shard");
   if (!bad && shard && report.wanted())
     bad = "--report is not written for a shard (evtxhunt merge writes the findings)";
   if (!bad && !shard && filter.shard_hosts) bad = "--shard-host is for --format shard";

@@ -133,12 +133,12 @@ int run_search(const std::vector<std::string>& args) {
                                                                   "one term is enough (default: every term must hold)")(
       "case", po::bool_switch(&query.cased), "letters' case counts (default: ignored)")(
       "count", po::bool_switch(&count), "count the matching events per host, channel and event id");
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
+  output.add_to(opts, timeline::kEventFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"search", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"search", "input"}, args, opts, vm, paths)) return *done;
 
   timeline::TimelineOptions topts;
   std::optional<std::string> bad = reading.check();

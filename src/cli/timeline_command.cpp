@@ -53,14 +53,14 @@ int run_timeline(const std::vector<std::string>& args) {
       "keep only events within this time of a finding's evidence on the same host (e.g. 10m, 2h, 30s)")(
       "findings-only", po::bool_switch(&findings_only), "keep only the events that are evidence of a finding");
   rule_opts.add_to(opts);
-  output.add_to(opts, {"jsonl", "csv", "timesketch", "ecs", "table"});
+  output.add_to(opts, timeline::kEventFormats);
   report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);
   finding_opts.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
-  if (auto done = parse_command_line({"timeline", "input", kExitCodesHelp}, args, opts, vm, paths)) return *done;
+  if (auto done = parse_command_line({"timeline", "input"}, args, opts, vm, paths)) return *done;
 
   timeline::TimelineOptions topts;
   std::optional<std::string> bad = reading.check();

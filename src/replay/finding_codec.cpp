@@ -83,7 +83,7 @@ norm::FieldValue FindingReader::value() {
 std::shared_ptr<const norm::NormalizedEvent> FindingReader::event() {
   charge(sizeof(norm::NormalizedEvent) + 32);  // and the shared_ptr's control block
   auto e = std::make_shared<norm::NormalizedEvent>();
-  e->table = small<norm::Table>(static_cast<uint64_t>(norm::Table::Other), "table");
+  e->table = small<norm::Table>(norm::kTableCount - 1, "table");
   uint64_t known = u();
   if (known >> norm::kFieldCount) fail("an unknown field");
   for (size_t f = 0; f < norm::kFieldCount; ++f)

@@ -62,7 +62,7 @@ struct SourcePos {
 
 struct Stage {
   std::string name;
-  norm::Table table = norm::Table::Process;  // Process or Network
+  norm::Table table = norm::Table::Process;  // a table rules can read (its TableInfo::rule_keyword)
   std::string description;
   Expression where;  // compiled with every earlier stage visible
   // Derived from `where` at load time (Expression::time_bounds / join_keys).

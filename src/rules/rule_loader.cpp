@@ -464,16 +464,19 @@ class FileLoader {
         } else if (key == "table") {
           std::string table;
           if (!scalar(sk, sv, table)) continue;
-          if (table == "process")
-            stage.table = norm::Table::Process;
-          else if (table == "network")
-            stage.table = norm::Table::Network;
-          else if (table == "logon")
-            stage.table = norm::Table::Logon;
-          else if (table == "script")
-            stage.table = norm::Table::Script;
+          const norm::TableInfo* named = nullptr;
+          std::string known;  // "process, network, logon or script"
+          for (const norm::TableInfo& t : norm::kTableInfo) {
+            if (!t.rule_keyword) continue;
+            if (table == t.rule_keyword) named = &t;
+            known += known.empty() ? "" : ", ";
+            known += t.rule_keyword;
+          }
+          if (size_t last = known.rfind(", "); last != std::string::npos) known.replace(last, 2, " or ");
+          if (named)
+            stage.table = named->table;
           else
-            error(sv, "invalid table '" + table + "' (process, network, logon or script)");
+            error(sv, "invalid table '" + table + "' (" + known + ")");
         } else if (key == "description") {
           scalar(sk, sv, stage.description);
         } else if (key == "optional") {

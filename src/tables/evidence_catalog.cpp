@@ -18,20 +18,6 @@
 
 namespace tables {
 
-const char* device_table(norm::Table t) {
-  switch (t) {
-    case norm::Table::Process: return "DeviceProcessEvents";
-    case norm::Table::Network: return "DeviceNetworkEvents";
-    case norm::Table::Logon: return "DeviceLogonEvents";
-    case norm::Table::ImageLoad: return "DeviceImageLoadEvents";
-    case norm::Table::File: return "DeviceFileEvents";
-    case norm::Table::Registry: return "DeviceRegistryEvents";
-    case norm::Table::Device:
-    case norm::Table::Script: return "DeviceEvents";
-    default: return nullptr;
-  }
-}
-
 namespace {
 
 using kql::Type;
@@ -64,8 +50,6 @@ Value value_of(const norm::FieldValue& f, Type want) {
     default: return Value::null_of(want);
   }
 }
-
-constexpr size_t kTables = static_cast<size_t>(norm::Table::Other) + 1;
 
 // A script block (PowerShell 4104) in DeviceEvents as Defender writes a
 // PowerShell command: ActionType PowerShellCommand, the text in
@@ -124,8 +108,8 @@ void widen_security(kql::Row& row, const SecurityColumns& sc, size_t width) {
 struct EvidenceCatalog::Build {
   std::set<std::string> wanted;
   // Per normalized table (indexed by norm::Table), the KQL table its rows go to and their columns.
-  std::array<const char*, kTables> target{};
-  std::array<std::vector<ColumnSource>, kTables> sources;
+  std::array<const char*, norm::kTableCount> target{};
+  std::array<std::vector<ColumnSource>, norm::kTableCount> sources;
   bool security = false;
   std::vector<size_t> security_kept;                 // the Sentinel columns of SecurityEvent kept, by index
   std::set<std::string, std::less<>> security_base;  // every Sentinel column's name (no EventData field is one)
@@ -298,7 +282,7 @@ void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
     if (schema(n) && !built_.count(n) && !stored_.count(n)) b->wanted.insert(n);
   if (b->wanted.empty()) return;
   for (size_t t = 0; t < b->target.size(); ++t) {
-    const char* name = device_table(static_cast<norm::Table>(t));
+    const char* name = norm::table_info(static_cast<norm::Table>(t)).kql_table;
     if (!name || !b->wanted.count(name)) continue;
     b->target[t] = name;
     b->sources[t] = sources_of(*schema(name));
@@ -320,8 +304,8 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
   const size_t i = static_cast<size_t>(at - hosts_.begin());
   Build& b = *build_;
   struct HostState {
-    std::array<kql::RowFilter, kTables> keeps;  // this thread's
-    std::unordered_set<std::string> processes;  // one row per process run
+    std::array<kql::RowFilter, norm::kTableCount> keeps;  // this thread's
+    std::unordered_set<std::string> processes;            // one row per process run
   };
   auto st = std::make_shared<HostState>();
   for (size_t t = 0; t < b.target.size(); ++t)

@@ -136,10 +136,6 @@ class EvidenceCatalog : public kql::Catalog {
   kql::RowFilter row_filter(const std::string& table, const std::vector<ColumnSource>& columns) const;
 };
 
-// The Device* table a normalized table's events are rows of (Script: DeviceEvents
-// PowerShellCommand), or nullptr for the others.
-const char* device_table(norm::Table t);
-
 // The table names a query's text mentions that the catalog builds.
 std::vector<std::string> mentioned_tables(std::string_view query_text);
 // The normalized tables to map when reading for these KQL tables: replay's

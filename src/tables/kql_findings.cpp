@@ -38,7 +38,7 @@ std::optional<int64_t> row_time(const kql::Table& t, const kql::Row& row) {
 // (a Security record a Device* table also maps is a SecurityEvent row to a
 // rule that reads only SecurityEvent).
 std::string stage_of(const norm::NormalizedEvent& ev, const std::vector<std::string>& rule_tables) {
-  const char* table = device_table(ev.table);
+  const char* table = norm::table_info(ev.table).kql_table;
   auto reads = [&](const char* t) { return std::find(rule_tables.begin(), rule_tables.end(), t) != rule_tables.end(); };
   if (table && (reads(table) || !reads("SecurityEvent"))) return table;
   return "SecurityEvent";

@@ -8,22 +8,14 @@
 namespace timeline {
 
 std::optional<Format> parse_format(std::string_view name) {
-  if (name == "table") return Format::Table;
-  if (name == "csv") return Format::Csv;
-  if (name == "jsonl") return Format::Jsonl;
-  if (name == "timesketch") return Format::Timesketch;
-  if (name == "ecs") return Format::Ecs;
+  for (const FormatInfo& f : kFormatInfo)
+    if (name == f.name) return f.format;
   return std::nullopt;
 }
 
 const char* format_name(Format f) {
-  switch (f) {
-    case Format::Table: return "table";
-    case Format::Csv: return "csv";
-    case Format::Jsonl: return "jsonl";
-    case Format::Timesketch: return "timesketch";
-    case Format::Ecs: return "ecs";
-  }
+  for (const FormatInfo& i : kFormatInfo)
+    if (i.format == f) return i.name;
   return "";
 }
 

@@ -17,7 +17,30 @@ enum class Format : uint8_t {
   Ecs,         // NDJSON in the Elastic Common Schema (ecs_writer.h: Elasticsearch, OpenSearch)
 };
 
-// "table", "csv", "jsonl", "timesketch", "ecs"; nullopt for anything else.
+// The registry of output formats: one row each, and the sets commands take
+// (the first of a set is the default when stdout is not a terminal). A
+// command's -f choices, its help text and "unknown format" come from its set
+// (cli/command_options.h); each writer dispatches on Format in its own code.
+// Adding a format: a Format value, its row, the sets that take it, and its
+// case in the writers (event_row, finding_writer, tables/result_writer).
+struct FormatInfo {
+  Format format;
+  const char* name;  // as -f takes it
+};
+inline constexpr FormatInfo kFormatInfo[] = {
+    {Format::Table, "table"},           {Format::Csv, "csv"}, {Format::Jsonl, "jsonl"},
+    {Format::Timesketch, "timesketch"}, {Format::Ecs, "ecs"},
+};
+// Events and findings: scan, timeline, search, merge.
+inline constexpr Format kEventFormats[] = {Format::Jsonl, Format::Csv, Format::Timesketch, Format::Ecs, Format::Table};
+// Summaries: inventory, logons, metrics, pivot, rules list.
+inline constexpr Format kSummaryFormats[] = {Format::Jsonl, Format::Csv, Format::Table};
+// A KQL query's result rows.
+inline constexpr Format kQueryFormats[] = {Format::Jsonl, Format::Csv, Format::Table, Format::Timesketch};
+// Normalized events (normalize): records, no terminal table.
+inline constexpr Format kNormalizedFormats[] = {Format::Jsonl, Format::Csv};
+
+// A format's -f name; the format of a name (nullopt for anything else).
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format f);
 
