@@ -103,7 +103,7 @@ const Files& every_rule() {
     }
     f.parsed.emplace_back().rule = false;  // YAML that is no rule
     f.list.emplace_back("config.yml", "key: value\n");
-    f.parsed.back().result.errors.push_back({"config.yml", 3, "a reason"});
+    f.parsed.back().result.errors.push_back({"config.yml", 3, 7, "a reason"});
     return f;
   }();
   return files;

@@ -161,6 +161,29 @@ TEST(SigmaModifiers, EncodingsAsTheAppendixDescribes) {
   EXPECT_EQ(values_of("Image", "C:\\x\\*.exe"), (std::vector<std::string>{"C:\\\\x\\*.exe"}));
 }
 
+// A Sigma document's errors are the rule language's (file:line:column:
+// reason), and every one a run can find is listed, not only the first.
+TEST(SigmaErrors, EveryErrorOfADocumentWithItsLineAndColumn) {
+  sigma::LoadResult r = sigma::load_sigma_text(
+      "title: t\n"
+      "id: broken\n"
+      "level: severe\n"
+      "logsource:\n"
+      "  product: windows\n"
+      "detection:\n"
+      "  sel:\n"
+      "    Image|nosuchmodifier: x\n"
+      "  other:\n"
+      "    CommandLine: y\n"
+      "  condition: sel or other or missing\n",
+      "r.yml");
+  EXPECT_TRUE(r.rules.empty());
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_EQ(r.errors[0].str(), "r.yml:3:8: rule broken: unknown level 'severe'");
+  EXPECT_EQ(r.errors[1].str(), "r.yml:8:27: rule broken: modifier 'nosuchmodifier' is not supported");
+  EXPECT_EQ(r.errors[2].str(), "r.yml:7:3: rule broken: condition names 'missing', which is not a search identifier");
+}
+
 TEST(SigmaConditions, BooleanOperatorsAndSelectionPatterns) {
   std::string rules = rule("and-not",
                            "  sel:\n    Image|endswith: '\\explorer.exe'\n  filter:\n    ParentImage|endswith: "

@@ -171,13 +171,13 @@ std::optional<int> RuleOptions::load(const char* command) {
     if (sigma::looks_like_sigma(text)) {
       out.result = sigma::load_sigma_text(text, file);
     } else if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
-      out.result.errors.push_back({file, at->first, "not YAML: ',' outside a flow collection"});
+      out.result.errors.push_back({file, at->first, 0, "not YAML: ',' outside a flow collection"});
     } else {
       try {
         YAML::LoadAll(text);
         out.rule = false;
       } catch (const YAML::Exception& e) {
-        out.result.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+        out.result.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "not YAML: " + e.msg});
       }
     }
   });

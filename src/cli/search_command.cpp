@@ -39,11 +39,11 @@ namespace {
 std::optional<std::string> compile(const search::Search& s, RuleOptions& rules) {
   sigma::LoadResult loaded = sigma::load_sigma_text(s.sigma_text(), "search");
   if (!loaded.errors.empty() || loaded.rules.size() != 1)
-    return loaded.errors.empty() ? "the search cannot be compiled" : loaded.errors.front().reason;
+    return loaded.errors.empty() ? "the search cannot be compiled" : loaded.errors.front().message;
   rules.sigma = sigma::RuleSet::build(std::move(loaded.rules), rules.sigma_report);
   if (!rules.sigma_report.skipped.empty() || rules.sigma->size() != 1)
     return rules.sigma_report.skipped.empty() ? "the search cannot be compiled"
-                                              : rules.sigma_report.skipped.front().reason;
+                                              : rules.sigma_report.skipped.front().message;
   rules.matcher = std::make_unique<sigma::SigmaMatcher>(*rules.sigma);
   return std::nullopt;
 }

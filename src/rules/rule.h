@@ -51,6 +51,7 @@
 #include "normalize/normalized_event.h"
 #include "rules/expression.h"
 #include "rules/level.h"
+#include "rules/rule_error.h"
 
 namespace rules {
 
@@ -152,14 +153,6 @@ struct Rule {
 
   // Index of a stage by name, or -1.
   int stage_index(std::string_view name) const;
-};
-
-struct RuleError {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the error concerns the whole file
-  int column = 0;  // 1-based
-  std::string message;
-  std::string str() const;  // "FILE:LINE:COLUMN: message"
 };
 
 struct LoadResult {

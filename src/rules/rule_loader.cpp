@@ -697,6 +697,7 @@ int Rule::stage_index(std::string_view name) const {
 
 std::string RuleError::str() const {
   if (line <= 0) return file + ": " + message;
+  if (column <= 0) return file + ":" + std::to_string(line) + ": " + message;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 

@@ -11,7 +11,7 @@
 namespace sigma {
 namespace {
 
-constexpr char kMagic[8] = {'E', 'V', 'R', 'U', 'L', 'E', '1', '\0'};
+constexpr char kMagic[8] = {'E', 'V', 'R', 'U', 'L', 'E', '2', '\0'};  // 2: errors carry a column
 constexpr size_t kMaxFile = 256u << 20;
 // After the seal (cache_folder.h), the entries: each a file's path, key (128
 // bits: this binary, the path, the text) and parse, length-prefixed.
@@ -198,7 +198,8 @@ std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vect
     w.u(p.result.errors.size());
     for (const LoadError& e : p.result.errors) {
       w.u(static_cast<uint64_t>(e.line));
-      w.s(e.reason);
+      w.u(static_cast<uint64_t>(e.column));
+      w.s(e.message);
     }
     body.s(w.out);
   }
@@ -229,7 +230,8 @@ std::vector<std::optional<ParsedFile>> rule_cache_parsed(std::string_view data, 
         for (LoadError& e : p.result.errors) {
           e.file = path;
           e.line = static_cast<int>(r.small<uint64_t>(INT32_MAX, "line"));
-          e.reason = r.s();
+          e.column = static_cast<int>(r.small<uint64_t>(INT32_MAX, "column"));
+          e.message = r.s();
         }
         if (r.done()) out[it->second] = std::move(p);
       } catch (const text::DecodeError&) {  // this entry: parsed again

@@ -321,13 +321,13 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       if (!missing.empty()) {
         std::string names;
         for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
-        report.needs_values.push_back({r.file, r.line,
+        report.needs_values.push_back({r.file, r.line, 0,
                                        "rule " + r.id + ": not run: placeholder " + names +
                                            " has no values (|expand; give them with --placeholders FILE)"});
         continue;
       }
     } catch (const std::runtime_error& e) {
-      report.skipped.push_back({r.file, r.line, "rule " + r.id + ": " + e.what()});
+      report.skipped.push_back({r.file, r.line, 0, "rule " + r.id + ": " + e.what()});
       continue;
     }
     if (r.kind == Rule::Kind::Filter)
@@ -381,11 +381,11 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
   std::vector<Rule> kept;
   for (size_t i = 0; i < set->rules_.size(); ++i) {
     Rule& r = set->rules_[i];
-    if (!unknown_source[i].empty()) report.skipped.push_back({r.file, r.line, unknown_source[i]});
+    if (!unknown_source[i].empty()) report.skipped.push_back({r.file, r.line, 0, unknown_source[i]});
     if (jobs[i].empty()) continue;  // no kind of record
     auto failed = std::find_if(jobs[i].begin(), jobs[i].end(), [](const Job& j) { return !j.error.empty(); });
     if (failed != jobs[i].end()) {
-      report.skipped.push_back({r.file, r.line, failed->error});
+      report.skipped.push_back({r.file, r.line, 0, failed->error});
       continue;
     }
     for (Job& j : jobs[i]) {
@@ -422,7 +422,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         CompiledRule fc;
         fc.rule = c.rule;
         if (!builder.compile_selections(f, fc)) {
-          report.skipped.push_back({f.file, f.line, builder.error});
+          report.skipped.push_back({f.file, f.line, 0, builder.error});
           continue;
         }
         c.filters.push_back(std::move(fc));
@@ -431,7 +431,8 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     if (any)
       ++report.filter;
     else
-      report.skipped.push_back({f.file, f.line, "filter applies to no loaded rule (its rules, or their log source)"});
+      report.skipped.push_back(
+          {f.file, f.line, 0, "filter applies to no loaded rule (its rules, or their log source)"});
   }
 
   // Correlations are kept after the detection rules (the replay runs them);
@@ -508,7 +509,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
     const Rule& c = set->rules_[i];
     if (c.kind != Rule::Kind::Correlation) continue;
     if (!set->runs_[i]) {
-      report.skipped.push_back({c.file, c.line, "rule " + c.id + ": " + why[i]});
+      report.skipped.push_back({c.file, c.line, 0, "rule " + c.id + ": " + why[i]});
       set->standalone_[i] = false;  // never runs
       continue;
     }

@@ -17,11 +17,29 @@
 namespace sigma {
 namespace {
 
-// An error at a node: its line is reported.
+// An error at a node: its line and column are reported.
 struct NodeError : std::runtime_error {
-  int line;
+  int line, column;
   NodeError(const YAML::Node& n, const std::string& what)
-      : std::runtime_error(what), line(n.Mark().line >= 0 ? n.Mark().line + 1 : 0) {}
+      : std::runtime_error(what),
+        line(n.Mark().line >= 0 ? n.Mark().line + 1 : 0),
+        column(n.Mark().column >= 0 ? n.Mark().column + 1 : 0) {}
+};
+
+// Every error of one document: loading goes on past an error wherever the
+// rest can still be read (the header's keys, each search identifier, each
+// condition), so one run names them all. At most kMaxErrors are kept.
+struct DocumentErrors {
+  static constexpr size_t kMaxErrors = 20;
+  std::vector<NodeError> list;
+  template <typename F>
+  void attempt(F&& step) {
+    try {
+      step();
+    } catch (const NodeError& e) {
+      if (list.size() < kMaxErrors) list.push_back(e);
+    }
+  }
 };
 
 std::string scalar(const YAML::Node& n, const char* what) {
@@ -363,29 +381,38 @@ Selection parse_selection(const std::string& name, const YAML::Node& n) {
   return s;
 }
 
-void parse_detection(const YAML::Node& det, Rule& r, const char* section) {
+void parse_detection(const YAML::Node& det, Rule& r, const char* section, DocumentErrors& errors) {
   if (!det.IsMap()) throw NodeError(det, std::string(section) + " must be a map");
+  std::vector<std::string> names;  // every search identifier, those in error too
+  bool condition = false, condition_failed = false;
   for (const auto& kv : det) {
     std::string name = kv.first.Scalar();
     if (name == "condition") {
-      for (const std::string& c : string_list(kv.second, "condition")) {
-        try {
-          r.conditions.push_back(parse_condition(c));
-        } catch (const std::runtime_error& e) {
-          throw NodeError(kv.second, std::string("condition: ") + e.what());
+      condition = true;
+      size_t before = errors.list.size();
+      errors.attempt([&] {
+        for (const std::string& c : string_list(kv.second, "condition")) {
+          try {
+            r.conditions.push_back(parse_condition(c));
+          } catch (const std::runtime_error& e) {
+            throw NodeError(kv.second, std::string("condition: ") + e.what());
+          }
         }
-      }
+      });
+      condition_failed = errors.list.size() > before;
       continue;
     }
     if (name == "timeframe" || name == "rules") continue;  // timeframe: obsolete; rules: a filter's targets
-    r.selections.push_back(parse_selection(name, kv.second));
+    names.push_back(name);
+    errors.attempt([&] { r.selections.push_back(parse_selection(name, kv.second)); });
   }
-  if (r.conditions.empty()) throw NodeError(det, std::string(section) + " has no condition");
+  if (!condition || (r.conditions.empty() && !condition_failed))
+    throw NodeError(det, std::string(section) + " has no condition");
   // Every name a condition refers to must exist.
   std::function<void(const Condition&)> check = [&](const Condition& c) {
-    if (c.kind == Condition::Kind::Ref &&
-        std::none_of(r.selections.begin(), r.selections.end(), [&](const Selection& s) { return s.name == c.name; }))
-      throw NodeError(det, "condition names '" + c.name + "', which is not a search identifier");
+    if (c.kind == Condition::Kind::Ref && std::find(names.begin(), names.end(), c.name) == names.end())
+      errors.attempt(
+          [&] { throw NodeError(det, "condition names '" + c.name + "', which is not a search identifier"); });
     for (const auto& a : c.args) check(*a);
   };
   for (const auto& c : r.conditions) check(*c);
@@ -475,9 +502,12 @@ void parse_correlation(const YAML::Node& c, Rule& r) {
   }
 }
 
+// Throws NodeError (the document is not a map), or DocumentErrors with every
+// error found.
 Rule parse_document(const YAML::Node& doc, const std::string& file) {
   t_budget = {};
   if (!doc.IsMap()) throw NodeError(doc, "a Sigma document must be a map");
+  DocumentErrors errors;
   Rule r;
   r.file = file;
   r.line = doc.Mark().line + 1;
@@ -489,36 +519,51 @@ Rule parse_document(const YAML::Node& doc, const std::string& file) {
   r.author = opt("author");
   r.status = opt("status");
   std::string level = text::lowered(opt("level"));
-  if (r.title.empty()) throw NodeError(doc, "a Sigma rule needs a title");
-  if (r.id.empty() && r.name.empty()) throw NodeError(doc, "a Sigma rule needs an id");
+  errors.attempt([&] {
+    if (r.title.empty()) throw NodeError(doc, "a Sigma rule needs a title");
+  });
+  errors.attempt([&] {
+    if (r.id.empty() && r.name.empty()) throw NodeError(doc, "a Sigma rule needs an id");
+  });
   if (r.id.empty()) r.id = r.name;
-  r.tags = string_list(doc["tags"], "tags");
-  r.references = string_list(doc["references"], "references");
-  r.falsepositives = string_list(doc["falsepositives"], "falsepositives");
+  errors.attempt([&] { r.tags = string_list(doc["tags"], "tags"); });
+  errors.attempt([&] { r.references = string_list(doc["references"], "references"); });
+  errors.attempt([&] { r.falsepositives = string_list(doc["falsepositives"], "falsepositives"); });
   if (!level.empty()) {
     r.level = rules::parse_level(level);
-    if (!r.level) throw NodeError(doc["level"], "unknown level '" + level + "'");
+    errors.attempt([&] {
+      if (!r.level) throw NodeError(doc["level"], "unknown level '" + level + "'");
+    });
   }
-  if (const YAML::Node ls = doc["logsource"]) {
+  errors.attempt([&] {
+    const YAML::Node ls = doc["logsource"];
+    if (!ls) return;
     if (!ls.IsMap()) throw NodeError(ls, "logsource must be a map");
     r.logsource.product = ls["product"] ? text::lowered(scalar(ls["product"], "product")) : "";
     r.logsource.category = ls["category"] ? text::lowered(scalar(ls["category"], "category")) : "";
     r.logsource.service = ls["service"] ? text::lowered(scalar(ls["service"], "service")) : "";
-  }
-  if (doc["correlation"]) {
-    r.kind = Rule::Kind::Correlation;
-    parse_correlation(doc["correlation"], r);
-  } else if (doc["filter"]) {
-    r.kind = Rule::Kind::Filter;
-    r.filter_rules = string_list(doc["filter"]["rules"], "filter rules");
-    if (r.filter_rules.empty()) throw NodeError(doc["filter"], "a filter needs rules");
-    parse_detection(doc["filter"], r, "filter");
-  } else if (doc["detection"]) {
-    if (!doc["logsource"]) throw NodeError(doc, "a Sigma rule needs a logsource");
-    parse_detection(doc["detection"], r, "detection");
-  } else {
-    throw NodeError(doc, "not a Sigma rule (no detection, correlation or filter)");
-  }
+  });
+  errors.attempt([&] {
+    if (doc["correlation"]) {
+      r.kind = Rule::Kind::Correlation;
+      parse_correlation(doc["correlation"], r);
+    } else if (doc["filter"]) {
+      r.kind = Rule::Kind::Filter;
+      errors.attempt([&] {
+        r.filter_rules = string_list(doc["filter"]["rules"], "filter rules");
+        if (r.filter_rules.empty()) throw NodeError(doc["filter"], "a filter needs rules");
+      });
+      parse_detection(doc["filter"], r, "filter", errors);
+    } else if (doc["detection"]) {
+      errors.attempt([&] {
+        if (!doc["logsource"]) throw NodeError(doc, "a Sigma rule needs a logsource");
+      });
+      parse_detection(doc["detection"], r, "detection", errors);
+    } else {
+      throw NodeError(doc, "not a Sigma rule (no detection, correlation or filter)");
+    }
+  });
+  if (!errors.list.empty()) throw errors;
   return r;
 }
 
@@ -626,8 +671,6 @@ class ConditionParser {
 
 }  // namespace
 
-std::string LoadError::str() const { return file + ":" + std::to_string(line) + ": " + reason; }
-
 std::unique_ptr<Condition> parse_condition(std::string_view text) { return ConditionParser(text).parse(); }
 
 // A top-level key of some YAML document of the text.
@@ -646,14 +689,14 @@ LoadResult load_sigma_text(std::string_view text, const std::string& file) {
   LoadResult out;
   if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
     out.errors.push_back(
-        {file, at->first, "not YAML: ',' outside a flow collection at column " + std::to_string(at->second)});
+        {file, at->first, 0, "not YAML: ',' outside a flow collection at column " + std::to_string(at->second)});
     return out;
   }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
-    out.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not YAML: " + e.msg});
+    out.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "not YAML: " + e.msg});
     return out;
   }
   for (const YAML::Node& doc : docs) {
@@ -668,10 +711,12 @@ LoadResult load_sigma_text(std::string_view text, const std::string& file) {
         }
     try {
       out.rules.push_back(parse_document(doc, file));
+    } catch (const DocumentErrors& all) {
+      for (const NodeError& e : all.list) out.errors.push_back({file, e.line, e.column, who + e.what()});
     } catch (const NodeError& e) {
-      out.errors.push_back({file, e.line, who + e.what()});
+      out.errors.push_back({file, e.line, e.column, who + e.what()});
     } catch (const YAML::Exception& e) {
-      out.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, who + e.msg});
+      out.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, who + e.msg});
     }
   }
   return out;

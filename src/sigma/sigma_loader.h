@@ -9,16 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/rule_error.h"
 #include "sigma/sigma_rule.h"
 
 namespace sigma {
 
-struct LoadError {
-  std::string file;
-  int line = 0;
-  std::string reason;
-  std::string str() const;  // "file:line: reason"
-};
+// A document that cannot be loaded: the rule language's error (file, line,
+// column, message), every error of the document listed.
+using LoadError = rules::RuleError;
 
 struct LoadResult {
   std::vector<Rule> rules;
