@@ -205,7 +205,7 @@ TEST(BatchShards, MemoryIsBoundedByTheShardsSize) {
   crafted.hosts[0].identity.device_id = "ws01";
   replay::Finding f;
   f.rule_id = "r";
-  auto empty = std::make_shared<const norm::NormalizedEvent>();
+  auto empty = std::make_shared<const normalize::NormalizedEvent>();
   for (int i = 0; i < 100000; ++i) f.evidence.push_back({"s", empty, 0, {}});
   crafted.hosts[0].findings.push_back(std::move(f));
   std::string bytes = batch::write_shard(crafted);
@@ -227,10 +227,10 @@ TEST(BatchShards, LinksAreBoundedPerFinding) {
     f.rule_id = source ? "src-rule" : "dst-rule";
     f.device_id = source ? "ws02" : "ws01";
     f.device_name = source ? "WS02" : "WS01";
-    f.timestamp = norm::kTicksPerSecond * (source ? 1000 : 1000 + i / 10);  // sources at one time
+    f.timestamp = normalize::kTicksPerSecond * (source ? 1000 : 1000 + i / 10);  // sources at one time
     replay::LinkEnd l;
     l.source = source;
-    l.peer_address = norm::FieldValue::str(source ? "10.0.0.1" : "10.0.0.2");
+    l.peer_address = normalize::FieldValue::str(source ? "10.0.0.1" : "10.0.0.2");
     l.time = f.timestamp;
     f.link_end = l;
     return f;

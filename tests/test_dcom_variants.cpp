@@ -143,9 +143,9 @@ TEST(DcomVariantSamples, LethalHtaMshtaEmbeddingThenInbound) {
 
 // ---- mappings the rules rest on, on real records -------------------------------------------
 
-const norm::NormalizedEvent* record(const support::Collected& c, int64_t id) {
-  for (const norm::NormalizedEvent& e : c.events)
-    if (e[norm::Field::EventRecordID].i == id) return &e;
+const normalize::NormalizedEvent* record(const support::Collected& c, int64_t id) {
+  for (const normalize::NormalizedEvent& e : c.events)
+    if (e[normalize::Field::EventRecordID].i == id) return &e;
   return nullptr;
 }
 
@@ -156,21 +156,21 @@ TEST(DcomVariantMappings, NetworkLogonAndTheProcessInItsSessionShareTheLogonId) 
   auto c = support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Privilege Escalation" /
                               "NTLM2SelfRelay-med0x2e-security_4624_4688.evtx")
                                  .string()});
-  const norm::NormalizedEvent* logon = record(c, 21373);
-  const norm::NormalizedEvent* proc = record(c, 21374);
+  const normalize::NormalizedEvent* logon = record(c, 21373);
+  const normalize::NormalizedEvent* proc = record(c, 21374);
   ASSERT_TRUE(logon && proc);
-  EXPECT_EQ(logon->table, norm::Table::Logon);
-  EXPECT_EQ((*logon)[norm::Field::LogonType].s, "Network");
-  EXPECT_EQ((*logon)[norm::Field::LogonId].s, "0x82215a");
-  EXPECT_EQ((*logon)[norm::Field::RemoteIP].s, "192.168.1.219");
-  EXPECT_EQ((*logon)[norm::Field::RemotePort].i, 63652);
-  EXPECT_EQ((*logon)[norm::Field::AccountName].s, "Administrator");
-  EXPECT_EQ((*logon)[norm::Field::Protocol].s, "Kerberos");
-  EXPECT_FALSE((*logon)[norm::Field::RemoteDeviceName].known());     // WorkstationName "-"
-  EXPECT_FALSE((*logon)[norm::Field::InitiatingProcessId].known());  // ProcessId 0x0
-  EXPECT_EQ(proc->table, norm::Table::Process);
-  EXPECT_EQ((*proc)[norm::Field::LogonId].s, "0x82215a");
-  EXPECT_EQ((*proc)[norm::Field::FileName].s, "notepad.exe");
+  EXPECT_EQ(logon->table, normalize::Table::Logon);
+  EXPECT_EQ((*logon)[normalize::Field::LogonType].s, "Network");
+  EXPECT_EQ((*logon)[normalize::Field::LogonId].s, "0x82215a");
+  EXPECT_EQ((*logon)[normalize::Field::RemoteIP].s, "192.168.1.219");
+  EXPECT_EQ((*logon)[normalize::Field::RemotePort].i, 63652);
+  EXPECT_EQ((*logon)[normalize::Field::AccountName].s, "Administrator");
+  EXPECT_EQ((*logon)[normalize::Field::Protocol].s, "Kerberos");
+  EXPECT_FALSE((*logon)[normalize::Field::RemoteDeviceName].known());     // WorkstationName "-"
+  EXPECT_FALSE((*logon)[normalize::Field::InitiatingProcessId].known());  // ProcessId 0x0
+  EXPECT_EQ(proc->table, normalize::Table::Process);
+  EXPECT_EQ((*proc)[normalize::Field::LogonId].s, "0x82215a");
+  EXPECT_EQ((*proc)[normalize::Field::FileName].s, "notepad.exe");
   // Not a DCOM launch (its parent is WmiPrvSE.exe): the Security-only rule does not report it.
   std::vector<json> all = scan({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Privilege Escalation" /
                                  "NTLM2SelfRelay-med0x2e-security_4624_4688.evtx")},
@@ -184,18 +184,18 @@ TEST(DcomVariantMappings, ScriptBlockNamesItsProcessAndAccount) {
   auto c = support::collect({(fs::path(EVTXHUNT_CORPUS) / "evtx-attack-samples" / "Credential Access" /
                               "phish_windows_credentials_powershell_scriptblockLog_4104.evtx")
                                  .string()});
-  const norm::NormalizedEvent* s = record(c, 1122);
+  const normalize::NormalizedEvent* s = record(c, 1122);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->table, norm::Table::Script);
-  EXPECT_EQ((*s)[norm::Field::InitiatingProcessId].i, 5500);
-  EXPECT_EQ((*s)[norm::Field::AccountSid].s, "S-1-5-21-3461203602-4096304019-2269080069-1000");
-  EXPECT_EQ((*s)[norm::Field::ScriptBlockText].s.rfind("&([scriptblock]::create(", 0), 0u);
+  EXPECT_EQ(s->table, normalize::Table::Script);
+  EXPECT_EQ((*s)[normalize::Field::InitiatingProcessId].i, 5500);
+  EXPECT_EQ((*s)[normalize::Field::AccountSid].s, "S-1-5-21-3461203602-4096304019-2269080069-1000");
+  EXPECT_EQ((*s)[normalize::Field::ScriptBlockText].s.rfind("&([scriptblock]::create(", 0), 0u);
 }
 
 TEST(DcomVariantMappings, SysmonProcessLogonId) {
   // LM_impacket_docmexec_mmc_sysmon_01 #9832: mmc.exe -Embedding, LogonId 0x1a2b9 as Sysmon writes it.
   auto c = support::collect({(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx").string()});
-  const norm::NormalizedEvent* p = record(c, 9832);
+  const normalize::NormalizedEvent* p = record(c, 9832);
   ASSERT_TRUE(p);
   // The value as the record holds it, read back through `dump`.
   support::CommandResult d = support::run_evtxhunt("dump " + q(kLateral / "LM_impacket_docmexec_mmc_sysmon_01.evtx"));
@@ -207,7 +207,7 @@ TEST(DcomVariantMappings, SysmonProcessLogonId) {
   std::string want = d.out.substr(at, d.out.find('"', at) - at);
   ASSERT_EQ(want.rfind("0x", 0), 0u) << want;
   std::transform(want.begin(), want.end(), want.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  EXPECT_EQ((*p)[norm::Field::LogonId].s, want);
+  EXPECT_EQ((*p)[normalize::Field::LogonId].s, want);
 }
 
 // ---- the vetted surrogate list -------------------------------------------------------------

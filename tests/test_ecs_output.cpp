@@ -1,4 +1,4 @@
-// --format ecs (src/timeline/ecs_writer.h) of timeline, search and scan on
+// --format ecs (src/output/ecs_writer.h) of timeline, search and scan on
 // samples/triage, checked against the Elastic Common Schema's own field list
 // (../shared/ecs/ecs_flat.yml): every field written outside winlog.* and
 // evtxhunt.* is an ECS field, its JSON value of the field's ECS type; the

@@ -83,9 +83,9 @@ TEST(EventStore, EveryCorpusRecordRoundTrips) {
     for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
       reader.read(file, slot, [&](const evtx::RecordView& r) {
         evtx::fields_from_tree(r.tree, fields);
-        norm::RecordAccess rec(fields, r.record_id);
-        norm::NormalizedEvent want;
-        bool is_mapped = norm::map_record(rec, want, norm::kAllTables);
+        normalize::RecordAccess rec(fields, r.record_id);
+        normalize::NormalizedEvent want;
+        bool is_mapped = normalize::map_record(rec, want, normalize::kAllTables);
         store::EncodeInput in;
         in.fields = &fields;
         in.file_id = 7;
@@ -118,16 +118,16 @@ TEST(EventStore, EveryCorpusRecordRoundTrips) {
         EXPECT_GT(system, 0u);
         ASSERT_EQ(v.normalized(), is_mapped);
         if (is_mapped) {
-          norm::NormalizedEvent got;
+          normalize::NormalizedEvent got;
           v.decode_normalized(got, "f.evtx");
-          for (size_t i = 0; i < norm::kFieldCount; ++i) {
-            auto f = static_cast<norm::Field>(i);
-            if (f == norm::Field::SourceFile || f == norm::Field::DeviceName || f == norm::Field::DeviceId ||
-                f == norm::Field::EventRecordID || f == norm::Field::Provider || f == norm::Field::Channel ||
-                f == norm::Field::EventID)
+          for (size_t i = 0; i < normalize::kFieldCount; ++i) {
+            auto f = static_cast<normalize::Field>(i);
+            if (f == normalize::Field::SourceFile || f == normalize::Field::DeviceName ||
+                f == normalize::Field::DeviceId || f == normalize::Field::EventRecordID ||
+                f == normalize::Field::Provider || f == normalize::Field::Channel || f == normalize::Field::EventID)
               continue;
             EXPECT_EQ(pipeline::field_text(got.fields[i]), pipeline::field_text(want.fields[i]))
-                << p << " " << norm::field_name(f);
+                << p << " " << normalize::field_name(f);
           }
           EXPECT_EQ(got.table, want.table);
           EXPECT_EQ(got.boot, want.boot);

@@ -1,4 +1,4 @@
-// xmlin::EventXmlDocument: XML event exports (and libevtx's rendering) into
+// xml::EventXmlDocument: XML event exports (and libevtx's rendering) into
 // the shared event tree and record model.
 #include <gtest/gtest.h>
 
@@ -62,7 +62,7 @@ const char* kExport = R"(<?xml version="1.0" encoding="utf-8"?>
 </Events>
 )";
 
-evtx::Record record_of(const xmlin::EventXmlDocument& doc, size_t i) {
+evtx::Record record_of(const xml::EventXmlDocument& doc, size_t i) {
   evtx::EventTree tree;
   doc.event_tree(i, tree);
   evtx::Record rec;
@@ -99,7 +99,7 @@ std::string to_utf16le(const std::string& s, bool bom) {
 }
 
 TEST(EventXml, EventsExportWithTwoEvents) {
-  auto doc = xmlin::EventXmlDocument::load_string(kExport, "export.xml");
+  auto doc = xml::EventXmlDocument::load_string(kExport, "export.xml");
   ASSERT_EQ(doc.size(), 2u);
 
   evtx::Record a = record_of(doc, 0);
@@ -138,7 +138,7 @@ TEST(EventXml, EventsExportWithTwoEvents) {
 }
 
 TEST(EventXml, TreeShape) {
-  auto doc = xmlin::EventXmlDocument::load_string(kExport, "export.xml");
+  auto doc = xml::EventXmlDocument::load_string(kExport, "export.xml");
   evtx::EventTree t;
   doc.event_tree(1, t);
   uint32_t ev = t.root_element();
@@ -174,7 +174,7 @@ TEST(EventXml, BareEventElements) {
       "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>4634</EventID>"
       "<Computer>DC02</Computer></System><UserData><LogoffEvent xmlns='urn:x'><TargetUserName>bob</TargetUserName>"
       "</LogoffEvent></UserData></Event>\r\n";
-  auto doc = xmlin::EventXmlDocument::load_string(xml, "bare.xml");
+  auto doc = xml::EventXmlDocument::load_string(xml, "bare.xml");
   ASSERT_EQ(doc.size(), 3u);
   evtx::Record r0 = record_of(doc, 0), r1 = record_of(doc, 1), r2 = record_of(doc, 2);
   EXPECT_EQ(r0.event_id, 4624);
@@ -190,7 +190,7 @@ TEST(EventXml, PrefixedNamespace) {
   const char* xml =
       "<e:Events xmlns:e='http://schemas.microsoft.com/win/2004/08/events/event'>"
       "<e:Event><e:System><e:EventID>7</e:EventID></e:System></e:Event></e:Events>";
-  auto doc = xmlin::EventXmlDocument::load_string(xml, "prefixed.xml");
+  auto doc = xml::EventXmlDocument::load_string(xml, "prefixed.xml");
   ASSERT_EQ(doc.size(), 1u);
   EXPECT_EQ(record_of(doc, 0).event_id, 7);
 }
@@ -202,7 +202,7 @@ TEST(EventXml, Utf16WithAndWithoutBom) {
       "<EventData><Data Name=\"ScriptBlockText\">Write-Host \xe2\x82\xac</Data></EventData></Event></Events>";
   for (bool bom : {true, false}) {
     SCOPED_TRACE(bom ? "with BOM" : "without BOM");
-    auto doc = xmlin::EventXmlDocument::load_string(to_utf16le(utf8, bom), "utf16.xml");
+    auto doc = xml::EventXmlDocument::load_string(to_utf16le(utf8, bom), "utf16.xml");
     ASSERT_EQ(doc.size(), 1u);
     evtx::Record r = record_of(doc, 0);
     EXPECT_EQ(r.event_id, 4104);
@@ -213,7 +213,7 @@ TEST(EventXml, Utf16WithAndWithoutBom) {
 
 TEST(EventXml, ValuesKeptByteForByte) {
   // Line ends inside values stay as they are (the BinXML value has CR LF).
-  auto doc = xmlin::EventXmlDocument::load_string(
+  auto doc = xml::EventXmlDocument::load_string(
       "<Event><EventData><Data Name=\"M\">a\r\nb</Data><Data Name=\"T\">x\ty</Data></EventData></Event>", "crlf.xml");
   evtx::Record r = record_of(doc, 0);
   EXPECT_EQ(data(r, "M"), "a\r\nb");
@@ -221,7 +221,7 @@ TEST(EventXml, ValuesKeptByteForByte) {
 }
 
 TEST(EventXml, RendersBackToXml) {
-  auto doc = xmlin::EventXmlDocument::load_string(
+  auto doc = xml::EventXmlDocument::load_string(
       "<Event xmlns=\"urn:e\"><System><EventID>1</EventID></System>"
       "<EventData><Data Name=\"A\">x &amp; y</Data></EventData></Event>",
       "r.xml");
@@ -235,7 +235,7 @@ TEST(EventXml, RendersBackToXml) {
 
 TEST(EventXml, MalformedDocumentNamesTheFile) {
   try {
-    xmlin::EventXmlDocument::load_string("<Events><Event><System></Event></Events>", "broken.xml");
+    xml::EventXmlDocument::load_string("<Events><Event><System></Event></Events>", "broken.xml");
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     std::string what = e.what();
@@ -247,7 +247,7 @@ TEST(EventXml, MalformedDocumentNamesTheFile) {
 TEST(EventXml, NoEventElement) {
   for (const char* xml : {"<Events></Events>", "", "just text", "<Root><Other/></Root>"}) {
     try {
-      xmlin::EventXmlDocument::load_string(xml, "empty.xml");
+      xml::EventXmlDocument::load_string(xml, "empty.xml");
       ADD_FAILURE() << "no error for " << xml;
     } catch (const std::runtime_error& e) {
       EXPECT_EQ(std::string(e.what()), "empty.xml: no <Event> element");
@@ -272,7 +272,7 @@ TEST(EventXml, Utf16FileWithoutBomStartingWithWhitespace) {
       for (size_t i = 0; i + 1 < bytes.size(); i += 2) std::swap(bytes[i], bytes[i + 1]);
     auto path = dir / "export16.xml";
     std::ofstream(path, std::ios::binary) << bytes;
-    auto doc = xmlin::EventXmlDocument::load_file(path);
+    auto doc = xml::EventXmlDocument::load_file(path);
     ASSERT_EQ(doc.size(), 1u);
     EXPECT_EQ(record_of(doc, 0).computer, "H\xc3\xa9l\xc3\xa8ne-PC");
   }
@@ -284,20 +284,20 @@ TEST(EventXml, LoadFile) {
   std::filesystem::create_directories(dir);
   auto good = dir / "export.xml";
   { std::ofstream(good, std::ios::binary) << kExport; }
-  auto doc = xmlin::EventXmlDocument::load_file(good);
+  auto doc = xml::EventXmlDocument::load_file(good);
   EXPECT_EQ(doc.size(), 2u);
   EXPECT_EQ(record_of(doc, 1).event_id, 4688);
 
   auto bad = dir / "bad.xml";
   { std::ofstream(bad, std::ios::binary) << "<Events><Event>"; }
   try {
-    xmlin::EventXmlDocument::load_file(bad);
+    xml::EventXmlDocument::load_file(bad);
     ADD_FAILURE() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(bad.string() + ": not XML: "), std::string::npos) << e.what();
   }
   try {
-    xmlin::EventXmlDocument::load_file(dir / "missing.xml");
+    xml::EventXmlDocument::load_file(dir / "missing.xml");
     ADD_FAILURE() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("missing.xml: cannot open"), std::string::npos) << e.what();
@@ -306,8 +306,8 @@ TEST(EventXml, LoadFile) {
 }
 
 TEST(EventXml, MovedDocumentKeepsValues) {
-  auto doc = xmlin::EventXmlDocument::load_string(kExport, "export.xml");
-  xmlin::EventXmlDocument moved = std::move(doc);
+  auto doc = xml::EventXmlDocument::load_string(kExport, "export.xml");
+  xml::EventXmlDocument moved = std::move(doc);
   evtx::Record r = record_of(moved, 0);
   EXPECT_EQ(data(r, "ProcessId"), "4242");
 }

@@ -36,7 +36,7 @@ std::string read(const fs::path& p) {
 
 TEST(KqlHunts, FalconFridayHuntsOverTheCorpus) {
   fs::path dir = fs::path(EVTXHUNT_CORPUS).parent_path() / "kql" / "falconfriday";
-  support::Collected c = support::collect({EVTXHUNT_CORPUS}, 2, 256, true, norm::kAllTables);
+  support::Collected c = support::collect({EVTXHUNT_CORPUS}, 2, 256, true, normalize::kAllTables);
   tables::EvidenceCatalog catalog(*c.evidence, {});
   catalog.prepare(tables::table_names());
   kql::RunOptions o;

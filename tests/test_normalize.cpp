@@ -18,9 +18,9 @@
 #include "support/files.h"
 
 namespace fs = std::filesystem;
-using norm::Field;
-using norm::NormalizedEvent;
-using norm::Table;
+using normalize::Field;
+using normalize::NormalizedEvent;
+using normalize::Table;
 
 namespace {
 
@@ -48,17 +48,17 @@ std::string text(const NormalizedEvent& ev, Field f) { return pipeline::field_te
 // reads: names, the rule language's keywords, KQL's Device* tables and the
 // sets replay and normalize map.
 TEST(TableInfo, OneRowPerTableAndTheSetsFollowIt) {
-  EXPECT_EQ(norm::kTableCount, static_cast<size_t>(norm::Table::Other) + 1);
-  EXPECT_STREQ(norm::table_name(norm::Table::Script), "PowerShellScriptBlock");
-  EXPECT_STREQ(norm::table_info(norm::Table::Script).kql_table, "DeviceEvents");  // PowerShellCommand
-  EXPECT_STREQ(norm::table_info(norm::Table::Logon).rule_keyword, "logon");
-  EXPECT_EQ(norm::table_info(norm::Table::Boot).kql_table, nullptr);
+  EXPECT_EQ(normalize::kTableCount, static_cast<size_t>(normalize::Table::Other) + 1);
+  EXPECT_STREQ(normalize::table_name(normalize::Table::Script), "PowerShellScriptBlock");
+  EXPECT_STREQ(normalize::table_info(normalize::Table::Script).kql_table, "DeviceEvents");  // PowerShellCommand
+  EXPECT_STREQ(normalize::table_info(normalize::Table::Logon).rule_keyword, "logon");
+  EXPECT_EQ(normalize::table_info(normalize::Table::Boot).kql_table, nullptr);
   std::string keywords;
-  for (const norm::TableInfo& t : norm::kTableInfo)
+  for (const normalize::TableInfo& t : normalize::kTableInfo)
     if (t.rule_keyword) keywords += std::string(keywords.empty() ? "" : " ") + t.rule_keyword;
   EXPECT_EQ(keywords, "process network logon script");
-  EXPECT_EQ(norm::kReplayTables, 0b111111u);                         // Process .. Script
-  EXPECT_EQ(norm::kAllTables, (1u << (norm::kTableCount - 1)) - 1);  // every table but Other
+  EXPECT_EQ(normalize::kReplayTables, 0b111111u);                              // Process .. Script
+  EXPECT_EQ(normalize::kAllTables, (1u << (normalize::kTableCount - 1)) - 1);  // every table but Other
 }
 
 TEST(NormalizeCorpus, SysmonProcessCreatedRecord9832) {
@@ -258,7 +258,7 @@ TEST(NormalizeXml, SysmonBareEventsBootsAndTwoHostsInOneFile) {
   const NormalizedEvent& services = find(c, 1, Table::Process);
   EXPECT_EQ(text(services, Field::FileName), "services.exe");
   EXPECT_EQ(text(services, Field::Timestamp), "2024-03-02T07:00:00.5000000Z");  // UtcTime
-  EXPECT_EQ(services.boot, norm::BootMarker::ServicesStarted);                  // the process is also a boot marker
+  EXPECT_EQ(services.boot, normalize::BootMarker::ServicesStarted);             // the process is also a boot marker
   EXPECT_EQ(text(find(c, 900, Table::Boot), Field::ActionType), "EventLogStarted");
   EXPECT_EQ(text(find(c, 899, Table::Boot), Field::ActionType), "OsStarted");
   EXPECT_EQ(text(find(c, 77, Table::Boot), Field::DeviceId), "dc01.corp.local");
@@ -364,18 +364,18 @@ TEST(NormalizeHotPath, FieldMapFilterSkipsExactlyTheUnwantedRecords) {
     if (entry.path().extension() != ".evtx") continue;
     evtx::EvtxFile file(entry.path());
     evtx::ChunkReader plain;
-    evtx::ChunkReader fast({[](std::string_view p, uint16_t id) { return norm::wanted(p, id); }, false});
+    evtx::ChunkReader fast({[](std::string_view p, uint16_t id) { return normalize::wanted(p, id); }, false});
     std::string provider;
     for (size_t slot = 0; slot < file.chunk_slots(); ++slot) {
       std::vector<uint64_t> want_ids, got_ids;
       evtx::ChunkResult a = plain.read(file, slot, [&](const evtx::RecordView& r) {
         uint16_t id = 0;
-        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id))
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && normalize::wanted(provider, id))
           want_ids.push_back(r.file_offset);
       });
       evtx::ChunkResult b = fast.read(file, slot, [&](const evtx::RecordView& r) {
         uint16_t id = 0;
-        if (evtx::peek_provider_and_id(r.tree, provider, id) && norm::wanted(provider, id))
+        if (evtx::peek_provider_and_id(r.tree, provider, id) && normalize::wanted(provider, id))
           got_ids.push_back(r.file_offset);
         ++delivered;
       });
@@ -463,10 +463,10 @@ TEST(NormalizeHotPath, FieldMapRecordsEqualTreeRecords) {
 // A FILETIME past INT64_MAX (year 30828 on: damaged or crafted) as Ticks is
 // clamped, so it sorts last rather than first.
 TEST(Times, FileTimesPastTheTicksRangeSortLast) {
-  EXPECT_EQ(norm::ticks_of_filetime(UINT64_MAX), INT64_MAX);
-  EXPECT_EQ(norm::ticks_of_filetime(uint64_t{1} << 63), INT64_MAX);
-  EXPECT_EQ(norm::ticks_of_filetime(2650467744000000000ull), 2650467744000000000ll);  // year 10000
-  EXPECT_EQ(pipeline::field_text(norm::FieldValue::time(INT64_MAX)), "+30828-09-14T02:48:05.4775807Z");
+  EXPECT_EQ(normalize::ticks_of_filetime(UINT64_MAX), INT64_MAX);
+  EXPECT_EQ(normalize::ticks_of_filetime(uint64_t{1} << 63), INT64_MAX);
+  EXPECT_EQ(normalize::ticks_of_filetime(2650467744000000000ull), 2650467744000000000ll);  // year 10000
+  EXPECT_EQ(pipeline::field_text(normalize::FieldValue::time(INT64_MAX)), "+30828-09-14T02:48:05.4775807Z");
 }
 
 // CSV cells a spreadsheet would run as formulas get a ' before them; numbers

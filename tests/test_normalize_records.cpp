@@ -28,10 +28,10 @@
 
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
-using norm::Table;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
+using normalize::Table;
 namespace fs = std::filesystem;
 
 constexpr int64_t kTick = 10'000'000;
@@ -94,16 +94,16 @@ struct Checker {
   bool has(const char* name) const { return value(name) != nullptr; }
 
   void unknown(Field f, const char* why) const {
-    EXPECT_FALSE(ev[f].known()) << where << ": " << norm::field_name(f) << " should be unknown (" << why << ") but is "
-                                << pipeline::field_text(ev[f]);
+    EXPECT_FALSE(ev[f].known()) << where << ": " << normalize::field_name(f) << " should be unknown (" << why
+                                << ") but is " << pipeline::field_text(ev[f]);
   }
   void str(Field f, const std::string& want) const {
-    EXPECT_EQ(pipeline::field_text(ev[f]), want) << where << ": " << norm::field_name(f);
-    EXPECT_TRUE(ev[f].known()) << where << ": " << norm::field_name(f);
+    EXPECT_EQ(pipeline::field_text(ev[f]), want) << where << ": " << normalize::field_name(f);
+    EXPECT_TRUE(ev[f].known()) << where << ": " << normalize::field_name(f);
   }
   void num(Field f, int64_t want) const {
-    ASSERT_TRUE(ev[f].known()) << where << ": " << norm::field_name(f);
-    EXPECT_EQ(ev[f].i, want) << where << ": " << norm::field_name(f);
+    ASSERT_TRUE(ev[f].known()) << where << ": " << normalize::field_name(f);
+    EXPECT_EQ(ev[f].i, want) << where << ": " << normalize::field_name(f);
   }
   // Field f is the record's data item, or unknown when that holds a placeholder.
   void copy(Field f, const char* name) const {
@@ -156,11 +156,11 @@ void check_sysmon_time(const Checker& c, int64_t process_start) {
   bool far_before = u < written - 600 * kTick;
   bool before_start = process_start >= 0 && u < process_start;
   if (after || far_before || before_start) {
-    EXPECT_EQ(c.ev.time_source, norm::TimeSource::TimeCreated) << c.where;
+    EXPECT_EQ(c.ev.time_source, normalize::TimeSource::TimeCreated) << c.where;
     EXPECT_EQ(c.ev.timestamp(), written) << c.where;
     EXPECT_FALSE(c.ev.timestamp_note.empty()) << c.where;
   } else {
-    EXPECT_EQ(c.ev.time_source, norm::TimeSource::UtcTime) << c.where;
+    EXPECT_EQ(c.ev.time_source, normalize::TimeSource::UtcTime) << c.where;
     EXPECT_EQ(c.ev.timestamp(), u) << c.where;
     EXPECT_TRUE(c.ev.timestamp_note.empty()) << c.where << ": " << c.ev.timestamp_note;
   }
@@ -488,7 +488,7 @@ struct Corpus {
   std::map<std::string, std::string> short_to_fqdn;                          // lower case
 
   Corpus() {
-    collected = support::collect({corpus::root().string()}, 2, 64, false, norm::kAllTables);
+    collected = support::collect({corpus::root().string()}, 2, 64, false, normalize::kAllTables);
     std::map<std::string, std::set<std::string>> fqdns;
     for (const fs::path& p : corpus::list_evtx()) {
       corpus::ReadResult r = corpus::read_file(p);
@@ -542,7 +542,7 @@ TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
   std::map<std::string, int64_t> starts;
   for (const NormalizedEvent& ev : c.collected.events) {
     const evtx::Record* raw = c.record(ev);
-    if (raw && ev.table == Table::Process && raw->event_id == 1 && ev.time_source == norm::TimeSource::UtcTime)
+    if (raw && ev.table == Table::Process && raw->event_id == 1 && ev.time_source == normalize::TimeSource::UtcTime)
       starts.emplace(ev[Field::DeviceId].s + "|" + raw->find("ProcessGuid")->text, ev.timestamp());
   }
   std::map<std::string, size_t> checked;
@@ -589,7 +589,7 @@ TEST(NormalizeRecords, EveryMappedRecordFollowsTheMappingRules) {
     if (ev.table != Table::Process || !ev[Field::FileName].known()) continue;
     bool want = lower(ev[Field::FileName].s) == "services.exe" && ev[Field::InitiatingProcessFileName].known() &&
                 lower(ev[Field::InitiatingProcessFileName].s) == "wininit.exe";
-    EXPECT_EQ(ev.boot == norm::BootMarker::ServicesStarted, want)
+    EXPECT_EQ(ev.boot == normalize::BootMarker::ServicesStarted, want)
         << base(ev[Field::SourceFile].s) << "#" << ev[Field::EventRecordID].i;
     services_boots += want;
   }
@@ -694,12 +694,12 @@ TEST(NormalizeRecords, ImplausibleUtcTimeFallsBackToTimeCreated) {
   const NormalizedEvent& stale =
       get("Execution/exec_persist_rundll32_mshta_scheduledtask_sysmon_1_3_11.evtx", 4128, Table::Network);
   EXPECT_EQ(text(stale, Field::Timestamp), "2019-05-21T15:32:59.3892786Z");
-  EXPECT_EQ(stale.time_source, norm::TimeSource::TimeCreated);
+  EXPECT_EQ(stale.time_source, normalize::TimeSource::TimeCreated);
   EXPECT_EQ(stale.timestamp_note,
             "UtcTime 2019-05-21T06:58:39.8880000Z is more than 10 minutes before the record was written");
   const NormalizedEvent& future =
       get("Defense Evasion/faxhell_sysmon_7_1_18_3_bindshell_dllhijack.evtx", 339888, Table::Network);
-  EXPECT_EQ(future.time_source, norm::TimeSource::TimeCreated);
+  EXPECT_EQ(future.time_source, normalize::TimeSource::TimeCreated);
   EXPECT_EQ(future.timestamp_note, "UtcTime 2020-08-02T16:25:25.6090000Z is after the record was written");
   const NormalizedEvent& hta = get("Lateral Movement/LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx", 17590, Table::Network);
   EXPECT_EQ(text(hta, Field::Timestamp), "2019-05-14T01:29:05.5345219Z");
@@ -708,7 +708,7 @@ TEST(NormalizeRecords, ImplausibleUtcTimeFallsBackToTimeCreated) {
             "(LM_DCOM_MSHTA_LethalHTA_Sysmon_3_1.evtx#17589 at 2019-05-14T01:29:04.2930000Z)");
   // Plausible: a network event written 1-4 s late keeps its UtcTime.
   const NormalizedEvent& mmc = get("Lateral Movement/LM_impacket_docmexec_mmc_sysmon_01.evtx", 9832, Table::Process);
-  EXPECT_EQ(mmc.time_source, norm::TimeSource::UtcTime);
+  EXPECT_EQ(mmc.time_source, normalize::TimeSource::UtcTime);
   EXPECT_EQ(text(mmc, Field::Timestamp), "2019-04-30T20:35:11.8560000Z");
   size_t fallbacks = 0;
   std::map<std::string, size_t> why;
@@ -764,7 +764,7 @@ TEST(NormalizeRecords, ServicesStartedByPplDumpIsNotABoot) {
   const NormalizedEvent& services = get(ppl, 564593, Table::Process);
   EXPECT_EQ(text(services, Field::FileName), "services.exe");
   EXPECT_EQ(text(services, Field::InitiatingProcessFileName), "PPLdump.exe");
-  EXPECT_EQ(services.boot, norm::BootMarker::None);
+  EXPECT_EQ(services.boot, normalize::BootMarker::None);
 }
 
 // Rule 7: Sysmon's placeholders are unknown values.

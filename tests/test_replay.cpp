@@ -35,12 +35,12 @@
 
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
-using norm::Ticks;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
+using normalize::Ticks;
 
-constexpr Ticks kSec = norm::kTicksPerSecond;
+constexpr Ticks kSec = normalize::kTicksPerSecond;
 // 2024-03-05T14:00:00Z as FILETIME ticks: a whole second.
 constexpr Ticks kT0 = 133'541'208'000'000'000;
 static_assert(kT0 % kSec == 0);
@@ -51,12 +51,13 @@ NormalizedEvent created(Ticks t, int64_t pid, const std::string& image, const st
                         int64_t parent_pid = -1, const std::string& parent_guid = "",
                         const std::string& parent_image = "", const std::string& command_line = "") {
   NormalizedEvent ev;
-  ev.table = norm::Table::Process;
+  ev.table = normalize::Table::Process;
   ev[Field::Timestamp] = FieldValue::time(t);
-  ev[Field::ActionType] = FieldValue::str(norm::kProcessCreated);
+  ev[Field::ActionType] = FieldValue::str(normalize::kProcessCreated);
   ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
   ev[Field::DeviceId] = FieldValue::str("ws1");
-  ev[Field::Provider] = FieldValue::str(std::string(guid.empty() ? norm::kSecurityProvider : norm::kSysmonProvider));
+  ev[Field::Provider] =
+      FieldValue::str(std::string(guid.empty() ? normalize::kSecurityProvider : normalize::kSysmonProvider));
   ev[Field::EventID] = FieldValue::integer(guid.empty() ? 4688 : 1);
   ev[Field::ProcessId] = FieldValue::integer(pid);
   if (!image.empty()) ev[Field::FileName] = FieldValue::str(image);
@@ -71,7 +72,7 @@ NormalizedEvent created(Ticks t, int64_t pid, const std::string& image, const st
 // A process end (Sysmon 5 with a guid, else Security 4689).
 NormalizedEvent ended(Ticks t, int64_t pid, const std::string& guid = "") {
   NormalizedEvent ev;
-  ev.table = norm::Table::ProcessEnd;
+  ev.table = normalize::Table::ProcessEnd;
   ev[Field::Timestamp] = FieldValue::time(t);
   ev[Field::ProcessId] = FieldValue::integer(pid);
   if (!guid.empty()) ev[Field::ProcessUniqueId] = FieldValue::str(guid);
@@ -80,9 +81,9 @@ NormalizedEvent ended(Ticks t, int64_t pid, const std::string& guid = "") {
 
 // A connection made (or accepted) by a process.
 NormalizedEvent connection(Ticks t, int64_t pid, const std::string& image = "", const std::string& guid = "",
-                           const char* action = norm::kInboundConnectionAccepted) {
+                           const char* action = normalize::kInboundConnectionAccepted) {
   NormalizedEvent ev;
-  ev.table = norm::Table::Network;
+  ev.table = normalize::Table::Network;
   ev[Field::Timestamp] = FieldValue::time(t);
   ev[Field::ActionType] = FieldValue::str(action);
   ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
@@ -448,9 +449,9 @@ TEST(LogCoverage, TheFirstEmptyHourStrictlyBetween) {
 // ---------------------------------------------------------------------------
 // Boots
 
-NormalizedEvent boot_marker(Ticks t, norm::BootMarker m) {
+NormalizedEvent boot_marker(Ticks t, normalize::BootMarker m) {
   NormalizedEvent ev;
-  ev.table = norm::Table::Boot;
+  ev.table = normalize::Table::Boot;
   ev[Field::Timestamp] = FieldValue::time(t);
   ev.boot = m;
   return ev;
@@ -463,37 +464,37 @@ TEST(BootClock, NoBootSeenIsUnknown) {
 
 TEST(BootClock, TheServicesStartIsTheBootTimeOfItsBoot) {
   replay::BootClock clock;
-  clock.on_marker(boot_marker(kT0, norm::BootMarker::OsStarted));
+  clock.on_marker(boot_marker(kT0, normalize::BootMarker::OsStarted));
   EXPECT_EQ(clock.last_boot().i, kT0);
   // services.exe started by wininit.exe, 20 s later: the seed query's boot time.
-  clock.on_marker(boot_marker(kT0 + 20 * kSec, norm::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0 + 20 * kSec, normalize::BootMarker::ServicesStarted));
   EXPECT_EQ(clock.last_boot().i, kT0 + 20 * kSec);
   // More markers of the same boot change nothing.
-  clock.on_marker(boot_marker(kT0 + 30 * kSec, norm::BootMarker::SystemStarted));
-  clock.on_marker(boot_marker(kT0 + 40 * kSec, norm::BootMarker::EventLogStarted));
+  clock.on_marker(boot_marker(kT0 + 30 * kSec, normalize::BootMarker::SystemStarted));
+  clock.on_marker(boot_marker(kT0 + 40 * kSec, normalize::BootMarker::EventLogStarted));
   EXPECT_EQ(clock.last_boot().i, kT0 + 20 * kSec);
 }
 
 TEST(BootClock, AMarkerMoreThanFiveMinutesAfterTheLastIsANewBoot) {
   replay::BootClock clock;
-  clock.on_marker(boot_marker(kT0, norm::BootMarker::ServicesStarted));
-  clock.on_marker(boot_marker(kT0 + 4 * 60 * kSec, norm::BootMarker::SystemStarted));
+  clock.on_marker(boot_marker(kT0, normalize::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0 + 4 * 60 * kSec, normalize::BootMarker::SystemStarted));
   // 5 min after the last marker (not the first): still the same boot.
-  clock.on_marker(boot_marker(kT0 + 9 * 60 * kSec, norm::BootMarker::EventLogStarted));
+  clock.on_marker(boot_marker(kT0 + 9 * 60 * kSec, normalize::BootMarker::EventLogStarted));
   EXPECT_EQ(clock.last_boot().i, kT0);
   // One tick more than 5 min after the last marker: a new boot, which resets
   // the services.exe state (its own services start counts again).
   Ticks next = kT0 + 14 * 60 * kSec + 1;
-  clock.on_marker(boot_marker(next, norm::BootMarker::OsStarted));
+  clock.on_marker(boot_marker(next, normalize::BootMarker::OsStarted));
   EXPECT_EQ(clock.last_boot().i, next);
-  clock.on_marker(boot_marker(next + 15 * kSec, norm::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(next + 15 * kSec, normalize::BootMarker::ServicesStarted));
   EXPECT_EQ(clock.last_boot().i, next + 15 * kSec);
 }
 
 TEST(BootClock, ASecondServicesStartInOneBootIsNotANewBoot) {
   replay::BootClock clock;
-  clock.on_marker(boot_marker(kT0, norm::BootMarker::ServicesStarted));
-  clock.on_marker(boot_marker(kT0 + 60 * kSec, norm::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0, normalize::BootMarker::ServicesStarted));
+  clock.on_marker(boot_marker(kT0 + 60 * kSec, normalize::BootMarker::ServicesStarted));
   EXPECT_EQ(clock.last_boot().i, kT0);
 }
 
@@ -550,7 +551,7 @@ EventPtr child_of(Ticks t, const std::string& cmd, const std::string& parent = "
 
 std::vector<std::string> stages_of(const replay::Finding& f) {
   std::vector<std::string> v;
-  for (const replay::Evidence& e : f.evidence) v.push_back(e.stage);
+  for (const replay::EvidenceStep& e : f.evidence) v.push_back(e.stage);
   return v;
 }
 
@@ -844,7 +845,7 @@ TEST(RuleMatcher, AnEmptyScriptBlockIsNoPowerShellDcomSource) {
   ASSERT_EQ(loaded.rules.size(), 1u);
   auto script = [](const FieldValue& text) {
     NormalizedEvent ev;
-    ev.table = norm::Table::Script;
+    ev.table = normalize::Table::Script;
     ev[Field::Timestamp] = FieldValue::time(kT0);
     ev[Field::DeviceName] = FieldValue::str("WS1.corp.local");
     ev[Field::InitiatingProcessId] = FieldValue::integer(5500);
@@ -914,11 +915,11 @@ TEST(CompileErrorType, IsAStdExceptionWithItsMessage) {
 // The normalizer's mapping table
 
 TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
-  std::span<const norm::MapperEntry> table = norm::mapper_table();
+  std::span<const normalize::MapperEntry> table = normalize::mapper_table();
   ASSERT_EQ(table.size(), 36u);
   std::set<std::pair<std::string, uint16_t>> entries;
   std::set<std::string> providers;
-  for (const norm::MapperEntry& e : table) {
+  for (const normalize::MapperEntry& e : table) {
     EXPECT_TRUE(entries.emplace(std::string(e.provider), e.event_id).second) << e.provider << " " << e.event_id;
     providers.emplace(e.provider);
     EXPECT_NE(e.map, nullptr);
@@ -928,24 +929,25 @@ TEST(MapperTable, WantedIsTrueExactlyForTheTablesEntries) {
                                               "Microsoft-Windows-Kernel-General", "Service Control Manager"}));
   for (const std::string& p : providers)
     for (uint32_t id = 0; id <= 0xffff; ++id)
-      EXPECT_EQ(norm::wanted(p, static_cast<uint16_t>(id), norm::kAllTables),
+      EXPECT_EQ(normalize::wanted(p, static_cast<uint16_t>(id), normalize::kAllTables),
                 entries.count({p, static_cast<uint16_t>(id)}) == 1)
           << p << " " << id;
   for (const auto& [p, id] : entries) {
-    EXPECT_FALSE(norm::wanted(p + " ", id, norm::kAllTables));
-    EXPECT_FALSE(norm::wanted("microsoft-windows-sysmon", id, norm::kAllTables));
+    EXPECT_FALSE(normalize::wanted(p + " ", id, normalize::kAllTables));
+    EXPECT_FALSE(normalize::wanted("microsoft-windows-sysmon", id, normalize::kAllTables));
   }
-  EXPECT_FALSE(norm::wanted("", 1));
-  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 1));
-  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Security-Auditing", 5158));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 4, norm::kAllTables));   // Sysmon's own state: no table
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 19, norm::kAllTables));  // WMI filters: no table yet
+  EXPECT_FALSE(normalize::wanted("", 1));
+  EXPECT_TRUE(normalize::wanted("Microsoft-Windows-Sysmon", 1));
+  EXPECT_TRUE(normalize::wanted("Microsoft-Windows-Security-Auditing", 5158));
+  EXPECT_FALSE(
+      normalize::wanted("Microsoft-Windows-Sysmon", 4, normalize::kAllTables));  // Sysmon's own state: no table
+  EXPECT_FALSE(normalize::wanted("Microsoft-Windows-Sysmon", 19, normalize::kAllTables));  // WMI filters: no table yet
   // A run maps only the tables it reads: replay's by default, Sysmon 7 only for KQL's image loads.
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 7));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 2));
-  EXPECT_TRUE(norm::wanted("Microsoft-Windows-Sysmon", 7, norm::table_bit(norm::Table::ImageLoad)));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Sysmon", 1, norm::table_bit(norm::Table::ImageLoad)));
-  EXPECT_FALSE(norm::wanted("Microsoft-Windows-Security-Auditing", 4672));
+  EXPECT_FALSE(normalize::wanted("Microsoft-Windows-Sysmon", 7));
+  EXPECT_FALSE(normalize::wanted("Microsoft-Windows-Sysmon", 2));
+  EXPECT_TRUE(normalize::wanted("Microsoft-Windows-Sysmon", 7, normalize::table_bit(normalize::Table::ImageLoad)));
+  EXPECT_FALSE(normalize::wanted("Microsoft-Windows-Sysmon", 1, normalize::table_bit(normalize::Table::ImageLoad)));
+  EXPECT_FALSE(normalize::wanted("Microsoft-Windows-Security-Auditing", 4672));
 }
 
 }  // namespace

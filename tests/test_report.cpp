@@ -258,22 +258,23 @@ TEST(Report, HostileTextInTheDataCannotCloseTheScript) {
 }
 
 // 2024-03-12T00:00:00Z.
-constexpr norm::Ticks kMarch12 = (1710201600 + 11644473600LL) * norm::kTicksPerSecond;
+constexpr normalize::Ticks kMarch12 = (1710201600 + 11644473600LL) * normalize::kTicksPerSecond;
 
 // An evidence step: a process event of `image` running `cmd`, with its key fields.
-replay::Evidence step(const std::string& stage, norm::Ticks t, const std::string& image, const std::string& cmd,
-                      std::vector<std::pair<std::string, std::string>> details) {
-  auto e = std::make_shared<norm::NormalizedEvent>();
-  e->table = norm::Table::Process;
-  (*e)[norm::Field::Timestamp] = norm::FieldValue::time(t);
-  (*e)[norm::Field::FileName] = norm::FieldValue::str(image);
-  (*e)[norm::Field::ProcessCommandLine] = norm::FieldValue::str(cmd);
-  (*e)[norm::Field::SourceFile] = norm::FieldValue::str("C:/triage/WS01/Microsoft-Windows-Sysmon%4Operational.evtx");
-  (*e)[norm::Field::EventRecordID] = norm::FieldValue::integer(52000);
+replay::EvidenceStep step(const std::string& stage, normalize::Ticks t, const std::string& image,
+                          const std::string& cmd, std::vector<std::pair<std::string, std::string>> details) {
+  auto e = std::make_shared<normalize::NormalizedEvent>();
+  e->table = normalize::Table::Process;
+  (*e)[normalize::Field::Timestamp] = normalize::FieldValue::time(t);
+  (*e)[normalize::Field::FileName] = normalize::FieldValue::str(image);
+  (*e)[normalize::Field::ProcessCommandLine] = normalize::FieldValue::str(cmd);
+  (*e)[normalize::Field::SourceFile] =
+      normalize::FieldValue::str("C:/triage/WS01/Microsoft-Windows-Sysmon%4Operational.evtx");
+  (*e)[normalize::Field::EventRecordID] = normalize::FieldValue::integer(52000);
   return {stage, e, 0, std::move(details)};
 }
 
-replay::Finding finding(const std::string& rule, rules::Level level, const std::string& host, norm::Ticks t) {
+replay::Finding finding(const std::string& rule, rules::Level level, const std::string& host, normalize::Ticks t) {
   replay::Finding f;
   f.rule_id = rule;
   f.title = "Title of " + rule;
@@ -296,7 +297,7 @@ std::string render(const std::vector<replay::Finding>& findings) {
 // high or critical.
 std::vector<replay::Finding> hundred_thousand_findings() {
   std::vector<replay::Finding> findings;
-  std::vector<replay::Evidence> chain;  // the events shared (cheap to build)
+  std::vector<replay::EvidenceStep> chain;  // the events shared (cheap to build)
   for (int n = 0; n < 5; ++n)
     chain.push_back(
         step(n ? "child" : "dcom", kMarch12 + n, "cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\" /c whoami", {}));
@@ -307,7 +308,7 @@ std::vector<replay::Finding> hundred_thousand_findings() {
                                         : rules::Level::Low;
     replay::Finding f = finding(i % 3 ? "ff-t1021.003-dcom" : "dcom-mmc20-application", level,
                                 "WS" + std::to_string(i % 50) + ".corp.local",
-                                kMarch12 + static_cast<norm::Ticks>(i) * norm::kTicksPerSecond);
+                                kMarch12 + static_cast<normalize::Ticks>(i) * normalize::kTicksPerSecond);
     f.evidence = chain;
     f.evidence[0].details = {{"CommandLine", "cmd.exe /c whoami"}, {"ProcessId", std::to_string(4000 + i % 5000)}};
     findings.push_back(std::move(f));
@@ -383,13 +384,15 @@ TEST(Report, ListOrderChainsAndNoisyGroups) {
   std::vector<replay::Finding> findings;
   // In the scan's order (host, then time).
   for (int i = 0; i < 60; ++i)  // 60 > kGroupFindings: one group
-    findings.push_back(finding("noisy", rules::Level::Low, "A.corp.local", kMarch12 + i * norm::kTicksPerSecond));
-  findings.push_back(finding("lateral", rules::Level::High, "A.corp.local", kMarch12 + 100 * norm::kTicksPerSecond));
+    findings.push_back(finding("noisy", rules::Level::Low, "A.corp.local", kMarch12 + i * normalize::kTicksPerSecond));
+  findings.push_back(
+      finding("lateral", rules::Level::High, "A.corp.local", kMarch12 + 100 * normalize::kTicksPerSecond));
   findings.back().evidence.push_back(
       step("logon", kMarch12, "svchost.exe", "svchost.exe -k netsvcs", {{"TargetUserName", "eve"}}));
   for (int i = 0; i < 50; ++i)  // exactly kGroupFindings: no group
-    findings.push_back(finding("noisy", rules::Level::Low, "B.corp.local", kMarch12 + i * norm::kTicksPerSecond));
-  findings.push_back(finding("dcom", rules::Level::Critical, "C.corp.local", kMarch12 + 500 * norm::kTicksPerSecond));
+    findings.push_back(finding("noisy", rules::Level::Low, "B.corp.local", kMarch12 + i * normalize::kTicksPerSecond));
+  findings.push_back(
+      finding("dcom", rules::Level::Critical, "C.corp.local", kMarch12 + 500 * normalize::kTicksPerSecond));
   findings.push_back(finding("info", rules::Level::Informational, "C.corp.local", kMarch12));
   Json d = report_data(render(findings));
   ASSERT_EQ(d["marks"].size(), 113u);
@@ -543,7 +546,7 @@ TEST(ReportInBrowser, SixThousandFindingsOpenZoomAndFilter) {
                                        : rules::Level::Low;
     findings.push_back(finding((i / 150) % 2 ? "spread-b" : "spread-a", level,
                                "WS" + std::to_string(i % 150) + ".corp.local",
-                               kMarch12 + static_cast<norm::Ticks>(i) * 60 * norm::kTicksPerSecond));
+                               kMarch12 + static_cast<normalize::Ticks>(i) * 60 * normalize::kTicksPerSecond));
     findings.back().evidence.push_back(step("run", findings.back().timestamp, "cmd.exe",
                                             "cmd.exe /c echo " + std::to_string(i),
                                             {{"CommandLine", "cmd.exe /c echo " + std::to_string(i)}}));
@@ -551,7 +554,7 @@ TEST(ReportInBrowser, SixThousandFindingsOpenZoomAndFilter) {
   // 400 of one rule on WS7, 30 s apart: one group.
   for (int j = 0; j < 400; ++j) {
     findings.push_back(finding("noisy-logon", rules::Level::Informational, "WS7.corp.local",
-                               kMarch12 + static_cast<norm::Ticks>(j) * 30 * norm::kTicksPerSecond));
+                               kMarch12 + static_cast<normalize::Ticks>(j) * 30 * normalize::kTicksPerSecond));
     findings.back().evidence.push_back(
         step("logon", findings.back().timestamp, "lsass.exe", "", {{"TargetUserName", "svc" + std::to_string(j)}}));
   }
@@ -561,7 +564,7 @@ TEST(ReportInBrowser, SixThousandFindingsOpenZoomAndFilter) {
   last.title = "Lonely logon on the last host";
   last.evidence.push_back(step("logon", last.timestamp, "winlogon.exe", "winlogon.exe",
                                {{"TargetUserName", "eve"}, {"IpAddress", "10.9.8.7"}}));
-  last.evidence.push_back(step("run", last.timestamp + norm::kTicksPerSecond, "whoami.exe", "whoami /all",
+  last.evidence.push_back(step("run", last.timestamp + normalize::kTicksPerSecond, "whoami.exe", "whoami /all",
                                {{"ParentImage", "C:\\Windows\\explorer.exe"}}));
   findings.push_back(last);
 
@@ -649,7 +652,7 @@ TEST(ReportInBrowser, AFindingWithoutItsChainSaysWhereItIs) {
   std::vector<replay::Finding> findings;
   const std::string filler(4096, 'x');  // 1,200 chains of 4 KiB: past kChainBytes
   for (int i = 0; i < 1200; ++i) {
-    findings.push_back(finding("big", rules::Level::Low, "WS1.corp.local", kMarch12 + i * norm::kTicksPerSecond));
+    findings.push_back(finding("big", rules::Level::Low, "WS1.corp.local", kMarch12 + i * normalize::kTicksPerSecond));
     findings.back().evidence.push_back(
         step("run", findings.back().timestamp, "cmd.exe", "cmd.exe", {{"Payload", std::to_string(i) + filler}}));
   }

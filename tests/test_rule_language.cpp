@@ -14,12 +14,12 @@
 
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
 using rules::Truth;
 
-norm::Ticks at(const char* text) {
+normalize::Ticks at(const char* text) {
   auto t = rules::parse_datetime(text);
   EXPECT_TRUE(t.has_value()) << text;
   return t.value_or(0);
@@ -62,17 +62,17 @@ rules::CompileError error_of(const std::string& expr, const rules::Scope& scope 
 // --- schema names ---
 
 TEST(Schema, EveryFieldHasAUniqueNameThatRoundTrips) {
-  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+  for (size_t i = 0; i < normalize::kFieldCount; ++i) {
     auto f = static_cast<Field>(i);
-    ASSERT_NE(norm::field_name(f), nullptr) << i;
-    std::string name = norm::field_name(f);
+    ASSERT_NE(normalize::field_name(f), nullptr) << i;
+    std::string name = normalize::field_name(f);
     ASSERT_FALSE(name.empty()) << i;
-    EXPECT_EQ(norm::field_by_name(name), f) << name;
+    EXPECT_EQ(normalize::field_by_name(name), f) << name;
   }
-  EXPECT_EQ(norm::field_by_name("LastBootTime"), Field::LastBootTime);
-  EXPECT_EQ(norm::field_by_name("filename"), std::nullopt);  // names are case-sensitive, as KQL columns
-  EXPECT_STREQ(norm::table_name(norm::Table::Process), "DeviceProcessEvents");
-  EXPECT_STREQ(norm::table_name(norm::Table::Network), "DeviceNetworkEvents");
+  EXPECT_EQ(normalize::field_by_name("LastBootTime"), Field::LastBootTime);
+  EXPECT_EQ(normalize::field_by_name("filename"), std::nullopt);  // names are case-sensitive, as KQL columns
+  EXPECT_STREQ(normalize::table_name(normalize::Table::Process), "DeviceProcessEvents");
+  EXPECT_STREQ(normalize::table_name(normalize::Table::Network), "DeviceNetworkEvents");
 }
 
 // --- equality and case rules ---
@@ -328,7 +328,7 @@ TEST(Literals, Timespans) {
   EXPECT_TRUE_EXPR("-1s == 0s - 1s");
   EXPECT_TRUE_EXPR("time(1d) == 1d");
   EXPECT_EQ(value("5m").type, rules::Type::Timespan);
-  EXPECT_EQ(value("5m").i, 5 * 60 * norm::kTicksPerSecond);
+  EXPECT_EQ(value("5m").i, 5 * 60 * normalize::kTicksPerSecond);
 }
 
 TEST(Literals, DatetimesAndArithmetic) {
@@ -583,8 +583,8 @@ TEST(TimeWindows, SeedDcomStageIsBoundedByTheRpcEvent) {
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].stage, 0u);
   // Conservative, for any anchor R: Timestamp in (R - 1 s, R + 3 s).
-  EXPECT_EQ(b[0].min_offset, -norm::kTicksPerSecond + 1);
-  EXPECT_EQ(b[0].max_offset, 3 * norm::kTicksPerSecond);
+  EXPECT_EQ(b[0].min_offset, -normalize::kTicksPerSecond + 1);
+  EXPECT_EQ(b[0].max_offset, 3 * normalize::kTicksPerSecond);
   EXPECT_TRUE(b[0].bounded_above());
   ASSERT_EQ(b[0].sources.size(), 1u);
   EXPECT_EQ(b[0].sources[0], R"(datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2))");
@@ -606,17 +606,18 @@ TEST(TimeWindows, ExactWindowAgreesWithEvaluation) {
       R"(Timestamp >= rpc.Timestamp and Timestamp <= rpc.Timestamp + 1m)",
       R"(2 >= datetime_diff("second", Timestamp, rpc.Timestamp) and FileName != "x")",
   };
-  const norm::Ticks anchors[] = {at("2019-04-30 10:00:00"), at("2019-04-30 10:00:00.900"),
-                                 at("2019-04-30 10:00:59.999"), at("2019-04-30 10:00:30.0000001")};
+  const normalize::Ticks anchors[] = {at("2019-04-30 10:00:00"), at("2019-04-30 10:00:00.900"),
+                                      at("2019-04-30 10:00:59.999"), at("2019-04-30 10:00:30.0000001")};
   for (const char* x : exprs) {
     rules::Expression e = rules::compile_predicate(x, scope);
     std::vector<rules::TimeBound> b = e.time_bounds();
     ASSERT_EQ(b.size(), 1u) << x;
-    for (norm::Ticks anchor : anchors) {
+    for (normalize::Ticks anchor : anchors) {
       rules::TimeWindow w = b[0].window(anchor);
       NormalizedEvent rpc = event({{Field::Timestamp, FieldValue::time(anchor)}});
       const NormalizedEvent* chain[] = {&rpc};
-      for (norm::Ticks d = -3 * 60 * norm::kTicksPerSecond; d <= 3 * 60 * norm::kTicksPerSecond; d += 1'000'000 + 7) {
+      for (normalize::Ticks d = -3 * 60 * normalize::kTicksPerSecond; d <= 3 * 60 * normalize::kTicksPerSecond;
+           d += 1'000'000 + 7) {
         NormalizedEvent cur = event({{Field::Timestamp, FieldValue::time(anchor + d)}, {Field::FileName, S("y")}});
         bool matched = e.test({&cur, chain}).truth == Truth::True;
         ASSERT_EQ(w.contains(anchor + d), matched) << x << " anchor " << rules::format_datetime(anchor) << " d " << d;

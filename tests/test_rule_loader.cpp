@@ -22,14 +22,14 @@
 namespace {
 
 namespace fs = std::filesystem;
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
 using rules::Truth;
 
 const fs::path kSeed = fs::path(EVTXHUNT_SOURCE_DIR) / "rules" / "ff-t1021.003-dcom.yml";
 
-norm::Ticks at(const char* text) { return rules::parse_datetime(text).value(); }
+normalize::Ticks at(const char* text) { return rules::parse_datetime(text).value(); }
 
 // The errors of a rule text, as "LINE:COLUMN: message" (file name "r.yml" left out).
 std::vector<std::string> errors_of(const std::string& yaml) {
@@ -82,9 +82,9 @@ TEST(SeedRule, LoadsWithThreeStagesAndItsDocumentation) {
   EXPECT_EQ(rule.stages[0].name, "rpc");
   EXPECT_EQ(rule.stages[1].name, "dcom");
   EXPECT_EQ(rule.stages[2].name, "child");
-  EXPECT_EQ(rule.stages[0].table, norm::Table::Network);
-  EXPECT_EQ(rule.stages[1].table, norm::Table::Process);
-  EXPECT_EQ(rule.stages[2].table, norm::Table::Process);
+  EXPECT_EQ(rule.stages[0].table, normalize::Table::Network);
+  EXPECT_EQ(rule.stages[1].table, normalize::Table::Process);
+  EXPECT_EQ(rule.stages[2].table, normalize::Table::Process);
   EXPECT_EQ(rule.stage_index("dcom"), 1);
   EXPECT_EQ(rule.stage_index("nope"), -1);
   for (const rules::Stage& s : rule.stages) EXPECT_EQ(s.where.type(), rules::Type::Bool) << s.name;
@@ -92,8 +92,8 @@ TEST(SeedRule, LoadsWithThreeStagesAndItsDocumentation) {
   // dcom: within datetime_diff("second") 0..2 of rpc -> (rpc - 1 s, rpc + 3 s)
   ASSERT_EQ(rule.stages[1].time_bounds.size(), 1u);
   EXPECT_EQ(rule.stages[1].time_bounds[0].stage, 0u);
-  EXPECT_EQ(rule.stages[1].time_bounds[0].min_offset, -norm::kTicksPerSecond + 1);
-  EXPECT_EQ(rule.stages[1].time_bounds[0].max_offset, 3 * norm::kTicksPerSecond);
+  EXPECT_EQ(rule.stages[1].time_bounds[0].min_offset, -normalize::kTicksPerSecond + 1);
+  EXPECT_EQ(rule.stages[1].time_bounds[0].max_offset, 3 * normalize::kTicksPerSecond);
   // child: no time bound (the replay ends it with the DCOM process), joined by instance
   EXPECT_TRUE(rule.stages[2].time_bounds.empty());
   ASSERT_EQ(rule.stages[2].join_keys.size(), 1u);
@@ -606,12 +606,12 @@ stages:
   ASSERT_TRUE(r.ok()) << r.errors[0].str();
   EXPECT_EQ(r.rules[0].lists.at("names"),
             (std::vector<std::string>{"{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}", "mmc.exe"}));
-  norm::NormalizedEvent ev;
-  ev[norm::Field::FileName] = norm::FieldValue::str("MMC.EXE");
+  normalize::NormalizedEvent ev;
+  ev[normalize::Field::FileName] = normalize::FieldValue::str("MMC.EXE");
   EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::True);
-  ev[norm::Field::FileName] = norm::FieldValue::str("cmd.exe");
+  ev[normalize::Field::FileName] = normalize::FieldValue::str("cmd.exe");
   EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::True);
-  ev[norm::Field::FileName] = norm::FieldValue::str("names");
+  ev[normalize::Field::FileName] = normalize::FieldValue::str("names");
   EXPECT_EQ(r.rules[0].stages[0].where.test({&ev, {}}).truth, rules::Truth::False);
 
   std::ofstream(dir / "missing.yml") << std::string(rule).replace(rule.find("names.txt"), 9, "nope.txt");

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "output/finding_writer.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "replay/scan.h"
 #include "rules/rule.h"
 #include "support/temp_dir.h"
-#include "timeline/finding_writer.h"
 
 namespace fs = std::filesystem;
 
@@ -46,7 +46,7 @@ std::vector<std::string> as_json(const std::vector<replay::Finding>& findings) {
   std::vector<std::string> out;
   for (const replay::Finding& f : findings) {
     std::string s;
-    timeline::append_finding_json(s, f);
+    output::append_finding_json(s, f);
     out.push_back(std::move(s));
   }
   return out;

@@ -176,12 +176,12 @@ TEST(SigmaRegressionAll, EveryRuleFiresWithAllRulesLoaded) {
         ++records;
         if (!v.fields || !v.fields->layout) return;
         ++through_plans;
-        norm::RecordAccess rec(*v.fields, v.record_id);
+        normalize::RecordAccess rec(*v.fields, v.record_id);
         std::vector<uint32_t> matched, deferred, matched_by_name, deferred_by_name;
         matcher.match(rec, *scratch, matched, deferred);
         evtx::RecordFields by_name = *v.fields;
         by_name.layout = nullptr;
-        norm::RecordAccess rec_by_name(by_name, v.record_id);
+        normalize::RecordAccess rec_by_name(by_name, v.record_id);
         matcher.match(rec_by_name, *scratch, matched_by_name, deferred_by_name);
         ASSERT_EQ(matched, matched_by_name) << c.evtx << " record " << v.record_id;
         ASSERT_EQ(deferred, deferred_by_name) << c.evtx << " record " << v.record_id;

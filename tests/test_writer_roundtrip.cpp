@@ -394,7 +394,7 @@ struct Expected {
   std::string xml;  // the input event rendered by the shared renderer
 };
 
-std::vector<Expected> expected_events(const xmlin::EventXmlDocument& doc) {
+std::vector<Expected> expected_events(const xml::EventXmlDocument& doc) {
   std::vector<Expected> out;
   evtx::EventTree tree;
   uint64_t next_id = 1;
@@ -419,11 +419,11 @@ std::vector<Expected> expected_events(const xmlin::EventXmlDocument& doc) {
 }
 
 std::vector<Expected> expected_events(std::string_view xml) {
-  return expected_events(xmlin::EventXmlDocument::load_string(xml, "inline"));
+  return expected_events(xml::EventXmlDocument::load_string(xml, "inline"));
 }
 
 evtx::WriterStats write_xml(std::string_view xml, const fs::path& out) {
-  xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_string(xml, "inline");
+  xml::EventXmlDocument doc = xml::EventXmlDocument::load_string(xml, "inline");
   evtx::EvtxFileWriter w(out);
   evtx::EventTree tree;
   for (size_t i = 0; i < doc.size(); ++i) {
@@ -631,7 +631,7 @@ std::vector<evtx::Record> read_python_evtx(const fs::path& path) {
   EXPECT_EQ(cr.err, "") << path;
   std::vector<evtx::Record> out;
   if (cr.exit_code != 0) return out;
-  xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_string(cr.out, "evtx_dump.py " + path.string());
+  xml::EventXmlDocument doc = xml::EventXmlDocument::load_string(cr.out, "evtx_dump.py " + path.string());
   evtx::EventTree tree;
   for (size_t i = 0; i < doc.size(); ++i) {
     doc.event_tree(i, tree);
@@ -1067,14 +1067,14 @@ TEST(WriterRoundTrip, RecordTooLargeForAChunkIsRefused) {
   std::string xml =
       R"(<Event><System><Provider Name="X"/><EventID>1</EventID><Computer>H</Computer></System><EventData><Data Name="a">)" +
       big + "</Data></EventData></Event>";
-  xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_string(xml, "big");
+  xml::EventXmlDocument doc = xml::EventXmlDocument::load_string(xml, "big");
   evtx::EventTree tree;
   doc.event_tree(0, tree);
   std::vector<uint8_t> chunks;
   evtx::EvtxWriter w([&](const uint8_t* c) { chunks.insert(chunks.end(), c, c + evtx::kChunkSize); });
   EXPECT_THROW(w.add(tree), evtx::WriteError);
   // The writer is unchanged and still usable.
-  xmlin::EventXmlDocument ok = xmlin::EventXmlDocument::load_string(
+  xml::EventXmlDocument ok = xml::EventXmlDocument::load_string(
       R"(<Event><System><Provider Name="X"/><EventID>1</EventID><Computer>H</Computer></System></Event>)", "ok");
   ok.event_tree(0, tree);
   EXPECT_EQ(w.add(tree), 1u);
@@ -1198,7 +1198,7 @@ TEST(Samples, AreTheGeneratorsOutputAndReadIdenticallyByAllReaders) {
       EXPECT_TRUE(support::read_bytes(committed) == support::read_bytes(samples::log_path(tmp / "triage", host, file)))
           << committed << " differs from what scripts/make_samples.py makes of samples/scenario: run it";
       fs::path xml = tmp / "xml" / host / (std::string(log) + ".xml");
-      std::vector<Expected> want = expected_events(xmlin::EventXmlDocument::load_file(xml));
+      std::vector<Expected> want = expected_events(xml::EventXmlDocument::load_file(xml));
       ASSERT_GT(want.size(), 5u);
       for (const Expected& e : want) EXPECT_EQ(e.rec.computer, std::string(host) + ".corp.local");
       check_all_readers(committed, want);

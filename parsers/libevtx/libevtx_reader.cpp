@@ -165,9 +165,9 @@ LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const Recor
     }
     // size counts the terminating NUL.
     std::string_view xml(xml_.data(), std::strlen(xml_.c_str()));
-    std::optional<xmlin::EventXmlDocument> doc;
+    std::optional<xml::EventXmlDocument> doc;
     try {
-      doc.emplace(xmlin::EventXmlDocument::load_string(xml, name + " record " + std::to_string(id)));
+      doc.emplace(xml::EventXmlDocument::load_string(xml, name + " record " + std::to_string(id)));
     } catch (const std::exception& e) {
       damaged({std::string("libevtx rendered XML that does not parse: ") + e.what(), 0});
       continue;

@@ -7,7 +7,7 @@
 #include "normalize/mapping_util.h"
 #include "text/ascii_case.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // How far apart the two records of one connection may be written.
@@ -179,4 +179,4 @@ void resolve_directions(std::vector<NormalizedEvent*>& events) {
   for (NormalizedEvent* ev : events) r.decide(*ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

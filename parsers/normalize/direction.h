@@ -39,7 +39,7 @@
 
 #include "normalize/normalized_event.h"
 
-namespace norm {
+namespace normalize {
 
 class DirectionResolver {
  public:
@@ -76,4 +76,4 @@ class DirectionResolver {
 // All three passes over one host's events held in memory.
 void resolve_directions(std::vector<NormalizedEvent*>& events);
 
-}  // namespace norm
+}  // namespace normalize

@@ -5,7 +5,7 @@
 #include "evtx/value.h"
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // The ProcessGuid of the process an event belongs to (Sysmon 5: the ended
@@ -61,4 +61,4 @@ void check_times_against_process_starts(std::vector<NormalizedEvent>& events) {
   for (NormalizedEvent& ev : events) hosts[ev[Field::DeviceId].s].check(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -15,7 +15,7 @@
 
 #include "normalize/normalized_event.h"
 
-namespace norm {
+namespace normalize {
 
 class ProcessStarts {
  public:
@@ -41,4 +41,4 @@ class ProcessStarts {
 // Both steps over events held in memory (of any hosts).
 void check_times_against_process_starts(std::vector<NormalizedEvent>& events);
 
-}  // namespace norm
+}  // namespace normalize

@@ -2,7 +2,7 @@
 
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 
 void HostNames::add(std::string_view computer) { names_.insert(lower_name(computer)); }
 
@@ -34,4 +34,4 @@ std::string HostNames::key(std::string_view computer) const {
   return it == keys_.end() ? n : it->second;
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace norm {
+namespace normalize {
 
 class HostNames {
  public:
@@ -27,4 +27,4 @@ class HostNames {
   std::map<std::string, std::string> keys_;  // lower-case name -> key
 };
 
-}  // namespace norm
+}  // namespace normalize

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace norm {
+namespace normalize {
 namespace {
 
 struct Reason {
@@ -70,4 +70,4 @@ std::optional<std::string> logon_failure_reason(std::optional<int64_t> status, s
   return std::nullopt;
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace norm {
+namespace normalize {
 
 // An NTSTATUS code's reason ("Wrong password"); "Status 0xc0000abc" when the
 // table has none.
@@ -21,4 +21,4 @@ std::string kerberos_reason(uint32_t code);
 // Status; nullopt when neither is logged.
 std::optional<std::string> logon_failure_reason(std::optional<int64_t> status, std::optional<int64_t> sub_status);
 
-}  // namespace norm
+}  // namespace normalize

@@ -7,7 +7,7 @@
 #include "normalize/mapper_parts.h"
 #include "text/ascii_case.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // The mapping table: which records are mapped, and by what. The rows of one
@@ -151,4 +151,4 @@ bool map_record(const RecordAccess& rec, NormalizedEvent& out, TableSet tables) 
   return true;
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -16,7 +16,7 @@
 #include "normalize/normalized_event.h"
 #include "normalize/record_access.h"
 
-namespace norm {
+namespace normalize {
 
 // True if some mapper of one of `tables` wants records of this provider and
 // event id: the reader skips every other record before building its fields.
@@ -33,4 +33,4 @@ bool map_record(const RecordAccess& rec, NormalizedEvent& out, TableSet tables =
 // started by wininit.exe), for listings that show boots as rows.
 NormalizedEvent make_boot(const NormalizedEvent& from);
 
-}  // namespace norm
+}  // namespace normalize

@@ -11,7 +11,7 @@
 #include "normalize/normalized_event.h"
 #include "normalize/record_access.h"
 
-namespace norm {
+namespace normalize {
 
 // Fills `out` with the normalized event of a record of its (provider, event id).
 using MapFn = void (*)(const RecordAccess& rec, NormalizedEvent& out);
@@ -96,4 +96,4 @@ void swap_endpoints(NormalizedEvent& ev);
 // "6" / "tcp" -> "Tcp", "17" / "udp" -> "Udp" (Defender's spelling); others as given.
 std::string protocol_name(std::string_view p);
 
-}  // namespace norm
+}  // namespace normalize

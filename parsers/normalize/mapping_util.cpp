@@ -13,7 +13,7 @@
 #include <cstring>
 #include "text/ascii_case.h"
 
-namespace norm {
+namespace normalize {
 
 std::string_view basename(std::string_view path) {
   size_t cut = path.find_last_of("\\/");
@@ -208,4 +208,4 @@ void set_additional_fields(NormalizedEvent& ev, const JsonBag& bag) {
   if (!bag.empty()) ev[Field::AdditionalFields] = FieldValue::str(bag.str());
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -8,7 +8,7 @@
 #include "normalize/normalized_event.h"
 #include "normalize/record_access.h"
 
-namespace norm {
+namespace normalize {
 
 // Final path component after '\' or '/': "C:\Windows\mmc.exe" -> "mmc.exe".
 std::string_view basename(std::string_view path);
@@ -84,4 +84,4 @@ void copy_ip(NormalizedEvent& ev, Field f, const RecordAccess& rec, std::string_
 // Image path into a (FolderPath, FileName) pair.
 void copy_path(NormalizedEvent& ev, Field folder, Field file, const RecordAccess& rec, std::string_view data_name);
 
-}  // namespace norm
+}  // namespace normalize

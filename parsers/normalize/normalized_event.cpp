@@ -1,6 +1,6 @@
 #include "normalize/normalized_event.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 constexpr const char* kFieldNames[kFieldCount] = {
@@ -77,4 +77,4 @@ std::optional<Field> field_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace norm {
+namespace normalize {
 
 // Times are 100 ns ticks since 1601-01-01 UTC (FILETIME; also Kusto's datetime tick).
 using Ticks = int64_t;
@@ -273,4 +273,4 @@ struct NormalizedEvent {
 // A member added to NormalizedEvent must be reset by clear() too.
 static_assert(sizeof(NormalizedEvent) == 2448, "NormalizedEvent changed: update clear()");
 
-}  // namespace norm
+}  // namespace normalize

@@ -7,7 +7,7 @@
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 
 void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent ev = start_event(Table::Script, rec, "ScriptBlockLogged");
@@ -22,4 +22,4 @@ void map_powershell_script_block(const RecordAccess& rec, NormalizedEvent& out) 
   out = std::move(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -3,7 +3,7 @@
 #include "evtx/value.h"
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 
 using evtx::RawValue;
 using evtx::SystemField;
@@ -127,4 +127,4 @@ std::optional<int64_t> RecordAccess::integer(std::string_view name) const {
   return value_integer(*v);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -13,7 +13,7 @@
 #include "evtx/record_fields.h"
 #include "normalize/normalized_event.h"
 
-namespace norm {
+namespace normalize {
 
 // One reader thread's text of record values, decoded once and shared by the
 // mappers, the Sigma matcher and the event store. The last provider, channel
@@ -85,4 +85,4 @@ std::string value_text(const evtx::RawValue& v);
 std::optional<int64_t> value_integer(const evtx::RawValue& v);
 std::optional<uint64_t> value_filetime(const evtx::RawValue& v);
 
-}  // namespace norm
+}  // namespace normalize

@@ -11,7 +11,7 @@
 #include "normalize/record_access.h"
 #include "text/ascii_case.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 void set_subject(NormalizedEvent& ev, const RecordAccess& rec) {
@@ -72,4 +72,4 @@ void map_security_task(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

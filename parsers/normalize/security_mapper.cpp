@@ -6,7 +6,7 @@
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // The account the new process runs as. 4688 version 2 names it as Target*
@@ -170,4 +170,4 @@ void map_security_system_start(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(boot);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -20,7 +20,7 @@
 #include "normalize/record_access.h"
 #include "text/ascii_case.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // Image, ProcessId, ProcessGuid and User: the process behind the event.
@@ -268,4 +268,4 @@ void map_sysmon_process_tampering(const RecordAccess& rec, NormalizedEvent& out)
   out = std::move(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

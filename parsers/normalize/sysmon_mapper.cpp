@@ -8,7 +8,7 @@
 #include "normalize/mapping_util.h"
 #include "normalize/record_access.h"
 
-namespace norm {
+namespace normalize {
 namespace {
 
 // Sysmon writes events when its service gets to them, so TimeCreated trails
@@ -131,4 +131,4 @@ void map_sysmon_network_connect(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -5,7 +5,7 @@
 #include "normalize/mapper_parts.h"
 #include "normalize/mapping_util.h"
 
-namespace norm {
+namespace normalize {
 
 void map_eventlog_started(const RecordAccess& rec, NormalizedEvent& out) {
   NormalizedEvent boot = start_event(Table::Boot, rec);
@@ -32,4 +32,4 @@ void map_service_installed(const RecordAccess& rec, NormalizedEvent& out) {
   out = std::move(ev);
 }
 
-}  // namespace norm
+}  // namespace normalize

@@ -11,7 +11,7 @@
 
 #include "io/file_read.h"
 
-namespace xmlin {
+namespace xml {
 namespace {
 
 // Parse options: element text and attribute values are kept byte for byte
@@ -280,4 +280,4 @@ bool EventXmlDocument::event_tree(size_t i, evtx::EventTree& tree) const {
   return add_element(tree, evtx::kNoNode, impl_->events.at(i), 0);
 }
 
-}  // namespace xmlin
+}  // namespace xml

@@ -12,7 +12,7 @@
 
 #include "evtx/event_tree.h"
 
-namespace xmlin {
+namespace xml {
 
 class EventXmlDocument {
  public:
@@ -41,4 +41,4 @@ class EventXmlDocument {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace xmlin
+}  // namespace xml

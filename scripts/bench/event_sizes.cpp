@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   store::EventEncoder enc(pool);
   std::map<std::pair<std::string, int>, std::pair<uint64_t, uint64_t>> sizes;  // -> (events, bytes)
   evtx::RecordFields tree_fields;
-  norm::NormalizedEvent ev;
+  normalize::NormalizedEvent ev;
   std::string out;
   for (int i = 1; i < argc; ++i) {
     evtx::EvtxFile file(argv[i]);
@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
           evtx::fields_from_tree(r.tree, tree_fields);
           f = &tree_fields;
         }
-        norm::RecordAccess rec(*f, r.record_id);
-        bool mapped = norm::map_record(rec, ev);
+        normalize::RecordAccess rec(*f, r.record_id);
+        bool mapped = normalize::map_record(rec, ev);
         store::EncodeInput in;
         in.fields = f;
         in.ordinal = r.record_id;

@@ -53,12 +53,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   for (evtx::RenderFormat f : {evtx::RenderFormat::Json, evtx::RenderFormat::Xml})
     if (read_rendered(data, n, f, true) != read_rendered(data, n, f, false)) __builtin_trap();
-  evtx::ChunkReader fields({[](std::string_view provider, uint16_t id) { return norm::wanted(provider, id); }, true});
+  evtx::ChunkReader fields(
+      {[](std::string_view provider, uint16_t id) { return normalize::wanted(provider, id); }, true});
   fields.read_image(data, n, 0, 4096, [&](const evtx::RecordView& v) {
     if (!v.fields) return;
-    norm::RecordAccess access(*v.fields, v.record_id);
-    norm::NormalizedEvent ev;
-    norm::map_record(access, ev);
+    normalize::RecordAccess access(*v.fields, v.record_id);
+    normalize::NormalizedEvent ev;
+    normalize::map_record(access, ev);
   });
   metrics::MetricsObserver observer({});
   std::unique_ptr<pipeline::RecordObserver::Part> part = observer.part();
@@ -72,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       evtx::fields_from_tree(v.tree, from_tree);
       fields = &from_tree;
     }
-    norm::RecordAccess access(*fields, v.record_id);
+    normalize::RecordAccess access(*fields, v.record_id);
     observer.observe(*part, access, v.record_id, v.file_offset);
     logons::logon_facts(access.provider(), access.event_id(), [&](std::string_view name) { return access.find(name); });
   });

@@ -13,7 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_string(text, "fuzz.xml");
+    xml::EventXmlDocument doc = xml::EventXmlDocument::load_string(text, "fuzz.xml");
     evtx::EventTree tree;
     std::string out;
     evtx::EvtxWriter writer([](const uint8_t*) {});

@@ -8,12 +8,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  norm::NormalizedEvent ev;
-  ev[norm::Field::FileName] = norm::FieldValue::str("mmc.exe");
-  ev[norm::Field::ProcessCommandLine] = norm::FieldValue::str("C:\\Windows\\system32\\mmc.exe -Embedding");
-  ev[norm::Field::ProcessId] = norm::FieldValue::integer(4416);
-  ev[norm::Field::Timestamp] = norm::FieldValue::time(133548484331050000);
-  const norm::NormalizedEvent* chain[] = {&ev, &ev};
+  normalize::NormalizedEvent ev;
+  ev[normalize::Field::FileName] = normalize::FieldValue::str("mmc.exe");
+  ev[normalize::Field::ProcessCommandLine] = normalize::FieldValue::str("C:\\Windows\\system32\\mmc.exe -Embedding");
+  ev[normalize::Field::ProcessId] = normalize::FieldValue::integer(4416);
+  ev[normalize::Field::Timestamp] = normalize::FieldValue::time(133548484331050000);
+  const normalize::NormalizedEvent* chain[] = {&ev, &ev};
   try {
     rules::Expression e = rules::compile(text, rules::Scope{{"rpc", "dcom", "child"}, 2});
     e.evaluate(rules::EvalContext{&ev, chain});

@@ -10,7 +10,7 @@
 
 #include "batch/merge.h"
 #include "batch/shard.h"
-#include "timeline/finding_writer.h"
+#include "output/finding_writer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The input less its last 8 bytes (a seed's checksum), sealed again: the
@@ -32,9 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     batch::MergedScan merged = batch::merge_shards({std::move(shard)}, {"fuzz.shard"});
     std::string out;
-    for (timeline::Format f : timeline::kEventFormats)
+    for (output::Format f : output::kEventFormats)
       merged.result.findings.for_each(
-          [&](const replay::Finding& finding) { timeline::append_finding(out, finding, f, {}); });
+          [&](const replay::Finding& finding) { output::append_finding(out, finding, f, {}); });
   } catch (const batch::ShardError&) {
   }
   return 0;

@@ -73,10 +73,10 @@ constexpr const char* kTimeForms =
 // A time as responders write it (in --timezone, UTC by default, unless it
 // says its offset), or an offset before the evidence's last event (-2d, -36h,
 // -90min). False: not a time.
-bool parse_time_option(std::string text, const pipeline::TimeZone& zone, std::optional<norm::Ticks>& at,
-                       std::optional<norm::Ticks>& before_last) {
+bool parse_time_option(std::string text, const pipeline::TimeZone& zone, std::optional<normalize::Ticks>& at,
+                       std::optional<normalize::Ticks>& before_last) {
   if (text.size() > 1 && text[0] == '-') {
-    std::optional<norm::Ticks> span = rules::parse_timespan(std::string_view(text).substr(1));
+    std::optional<normalize::Ticks> span = rules::parse_timespan(std::string_view(text).substr(1));
     if (!span || *span < 0) return false;
     before_last = *span;
     return true;
@@ -133,7 +133,7 @@ std::optional<std::string> FilterOptions::build(pipeline::EventFilter& out) cons
 std::optional<int> anchor_times(const char* command, pipeline::EventFilter& filter, const pipeline::Evidence& ev,
                                 bool quiet) {
   if (!filter.relative()) return std::nullopt;
-  norm::Ticks last = 0;
+  normalize::Ticks last = 0;
   for (const pipeline::FileInfo& f : ev.files) last = std::max(last, f.last_time);
   if (last == 0) {
     message(stderr, "evtxhunt %s: no event of the evidence has a time: --since/--until -N keep nothing\n", command);
@@ -147,8 +147,8 @@ std::optional<int> anchor_times(const char* command, pipeline::EventFilter& filt
   }
   if (!quiet)
     message(stderr, "evtxhunt %s: the evidence's last event is at %s: keeping %s to %s\n", command,
-            timeline::format_time(last), filter.since ? timeline::format_time(*filter.since) : "the first",
-            filter.until ? timeline::format_time(*filter.until) : "the last");
+            output::format_time(last), filter.since ? output::format_time(*filter.since) : "the first",
+            filter.until ? output::format_time(*filter.until) : "the last");
   return std::nullopt;
 }
 
@@ -218,10 +218,10 @@ std::optional<std::string> FindingOptions::load_files() {
   return std::nullopt;
 }
 
-void OutputOptions::add_to(po::options_description& opts, std::span<const timeline::Format> formats,
+void OutputOptions::add_to(po::options_description& opts, std::span<const output::Format> formats,
                            std::vector<std::string> kinds) {
   formats_.clear();
-  for (timeline::Format f : formats) formats_.emplace_back(timeline::format_name(f));
+  for (output::Format f : formats) formats_.emplace_back(output::format_name(f));
   kinds_ = std::move(kinds);
   std::string names;
   for (const auto* list : {&formats_, &kinds_})
@@ -231,7 +231,7 @@ void OutputOptions::add_to(po::options_description& opts, std::span<const timeli
       ("output format: " + names + " (default: table on a terminal, else " + formats_.front() + ")").c_str())(
       "output,o", po::value(&output), "write to this file (written under a temporary name, renamed when complete)")(
       "quiet,q", po::bool_switch(&quiet), "no progress bar and no summary on stderr (warnings still)");
-  if (std::find(formats.begin(), formats.end(), timeline::Format::Csv) != formats.end())
+  if (std::find(formats.begin(), formats.end(), output::Format::Csv) != formats.end())
     opts.add_options()("csv-raw", po::bool_switch(&csv_raw),
                        "csv: write every value untouched (by default a cell a spreadsheet would run as a formula, "
                        "starting with = + - @ TAB or CR, gets a ' before it, and a NUL is written \\x00)")(
@@ -240,7 +240,7 @@ void OutputOptions::add_to(po::options_description& opts, std::span<const timeli
         "Explorer)");
 }
 
-std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, std::string& error) const {
+std::optional<output::Format> OutputOptions::resolve(bool stdout_is_terminal, std::string& error) const {
   pipeline::set_csv_raw(csv_raw);
   pipeline::set_csv_single_line(single_line);
   std::string name = format;
@@ -261,10 +261,10 @@ std::optional<timeline::Format> OutputOptions::resolve(bool stdout_is_terminal, 
             " (name it " + std::filesystem::path(output).replace_extension(".jsonl").string() + ")";
     return std::nullopt;
   }
-  return timeline::parse_format(name);
+  return output::parse_format(name);
 }
 
-std::optional<std::string> OutputOptions::check(bool stdout_is_terminal, std::optional<timeline::Format>& f) const {
+std::optional<std::string> OutputOptions::check(bool stdout_is_terminal, std::optional<output::Format>& f) const {
   std::string error;
   f = resolve(stdout_is_terminal, error);
   if (!f && !wants_kind(format)) return error;

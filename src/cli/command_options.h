@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "output/format.h"
 #include "pipeline/evidence.h"
 #include "pipeline/filters.h"
 #include "replay/scan.h"
-#include "timeline/format.h"
 
 namespace cli {
 
@@ -91,13 +91,13 @@ struct OutputOptions {
   // formats: the command's set (timeline/format.h), the first the default
   // when stdout is not a terminal; kinds: outputs the command writes itself
   // that -f also names (scan's "shard"), listed after the formats.
-  void add_to(boost::program_options::options_description& opts, std::span<const timeline::Format> formats,
+  void add_to(boost::program_options::options_description& opts, std::span<const output::Format> formats,
               std::vector<std::string> kinds = {});
   // The format asked, or the default; nullopt when -f named one of the
   // command's own kinds, or (message in `error`) a name it does not take.
-  std::optional<timeline::Format> resolve(bool stdout_is_terminal, std::string& error) const;
+  std::optional<output::Format> resolve(bool stdout_is_terminal, std::string& error) const;
   // The same, for a chain of checks: sets `format`, or returns the message.
-  std::optional<std::string> check(bool stdout_is_terminal, std::optional<timeline::Format>& format) const;
+  std::optional<std::string> check(bool stdout_is_terminal, std::optional<output::Format>& format) const;
   // Whether -f named `kind`, one of the command's own kinds.
   bool wants_kind(std::string_view kind) const;
 

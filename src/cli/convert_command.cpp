@@ -64,7 +64,7 @@ int run_convert(const std::vector<std::string>& args) {
   }
 
   // Read every input first: a bad input stops the conversion before anything is written.
-  std::vector<xmlin::EventXmlDocument> docs;
+  std::vector<xml::EventXmlDocument> docs;
   for (const std::string& in : inputs) {
     // Checked before opening: opening a FIFO would block until a writer comes.
     std::error_code ec;
@@ -82,7 +82,7 @@ int run_convert(const std::vector<std::string>& args) {
     }
     probe.close();
     try {
-      docs.push_back(xmlin::EventXmlDocument::load_file(in));
+      docs.push_back(xml::EventXmlDocument::load_file(in));
     } catch (const std::exception& e) {
       message(stderr, "evtxhunt convert: %s\n", e.what());
       return kBadInput;

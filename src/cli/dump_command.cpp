@@ -20,8 +20,8 @@
 #include "evtx/render.h"
 #include "evtx/value.h"
 #include "libevtx/libevtx_reader.h"
+#include "output/output_file.h"
 #include "pipeline/inputs.h"
-#include "timeline/output_file.h"
 
 namespace po = boost::program_options;
 
@@ -35,7 +35,7 @@ struct ChunkOutput {
   evtx::ChunkResult result;
 };
 
-timeline::OutputFile* g_out = nullptr;  // where write_out writes
+output::OutputFile* g_out = nullptr;  // where write_out writes
 void write_out(const std::string& s) { g_out->write(s); }
 
 // The files to dump: a named file as it is (a non-EVTX one is an error with
@@ -150,10 +150,10 @@ int run_dump(const std::vector<std::string>& args) {
   }
   // Records name their file when more than one file, or a folder, is dumped.
   bool name_files = files_arg.size() > 1 || any_folder;
-  std::unique_ptr<timeline::OutputFile> out;
+  std::unique_ptr<output::OutputFile> out;
   try {
-    out = std::make_unique<timeline::OutputFile>(output, files_arg);
-  } catch (const timeline::OutputError& e) {
+    out = std::make_unique<output::OutputFile>(output, files_arg);
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt dump: %s\n", e.what());
     return kCannotWrite;
   }
@@ -232,7 +232,7 @@ int run_dump(const std::vector<std::string>& args) {
   if (fmt == Format::Xml) write_out("</Events>\n");
   try {
     out->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt dump: %s\n", e.what());
     return kCannotWrite;
   }

@@ -5,15 +5,15 @@
 
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 
 namespace cli {
 
 std::optional<int> EvidenceRun::open(const OutputOptions& output, const ReadingOptions& reading) {
   inputs = pipeline::discover_inputs(paths, reading.follow_links);
   try {
-    out = std::make_unique<timeline::OutputFile>(output.output, inputs.all(paths));
-  } catch (const timeline::OutputError& e) {
+    out = std::make_unique<output::OutputFile>(output.output, inputs.all(paths));
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt %s: %s\n", command, e.what());
     return kCannotWrite;
   }
@@ -33,7 +33,7 @@ std::optional<int> EvidenceRun::finish(const std::string& text) {
   try {
     if (!text.empty()) out->write(text);
     out->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt %s: %s\n", command, e.what());
     return kCannotWrite;
   }

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "cli/command_options.h"
+#include "output/output_file.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
-#include "timeline/output_file.h"
 
 namespace cli {
 
@@ -23,7 +23,7 @@ struct EvidenceRun {
   const char* command;  // "scan", for messages
   std::vector<std::string> paths;
   pipeline::Inputs inputs;
-  std::unique_ptr<timeline::OutputFile> out;
+  std::unique_ptr<output::OutputFile> out;
   std::unique_ptr<pipeline::Evidence> evidence;
   int exit_code = 0;  // from the inputs (input_exit_code), once read
 

@@ -20,15 +20,15 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "evtx/value.h"
 #include "normalize/hosts.h"
+#include "output/format.h"
+#include "output/output_file.h"
+#include "output/table.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
-#include "timeline/format.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
 
 namespace po = boost::program_options;
 
@@ -38,10 +38,10 @@ namespace {
 struct HostRow {
   std::vector<std::string> names, files;
   uint64_t records = 0;
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
 };
 
-std::string time_text(norm::Ticks t) { return t ? timeline::format_time(t) : std::string(); }
+std::string time_text(normalize::Ticks t) { return t ? output::format_time(t) : std::string(); }
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -77,7 +77,7 @@ void json_number(std::string& out, const char* key, uint64_t v) {
 struct Row {
   std::string kind, name, format;
   uint64_t bytes = 0, records = 0, damaged = 0, chunks = 0, chunks_skipped = 0, problems = 0;
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
   std::vector<std::string> hosts, channels, files;
   std::string reason;
 };
@@ -86,8 +86,8 @@ const char kCsvHeader[] =
     "Kind,Name,Format,Bytes,Records,DamagedRecords,Chunks,ChunksSkipped,Problems,FirstTime,LastTime,Hosts,Channels,"
     "Files,Reason\n";
 
-void append_row(std::string& out, const Row& r, timeline::Format f, const timeline::TableStyle& style) {
-  if (f == timeline::Format::Csv) {
+void append_row(std::string& out, const Row& r, output::Format f, const output::TableStyle& style) {
+  if (f == output::Format::Csv) {
     // (The cells are copies: a comma goes before each but the first, counted,
     // not by comparing a cell's address with r.kind's, which put one before
     // every row's first cell.)
@@ -103,11 +103,11 @@ void append_row(std::string& out, const Row& r, timeline::Format f, const timeli
     out += '\n';
     return;
   }
-  if (f == timeline::Format::Table) {
-    timeline::append_cell(out, r.kind, 8);
-    timeline::append_cell(out, std::to_string(r.records), 9);
-    timeline::append_cell(out, time_text(r.first), 29);
-    timeline::append_cell(out, time_text(r.last), 29);
+  if (f == output::Format::Table) {
+    output::append_cell(out, r.kind, 8);
+    output::append_cell(out, std::to_string(r.records), 9);
+    output::append_cell(out, time_text(r.first), 29);
+    output::append_cell(out, time_text(r.last), 29);
     std::string rest = r.name;
     if (!r.hosts.empty()) rest += "  hosts: " + joined(r.hosts);
     if (!r.files.empty()) rest += "  files: " + std::to_string(r.files.size());
@@ -115,7 +115,7 @@ void append_row(std::string& out, const Row& r, timeline::Format f, const timeli
       rest +=
           "  damage: " + std::to_string(r.problems) + " problems, " + std::to_string(r.damaged) + " records skipped";
     if (!r.reason.empty()) rest += "  " + r.reason;
-    timeline::append_cell(out, rest, style.width > 85 ? style.width - 75 : 10, true);
+    output::append_cell(out, rest, style.width > 85 ? style.width - 75 : 10, true);
     out += '\n';
     return;
   }
@@ -184,7 +184,7 @@ int run_inventory(const std::vector<std::string>& args) {
   ReadingOptions reading;
   OutputOptions output;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, timeline::kSummaryFormats);
+  output.add_to(opts, output::kSummaryFormats);
   reading.add_to(opts);
   std::string zone = "UTC";
   add_timezone_option(opts, zone);
@@ -195,7 +195,7 @@ int run_inventory(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"inventory", "input"}, args, opts, vm, paths)) return *done;
   std::optional<std::string> bad = reading.check();
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (!bad) bad = apply_timezone(zone);
   const bool files_only = vm.count("files-only") > 0;
@@ -216,13 +216,13 @@ int run_inventory(const std::vector<std::string>& args) {
   const pipeline::Evidence* ev = run.evidence.get();
 
   // Hosts, by the names the files show (a short name merges with its one FQDN).
-  norm::HostNames names;
+  normalize::HostNames names;
   for (const pipeline::FileInfo& f : ev->files)
     for (const auto& c : f.computers) names.add(c.name);
   for (const std::string& w : names.resolve()) message(stderr, "evtxhunt: warning: %s\n", w.c_str());
   std::map<std::string, HostRow> hosts;
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
-  std::string text = *format == timeline::Format::Csv ? kCsvHeader : "";
+  output::TableStyle style{output::terminal_width(), output::use_colour(run.out->is_terminal())};
+  std::string text = *format == output::Format::Csv ? kCsvHeader : "";
   for (const pipeline::FileInfo& f : ev->files) {
     Row r{"file",      f.path,
           f.kind,      f.bytes,

@@ -16,13 +16,13 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
 #include "logons/logon_summary.h"
 #include "logons/logon_writer.h"
 #include "normalize/normalized_event.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
+#include "output/output_file.h"
+#include "output/table.h"
 
 namespace po = boost::program_options;
 
@@ -32,7 +32,7 @@ namespace {
 // Event ids of --event-id that no logon event has: said, not a silent empty summary.
 std::optional<std::string> check_event_ids(const std::vector<uint16_t>& ids) {
   for (uint16_t id : ids) {
-    bool known = logons::is_logon_event(norm::kSecurityProvider, id) ||
+    bool known = logons::is_logon_event(normalize::kSecurityProvider, id) ||
                  logons::is_logon_event("Microsoft-Windows-TerminalServices-LocalSessionManager", id) ||
                  logons::is_logon_event("Microsoft-Windows-TerminalServices-RemoteConnectionManager", id);
     if (!known)
@@ -66,7 +66,7 @@ int run_logons(const std::vector<std::string>& args) {
                                                  "only failures (4625, 4771, failed Kerberos and NTLM checks)")(
       "successful", po::bool_switch(&summary.successful_only),
       "only successes (no failures, no logoffs or disconnects)");
-  output.add_to(opts, timeline::kSummaryFormats);
+  output.add_to(opts, output::kSummaryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
@@ -75,7 +75,7 @@ int run_logons(const std::vector<std::string>& args) {
 
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(summary.filter);
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (!bad && summary.failed_only && summary.successful_only) bad = "--failed and --successful exclude each other";
   if (!bad) bad = check_event_ids(summary.filter.event_ids);
@@ -94,7 +94,7 @@ int run_logons(const std::vector<std::string>& args) {
   if (auto code = anchor_times("logons", summary.filter, *ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines("logons", *ev, summary.filter.hosts, {});
   std::vector<logons::LogonRow> rows = logons::summarize_logons(*ev, summary);
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
+  output::TableStyle style{output::terminal_width(), output::use_colour(run.out->is_terminal())};
   if (auto code = run.finish(logons::logons_text(rows, *format, style))) return *code;
   if (!output.quiet) {
     uint64_t events = 0, failed = 0;

@@ -18,10 +18,10 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "io/file_read.h"
-#include "timeline/finding_writer.h"
-#include "timeline/output_file.h"
+#include "output/finding_writer.h"
+#include "output/output_file.h"
 
 namespace po = boost::program_options;
 
@@ -57,7 +57,7 @@ int run_merge(const std::vector<std::string>& args) {
   OutputOptions output;
   std::string skipped_list;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, timeline::kEventFormats);
+  output.add_to(opts, output::kEventFormats);
   std::string zone = "UTC";
   add_timezone_option(opts, zone);
   opts.add_options()("skipped", po::value(&skipped_list)->value_name("FILE"),
@@ -65,7 +65,7 @@ int run_merge(const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> names;
   if (auto done = parse_command_line({"merge", "shard file"}, args, opts, vm, names)) return *done;
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   std::optional<std::string> bad = output.check(::isatty(1) != 0, format);
   if (!bad) bad = apply_timezone(zone);
   if (bad) {
@@ -105,17 +105,16 @@ int run_merge(const std::vector<std::string>& args) {
     message(stderr, "evtxhunt: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
   for (const std::string& w : merged.warnings) message(stderr, "%s\n", w.c_str());
 
-  timeline::TableStyle style;
+  output::TableStyle style;
   std::string text;
   try {
-    timeline::OutputFile out(output.output, names);
-    style = {timeline::terminal_width(), timeline::use_colour(out.is_terminal())};
-    text = timeline::findings_header(*format, style);
-    merged.result.findings.for_each(
-        [&](const replay::Finding& f) { timeline::append_finding(text, f, *format, style); });
+    output::OutputFile out(output.output, names);
+    style = {output::terminal_width(), output::use_colour(out.is_terminal())};
+    text = output::findings_header(*format, style);
+    merged.result.findings.for_each([&](const replay::Finding& f) { output::append_finding(text, f, *format, style); });
     out.write(text);
     out.commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt merge: %s\n", e.what());
     return kCannotWrite;
   }

@@ -1,6 +1,6 @@
 // Messages to a terminal (stderr, and the lines `rules check` prints): printf
 // formats whose text arguments (file names, host names, rule errors: anything
-// from the evidence or the rules) are shown through timeline::terminal_text,
+// from the evidence or the rules) are shown through output::terminal_text,
 // so an escape sequence in a file name is printed as \x1b, not obeyed. The
 // format itself (the program's own text, with its newlines) stands.
 #pragma once
@@ -10,13 +10,13 @@
 #include <tuple>
 #include <type_traits>
 
-#include "timeline/terminal_text.h"
+#include "output/terminal_text.h"
 
 namespace cli {
 namespace detail {
 
-inline std::string shown(const char* s) { return timeline::terminal_text(s ? s : "(null)"); }
-inline std::string shown(const std::string& s) { return timeline::terminal_text(s); }
+inline std::string shown(const char* s) { return output::terminal_text(s ? s : "(null)"); }
+inline std::string shown(const std::string& s) { return output::terminal_text(s); }
 template <class T>
 requires std::is_arithmetic_v<T> T shown(T v) { return v; }
 

@@ -17,13 +17,13 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
 #include "metrics/metrics_writer.h"
 #include "metrics/record_metrics.h"
+#include "output/output_file.h"
+#include "output/table.h"
 #include "rules/time_format.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
 
 namespace po = boost::program_options;
 
@@ -59,7 +59,7 @@ int run_metrics(const std::vector<std::string>& args) {
       "integrity", po::bool_switch(&integrity_only), "only the integrity checks")(
       "gap", po::value(&gap)->value_name("SPAN"),
       "a silence longer than this between consecutive records is a time gap (default 1h; 30m, 6h, 2d)");
-  output.add_to(opts, timeline::kSummaryFormats);
+  output.add_to(opts, output::kSummaryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
@@ -69,13 +69,13 @@ int run_metrics(const std::vector<std::string>& args) {
   metrics::MetricsOptions mopts;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(mopts.filter);
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (!bad && counts_only && integrity_only) bad = "--counts and --integrity exclude each other";
   if (!bad && mopts.filter.relative())
     bad = "--since/--until as an offset (-2d) needs the evidence's last time before counting: give a time";
   if (!bad) {
-    std::optional<norm::Ticks> span = rules::parse_timespan(gap);
+    std::optional<normalize::Ticks> span = rules::parse_timespan(gap);
     if (!span || *span <= 0)
       bad = "--gap: not a time span: " + gap + " (30s, 90min, 1h, 2d)";
     else
@@ -96,7 +96,7 @@ int run_metrics(const std::vector<std::string>& args) {
   pipeline::Evidence* ev = run.evidence.get();
   std::vector<std::string> host_lines = host_filter_lines("metrics", *ev, mopts.filter.hosts, {});
   metrics::Metrics m = observer.finish(ev->files);
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
+  output::TableStyle style{output::terminal_width(), output::use_colour(run.out->is_terminal())};
   if (auto code = run.finish(metrics::metrics_text(m, {!integrity_only, !counts_only}, *format, style))) return *code;
   if (!output.quiet) {
     uint64_t gaps = 0, missing = 0, events = 0;

@@ -14,15 +14,15 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "normalize/mapper.h"
 #include "normalize/normalized_event.h"
+#include "output/output_file.h"
 #include "pipeline/event_writer.h"
 #include "pipeline/evidence.h"
 #include "pipeline/host_stream.h"
 #include "pipeline/inputs.h"
 #include "replay/scan.h"
-#include "timeline/output_file.h"
 
 namespace po = boost::program_options;
 
@@ -40,7 +40,7 @@ int run_normalize(const std::vector<std::string>& args) {
   FilterOptions filters;
   OutputOptions output;
   opts.add_options()("help,h", "show this help");
-  output.add_to(opts, timeline::kNormalizedFormats);
+  output.add_to(opts, output::kNormalizedFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
@@ -49,27 +49,27 @@ int run_normalize(const std::vector<std::string>& args) {
   pipeline::EventFilter filter;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(filter);
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(false, format);
   if (bad) {
     message(stderr, "evtxhunt normalize: %s\n", bad->c_str());
     return kUsage;
   }
-  bool csv = *format == timeline::Format::Csv;
+  bool csv = *format == output::Format::Csv;
   EvidenceRun run{"normalize", paths};
   if (auto code = run.open(output, reading)) return *code;
   pipeline::ReadOptions read_opts = reading.read_options(false);
-  read_opts.tables = norm::kAllTables;  // every table a mapper writes
+  read_opts.tables = normalize::kAllTables;  // every table a mapper writes
   run.read(read_opts, output.quiet);
   if (auto code = anchor_times("normalize", filter, *run.evidence, output.quiet)) return *code;
   const pipeline::Evidence* c = run.evidence.get();
-  timeline::OutputFile* out = run.out.get();
+  output::OutputFile* out = run.out.get();
   std::string text;
   if (csv) text = pipeline::csv_header();
   uint64_t duplicates = 0, rows = 0;
-  auto row = [&](const norm::NormalizedEvent& ev) {
-    if (!filter.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[norm::Field::EventID].i),
-                            ev[norm::Field::Channel].s))
+  auto row = [&](const normalize::NormalizedEvent& ev) {
+    if (!filter.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[normalize::Field::EventID].i),
+                            ev[normalize::Field::Channel].s))
       return;
     ++rows;
     if (csv) {
@@ -89,12 +89,13 @@ int run_normalize(const std::vector<std::string>& args) {
       duplicates += stream.for_each([&](const pipeline::StreamEvent& e) {
         if (!e.norm) return;
         row(*e.norm);
-        if (e.norm->table != norm::Table::Boot && e.norm->boot != norm::BootMarker::None) row(norm::make_boot(*e.norm));
+        if (e.norm->table != normalize::Table::Boot && e.norm->boot != normalize::BootMarker::None)
+          row(normalize::make_boot(*e.norm));
       });
     }
     out->write(text);
     out->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt normalize: %s\n", e.what());
     return kCannotWrite;
   }

@@ -16,19 +16,19 @@
 #include "cli/exit_codes.h"
 #include "cli/messages.h"
 #include "cli/options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
 #include "io/file_read.h"
 #include "kql/engine.h"
 #include "kql/parser.h"
+#include "output/output_file.h"
+#include "output/table.h"
 #include "rules/rule_files.h"
 #include "rules/time_format.h"
 #include "tables/defender_schema.h"
 #include "tables/evidence_catalog.h"
 #include "tables/kql_findings.h"
 #include "tables/result_writer.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
 
 namespace po = boost::program_options;
 
@@ -129,7 +129,7 @@ int run_query(const std::vector<std::string>& args) {
       "add a Records column: the file#EventRecordID of the records behind each row, kept through joins, "
       "summarize and distinct (at most 64 per row)");
   output.short_format = false;  // -f is the hunt's file, as for other KQL tools
-  output.add_to(opts, timeline::kQueryFormats);
+  output.add_to(opts, output::kQueryFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
@@ -155,7 +155,7 @@ int run_query(const std::vector<std::string>& args) {
   }
   tables::CatalogOptions copts;
   if (!bad) bad = filters.build(copts.filter);
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   kql::RunOptions ropts;
   ropts.max_rows = max_rows;
@@ -213,7 +213,7 @@ int run_query(const std::vector<std::string>& args) {
   }
   for (const std::string& w : result.warnings) message(stderr, "evtxhunt query: warning: %s\n", w);
   if (provenance) add_records_column(result.table, catalog);
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal())};
+  output::TableStyle style{output::terminal_width(), output::use_colour(run.out->is_terminal())};
   std::string error;
   std::optional<std::string> out = tables::result_text(result.table, *format, style, error);
   if (!out) {
@@ -230,7 +230,7 @@ int run_query(const std::vector<std::string>& args) {
     std::vector<std::string> lines = {std::to_string(result.table.rows.size()) +
                                       " rows; rows of the tables read: " + (read.empty() ? "none" : read)};
     if (ropts.now != 0)
-      lines.push_back("now() is " + timeline::format_time(ropts.now) +
+      lines.push_back("now() is " + output::format_time(ropts.now) +
                       (now_text.empty() ? " (the latest event read)" : " (--now)"));
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
     report_summary(*ev, {"query", start, lines});

@@ -90,8 +90,8 @@ std::optional<int> ReportOptions::open(const char* command, const std::vector<st
     return kCannotWrite;
   }
   try {
-    file_ = std::make_unique<timeline::OutputFile>(path, inputs);
-  } catch (const timeline::OutputError& e) {
+    file_ = std::make_unique<output::OutputFile>(path, inputs);
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
     return kCannotWrite;
   }
@@ -124,7 +124,7 @@ std::optional<int> ReportOptions::write(const char* command, const std::vector<s
   try {
     file_->write(report::render_html(in));
     file_->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt %s: --report: %s\n", command, e.what());
     return kCannotWrite;
   }

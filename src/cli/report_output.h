@@ -11,9 +11,9 @@
 
 #include "cli/rule_options.h"
 #include "metrics/record_metrics.h"
+#include "output/output_file.h"
 #include "pipeline/evidence.h"
 #include "replay/finding.h"
-#include "timeline/output_file.h"
 
 namespace cli {
 
@@ -36,7 +36,7 @@ struct ReportOptions {
                            const RuleOptions& rules, bool quiet);
 
  private:
-  std::unique_ptr<timeline::OutputFile> file_;
+  std::unique_ptr<output::OutputFile> file_;
   std::unique_ptr<metrics::MetricsObserver> integrity_;
 };
 

@@ -170,7 +170,7 @@ std::optional<int> RuleOptions::load(const char* command) {
     out.rule = true;
     if (sigma::looks_like_sigma(text)) {
       out.result = sigma::load_sigma_text(text, file);
-    } else if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
+    } else if (auto at = yaml::stray_comma(text)) {  // yaml-cpp would never return
       out.result.errors.push_back({file, at->first, 0, "not YAML: ',' outside a flow collection"});
     } else {
       try {
@@ -347,7 +347,7 @@ std::vector<RuleListing> RuleOptions::listing() const {
     RuleListing l{r->id, r->title,    rules::level_name(r->level), "stable",  "evtxhunt",    r->attack.tags(),
                   "",    r->pos.file, std::max(r->pos.line, 1),    r->author, r->description};
     for (const rules::Stage& st : r->stages)
-      l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(norm::table_name(st.table));
+      l.logsource += (l.logsource.empty() ? "" : ", ") + std::string(normalize::table_name(st.table));
     out.push_back(std::move(l));
   }
   for (const tables::KqlRule* r : kql_selected) {

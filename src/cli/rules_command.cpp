@@ -22,11 +22,11 @@
 #include "cli/rule_options.h"
 #include "cli/tuning_report.h"
 #include "evtx/value.h"
+#include "output/output_file.h"
+#include "output/table.h"
+#include "output/terminal_text.h"
 #include "pipeline/event_writer.h"
 #include "text/glob.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
-#include "timeline/terminal_text.h"
 
 namespace po = boost::program_options;
 
@@ -41,10 +41,10 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   return s;
 }
 
-void append_listing(std::string& out, const RuleListing& r, timeline::Format format, const timeline::TableStyle& st) {
+void append_listing(std::string& out, const RuleListing& r, output::Format format, const output::TableStyle& st) {
   std::string where = r.file + ":" + std::to_string(r.line);
   switch (format) {
-    case timeline::Format::Csv: {
+    case output::Format::Csv: {
       bool first = true;
       for (const std::string& cell :
            {r.id, r.title, r.level, r.status, r.source, joined(r.tags, " "), r.logsource, where}) {
@@ -55,12 +55,12 @@ void append_listing(std::string& out, const RuleListing& r, timeline::Format for
       out += '\n';
       break;
     }
-    case timeline::Format::Table: {
-      timeline::append_cell(out, r.id, 38);
-      timeline::append_cell(out, r.level, 14);
-      timeline::append_cell(out, r.status, 13);
-      timeline::append_cell(out, r.title + " | " + r.logsource + " | " + joined(r.tags, " "),
-                            st.width > 75 ? st.width - 65 : 10, true);
+    case output::Format::Table: {
+      output::append_cell(out, r.id, 38);
+      output::append_cell(out, r.level, 14);
+      output::append_cell(out, r.status, 13);
+      output::append_cell(out, r.title + " | " + r.logsource + " | " + joined(r.tags, " "),
+                          st.width > 75 ? st.width - 65 : 10, true);
       out += '\n';
       break;
     }
@@ -148,33 +148,33 @@ int run_list(const std::vector<std::string>& rest) {
       "placeholders", po::value(&rules.placeholders_file)->value_name("FILE"),
       "values of Sigma |expand placeholders (rules waiting for them are not listed)")(
       "rules", po::value(&rules.paths)->value_name("PATH"), "rule file or folder, as a PATH argument (repeatable)");
-  output.add_to(opts, timeline::kSummaryFormats);
+  output.add_to(opts, output::kSummaryFormats);
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"rules list", "rule path", true}, rest, opts, vm, paths)) return *done;
   rules.paths.insert(rules.paths.end(), paths.begin(), paths.end());
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (std::optional<std::string> bad = output.check(::isatty(1) != 0, format)) {
     message(stderr, "evtxhunt rules list: %s\n", *bad);
     return kUsage;
   }
   if (auto code = rules.load("rules list")) return *code;
-  timeline::TableStyle style{timeline::terminal_width(), false};
+  output::TableStyle style{output::terminal_width(), false};
   std::string text;
-  if (*format == timeline::Format::Csv) text = "Id,Title,Level,Status,Kind,Tags,LogSource,File\n";
-  if (*format == timeline::Format::Table) {
-    timeline::append_cell(text, "Id", 38);
-    timeline::append_cell(text, "Level", 14);
-    timeline::append_cell(text, "Status", 13);
-    timeline::append_cell(text, "Title | log source | tags", style.width > 75 ? style.width - 65 : 10, true);
+  if (*format == output::Format::Csv) text = "Id,Title,Level,Status,Kind,Tags,LogSource,File\n";
+  if (*format == output::Format::Table) {
+    output::append_cell(text, "Id", 38);
+    output::append_cell(text, "Level", 14);
+    output::append_cell(text, "Status", 13);
+    output::append_cell(text, "Title | log source | tags", style.width > 75 ? style.width - 65 : 10, true);
     text += '\n';
   }
   std::vector<RuleListing> all = rules.listing();
   for (const RuleListing& r : all) append_listing(text, r, *format, style);
   try {
-    timeline::OutputFile out(output.output, rules.paths);
+    output::OutputFile out(output.output, rules.paths);
     out.write(text);
     out.commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt rules list: %s\n", e.what());
     return kCannotWrite;
   }
@@ -222,7 +222,7 @@ int run_show(const std::vector<std::string>& rest) {
   }
   // The rule files' own layout (newlines, indentation) stands; any other
   // control character is shown, not obeyed.
-  std::fputs(timeline::terminal_text(text, true).c_str(), stdout);
+  std::fputs(output::terminal_text(text, true).c_str(), stdout);
   return code;
 }
 

@@ -19,15 +19,15 @@
 #include "cli/options.h"
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
+#include "output/finding_writer.h"
+#include "output/output_file.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "pivot/pivot_writer.h"
 #include "replay/scan.h"
 #include "tables/kql_findings.h"
-#include "timeline/finding_writer.h"
-#include "timeline/output_file.h"
 
 namespace po = boost::program_options;
 
@@ -94,10 +94,10 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   opts.add_options()("help,h", "show this help");
   rule_opts.add_to(opts);
   if (pivot) {
-    output.add_to(opts, timeline::kSummaryFormats);
+    output.add_to(opts, output::kSummaryFormats);
     finding_opts.min_level = "high";
   } else {
-    output.add_to(opts, timeline::kEventFormats, {"shard"});
+    output.add_to(opts, output::kEventFormats, {"shard"});
     report.add_to(opts);
   }
   reading.add_to(opts);
@@ -135,7 +135,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   if (!bad && !shard && filter.shard_hosts) bad = "--shard-host is for --format shard";
   if (!bad && shard && filter.events.relative())
     bad = "--since/--until -N count back from the evidence's last event, which a shard does not know: give a time";
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
     message(stderr, "evtxhunt %s: %s\n", command, bad->c_str());
@@ -182,8 +182,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
   say_kql_warnings(command, kql.add_findings(replayed));
   replay::ScanResult result = replay::link_hosts(std::move(replayed));
 
-  timeline::TableStyle style{timeline::terminal_width(), timeline::use_colour(run.out->is_terminal()),
-                             finding_opts.rule_ids};
+  output::TableStyle style{output::terminal_width(), output::use_colour(run.out->is_terminal()), finding_opts.rule_ids};
   size_t pivots = 0;
   std::string text;
   try {
@@ -193,9 +192,9 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
       text = pivot::pivots_text(list, *format, style);
     } else {
       // Written as they are read, a few MiB at a time.
-      text = timeline::findings_header(*format, style);
+      text = output::findings_header(*format, style);
       auto add = [&](const replay::Finding& f) {
-        timeline::append_finding(text, f, *format, style);
+        output::append_finding(text, f, *format, style);
         if (text.size() >= kOutputChunk) {
           run.out->write(text);
           text.clear();
@@ -206,7 +205,7 @@ int run_findings(const std::vector<std::string>& args, bool pivot) {
       else
         result.findings.for_each(add);
     }
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt %s: %s\n", command, e.what());
     return kCannotWrite;
   }

@@ -18,16 +18,16 @@
 #include "cli/messages.h"
 #include "cli/options.h"
 #include "cli/rule_options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
 #include "evtx/value.h"
+#include "output/output_file.h"
+#include "output/table.h"
+#include "output/timeline_run.h"
 #include "pipeline/event_writer.h"
 #include "search/search_query.h"
 #include "sigma/sigma_loader.h"
 #include "sigma/sigma_matcher.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
-#include "timeline/timeline_run.h"
 
 namespace po = boost::program_options;
 
@@ -48,39 +48,39 @@ std::optional<std::string> compile(const search::Search& s, RuleOptions& rules) 
   return std::nullopt;
 }
 
-std::string count_text(const std::vector<timeline::RowCount>& counts, timeline::Format format) {
+std::string count_text(const std::vector<output::RowCount>& counts, output::Format format) {
   std::string out;
-  if (format == timeline::Format::Csv) out = "DeviceName,Channel,Provider,EventID,Count,FirstTime,LastTime\n";
-  timeline::TableStyle style{timeline::terminal_width(), false};
-  if (format == timeline::Format::Table) {
-    timeline::append_cell(out, "DeviceName", 30);
-    timeline::append_cell(out, "EventID", 8);
-    timeline::append_cell(out, "Count", 9);
-    timeline::append_cell(out, "First", timeline::time_width());
-    timeline::append_cell(out, "Last", timeline::time_width());
-    timeline::append_cell(out, "Channel", 40, true);
+  if (format == output::Format::Csv) out = "DeviceName,Channel,Provider,EventID,Count,FirstTime,LastTime\n";
+  output::TableStyle style{output::terminal_width(), false};
+  if (format == output::Format::Table) {
+    output::append_cell(out, "DeviceName", 30);
+    output::append_cell(out, "EventID", 8);
+    output::append_cell(out, "Count", 9);
+    output::append_cell(out, "First", output::time_width());
+    output::append_cell(out, "Last", output::time_width());
+    output::append_cell(out, "Channel", 40, true);
     out += '\n';
   }
-  for (const timeline::RowCount& c : counts) {
+  for (const output::RowCount& c : counts) {
     switch (format) {
-      case timeline::Format::Csv:
+      case output::Format::Csv:
         for (const std::string* cell : {&c.host, &c.channel, &c.provider}) {
           pipeline::append_csv_cell(out, *cell);
           out += ',';
         }
         out += std::to_string(c.event_id) + "," + std::to_string(c.rows) + ",";
-        timeline::append_time(out, c.first);
+        output::append_time(out, c.first);
         out += ',';
-        timeline::append_time(out, c.last);
+        output::append_time(out, c.last);
         out += '\n';
         break;
-      case timeline::Format::Table:
-        timeline::append_cell(out, c.host, 30);
-        timeline::append_cell(out, std::to_string(c.event_id), 8);
-        timeline::append_cell(out, std::to_string(c.rows), 9);
-        timeline::append_cell(out, timeline::format_time(c.first), timeline::time_width());
-        timeline::append_cell(out, timeline::format_time(c.last), timeline::time_width());
-        timeline::append_cell(out, c.channel, style.width > 110 ? style.width - 110 : 20, true);
+      case output::Format::Table:
+        output::append_cell(out, c.host, 30);
+        output::append_cell(out, std::to_string(c.event_id), 8);
+        output::append_cell(out, std::to_string(c.rows), 9);
+        output::append_cell(out, output::format_time(c.first), output::time_width());
+        output::append_cell(out, output::format_time(c.last), output::time_width());
+        output::append_cell(out, c.channel, style.width > 110 ? style.width - 110 : 20, true);
         out += '\n';
         break;
       default:
@@ -92,9 +92,9 @@ std::string count_text(const std::vector<timeline::RowCount>& counts, timeline::
         evtx::append_json_string(out, c.provider);
         out +=
             ",\"EventID\":" + std::to_string(c.event_id) + ",\"Count\":" + std::to_string(c.rows) + ",\"FirstTime\":\"";
-        timeline::append_time(out, c.first);
+        output::append_time(out, c.first);
         out += "\",\"LastTime\":\"";
-        timeline::append_time(out, c.last);
+        output::append_time(out, c.last);
         out += "\"}\n";
     }
   }
@@ -133,19 +133,19 @@ int run_search(const std::vector<std::string>& args) {
                                                                   "one term is enough (default: every term must hold)")(
       "case", po::bool_switch(&query.cased), "letters' case counts (default: ignored)")(
       "count", po::bool_switch(&count), "count the matching events per host, channel and event id");
-  output.add_to(opts, timeline::kEventFormats);
+  output.add_to(opts, output::kEventFormats);
   reading.add_to(opts);
   filters.add_to(opts);
   po::variables_map vm;
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"search", "input"}, args, opts, vm, paths)) return *done;
 
-  timeline::TimelineOptions topts;
+  output::TimelineOptions topts;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(topts.filter.events);
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
-  if (!bad && count && (*format == timeline::Format::Timesketch || *format == timeline::Format::Ecs))
+  if (!bad && count && (*format == output::Format::Timesketch || *format == output::Format::Ecs))
     bad = "--count writes jsonl, csv or table";
   std::unique_ptr<search::Search> searching;
   RuleOptions rule_opts;
@@ -170,8 +170,8 @@ int run_search(const std::vector<std::string>& args) {
 
   EvidenceRun run{"search", paths};
   if (auto code = run.open(output, reading)) return *code;
-  timeline::OutputFile* out = run.out.get();
-  topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal())};
+  output::OutputFile* out = run.out.get();
+  topts.style = {output::terminal_width(), output::use_colour(out->is_terminal())};
   pipeline::ReadOptions read_opts = reading.read_options(true);
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.store_unmatched = false;  // the rows are the matched records: no other needs keeping
@@ -179,18 +179,18 @@ int run_search(const std::vector<std::string>& args) {
   pipeline::Evidence* ev = run.evidence.get();
   if (auto code = anchor_times("search", topts.filter.events, *ev, output.quiet)) return *code;
   std::vector<std::string> host_lines = host_filter_lines("search", *ev, topts.filter.events.hosts, {});
-  timeline::TimelineResult result;
+  output::TimelineResult result;
   try {
-    result = timeline::write_timeline(*ev, {}, topts, *out, rule_opts.sigma.get());
+    result = output::write_timeline(*ev, {}, topts, *out, rule_opts.sigma.get());
     if (count) {
       std::stable_sort(result.counts.begin(), result.counts.end(),
-                       [](const timeline::RowCount& a, const timeline::RowCount& b) {
+                       [](const output::RowCount& a, const output::RowCount& b) {
                          return a.host != b.host ? a.host < b.host : a.rows > b.rows;
                        });
       out->write(count_text(result.counts, *format));
     }
     out->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt search: %s\n", e.what());
     return kCannotWrite;
   }

@@ -18,13 +18,13 @@
 #include "cli/options.h"
 #include "cli/report_output.h"
 #include "cli/rule_options.h"
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/tuning_report.h"
+#include "output/output_file.h"
+#include "output/timeline_run.h"
 #include "pipeline/evidence.h"
 #include "pipeline/inputs.h"
 #include "rules/time_format.h"
-#include "timeline/output_file.h"
-#include "timeline/timeline_run.h"
 
 namespace po = boost::program_options;
 
@@ -53,7 +53,7 @@ int run_timeline(const std::vector<std::string>& args) {
       "keep only events within this time of a finding's evidence on the same host (e.g. 10m, 2h, 30s)")(
       "findings-only", po::bool_switch(&findings_only), "keep only the events that are evidence of a finding");
   rule_opts.add_to(opts);
-  output.add_to(opts, timeline::kEventFormats);
+  output.add_to(opts, output::kEventFormats);
   report.add_to(opts);
   reading.add_to(opts);
   filters.add_to(opts);
@@ -62,7 +62,7 @@ int run_timeline(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   if (auto done = parse_command_line({"timeline", "input"}, args, opts, vm, paths)) return *done;
 
-  timeline::TimelineOptions topts;
+  output::TimelineOptions topts;
   std::optional<std::string> bad = reading.check();
   if (!bad) bad = filters.build(topts.filter.events);
   if (!bad) bad = finding_opts.build(topts.filter.findings);
@@ -71,7 +71,7 @@ int run_timeline(const std::vector<std::string>& args) {
     topts.context = rules::parse_timespan(context);
     if (!topts.context || *topts.context < 0) bad = "--context: not a duration: " + context;
   }
-  std::optional<timeline::Format> format;
+  std::optional<output::Format> format;
   if (!bad) bad = output.check(::isatty(1) != 0, format);
   if (bad) {
     message(stderr, "evtxhunt timeline: %s\n", bad->c_str());
@@ -89,8 +89,8 @@ int run_timeline(const std::vector<std::string>& args) {
   EvidenceRun run{"timeline", paths};
   if (auto code = run.open(output, reading)) return *code;
   if (auto code = report.open("timeline", run.inputs.all(paths), output.output)) return *code;
-  timeline::OutputFile* out = run.out.get();
-  topts.style = {timeline::terminal_width(), timeline::use_colour(out->is_terminal()), finding_opts.rule_ids};
+  output::OutputFile* out = run.out.get();
+  topts.style = {output::terminal_width(), output::use_colour(out->is_terminal()), finding_opts.rule_ids};
   pipeline::ReadOptions read_opts = reading.read_options(true);  // every record is a row
   read_opts.matcher = rule_opts.matcher.get();
   read_opts.observer = report.integrity_observer();
@@ -99,11 +99,11 @@ int run_timeline(const std::vector<std::string>& args) {
   if (auto code = anchor_times("timeline", topts.filter.events, *ev, output.quiet)) return *code;
   std::vector<std::string> host_lines =
       host_filter_lines("timeline", *ev, topts.filter.events.hosts, finding_opts.tuning);
-  timeline::TimelineResult result;
+  output::TimelineResult result;
   try {
-    result = timeline::write_timeline(*ev, rule_opts.selected, topts, *out, rule_opts.sigma.get());
+    result = output::write_timeline(*ev, rule_opts.selected, topts, *out, rule_opts.sigma.get());
     out->commit();
-  } catch (const timeline::OutputError& e) {
+  } catch (const output::OutputError& e) {
     message(stderr, "evtxhunt timeline: %s\n", e.what());
     return kCannotWrite;
   }

@@ -346,7 +346,7 @@ Table bag_unpack(Runner& runner, const Table& in, const Node& call, const EnvPtr
 int64_t Runner::now() const {
   if (options_.now != 0) return options_.now;
   auto since = std::chrono::system_clock::now().time_since_epoch();
-  return norm::kUnixEpoch + std::chrono::duration_cast<std::chrono::microseconds>(since).count() * 10;
+  return normalize::kUnixEpoch + std::chrono::duration_cast<std::chrono::microseconds>(since).count() * 10;
 }
 
 void Runner::warn(const std::string& w) {

@@ -896,12 +896,12 @@ const std::unordered_map<std::string, Spec>& library() {
     m["unixtime_seconds_todatetime"] = plain(1, 1, [](Args& a) {
       Value s = to_real(a[0]);
       return s.null ? Value::null_of(Type::DateTime)
-                    : Value::datetime(norm::kUnixEpoch + static_cast<int64_t>(s.r * rules::kTicksPerSecond));
+                    : Value::datetime(normalize::kUnixEpoch + static_cast<int64_t>(s.r * rules::kTicksPerSecond));
     });
     m["unixtime_milliseconds_todatetime"] = plain(1, 1, [](Args& a) {
       Value s = to_real(a[0]);
       return s.null ? Value::null_of(Type::DateTime)
-                    : Value::datetime(norm::kUnixEpoch + static_cast<int64_t>(s.r * rules::kTicksPerMillisecond));
+                    : Value::datetime(normalize::kUnixEpoch + static_cast<int64_t>(s.r * rules::kTicksPerMillisecond));
     });
     // ---- addresses
     m["ipv4_is_private"] = plain(1, 1, [](Args& a) {

@@ -15,13 +15,13 @@ constexpr std::string_view kRemoteConnectionManager = "Microsoft-Windows-Termina
 std::string text(const FieldLookup& field, std::string_view name) {
   const evtx::RawValue* v = field(name);
   if (!v) return {};
-  std::string s = norm::value_text(*v);
-  return norm::is_placeholder(s) ? std::string() : s;
+  std::string s = normalize::value_text(*v);
+  return normalize::is_placeholder(s) ? std::string() : s;
 }
 
 std::optional<int64_t> integer(const FieldLookup& field, std::string_view name) {
   const evtx::RawValue* v = field(name);
-  return v ? norm::value_integer(*v) : std::nullopt;
+  return v ? normalize::value_integer(*v) : std::nullopt;
 }
 
 std::string account(std::string domain, const std::string& name) {
@@ -36,14 +36,14 @@ std::string account(std::string domain, const std::string& name) {
 // session) is no address.
 std::string address(std::string ip) {
   if (ip.empty() || ip == "LOCAL") return {};
-  std::string c = norm::canonical_ip(ip);
+  std::string c = normalize::canonical_ip(ip);
   if (c.rfind("::ffff:", 0) == 0 && c.find('.') != std::string::npos) return c.substr(7);
   return c;
 }
 
 std::string logon_type(const FieldLookup& field) {
   auto t = integer(field, "LogonType");
-  return t ? norm::logon_type_name(*t) : std::string();
+  return t ? normalize::logon_type_name(*t) : std::string();
 }
 
 // The Target account and how it logged on (4624, 4625).
@@ -60,7 +60,7 @@ void kerberos_status(const FieldLookup& field, LogonFacts& f) {
   auto status = integer(field, "Status");
   if (status && *status != 0) {
     f.result = Result::Failure;
-    f.failure_reason = norm::kerberos_reason(static_cast<uint32_t>(*status));
+    f.failure_reason = normalize::kerberos_reason(static_cast<uint32_t>(*status));
   }
 }
 
@@ -75,7 +75,8 @@ std::optional<LogonFacts> security(uint16_t id, const FieldLookup& field) {
       f.action = "LogonFailed";
       f.result = Result::Failure;
       logon_attempt(field, f);
-      f.failure_reason = norm::logon_failure_reason(integer(field, "Status"), integer(field, "SubStatus")).value_or("");
+      f.failure_reason =
+          normalize::logon_failure_reason(integer(field, "Status"), integer(field, "SubStatus")).value_or("");
       return f;
     case 4634:
     case 4647:
@@ -116,7 +117,7 @@ std::optional<LogonFacts> security(uint16_t id, const FieldLookup& field) {
       f.auth_package = "Kerberos";
       f.target = text(field, "ServiceName");
       if (auto status = integer(field, "Status"))
-        f.failure_reason = norm::kerberos_reason(static_cast<uint32_t>(*status));
+        f.failure_reason = normalize::kerberos_reason(static_cast<uint32_t>(*status));
       return f;
     case 4776: {
       f.action = "NtlmValidation";  // credentials validated by this computer (a DC, or the SAM)
@@ -126,7 +127,7 @@ std::optional<LogonFacts> security(uint16_t id, const FieldLookup& field) {
       auto status = integer(field, "Status");
       if (status && *status != 0) {
         f.result = Result::Failure;
-        f.failure_reason = norm::ntstatus_reason(static_cast<uint32_t>(*status));
+        f.failure_reason = normalize::ntstatus_reason(static_cast<uint32_t>(*status));
       }
       return f;
     }
@@ -169,7 +170,7 @@ const char* result_name(Result r) {
 }
 
 bool is_logon_event(std::string_view provider, uint16_t id) {
-  if (provider == norm::kSecurityProvider)
+  if (provider == normalize::kSecurityProvider)
     return id == 4624 || id == 4625 || id == 4634 || id == 4647 || id == 4648 || id == 4672 || id == 4768 ||
            id == 4769 || id == 4771 || id == 4776;
   if (provider == kLocalSessionManager) return id >= 21 && id <= 25;
@@ -178,7 +179,7 @@ bool is_logon_event(std::string_view provider, uint16_t id) {
 
 std::optional<LogonFacts> logon_facts(std::string_view provider, uint16_t id, const FieldLookup& field) {
   if (!is_logon_event(provider, id)) return std::nullopt;
-  if (provider == norm::kSecurityProvider) return security(id, field);
+  if (provider == normalize::kSecurityProvider) return security(id, field);
   if (provider == kLocalSessionManager) return local_session_manager(id, field);
   // RemoteConnectionManager 1149: a Remote Desktop client authenticated at
   // the network level (Param1 user, Param2 domain, Param3 client address).

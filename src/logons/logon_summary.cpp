@@ -42,7 +42,7 @@ std::vector<LogonRow> summarize_logons(const pipeline::Evidence& evidence, const
     pipeline::HostStream stream(evidence, host);
     stream.for_each([&](const pipeline::StreamEvent& se) {
       store::EventView view(se.raw, evidence.store.pool());
-      norm::Ticks t = se.header.timestamp;
+      normalize::Ticks t = se.header.timestamp;
       if (!options.filter.keeps_event(t, se.header.event_id, view.channel())) return;
       fields.clear();
       view.for_each_data([&](std::string_view name, const evtx::RawValue& v) { fields.emplace_back(name, v); });

@@ -22,7 +22,7 @@ struct LogonRow {
   uint16_t event_id = 0;
   LogonFacts facts;
   uint64_t count = 0;
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
   std::string first_file;  // where the first occurrence is
   uint64_t first_record = 0;
 };

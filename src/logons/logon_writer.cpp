@@ -35,26 +35,26 @@ std::string details(const LogonFacts& f) {
 
 }  // namespace
 
-std::string logons_text(const std::vector<LogonRow>& rows, timeline::Format format, const timeline::TableStyle& style) {
+std::string logons_text(const std::vector<LogonRow>& rows, output::Format format, const output::TableStyle& style) {
   std::string out;
-  if (format == timeline::Format::Csv)
+  if (format == output::Format::Csv)
     out =
         "Count,Host,EventID,Event,Result,Account,LogonType,SourceIP,SourceWorkstation,AuthPackage,Target,FailureReason,"
         "FirstTime,LastTime,FirstFile,FirstRecordID\n";
-  if (format == timeline::Format::Table) {
-    timeline::append_cell(out, "Count", 7);
-    timeline::append_cell(out, "First", timeline::time_width());
-    timeline::append_cell(out, "Last", timeline::time_width());
-    timeline::append_cell(out, "Host", 16);
-    timeline::append_cell(out, "Event", 22);
-    timeline::append_cell(out, "Account", 28);
-    timeline::append_cell(out, "Details", 20, true);
+  if (format == output::Format::Table) {
+    output::append_cell(out, "Count", 7);
+    output::append_cell(out, "First", output::time_width());
+    output::append_cell(out, "Last", output::time_width());
+    output::append_cell(out, "Host", 16);
+    output::append_cell(out, "Event", 22);
+    output::append_cell(out, "Account", 28);
+    output::append_cell(out, "Details", 20, true);
     out += '\n';
   }
   for (const LogonRow& r : rows) {
     const LogonFacts& f = r.facts;
     switch (format) {
-      case timeline::Format::Csv:
+      case output::Format::Csv:
         out += std::to_string(r.count);
         for (const std::string& cell :
              {r.host, std::to_string(r.event_id), std::string(f.action), std::string(result_name(f.result)), f.account,
@@ -63,21 +63,21 @@ std::string logons_text(const std::vector<LogonRow>& rows, timeline::Format form
           pipeline::append_csv_cell(out, cell);
         }
         out += ',';
-        timeline::append_time(out, r.first);
+        output::append_time(out, r.first);
         out += ',';
-        timeline::append_time(out, r.last);
+        output::append_time(out, r.last);
         out += ',';
         pipeline::append_csv_cell(out, r.first_file);
         out += ',' + std::to_string(r.first_record) + '\n';
         break;
-      case timeline::Format::Table:
-        timeline::append_cell(out, std::to_string(r.count), 7);
-        timeline::append_cell(out, timeline::format_time(r.first), timeline::time_width());
-        timeline::append_cell(out, timeline::format_time(r.last), timeline::time_width());
-        timeline::append_cell(out, r.host, 16);
-        timeline::append_cell(out, std::string(f.action) + (f.result == Result::Failure ? " !" : ""), 22);
-        timeline::append_cell(out, f.account, 28);
-        timeline::append_cell(out, details(f), style.width > 140 ? style.width - 120 : 20, true);
+      case output::Format::Table:
+        output::append_cell(out, std::to_string(r.count), 7);
+        output::append_cell(out, output::format_time(r.first), output::time_width());
+        output::append_cell(out, output::format_time(r.last), output::time_width());
+        output::append_cell(out, r.host, 16);
+        output::append_cell(out, std::string(f.action) + (f.result == Result::Failure ? " !" : ""), 22);
+        output::append_cell(out, f.account, 28);
+        output::append_cell(out, details(f), style.width > 140 ? style.width - 120 : 20, true);
         out += '\n';
         break;
       default:
@@ -93,8 +93,8 @@ std::string logons_text(const std::vector<LogonRow>& rows, timeline::Format form
         json_text(out, "auth_package", f.auth_package);
         json_text(out, "target", f.target);
         json_text(out, "failure_reason", f.failure_reason);
-        json_text(out, "first_time", timeline::format_time(r.first));
-        json_text(out, "last_time", timeline::format_time(r.last));
+        json_text(out, "first_time", output::format_time(r.first));
+        json_text(out, "last_time", output::format_time(r.last));
         json_text(out, "first_file", r.first_file);
         out += ",\"first_record_id\":" + std::to_string(r.first_record) + "}\n";
     }

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "logons/logon_summary.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
+#include "output/format.h"
+#include "output/table.h"
 
 namespace logons {
 
 // The header (csv, table; "" for jsonl) and each row, with their line breaks.
-std::string logons_text(const std::vector<LogonRow>& rows, timeline::Format format, const timeline::TableStyle& style);
+std::string logons_text(const std::vector<LogonRow>& rows, output::Format format, const output::TableStyle& style);
 
 }  // namespace logons

@@ -25,9 +25,11 @@ void json_number(std::string& out, const char* k, uint64_t v) {
   out += std::to_string(v);
 }
 
-void json_time(std::string& out, const char* k, norm::Ticks t) { json_text(out, k, t ? timeline::format_time(t) : ""); }
+void json_time(std::string& out, const char* k, normalize::Ticks t) {
+  json_text(out, k, t ? output::format_time(t) : "");
+}
 
-std::string time_text(norm::Ticks t) { return t ? timeline::format_time(t) : std::string(); }
+std::string time_text(normalize::Ticks t) { return t ? output::format_time(t) : std::string(); }
 
 void csv_row(std::string& out, const std::vector<std::string>& cells) {
   for (size_t i = 0; i < cells.size(); ++i) {
@@ -37,21 +39,20 @@ void csv_row(std::string& out, const std::vector<std::string>& cells) {
   out += '\n';
 }
 
-void write_count(std::string& out, const CountRow& c, timeline::Format f, const timeline::TableStyle& style) {
+void write_count(std::string& out, const CountRow& c, output::Format f, const output::TableStyle& style) {
   switch (f) {
-    case timeline::Format::Csv:
+    case output::Format::Csv:
       csv_row(out, {"count", c.host, c.channel, c.provider, std::to_string(c.event_id), c.name, std::to_string(c.count),
                     time_text(c.first), time_text(c.last), "", "", ""});
       return;
-    case timeline::Format::Table:
-      timeline::append_cell(out, std::to_string(c.count), 9);
-      timeline::append_cell(out, time_text(c.first), timeline::time_width());
-      timeline::append_cell(out, time_text(c.last), timeline::time_width());
-      timeline::append_cell(out, c.host, 20);
-      timeline::append_cell(out, std::to_string(c.event_id), 6);
-      timeline::append_cell(out, c.channel, 24);
-      timeline::append_cell(out, c.name.empty() ? c.provider : c.name, style.width > 140 ? style.width - 120 : 20,
-                            true);
+    case output::Format::Table:
+      output::append_cell(out, std::to_string(c.count), 9);
+      output::append_cell(out, time_text(c.first), output::time_width());
+      output::append_cell(out, time_text(c.last), output::time_width());
+      output::append_cell(out, c.host, 20);
+      output::append_cell(out, std::to_string(c.event_id), 6);
+      output::append_cell(out, c.channel, 24);
+      output::append_cell(out, c.name.empty() ? c.provider : c.name, style.width > 140 ? style.width - 120 : 20, true);
       out += '\n';
       return;
     default:
@@ -68,18 +69,18 @@ void write_count(std::string& out, const CountRow& c, timeline::Format f, const 
   }
 }
 
-void write_sequence(std::string& out, const Sequence& s, timeline::Format f, const timeline::TableStyle& style) {
+void write_sequence(std::string& out, const Sequence& s, output::Format f, const output::TableStyle& style) {
   switch (f) {
-    case timeline::Format::Csv:
+    case output::Format::Csv:
       csv_row(out, {"sequence", s.host, s.channel, "", "", "", std::to_string(s.records), "", "", s.file, "",
                     sequence_summary(s)});
       return;
-    case timeline::Format::Table:
-      timeline::append_cell(out, "sequence", 22);
-      timeline::append_cell(out, s.host, 20);
-      timeline::append_cell(out, s.channel, 24);
-      timeline::append_cell(out, sequence_summary(s) + "  [" + s.file + "]", style.width > 100 ? style.width - 70 : 30,
-                            true);
+    case output::Format::Table:
+      output::append_cell(out, "sequence", 22);
+      output::append_cell(out, s.host, 20);
+      output::append_cell(out, s.channel, 24);
+      output::append_cell(out, sequence_summary(s) + "  [" + s.file + "]", style.width > 100 ? style.width - 70 : 30,
+                          true);
       out += '\n';
       return;
     default:
@@ -99,19 +100,19 @@ void write_sequence(std::string& out, const Sequence& s, timeline::Format f, con
   }
 }
 
-void write_issue(std::string& out, const Issue& i, timeline::Format f, const timeline::TableStyle& style) {
+void write_issue(std::string& out, const Issue& i, output::Format f, const output::TableStyle& style) {
   switch (f) {
-    case timeline::Format::Csv:
+    case output::Format::Csv:
       csv_row(out, {i.kind_name(), i.host, i.channel, "", i.event_id ? std::to_string(i.event_id) : "", "",
                     i.missing ? std::to_string(i.missing) : "", time_text(i.before_time), time_text(i.time), i.file,
                     std::to_string(i.record), i.details});
       return;
-    case timeline::Format::Table:
-      timeline::append_cell(out, i.kind_name(), 22);
-      timeline::append_cell(out, time_text(i.time), timeline::time_width());
-      timeline::append_cell(out, i.host, 20);
-      timeline::append_cell(out, i.details + "  [" + i.file + " #" + std::to_string(i.record) + "]",
-                            style.width > 100 ? style.width - 74 : 20, true);
+    case output::Format::Table:
+      output::append_cell(out, i.kind_name(), 22);
+      output::append_cell(out, time_text(i.time), output::time_width());
+      output::append_cell(out, i.host, 20);
+      output::append_cell(out, i.details + "  [" + i.file + " #" + std::to_string(i.record) + "]",
+                          style.width > 100 ? style.width - 74 : 20, true);
       out += '\n';
       return;
     default:
@@ -150,26 +151,25 @@ std::string sequence_summary(const Sequence& f) {
   return s;
 }
 
-std::string metrics_text(const Metrics& m, WriteParts parts, timeline::Format format,
-                         const timeline::TableStyle& style) {
+std::string metrics_text(const Metrics& m, WriteParts parts, output::Format format, const output::TableStyle& style) {
   std::string out;
-  if (format == timeline::Format::Csv)
+  if (format == output::Format::Csv)
     out = "Kind,Host,Channel,Provider,EventID,Name,Count,FirstTime,LastTime,File,RecordID,Details\n";
   if (parts.counts) {
-    if (format == timeline::Format::Table) {
-      timeline::append_cell(out, "Count", 9);
-      timeline::append_cell(out, "First", timeline::time_width());
-      timeline::append_cell(out, "Last", timeline::time_width());
-      timeline::append_cell(out, "Host", 20);
-      timeline::append_cell(out, "Event", 6);
-      timeline::append_cell(out, "Channel", 24);
-      timeline::append_cell(out, "Name", 20, true);
+    if (format == output::Format::Table) {
+      output::append_cell(out, "Count", 9);
+      output::append_cell(out, "First", output::time_width());
+      output::append_cell(out, "Last", output::time_width());
+      output::append_cell(out, "Host", 20);
+      output::append_cell(out, "Event", 6);
+      output::append_cell(out, "Channel", 24);
+      output::append_cell(out, "Name", 20, true);
       out += '\n';
     }
     for (const CountRow& c : m.counts) write_count(out, c, format, style);
   }
   if (parts.integrity) {
-    if (format == timeline::Format::Table) {
+    if (format == output::Format::Table) {
       if (parts.counts) out += '\n';
       out += "Log integrity\n";
     }

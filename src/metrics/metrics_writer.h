@@ -11,8 +11,8 @@
 #include <string>
 
 #include "metrics/record_metrics.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
+#include "output/format.h"
+#include "output/table.h"
 
 namespace metrics {
 
@@ -20,8 +20,7 @@ struct WriteParts {
   bool counts = true, integrity = true;
 };
 
-std::string metrics_text(const Metrics& m, WriteParts parts, timeline::Format format,
-                         const timeline::TableStyle& style);
+std::string metrics_text(const Metrics& m, WriteParts parts, output::Format format, const output::TableStyle& style);
 
 // "records #1-#5000 (4988 read), 12 missing in 2 gaps, 3 records out of time
 // order, 1 time gaps": a log's sequence in one line.

@@ -8,8 +8,8 @@
 #include "details/key_fields.h"
 #include "normalize/hosts.h"
 #include "normalize/record_access.h"
+#include "output/format.h"
 #include "text/glob.h"
-#include "timeline/format.h"
 
 namespace metrics {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 // A record as the sequence checks see it: its EventRecordID and time.
 struct Point {
   uint64_t id = 0;
-  norm::Ticks time = 0;
+  normalize::Ticks time = 0;
 };
 
 // One log's records in a chunk (or, at the end, in a file): the run from the
@@ -40,8 +40,8 @@ constexpr size_t kKinds = 5;
 size_t kind_index(IssueKind k) { return static_cast<size_t>(k); }
 
 // "3 h 12 min", "45 s": a duration a reader takes in at a glance.
-std::string duration_text(norm::Ticks t) {
-  int64_t s = t / norm::kTicksPerSecond;
+std::string duration_text(normalize::Ticks t) {
+  int64_t s = t / normalize::kTicksPerSecond;
   if (s < 1) return "less than 1 s";
   if (s < 120) return std::to_string(s) + " s";
   if (s < 7200) return std::to_string(s / 60) + " min";
@@ -49,15 +49,15 @@ std::string duration_text(norm::Ticks t) {
   return std::to_string(s / 86400) + " d " + std::to_string(s / 3600 % 24) + " h";
 }
 
-std::string record_text(uint64_t id, norm::Ticks t) {
+std::string record_text(uint64_t id, normalize::Ticks t) {
   std::string out = "#";  // not "#" + ...: a false -Wrestrict of g++ 12
   out += std::to_string(id);
-  return out += t ? " (" + timeline::format_time(t) + ")" : " (no time)";
+  return out += t ? " (" + output::format_time(t) + ")" : " (no time)";
 }
 
 // Providers buffer their events: a record dated less than this before the one
 // written before it is the normal jitter of a log, not reported.
-constexpr norm::Ticks kOrderTolerance = norm::kTicksPerSecond;
+constexpr normalize::Ticks kOrderTolerance = normalize::kTicksPerSecond;
 
 // b follows a in record-id order in the log `log`: what is wrong between
 // them, if anything.
@@ -127,7 +127,7 @@ std::string audit_policy_changes(const std::string& codes) {
 }
 
 // An integrity event's key fields, "Name: value" (details/key_fields).
-std::string key_field_text(const norm::RecordAccess& rec) {
+std::string key_field_text(const normalize::RecordAccess& rec) {
   const details::KeyFields* k = details::key_fields(rec.provider(), rec.event_id());
   std::string s = k ? k->name : std::string();
   if (!k) return s;
@@ -160,7 +160,7 @@ struct MetricsObserver::ChunkPart final : Part {
     std::string computer, channel, provider;
     uint16_t event_id = 0;
     uint64_t count = 0;
-    norm::Ticks first = 0, last = 0;
+    normalize::Ticks first = 0, last = 0;
   };
   std::unordered_map<std::string, Counted> counts;
   std::string key;             // scratch: the record's count key
@@ -170,7 +170,7 @@ struct MetricsObserver::ChunkPart final : Part {
   LogKey run_key;
   std::vector<Issue> issues;  // file not set yet
 
-  Run& run_of(const norm::RecordAccess& rec) {
+  Run& run_of(const normalize::RecordAccess& rec) {
     if (!run || rec.computer() != run_key.first || rec.channel() != run_key.second) {
       run_key = {rec.computer(), rec.channel()};
       run = &runs[run_key];
@@ -178,7 +178,7 @@ struct MetricsObserver::ChunkPart final : Part {
     return *run;
   }
 
-  void count(const norm::RecordAccess& rec, norm::Ticks t) {
+  void count(const normalize::RecordAccess& rec, normalize::Ticks t) {
     // Records of a chunk mostly share the last one's key: compare its fields
     // before building a key to hash.
     if (!last || last->event_id != rec.event_id() || last->provider != rec.provider() ||
@@ -218,9 +218,10 @@ MetricsObserver::~MetricsObserver() = default;
 
 std::unique_ptr<pipeline::RecordObserver::Part> MetricsObserver::part() const { return std::make_unique<ChunkPart>(); }
 
-void MetricsObserver::observe(Part& base, const norm::RecordAccess& rec, uint64_t header_record_id, uint64_t) const {
+void MetricsObserver::observe(Part& base, const normalize::RecordAccess& rec, uint64_t header_record_id,
+                              uint64_t) const {
   ChunkPart& p = static_cast<ChunkPart&>(base);
-  norm::Ticks t = rec.time_created();
+  normalize::Ticks t = rec.time_created();
   if (options_.filter.keeps_event(t, rec.event_id(), rec.channel())) {
     p.count(rec, t);
     if (auto marked = integrity_event(rec.provider(), rec.event_id())) {
@@ -265,7 +266,7 @@ void MetricsObserver::take(uint32_t file, std::unique_ptr<Part> base) {
 
 Metrics MetricsObserver::finish(const std::vector<pipeline::FileInfo>& files) {
   Metrics m;
-  norm::HostNames names;
+  normalize::HostNames names;
   for (const pipeline::FileInfo& f : files)
     for (const auto& c : f.computers) names.add(c.name);
   names.resolve();

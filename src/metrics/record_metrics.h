@@ -34,7 +34,7 @@ struct CountRow {
   uint16_t event_id = 0;
   std::string name;  // what the event says; "" when the tables do not know it
   uint64_t count = 0;
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
 };
 
 enum class IssueKind : uint8_t {
@@ -51,9 +51,9 @@ struct Issue {
   uint16_t event_id = 0;   // kind Event: the record's event id
   std::string file, host, channel;
   uint64_t record = 0;  // the record that shows it (after a gap: the first one after it)
-  norm::Ticks time = 0;
+  normalize::Ticks time = 0;
   uint64_t before_record = 0;  // sequence issues: the record written before it
-  norm::Ticks before_time = 0;
+  normalize::Ticks before_time = 0;
   uint64_t missing = 0;  // RecordGap: how many ids are missing
   std::string details;
   const char* kind_name() const;  // "record_gap", ..., or the integrity event's name
@@ -76,7 +76,7 @@ struct Metrics {
 };
 
 struct MetricsOptions {
-  norm::Ticks gap = 3600 * norm::kTicksPerSecond;  // a silence longer than this is a time gap
+  normalize::Ticks gap = 3600 * normalize::kTicksPerSecond;  // a silence longer than this is a time gap
   // Issues listed per file and kind (more are counted): bounds memory on a
   // hostile file whose every record is out of order.
   size_t list_cap = 1000;
@@ -91,7 +91,8 @@ class MetricsObserver final : public pipeline::RecordObserver {
   explicit MetricsObserver(MetricsOptions options);
   ~MetricsObserver() override;
   std::unique_ptr<Part> part() const override;
-  void observe(Part& part, const norm::RecordAccess& rec, uint64_t header_record_id, uint64_t position) const override;
+  void observe(Part& part, const normalize::RecordAccess& rec, uint64_t header_record_id,
+               uint64_t position) const override;
   void take(uint32_t file, std::unique_ptr<Part> part) override;
   // Once the evidence is read (files: Evidence::files): rows by host key, each file's sequence checked
   // across its chunks.

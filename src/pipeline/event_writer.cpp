@@ -8,7 +8,7 @@
 namespace pipeline {
 namespace {
 
-using norm::Field;
+using normalize::Field;
 
 bool written(Field f) { return f != Field::LastBootTime; }
 
@@ -67,21 +67,21 @@ void append_csv_cell(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void append_json_value(std::string& out, const norm::FieldValue& v) {
-  if (v.kind == norm::FieldValue::Kind::Unknown)
+void append_json_value(std::string& out, const normalize::FieldValue& v) {
+  if (v.kind == normalize::FieldValue::Kind::Unknown)
     out += "null";
-  else if (v.kind == norm::FieldValue::Kind::Int)
+  else if (v.kind == normalize::FieldValue::Kind::Int)
     out += std::to_string(v.i);
   else
     evtx::append_json_string(out, field_text(v));
 }
 
-std::string field_text(const norm::FieldValue& v) {
+std::string field_text(const normalize::FieldValue& v) {
   switch (v.kind) {
-    case norm::FieldValue::Kind::Unknown: return {};
-    case norm::FieldValue::Kind::String: return v.s;
-    case norm::FieldValue::Kind::Int: return std::to_string(v.i);
-    case norm::FieldValue::Kind::Time: {
+    case normalize::FieldValue::Kind::Unknown: return {};
+    case normalize::FieldValue::Kind::String: return v.s;
+    case normalize::FieldValue::Kind::Int: return std::to_string(v.i);
+    case normalize::FieldValue::Kind::Time: {
       std::string out;
       append_time_in_zone(out, v.i);
       return out;
@@ -92,26 +92,26 @@ std::string field_text(const norm::FieldValue& v) {
 
 std::string csv_header() {
   std::string h = "Table";
-  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+  for (size_t i = 0; i < normalize::kFieldCount; ++i) {
     Field f = static_cast<Field>(i);
     if (!written(f)) continue;
     h += ',';
-    h += norm::field_name(f);
+    h += normalize::field_name(f);
   }
   h += ",TimestampSource,TimestampNote,DirectionEvidence\n";
   return h;
 }
 
-void append_csv_row(std::string& out, const norm::NormalizedEvent& ev) {
-  out += norm::table_name(ev.table);
-  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+void append_csv_row(std::string& out, const normalize::NormalizedEvent& ev) {
+  out += normalize::table_name(ev.table);
+  for (size_t i = 0; i < normalize::kFieldCount; ++i) {
     Field f = static_cast<Field>(i);
     if (!written(f)) continue;
     out += ',';
     append_csv_cell(out, field_text(ev[f]));
   }
   out += ',';
-  out += norm::time_source_name(ev.time_source);
+  out += normalize::time_source_name(ev.time_source);
   out += ',';
   append_csv_cell(out, ev.timestamp_note);
   out += ',';
@@ -119,19 +119,19 @@ void append_csv_row(std::string& out, const norm::NormalizedEvent& ev) {
   out += '\n';
 }
 
-void append_json(std::string& out, const norm::NormalizedEvent& ev) {
+void append_json(std::string& out, const normalize::NormalizedEvent& ev) {
   out += "{\"Table\":";
-  evtx::append_json_string(out, norm::table_name(ev.table));
-  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+  evtx::append_json_string(out, normalize::table_name(ev.table));
+  for (size_t i = 0; i < normalize::kFieldCount; ++i) {
     Field f = static_cast<Field>(i);
     if (!written(f)) continue;
     out += ',';
-    evtx::append_json_string(out, norm::field_name(f));
+    evtx::append_json_string(out, normalize::field_name(f));
     out += ':';
     append_json_value(out, ev[f]);
   }
   out += ",\"TimestampSource\":";
-  evtx::append_json_string(out, norm::time_source_name(ev.time_source));
+  evtx::append_json_string(out, normalize::time_source_name(ev.time_source));
   if (!ev.timestamp_note.empty()) {
     out += ",\"TimestampNote\":";
     evtx::append_json_string(out, ev.timestamp_note);

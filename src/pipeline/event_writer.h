@@ -8,7 +8,7 @@
 namespace pipeline {
 
 // The value as text: times ISO 8601 UTC with 100 ns digits, integers decimal.
-std::string field_text(const norm::FieldValue& v);
+std::string field_text(const normalize::FieldValue& v);
 
 // One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break.
 // Safe to open in a spreadsheet: a cell a spreadsheet would run as a formula
@@ -22,13 +22,13 @@ void set_csv_raw(bool raw);
 // line count); a backslash already in a value is left as it is.
 void set_csv_single_line(bool single);
 // A value as JSON: null, a number, or a string.
-void append_json_value(std::string& out, const norm::FieldValue& v);
+void append_json_value(std::string& out, const normalize::FieldValue& v);
 
 // Columns: Table, every schema field but LastBootTime, TimestampSource,
 // TimestampNote, DirectionEvidence.
 std::string csv_header();
-void append_csv_row(std::string& out, const norm::NormalizedEvent& ev);
+void append_csv_row(std::string& out, const normalize::NormalizedEvent& ev);
 // One object; unknown values are null.
-void append_json(std::string& out, const norm::NormalizedEvent& ev);
+void append_json(std::string& out, const normalize::NormalizedEvent& ev);
 
 }  // namespace pipeline

@@ -29,7 +29,7 @@ struct Summary {
   int64_t last_hour = 0;
   uint64_t* last_bucket = nullptr;
 
-  static void widen(norm::Ticks t, norm::Ticks& first, norm::Ticks& last) {
+  static void widen(normalize::Ticks t, normalize::Ticks& first, normalize::Ticks& last) {
     if (t == 0) return;
     if (first == 0 || t < first) first = t;
     if (t > last) last = t;
@@ -50,10 +50,10 @@ struct Summary {
     v.push_back({name, 0, 0, 0, {}});
     return v.back();
   }
-  void add(const norm::RecordAccess& rec) {
+  void add(const normalize::RecordAccess& rec) {
     FileInfo::Computer& c = computer(computers, index, rec.computer());
     ++c.records;
-    norm::Ticks t = rec.time_created();
+    normalize::Ticks t = rec.time_created();
     widen(t, c.first_time, c.last_time);
     if (t != 0) {
       int64_t hour = t / kTicksPerHour;
@@ -94,8 +94,8 @@ struct Worker {
   Worker(store::StringPool& pool, const RecordMatcher* m) : encoder(pool), scratch(m ? m->scratch() : nullptr) {}
   store::EventEncoder encoder;
   evtx::RecordFields tree_fields;
-  norm::NormalizedEvent norm;
-  norm::RecordTexts texts;  // values decoded to text, shared by mapping, matching and encoding
+  normalize::NormalizedEvent norm;
+  normalize::RecordTexts texts;  // values decoded to text, shared by mapping, matching and encoding
   std::unique_ptr<RecordMatcher::Scratch> scratch;
   std::vector<uint32_t> matched, deferred;
 };
@@ -105,12 +105,12 @@ struct Worker {
 void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fields, uint32_t file_id,
                  uint64_t ordinal, uint64_t header_record_id, Summary& summary, RecordObserver::Part* observed,
                  std::string& out) {
-  norm::RecordAccess rec(fields, header_record_id, &w.texts);
+  normalize::RecordAccess rec(fields, header_record_id, &w.texts);
   summary.add(rec);
   if (observed) opt.observer->observe(*observed, rec, header_record_id, ordinal);
   if (!opt.keep_events) return;
   if (opt.only_computers && !opt.only_computers->count(rec.computer())) return;
-  bool mapped = norm::map_record(rec, w.norm, opt.tables);
+  bool mapped = normalize::map_record(rec, w.norm, opt.tables);
   store::EncodeInput in;
   in.fields = &fields;
   in.file_id = file_id;
@@ -131,7 +131,7 @@ void take_record(Worker& w, const ReadOptions& opt, const evtx::RecordFields& fi
 // The records read when not every record is: the options' choice, else a mapper's.
 std::function<bool(std::string_view, uint16_t)> wanted_records(const ReadOptions& opt) {
   if (opt.wanted) return opt.wanted;
-  return [tables = opt.tables](std::string_view p, uint16_t id) { return norm::wanted(p, id, tables); };
+  return [tables = opt.tables](std::string_view p, uint16_t id) { return normalize::wanted(p, id, tables); };
 }
 
 uint64_t file_bytes(const std::filesystem::path& p) {
@@ -229,7 +229,7 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
   std::function<bool(std::string_view, uint16_t)> wanted = wanted_records(opt);
   for (const auto& p : inputs.xml) {
     try {
-      xmlin::EventXmlDocument doc = xmlin::EventXmlDocument::load_file(p);
+      xml::EventXmlDocument doc = xml::EventXmlDocument::load_file(p);
       uint32_t file_id = ev.store.add_file(p.string());
       FileInfo& info = ev.files.emplace_back();
       info.path = p.string();
@@ -278,7 +278,7 @@ void read_xml(const Inputs& inputs, const ReadOptions& opt, Evidence& ev, uint64
 
 // Hosts: a short name merges with its one FQDN (normalize/hosts.h).
 void resolve_hosts(Evidence& ev) {
-  norm::HostNames names;
+  normalize::HostNames names;
   std::vector<uint32_t> ids = ev.store.computers();
   for (uint32_t id : ids) names.add(ev.store.pool().at(id));
   for (std::string& w : names.resolve()) ev.warnings.push_back(std::move(w));

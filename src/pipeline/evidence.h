@@ -23,7 +23,7 @@
 
 namespace pipeline {
 
-constexpr norm::Ticks kTicksPerHour = 3600 * norm::kTicksPerSecond;
+constexpr normalize::Ticks kTicksPerHour = 3600 * normalize::kTicksPerSecond;
 
 struct ReadStats {
   uint64_t evtx_files = 0;
@@ -50,12 +50,12 @@ struct FileInfo {
   uint64_t records = 0;          // records read (EVTX) or events (XML)
   uint64_t damaged_records = 0;  // skipped as unreadable
   uint64_t chunks = 0, chunks_skipped = 0;
-  uint64_t problems = 0;                      // damage reported inside the file (header, chunks, records)
-  norm::Ticks first_time = 0, last_time = 0;  // System/TimeCreated range of its records (0: none)
+  uint64_t problems = 0;                           // damage reported inside the file (header, chunks, records)
+  normalize::Ticks first_time = 0, last_time = 0;  // System/TimeCreated range of its records (0: none)
   struct Computer {
     std::string name;  // as written
     uint64_t records = 0;
-    norm::Ticks first_time = 0, last_time = 0;
+    normalize::Ticks first_time = 0, last_time = 0;
     // Records per hour of TimeCreated: hour (Ticks / kTicksPerHour) -> records
     // (the report's volume chart); records without a time are not in it.
     std::map<int64_t, uint64_t> hours;
@@ -87,7 +87,7 @@ class RecordObserver {
   virtual std::unique_ptr<Part> part() const = 0;
   // header_record_id: the record header's id (0 in an XML export); position:
   // the record's offset in its file (EVTX) or its index (XML).
-  virtual void observe(Part& part, const norm::RecordAccess& rec, uint64_t header_record_id,
+  virtual void observe(Part& part, const normalize::RecordAccess& rec, uint64_t header_record_id,
                        uint64_t position) const = 0;
   // A chunk's (or XML file's) part of the file at `file` (index in Evidence::files).
   virtual void take(uint32_t file, std::unique_ptr<Part> part) = 0;
@@ -96,9 +96,9 @@ class RecordObserver {
 struct ReadOptions {
   int threads = 0;           // <= 0: all cores
   bool every_record = true;  // false: only records a mapper wants (skipped from their template)
-  // The normalized tables mapped (norm::TableSet): records of other tables are
+  // The normalized tables mapped (normalize::TableSet): records of other tables are
   // stored raw (every_record) or skipped.
-  norm::TableSet tables = norm::kReplayTables;
+  normalize::TableSet tables = normalize::kReplayTables;
   // With every_record false: the records wanted instead of a mapper's (provider, event id).
   std::function<bool(std::string_view provider, uint16_t event_id)> wanted;
   bool keep_events = true;  // false: only count what is read (inventory); the store stays empty

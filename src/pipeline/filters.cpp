@@ -14,7 +14,7 @@ bool EventFilter::keeps_host(const std::vector<std::string_view>& names) const {
   return false;
 }
 
-bool EventFilter::keeps_event(norm::Ticks t, uint16_t event_id, std::string_view channel) const {
+bool EventFilter::keeps_event(normalize::Ticks t, uint16_t event_id, std::string_view channel) const {
   if (!keeps_time(t)) return false;
   if (!event_ids.empty() && std::find(event_ids.begin(), event_ids.end(), event_id) == event_ids.end()) return false;
   if (!channels.empty() && std::none_of(channels.begin(), channels.end(),
@@ -23,7 +23,7 @@ bool EventFilter::keeps_event(norm::Ticks t, uint16_t event_id, std::string_view
   return true;
 }
 
-std::optional<std::string> EventFilter::anchor(norm::Ticks last_event) {
+std::optional<std::string> EventFilter::anchor(normalize::Ticks last_event) {
   if (since_before_last) since = last_event - *since_before_last;
   if (until_before_last) until = last_event - *until_before_last;
   if (since && until && *since > *until) return "--since is after --until";

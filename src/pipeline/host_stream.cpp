@@ -8,13 +8,13 @@
 namespace pipeline {
 namespace {
 
-using norm::Field;
+using normalize::Field;
 
 // An event moved later in time, waiting for its turn.
 struct Deferred {
   store::EventHeader header;  // Timestamp as decided
   std::string raw;            // its bytes (the cursor's are gone by then)
-  std::shared_ptr<norm::NormalizedEvent> norm;
+  std::shared_ptr<normalize::NormalizedEvent> norm;
 };
 
 struct DeferredLater {
@@ -26,7 +26,7 @@ struct DeferredLater {
 HostStream::HostStream(const Evidence& evidence, const Host& host) : evidence_(evidence), host_(host) {
   // The two passes only look at each event (the observers copy what they
   // keep): one event decoded into again and again.
-  norm::NormalizedEvent ev;
+  normalize::NormalizedEvent ev;
   store::EventStore::Cursor pass1 = evidence.store.open(host.computer_ids);
   while (pass1.next()) {
     store::EventHeader h = store::header_of(pass1.event());
@@ -46,15 +46,15 @@ HostStream::HostStream(const Evidence& evidence, const Host& host) : evidence_(e
   }
 }
 
-void HostStream::decode_into(const uint8_t* raw, norm::NormalizedEvent& ev) const {
+void HostStream::decode_into(const uint8_t* raw, normalize::NormalizedEvent& ev) const {
   store::EventView view(raw, evidence_.store.pool());
   view.decode_normalized(ev, evidence_.store.file(view.header().file_id));
   ev[Field::DeviceId].s = host_.key;
   ev.origin = {view.header().file_id, view.header().ordinal};
 }
 
-std::shared_ptr<norm::NormalizedEvent> HostStream::decode(const uint8_t* raw) const {
-  auto ev = std::make_shared<norm::NormalizedEvent>();
+std::shared_ptr<normalize::NormalizedEvent> HostStream::decode(const uint8_t* raw) const {
+  auto ev = std::make_shared<normalize::NormalizedEvent>();
   decode_into(raw, *ev);
   return ev;
 }
@@ -63,7 +63,7 @@ uint64_t HostStream::for_each(const std::function<void(const StreamEvent&)>& fn)
   uint64_t duplicates = 0;
   int64_t window_time = 0;
   std::unordered_set<uint64_t> window;  // content hashes of the events handed out at window_time
-  auto emit = [&](const uint8_t* raw, const store::EventHeader& h, std::shared_ptr<norm::NormalizedEvent> ev) {
+  auto emit = [&](const uint8_t* raw, const store::EventHeader& h, std::shared_ptr<normalize::NormalizedEvent> ev) {
     if (h.timestamp != window_time || window.empty()) {
       window.clear();
       window_time = h.timestamp;
@@ -89,7 +89,7 @@ uint64_t HostStream::for_each(const std::function<void(const StreamEvent&)>& fn)
   while (cursor.next()) {
     const uint8_t* raw = cursor.event();
     store::EventHeader h = store::header_of(raw);
-    std::shared_ptr<norm::NormalizedEvent> ev;
+    std::shared_ptr<normalize::NormalizedEvent> ev;
     if (h.flags & store::kHasNormalized) {
       ev = decode(raw);
       if (starts_.check(*ev)) {
@@ -105,8 +105,8 @@ uint64_t HostStream::for_each(const std::function<void(const StreamEvent&)>& fn)
   return duplicates;
 }
 
-std::vector<norm::NormalizedEvent> normalized_events(const Evidence& evidence) {
-  std::vector<norm::NormalizedEvent> out;
+std::vector<normalize::NormalizedEvent> normalized_events(const Evidence& evidence) {
+  std::vector<normalize::NormalizedEvent> out;
   for (const Host& host : evidence.hosts)
     HostStream(evidence, host).for_each([&](const StreamEvent& e) {
       if (e.norm) out.push_back(*e.norm);

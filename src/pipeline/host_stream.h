@@ -24,9 +24,9 @@
 namespace pipeline {
 
 struct StreamEvent {
-  const uint8_t* raw;                           // the encoded event (store/event_codec.h); valid during the callback
-  store::EventHeader header;                    // its header, Timestamp as decided
-  std::shared_ptr<norm::NormalizedEvent> norm;  // decided columns; null for an unmapped event
+  const uint8_t* raw;         // the encoded event (store/event_codec.h); valid during the callback
+  store::EventHeader header;  // its header, Timestamp as decided
+  std::shared_ptr<normalize::NormalizedEvent> norm;  // decided columns; null for an unmapped event
 };
 
 class HostStream {
@@ -38,17 +38,17 @@ class HostStream {
   const Evidence& evidence() const { return evidence_; }
 
  private:
-  std::shared_ptr<norm::NormalizedEvent> decode(const uint8_t* raw) const;
-  void decode_into(const uint8_t* raw, norm::NormalizedEvent& ev) const;
+  std::shared_ptr<normalize::NormalizedEvent> decode(const uint8_t* raw) const;
+  void decode_into(const uint8_t* raw, normalize::NormalizedEvent& ev) const;
 
   const Evidence& evidence_;
   const Host& host_;
-  norm::ProcessStarts starts_;
-  norm::DirectionResolver directions_;
+  normalize::ProcessStarts starts_;
+  normalize::DirectionResolver directions_;
 };
 
 // Every normalized event of the evidence, host by host (in key order), each in
 // its final order: for tests and small inputs (it holds them all).
-std::vector<norm::NormalizedEvent> normalized_events(const Evidence& evidence);
+std::vector<normalize::NormalizedEvent> normalized_events(const Evidence& evidence);
 
 }  // namespace pipeline

@@ -22,7 +22,7 @@ class RecordMatcher {
   virtual std::unique_ptr<Scratch> scratch() const = 0;
   // The rules matching a record (`matched`), and those that wait for the
   // replay (`deferred`); both cleared first.
-  virtual void match(const norm::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
+  virtual void match(const normalize::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
                      std::vector<uint32_t>& deferred) const = 0;
 };
 

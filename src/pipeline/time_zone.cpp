@@ -10,7 +10,7 @@
 namespace pipeline {
 namespace {
 
-using norm::kUnixEpoch;
+using normalize::kUnixEpoch;
 
 int64_t floor_div(int64_t a, int64_t d) { return a / d - ((a % d != 0) && ((a < 0) != (d < 0))); }
 
@@ -113,12 +113,12 @@ int32_t TimeZone::offset_at(int64_t unix_seconds) const {
   return start;
 }
 
-norm::Ticks TimeZone::to_utc(norm::Ticks local) const {
-  int64_t local_seconds = floor_div(local - kUnixEpoch, norm::kTicksPerSecond);
+normalize::Ticks TimeZone::to_utc(normalize::Ticks local) const {
+  int64_t local_seconds = floor_div(local - kUnixEpoch, normalize::kTicksPerSecond);
   int32_t first = offset_at(local_seconds);
   int32_t second = offset_at(local_seconds - first);
   int32_t offset = first == second ? first : std::max(first, second);
-  return local - static_cast<norm::Ticks>(offset) * norm::kTicksPerSecond;
+  return local - static_cast<normalize::Ticks>(offset) * normalize::kTicksPerSecond;
 }
 
 void set_display_zone(const TimeZone& zone) {
@@ -129,14 +129,14 @@ void set_display_zone(const TimeZone& zone) {
 
 const TimeZone& display_zone() { return zone_slot(); }
 
-void append_time_in_zone(std::string& out, norm::Ticks t) {
+void append_time_in_zone(std::string& out, normalize::Ticks t) {
   const TimeZone& zone = zone_slot();
   if (zone.is_utc()) {
     evtx::append_filetime_iso(out, static_cast<uint64_t>(t), 7);
     return;
   }
-  int32_t offset = zone.offset_at(floor_div(t - kUnixEpoch, norm::kTicksPerSecond));
-  norm::Ticks local = t + static_cast<norm::Ticks>(offset) * norm::kTicksPerSecond;
+  int32_t offset = zone.offset_at(floor_div(t - kUnixEpoch, normalize::kTicksPerSecond));
+  normalize::Ticks local = t + static_cast<normalize::Ticks>(offset) * normalize::kTicksPerSecond;
   if (t <= 0 || local <= 0) {  // no time (0) or before 1601 in that zone: as read
     evtx::append_filetime_iso(out, static_cast<uint64_t>(t), 7);
     return;

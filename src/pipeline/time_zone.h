@@ -28,7 +28,7 @@ class TimeZone {
   int32_t offset_at(int64_t unix_seconds) const;
   // A time read in this zone (no offset written) as UTC: at a daylight-saving
   // change the earlier of two readings, or the instant after a gap.
-  norm::Ticks to_utc(norm::Ticks local) const;
+  normalize::Ticks to_utc(normalize::Ticks local) const;
 
  private:
   enum class Kind { Utc, Fixed, System } kind_ = Kind::Utc;
@@ -42,7 +42,7 @@ class TimeZone {
 void set_display_zone(const TimeZone& zone);
 const TimeZone& display_zone();
 
-// norm::Ticks as ISO 8601 in the display zone, 7 fraction digits.
-void append_time_in_zone(std::string& out, norm::Ticks t);
+// normalize::Ticks as ISO 8601 in the display zone, 7 fraction digits.
+void append_time_in_zone(std::string& out, normalize::Ticks t);
 
 }  // namespace pipeline

@@ -25,21 +25,21 @@ void append_json_list(std::string& out, const std::set<std::string>& items) {
 
 }  // namespace
 
-std::string pivots_text(const std::vector<Pivot>& pivots, timeline::Format format, const timeline::TableStyle& style) {
+std::string pivots_text(const std::vector<Pivot>& pivots, output::Format format, const output::TableStyle& style) {
   std::string out;
-  if (format == timeline::Format::Csv) out = "Kind,Value,Findings,Rules,Hosts,FirstTime,LastTime\n";
+  if (format == output::Format::Csv) out = "Kind,Value,Findings,Rules,Hosts,FirstTime,LastTime\n";
   const size_t value_width = style.width > 120 ? style.width - 100 : 20;
-  if (format == timeline::Format::Table) {
-    timeline::append_cell(out, "Kind", 13);
-    timeline::append_cell(out, "Findings", 9);
-    timeline::append_cell(out, "First", timeline::time_width());
-    timeline::append_cell(out, "Value", value_width);
-    timeline::append_cell(out, "Hosts | rules", 40, true);
+  if (format == output::Format::Table) {
+    output::append_cell(out, "Kind", 13);
+    output::append_cell(out, "Findings", 9);
+    output::append_cell(out, "First", output::time_width());
+    output::append_cell(out, "Value", value_width);
+    output::append_cell(out, "Hosts | rules", 40, true);
     out += '\n';
   }
   for (const Pivot& p : pivots) {
     switch (format) {
-      case timeline::Format::Csv:
+      case output::Format::Csv:
         out += kind_name(p.kind);
         out += ',';
         pipeline::append_csv_cell(out, p.value);
@@ -48,17 +48,17 @@ std::string pivots_text(const std::vector<Pivot>& pivots, timeline::Format forma
         out += ',';
         pipeline::append_csv_cell(out, joined(p.hosts, "; "));
         out += ',';
-        timeline::append_time(out, p.first);
+        output::append_time(out, p.first);
         out += ',';
-        timeline::append_time(out, p.last);
+        output::append_time(out, p.last);
         out += '\n';
         break;
-      case timeline::Format::Table:
-        timeline::append_cell(out, kind_name(p.kind), 13);
-        timeline::append_cell(out, std::to_string(p.findings), 9);
-        timeline::append_cell(out, timeline::format_time(p.first), timeline::time_width());
-        timeline::append_cell(out, p.value, value_width);
-        timeline::append_cell(out, joined(p.hosts, ", ") + " | " + joined(p.rules, "; "), 40, true);
+      case output::Format::Table:
+        output::append_cell(out, kind_name(p.kind), 13);
+        output::append_cell(out, std::to_string(p.findings), 9);
+        output::append_cell(out, output::format_time(p.first), output::time_width());
+        output::append_cell(out, p.value, value_width);
+        output::append_cell(out, joined(p.hosts, ", ") + " | " + joined(p.rules, "; "), 40, true);
         out += '\n';
         break;
       default:
@@ -71,9 +71,9 @@ std::string pivots_text(const std::vector<Pivot>& pivots, timeline::Format forma
         out += ",\"hosts\":";
         append_json_list(out, p.hosts);
         out += ",\"first_time\":\"";
-        timeline::append_time(out, p.first);
+        output::append_time(out, p.first);
         out += "\",\"last_time\":\"";
-        timeline::append_time(out, p.last);
+        output::append_time(out, p.last);
         out += "\"}\n";
     }
   }

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "output/format.h"
+#include "output/table.h"
 #include "pivot/pivots.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
 
 namespace pivot {
 
 // The header (csv, table; "" for jsonl) and each row, with their line breaks.
-std::string pivots_text(const std::vector<Pivot>& pivots, timeline::Format format, const timeline::TableStyle& style);
+std::string pivots_text(const std::vector<Pivot>& pivots, output::Format format, const output::TableStyle& style);
 
 }  // namespace pivot

@@ -128,7 +128,7 @@ std::vector<Pivot> collect(const replay::FindingList& findings) {
     std::set<std::pair<Kind, std::string>> named;  // this finding's, each once
     named.emplace(Kind::Host, f.device_name);
     for (const replay::LinkedFinding& l : f.links) named.emplace(Kind::Host, l.device_name);
-    for (const replay::Evidence& e : f.evidence)
+    for (const replay::EvidenceStep& e : f.evidence)
       for (const auto& [field, value] : e.details) {
         Kind kind;
         if (!kind_of_field(field, kind)) continue;

@@ -31,7 +31,7 @@ struct Pivot {
   uint64_t findings = 0;
   std::set<std::string> rules;  // titles (ids where a rule has none)
   std::set<std::string> hosts;  // where the findings were
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
 };
 
 // The kind a key field's name gives its value; false when none.

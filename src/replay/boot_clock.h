@@ -7,7 +7,7 @@
 namespace replay {
 
 // Boot markers closer than this to the previous marker belong to the same boot.
-constexpr norm::Ticks kBootMarkerSpread = 5 * 60 * norm::kTicksPerSecond;
+constexpr normalize::Ticks kBootMarkerSpread = 5 * 60 * normalize::kTicksPerSecond;
 
 // The boot an event belongs to: one boot leaves several markers (Kernel-General
 // 12, services.exe, 4608, 6005) within seconds; its time is the services.exe
@@ -15,18 +15,18 @@ constexpr norm::Ticks kBootMarkerSpread = 5 * 60 * norm::kTicksPerSecond;
 class BootClock {
  public:
   // Returns true when the marker is the first of a new boot.
-  bool on_marker(const norm::NormalizedEvent& ev) {
+  bool on_marker(const normalize::NormalizedEvent& ev) {
     bool same_boot = last_marker_.known() && ev.timestamp() - last_marker_.i <= kBootMarkerSpread;
-    bool services = ev.boot == norm::BootMarker::ServicesStarted;
-    if (!same_boot || (services && !has_services_)) last_boot_ = norm::FieldValue::time(ev.timestamp());
+    bool services = ev.boot == normalize::BootMarker::ServicesStarted;
+    if (!same_boot || (services && !has_services_)) last_boot_ = normalize::FieldValue::time(ev.timestamp());
     has_services_ = (same_boot && has_services_) || services;
-    last_marker_ = norm::FieldValue::time(ev.timestamp());
+    last_marker_ = normalize::FieldValue::time(ev.timestamp());
     return !same_boot;
   }
-  const norm::FieldValue& last_boot() const { return last_boot_; }
+  const normalize::FieldValue& last_boot() const { return last_boot_; }
 
  private:
-  norm::FieldValue last_boot_, last_marker_;
+  normalize::FieldValue last_boot_, last_marker_;
   bool has_services_ = false;
 };
 

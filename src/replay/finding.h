@@ -13,9 +13,11 @@
 
 namespace replay {
 
-struct Evidence {
+// One step of a finding's evidence chain: the stage it proves and the event
+// (pipeline::Evidence is something else: everything a run has read).
+struct EvidenceStep {
   std::string stage;
-  std::shared_ptr<const norm::NormalizedEvent> event;
+  std::shared_ptr<const normalize::NormalizedEvent> event;
   size_t stage_index = 0;  // the stage's position in its rule (a Sigma finding's: 0)
   // The record's key fields (details/event_details.h), name and value, set
   // after the replay (finding_details.h).
@@ -26,10 +28,10 @@ struct Evidence {
 // it; the cross-host pass (link.h) pairs source and target ends.
 struct LinkEnd {
   bool source = false;  // the source side (else the target side)
-  norm::FieldValue peer_address, peer_port, local_address, local_port, peer_name;
-  norm::Ticks time = 0;
+  normalize::FieldValue peer_address, peer_port, local_address, local_port, peer_name;
+  normalize::Ticks time = 0;
   // This end's process: image, command line, account, PID, and the record naming it.
-  norm::FieldValue process_file, process_command_line, process_account, process_id;
+  normalize::FieldValue process_file, process_command_line, process_account, process_id;
   std::string process_record;
 };
 
@@ -37,8 +39,8 @@ struct LinkEnd {
 struct LinkedFinding {
   std::string side;  // rules::link_side_name() of what the other end is: "source" / "target"
   std::string device_name, rule_id;
-  norm::Ticks timestamp = 0;     // the other end's link time
-  norm::Ticks clock_offset = 0;  // the other end's time minus this end's
+  normalize::Ticks timestamp = 0;     // the other end's link time
+  normalize::Ticks clock_offset = 0;  // the other end's time minus this end's
   std::string process, command_line, account, record;
   std::string matched_by;  // "connection" (both endpoints) or "address" / "name" and time
 };
@@ -49,11 +51,11 @@ struct Finding {
   std::vector<std::string> tags;              // ATT&CK and other tags of the rule
   std::vector<std::string> notes;  // how it was found beyond the records (e.g. a parent from the process table)
   std::string device_name, device_id;
-  norm::Ticks timestamp = 0;                                     // first evidence
-  std::vector<std::string> assumptions;                          // fields that were unknown where the rule read them
-  std::vector<Evidence> evidence;                                // in stage order, then time
-  std::vector<std::pair<std::string, norm::FieldValue>> fields;  // summarize by: name, value
-  std::vector<std::pair<std::string, std::vector<norm::FieldValue>>> collected;  // "make_set(x)": values
+  normalize::Ticks timestamp = 0;        // first evidence
+  std::vector<std::string> assumptions;  // fields that were unknown where the rule read them
+  std::vector<EvidenceStep> evidence;    // in stage order, then time
+  std::vector<std::pair<std::string, normalize::FieldValue>> fields;                  // summarize by: name, value
+  std::vector<std::pair<std::string, std::vector<normalize::FieldValue>>> collected;  // "make_set(x)": values
   std::optional<LinkEnd> link_end;   // the rule's link: this finding's end of a movement
   std::vector<LinkedFinding> links;  // set by the cross-host pass
 

@@ -2,19 +2,19 @@
 
 namespace replay {
 
-void FindingWriter::value(const norm::FieldValue& v) {
+void FindingWriter::value(const normalize::FieldValue& v) {
   u(static_cast<uint64_t>(v.kind));
-  if (v.kind == norm::FieldValue::Kind::String) s(v.s);
-  if (v.kind == norm::FieldValue::Kind::Int || v.kind == norm::FieldValue::Kind::Time) i(v.i);
+  if (v.kind == normalize::FieldValue::Kind::String) s(v.s);
+  if (v.kind == normalize::FieldValue::Kind::Int || v.kind == normalize::FieldValue::Kind::Time) i(v.i);
 }
 
-void FindingWriter::event(const norm::NormalizedEvent& e) {
+void FindingWriter::event(const normalize::NormalizedEvent& e) {
   u(static_cast<uint64_t>(e.table));
   uint64_t known = 0;
-  for (size_t f = 0; f < norm::kFieldCount; ++f)
+  for (size_t f = 0; f < normalize::kFieldCount; ++f)
     if (e.fields[f].known()) known |= uint64_t(1) << f;
   u(known);
-  for (size_t f = 0; f < norm::kFieldCount; ++f)
+  for (size_t f = 0; f < normalize::kFieldCount; ++f)
     if (e.fields[f].known()) value(e.fields[f]);
   u(static_cast<uint64_t>(e.boot));
   u(static_cast<uint64_t>(e.time_source));
@@ -27,10 +27,10 @@ void FindingWriter::event(const norm::NormalizedEvent& e) {
 
 void FindingWriter::link_end(const LinkEnd& l) {
   u(l.source);
-  for (const norm::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
+  for (const normalize::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
     value(*v);
   i(l.time);
-  for (const norm::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
+  for (const normalize::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
     value(*v);
   s(l.process_record);
 }
@@ -47,7 +47,7 @@ void FindingWriter::finding(const Finding& f) {
   i(f.timestamp);
   strings(f.assumptions);
   u(f.evidence.size());
-  for (const Evidence& e : f.evidence) {
+  for (const EvidenceStep& e : f.evidence) {
     s(e.stage);
     u(e.stage_index);
     event(*e.event);
@@ -66,33 +66,33 @@ void FindingWriter::finding(const Finding& f) {
   for (const auto& [name, values] : f.collected) {
     s(name);
     u(values.size());
-    for (const norm::FieldValue& v : values) value(v);
+    for (const normalize::FieldValue& v : values) value(v);
   }
   u(f.link_end.has_value());
   if (f.link_end) link_end(*f.link_end);
 }
 
-norm::FieldValue FindingReader::value() {
-  norm::FieldValue v;
-  v.kind = small<norm::FieldValue::Kind>(3, "value kind");
-  if (v.kind == norm::FieldValue::Kind::String) v.s = s();
-  if (v.kind == norm::FieldValue::Kind::Int || v.kind == norm::FieldValue::Kind::Time) v.i = i();
+normalize::FieldValue FindingReader::value() {
+  normalize::FieldValue v;
+  v.kind = small<normalize::FieldValue::Kind>(3, "value kind");
+  if (v.kind == normalize::FieldValue::Kind::String) v.s = s();
+  if (v.kind == normalize::FieldValue::Kind::Int || v.kind == normalize::FieldValue::Kind::Time) v.i = i();
   return v;
 }
 
-std::shared_ptr<const norm::NormalizedEvent> FindingReader::event() {
-  charge(sizeof(norm::NormalizedEvent) + 32);  // and the shared_ptr's control block
-  auto e = std::make_shared<norm::NormalizedEvent>();
-  e->table = small<norm::Table>(norm::kTableCount - 1, "table");
+std::shared_ptr<const normalize::NormalizedEvent> FindingReader::event() {
+  charge(sizeof(normalize::NormalizedEvent) + 32);  // and the shared_ptr's control block
+  auto e = std::make_shared<normalize::NormalizedEvent>();
+  e->table = small<normalize::Table>(normalize::kTableCount - 1, "table");
   uint64_t known = u();
-  if (known >> norm::kFieldCount) fail("an unknown field");
-  for (size_t f = 0; f < norm::kFieldCount; ++f)
+  if (known >> normalize::kFieldCount) fail("an unknown field");
+  for (size_t f = 0; f < normalize::kFieldCount; ++f)
     if (known >> f & 1) {
       e->fields[f] = value();
       if (!e->fields[f].known()) fail("an unknown value marked known");
     }
-  e->boot = small<norm::BootMarker>(static_cast<uint64_t>(norm::BootMarker::OsStarted), "boot marker");
-  e->time_source = small<norm::TimeSource>(static_cast<uint64_t>(norm::TimeSource::UtcTime), "time source");
+  e->boot = small<normalize::BootMarker>(static_cast<uint64_t>(normalize::BootMarker::OsStarted), "boot marker");
+  e->time_source = small<normalize::TimeSource>(static_cast<uint64_t>(normalize::TimeSource::UtcTime), "time source");
   e->time_created = i();
   e->timestamp_note = s();
   e->direction_evidence = s();
@@ -104,10 +104,10 @@ std::shared_ptr<const norm::NormalizedEvent> FindingReader::event() {
 LinkEnd FindingReader::link_end() {
   LinkEnd l;
   l.source = small<uint64_t>(1, "link side") != 0;
-  for (norm::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
+  for (normalize::FieldValue* v : {&l.peer_address, &l.peer_port, &l.local_address, &l.local_port, &l.peer_name})
     *v = value();
   l.time = i();
-  for (norm::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
+  for (normalize::FieldValue* v : {&l.process_file, &l.process_command_line, &l.process_account, &l.process_id})
     *v = value();
   l.process_record = s();
   return l;
@@ -125,8 +125,8 @@ Finding FindingReader::finding() {
   f.device_id = s();
   f.timestamp = i();
   f.assumptions = strings();
-  f.evidence.resize(count(sizeof(Evidence)));
-  for (Evidence& e : f.evidence) {
+  f.evidence.resize(count(sizeof(EvidenceStep)));
+  for (EvidenceStep& e : f.evidence) {
     e.stage = s();
     e.stage_index = u();
     e.event = event();
@@ -144,8 +144,8 @@ Finding FindingReader::finding() {
   f.collected.resize(count(sizeof(f.collected[0])));
   for (auto& [name, values] : f.collected) {
     name = s();
-    values.resize(count(sizeof(norm::FieldValue)));
-    for (norm::FieldValue& v : values) v = value();
+    values.resize(count(sizeof(normalize::FieldValue)));
+    for (normalize::FieldValue& v : values) v = value();
   }
   if (small<uint64_t>(1, "link flag")) f.link_end = link_end();
   return f;

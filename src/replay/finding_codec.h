@@ -23,8 +23,8 @@ using FindingCodecError = text::DecodeError;
 
 class FindingWriter : public text::ByteWriter {
  public:
-  void value(const norm::FieldValue& v);
-  void event(const norm::NormalizedEvent& e);
+  void value(const normalize::FieldValue& v);
+  void event(const normalize::NormalizedEvent& e);
   void link_end(const LinkEnd& l);
   // A finding without its links (a linked one is refused: FindingCodecError).
   void finding(const Finding& f);
@@ -34,8 +34,8 @@ class FindingReader : public text::ByteReader {
  public:
   using ByteReader::ByteReader;
 
-  norm::FieldValue value();
-  std::shared_ptr<const norm::NormalizedEvent> event();
+  normalize::FieldValue value();
+  std::shared_ptr<const normalize::NormalizedEvent> event();
   LinkEnd link_end();
   Finding finding();
 };

@@ -10,9 +10,9 @@ namespace replay {
 void attach_details(const pipeline::Evidence& evidence, const pipeline::Host& host, std::vector<Finding>& findings,
                     bool all_fields) {
   // The steps to fill, by their record's place in the evidence (file, ordinal).
-  std::map<std::pair<uint32_t, uint64_t>, std::vector<Evidence*>> wanted;
+  std::map<std::pair<uint32_t, uint64_t>, std::vector<EvidenceStep*>> wanted;
   for (Finding& f : findings)
-    for (Evidence& e : f.evidence)
+    for (EvidenceStep& e : f.evidence)
       if (e.event) wanted[{e.event->origin.file, e.event->origin.position}].push_back(&e);
   if (wanted.empty()) return;
   size_t left = wanted.size();
@@ -24,7 +24,7 @@ void attach_details(const pipeline::Evidence& evidence, const pipeline::Host& ho
     store::EventView view(cursor.event(), evidence.store.pool());
     sigma::EventSource src(view);
     details::Details d = details::event_details(src, view.provider(), h.event_id, all_fields);
-    for (Evidence* e : it->second) e->details = d;
+    for (EvidenceStep* e : it->second) e->details = d;
     it->second.clear();  // a duplicate copy of the record comes later: the first is enough
     --left;
   }

@@ -9,8 +9,8 @@
 namespace replay {
 namespace {
 
-using norm::Field;
-using norm::NormalizedEvent;
+using normalize::Field;
+using normalize::NormalizedEvent;
 
 }  // namespace
 
@@ -36,7 +36,7 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
       return;
     }
     NormalizedEvent& ev = *se.norm;
-    if (ev.table == norm::Table::Boot) {
+    if (ev.table == normalize::Table::Boot) {
       if (boots.on_marker(ev)) table.on_boot(ev.timestamp());
       done(se);
       return;
@@ -44,39 +44,39 @@ HostResult replay_host(const pipeline::HostStream& stream, const std::vector<con
     ev[Field::LastBootTime] = boots.last_boot();
     bool feed = true;
     switch (ev.table) {
-      case norm::Table::Process:
+      case normalize::Table::Process:
         if (!table.on_created(ev)) {
           ++result.merged_processes;
           feed = false;
         }
         break;
-      case norm::Table::Network:
-        if (const norm::FieldValue& ip = ev[Field::LocalIP];
-            ip.known() && norm::address_kind(ip.s) == norm::AddressKind::Unicast)
+      case normalize::Table::Network:
+        if (const normalize::FieldValue& ip = ev[Field::LocalIP];
+            ip.known() && normalize::address_kind(ip.s) == normalize::AddressKind::Unicast)
           result.addresses.insert(ip.s);
         table.on_initiated(ev);
         break;
-      case norm::Table::Script:
-      case norm::Table::ImageLoad:
-      case norm::Table::File:
-      case norm::Table::Registry:
-      case norm::Table::Device: table.on_initiated(ev); break;
-      case norm::Table::Logon: break;
-      case norm::Table::ProcessEnd: {
+      case normalize::Table::Script:
+      case normalize::Table::ImageLoad:
+      case normalize::Table::File:
+      case normalize::Table::Registry:
+      case normalize::Table::Device: table.on_initiated(ev); break;
+      case normalize::Table::Logon: break;
+      case normalize::Table::ProcessEnd: {
         std::string ended = table.on_ended(ev);
         if (!ended.empty())
           for (RuleMatcher& m : matchers) m.on_process_end(ended);
         feed = false;
         break;
       }
-      case norm::Table::Boot:
-      case norm::Table::Other: break;
+      case normalize::Table::Boot:
+      case normalize::Table::Other: break;
     }
     if (feed)
       for (RuleMatcher& m : matchers) m.on_event(se.norm);
     // A services.exe started by wininit.exe is a process and a boot marker
     // (it started after the boot's first processes: none of them ends here).
-    if (ev.boot != norm::BootMarker::None && boots.on_marker(ev)) table.on_boot(ev.timestamp());
+    if (ev.boot != normalize::BootMarker::None && boots.on_marker(ev)) table.on_boot(ev.timestamp());
     done(se);
   });
   for (RuleMatcher& m : matchers)

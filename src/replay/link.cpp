@@ -12,7 +12,7 @@
 namespace replay {
 namespace {
 
-using norm::FieldValue;
+using normalize::FieldValue;
 
 // How well a source end and a target end agree; 0: not a pair.
 enum Match : int { None = 0, OneSide = 1, Address = 2, Connection = 3 };
@@ -28,12 +28,12 @@ std::optional<bool> names_host(const FieldValue& address, const FieldValue& name
   std::optional<bool> by_address, by_name;
   if (address.known() && !h.addresses.empty()) by_address = h.addresses.count(address.s) > 0;
   if (name.known()) {
-    std::string ip = norm::canonical_ip(name.s);
-    if (norm::address_kind(ip) != norm::AddressKind::Invalid) {
+    std::string ip = normalize::canonical_ip(name.s);
+    if (normalize::address_kind(ip) != normalize::AddressKind::Invalid) {
       if (!h.addresses.empty()) by_name = h.addresses.count(ip) > 0;
     } else {
       by_name = std::any_of(h.names.begin(), h.names.end(),
-                            [&](const std::string& n) { return norm::same_host_name(name.s, n); });
+                            [&](const std::string& n) { return normalize::same_host_name(name.s, n); });
     }
   }
   if (by_address == true || by_name == true) return true;
@@ -43,7 +43,7 @@ std::optional<bool> names_host(const FieldValue& address, const FieldValue& name
 
 // How far apart two times are, in unsigned arithmetic: times of damaged
 // records may lie so far apart that their signed difference overflows.
-uint64_t time_gap(norm::Ticks a, norm::Ticks b) {
+uint64_t time_gap(normalize::Ticks a, normalize::Ticks b) {
   return a > b ? static_cast<uint64_t>(a) - static_cast<uint64_t>(b)
                : static_cast<uint64_t>(b) - static_cast<uint64_t>(a);
 }
@@ -61,7 +61,7 @@ int match(const LinkEnd& src, const HostIdentity& src_host, const LinkEnd& dst, 
   return None;
 }
 
-LinkedFinding describe(const Finding& other, const LinkEnd& other_end, norm::Ticks my_time, int how) {
+LinkedFinding describe(const Finding& other, const LinkEnd& other_end, normalize::Ticks my_time, int how) {
   LinkedFinding l;
   l.side = rules::link_side_name(other_end.source ? rules::Link::Side::Source : rules::Link::Side::Target);
   l.device_name = other.device_name;
@@ -79,9 +79,9 @@ LinkedFinding describe(const Finding& other, const LinkEnd& other_end, norm::Tic
 }
 
 // "+3.250 s": how far the other host's time lies from this one's (clock skew and the time between the two events).
-std::string offset_text(norm::Ticks d) {
+std::string offset_text(normalize::Ticks d) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%+.3f s", static_cast<double>(d) / static_cast<double>(norm::kTicksPerSecond));
+  std::snprintf(buf, sizeof buf, "%+.3f s", static_cast<double>(d) / static_cast<double>(normalize::kTicksPerSecond));
   return buf;
 }
 
@@ -147,7 +147,7 @@ void link_findings(std::vector<Finding>& findings, const std::vector<HostIdentit
     };
     // Outward from the target's time: the nearer of the two sides each step.
     size_t right = static_cast<size_t>(std::lower_bound(sources.begin(), sources.end(), de.time,
-                                                        [&](size_t i, norm::Ticks v) { return end_time(i) < v; }) -
+                                                        [&](size_t i, normalize::Ticks v) { return end_time(i) < v; }) -
                                        sources.begin());
     size_t left = right;
     for (size_t seen = 0; seen < kMaxLinkCandidates; ++seen) {

@@ -33,7 +33,7 @@ struct HostIdentity {
   std::set<std::string> addresses;  // its own unicast addresses
 };
 
-inline constexpr norm::Ticks kLinkWindow = 5 * 60 * norm::kTicksPerSecond;
+inline constexpr normalize::Ticks kLinkWindow = 5 * 60 * normalize::kTicksPerSecond;
 // Bounds that keep linking near-linear whatever the findings: a target end is
 // compared with at most this many source ends, the nearest in time first...
 inline constexpr size_t kMaxLinkCandidates = 1000;

@@ -29,7 +29,8 @@ void LogCoverage::add(const std::string& channel, int64_t hour) {
   h.erase(std::unique(h.begin(), h.end()), h.end());
 }
 
-std::optional<int64_t> LogCoverage::empty_hour(std::string_view channel, norm::Ticks from, norm::Ticks to) const {
+std::optional<int64_t> LogCoverage::empty_hour(std::string_view channel, normalize::Ticks from,
+                                               normalize::Ticks to) const {
   auto it = hours_.find(channel);
   if (it == hours_.end() || to <= from) return std::nullopt;
   const std::vector<int64_t>& h = it->second;

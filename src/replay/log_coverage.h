@@ -30,7 +30,7 @@ class LogCoverage {
   // The first clock hour strictly between the hours of `from` and `to` in
   // which the host wrote no record of `channel`; nullopt when there is none,
   // or when nothing is known of that channel. Hours are Ticks / 1 h.
-  std::optional<int64_t> empty_hour(std::string_view channel, norm::Ticks from, norm::Ticks to) const;
+  std::optional<int64_t> empty_hour(std::string_view channel, normalize::Ticks from, normalize::Ticks to) const;
   // For tests: the hours of a channel with records.
   void add(const std::string& channel, int64_t hour);
 

@@ -8,9 +8,9 @@
 namespace replay {
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
 
 bool same_text_nocase(const FieldValue& a, const FieldValue& b) {
   return a.known() && b.known() && text::iequals(a.s, b.s);
@@ -20,11 +20,11 @@ void fill(FieldValue& target, const FieldValue& from) {
   if (!target.known() && from.known()) target = from;
 }
 
-bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == norm::kSysmonProvider; }
+bool is_sysmon(const NormalizedEvent& ev) { return ev[Field::Provider].s == normalize::kSysmonProvider; }
 
 // How long an ended instance is remembered (late records of its children and
 // connections, Sysmon's write delays).
-constexpr norm::Ticks kEndedRetention = 3600 * norm::kTicksPerSecond;
+constexpr normalize::Ticks kEndedRetention = 3600 * normalize::kTicksPerSecond;
 
 // The event names another image for its initiating process than the instance's.
 bool other_image(const ProcessInstance& p, const NormalizedEvent& ev) {
@@ -32,17 +32,17 @@ bool other_image(const ProcessInstance& p, const NormalizedEvent& ev) {
   return image.known() && p.file_name.known() && !same_text_nocase(image, p.file_name);
 }
 
-std::string iso(norm::Ticks t) { return evtx::filetime_iso(static_cast<uint64_t>(t), 0); }
+std::string iso(normalize::Ticks t) { return evtx::filetime_iso(static_cast<uint64_t>(t), 0); }
 
 }  // namespace
 
-void ProcessTable::end(ProcessInstance& p, norm::Ticks at) {
+void ProcessTable::end(ProcessInstance& p, normalize::Ticks at) {
   if (p.ended) return;
   p.ended = true;
   ended_.emplace_back(at, p.unique_id);
 }
 
-void ProcessTable::expire(norm::Ticks now) {
+void ProcessTable::expire(normalize::Ticks now) {
   while (!ended_.empty() && ended_.front().first + kEndedRetention < now) {
     auto it = by_id_.find(ended_.front().second);
     if (it != by_id_.end()) {
@@ -70,7 +70,7 @@ ProcessInstance* ProcessTable::find_by_id(const std::string& id) {
   return it == by_id_.end() ? nullptr : &it->second;
 }
 
-ProcessInstance* ProcessTable::live_pid(int64_t pid, norm::Ticks at) {
+ProcessInstance* ProcessTable::live_pid(int64_t pid, normalize::Ticks at) {
   auto it = live_by_pid_.find(pid);
   if (it == live_by_pid_.end()) return nullptr;
   ProcessInstance* p = find_by_id(it->second);
@@ -93,8 +93,8 @@ ProcessInstance* ProcessTable::plausible_pid(NormalizedEvent& ev) {
       std::string image = p->file_name.known() ? p->file_name.s : "an unknown image";
       ev.parent_note = "initiating process unknown: PID " + std::to_string(p->pid) + " was " + image + " from " +
                        iso(p->start) + ", but its log (" + p->channel +
-                       ") has no record of this host in the hour from " + iso(*hour * 3600 * norm::kTicksPerSecond) +
-                       ": the PID may have been reused since";
+                       ") has no record of this host in the hour from " +
+                       iso(*hour * 3600 * normalize::kTicksPerSecond) + ": the PID may have been reused since";
       return nullptr;
     }
   }
@@ -107,7 +107,7 @@ ProcessInstance* ProcessTable::initiating_instance(NormalizedEvent& ev) {
   return plausible_pid(ev);
 }
 
-void ProcessTable::on_boot(norm::Ticks first_marker) {
+void ProcessTable::on_boot(normalize::Ticks first_marker) {
   for (auto it = live_by_pid_.begin(); it != live_by_pid_.end();) {
     ProcessInstance* p = find_by_id(it->second);
     if (p && p->start < first_marker - kBootStartSlack) {
@@ -132,7 +132,7 @@ void ProcessTable::enrich_initiating(NormalizedEvent& ev, const ProcessInstance*
 
 bool ProcessTable::on_created(NormalizedEvent& ev) {
   const FieldValue& pid = ev[Field::ProcessId];
-  norm::Ticks t = ev.timestamp();
+  normalize::Ticks t = ev.timestamp();
   expire(t);
   bool sysmon = is_sysmon(ev);
   // A ProcessGuid already known is that run seen again (the same log read
@@ -148,8 +148,9 @@ bool ProcessTable::on_created(NormalizedEvent& ev) {
     ProcessInstance* live = it == live_by_pid_.end() ? nullptr : find_by_id(it->second);
     if (live) {
       ProcessInstance& p = *live;
-      norm::Ticks gap = t > p.start ? t - p.start : p.start - t;
-      if (p.sysmon != sysmon && gap <= norm::kTicksPerSecond && same_text_nocase(p.file_name, ev[Field::FileName])) {
+      normalize::Ticks gap = t > p.start ? t - p.start : p.start - t;
+      if (p.sysmon != sysmon && gap <= normalize::kTicksPerSecond &&
+          same_text_nocase(p.file_name, ev[Field::FileName])) {
         if (ev[Field::ProcessUniqueId].known() && ev[Field::ProcessUniqueId].s != p.unique_id) {
           alias_[ev[Field::ProcessUniqueId].s] = p.unique_id;
           p.aliases.push_back(ev[Field::ProcessUniqueId].s);

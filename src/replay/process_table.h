@@ -39,18 +39,18 @@ namespace replay {
 
 // Processes of a new boot start seconds before its first marker (smss.exe,
 // csrss.exe and wininit.exe before services.exe): older ones ran before it.
-constexpr norm::Ticks kBootStartSlack = 2 * 60 * norm::kTicksPerSecond;
+constexpr normalize::Ticks kBootStartSlack = 2 * 60 * normalize::kTicksPerSecond;
 
 struct ProcessInstance {
   std::string unique_id;  // canonical id of the instance
   int64_t pid = -1;
-  norm::Ticks start = 0;
+  normalize::Ticks start = 0;
   bool ended = false;
-  norm::FieldValue file_name, folder_path, command_line;
-  norm::FieldValue parent_pid, parent_file_name;  // its initiating process
-  bool sysmon = false;                            // seen in a Sysmon 1 (else a 4688)
-  std::string channel;                            // the log of its creation record
-  std::vector<std::string> aliases;               // other ids of this instance (alias_ keys)
+  normalize::FieldValue file_name, folder_path, command_line;
+  normalize::FieldValue parent_pid, parent_file_name;  // its initiating process
+  bool sysmon = false;                                 // seen in a Sysmon 1 (else a 4688)
+  std::string channel;                                 // the log of its creation record
+  std::vector<std::string> aliases;                    // other ids of this instance (alias_ keys)
 };
 
 class ProcessTable {
@@ -64,30 +64,30 @@ class ProcessTable {
   // of a ProcessGuid already known): the caller then does not feed it to the
   // rules again. Sets ProcessUniqueId and fills
   // the Initiating* fields from the parent's instance.
-  bool on_created(norm::NormalizedEvent& ev);
+  bool on_created(normalize::NormalizedEvent& ev);
   // A process end: marks the instance ended. Returns its canonical id, or "".
-  std::string on_ended(const norm::NormalizedEvent& ev);
+  std::string on_ended(const normalize::NormalizedEvent& ev);
   // An event a process caused (a connection, a script block): fills the
   // initiating process's id, image, command line and parent.
-  void on_initiated(norm::NormalizedEvent& ev);
+  void on_initiated(normalize::NormalizedEvent& ev);
   // The first marker of a boot: every instance started earlier (by more
   // than kBootStartSlack) ran in an earlier boot, and has ended.
-  void on_boot(norm::Ticks first_marker);
+  void on_boot(normalize::Ticks first_marker);
   // The instance with this id (any id it is known by), or nullptr.
   const ProcessInstance* instance(const std::string& id) const;
 
  private:
   ProcessInstance* find_by_id(const std::string& id);
-  ProcessInstance* live_pid(int64_t pid, norm::Ticks at);
+  ProcessInstance* live_pid(int64_t pid, normalize::Ticks at);
   // The live instance of an event's initiating PID when it can be the event's
   // initiating process (see above); else nullptr and ev.parent_note says why.
-  ProcessInstance* plausible_pid(norm::NormalizedEvent& ev);
-  void end(ProcessInstance& p, norm::Ticks at);
+  ProcessInstance* plausible_pid(normalize::NormalizedEvent& ev);
+  void end(ProcessInstance& p, normalize::Ticks at);
   // Forgets instances that ended long enough before `now`.
-  void expire(norm::Ticks now);
+  void expire(normalize::Ticks now);
   // Fills InitiatingProcess* of ev from the instance `parent` (may be null).
-  void enrich_initiating(norm::NormalizedEvent& ev, const ProcessInstance* parent);
-  ProcessInstance* initiating_instance(norm::NormalizedEvent& ev);
+  void enrich_initiating(normalize::NormalizedEvent& ev, const ProcessInstance* parent);
+  ProcessInstance* initiating_instance(normalize::NormalizedEvent& ev);
   std::string canonical(const std::string& id) const;
 
   std::string host_;
@@ -95,7 +95,7 @@ class ProcessTable {
   std::unordered_map<std::string, ProcessInstance> by_id_;  // canonical id -> instance
   std::unordered_map<std::string, std::string> alias_;      // Sysmon ProcessGuid merged into a 4688 instance, or back
   std::unordered_map<int64_t, std::string> live_by_pid_;    // PID -> canonical id of its running instance
-  std::deque<std::pair<norm::Ticks, std::string>> ended_;   // (end time, id), oldest first
+  std::deque<std::pair<normalize::Ticks, std::string>> ended_;  // (end time, id), oldest first
 };
 
 }  // namespace replay

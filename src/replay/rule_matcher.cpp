@@ -8,9 +8,9 @@
 namespace replay {
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
-using norm::NormalizedEvent;
+using normalize::Field;
+using normalize::FieldValue;
+using normalize::NormalizedEvent;
 
 bool add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) != v.end()) return false;
@@ -63,7 +63,7 @@ void RuleMatcher::open_window(Chain& c) const {
   // No time bound: the chain can only go on while the process it bound last
   // runs (a process creation's own process; a connection's or script's initiator).
   const NormalizedEvent* last = c.bound.back();
-  Field id = last->table == norm::Table::Process ? Field::ProcessUniqueId : Field::InitiatingProcessUniqueId;
+  Field id = last->table == normalize::Table::Process ? Field::ProcessUniqueId : Field::InitiatingProcessUniqueId;
   if (!bounded_above && (*last)[id].known()) c.guard = (*last)[id].s;
 }
 
@@ -139,7 +139,7 @@ void RuleMatcher::retire_where(const std::function<bool(const Chain&)>& gone) {
 
 void RuleMatcher::on_event(const EventPtr& evp) {
   const NormalizedEvent& ev = *evp;
-  norm::Ticks now = ev.timestamp();
+  normalize::Ticks now = ev.timestamp();
   retire_where([now](const Chain& c) { return c.window.end <= now; });
   while (!history_.empty() && history_.front()->timestamp() < now - lookback_) history_.pop_front();
 
@@ -180,7 +180,7 @@ void RuleMatcher::fill_link(Finding& f, const Chain& c, const rules::EvalContext
   if (l.process_stage < c.bound.size()) {
     const NormalizedEvent& p = *c.bound[l.process_stage];
     // A process creation names its own process; anything else its initiator.
-    bool own = p.table == norm::Table::Process;
+    bool own = p.table == normalize::Table::Process;
     end.process_file = p[own ? Field::FileName : Field::InitiatingProcessFileName];
     end.process_command_line = p[own ? Field::ProcessCommandLine : Field::InitiatingProcessCommandLine];
     end.process_id = p[own ? Field::ProcessId : Field::InitiatingProcessId];
@@ -190,7 +190,7 @@ void RuleMatcher::fill_link(Finding& f, const Chain& c, const rules::EvalContext
       end.process_account = FieldValue::str(domain.known() ? domain.s + "\\" + name.s : name.s);
     else
       end.process_account = p[Field::AccountSid];
-    end.process_record = norm::record_ref(p);
+    end.process_record = normalize::record_ref(p);
   }
   f.link_end = std::move(end);
 }
@@ -231,7 +231,7 @@ std::vector<Finding> RuleMatcher::finish() {
     for (const std::string& a : c.assumptions) add_unique(f.assumptions, a);
     for (size_t s = 0; s < c.bound.size(); ++s) {
       bool seen = std::any_of(f.evidence.begin(), f.evidence.end(),
-                              [&](const Evidence& e) { return e.event.get() == c.bound[s]; });
+                              [&](const EvidenceStep& e) { return e.event.get() == c.bound[s]; });
       if (!seen) f.evidence.push_back({rule_.stages[s].name, c.owners[s], s, {}});
       f.timestamp = std::min(f.timestamp, c.bound[s]->timestamp());
     }
@@ -251,7 +251,7 @@ std::vector<Finding> RuleMatcher::finish() {
   }
   // Evidence in stage order, then time.
   for (Finding& f : out) {
-    std::stable_sort(f.evidence.begin(), f.evidence.end(), [](const Evidence& a, const Evidence& b) {
+    std::stable_sort(f.evidence.begin(), f.evidence.end(), [](const EvidenceStep& a, const EvidenceStep& b) {
       if (a.stage_index != b.stage_index) return a.stage_index < b.stage_index;
       return a.event->timestamp() < b.event->timestamp();
     });

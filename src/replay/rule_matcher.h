@@ -22,7 +22,7 @@ class RuleMatcher {
  public:
   explicit RuleMatcher(const rules::Rule& rule);
 
-  using EventPtr = std::shared_ptr<const norm::NormalizedEvent>;
+  using EventPtr = std::shared_ptr<const normalize::NormalizedEvent>;
   void on_event(const EventPtr& ev);
   // The process instance with this canonical id ended.
   void on_process_end(const std::string& unique_id);
@@ -32,8 +32,8 @@ class RuleMatcher {
 
  private:
   struct Chain {
-    std::vector<const norm::NormalizedEvent*> bound;  // for the evaluator
-    std::vector<EventPtr> owners;                     // keep the bound events alive
+    std::vector<const normalize::NormalizedEvent*> bound;  // for the evaluator
+    std::vector<EventPtr> owners;                          // keep the bound events alive
     std::vector<std::string> assumptions;
     rules::TimeWindow window;  // for the next stage's event
     std::string guard;         // expires when this process instance ends ("" : no guard)
@@ -41,7 +41,7 @@ class RuleMatcher {
   };
 
   bool extend(const Chain& chain, const EventPtr& ev, Chain& out) const;
-  void add_chain(Chain&& c, const norm::NormalizedEvent* now);
+  void add_chain(Chain&& c, const normalize::NormalizedEvent* now);
   void open_window(Chain& c) const;
   // A partial chain that leaves the window: complete if it never grew and
   // every stage it lacks is optional.
@@ -55,7 +55,7 @@ class RuleMatcher {
   std::vector<Chain> partial_;
   std::vector<Chain> complete_;
   std::deque<EventPtr> history_;
-  norm::Ticks lookback_ = 0;
+  normalize::Ticks lookback_ = 0;
 };
 
 }  // namespace replay

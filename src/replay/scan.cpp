@@ -30,10 +30,10 @@ bool FindingFilter::keeps(Finding& f, TuningCounts* counts) const {
 bool ScanFilter::keeps(Finding& f, TuningCounts* counts) const {
   if (!events.keeps_time(f.timestamp) || !findings.keeps(f, counts)) return false;
   if (events.event_ids.empty() && events.channels.empty()) return true;
-  return std::any_of(f.evidence.begin(), f.evidence.end(), [&](const Evidence& e) {
-    const norm::NormalizedEvent& ev = *e.event;
-    return events.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[norm::Field::EventID].i),
-                              ev[norm::Field::Channel].s);
+  return std::any_of(f.evidence.begin(), f.evidence.end(), [&](const EvidenceStep& e) {
+    const normalize::NormalizedEvent& ev = *e.event;
+    return events.keeps_event(ev.timestamp(), static_cast<uint16_t>(ev[normalize::Field::EventID].i),
+                              ev[normalize::Field::Channel].s);
   });
 }
 

@@ -7,19 +7,19 @@
 namespace replay {
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
+using normalize::Field;
+using normalize::FieldValue;
 
 }  // namespace
 
-std::shared_ptr<const norm::NormalizedEvent> evidence_event(const pipeline::StreamEvent& se,
-                                                            const pipeline::Evidence& evidence,
-                                                            const pipeline::Host& host) {
+std::shared_ptr<const normalize::NormalizedEvent> evidence_event(const pipeline::StreamEvent& se,
+                                                                 const pipeline::Evidence& evidence,
+                                                                 const pipeline::Host& host) {
   if (se.norm) return se.norm;
   // A record no mapper took: its provenance is its evidence.
-  auto ev = std::make_shared<norm::NormalizedEvent>();
+  auto ev = std::make_shared<normalize::NormalizedEvent>();
   store::EventView view(se.raw, evidence.store.pool());
-  ev->table = norm::Table::Other;
+  ev->table = normalize::Table::Other;
   (*ev)[Field::Timestamp] = FieldValue::time(se.header.timestamp);
   (*ev)[Field::DeviceName] = FieldValue::str(std::string(view.computer()));
   (*ev)[Field::DeviceId] = FieldValue::str(host.key);
@@ -44,12 +44,12 @@ void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& ta
   view.rule_matches(matched_, deferred_);
   sigma::EventSource src(view);
   std::vector<std::string> notes;
-  if (!deferred_.empty() && se.norm && se.norm->table == norm::Table::Process) {
+  if (!deferred_.empty() && se.norm && se.norm->table == normalize::Table::Process) {
     // The parent as the process table knows it: its image and command line.
-    const norm::FieldValue& parent_id = (*se.norm)[Field::InitiatingProcessUniqueId];
+    const normalize::FieldValue& parent_id = (*se.norm)[Field::InitiatingProcessUniqueId];
     const ProcessInstance* parent = parent_id.known() ? table.instance(parent_id.s) : nullptr;
     if (parent) {
-      auto add = [&](const char* field, const norm::FieldValue& v) {
+      auto add = [&](const char* field, const normalize::FieldValue& v) {
         if (!v.known() || src.text(field)) return;
         src.add(field, v.s);
         notes.push_back(std::string(field) + " from the process table (" + (parent->sysmon ? "Sysmon 1" : "4688") +
@@ -69,14 +69,14 @@ void SigmaHost::on_event(const pipeline::StreamEvent& se, const ProcessTable& ta
   }
   if (hits.empty()) return;
   std::sort(hits.begin(), hits.end());
-  std::shared_ptr<const norm::NormalizedEvent> ev = evidence_event(se, evidence_, host_);
+  std::shared_ptr<const normalize::NormalizedEvent> ev = evidence_event(se, evidence_, host_);
   for (const auto& [rule, enriched] : hits) {
     if (set_.standalone(rule)) add_detection(rule, ev, src, enriched ? notes : std::vector<std::string>{});
     add_hits(correlator_.on_match(rule, se.header.timestamp, src, ev));
   }
 }
 
-void SigmaHost::add_detection(uint32_t rule, const std::shared_ptr<const norm::NormalizedEvent>& ev,
+void SigmaHost::add_detection(uint32_t rule, const std::shared_ptr<const normalize::NormalizedEvent>& ev,
                               sigma::FieldSource& src, std::vector<std::string> notes) {
   const sigma::Rule& r = set_.rule(rule);
   Finding f;
@@ -118,7 +118,7 @@ void SigmaHost::add_hits(std::vector<sigma::Hit> hits) {
     f.device_id = host_.key;
     f.timestamp = h.first;
     for (const sigma::Piece& p : h.pieces) {
-      auto ev = std::static_pointer_cast<const norm::NormalizedEvent>(p.event);
+      const std::shared_ptr<const normalize::NormalizedEvent>& ev = p.event;
       if (!ev) continue;
       const sigma::Rule& base = set_.rule(p.rule);
       f.evidence.push_back({base.name.empty() ? base.id : base.name, ev, 0, {}});

@@ -20,9 +20,9 @@ namespace replay {
 
 // The event a record is as evidence of a finding: its decided columns, or for
 // a record no mapper took, its provenance (file, record, provider, channel, id).
-std::shared_ptr<const norm::NormalizedEvent> evidence_event(const pipeline::StreamEvent& se,
-                                                            const pipeline::Evidence& evidence,
-                                                            const pipeline::Host& host);
+std::shared_ptr<const normalize::NormalizedEvent> evidence_event(const pipeline::StreamEvent& se,
+                                                                 const pipeline::Evidence& evidence,
+                                                                 const pipeline::Host& host);
 
 class SigmaHost {
  public:
@@ -33,8 +33,8 @@ class SigmaHost {
   std::vector<Finding> finish();
 
  private:
-  void add_detection(uint32_t rule, const std::shared_ptr<const norm::NormalizedEvent>& ev, sigma::FieldSource& src,
-                     std::vector<std::string> notes);
+  void add_detection(uint32_t rule, const std::shared_ptr<const normalize::NormalizedEvent>& ev,
+                     sigma::FieldSource& src, std::vector<std::string> notes);
   void add_hits(std::vector<sigma::Hit> hits);
 
   const sigma::RuleSet& set_;

@@ -88,7 +88,7 @@ bool Tuning::apply(Finding& f, TuningCounts& c) const {
 }
 
 void load_tuning_file(const std::string& path, Tuning& into) {
-  YAML::Node doc = yamltext::load_file(path, "a tuning file");
+  YAML::Node doc = yaml::load_file(path, "a tuning file");
   auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1); };
   auto fail = [&](const YAML::Node& n, const std::string& what) { throw std::runtime_error(where(n) + ": " + what); };
   if (!doc.IsMap() || !doc["tuning"] || !doc["tuning"].IsMap())
@@ -99,10 +99,10 @@ void load_tuning_file(const std::string& path, Tuning& into) {
     if (!v.IsScalar()) fail(v, std::string("'") + key + "' must be text");
     return v.Scalar();
   };
-  auto time_of = [&](const YAML::Node& entry, const char* key) -> std::optional<norm::Ticks> {
+  auto time_of = [&](const YAML::Node& entry, const char* key) -> std::optional<normalize::Ticks> {
     std::string t = text_of(entry, key);
     if (t.empty()) return std::nullopt;
-    std::optional<norm::Ticks> v = rules::parse_datetime(t);
+    std::optional<normalize::Ticks> v = rules::parse_datetime(t);
     if (!v) fail(entry[key], std::string("'") + key + "': not a time: " + t);
     return v;
   };

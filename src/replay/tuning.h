@@ -41,10 +41,10 @@ namespace replay {
 // glob), tag (glob, any of the finding's tags), host (glob, any name of the
 // host) and time range (its time); at least one part is given.
 struct TuningEntry {
-  std::string rule, tag, host;              // globs; empty: any
-  std::optional<norm::Ticks> since, until;  // only findings in this range
-  std::string reason;                       // free text, said in the summary
-  std::string origin;                       // "--exclude-rule", "FILE:LINE"
+  std::string rule, tag, host;                   // globs; empty: any
+  std::optional<normalize::Ticks> since, until;  // only findings in this range
+  std::string reason;                            // free text, said in the summary
+  std::string origin;                            // "--exclude-rule", "FILE:LINE"
   bool matches(const Finding& f) const;
 };
 

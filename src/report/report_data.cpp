@@ -11,27 +11,27 @@
 #include "evtx/problem.h"
 #include "metrics/metrics_writer.h"
 #include "normalize/hosts.h"
+#include "output/format.h"
 #include "pipeline/event_writer.h"
 #include "report/json_writer.h"
 #include "report/report.h"
 #include "rules/rule.h"
-#include "timeline/format.h"
 
 namespace report {
 namespace {
 
-using norm::Field;
-using norm::Ticks;
+using normalize::Field;
+using normalize::Ticks;
 
 constexpr int64_t kBins = 400;  // time chart resolution per host
 constexpr size_t kScriptChars = 2000;
 
-int64_t millis(Ticks t) { return timeline::unix_micros(t) / 1000; }
+int64_t millis(Ticks t) { return output::unix_micros(t) / 1000; }
 
 // Hosts by the names the files and findings show (a short name merges with
 // its one FQDN), in key order.
 struct HostTable {
-  norm::HostNames names;
+  normalize::HostNames names;
   std::map<std::string, size_t> index;  // key -> position
   std::vector<std::string> keys;
 
@@ -79,11 +79,11 @@ void write_time(JsonWriter& w, const char* iso_key, const char* ms_key, Ticks t)
     w.key(ms_key).null();
     return;
   }
-  w.key(iso_key).str(timeline::format_time(t));
+  w.key(iso_key).str(output::format_time(t));
   w.key(ms_key).num(millis(t));
 }
 
-std::string endpoint(const norm::FieldValue& ip, const norm::FieldValue& port) {
+std::string endpoint(const normalize::FieldValue& ip, const normalize::FieldValue& port) {
   if (!ip.known()) return {};
   std::string s = pipeline::field_text(ip);
   if (port.known()) {
@@ -128,18 +128,18 @@ class StringTable {
 // parent, where it was read and the record's key fields. "t": text fields
 // (indexes into "strings"), "n": numbers, "d": key fields as name, value
 // (indexes) in turn.
-void write_step(JsonWriter& w, StringTable& st, const replay::Evidence& e) {
-  const norm::NormalizedEvent& ev = *e.event;
+void write_step(JsonWriter& w, StringTable& st, const replay::EvidenceStep& e) {
+  const normalize::NormalizedEvent& ev = *e.event;
   std::vector<std::pair<const char*, int64_t>> text, nums;
-  auto field = [&](const char* key, const norm::FieldValue& v) {
+  auto field = [&](const char* key, const normalize::FieldValue& v) {
     if (!v.known()) return;
-    if (v.kind == norm::FieldValue::Kind::Int)
+    if (v.kind == normalize::FieldValue::Kind::Int)
       nums.emplace_back(key, v.i);
     else
       text.emplace_back(key, st.of(pipeline::field_text(v)));
   };
   text.emplace_back("stage", st.of(e.stage));
-  text.emplace_back("table", st.of(norm::table_name(ev.table)));
+  text.emplace_back("table", st.of(normalize::table_name(ev.table)));
   field("time", ev[Field::Timestamp]);
   field("action", ev[Field::ActionType]);
   field("file", ev[Field::SourceFile]);
@@ -195,7 +195,7 @@ void write_detail(JsonWriter& w, StringTable& st, const replay::Finding& f, size
   w.key("mark").num(static_cast<int64_t>(mark));
   w.key("title").num(st.of(f.title));
   w.key("confidence").str(f.confidence());
-  w.key("time").str(timeline::format_time(f.timestamp));
+  w.key("time").str(output::format_time(f.timestamp));
   w.key("device").num(st.of(f.device_name, JsonWriter::kMaxName));
   if (!f.tags.empty()) {
     w.key("tags").begin_array();
@@ -220,7 +220,7 @@ void write_detail(JsonWriter& w, StringTable& st, const replay::Finding& f, size
       w.begin_array();
       w.str(name);
       w.begin_array();
-      for (const norm::FieldValue& v : values) w.str(v.known() ? pipeline::field_text(v) : "");
+      for (const normalize::FieldValue& v : values) w.str(v.known() ? pipeline::field_text(v) : "");
       w.end_array();
       w.end_array();
     }
@@ -233,8 +233,8 @@ void write_detail(JsonWriter& w, StringTable& st, const replay::Finding& f, size
       w.key("side").str(l.side);
       w.key("device").name(l.device_name);
       w.key("rule").str(l.rule_id);
-      w.key("time").str(timeline::format_time(l.timestamp));
-      w.key("clock_offset_s").num(l.clock_offset / norm::kTicksPerSecond);
+      w.key("time").str(output::format_time(l.timestamp));
+      w.key("clock_offset_s").num(l.clock_offset / normalize::kTicksPerSecond);
       w.key("process").str(l.process);
       w.key("cmd").str(l.command_line);
       w.key("account").str(l.account);
@@ -245,7 +245,7 @@ void write_detail(JsonWriter& w, StringTable& st, const replay::Finding& f, size
     w.end_array();
   }
   w.key("steps").begin_array();
-  for (const replay::Evidence& e : f.evidence) write_step(w, st, e);
+  for (const replay::EvidenceStep& e : f.evidence) write_step(w, st, e);
   w.end_array();
   w.end_object();
 }
@@ -303,7 +303,7 @@ size_t write_integrity(JsonWriter& w, const metrics::Metrics& m) {
     const metrics::Issue& i = *issues[n];
     w.begin_object();
     w.key("kind").str(i.kind_name());
-    w.key("time").str(i.time ? timeline::format_time(i.time) : "");
+    w.key("time").str(i.time ? output::format_time(i.time) : "");
     w.key("host").str(i.host);
     w.key("file").str(i.file);
     w.key("record").num(static_cast<int64_t>(i.record));
@@ -600,7 +600,7 @@ std::string report_json(const ReportInput& in) {
       w.key("from_name").name(l.device_name);
       w.key("to").num(slot_of(f.device_name));
       w.key("to_name").name(f.device_name);
-      w.key("time").str(timeline::format_time(f.timestamp));
+      w.key("time").str(output::format_time(f.timestamp));
       w.key("time_ms").num(millis(f.timestamp));
       w.key("rule").num(static_cast<int64_t>(rule_index.at(f.rule_id)));
       w.key("level").num(static_cast<int64_t>(f.level));

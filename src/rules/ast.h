@@ -59,7 +59,7 @@ struct FieldNode final : Node {
   FieldNode() : Node(NodeKind::Field) {}
   Value eval(const EvalContext& ctx) const override;
   std::optional<size_t> stage;  // nullopt: current event
-  norm::Field field = norm::Field::Timestamp;
+  normalize::Field field = normalize::Field::Timestamp;
   UnknownSet bit = 0;
 };
 
@@ -199,14 +199,14 @@ std::optional<int> values_order(const Value& a, const Value& b);
 std::string value_text(const Value& v);
 
 std::optional<Period> period_by_name(std::string_view name);  // case-insensitive
-int64_t datetime_diff(Period p, norm::Ticks a, norm::Ticks b);
+int64_t datetime_diff(Period p, normalize::Ticks a, normalize::Ticks b);
 // Fixed-length periods (week and shorter): ticks per period and the origin
 // shift that puts period boundaries at multiples of the length (weeks start on
 // Sunday). Nullopt for month / quarter / year, and for nanosecond (a count of
 // 100 per tick, not a boundary count).
 struct PeriodUnit {
-  norm::Ticks unit;
-  norm::Ticks origin;
+  normalize::Ticks unit;
+  normalize::Ticks origin;
 };
 std::optional<PeriodUnit> period_unit(Period p);
 

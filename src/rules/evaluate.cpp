@@ -145,7 +145,7 @@ LiteralNode::LiteralNode(Value v) : Node(NodeKind::Literal) {
 Value LiteralNode::eval(const EvalContext&) const { return value; }
 
 Value FieldNode::eval(const EvalContext& ctx) const {
-  const norm::NormalizedEvent* ev = ctx.current;
+  const normalize::NormalizedEvent* ev = ctx.current;
   if (stage) ev = *stage < ctx.stages.size() ? ctx.stages[*stage] : nullptr;
   if (ev == nullptr) return Value::unknown(bit);
   return field_value((*ev)[field], bit);

@@ -70,8 +70,8 @@ using detail::NodeKind;
 
 // Fields that place an event (its kind, host, time, boot, provenance) rather
 // than describe what happened.
-bool places_event(norm::Field f) {
-  using norm::Field;
+bool places_event(normalize::Field f) {
+  using normalize::Field;
   switch (f) {
     case Field::Timestamp:
     case Field::LastBootTime:

@@ -5,7 +5,7 @@
 //   Expression e = rules::compile(R"(FileName !in~ ("csc.exe") and
 //                                    datetime_diff("second", Timestamp, rpc.Timestamp) between (0 .. 2))",
 //                                 rules::Scope{{"rpc", "dcom"}, 1});
-//   const norm::NormalizedEvent* chain[] = {&rpc_event};
+//   const normalize::NormalizedEvent* chain[] = {&rpc_event};
 //   rules::Verdict v = e.test({&dcom_event, chain});
 //   if (v.truth == rules::Truth::Unknown) e.unknown_fields(v.unknowns);  // {"rpc.Timestamp"}, ...
 //
@@ -74,7 +74,7 @@ struct Scope {
   // chain's event of that stage.
   bool all_stages_visible = false;
   // Optional (summarize): the stage each unqualified field reads, indexed by
-  // norm::Field; its FieldRef name stays unqualified ("LastBootTime").
+  // normalize::Field; its FieldRef name stays unqualified ("LastBootTime").
   std::vector<size_t> unqualified_field_stage = {};
   // Named lists of strings (a rule's `lists:`), usable as items of `in`:
   // FileName in~ (vetted_names). Not owned.
@@ -83,8 +83,8 @@ struct Scope {
 
 // What an expression reads while it evaluates.
 struct EvalContext {
-  const norm::NormalizedEvent* current = nullptr;             // unqualified fields
-  std::span<const norm::NormalizedEvent* const> stages = {};  // stages[i]: event bound to stage i
+  const normalize::NormalizedEvent* current = nullptr;             // unqualified fields
+  std::span<const normalize::NormalizedEvent* const> stages = {};  // stages[i]: event bound to stage i
 };
 
 enum class Truth : uint8_t { False, True, Unknown };
@@ -99,18 +99,18 @@ struct Verdict {
 // Expression::fields() is its bit in an UnknownSet.
 struct FieldRef {
   std::optional<size_t> stage;  // nullopt: the current event
-  norm::Field field;
+  normalize::Field field;
   std::string name;  // "LastBootTime", "rpc.Timestamp"
 };
 
-constexpr norm::Ticks kNoLowerBound = INT64_MIN;
-constexpr norm::Ticks kNoUpperBound = INT64_MAX;
+constexpr normalize::Ticks kNoLowerBound = INT64_MIN;
+constexpr normalize::Ticks kNoUpperBound = INT64_MAX;
 
 // Half-open [begin, end) range of Timestamps.
 struct TimeWindow {
-  norm::Ticks begin = kNoLowerBound;
-  norm::Ticks end = kNoUpperBound;
-  bool contains(norm::Ticks t) const { return t >= begin && t < end; }
+  normalize::Ticks begin = kNoLowerBound;
+  normalize::Ticks end = kNoUpperBound;
+  bool contains(normalize::Ticks t) const { return t >= begin && t < end; }
   bool empty() const { return begin >= end; }
 };
 
@@ -124,7 +124,7 @@ struct TimeAtom {
   enum class Kind : uint8_t { Offset, Boundary } kind = Kind::Offset;
   int64_t lo = INT64_MIN;
   int64_t hi = INT64_MAX;
-  norm::Ticks unit = 1, origin = 0, current_shift = 0, anchor_shift = 0;
+  normalize::Ticks unit = 1, origin = 0, current_shift = 0, anchor_shift = 0;
 };
 }  // namespace detail
 
@@ -141,10 +141,10 @@ struct TimeAtom {
 // the window cannot make the where True or Unknown, and a partial chain whose
 // anchor is older than `now - max_offset` can be dropped.
 struct TimeBound {
-  size_t stage = 0;                        // the earlier stage whose Timestamp anchors the window
-  norm::Ticks min_offset = kNoLowerBound;  // any anchor R: the event's Timestamp >= R + min_offset
-  norm::Ticks max_offset = kNoUpperBound;  // any anchor R: the event's Timestamp <  R + max_offset
-  std::vector<std::string> sources;        // text of the conjuncts it was derived from
+  size_t stage = 0;                             // the earlier stage whose Timestamp anchors the window
+  normalize::Ticks min_offset = kNoLowerBound;  // any anchor R: the event's Timestamp >= R + min_offset
+  normalize::Ticks max_offset = kNoUpperBound;  // any anchor R: the event's Timestamp <  R + max_offset
+  std::vector<std::string> sources;             // text of the conjuncts it was derived from
   std::vector<detail::TimeAtom> atoms;
 
   bool bounded_above() const { return max_offset != kNoUpperBound; }
@@ -152,7 +152,7 @@ struct TimeBound {
   // on where the anchor falls inside its second (datetime_diff("second",
   // Timestamp, rpc.Timestamp) between (0 .. 2) with rpc at 10:00:00.900 gives
   // [10:00:00.000, 10:00:03.000), while min/max_offset give (-1 s, +3 s)).
-  TimeWindow window(norm::Ticks anchor) const;
+  TimeWindow window(normalize::Ticks anchor) const;
 };
 
 // A top-level conjunct `Field == s.Field` (or =~): the replay may index
@@ -160,10 +160,10 @@ struct TimeBound {
 // Unknown makes that conjunct Unknown, not False, so it must not be excluded
 // by such an index if Unknown matches are wanted.
 struct JoinKey {
-  norm::Field field;        // of the current event
-  size_t stage;             // the earlier stage
-  norm::Field stage_field;  // of that stage's event
-  bool case_insensitive;    // =~ : compare fold_case()d values (text_match.h)
+  normalize::Field field;        // of the current event
+  size_t stage;                  // the earlier stage
+  normalize::Field stage_field;  // of that stage's event
+  bool case_insensitive;         // =~ : compare fold_case()d values (text_match.h)
 };
 
 class Expression {

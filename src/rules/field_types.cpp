@@ -2,8 +2,8 @@
 
 namespace rules {
 
-Type field_type(norm::Field f) {
-  using norm::Field;
+Type field_type(normalize::Field f) {
+  using normalize::Field;
   switch (f) {
     case Field::Timestamp:
     case Field::LastBootTime: return Type::DateTime;
@@ -18,8 +18,8 @@ Type field_type(norm::Field f) {
   }
 }
 
-Value field_value(const norm::FieldValue& fv, UnknownSet unknown_bit) {
-  using Kind = norm::FieldValue::Kind;
+Value field_value(const normalize::FieldValue& fv, UnknownSet unknown_bit) {
+  using Kind = normalize::FieldValue::Kind;
   switch (fv.kind) {
     case Kind::String: return Value::borrowed(fv.s);
     case Kind::Int: return Value::integer(fv.i);

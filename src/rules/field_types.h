@@ -9,10 +9,10 @@ namespace rules {
 
 // Timestamp, LastBootTime: datetime; ids, ports, EventRecordID, EventID: long;
 // every other field: string.
-Type field_type(norm::Field f);
+Type field_type(normalize::Field f);
 
 // The field's value in an event as a language value (strings are borrowed
 // from the event). Unknown fields come back Unknown with `unknown_bit` set.
-Value field_value(const norm::FieldValue& fv, UnknownSet unknown_bit);
+Value field_value(const normalize::FieldValue& fv, UnknownSet unknown_bit);
 
 }  // namespace rules

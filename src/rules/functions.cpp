@@ -11,7 +11,7 @@
 namespace rules::detail {
 namespace {
 
-constexpr norm::Ticks kTicksPerWeek = 7 * kTicksPerDay;
+constexpr normalize::Ticks kTicksPerWeek = 7 * kTicksPerDay;
 
 struct PeriodName {
   const char* name;
@@ -65,7 +65,7 @@ std::optional<PeriodUnit> period_unit(Period p) {
 // periods floor(a / unit) - floor(b / unit), for calendar periods the
 // difference of the calendar counters. datetime_diff("second",
 // 23:00:10.100, 23:00:00.900) is 10 although 9.2 s passed.
-int64_t datetime_diff(Period p, norm::Ticks a, norm::Ticks b) {
+int64_t datetime_diff(Period p, normalize::Ticks a, normalize::Ticks b) {
   if (auto u = period_unit(p)) return floor_div(a + u->origin, u->unit) - floor_div(b + u->origin, u->unit);
   if (p == Period::Nanosecond) return (a - b) * 100;
   CivilDate ca = civil_from_ticks(a), cb = civil_from_ticks(b);

@@ -1,5 +1,5 @@
 // Recursive-descent parser: tokens -> typed nodes, with names resolved
-// (fields to norm::Field, stage names to stage indexes), types checked and
+// (fields to normalize::Field, stage names to stage indexes), types checked and
 // constant sub-expressions folded, so evaluation does no lookups.
 //
 // Precedence, loosest first: or; and; comparison and string / list / range
@@ -570,7 +570,7 @@ class Parser {
     if (stage_name) {
       auto it = std::find(scope_.stages.begin(), scope_.stages.end(), *stage_name);
       if (it == scope_.stages.end()) {
-        if (norm::field_by_name(*stage_name))
+        if (normalize::field_by_name(*stage_name))
           fail(begin,
                "'" + *stage_name + "' is a field, not a stage: write " + *stage_name + " or stage." + *stage_name);
         fail(begin, "unknown stage '" + *stage_name + "'" + stage_list());
@@ -587,7 +587,7 @@ class Parser {
     } else if (std::find(scope_.stages.begin(), scope_.stages.end(), field_name) != scope_.stages.end()) {
       fail(begin, "'" + field_name + "' is a stage: name one of its fields, e.g. " + field_name + ".Timestamp");
     }
-    std::optional<norm::Field> f = norm::field_by_name(field_name);
+    std::optional<normalize::Field> f = normalize::field_by_name(field_name);
     if (!f) fail(field_offset, "unknown field '" + field_name + "'" + suggestion(field_name));
     std::string ref_name = stage ? scope_.stages[*stage] + "." + field_name : field_name;
     if (!stage_name && static_cast<size_t>(*f) < scope_.unqualified_field_stage.size())
@@ -614,18 +614,18 @@ class Parser {
     std::string folded = fold_case(name);
     std::string best;
     size_t best_distance = 3;
-    for (size_t i = 0; i < norm::kFieldCount; ++i) {
-      std::string candidate = fold_case(norm::field_name(static_cast<norm::Field>(i)));
+    for (size_t i = 0; i < normalize::kFieldCount; ++i) {
+      std::string candidate = fold_case(normalize::field_name(static_cast<normalize::Field>(i)));
       size_t d = edit_distance(folded, candidate);
       if (d < best_distance) {
         best_distance = d;
-        best = norm::field_name(static_cast<norm::Field>(i));
+        best = normalize::field_name(static_cast<normalize::Field>(i));
       }
     }
     return best.empty() ? "" : " (did you mean " + best + "?)";
   }
 
-  UnknownSet register_ref(std::optional<size_t> stage, norm::Field f, const std::string& name, size_t at) {
+  UnknownSet register_ref(std::optional<size_t> stage, normalize::Field f, const std::string& name, size_t at) {
     for (size_t i = 0; i < prog_.refs.size(); ++i)
       if (prog_.refs[i].stage == stage && prog_.refs[i].field == f) return UnknownSet{1} << i;
     if (prog_.refs.size() >= 64) fail(at, "too many distinct fields in one expression (at most 64)");

@@ -63,7 +63,7 @@ struct SourcePos {
 
 struct Stage {
   std::string name;
-  norm::Table table = norm::Table::Process;  // a table rules can read (its TableInfo::rule_keyword)
+  normalize::Table table = normalize::Table::Process;  // a table rules can read (its TableInfo::rule_keyword)
   std::string description;
   Expression where;  // compiled with every earlier stage visible
   // Derived from `where` at load time (Expression::time_bounds / join_keys).
@@ -98,10 +98,10 @@ struct SummarizeColumn {
 struct Summarize {
   std::vector<Aggregate> collect;
   std::vector<SummarizeColumn> by;
-  std::array<size_t, norm::kFieldCount> field_stage{};  // where each unqualified field reads
+  std::array<size_t, normalize::kFieldCount> field_stage{};  // where each unqualified field reads
   // The context for evaluating `collect` and `by` on a complete chain
   // (chain[i]: event bound to stage i).
-  static EvalContext context(std::span<const norm::NormalizedEvent* const> chain) {
+  static EvalContext context(std::span<const normalize::NormalizedEvent* const> chain) {
     return EvalContext{chain.empty() ? nullptr : chain.back(), chain};
   }
 };

@@ -88,7 +88,7 @@ class FileLoader {
 
   std::optional<Rule> load() {
     size_t errors_before = errors_.size();
-    if (auto at = yamltext::stray_comma(text_)) {  // yaml-cpp would never return
+    if (auto at = yaml::stray_comma(text_)) {  // yaml-cpp would never return
       add(at->first, at->second, "invalid YAML: ',' outside a flow collection");
       return std::nullopt;
     }
@@ -270,7 +270,7 @@ class FileLoader {
       size_t dot = n.find('.');
       std::string stage = dot == std::string::npos ? "" : n.substr(0, dot);
       std::string field = dot == std::string::npos ? n : n.substr(dot + 1);
-      if (!norm::field_by_name(field))
+      if (!normalize::field_by_name(field))
         error(at, "assumable: unknown field '" + field + "'", &k);
       else if (!stage.empty() && rule.stage_index(stage) < 0)
         error(at, "assumable: unknown stage '" + stage + "'", &k);
@@ -281,7 +281,7 @@ class FileLoader {
       Stage& st = rule.stages[si];
       const std::vector<FieldRef>& refs = st.where.fields();
       for (size_t r = 0; r < refs.size() && r < 64; ++r) {
-        std::string field = norm::field_name(refs[r].field);
+        std::string field = normalize::field_name(refs[r].field);
         std::string stage = refs[r].stage ? rule.stages[*refs[r].stage].name : st.name;
         if (std::find(rule.assumable.begin(), rule.assumable.end(), field) != rule.assumable.end() ||
             std::find(rule.assumable.begin(), rule.assumable.end(), stage + "." + field) != rule.assumable.end())
@@ -299,7 +299,7 @@ class FileLoader {
     for (auto it = v.begin(); it != v.end(); ++it) {
       YAML::Node lk = it->first, lv = it->second;
       std::string name = lk.IsScalar() ? trim(lk.Scalar()) : "";
-      if (!is_identifier(name) || norm::field_by_name(name) || in_list(name, kReservedWords)) {
+      if (!is_identifier(name) || normalize::field_by_name(name) || in_list(name, kReservedWords)) {
         error(lk, "invalid list name '" + name + "' (an identifier that is not a field or a word of the language)");
         continue;
       }
@@ -453,7 +453,7 @@ class FileLoader {
           if (!scalar(sk, sv, stage.name)) continue;
           if (!is_identifier(stage.name)) {
             error(sv, "invalid stage name '" + stage.name + "' (letters, digits and '_', not starting with a digit)");
-          } else if (norm::field_by_name(stage.name)) {
+          } else if (normalize::field_by_name(stage.name)) {
             error(sv, "stage name '" + stage.name + "' is a field name; choose another");
           } else if (in_list(stage.name, kReservedWords)) {
             error(sv, "stage name '" + stage.name + "' is a word of the expression language; choose another");
@@ -464,9 +464,9 @@ class FileLoader {
         } else if (key == "table") {
           std::string table;
           if (!scalar(sk, sv, table)) continue;
-          const norm::TableInfo* named = nullptr;
+          const normalize::TableInfo* named = nullptr;
           std::string known;  // "process, network, logon or script"
-          for (const norm::TableInfo& t : norm::kTableInfo) {
+          for (const normalize::TableInfo& t : normalize::kTableInfo) {
             if (!t.rule_keyword) continue;
             if (table == t.rule_keyword) named = &t;
             known += known.empty() ? "" : ", ";

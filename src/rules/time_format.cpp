@@ -43,7 +43,7 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<norm::Ticks> parse_datetime(std::string_view text) {
+std::optional<normalize::Ticks> parse_datetime(std::string_view text) {
   std::string_view s = trim(text);
   if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
     s = trim(s.substr(1, s.size() - 2));
@@ -87,7 +87,7 @@ std::optional<norm::Ticks> parse_datetime(std::string_view text) {
          offset_minutes * kTicksPerMinute;
 }
 
-norm::Ticks timespan_unit(std::string_view u) {
+normalize::Ticks timespan_unit(std::string_view u) {
   if (u == "d" || u == "day" || u == "days") return kTicksPerDay;
   if (u == "h" || u == "hr" || u == "hrs" || u == "hour" || u == "hours") return kTicksPerHour;
   if (u == "m" || u == "min" || u == "minute" || u == "minutes") return kTicksPerMinute;
@@ -99,7 +99,7 @@ norm::Ticks timespan_unit(std::string_view u) {
   return 0;
 }
 
-std::optional<norm::Ticks> parse_timespan(std::string_view text) {
+std::optional<normalize::Ticks> parse_timespan(std::string_view text) {
   std::string_view s = trim(text);
   if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
     s = trim(s.substr(1, s.size() - 2));
@@ -109,7 +109,7 @@ std::optional<norm::Ticks> parse_timespan(std::string_view text) {
     s.remove_prefix(1);
   }
   if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
-  norm::Ticks result = 0;
+  normalize::Ticks result = 0;
   if (s.find(':') != std::string_view::npos) {
     // [d.]hh:mm[:ss[.fffffff]]
     int64_t days = 0, h = 0, mi = 0, se = 0, frac = 0;
@@ -153,12 +153,12 @@ std::optional<norm::Ticks> parse_timespan(std::string_view text) {
       if (frac_digits.empty()) return std::nullopt;
       p = q;
     }
-    norm::Ticks unit = timespan_unit(s.substr(p));
+    normalize::Ticks unit = timespan_unit(s.substr(p));
     if (unit == 0) return std::nullopt;
     if (whole > INT64_MAX / unit) return std::nullopt;
     result = whole * unit;
     // Fraction: exact in ticks where the unit allows (1.5h, 0.1s), truncated below one tick.
-    norm::Ticks scale = unit;
+    normalize::Ticks scale = unit;
     for (char c : frac_digits) {
       if (scale == 0) break;
       // unit * digit / 10^k, accumulated with integer arithmetic to keep exactness.
@@ -169,16 +169,16 @@ std::optional<norm::Ticks> parse_timespan(std::string_view text) {
   return neg ? -result : result;
 }
 
-CivilDate civil_from_ticks(norm::Ticks t) {
+CivilDate civil_from_ticks(normalize::Ticks t) {
   using namespace std::chrono;
   int64_t days = floor_div(t, kTicksPerDay) - kDays1601To1970;
   year_month_day ymd{sys_days{std::chrono::days{days}}};
   return CivilDate{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
 }
 
-std::string format_datetime(norm::Ticks t) {
+std::string format_datetime(normalize::Ticks t) {
   CivilDate c = civil_from_ticks(t);
-  norm::Ticks in_day = t - floor_div(t, kTicksPerDay) * kTicksPerDay;
+  normalize::Ticks in_day = t - floor_div(t, kTicksPerDay) * kTicksPerDay;
   char buf[64];
   std::snprintf(
       buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lldZ", static_cast<long long>(c.year), c.month, c.day,
@@ -187,7 +187,7 @@ std::string format_datetime(norm::Ticks t) {
   return buf;
 }
 
-std::string format_timespan(norm::Ticks t) {
+std::string format_timespan(normalize::Ticks t) {
   std::string out;
   uint64_t a = t < 0 ? 0 - static_cast<uint64_t>(t) : static_cast<uint64_t>(t);
   if (t < 0) out += '-';

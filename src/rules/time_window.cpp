@@ -83,7 +83,7 @@ struct Affine {
 std::optional<Affine> affine(const Node& n) {
   if (n.kind == NodeKind::Field) {
     const auto& f = static_cast<const FieldNode&>(n);
-    if (f.field != norm::Field::Timestamp) return std::nullopt;
+    if (f.field != normalize::Field::Timestamp) return std::nullopt;
     return Affine{f.stage, 0};
   }
   if (n.kind != NodeKind::Arith) return std::nullopt;
@@ -227,7 +227,7 @@ std::pair<int64_t, int64_t> atom_offsets(const TimeAtom& a) {
   return {mn, mx};
 }
 
-TimeWindow atom_window(const TimeAtom& a, norm::Ticks anchor) {
+TimeWindow atom_window(const TimeAtom& a, normalize::Ticks anchor) {
   TimeWindow w;
   if (a.kind == TimeAtom::Kind::Offset) {
     if (a.lo != kMin) w.begin = clamp128(static_cast<Wide>(anchor) + a.lo);
@@ -243,7 +243,7 @@ TimeWindow atom_window(const TimeAtom& a, norm::Ticks anchor) {
 
 }  // namespace
 
-TimeWindow TimeBound::window(norm::Ticks anchor) const {
+TimeWindow TimeBound::window(normalize::Ticks anchor) const {
   TimeWindow w;
   for (const TimeAtom& a : atoms) {
     TimeWindow x = atom_window(a, anchor);

@@ -56,13 +56,13 @@ struct Value {
     v.r = x;
     return v;
   }
-  static Value datetime(norm::Ticks t) {
+  static Value datetime(normalize::Ticks t) {
     Value v;
     v.type = Type::DateTime;
     v.i = t;
     return v;
   }
-  static Value timespan(norm::Ticks t) {
+  static Value timespan(normalize::Ticks t) {
     Value v;
     v.type = Type::Timespan;
     v.i = t;

@@ -75,12 +75,12 @@ Correlator::Correlator(const RuleSet& set) : set_(set) {
 Correlator::~Correlator() = default;
 
 std::vector<Hit> Correlator::on_match(uint32_t rule, int64_t time, FieldSource& fields,
-                                      std::shared_ptr<const void> event) {
+                                      std::shared_ptr<const normalize::NormalizedEvent> event) {
   return feed(rule, time, nullptr, &fields, std::move(event), 0);
 }
 
 std::vector<Hit> Correlator::feed(uint32_t rule, int64_t time, const Group* group_of, FieldSource* fields,
-                                  std::shared_ptr<const void> event, int depth) {
+                                  std::shared_ptr<const normalize::NormalizedEvent> event, int depth) {
   std::vector<Hit> out;
   auto users = users_.find(rule);
   if (users == users_.end() || depth > 8) return out;

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "normalize/normalized_event.h"
 #include "sigma/field_source.h"
 #include "sigma/rule_set.h"
 
@@ -34,7 +35,7 @@ namespace sigma {
 struct Piece {
   uint32_t rule = 0;  // the base rule it matched
   int64_t time = 0;
-  std::shared_ptr<const void> event;  // the caller's evidence object (kept alive)
+  std::shared_ptr<const normalize::NormalizedEvent> event;  // the evidence of this match (kept alive)
 };
 
 struct Hit {
@@ -51,7 +52,8 @@ class Correlator {
   ~Correlator();
   // Rule `rule` matched at `time`; `fields` gives group-by values.
   // Returns the hits this completes (which may themselves feed others).
-  std::vector<Hit> on_match(uint32_t rule, int64_t time, FieldSource& fields, std::shared_ptr<const void> event);
+  std::vector<Hit> on_match(uint32_t rule, int64_t time, FieldSource& fields,
+                            std::shared_ptr<const normalize::NormalizedEvent> event);
   // The end of the host: windows still open are judged.
   std::vector<Hit> finish();
 
@@ -63,7 +65,7 @@ class Correlator {
   // A group's pending hit (a burst, or a window judged at its close).
   static void close_group(const Correlation& c, uint32_t rule, GroupState& gs, std::vector<Hit>& out);
   std::vector<Hit> feed(uint32_t rule, int64_t time, const std::vector<std::pair<std::string, std::string>>* group_of,
-                        FieldSource* fields, std::shared_ptr<const void> event, int depth);
+                        FieldSource* fields, std::shared_ptr<const normalize::NormalizedEvent> event, int depth);
   const RuleSet& set_;
   std::vector<uint32_t> correlations_;               // rule indices
   std::map<uint32_t, std::vector<uint32_t>> users_;  // base rule -> correlations that use it (their slots)

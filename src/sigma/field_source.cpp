@@ -48,7 +48,7 @@ bool system_first(std::string_view name) {
 template <typename Data>
 std::optional<std::string> process_account(std::string_view name, std::string_view provider, uint16_t event_id,
                                            Data data) {
-  if (event_id != 4688 || provider != norm::kSecurityProvider) return std::nullopt;
+  if (event_id != 4688 || provider != normalize::kSecurityProvider) return std::nullopt;
   auto known = [](std::optional<std::string_view> v) { return v && !v->empty() && *v != "-"; };
   auto account = [&](const char* domain, const char* user) -> std::optional<std::string> {
     std::optional<std::string_view> u = data(user), d = data(domain);
@@ -98,7 +98,7 @@ std::optional<std::string> system_text(std::string_view name, const evtx::Record
   return render(v);
 }
 
-RecordSource::RecordSource(const norm::RecordAccess& rec, RecordBuffers& buffers)
+RecordSource::RecordSource(const normalize::RecordAccess& rec, RecordBuffers& buffers)
     : fields_(rec.fields()), rec_(rec), buf_(buffers) {
   buf_.computed.clear();
 }
@@ -160,7 +160,7 @@ void RecordSource::for_each_field(const std::function<void(std::string_view, std
 }
 
 bool RecordSource::deferrable(std::string_view name) const {
-  if (rec_.event_id() != 4688 || rec_.provider() != norm::kSecurityProvider) return false;
+  if (rec_.event_id() != 4688 || rec_.provider() != normalize::kSecurityProvider) return false;
   return name == "ParentProcessName" || name == "ParentCommandLine";
 }
 

@@ -59,7 +59,7 @@ struct RecordBuffers {
 // asked (the RecordAccess's texts, shared with the mappers and the store).
 class RecordSource : public FieldSource {
  public:
-  RecordSource(const norm::RecordAccess& rec, RecordBuffers& buffers);
+  RecordSource(const normalize::RecordAccess& rec, RecordBuffers& buffers);
   std::optional<std::string_view> text(std::string_view name) override;
   void for_each_text(std::string_view name, const std::function<void(std::string_view)>& fn) override;
   void for_each_value(const std::function<void(std::string_view)>& fn) override;
@@ -75,7 +75,7 @@ class RecordSource : public FieldSource {
                                            const std::function<std::optional<std::string>()>& make);
   std::optional<std::string_view> system_value(std::string_view name);
   const evtx::RecordFields& fields_;
-  const norm::RecordAccess& rec_;
+  const normalize::RecordAccess& rec_;
   RecordBuffers& buf_;
 };
 

@@ -49,7 +49,7 @@ std::vector<std::string> placeholder_names(std::string_view value) {
 }
 
 Placeholders load_placeholders(const std::string& path) {
-  YAML::Node doc = yamltext::load_file(path, "a placeholder file");
+  YAML::Node doc = yaml::load_file(path, "a placeholder file");
   auto where = [&](const YAML::Node& n) { return path + ":" + std::to_string(n.Mark().line + 1) + ": "; };
   if (!doc.IsMap()) throw std::runtime_error(path + ": must map placeholder names to lists of values");
   Placeholders out;

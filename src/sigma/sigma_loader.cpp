@@ -687,7 +687,7 @@ bool looks_like_sigma(std::string_view t) {
 
 LoadResult load_sigma_text(std::string_view text, const std::string& file) {
   LoadResult out;
-  if (auto at = yamltext::stray_comma(text)) {  // yaml-cpp would never return
+  if (auto at = yaml::stray_comma(text)) {  // yaml-cpp would never return
     out.errors.push_back(
         {file, at->first, 0, "not YAML: ',' outside a flow collection at column " + std::to_string(at->second)});
     return out;

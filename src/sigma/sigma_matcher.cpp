@@ -16,7 +16,7 @@ std::unique_ptr<pipeline::RecordMatcher::Scratch> SigmaMatcher::scratch() const 
   return s;
 }
 
-void SigmaMatcher::match(const norm::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
+void SigmaMatcher::match(const normalize::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
                          std::vector<uint32_t>& deferred) const {
   matched.clear();
   deferred.clear();

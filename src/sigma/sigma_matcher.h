@@ -13,7 +13,7 @@ class SigmaMatcher : public pipeline::RecordMatcher {
  public:
   explicit SigmaMatcher(const RuleSet& set) : set_(set) {}
   std::unique_ptr<Scratch> scratch() const override;
-  void match(const norm::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
+  void match(const normalize::RecordAccess& rec, Scratch& scratch, std::vector<uint32_t>& matched,
              std::vector<uint32_t>& deferred) const override;
 
  private:

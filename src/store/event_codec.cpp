@@ -16,8 +16,8 @@ namespace {
 using evtx::RawValue;
 using evtx::SystemField;
 using evtx::ValueType;
-using norm::Field;
-using norm::FieldValue;
+using normalize::Field;
+using normalize::FieldValue;
 
 // ---- bytes ------------------------------------------------------------------
 
@@ -182,7 +182,8 @@ void EventEncoder::put_value(std::string& out, const RawValue& v, bool intern, s
   out.append(reinterpret_cast<const char*>(v.data), v.size);
 }
 
-void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* norm, uint8_t seq, std::string& out) {
+void EventEncoder::encode(const EncodeInput& in, const normalize::NormalizedEvent* norm, uint8_t seq,
+                          std::string& out) {
   const evtx::RecordFields& f = *in.fields;
   const size_t start = out.size();
   out.resize(start + sizeof(EventHeader));
@@ -197,10 +198,10 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
   bool rules = (in.matched && !in.matched->empty()) || (in.deferred && !in.deferred->empty());
   h.flags =
       static_cast<uint8_t>((norm ? kHasNormalized : 0) | (in.damaged ? kDamaged : 0) | (rules ? kRuleMatches : 0) |
-                           (norm && norm->table == norm::Table::Network ? kNetworkEvent : 0) |
-                           (norm && norm->table == norm::Table::Process ? kProcessEvent : 0));
-  std::optional<norm::RecordAccess> own;
-  const norm::RecordAccess& rec = in.rec ? *in.rec : own.emplace(f, in.record_id, &texts_);
+                           (norm && norm->table == normalize::Table::Network ? kNetworkEvent : 0) |
+                           (norm && norm->table == normalize::Table::Process ? kProcessEvent : 0));
+  std::optional<normalize::RecordAccess> own;
+  const normalize::RecordAccess& rec = in.rec ? *in.rec : own.emplace(f, in.record_id, &texts_);
   h.provider_id = header_name(0, rec.provider());
   h.channel_id = header_name(1, rec.channel());
   h.computer_id = header_name(2, rec.computer());
@@ -268,10 +269,10 @@ void EventEncoder::encode(const EncodeInput& in, const norm::NormalizedEvent* no
     out += static_cast<char>((norm->inbound.pending ? 1 : 0) | (norm->inbound.source_named_self ? 2 : 0) |
                              (norm->inbound.dest_named_self ? 4 : 0));
     uint64_t present = 0;
-    for (size_t i = 0; i < norm::kFieldCount; ++i)
+    for (size_t i = 0; i < normalize::kFieldCount; ++i)
       if (!header_column(static_cast<Field>(i)) && norm->fields[i].known()) present |= uint64_t(1) << i;
     put_varint(out, present);
-    for (size_t i = 0; i < norm::kFieldCount; ++i) {
+    for (size_t i = 0; i < normalize::kFieldCount; ++i) {
       if (!(present & (uint64_t(1) << i))) continue;
       const FieldValue& v = norm->fields[i];
       out += static_cast<char>(v.kind);
@@ -413,7 +414,7 @@ bool EventView::data_name_ids(std::vector<uint32_t>& ids) const {
   return true;
 }
 
-void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const {
+void EventView::decode_normalized(normalize::NormalizedEvent& out, std::string_view source_file) const {
   Reader r{body_start(p_, h_), pool_};
   r.skip_system();
   ++r.p;
@@ -430,13 +431,13 @@ void EventView::decode_normalized(norm::NormalizedEvent& out, std::string_view s
       texts[i] = rendered[i];
     }
   }
-  out.table = static_cast<norm::Table>(*r.p++);
-  out.boot = static_cast<norm::BootMarker>(*r.p++);
-  out.time_source = static_cast<norm::TimeSource>(*r.p++);
+  out.table = static_cast<normalize::Table>(*r.p++);
+  out.boot = static_cast<normalize::BootMarker>(*r.p++);
+  out.time_source = static_cast<normalize::TimeSource>(*r.p++);
   uint8_t inbound = *r.p++;
   out.inbound = {(inbound & 1) != 0, (inbound & 2) != 0, (inbound & 4) != 0};
   uint64_t present = get_varint(r.p);
-  for (size_t i = 0; i < norm::kFieldCount; ++i) {
+  for (size_t i = 0; i < normalize::kFieldCount; ++i) {
     if (!(present & (uint64_t(1) << i))) continue;
     auto kind = static_cast<FieldValue::Kind>(*r.p++);
     FieldValue& v = out.fields[i];

@@ -72,7 +72,7 @@ struct EncodeInput {
   bool damaged = false;
   // The record's access (its values' texts decoded once, shared with the
   // mappers and the matcher); null: the encoder makes its own.
-  const norm::RecordAccess* rec = nullptr;
+  const normalize::RecordAccess* rec = nullptr;
   // Rules of the run's rule set that matched the record where it was read,
   // and those that wait for the replay (they read a field only it knows).
   const std::vector<uint32_t>* matched = nullptr;
@@ -88,7 +88,7 @@ class EventEncoder {
   EventEncoder& operator=(const EventEncoder&) = delete;
   // Appends the event of a record (with its normalized columns when `norm` is
   // given) to out.
-  void encode(const EncodeInput& in, const norm::NormalizedEvent* norm, uint8_t seq, std::string& out);
+  void encode(const EncodeInput& in, const normalize::NormalizedEvent* norm, uint8_t seq, std::string& out);
 
  private:
   void put_string(std::string& out, std::string_view s, bool intern);
@@ -117,7 +117,7 @@ class EventEncoder {
   std::string hashed_;                       // the bytes the content hash covers (one XXH3 call)
   std::vector<std::string_view> data_text_;  // UTF-8 text of the record's string fields, for references
   std::string text_;
-  norm::RecordTexts texts_;  // for records encoded without their access
+  normalize::RecordTexts texts_;  // for records encoded without their access
 };
 
 // Read access to one encoded event (the bytes stay where they are).
@@ -143,7 +143,7 @@ class EventView {
   // the lower-case name), Provider, Channel, EventID, EventRecordID and
   // Timestamp come from the header. `out` is default-made or cleared
   // (NormalizedEvent::clear, which keeps its strings' buffers).
-  void decode_normalized(norm::NormalizedEvent& out, std::string_view source_file) const;
+  void decode_normalized(normalize::NormalizedEvent& out, std::string_view source_file) const;
   // The rules that matched where the record was read, and those deferred.
   void rule_matches(std::vector<uint32_t>& matched, std::vector<uint32_t>& deferred) const;
   // The raw bytes.

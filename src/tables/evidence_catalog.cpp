@@ -23,15 +23,15 @@ namespace {
 using kql::Type;
 using kql::Value;
 
-Value value_of(const norm::FieldValue& f, Type want) {
+Value value_of(const normalize::FieldValue& f, Type want) {
   if (!f.known()) return Value::null_of(want);
   switch (f.kind) {
-    case norm::FieldValue::Kind::Time: return want == Type::DateTime ? Value::datetime(f.i) : Value::null_of(want);
-    case norm::FieldValue::Kind::Int:
+    case normalize::FieldValue::Kind::Time: return want == Type::DateTime ? Value::datetime(f.i) : Value::null_of(want);
+    case normalize::FieldValue::Kind::Int:
       return want == Type::String ? Value::string(std::to_string(f.i))
              : want == Type::Long ? Value::integer(f.i)
                                   : Value::null_of(want);
-    case norm::FieldValue::Kind::String:
+    case normalize::FieldValue::Kind::String:
       if (want == Type::String) return Value::string(f.s);
       if (want == Type::Dynamic) {  // AdditionalFields: the mapper's JSON object
         kql::Json j = kql::Json::parse(f.s, nullptr, false);
@@ -54,11 +54,12 @@ Value value_of(const norm::FieldValue& f, Type want) {
 // A script block (PowerShell 4104) in DeviceEvents as Defender writes a
 // PowerShell command: ActionType PowerShellCommand, the text in
 // AdditionalFields.Command.
-void as_powershell_command(const norm::NormalizedEvent& ev, const std::vector<ColumnSource>& columns, kql::Row& row) {
+void as_powershell_command(const normalize::NormalizedEvent& ev, const std::vector<ColumnSource>& columns,
+                           kql::Row& row) {
   for (size_t c = 0; c < columns.size(); ++c) {
     if (columns[c].name == "ActionType") row[c] = Value::string("PowerShellCommand");
-    if (columns[c].name == "AdditionalFields" && ev[norm::Field::ScriptBlockText].known())
-      row[c] = Value::dynamic(kql::Json::object({{"Command", ev[norm::Field::ScriptBlockText].s}}));
+    if (columns[c].name == "AdditionalFields" && ev[normalize::Field::ScriptBlockText].known())
+      row[c] = Value::dynamic(kql::Json::object({{"Command", ev[normalize::Field::ScriptBlockText].s}}));
   }
 }
 
@@ -107,9 +108,9 @@ void widen_security(kql::Row& row, const SecurityColumns& sc, size_t width) {
 // The tables being built between begin() and finish().
 struct EvidenceCatalog::Build {
   std::set<std::string> wanted;
-  // Per normalized table (indexed by norm::Table), the KQL table its rows go to and their columns.
-  std::array<const char*, norm::kTableCount> target{};
-  std::array<std::vector<ColumnSource>, norm::kTableCount> sources;
+  // Per normalized table (indexed by normalize::Table), the KQL table its rows go to and their columns.
+  std::array<const char*, normalize::kTableCount> target{};
+  std::array<std::vector<ColumnSource>, normalize::kTableCount> sources;
   bool security = false;
   std::vector<size_t> security_kept;                 // the Sentinel columns of SecurityEvent kept, by index
   std::set<std::string, std::less<>> security_base;  // every Sentinel column's name (no EventData field is one)
@@ -144,7 +145,7 @@ std::string EvidenceCatalog::record_name(uint64_t ref) const {
 
 const pipeline::Host& EvidenceCatalog::host_of(uint64_t ref) const { return *hosts_.at(ref >> kHostShift); }
 
-std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> EvidenceCatalog::events(
+std::map<uint64_t, std::shared_ptr<const normalize::NormalizedEvent>> EvidenceCatalog::events(
     const std::vector<uint64_t>& refs) const {
   // Per host: the records wanted, by (file, position, event of the record).
   using Where = std::tuple<uint32_t, uint64_t, uint8_t>;
@@ -161,7 +162,7 @@ std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> EvidenceCatalog
       hosts.push_back(hosts_[h]);
       index.push_back(h);
     }
-  std::vector<std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>>> found(hosts.size());
+  std::vector<std::map<uint64_t, std::shared_ptr<const normalize::NormalizedEvent>>> found(hosts.size());
   struct AllFound {};  // ends a host's replay once its last wanted record is seen
   replay::for_each_host(hosts, options_.threads, [&](size_t i, const pipeline::Host& host) {
     const std::map<Where, uint64_t>& want = wanted[index[i]];
@@ -176,7 +177,7 @@ std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> EvidenceCatalog
     } catch (const AllFound&) {
     }
   });
-  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> out;
+  std::map<uint64_t, std::shared_ptr<const normalize::NormalizedEvent>> out;
   for (auto& f : found) out.merge(f);
   return out;
 }
@@ -237,7 +238,7 @@ std::vector<ColumnSource> EvidenceCatalog::sources_of(const Schema& s) const {
   for (const kql::Column& c : s.columns) {
     if (!kept(c.name)) continue;
     ColumnSource src{c.name, c.type, std::nullopt, c.name == "ReportId"};
-    if (!src.report_id) src.field = norm::field_by_name(c.name);
+    if (!src.report_id) src.field = normalize::field_by_name(c.name);
     out.push_back(std::move(src));
   }
   return out;
@@ -282,7 +283,7 @@ void EvidenceCatalog::begin(const std::vector<std::string>& wanted_names) {
     if (schema(n) && !built_.count(n) && !stored_.count(n)) b->wanted.insert(n);
   if (b->wanted.empty()) return;
   for (size_t t = 0; t < b->target.size(); ++t) {
-    const char* name = norm::table_info(static_cast<norm::Table>(t)).kql_table;
+    const char* name = normalize::table_info(static_cast<normalize::Table>(t)).kql_table;
     if (!name || !b->wanted.count(name)) continue;
     b->target[t] = name;
     b->sources[t] = sources_of(*schema(name));
@@ -304,8 +305,8 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
   const size_t i = static_cast<size_t>(at - hosts_.begin());
   Build& b = *build_;
   struct HostState {
-    std::array<kql::RowFilter, norm::kTableCount> keeps;  // this thread's
-    std::unordered_set<std::string> processes;            // one row per process run
+    std::array<kql::RowFilter, normalize::kTableCount> keeps;  // this thread's
+    std::unordered_set<std::string> processes;                 // one row per process run
   };
   auto st = std::make_shared<HostState>();
   for (size_t t = 0; t < b.target.size(); ++t)
@@ -323,13 +324,13 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
       return record = std::move(p);
     };
     if (se.norm) {
-      const norm::NormalizedEvent& ev = *se.norm;
+      const normalize::NormalizedEvent& ev = *se.norm;
       const size_t t = static_cast<size_t>(ev.table);
       // A process run logged twice (Sysmon 1 and 4688) is one row; its
       // second record is still a SecurityEvent row when it is a 4688.
       auto repeated_run = [&] {
-        const norm::FieldValue& id = ev[norm::Field::ProcessUniqueId];
-        return ev.table == norm::Table::Process && id.known() && !st->processes.insert(id.s).second;
+        const normalize::FieldValue& id = ev[normalize::Field::ProcessUniqueId];
+        return ev.table == normalize::Table::Process && id.known() && !st->processes.insert(id.s).second;
       };
       if (const char* table = b.target[t]; table && !repeated_run()) {
         kql::Row row;
@@ -342,14 +343,14 @@ replay::EventSink EvidenceCatalog::host_sink(const pipeline::Host& host) {
           else
             row.push_back(Value::null_of(c.type));
         }
-        if (ev.table == norm::Table::Script) as_powershell_command(ev, b.sources[t], row);
+        if (ev.table == normalize::Table::Script) as_powershell_command(ev, b.sources[t], row);
         if (!st->keeps[t] || st->keeps[t](row)) {
           row.sources = record_sources();
           out.rows.try_emplace(table, budget_.get()).first->second.add(std::move(row));
         }
       }
     }
-    if (b.security && view.provider() == norm::kSecurityProvider) {
+    if (b.security && view.provider() == normalize::kSecurityProvider) {
       const bool want_xml = kept("EventData");
       std::map<std::string, std::string> data;
       std::string xml = "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">";
@@ -486,11 +487,12 @@ std::vector<std::string> mentioned_tables(std::string_view text) {
   return out;
 }
 
-norm::TableSet tables_read(const std::vector<std::string>& kql_tables) {
-  norm::TableSet set = norm::kReplayTables;
-  for (norm::Table t : {norm::Table::ImageLoad, norm::Table::File, norm::Table::Registry, norm::Table::Device})
-    if (std::find(kql_tables.begin(), kql_tables.end(), norm::table_name(t)) != kql_tables.end())
-      set |= norm::table_bit(t);
+normalize::TableSet tables_read(const std::vector<std::string>& kql_tables) {
+  normalize::TableSet set = normalize::kReplayTables;
+  for (normalize::Table t :
+       {normalize::Table::ImageLoad, normalize::Table::File, normalize::Table::Registry, normalize::Table::Device})
+    if (std::find(kql_tables.begin(), kql_tables.end(), normalize::table_name(t)) != kql_tables.end())
+      set |= normalize::table_bit(t);
   return set;
 }
 

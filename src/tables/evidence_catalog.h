@@ -40,7 +40,7 @@ namespace tables {
 struct ColumnSource {
   std::string name;
   kql::Type type = kql::Type::Dynamic;
-  std::optional<norm::Field> field;
+  std::optional<normalize::Field> field;
   bool report_id = false;
 };
 
@@ -104,7 +104,7 @@ class EvidenceCatalog : public kql::Catalog {
   // The events behind refs as the replay gives them (decided columns, the
   // process table's Initiating*; a record no mapper took as its provenance),
   // by ref: one more replay of each host that holds one.
-  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> events(const std::vector<uint64_t>& refs) const;
+  std::map<uint64_t, std::shared_ptr<const normalize::NormalizedEvent>> events(const std::vector<uint64_t>& refs) const;
 
  private:
   // Where a ref's record lies: enough to name it and to find it again.
@@ -141,6 +141,6 @@ std::vector<std::string> mentioned_tables(std::string_view query_text);
 // The normalized tables to map when reading for these KQL tables: replay's
 // (processes, boots and the process table behind every Initiating column)
 // and the Device* tables among them.
-norm::TableSet tables_read(const std::vector<std::string>& kql_tables);
+normalize::TableSet tables_read(const std::vector<std::string>& kql_tables);
 
 }  // namespace tables

@@ -13,12 +13,12 @@
 namespace tables {
 namespace {
 
-norm::FieldValue field_of(const kql::Value& v) {
+normalize::FieldValue field_of(const kql::Value& v) {
   if (v.null) return {};
   switch (v.type) {
-    case kql::Type::Long: return norm::FieldValue::integer(v.i);
-    case kql::Type::DateTime: return norm::FieldValue::time(v.i);
-    default: return norm::FieldValue::str(kql::to_text(v));
+    case kql::Type::Long: return normalize::FieldValue::integer(v.i);
+    case kql::Type::DateTime: return normalize::FieldValue::time(v.i);
+    default: return normalize::FieldValue::str(kql::to_text(v));
   }
 }
 
@@ -37,8 +37,8 @@ std::optional<int64_t> row_time(const kql::Table& t, const kql::Row& row) {
 // The stage a record is shown under: the table of the rule's it is a row of
 // (a Security record a Device* table also maps is a SecurityEvent row to a
 // rule that reads only SecurityEvent).
-std::string stage_of(const norm::NormalizedEvent& ev, const std::vector<std::string>& rule_tables) {
-  const char* table = norm::table_info(ev.table).kql_table;
+std::string stage_of(const normalize::NormalizedEvent& ev, const std::vector<std::string>& rule_tables) {
+  const char* table = normalize::table_info(ev.table).kql_table;
   auto reads = [&](const char* t) { return std::find(rule_tables.begin(), rule_tables.end(), t) != rule_tables.end(); };
   if (table && (reads(table) || !reads("SecurityEvent"))) return table;
   return "SecurityEvent";
@@ -46,7 +46,7 @@ std::string stage_of(const norm::NormalizedEvent& ev, const std::vector<std::str
 
 }  // namespace
 
-norm::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules) {
+normalize::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules) {
   std::vector<std::string> names;
   for (const KqlRule* r : rules) names.insert(names.end(), r->tables.begin(), r->tables.end());
   return tables_read(names);
@@ -141,9 +141,9 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
   }
   std::sort(refs.begin(), refs.end());
   refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
-  std::map<uint64_t, std::shared_ptr<const norm::NormalizedEvent>> events = catalog.events(refs);
+  std::map<uint64_t, std::shared_ptr<const normalize::NormalizedEvent>> events = catalog.events(refs);
 
-  std::unordered_map<const norm::NormalizedEvent*, uint64_t> ref_of;  // an evidence event's record
+  std::unordered_map<const normalize::NormalizedEvent*, uint64_t> ref_of;  // an evidence event's record
   for (const auto& [ref, ev] : events) ref_of[ev.get()] = ref;
 
   std::map<const pipeline::Host*, std::vector<replay::Finding>> by_host;
@@ -164,21 +164,22 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
       // The finding's time is the row's; its records from that time on come
       // first (in time order), then those before it: context an aggregate
       // read, such as the boot a LastBootTime came from.
-      std::stable_sort(f.evidence.begin(), f.evidence.end(), [](const replay::Evidence& a, const replay::Evidence& b) {
-        return a.event->timestamp() < b.event->timestamp();
-      });
+      std::stable_sort(f.evidence.begin(), f.evidence.end(),
+                       [](const replay::EvidenceStep& a, const replay::EvidenceStep& b) {
+                         return a.event->timestamp() < b.event->timestamp();
+                       });
       f.timestamp = row_time(rr.table, row).value_or(f.evidence.front().event->timestamp());
       std::stable_partition(f.evidence.begin(), f.evidence.end(),
-                            [&](const replay::Evidence& e) { return e.event->timestamp() >= f.timestamp; });
+                            [&](const replay::EvidenceStep& e) { return e.event->timestamp() >= f.timestamp; });
       // On the host of the record at the row's time (a row may join hosts).
       const pipeline::Host& host = catalog.host_of(ref_of.at(f.evidence.front().event.get()));
       f.device_id = host.key;
-      f.device_name = (*f.evidence.front().event)[norm::Field::DeviceName].s;
+      f.device_name = (*f.evidence.front().event)[normalize::Field::DeviceName].s;
       for (size_t c = 0; c < rr.table.columns.size(); ++c) {
         const std::string& name = rr.table.columns[c].name;
         const kql::Value& v = row[c];
         if (v.type == kql::Type::Dynamic && v.d && v.d->is_array()) {  // a set or list: its values
-          std::vector<norm::FieldValue> values;
+          std::vector<normalize::FieldValue> values;
           for (const kql::Json& e : *v.d) values.push_back(field_of(kql::from_json(e)));
           f.collected.emplace_back(name, std::move(values));
           continue;
@@ -192,17 +193,17 @@ std::vector<std::string> KqlRuleScan::add_findings(replay::HostsReplayed& replay
   if (filter.findings.tuning) counts = filter.findings.tuning->counts();
   // The findings kept, on hosts this scan replayed (a shard's); then each
   // record's details from its own host's store.
-  std::map<const pipeline::Host*, std::vector<replay::Evidence*>> steps;
+  std::map<const pipeline::Host*, std::vector<replay::EvidenceStep*>> steps;
   for (replay::HostFindings& h : replayed.hosts) {
     auto it = by_host.find(h.host);
     if (it == by_host.end()) continue;
     std::erase_if(it->second, [&](replay::Finding& f) { return !filter.keeps(f, &counts); });
     for (replay::Finding& f : it->second)
-      for (replay::Evidence& e : f.evidence) steps[&catalog.host_of(ref_of.at(e.event.get()))].push_back(&e);
+      for (replay::EvidenceStep& e : f.evidence) steps[&catalog.host_of(ref_of.at(e.event.get()))].push_back(&e);
   }
   for (auto& [host, list] : steps) {
     std::vector<replay::Finding> one(1);  // the host's records, as attach_details takes them
-    for (const replay::Evidence* e : list) one[0].evidence.push_back(*e);
+    for (const replay::EvidenceStep* e : list) one[0].evidence.push_back(*e);
     replay::attach_details(evidence, *host, one, filter.all_fields);
     for (size_t i = 0; i < list.size(); ++i) list[i]->details = std::move(one[0].evidence[i].details);
   }

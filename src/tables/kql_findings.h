@@ -20,7 +20,7 @@ namespace tables {
 
 // What the evidence must hold for these rules: their tables (and every
 // Security record when one reads SecurityEvent).
-norm::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules);
+normalize::TableSet kql_tables_read(const std::vector<const KqlRule*>& rules);
 bool kql_reads_every_record(const std::vector<const KqlRule*>& rules);
 
 // now() of a query over this evidence: its latest event.

@@ -15,7 +15,7 @@ using kql::Value;
 // A cell's text: datetimes in the run's zone, the rest as tostring() gives it.
 std::string cell(const Value& v) {
   if (v.null) return "";
-  if (v.type == Type::DateTime) return timeline::format_time(v.i);
+  if (v.type == Type::DateTime) return output::format_time(v.i);
   return kql::to_text(v);
 }
 
@@ -41,7 +41,7 @@ std::optional<size_t> time_column(const kql::Table& t) {
   return std::nullopt;
 }
 
-std::string table_text(const kql::Table& t, const timeline::TableStyle& style) {
+std::string table_text(const kql::Table& t, const output::TableStyle& style) {
   // Each column as wide as its widest cell (at most 60), the last one cut to the terminal.
   std::vector<size_t> width(t.columns.size());
   for (size_t c = 0; c < t.columns.size(); ++c) {
@@ -55,7 +55,7 @@ std::string table_text(const kql::Table& t, const timeline::TableStyle& style) {
     for (size_t c = 0; c < t.columns.size(); ++c) {
       bool last = c + 1 == t.columns.size();
       size_t w = last ? (style.width > used ? std::max<size_t>(style.width - used, 10) : 10) : width[c];
-      timeline::append_cell(out, text_of(c), last ? std::min(w, std::max(width[c], size_t{1})) : w, last);
+      output::append_cell(out, text_of(c), last ? std::min(w, std::max(width[c], size_t{1})) : w, last);
       used += w + 1;
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
@@ -68,12 +68,12 @@ std::string table_text(const kql::Table& t, const timeline::TableStyle& style) {
 
 }  // namespace
 
-std::optional<std::string> result_text(const kql::Table& t, timeline::Format format, const timeline::TableStyle& style,
+std::optional<std::string> result_text(const kql::Table& t, output::Format format, const output::TableStyle& style,
                                        std::string& error) {
   std::string out;
   switch (format) {
-    case timeline::Format::Table: return table_text(t, style);
-    case timeline::Format::Csv: {
+    case output::Format::Table: return table_text(t, style);
+    case output::Format::Csv: {
       for (size_t c = 0; c < t.columns.size(); ++c) {
         if (c) out += ',';
         pipeline::append_csv_cell(out, t.columns[c].name);
@@ -88,11 +88,11 @@ std::optional<std::string> result_text(const kql::Table& t, timeline::Format for
       }
       return out;
     }
-    case timeline::Format::Ecs:  // not offered by query: its rows are a KQL result's columns
-    case timeline::Format::Jsonl:
-    case timeline::Format::Timesketch: {
+    case output::Format::Ecs:  // not offered by query: its rows are a KQL result's columns
+    case output::Format::Jsonl:
+    case output::Format::Timesketch: {
       std::optional<size_t> time = time_column(t);
-      bool sketch = format == timeline::Format::Timesketch;
+      bool sketch = format == output::Format::Timesketch;
       if (sketch && !time) {
         error = "--format timesketch needs a datetime column in the result (Timestamp, TimeGenerated, ...)";
         return std::nullopt;
@@ -110,11 +110,10 @@ std::optional<std::string> result_text(const kql::Table& t, timeline::Format for
           bool has_time = !r[*time].null;
           out += ",\"datetime\":";
           if (has_time)
-            evtx::append_json_string(out, timeline::format_time(r[*time].i));
+            evtx::append_json_string(out, output::format_time(r[*time].i));
           else
             out += "null";
-          out +=
-              ",\"timestamp\":" + (has_time ? std::to_string(timeline::unix_micros(r[*time].i)) : std::string("null"));
+          out += ",\"timestamp\":" + (has_time ? std::to_string(output::unix_micros(r[*time].i)) : std::string("null"));
           out += ",\"timestamp_desc\":";
           evtx::append_json_string(out, t.columns[*time].name);
         }

@@ -9,14 +9,14 @@
 #include <string>
 
 #include "kql/table.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
+#include "output/format.h"
+#include "output/table.h"
 
 namespace tables {
 
 // nullopt with `error` set when the format cannot carry the table
 // (timesketch without a datetime column).
-std::optional<std::string> result_text(const kql::Table& table, timeline::Format format,
-                                       const timeline::TableStyle& style, std::string& error);
+std::optional<std::string> result_text(const kql::Table& table, output::Format format, const output::TableStyle& style,
+                                       std::string& error);
 
 }  // namespace tables

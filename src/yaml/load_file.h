@@ -12,7 +12,7 @@
 
 #include "yaml/stray_comma.h"
 
-namespace yamltext {
+namespace yaml {
 
 constexpr size_t kMaxUserFile = 4u << 20;
 
@@ -37,4 +37,4 @@ inline YAML::Node load_file(const std::string& path, const std::string& what) {
   }
 }
 
-}  // namespace yamltext
+}  // namespace yaml

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-namespace yamltext {
+namespace yaml {
 
 // The 1-based line and column of the first such comma, if any. Tracks flow
 // collections ([ ] { }), quoted scalars, comments and block scalars (| >),
@@ -118,4 +118,4 @@ inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
   return std::nullopt;
 }
 
-}  // namespace yamltext
+}  // namespace yaml

@@ -14,13 +14,13 @@ namespace support {
 
 struct Collected {
   std::unique_ptr<pipeline::Evidence> evidence;
-  std::vector<norm::NormalizedEvent> events;  // host by host, in time order
+  std::vector<normalize::NormalizedEvent> events;  // host by host, in time order
   pipeline::ReadStats stats;
   std::vector<std::string> warnings;
 };
 
 inline Collected collect(const std::vector<std::string>& paths, int threads = 2, size_t memory_mib = 64,
-                         bool every_record = false, norm::TableSet tables = norm::kReplayTables) {
+                         bool every_record = false, normalize::TableSet tables = normalize::kReplayTables) {
   Collected c;
   pipeline::ReadOptions o;
   o.threads = threads;

@@ -1,4 +1,4 @@
-#include "timeline/row_spool.h"
+#include "output/row_spool.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -6,7 +6,7 @@
 #include <queue>
 #include <stdexcept>
 
-namespace timeline {
+namespace output {
 namespace {
 
 constexpr size_t kRowHeader = 12;  // time (8) + size (4)
@@ -52,7 +52,7 @@ class SpoolReader {
     pos_ += kRowHeader + size;
     return true;
   }
-  norm::Ticks time() const { return time_; }
+  normalize::Ticks time() const { return time_; }
   std::string_view text() const { return text_; }
 
  private:
@@ -60,7 +60,7 @@ class SpoolReader {
   std::FILE* in_ = nullptr;
   std::filesystem::path path_;
   size_t pos_ = 0;
-  norm::Ticks time_ = 0;
+  normalize::Ticks time_ = 0;
   std::string row_;
   std::string_view text_;
 };
@@ -98,7 +98,7 @@ RowSpool& RowSpool::operator=(RowSpool&& o) noexcept {
   return *this;
 }
 
-void RowSpool::add(norm::Ticks time, std::string_view row) {
+void RowSpool::add(normalize::Ticks time, std::string_view row) {
   uint32_t size = static_cast<uint32_t>(row.size());
   memory_.append(reinterpret_cast<const char*>(&time), 8);
   memory_.append(reinterpret_cast<const char*>(&size), 4);
@@ -124,7 +124,7 @@ void merge_rows(std::vector<RowSpool>& spools, const std::function<void(std::str
     if (s.out_ && std::fflush(s.out_) != 0) io_error("cannot write timeline spool", s.file_);
     readers.push_back(std::make_unique<SpoolReader>(s.file_, s.memory_));
   }
-  using Item = std::pair<norm::Ticks, size_t>;  // (time, spool index)
+  using Item = std::pair<normalize::Ticks, size_t>;  // (time, spool index)
   std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
   for (size_t i = 0; i < readers.size(); ++i)
     if (readers[i]->next()) heap.push({readers[i]->time(), i});
@@ -136,4 +136,4 @@ void merge_rows(std::vector<RowSpool>& spools, const std::function<void(std::str
   }
 }
 
-}  // namespace timeline
+}  // namespace output

@@ -9,10 +9,10 @@
 
 #include <string>
 
+#include "output/event_row.h"
 #include "replay/finding.h"
-#include "timeline/event_row.h"
 
-namespace timeline {
+namespace output {
 
 // One event: event.kind "event", its record's fields under winlog.*, the
 // normalized ones as process.*, user.*, source.* / destination.*, network.*,
@@ -29,4 +29,4 @@ void append_ecs_finding(std::string& out, const replay::Finding& f);
 // critical 99 (Elastic Security's risk scores of its four severities).
 int ecs_severity(rules::Level level);
 
-}  // namespace timeline
+}  // namespace output

@@ -1,11 +1,11 @@
-#include "timeline/terminal_text.h"
+#include "output/terminal_text.h"
 
 #include <cstdint>
 #include <cstdio>
 
 #include "evtx/value.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
 void hex_byte(std::string& out, unsigned char c) {
@@ -50,4 +50,4 @@ std::string terminal_text(std::string_view s, bool keep_layout) {
   return out;
 }
 
-}  // namespace timeline
+}  // namespace output

@@ -1,4 +1,4 @@
-#include "timeline/ecs_writer.h"
+#include "output/ecs_writer.h"
 
 #include <arpa/inet.h>
 
@@ -10,11 +10,11 @@
 #include "pipeline/event_writer.h"
 #include "text/ascii_case.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
+using normalize::Field;
+using normalize::FieldValue;
 
 // Nested JSON objects written in order: open("process") ... close(); a member
 // gets its comma from the object it is in.
@@ -87,17 +87,17 @@ class LazyObject {
   bool opened_ = false;
 };
 
-const FieldValue* known(const norm::NormalizedEvent* ev, Field f) {
+const FieldValue* known(const normalize::NormalizedEvent* ev, Field f) {
   if (!ev || !(*ev)[f].known()) return nullptr;
   return &(*ev)[f];
 }
 
-void put_text(LazyObject& o, std::string_view key, const norm::NormalizedEvent* ev, Field f) {
+void put_text(LazyObject& o, std::string_view key, const normalize::NormalizedEvent* ev, Field f) {
   if (const FieldValue* v = known(ev, f); v && !pipeline::field_text(*v).empty())
     o().string(key, pipeline::field_text(*v));
 }
 
-void put_number(LazyObject& o, std::string_view key, const norm::NormalizedEvent* ev, Field f) {
+void put_number(LazyObject& o, std::string_view key, const normalize::NormalizedEvent* ev, Field f) {
   if (const FieldValue* v = known(ev, f); v && v->kind == FieldValue::Kind::Int) o().number(key, v->i);
 }
 
@@ -108,7 +108,7 @@ bool is_ip(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-void put_endpoint(JsonOut& j, std::string_view name, const norm::NormalizedEvent* ev, Field ip, Field port) {
+void put_endpoint(JsonOut& j, std::string_view name, const normalize::NormalizedEvent* ev, Field ip, Field port) {
   LazyObject o(j, name);
   if (const FieldValue* v = known(ev, ip); v && is_ip(v->s)) o().string("ip", v->s);
   put_number(o, "port", ev, port);
@@ -117,9 +117,9 @@ void put_endpoint(JsonOut& j, std::string_view name, const norm::NormalizedEvent
 // The normalized columns as ECS: the process (for a connection, the process
 // that made or took it: Defender's initiating process), its parent, the
 // account, the two ends (source: who opened the connection) and transport.
-void append_normalized(JsonOut& j, const norm::NormalizedEvent* ev) {
+void append_normalized(JsonOut& j, const normalize::NormalizedEvent* ev) {
   if (!ev) return;
-  bool network = ev->table == norm::Table::Network;
+  bool network = ev->table == normalize::Table::Network;
   {
     LazyObject process(j, "process");
     if (network) {
@@ -148,7 +148,7 @@ void append_normalized(JsonOut& j, const norm::NormalizedEvent* ev) {
   }
   if (network) {
     const FieldValue* action = known(ev, Field::ActionType);
-    bool inbound = action && action->s == norm::kInboundConnectionAccepted;
+    bool inbound = action && action->s == normalize::kInboundConnectionAccepted;
     put_endpoint(j, "source", ev, inbound ? Field::RemoteIP : Field::LocalIP,
                  inbound ? Field::RemotePort : Field::LocalPort);
     put_endpoint(j, "destination", ev, inbound ? Field::LocalIP : Field::RemoteIP,
@@ -158,7 +158,7 @@ void append_normalized(JsonOut& j, const norm::NormalizedEvent* ev) {
       j.string("transport", text::lowered(pipeline::field_text(*p)));
       j.close();
     }
-  } else if (ev->table == norm::Table::Logon) {
+  } else if (ev->table == normalize::Table::Logon) {
     put_endpoint(j, "source", ev, Field::RemoteIP, Field::RemotePort);
   }
 }
@@ -200,7 +200,7 @@ void append_threat(JsonOut& j, const std::vector<std::string>& tags) {
   j.close();
 }
 
-std::string time_text(norm::Ticks t) {
+std::string time_text(normalize::Ticks t) {
   std::string s;
   append_time(s, t);
   return s;
@@ -290,7 +290,7 @@ void append_ecs_event(std::string& out, const EventRow& r) {
 }
 
 void append_ecs_finding(std::string& out, const replay::Finding& f) {
-  const norm::NormalizedEvent* first = f.evidence.empty() ? nullptr : f.evidence[0].event.get();
+  const normalize::NormalizedEvent* first = f.evidence.empty() ? nullptr : f.evidence[0].event.get();
   JsonOut j(out);
   j.string("@timestamp", time_text(f.timestamp));
   std::string message = "[" + std::string(rules::level_name(f.level)) + "] " + f.title + " on " + f.device_name;
@@ -326,7 +326,7 @@ void append_ecs_finding(std::string& out, const replay::Finding& f) {
   j.key("evidence");
   j.raw() += '[';
   for (size_t i = 0; i < f.evidence.size(); ++i) {
-    const norm::NormalizedEvent& ev = *f.evidence[i].event;
+    const normalize::NormalizedEvent& ev = *f.evidence[i].event;
     if (i) j.raw() += ',';
     std::string one;
     JsonOut e(one);
@@ -348,4 +348,4 @@ void append_ecs_finding(std::string& out, const replay::Finding& f) {
   j.end();
 }
 
-}  // namespace timeline
+}  // namespace output

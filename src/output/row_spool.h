@@ -16,7 +16,7 @@
 #include "normalize/normalized_event.h"
 #include "store/temp_dir.h"
 
-namespace timeline {
+namespace output {
 
 class RowSpool {
  public:
@@ -27,7 +27,7 @@ class RowSpool {
   RowSpool& operator=(RowSpool&&) noexcept;
 
   // Rows must come in time order.
-  void add(norm::Ticks time, std::string_view row);
+  void add(normalize::Ticks time, std::string_view row);
   uint64_t rows() const { return rows_; }
 
  private:
@@ -45,4 +45,4 @@ class RowSpool {
 // Writes every row of every spool in (time, spool index) order.
 void merge_rows(std::vector<RowSpool>& spools, const std::function<void(std::string_view)>& write);
 
-}  // namespace timeline
+}  // namespace output

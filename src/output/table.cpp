@@ -1,12 +1,12 @@
-#include "timeline/table.h"
-#include "timeline/terminal_text.h"
+#include "output/table.h"
+#include "output/terminal_text.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-namespace timeline {
+namespace output {
 
 size_t terminal_width() {
   struct winsize ws {};
@@ -66,4 +66,4 @@ void append_level(std::string& out, std::optional<rules::Level> level, size_t wi
   for (size_t n = name.size(); n <= width; ++n) out += ' ';
 }
 
-}  // namespace timeline
+}  // namespace output

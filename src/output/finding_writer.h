@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "output/format.h"
+#include "output/table.h"
 #include "replay/finding.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
 
-namespace timeline {
+namespace output {
 
 void append_finding_json(std::string& out, const replay::Finding& f);
 
@@ -27,4 +27,4 @@ std::string findings_header(Format f, const TableStyle& style);
 // Appends one finding (with its line break).
 void append_finding(std::string& out, const replay::Finding& f, Format format, const TableStyle& style);
 
-}  // namespace timeline
+}  // namespace output

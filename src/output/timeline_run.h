@@ -12,20 +12,20 @@
 #include <string_view>
 #include <vector>
 
+#include "output/format.h"
+#include "output/output_file.h"
+#include "output/table.h"
 #include "pipeline/evidence.h"
 #include "replay/scan.h"
-#include "timeline/format.h"
-#include "timeline/output_file.h"
-#include "timeline/table.h"
 
-namespace timeline {
+namespace output {
 
 struct TimelineOptions {
   Format format = Format::Jsonl;
   TableStyle style;
-  replay::ScanFilter filter;           // rows: hosts, time, event ids, channels; tags: findings
-  std::optional<norm::Ticks> context;  // keep rows within this of a kept finding's evidence (same host)
-  bool findings_only = false;          // keep only rows that are evidence of a kept finding
+  replay::ScanFilter filter;                // rows: hosts, time, event ids, channels; tags: findings
+  std::optional<normalize::Ticks> context;  // keep rows within this of a kept finding's evidence (same host)
+  bool findings_only = false;               // keep only rows that are evidence of a kept finding
   int threads = 0;
   size_t memory_bytes = 128u << 20;  // for the row spools
   // evtxhunt search: the rows are the events the rules matched, each with
@@ -40,7 +40,7 @@ struct RowCount {
   std::string host, channel, provider;
   uint16_t event_id = 0;
   uint64_t rows = 0;
-  norm::Ticks first = 0, last = 0;
+  normalize::Ticks first = 0, last = 0;
 };
 
 struct TimelineResult {
@@ -62,4 +62,4 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
 TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<const rules::Rule*>& rules,
                               const TimelineOptions& options, OutputFile& out, const sigma::RuleSet* sigma = nullptr);
 
-}  // namespace timeline
+}  // namespace output

@@ -7,7 +7,7 @@
 
 #include "normalize/normalized_event.h"
 
-namespace timeline {
+namespace output {
 
 enum class Format : uint8_t {
   Table,       // aligned columns for a terminal, level coloured
@@ -48,15 +48,15 @@ const char* format_name(Format f);
 // UTC, 2024-03-12T10:47:13.4120000Z, unless --timezone set another zone
 // (pipeline/time_zone.h): 2024-03-12T11:47:13.4120000+01:00 (Timesketch,
 // Timeline Explorer and Python's datetime.fromisoformat read both).
-std::string format_time(norm::Ticks t);
-void append_time(std::string& out, norm::Ticks t);
+std::string format_time(normalize::Ticks t);
+void append_time(std::string& out, normalize::Ticks t);
 // Characters of a time in that format: the table's Timestamp column.
 size_t time_width();
 // Microseconds since 1970-01-01 (Timesketch's `timestamp`).
-int64_t unix_micros(norm::Ticks t);
+int64_t unix_micros(normalize::Ticks t);
 
 // Colour for a terminal: not when NO_COLOR is set (any value) or the output is
 // not a terminal.
 bool use_colour(bool is_terminal);
 
-}  // namespace timeline
+}  // namespace output

@@ -1,4 +1,4 @@
-#include "timeline/output_file.h"
+#include "output/output_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 
 #include "store/temp_dir.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
 namespace fs = std::filesystem;
@@ -90,4 +90,4 @@ void OutputFile::commit() {
   signal_slot_ = -1;
 }
 
-}  // namespace timeline
+}  // namespace output

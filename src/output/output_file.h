@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace timeline {
+namespace output {
 
 class OutputError : public std::runtime_error {
  public:
@@ -45,4 +45,4 @@ class OutputFile {
   int signal_slot_ = -1;  // store::remove_on_signal's, while temp_ exists
 };
 
-}  // namespace timeline
+}  // namespace output

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "normalize/normalized_event.h"
+#include "output/format.h"
+#include "output/table.h"
 #include "rules/level.h"
 #include "store/event_codec.h"
-#include "timeline/format.h"
-#include "timeline/table.h"
 
-namespace timeline {
+namespace output {
 
 // A finding an event is evidence of.
 struct RowTag {
@@ -25,9 +25,9 @@ struct RowTag {
 
 struct EventRow {
   const store::EventView* view;
-  norm::Ticks timestamp;
+  normalize::Ticks timestamp;
   std::string_view source_file;
-  const norm::NormalizedEvent* norm = nullptr;  // decided and enriched columns, or null
+  const normalize::NormalizedEvent* norm = nullptr;  // decided and enriched columns, or null
   std::vector<const RowTag*> tags;
   // A search's row (evtxhunt search): the fields whose values matched, written
   // as its Matched column in place of the findings' columns.
@@ -47,4 +47,4 @@ std::string details_text(const store::EventView& view);
 // Information, Verbose; LogAlways for 0).
 std::string record_level(const store::EventView& view);
 
-}  // namespace timeline
+}  // namespace output

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace timeline {
+namespace output {
 
 // keep_layout: TAB and LF stand (a message's own layout); else they are escaped too.
 std::string terminal_text(std::string_view s, bool keep_layout = false);
 
-}  // namespace timeline
+}  // namespace output

@@ -1,4 +1,4 @@
-#include "timeline/finding_writer.h"
+#include "output/finding_writer.h"
 
 #include <cctype>
 #include <initializer_list>
@@ -6,15 +6,15 @@
 #include <utility>
 
 #include "evtx/value.h"
+#include "output/ecs_writer.h"
 #include "pipeline/event_writer.h"
 #include "text/ascii_case.h"
-#include "timeline/ecs_writer.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
-using norm::Field;
-using norm::FieldValue;
+using normalize::Field;
+using normalize::FieldValue;
 
 void append_value(std::string& out, const FieldValue& v) {
   switch (v.kind) {
@@ -41,11 +41,11 @@ void append_string_list(std::string& out, const std::string& key, const std::vec
 }
 
 // Ticks as seconds with every digit kept and no trailing zeros: "-0.968", "7.5", "0".
-std::string seconds_text(norm::Ticks t) {
+std::string seconds_text(normalize::Ticks t) {
   std::string s = t < 0 ? "-" : "";
   uint64_t a = t < 0 ? static_cast<uint64_t>(-(t + 1)) + 1 : static_cast<uint64_t>(t);
-  s += std::to_string(a / norm::kTicksPerSecond);
-  std::string frac = std::to_string(a % norm::kTicksPerSecond);
+  s += std::to_string(a / normalize::kTicksPerSecond);
+  std::string frac = std::to_string(a % normalize::kTicksPerSecond);
   frac.insert(0, 7 - frac.size(), '0');
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
   if (!frac.empty()) s += "." + frac;
@@ -84,8 +84,8 @@ void append_links(std::string& out, const std::vector<replay::LinkedFinding>& li
   out += ']';
 }
 
-std::string record_of(const replay::Evidence& e) {
-  const norm::NormalizedEvent& ev = *e.event;
+std::string record_of(const replay::EvidenceStep& e) {
+  const normalize::NormalizedEvent& ev = *e.event;
   return ev[Field::SourceFile].s + "#" + std::to_string(ev[Field::EventRecordID].i);
 }
 
@@ -98,7 +98,7 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
 // "stage: file#record (EventID n); ..." in evidence order.
 std::string evidence_text(const replay::Finding& f) {
   std::string s;
-  for (const replay::Evidence& e : f.evidence) {
+  for (const replay::EvidenceStep& e : f.evidence) {
     if (!s.empty()) s += "; ";
     s += e.stage + ": " + record_of(e) + " (EventID " + std::to_string((*e.event)[Field::EventID].i) + ")";
   }
@@ -127,7 +127,7 @@ std::string collected_text(const replay::Finding& f) {
 }
 
 // "Name: value ¦ Name: value" of one record's key fields.
-std::string step_details(const replay::Evidence& e) {
+std::string step_details(const replay::EvidenceStep& e) {
   std::string s;
   for (size_t i = 0; i < e.details.size(); ++i) {
     if (i) s += " \xC2\xA6 ";  // " ¦ "
@@ -140,7 +140,7 @@ std::string step_details(const replay::Evidence& e) {
 std::string details_text(const replay::Finding& f) {
   if (f.evidence.size() == 1) return step_details(f.evidence[0]);
   std::string s;
-  for (const replay::Evidence& e : f.evidence) {
+  for (const replay::EvidenceStep& e : f.evidence) {
     if (e.details.empty()) continue;
     if (!s.empty()) s += " \xE2\x80\x96 ";
     s += e.stage + ": " + step_details(e);
@@ -205,12 +205,12 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
       Field::EventID,       Field::EventRecordID,   Field::Channel, Field::SourceFile, Field::ProcessCommandLine,
       Field::AccountDomain, Field::AccountName,     Field::LocalIP, Field::LocalPort,  Field::RemoteIP,
       Field::RemotePort,    Field::RemoteDeviceName};
-  const norm::NormalizedEvent* first_event = f.evidence.empty() ? nullptr : f.evidence[0].event.get();
+  const normalize::NormalizedEvent* first_event = f.evidence.empty() ? nullptr : f.evidence[0].event.get();
   if (first_event)
     for (Field field : kRecordFields)
       if ((*first_event)[field].known()) {
         out += ',';
-        append_key(out, norm::field_name(field));
+        append_key(out, normalize::field_name(field));
         append_value(out, (*first_event)[field]);
       }
   // Flat: each key field of the matched record its own field (a name the
@@ -297,14 +297,14 @@ void append_finding_json(std::string& out, const replay::Finding& f) {
   append_key(out, "evidence");
   out += '[';
   for (size_t i = 0; i < f.evidence.size(); ++i) {
-    const norm::NormalizedEvent& ev = *f.evidence[i].event;
+    const normalize::NormalizedEvent& ev = *f.evidence[i].event;
     if (i) out += ',';
     out += '{';
     append_key(out, "stage");
     evtx::append_json_string(out, f.evidence[i].stage);
     for (Field field : {Field::Timestamp, Field::SourceFile, Field::EventRecordID, Field::EventID}) {
       out += ',';
-      append_key(out, norm::field_name(field));
+      append_key(out, normalize::field_name(field));
       append_value(out, ev[field]);
     }
     if (f.evidence.size() > 1) {  // a chain: each step's record says its own
@@ -374,4 +374,4 @@ void append_finding(std::string& out, const replay::Finding& f, Format format, c
   }
 }
 
-}  // namespace timeline
+}  // namespace output

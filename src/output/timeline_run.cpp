@@ -1,4 +1,4 @@
-#include "timeline/timeline_run.h"
+#include "output/timeline_run.h"
 
 #include <algorithm>
 #include <iterator>
@@ -8,14 +8,14 @@
 #include <string>
 #include <tuple>
 
+#include "output/event_row.h"
+#include "output/row_spool.h"
 #include "replay/finding_details.h"
 #include "replay/host_replay.h"
 #include "replay/link.h"
 #include "replay/scan.h"
-#include "timeline/event_row.h"
-#include "timeline/row_spool.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
 struct HostOutput {
@@ -27,15 +27,15 @@ struct HostOutput {
   std::map<std::tuple<std::string, std::string, std::string, uint16_t>, RowCount> counts;  // count_only
 };
 
-using Spans = std::vector<std::pair<norm::Ticks, norm::Ticks>>;
+using Spans = std::vector<std::pair<normalize::Ticks, normalize::Ticks>>;
 
 // The time spans [first evidence - d, last evidence + d] of the findings,
 // sorted and merged where they overlap.
-Spans context_spans(const std::vector<replay::Finding>& findings, norm::Ticks d) {
+Spans context_spans(const std::vector<replay::Finding>& findings, normalize::Ticks d) {
   Spans spans;
   for (const replay::Finding& f : findings) {
-    norm::Ticks lo = f.timestamp, hi = f.timestamp;
-    for (const replay::Evidence& e : f.evidence) {
+    normalize::Ticks lo = f.timestamp, hi = f.timestamp;
+    for (const replay::EvidenceStep& e : f.evidence) {
       lo = std::min(lo, e.event->timestamp());
       hi = std::max(hi, e.event->timestamp());
     }
@@ -52,9 +52,10 @@ Spans context_spans(const std::vector<replay::Finding>& findings, norm::Ticks d)
   return merged;
 }
 
-bool in_spans(const Spans& spans, norm::Ticks t) {
-  auto it = std::upper_bound(spans.begin(), spans.end(), t,
-                             [](norm::Ticks v, const std::pair<norm::Ticks, norm::Ticks>& s) { return v < s.first; });
+bool in_spans(const Spans& spans, normalize::Ticks t) {
+  auto it = std::upper_bound(
+      spans.begin(), spans.end(), t,
+      [](normalize::Ticks v, const std::pair<normalize::Ticks, normalize::Ticks>& s) { return v < s.first; });
   return it != spans.begin() && std::prev(it)->second >= t;
 }
 
@@ -85,7 +86,7 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
     std::map<std::pair<uint32_t, uint64_t>, std::vector<const RowTag*>> tags;
     for (const replay::Finding& f : out.findings) {
       out.tags.push_back({f.rule_id, f.title, f.level, f.tags});
-      for (const replay::Evidence& e : f.evidence) {
+      for (const replay::EvidenceStep& e : f.evidence) {
         auto& v = tags[{e.event->origin.file, e.event->origin.position}];
         if (std::find(v.begin(), v.end(), &out.tags.back()) == v.end()) v.push_back(&out.tags.back());
       }
@@ -93,7 +94,7 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
     Spans spans = options.context ? context_spans(out.findings, *options.context) : Spans{};
     std::string row;
     replay::replay_host(stream, {}, [&](const pipeline::StreamEvent& se) {
-      norm::Ticks t = se.header.timestamp;
+      normalize::Ticks t = se.header.timestamp;
       store::EventView view(se.raw, evidence.store.pool());
       if (!options.filter.events.keeps_event(t, se.header.event_id, view.channel())) return;
       EventRow r{&view, t, evidence.store.file(se.header.file_id), se.norm.get(), {}};
@@ -174,4 +175,4 @@ TimelineResult write_timeline(pipeline::Evidence& evidence, const std::vector<co
   return result;
 }
 
-}  // namespace timeline
+}  // namespace output

@@ -1,4 +1,4 @@
-#include "timeline/event_row.h"
+#include "output/event_row.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -6,17 +6,17 @@
 
 #include "evtx/value.h"
 #include "normalize/record_access.h"
+#include "output/ecs_writer.h"
+#include "output/finding_writer.h"
 #include "pipeline/event_writer.h"
-#include "timeline/ecs_writer.h"
-#include "timeline/finding_writer.h"
 
-namespace timeline {
+namespace output {
 namespace {
 
 // Layouts of data names whose Details keys a thread keeps; past it, it starts over.
 constexpr size_t kMaxDetailsLayouts = 4096;
 
-using norm::Field;
+using normalize::Field;
 
 // The normalized columns of a row, in this order.
 constexpr Field kColumns[] = {
@@ -126,7 +126,7 @@ const std::vector<std::string>& details_keys(const store::EventView& v) {
 // Security log for Security-Auditing) and the id.
 std::string short_source(const store::EventView& v) {
   std::string_view p = v.provider();
-  if (p == norm::kSecurityProvider) p = "Security";
+  if (p == normalize::kSecurityProvider) p = "Security";
   size_t cut = p.find_last_of('-');
   if (cut != std::string_view::npos && cut + 1 < p.size()) p = p.substr(cut + 1);
   return std::string(p) + "/" + std::to_string(v.header().event_id);
@@ -219,10 +219,10 @@ void append_json_fields(std::string& out, const EventRow& r, bool flat) {
   }
   if (r.norm)
     for (Field f : kColumns) {
-      const norm::FieldValue& fv = (*r.norm)[f];
+      const normalize::FieldValue& fv = (*r.norm)[f];
       if (!fv.known()) continue;
       out += ',';
-      append_json_key(out, norm::field_name(f));
+      append_json_key(out, normalize::field_name(f));
       pipeline::append_json_value(out, fv);
     }
   out += ',';
@@ -271,7 +271,7 @@ void append_timesketch(std::string& out, const EventRow& r) {
   out += "\",\"timestamp\":";
   out += std::to_string(unix_micros(r.timestamp));
   out += ",\"timestamp_desc\":";
-  bool utc = r.norm && r.norm->time_source == norm::TimeSource::UtcTime;
+  bool utc = r.norm && r.norm->time_source == normalize::TimeSource::UtcTime;
   evtx::append_json_string(out, utc ? "Event Time (Sysmon UtcTime)" : "Event Time (TimeCreated)");
   out += ',';
   append_json_fields(out, r, true);
@@ -335,7 +335,7 @@ std::string details_text(const store::EventView& view) {
 std::string record_level(const store::EventView& view) {
   int64_t level = -1;
   view.for_each_system([&](evtx::SystemField f, const evtx::RawValue& v) {
-    if (f == evtx::SystemField::Level) level = norm::value_integer(v).value_or(-1);
+    if (f == evtx::SystemField::Level) level = normalize::value_integer(v).value_or(-1);
   });
   switch (level) {
     case 0: return "LogAlways";
@@ -362,7 +362,7 @@ std::string timeline_header(Format f, const TableStyle& style, bool search) {
   // Timeline Explorer's columns, version 2 (README, "Using the results"):
   // the record's own level is RecordLevel, the findings' RuleLevel.
   std::string h = "Timestamp,DeviceName,Channel,Provider,EventID,RecordLevel,Details";
-  for (Field c : kColumns) (h += ',') += norm::field_name(c);
+  for (Field c : kColumns) (h += ',') += normalize::field_name(c);
   return h +
          (search ? ",SourceFile,EventRecordID,Matched\n" : ",SourceFile,EventRecordID,RuleIds,RuleTitles,RuleLevel\n");
 }
@@ -377,4 +377,4 @@ void append_timeline_row(std::string& out, const EventRow& row, Format f, const 
   }
 }
 
-}  // namespace timeline
+}  // namespace output

@@ -1,4 +1,4 @@
-#include "cli/run_report.h"
+#include "cli/run_summary.h"
 #include "cli/messages.h"
 
 #include <algorithm>

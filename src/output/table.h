@@ -10,7 +10,7 @@
 
 #include "rules/level.h"
 
-namespace timeline {
+namespace output {
 
 struct TableStyle {
   size_t width = 200;  // terminal columns
@@ -29,4 +29,4 @@ void append_cell(std::string& out, std::string_view s, size_t width, bool last =
 // Appends a level's name coloured for it; none: blanks.
 void append_level(std::string& out, std::optional<rules::Level> level, size_t width, bool colour);
 
-}  // namespace timeline
+}  // namespace output
