@@ -238,6 +238,17 @@ TEST(SigmaFilters, AFilterConditionIsAndedWithTheRules) {
   std::string err;
   EXPECT_EQ(fired_on(scan(base + other, {kExplorer}, &err), kExplorerRecord).size(), 2u);
   EXPECT_NE(err.find("filter applies to no loaded rule"), std::string::npos) << err;
+  // A filter that cannot be compiled is named once with its reason, not once
+  // per rule and kind of record (process_creation is Sysmon 1 and Security 4688).
+  std::string broken =
+      "title: broken\nid: f4\nlogsource:\n    category: process_creation\n    product: windows\nfilter:\n"
+      "  rules: any\n  selection:\n    CommandLine|re: 'x(unclosed'\n  condition: not selection\n";
+  err.clear();
+  EXPECT_EQ(fired_on(scan(base + broken, {kExplorer}, &err), kExplorerRecord).size(), 2u);
+  size_t first = err.find("'x(unclosed' is not RE2 syntax");
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("'x(unclosed' is not RE2 syntax", first + 1), std::string::npos) << err;
+  EXPECT_EQ(err.find("filter applies to no loaded rule"), std::string::npos) << err;
 }
 
 // Security, 01566s-win16-ir.threebeesco.com: seven 4768 with Status 0x6

@@ -1,3 +1,9 @@
+// The EVTX writer's implementation. EventBuilder turns an event tree into a template instance
+// (the System template; each other child of <Event> a nested data-template fragment), with the
+// template's GUID derived from its shape (two FNV-1a hashes), so one shape has one GUID anywhere.
+// Chunk writes names, template definitions and records into one 64 KiB image and rolls a record
+// back when it does not fit. EvtxFileWriter writes to a mkstemp file renamed into place (or
+// copied into a device or FIFO target). Used by `evtxhunt convert`, gen_corpus and the tests.
 #include "evtx/evtx_writer.h"
 
 #include <fcntl.h>

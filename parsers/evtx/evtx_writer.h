@@ -79,7 +79,8 @@ class EvtxWriter {
   // is the event's EventRecordID when that is a number, else one more than the
   // previous record's (1 for the first); the written time is its TimeCreated.
   // Returns the record id. Throws WriteError when the tree is not an event or
-  // the record is larger than a chunk can hold; the writer is then unchanged.
+  // the record is larger than a chunk can hold; the record is then not added
+  // (a full chunk may already have been handed to the sink to make room).
   uint64_t add(const EventTree& event);
 
   // Completes the open chunk (handing it to the sink) and returns the

@@ -1,3 +1,9 @@
+// BinXML values as text: each ValueType as Windows renders it in event XML, as a JSON value in
+// evtx_dump's convention, or escaped for XML; arrays split into their elements, and a value
+// shorter than its type shown as hex. UTF-16 is converted four ASCII units at a time while none
+// needs escaping; unpaired surrogates become U+FFFD, as do C0 controls other than tab and line
+// breaks in XML text, and JSON writes C1 controls and bidi overrides as \uXXXX. Also FILETIME to
+// and from ISO 8601. Used by the tree builder, the renderers and the writers that print values.
 #include "evtx/value.h"
 
 #include <cctype>
@@ -299,9 +305,6 @@ void append_scalar_json(std::string& out, ValueType t, const uint8_t* p, size_t 
   out += '"';
 }
 
-// Appends UTF-16LE text (units code units) as UTF-8; each ASCII character
-// goes through put(c, o), which writes it (escaped as the output needs, at
-// most kAsciiMax bytes) and returns the end. Unpaired surrogates become U+FFFD.
 // Four UTF-16 units in one 64-bit word (little endian): tests on all four
 // lanes at once, for lanes already known to be below 0x80.
 constexpr uint64_t kLaneOnes = 0x0001000100010001ull;
@@ -340,6 +343,9 @@ char* put_u_escape(uint32_t c, char* o) {
   return o;
 }
 
+// Appends UTF-16LE text (units code units) as UTF-8; each ASCII character
+// goes through put(c, o), which writes it (escaped as the output needs, at
+// most kAsciiMax bytes) and returns the end. Unpaired surrogates become U+FFFD.
 // kEscapeInvisible: invisible_control code points written as \uXXXX (JSON).
 template <size_t kAsciiMax, bool kEscapeInvisible, class Special, class Put>
 void append_utf16_as(std::string& out, const uint8_t* p, size_t units, Special special, Put put) {

@@ -1,3 +1,9 @@
+// The EVTX writer's value typing: the tables read off real logs (System values; Sysmon and
+// Security-Auditing data fields by name; per-event exceptions such as the Filtering Platform's
+// process ids and Kernel-General 12/13) and encode_value(), which keeps a typed encoding only
+// when rendering it gives back the input text (FILETIMEs excepted) and otherwise writes the
+// text as a UTF-16LE String. Its strict ISO 8601 parser rejects dates that do not exist (Feb 30).
+// Only evtx_writer.cpp and the writer tests use it.
 #include "evtx/value_types.h"
 
 #include <charconv>

@@ -1,3 +1,9 @@
+// RuleOptions for the commands that run rules (scan, timeline, search, rules): the files found
+// under --rules (rules/rule_files.h) are read and sorted in parallel into project rules, Sigma,
+// KQL hunts, tuning files and other YAML, a large Sigma set's parses taken from the rule cache.
+// --rule then keeps the rules whose id or title it matches (a selected correlation keeps the
+// rules it uses), the Sigma RuleSet and matcher are built, and problems are named on stderr.
+// Also where the default rules and SigmaHQ's are looked for, and the summary and notes printed.
 #include "cli/rule_options.h"
 #include "cli/messages.h"
 #include "yaml/stray_comma.h"
@@ -117,6 +123,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   struct Parsed {
     enum class Kind { Unreadable, Yaml, Sigma, Project, Kql, NotARule, Tuning } kind = Kind::Unreadable;
     std::string text;
+    std::string unread;  // why the file could not be read
     sigma::LoadResult sigma;
     rules::LoadResult project;
     tables::KqlRuleLoad kql;
@@ -124,8 +131,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   std::vector<Parsed> parsed(found.size());
   tbb::parallel_for(size_t{0}, found.size(), [&](size_t i) {
     Parsed& p = parsed[i];
-    std::string why;
-    std::optional<std::string> bytes = rules::read_rule_file(found[i], why);
+    std::optional<std::string> bytes = rules::read_rule_file(found[i], p.unread);
     if (!bytes) return;
     p.text = std::move(*bytes);
     if (text::iequals(found[i].extension().string(), ".kql")) {  // a hunt with a header
@@ -195,7 +201,7 @@ std::optional<int> RuleOptions::load(const char* command) {
   for (size_t i = 0; i < found.size(); ++i) {
     Parsed& p = parsed[i];
     switch (p.kind) {
-      case Parsed::Kind::Unreadable: skipped.push_back(found[i].string() + ": cannot be read"); break;
+      case Parsed::Kind::Unreadable: skipped.push_back(found[i].string() + ": cannot be read: " + p.unread); break;
       case Parsed::Kind::Yaml: break;  // made Sigma or NotARule above
       case Parsed::Kind::NotARule: not_rules.push_back(found[i].string()); break;
       case Parsed::Kind::Tuning: break;

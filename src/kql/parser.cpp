@@ -1,3 +1,9 @@
+// The KQL parser: a recursive-descent Parser over the lexer's tokens, one method per level:
+// statements and lets (a lambda told by `(name:` or `() {`), pipelines and each tabular
+// operator's arguments and options, then expressions from `or` down to primary values (typed
+// literals such as datetime(...) kept as their source text). Each nested level counts against
+// kMaxDepth, so hostile nesting is a QueryError, not a stack overflow. to_text() prints a tree
+// for tests. Called by `evtxhunt query` and the KQL rule loader (tables/kql_rule.cpp).
 #include "kql/parser.h"
 
 #include <algorithm>

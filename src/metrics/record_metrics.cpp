@@ -1,3 +1,9 @@
+// The metrics observer. Per chunk or XML file (a ChunkPart): counts by computer, channel,
+// provider and event id, each log's (EventRecordID, time) points compared record to record, and
+// the integrity events with their key fields. take() merges the parts per file; finish() orders
+// a log's runs by record id (a log that wrapped) and checks where they meet, folds computer names
+// into host keys, applies the filter and writes each issue's details. At most list_cap issues
+// are listed per file and kind, the rest counted. Used by `evtxhunt metrics` and the report.
 #include "metrics/record_metrics.h"
 
 #include <algorithm>
@@ -31,12 +37,13 @@ struct Run {
 using LogKey = std::pair<std::string, std::string>;
 
 // Issues of each kind (IssueKind) and the ids missing in gaps.
+constexpr size_t kKinds = 5;  // IssueKind's values
+
 struct Counters {
-  std::array<uint64_t, 5> kinds{};
+  std::array<uint64_t, kKinds> kinds{};
   uint64_t missing = 0;
 };
 
-constexpr size_t kKinds = 5;
 size_t kind_index(IssueKind k) { return static_cast<size_t>(k); }
 
 // "3 h 12 min", "45 s": a duration a reader takes in at a glance.

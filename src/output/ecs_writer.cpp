@@ -1,3 +1,9 @@
+// ECS output: an ordered JSON writer (JsonOut; LazyObject leaves out an object with no known
+// member) and the two documents. append_normalized() maps the normalized columns to process.*
+// and process.parent.*, user.*, source.* / destination.* (swapped for an inbound connection, an
+// address written only when inet_pton takes it) and network.transport; rule tags give
+// threat.technique.id and threat.tactic.name. Every string goes through append_json_string.
+// Called by event_row.cpp and finding_writer.cpp for --format ecs.
 #include "output/ecs_writer.h"
 
 #include <arpa/inet.h>

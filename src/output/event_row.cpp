@@ -1,3 +1,8 @@
+// Timeline rows in each --format: CSV in Timeline Explorer's columns, JSON lines (Details as an
+// object whose keys are worked out once per layout of data names, cached per thread), flat JSON
+// for Timesketch, the terminal table, and ECS through ecs_writer.cpp. Also the pieces other
+// writers share: the Details text (empty and "-" values left out) and the record's Level name.
+// timeline_run.cpp calls it for each replayed event (timeline and search).
 #include "output/event_row.h"
 
 #include <algorithm>
@@ -12,6 +17,14 @@
 
 namespace output {
 namespace {
+
+// The table's last column takes the terminal's width left of the others
+// (Timestamp, DeviceName, Source and Finding (or a search's Matched), each with its space), at least 10: one rule for
+// the header and the rows, whatever the time zone makes the Timestamp's width.
+size_t last_column_width(const TableStyle& style) {
+  size_t used = time_width() + 1 + 19 + 17 + 10;
+  return style.width > used + 10 ? style.width - used : 10;
+}
 
 // Layouts of data names whose Details keys a thread keeps; past it, it starts over.
 constexpr size_t kMaxDetailsLayouts = 4096;
@@ -312,8 +325,7 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
   if (r.matched) text = "matched " + matched_text(*r.matched) + " | ";
   if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
-  size_t used = time_width() + 1 + 19 + 17 + 10;
-  append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
+  append_cell(out, text, last_column_width(style), true);
   out += '\n';
 }
 
@@ -355,7 +367,7 @@ std::string timeline_header(Format f, const TableStyle& style, bool search) {
     append_cell(out, "DeviceName", 18);
     append_cell(out, "Source", 16);
     append_cell(out, search ? "" : "Finding", 9);
-    append_cell(out, "Details", style.width > 85 ? style.width - 75 : 10, true);
+    append_cell(out, "Details", last_column_width(style), true);
     return out + "\n";
   }
   if (f != Format::Csv) return {};

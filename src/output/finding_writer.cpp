@@ -1,3 +1,8 @@
+// Findings in each --format: JSON lines (the whole finding: evidence chain, details, summarized
+// fields, collected values, the linked findings at a movement's other end), CSV in the order
+// findings_header() names, flat JSON for Timesketch (the first evidence's record and key fields
+// as fields of their own, a clashing name prefixed detail_), the terminal table, and ECS through
+// ecs_writer.cpp. Called by the scan and merge commands.
 #include "output/finding_writer.h"
 
 #include <cctype>
@@ -12,6 +17,14 @@
 
 namespace output {
 namespace {
+
+// The table's last column takes the terminal's width left of the others
+// (Timestamp, Level, DeviceName and Conf., each with its space), at least 10: one rule for the header and
+// the rows, whatever the time zone makes the Timestamp's width.
+size_t last_column_width(const TableStyle& style) {
+  size_t used = time_width() + 1 + 10 + 19 + 8;
+  return style.width > used + 10 ? style.width - used : 10;
+}
 
 using normalize::Field;
 using normalize::FieldValue;
@@ -248,8 +261,7 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
   if (std::string details = details_text(f); !details.empty()) text += " | " + details;
   text += " | " + fields_text(f);
   if (!f.collected.empty()) text += " | " + collected_text(f);
-  size_t used = time_width() + 1 + 10 + 19 + 8;
-  append_cell(out, text, style.width > used + 10 ? style.width - used : 10, true);
+  append_cell(out, text, last_column_width(style), true);
   out += '\n';
 }
 
@@ -357,7 +369,7 @@ std::string findings_header(Format f, const TableStyle& style) {
   append_cell(out, "Level", 9);
   append_cell(out, "DeviceName", 18);
   append_cell(out, "Conf.", 7);
-  append_cell(out, "Finding", style.width > 76 ? style.width - 66 : 10, true);
+  append_cell(out, "Finding", last_column_width(style), true);
   return out + "\n";
 }
 

@@ -1,3 +1,9 @@
+// read_evidence(), which the commands reach through cli/evidence_run.cpp: each EVTX file is
+// opened (one that will not open is skipped with its reason) and its chunks read in parallel,
+// each worker encoding its chunk's records for the event store (normalized where a mapper
+// applies, tested by the Sigma matcher if any) and tallying computers, channels and hours; the
+// results are taken in file and chunk order, so nothing depends on the thread count. XML
+// exports follow, one by one; last, computer names are merged into hosts.
 #include "pipeline/evidence.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>

@@ -124,7 +124,7 @@ struct Evidence {
   std::vector<Host> hosts;  // sorted by key
   ReadStats stats;
   std::vector<FileProblem> problems;  // damage inside files, in file order
-  std::vector<FileInfo> files;        // every input read, in input order (index = store file id)
+  std::vector<FileInfo> files;        // every input read: EVTX files, then XML exports (index = store file id)
   // Computer name (as written) -> where it appears: (index in files, index in its computers).
   std::unordered_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> files_of_computer;
   std::vector<SkippedInput> skipped;  // inputs not read at all, with the reason

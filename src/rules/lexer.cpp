@@ -1,3 +1,8 @@
+// The rule expression lexer: one pass over a `where` clause into tokens, spaces and `//`
+// comments skipped. Strings take KQL's escapes (\\ \" \' \n \r \t \0 \uXXXX), or none as @"...";
+// a number with a unit (2s, 100ms), datetime(...), timespan(...) and time(...) become ticks here
+// (time_format.h). A bad character, escape or unit, or an integer or timespan out of range, is a
+// CompileError at its byte offset. rules/parser.cpp reads the tokens.
 #include "rules/lexer.h"
 
 #include <cctype>

@@ -1,3 +1,9 @@
+// The field pattern databases. add() sorts each glob into the literal set (with its anchor), the
+// regex set, or the always / empty lists; compile_field_dbs() compiles each distinct set once, in
+// parallel, through the on-disk cache, lets a field's earlier literal database plus a small
+// `added` one stand in for a large set that changed a little, and makes patterns Hyperscan
+// refuses slow glob atoms. The scan callback checks a literal's anchor from its match's end
+// offset. rule_set.cpp builds the databases and scans them for each record.
 #include "sigma/field_db.h"
 
 #include <hs/hs.h>
@@ -142,7 +148,7 @@ std::optional<std::vector<std::pair<unsigned, std::string_view>>> key_literals(s
   return out;
 }
 
-// A large literal set stands in for by the field's last compiled database
+// The field's last compiled database stands in for a large literal set
 // when they share at least this many patterns.
 constexpr size_t kEarlierMin = 1000;
 constexpr size_t kMaxAdded = 64;  // patterns it lacks, compiled alone

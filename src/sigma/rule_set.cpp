@@ -1,3 +1,9 @@
+// RuleSet's build and match. build() expands placeholders, compiles each detection for every
+// kind of record it reads (buckets in parallel, each bucket's atoms numbered in rule order),
+// attaches filters to the rules whose log source they cover, decides which correlations run
+// (missing rules, self references and cycles named), then compiles the field databases and the
+// prefilters. match() scans a bucket's fields once per record and evaluates, in rule order, only
+// the rules whose prefilter clauses were met; one that lacked a process-table field is deferred.
 #include "sigma/rule_set.h"
 
 #include <hs/hs.h>
@@ -415,6 +421,7 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
       if (named) targets.push_back(i);
     }
     bool any = false;
+    std::vector<std::string> failed;  // each reason once, however many rules it failed for
     for (auto& b : set->buckets_)
       for (CompiledRule& c : b->rules) {
         if (std::find(targets.begin(), targets.end(), c.rule) == targets.end()) continue;
@@ -422,15 +429,16 @@ std::unique_ptr<RuleSet> RuleSet::build(std::vector<Rule> rules, SetReport& repo
         CompiledRule fc;
         fc.rule = c.rule;
         if (!builder.compile_selections(f, fc)) {
-          report.skipped.push_back({f.file, f.line, 0, builder.error});
+          if (std::find(failed.begin(), failed.end(), builder.error) == failed.end()) failed.push_back(builder.error);
           continue;
         }
         c.filters.push_back(std::move(fc));
         any = true;
       }
+    for (const std::string& why : failed) report.skipped.push_back({f.file, f.line, 0, why});
     if (any)
       ++report.filter;
-    else
+    else if (failed.empty())
       report.skipped.push_back(
           {f.file, f.line, 0, "filter applies to no loaded rule (its rules, or their log source)"});
   }

@@ -1,3 +1,9 @@
+// Sigma YAML into sigma::Rule: each document's metadata and log source, then its detection
+// (selections of field tests: modifiers turned into globs, or a regex, number, CIDR, field
+// reference, exists or null test), correlation or filter section, and the condition, read by a
+// small recursive parser. Hostile rules are bounded: at most 100,000 values / 16 MiB per document
+// after aliases and modifiers, conditions nested at most 64 deep. Errors name the file and the
+// YAML node's line. cli/rule_options.cpp calls it; rule_set.cpp compiles what it returns.
 #include "sigma/sigma_loader.h"
 #include "sigma/placeholders.h"
 #include "text/glob.h"

@@ -1,3 +1,9 @@
+// The event codec. EventEncoder writes the 64-byte header, the rule-match lists, the System
+// fields the header lacks, the data fields (names pooled, each layout's names encoded once; the
+// values of a fixed set of repeating fields pooled) and the normalized columns (one equal to a
+// data field's text stored as a reference to it), and sets the content hash: one XXH3 over the
+// record's own values and names. EventView reads the bytes in place without checking them: they
+// are only ever this encoder's, in memory or in the store's spill files.
 #include "store/event_codec.h"
 
 #include <xxhash.h>

@@ -1,5 +1,10 @@
+// The event store's implementation. A partition (one computer name) keeps its events in blocks
+// growing from 4 KiB to 1 MiB; past the budget, spill() sorts every partition into one run file
+// (a section each), and at 16 runs compact() merges them into one, bounding the files a host's
+// merge opens. A Cursor merges a host's sections (pread into 64 KiB buffers on the store's shared
+// descriptors) and its in-memory events with a heap ordered by key_less; a section cut short
+// inside an event is an error.
 #include "store/event_store.h"
-#include "store/temp_dir.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,7 +24,7 @@ constexpr size_t kFirstBlock = 4096;
 constexpr size_t kMaxBlock = 1u << 20;
 // Read buffer of one run section in a cursor.
 constexpr size_t kReadBuffer = 64 * 1024;
-// More runs than this are merged into one, so a host's merge reads a bounded
+// At this many runs they are merged into one, so a host's merge reads a bounded
 // number of files (and file descriptors) at once.
 constexpr size_t kMaxRuns = 16;
 

@@ -1,3 +1,8 @@
+// The schemas as data: the Device* tables built by make() (Timestamp, DeviceId, DeviceName,
+// ActionType, the table's own columns, the initiating process's, ReportId, AdditionalFields),
+// Sentinel's SecurityEvent (its fixed columns, then those named for EventData fields from
+// event_data_from on) and an always-empty SecurityAlert; and the Defender and Sentinel tables
+// never built from EVTX, each with the reason. Read by evidence_catalog.cpp and `evtxhunt query`.
 #include "tables/defender_schema.h"
 
 #include <map>

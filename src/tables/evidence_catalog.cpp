@@ -1,3 +1,9 @@
+// The evidence catalog. begin() decides which Device* table and columns each normalized table's
+// events fill; host_sink() turns a host's replayed events into rows (one per process run, even
+// if both Sysmon 1 and 4688 logged it; every Security record a SecurityEvent row, its EventData
+// fields packed until finish() knows every name), dropping rows no pushed-down filter keeps;
+// finish() joins the hosts' rows in host order, in memory or, past the spill budget, in files
+// scan() reads back 4096 rows at a time. Used by `evtxhunt query` and scan's KQL rules.
 #include "tables/evidence_catalog.h"
 
 #include <algorithm>
