@@ -526,6 +526,4 @@ bool BinXmlDecoder::compile_record(uint32_t begin, uint32_t end, RenderFormat fo
   return impl_->compile_record(begin, end, format, out);
 }
 
-size_t BinXmlDecoder::templates_cached() const { return impl_->templates_.size(); }
-
 }  // namespace evtx

@@ -55,8 +55,6 @@ class BinXmlDecoder {
   // then decodes its tree.
   bool compile_record(uint32_t begin, uint32_t end, RenderFormat format, CompiledRecord& out);
 
-  size_t templates_cached() const;
-
  private:
   struct Impl;  // binxml.cpp: caches and the compile / emit steps
   std::unique_ptr<Impl> impl_;

@@ -56,12 +56,6 @@ uint32_t EventTree::attribute(uint32_t element, std::string_view name) const {
   return kNoNode;
 }
 
-bool EventTree::has_attributes(uint32_t element) const {
-  for (uint32_t c = nodes_[element].first_child; c != kNoNode; c = nodes_[c].next_sibling)
-    if (nodes_[c].kind == NodeKind::Attribute) return true;
-  return false;
-}
-
 }  // namespace evtx
 
 namespace evtx {

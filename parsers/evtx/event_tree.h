@@ -59,8 +59,6 @@ class EventTree {
   uint32_t child(uint32_t parent, std::string_view name) const;
   // The first attribute of element with this name, or kNoNode.
   uint32_t attribute(uint32_t element, std::string_view name) const;
-  // True if the element has attributes / element children / text content.
-  bool has_attributes(uint32_t element) const;
 
   // Removes the last child of parent if it is `node` (used to drop attributes
   // whose optional substitutions were all empty).

@@ -26,12 +26,6 @@ const char* problem_kind_name(ProblemKind k) {
   return "unknown";
 }
 
-bool EvtxFile::has_signature(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  uint8_t sig[8] = {};
-  return in.read(reinterpret_cast<char*>(sig), 8) && is_file_signature(sig);
-}
-
 namespace {
 
 // pread until n bytes or the end of the file; returns the bytes read, or -1.

@@ -62,9 +62,6 @@ class EvtxFile {
   // Done with a chunk slot: after the last one the file is closed.
   void release_chunk(size_t slot) const;
 
-  // True if the first 8 bytes of the file are the EVTX signature.
-  static bool has_signature(const std::filesystem::path& path);
-
  private:
   int descriptor() const;
 

@@ -871,14 +871,4 @@ void EvtxFileWriter::copy_into_target() {
   ::close(out);
 }
 
-std::vector<uint8_t> write_evtx_image(const std::vector<const EventTree*>& events, WriterStats* stats) {
-  std::vector<uint8_t> image(kFileHeaderSize, 0);
-  EvtxWriter w([&](const uint8_t* chunk) { image.insert(image.end(), chunk, chunk + kChunkSize); });
-  for (const EventTree* e : events) w.add(*e);
-  std::vector<uint8_t> header = w.finish();
-  std::memcpy(image.data(), header.data(), header.size());
-  if (stats) *stats = w.stats();
-  return image;
-}
-
 }  // namespace evtx

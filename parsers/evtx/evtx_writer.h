@@ -120,7 +120,4 @@ class EvtxFileWriter {
   bool direct_ = false;  // the target is a device or FIFO: written into, never replaced
 };
 
-// A whole EVTX file image in memory (tests, small fixtures).
-std::vector<uint8_t> write_evtx_image(const std::vector<const EventTree*>& events, WriterStats* stats = nullptr);
-
 }  // namespace evtx

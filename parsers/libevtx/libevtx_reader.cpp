@@ -98,8 +98,6 @@ int64_t chunk_of(uint64_t offset) {
 
 }  // namespace
 
-const char* libevtx_version() { return libevtx_get_version(); }
-
 LibevtxResult LibevtxReader::read(const std::filesystem::path& path, const RecordFn& on_record) {
   const std::string name = path.string();
   // What the OS says first: libevtx's own messages do not tell "cannot open"

@@ -50,7 +50,4 @@ class LibevtxReader {
   std::string xml_;
 };
 
-// The libevtx library version string (for reports).
-const char* libevtx_version();
-
 }  // namespace evtx

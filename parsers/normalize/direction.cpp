@@ -172,11 +172,4 @@ void DirectionResolver::decide(NormalizedEvent& ev) const {
   ev.direction_evidence = std::move(why);
 }
 
-void resolve_directions(std::vector<NormalizedEvent*>& events) {
-  DirectionResolver r;
-  for (const NormalizedEvent* ev : events) r.observe(*ev);
-  for (const NormalizedEvent* ev : events) r.learn_layout(*ev);
-  for (NormalizedEvent* ev : events) r.decide(*ev);
-}
-
 }  // namespace normalize

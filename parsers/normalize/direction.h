@@ -73,7 +73,4 @@ class DirectionResolver {
   std::map<std::string, Layout> layouts_;                       // by log and protocol, and "*" by protocol
 };
 
-// All three passes over one host's events held in memory.
-void resolve_directions(std::vector<NormalizedEvent*>& events);
-
 }  // namespace normalize

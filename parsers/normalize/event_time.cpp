@@ -55,10 +55,4 @@ bool ProcessStarts::check(NormalizedEvent& ev) const {
   return true;
 }
 
-void check_times_against_process_starts(std::vector<NormalizedEvent>& events) {
-  std::map<std::string, ProcessStarts> hosts;
-  for (const NormalizedEvent& ev : events) hosts[ev[Field::DeviceId].s].observe(ev);
-  for (NormalizedEvent& ev : events) hosts[ev[Field::DeviceId].s].check(ev);
-}
-
 }  // namespace normalize

@@ -38,7 +38,4 @@ class ProcessStarts {
   std::unordered_map<std::string, uint32_t> file_index_;
 };
 
-// Both steps over events held in memory (of any hosts).
-void check_times_against_process_starts(std::vector<NormalizedEvent>& events);
-
 }  // namespace normalize

@@ -75,7 +75,6 @@ void copy_sysmon_user(NormalizedEvent& ev, const RecordAccess& rec, Field domain
 class JsonBag {
  public:
   void add(std::string_view key, std::string_view text);
-  void add(std::string_view key, int64_t number);
   // The record's field, when it has a known value.
   void copy(const RecordAccess& rec, std::string_view data_name, std::string_view key = {});
   bool empty() const { return text_.empty(); }

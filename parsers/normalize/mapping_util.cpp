@@ -111,11 +111,6 @@ bool is_group_address(std::string_view ip) {
   return k == AddressKind::Multicast || k == AddressKind::Broadcast;
 }
 
-std::optional<Ticks> parse_time(std::string_view s) {
-  auto t = evtx::parse_iso_filetime(s);
-  return t ? std::optional<Ticks>(ticks_of_filetime(*t)) : std::nullopt;
-}
-
 std::optional<int64_t> parse_int(std::string_view s) {
   int64_t v = 0;
   std::from_chars_result r{};
@@ -192,12 +187,6 @@ void JsonBag::add(std::string_view key, std::string_view text) {
   evtx::append_json_string(text_, key);
   text_ += ':';
   evtx::append_json_string(text_, text);
-}
-
-void JsonBag::add(std::string_view key, int64_t number) {
-  if (!text_.empty()) text_ += ',';
-  evtx::append_json_string(text_, key);
-  text_ += ':' + std::to_string(number);
 }
 
 void JsonBag::copy(const RecordAccess& rec, std::string_view data_name, std::string_view key) {

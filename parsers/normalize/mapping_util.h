@@ -55,9 +55,6 @@ bool is_group_address(std::string_view ip);
 // The text of a data field unless absent or a placeholder.
 std::optional<std::string> known_text(const RecordAccess& rec, std::string_view data_name, Empty empty = Empty::Value);
 
-// "2019-04-30 20:35:11.856" (Sysmon UtcTime) or ISO 8601 -> ticks since 1601.
-std::optional<Ticks> parse_time(std::string_view text);
-
 // Decimal or 0x-prefixed hexadecimal (Security PIDs) integer.
 std::optional<int64_t> parse_int(std::string_view text);
 

@@ -7,15 +7,6 @@
 
 namespace rules {
 
-const char* truth_name(Truth t) {
-  switch (t) {
-    case Truth::False: return "false";
-    case Truth::True: return "true";
-    case Truth::Unknown: return "unknown";
-  }
-  return "unknown";
-}
-
 Expression::Expression() = default;
 Expression::~Expression() = default;
 Expression::Expression(const Expression&) = default;
@@ -130,8 +121,6 @@ bool Expression::selects(const EvalContext& ctx) const {
   }
   return false;
 }
-
-bool Expression::has_selecting_tests() const { return prog_ && !prog_->selecting.empty(); }
 
 Expression compile(std::string_view text, const Scope& scope) {
   auto prog = std::make_shared<detail::Program>();

@@ -88,7 +88,6 @@ struct EvalContext {
 };
 
 enum class Truth : uint8_t { False, True, Unknown };
-const char* truth_name(Truth t);  // "false", "true", "unknown"
 
 struct Verdict {
   Truth truth = Truth::False;
@@ -192,7 +191,6 @@ class Expression {
   // Provider, Channel, SourceFile, EventRecordID). A join (Field ==
   // stage.Field) selects; a time window or a boot condition does not.
   bool selects(const EvalContext& ctx) const;
-  bool has_selecting_tests() const;
 
   const std::vector<FieldRef>& fields() const;
   std::vector<std::string> unknown_fields(UnknownSet u) const;  // names in order of appearance

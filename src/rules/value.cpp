@@ -36,14 +36,4 @@ std::string format_value(const Value& v) {
   return "";
 }
 
-bool same_value(const Value& a, const Value& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case Type::Unknown: return true;
-    case Type::Real: return a.r == b.r;
-    case Type::String: return a.str() == b.str();
-    default: return a.i == b.i;
-  }
-}
-
 }  // namespace rules

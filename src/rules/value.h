@@ -89,8 +89,4 @@ struct Value {
 // as Kusto prints them ([-][d.]hh:mm:ss[.fffffff]), bools true/false, Unknown "".
 std::string format_value(const Value& v);
 
-// Identity for grouping (summarize by): same type and same content; two
-// Unknown values are equal (whatever made them unknown).
-bool same_value(const Value& a, const Value& b);
-
 }  // namespace rules

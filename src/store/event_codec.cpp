@@ -387,12 +387,6 @@ void EventView::for_each_system(const std::function<void(SystemField, const RawV
   }
 }
 
-evtx::Record::DataKind EventView::data_kind() const {
-  Reader r{body_start(p_, h_), pool_};
-  r.skip_system();
-  return static_cast<evtx::Record::DataKind>(*r.p);
-}
-
 void EventView::for_each_data(const std::function<void(std::string_view, const RawValue&)>& fn) const {
   Reader r{body_start(p_, h_), pool_};
   r.skip_system();

@@ -132,7 +132,6 @@ class EventView {
 
   // System fields other than those in the header, as stored.
   void for_each_system(const std::function<void(evtx::SystemField, const evtx::RawValue&)>& fn) const;
-  evtx::Record::DataKind data_kind() const;
   // Data fields in record order: name and value (strings as Utf8 values).
   void for_each_data(const std::function<void(std::string_view, const evtx::RawValue&)>& fn) const;
   // The data fields' names as ids of pool(), in order (ids cleared first);
