@@ -18,9 +18,9 @@ else
   echo "package-test: no SigmaHQ checkout at $sigmahq (EVTXHUNT_SIGMAHQ): the package is made without its rules" >&2
 fi
 
-cmake -S . -B build-package -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DEVTXHUNT_TESTS=OFF -DEVTXHUNT_SIGMAHQ= "${with_sigma[@]}" >/dev/null
-cmake --build build-package -j"$(nproc)" --target evtxhunt evtxhunt_manpage
+# The release build's flags (scripts/build.sh), in the package's own folder.
+bash scripts/build.sh --dir build-package --target evtxhunt --target evtxhunt_manpage -DEVTXHUNT_TESTS=OFF \
+  -DEVTXHUNT_SIGMAHQ= "${with_sigma[@]}"
 rm -f build-package/evtxhunt_*.deb
 (cd build-package && cpack -G DEB >/dev/null 2>&1) || fail "cpack failed (build-package/_CPack_Packages)"
 version=$(build-package/src/evtxhunt --version | awk '{print $2}')

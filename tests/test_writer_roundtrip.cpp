@@ -19,7 +19,7 @@
 #include <sstream>
 
 #include "evtx/evtx_writer.h"
-#include "evtx/value_types.h"
+#include "evtx/writer_typing.h"
 #include "libevtx/libevtx_reader.h"
 #include "support/command.h"
 #include "support/corpus.h"

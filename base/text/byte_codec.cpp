@@ -4,22 +4,22 @@
 
 namespace text {
 
-void ByteWriter::u(uint64_t v) { put_varint(out, v); }
+void ByteWriter::varint(uint64_t v) { put_varint(out, v); }
 
 void ByteWriter::u64(uint64_t v) {
   for (int k = 0; k < 8; ++k) out += static_cast<char>(v >> (8 * k));
 }
 
-void ByteWriter::i(int64_t v) { u(zigzag(v)); }
+void ByteWriter::svarint(int64_t v) { varint(zigzag(v)); }
 
-void ByteWriter::s(std::string_view v) {
-  u(v.size());
+void ByteWriter::string(std::string_view v) {
+  varint(v.size());
   out.append(v);
 }
 
 void ByteWriter::strings(const std::vector<std::string>& v) {
-  u(v.size());
-  for (const std::string& x : v) s(x);
+  varint(v.size());
+  for (const std::string& x : v) string(x);
 }
 
 ByteReader::ByteReader(std::string_view bytes, std::string name, size_t budget)
@@ -34,7 +34,7 @@ void ByteReader::fail(const std::string& what) const {
   throw DecodeError(name_ + what + " at offset " + std::to_string(at_));
 }
 
-uint64_t ByteReader::u() {
+uint64_t ByteReader::varint() {
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (at_ >= b_.size()) fail("cut short");
@@ -53,16 +53,16 @@ uint64_t ByteReader::u64() {
   return v;
 }
 
-int64_t ByteReader::i() { return unzigzag(u()); }
+int64_t ByteReader::svarint() { return unzigzag(varint()); }
 
 size_t ByteReader::count(size_t item) {
-  uint64_t n = u();
+  uint64_t n = varint();
   if (n > b_.size() - at_) fail("a count past the end");
   charge(static_cast<size_t>(n) * item);
   return static_cast<size_t>(n);
 }
 
-std::string ByteReader::s() {
+std::string ByteReader::string() {
   size_t n = count(1);
   std::string v(b_.substr(at_, n));
   at_ += n;
@@ -71,7 +71,7 @@ std::string ByteReader::s() {
 
 std::vector<std::string> ByteReader::strings() {
   std::vector<std::string> v(count(sizeof(std::string)));
-  for (std::string& x : v) x = s();
+  for (std::string& x : v) x = string();
   return v;
 }
 

@@ -22,10 +22,10 @@ class ByteWriter {
  public:
   std::string out;
 
-  void u(uint64_t v);
+  void varint(uint64_t v);
   void u64(uint64_t v);  // 8 bytes, little endian
-  void i(int64_t v);
-  void s(std::string_view v);
+  void svarint(int64_t v);
+  void string(std::string_view v);
   void strings(const std::vector<std::string>& v);
 };
 
@@ -45,17 +45,17 @@ class ByteReader {
   std::string_view& bytes() { return b_; }
   void seek(size_t at) { at_ = at; }
 
-  uint64_t u();
-  int64_t i();
+  uint64_t varint();
+  int64_t svarint();
   uint64_t u64();  // 8 bytes, little endian
   // A count of items each at least one byte long: never more than the bytes
   // left; `item` bytes of memory each are charged.
   size_t count(size_t item = 0);
-  std::string s();
+  std::string string();
   std::vector<std::string> strings();
   template <typename Enum>
   Enum small(uint64_t max, const char* what) {
-    uint64_t v = u();
+    uint64_t v = varint();
     if (v > max) fail(std::string("a bad ") + what);
     return static_cast<Enum>(v);
   }

@@ -20,7 +20,7 @@
 #include "evtx/crc32.h"
 #include "evtx/evtx_file.h"
 #include "evtx/format.h"
-#include "evtx/value_types.h"
+#include "evtx/writer_typing.h"
 #include "text/utf16.h"
 
 namespace evtx {

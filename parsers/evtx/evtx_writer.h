@@ -33,7 +33,7 @@
 //   template instance (token, template id, definition offset, the definition
 //   when inline), the value count, descriptors and values, and an
 //   end-of-fragment token, byte for byte as Windows writes them.
-// - Values are typed as Windows types them (value_types.h); text that does not
+// - Values are typed as Windows types them (writer_typing.h); text that does not
 //   parse as the field's type is written as a string.
 // A record that does not fit in what is left of the chunk starts a new chunk
 // (names and templates are then defined again there).

@@ -34,7 +34,7 @@ class Reader : public replay::FindingReader {
       stored |= uint64_t(static_cast<uint8_t>(b[b.size() - kChecksumSize + i])) << (8 * i);
     b.remove_suffix(kChecksumSize);
     if (checksum(b) != stored) fail("its checksum does not match (damaged or cut short)");
-    if (uint64_t layout = u(); layout != kLayout)
+    if (uint64_t layout = varint(); layout != kLayout)
       fail("layout " + std::to_string(layout) + " (this evtxhunt reads layout " + std::to_string(kLayout) + ")");
   }
 };
@@ -49,36 +49,36 @@ void seal_shard(std::string& body) {
 std::string write_shard(const Shard& shard) {
   replay::FindingWriter w;
   w.out = kMagic;
-  w.u(kLayout);
-  w.s(shard.version);
-  w.s(shard.rules_summary);
-  w.u(shard.files.size());
+  w.varint(kLayout);
+  w.string(shard.version);
+  w.string(shard.rules_summary);
+  w.varint(shard.files.size());
   for (const FileRead& f : shard.files) {
-    w.s(f.path);
-    w.s(f.kind);
-    for (uint64_t v : {f.bytes, f.records, f.damaged_records, f.chunks, f.chunks_skipped, f.problems}) w.u(v);
+    w.string(f.path);
+    w.string(f.kind);
+    for (uint64_t v : {f.bytes, f.records, f.damaged_records, f.chunks, f.chunks_skipped, f.problems}) w.varint(v);
   }
-  w.u(shard.skipped.size());
+  w.varint(shard.skipped.size());
   for (const pipeline::SkippedInput& s : shard.skipped) {
-    w.s(s.path);
-    w.s(s.reason);
+    w.string(s.path);
+    w.string(s.reason);
   }
   w.strings(shard.warnings);
-  w.u(shard.hosts.size());
+  w.varint(shard.hosts.size());
   for (const ShardHost& h : shard.hosts) {
-    w.s(h.identity.device_id);
+    w.string(h.identity.device_id);
     w.strings(h.identity.names);
-    w.u(h.identity.addresses.size());
-    for (const std::string& a : h.identity.addresses) w.s(a);
-    w.u(h.events);
-    w.u(h.findings.size());
+    w.varint(h.identity.addresses.size());
+    for (const std::string& a : h.identity.addresses) w.string(a);
+    w.varint(h.events);
+    w.varint(h.findings.size());
     try {
       for (const replay::Finding& f : h.findings) w.finding(f);
     } catch (const replay::FindingCodecError&) {
       throw ShardError("a shard holds findings before the cross-host pass, not linked ones");
     }
   }
-  for (uint64_t v : {shard.duplicates_dropped, shard.merged_processes, shard.spills, shard.spilled_bytes}) w.u(v);
+  for (uint64_t v : {shard.duplicates_dropped, shard.merged_processes, shard.spills, shard.spilled_bytes}) w.varint(v);
   seal_shard(w.out);
   return std::move(w.out);
 }
@@ -87,32 +87,32 @@ Shard read_shard(std::string_view bytes, const std::string& name, size_t* decode
   Reader r(bytes, name);
   r.magic();
   Shard shard;
-  shard.version = r.s();
-  shard.rules_summary = r.s();
+  shard.version = r.string();
+  shard.rules_summary = r.string();
   shard.files.resize(r.count(sizeof(FileRead)));
   for (FileRead& f : shard.files) {
-    f.path = r.s();
-    f.kind = r.s();
+    f.path = r.string();
+    f.kind = r.string();
     for (uint64_t* v : {&f.bytes, &f.records, &f.damaged_records, &f.chunks, &f.chunks_skipped, &f.problems})
-      *v = r.u();
+      *v = r.varint();
   }
   shard.skipped.resize(r.count(sizeof(pipeline::SkippedInput)));
   for (pipeline::SkippedInput& s : shard.skipped) {
-    s.path = r.s();
-    s.reason = r.s();
+    s.path = r.string();
+    s.reason = r.string();
   }
   shard.warnings = r.strings();
   shard.hosts.resize(r.count(sizeof(ShardHost)));
   for (ShardHost& h : shard.hosts) {
-    h.identity.device_id = r.s();
+    h.identity.device_id = r.string();
     h.identity.names = r.strings();
-    for (size_t n = r.count(64); n > 0; --n) h.identity.addresses.insert(r.s());  // a set node each
-    h.events = r.u();
+    for (size_t n = r.count(64); n > 0; --n) h.identity.addresses.insert(r.string());  // a set node each
+    h.events = r.varint();
     // Findings are read one by one: a count cannot reserve more than the bytes left.
     for (size_t n = r.count(); n > 0; --n) h.findings.push_back(r.finding());
   }
   for (uint64_t* v : {&shard.duplicates_dropped, &shard.merged_processes, &shard.spills, &shard.spilled_bytes})
-    *v = r.u();
+    *v = r.varint();
   if (!r.done()) r.fail("bytes after the end");
   if (decoded_bytes) *decoded_bytes = r.used();
   return shard;

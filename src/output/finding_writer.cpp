@@ -228,11 +228,13 @@ void append_timesketch(std::string& out, const replay::Finding& f) {
       }
   // Flat: each key field of the matched record its own field (a name the
   // row already uses gets "detail_" before it).
-  static const std::set<std::string, std::less<>> kTaken = {
-      "message",       "datetime",    "timestamp",   "timestamp_desc", "DeviceName", "rule_id",    "title",
-      "level",         "confidence",  "assumptions", "evidence",       "fields",     "collected",  "notes",
-      "details",       "tag",         "EventID",     "EventRecordID",  "Channel",    "SourceFile", "ProcessCommandLine",
-      "AccountDomain", "AccountName", "LocalIP",     "LocalPort",      "RemoteIP",   "RemotePort", "RemoteDeviceName"};
+  static const std::set<std::string, std::less<>> kTaken = [] {
+    std::set<std::string, std::less<>> taken = {
+        "message",    "datetime",    "timestamp", "timestamp_desc", "DeviceName", "rule_id", "title",   "level",
+        "confidence", "assumptions", "evidence",  "fields",         "collected",  "notes",   "details", "tag"};
+    for (Field field : kRecordFields) taken.emplace(normalize::field_name(field));
+    return taken;
+  }();
   if (!f.evidence.empty())
     for (const auto& [name, value] : f.evidence[0].details) {
       out += ',';

@@ -48,60 +48,60 @@ XXH128_hash_t key_of(const FileText& file) {
 class Writer : public text::ByteWriter {
  public:
   void condition(const Condition& c) {
-    u(static_cast<uint64_t>(c.kind));
-    s(c.name);
-    u(c.args.size());
+    varint(static_cast<uint64_t>(c.kind));
+    string(c.name);
+    varint(c.args.size());
     for (const auto& a : c.args) condition(*a);
   }
   void test(const FieldTest& t) {
-    s(t.field);
-    u(static_cast<uint64_t>(t.op));
-    u(static_cast<uint64_t>(t.part));
-    u(uint64_t(t.all) | uint64_t(t.cased) << 1 | uint64_t(t.negate) << 2 | uint64_t(t.expected) << 3);
+    string(t.field);
+    varint(static_cast<uint64_t>(t.op));
+    varint(static_cast<uint64_t>(t.part));
+    varint(uint64_t(t.all) | uint64_t(t.cased) << 1 | uint64_t(t.negate) << 2 | uint64_t(t.expected) << 3);
     strings(t.values);
     strings(t.placeholders);
   }
   void optional(const std::optional<int64_t>& v) {
-    u(v.has_value());
-    if (v) i(*v);
+    varint(v.has_value());
+    if (v) svarint(*v);
   }
   void rule(const Rule& r) {
-    u(static_cast<uint64_t>(r.kind));
-    for (const std::string* v : {&r.id, &r.name, &r.title, &r.description, &r.author, &r.status}) s(*v);
-    u(r.level ? static_cast<uint64_t>(*r.level) + 1 : 0);
+    varint(static_cast<uint64_t>(r.kind));
+    for (const std::string* v : {&r.id, &r.name, &r.title, &r.description, &r.author, &r.status}) string(*v);
+    varint(r.level ? static_cast<uint64_t>(*r.level) + 1 : 0);
     strings(r.tags);
     strings(r.references);
     strings(r.falsepositives);
-    u(static_cast<uint64_t>(r.line));
-    for (const std::string* v : {&r.logsource.product, &r.logsource.category, &r.logsource.service}) s(*v);
-    u(r.selections.size());
+    varint(static_cast<uint64_t>(r.line));
+    for (const std::string* v : {&r.logsource.product, &r.logsource.category, &r.logsource.service}) string(*v);
+    varint(r.selections.size());
     for (const Selection& sel : r.selections) {
-      s(sel.name);
-      u(sel.alternatives.size());
+      string(sel.name);
+      varint(sel.alternatives.size());
       for (const auto& alt : sel.alternatives) {
-        u(alt.size());
+        varint(alt.size());
         for (const FieldTest& t : alt) test(t);
       }
     }
-    u(r.conditions.size());
+    varint(r.conditions.size());
     for (const auto& c : r.conditions) condition(*c);
     const Correlation& k = r.correlation;
-    u(static_cast<uint64_t>(k.type));
+    varint(static_cast<uint64_t>(k.type));
     strings(k.rules);
     strings(k.group_by);
-    i(k.timespan);
+    svarint(k.timespan);
     for (const std::optional<int64_t>* v : {&k.gt, &k.gte, &k.lt, &k.lte, &k.eq, &k.neq}) optional(*v);
-    s(k.field);
-    u(k.aliases.size());
+    string(k.field);
+    varint(k.aliases.size());
     for (const auto& [alias, fields] : k.aliases) {
-      s(alias);
-      u(fields.size());
+      string(alias);
+      varint(fields.size());
       for (const auto& [rule_name, field] : fields) {
-        s(rule_name);
-        s(field);
+        string(rule_name);
+        string(field);
       }
     }
-    u(k.generate);
+    varint(k.generate);
     strings(r.filter_rules);
   }
 };
@@ -115,13 +115,13 @@ class Reader : public text::ByteReader {
     charge(sizeof(Condition));
     auto c = std::make_unique<Condition>();
     c->kind = small<Condition::Kind>(static_cast<uint64_t>(Condition::Kind::AllOf), "condition kind");
-    c->name = s();
+    c->name = string();
     for (size_t n = count(sizeof(void*)); n > 0; --n) c->args.push_back(condition(depth + 1));
     return c;
   }
   FieldTest test() {
     FieldTest t;
-    t.field = s();
+    t.field = string();
     t.op = small<FieldTest::Op>(static_cast<uint64_t>(FieldTest::Op::Cidr), "test");
     t.part = small<FieldTest::TimePart>(static_cast<uint64_t>(FieldTest::TimePart::Year), "time part");
     uint64_t flags = small<uint64_t>(15, "test flags");
@@ -135,13 +135,13 @@ class Reader : public text::ByteReader {
   }
   std::optional<int64_t> optional() {
     if (!small<uint64_t>(1, "flag")) return std::nullopt;
-    return i();
+    return svarint();
   }
   Rule rule(const std::string& file) {
     charge(sizeof(Rule));
     Rule r;
     r.kind = small<Rule::Kind>(static_cast<uint64_t>(Rule::Kind::Filter), "rule kind");
-    for (std::string* v : {&r.id, &r.name, &r.title, &r.description, &r.author, &r.status}) *v = s();
+    for (std::string* v : {&r.id, &r.name, &r.title, &r.description, &r.author, &r.status}) *v = string();
     if (uint64_t level = small<uint64_t>(static_cast<uint64_t>(rules::Level::Critical) + 1, "level"))
       r.level = static_cast<rules::Level>(level - 1);
     r.tags = strings();
@@ -149,10 +149,10 @@ class Reader : public text::ByteReader {
     r.falsepositives = strings();
     r.file = file;
     r.line = static_cast<int>(small<uint64_t>(INT32_MAX, "line"));
-    for (std::string* v : {&r.logsource.product, &r.logsource.category, &r.logsource.service}) *v = s();
+    for (std::string* v : {&r.logsource.product, &r.logsource.category, &r.logsource.service}) *v = string();
     r.selections.resize(count(sizeof(Selection)));
     for (Selection& sel : r.selections) {
-      sel.name = s();
+      sel.name = string();
       sel.alternatives.resize(count(sizeof(sel.alternatives[0])));
       for (auto& alt : sel.alternatives)
         for (size_t n = count(sizeof(FieldTest)); n > 0; --n) alt.push_back(test());
@@ -162,16 +162,16 @@ class Reader : public text::ByteReader {
     k.type = small<Correlation::Type>(static_cast<uint64_t>(Correlation::Type::TemporalOrdered), "correlation");
     k.rules = strings();
     k.group_by = strings();
-    k.timespan = i();
+    k.timespan = svarint();
     for (std::optional<int64_t>* v : {&k.gt, &k.gte, &k.lt, &k.lte, &k.eq, &k.neq}) *v = optional();
-    k.field = s();
+    k.field = string();
     k.aliases.resize(count(sizeof(k.aliases[0])));
     for (auto& [alias, fields] : k.aliases) {
-      alias = s();
+      alias = string();
       fields.resize(count(sizeof(fields[0])));
       for (auto& [rule_name, field] : fields) {
-        rule_name = s();
-        field = s();
+        rule_name = string();
+        field = string();
       }
     }
     k.generate = small<uint64_t>(1, "flag") != 0;
@@ -184,24 +184,24 @@ class Reader : public text::ByteReader {
 
 std::string rule_cache_bytes(const std::vector<FileText>& files, const std::vector<ParsedFile>& parsed) {
   text::ByteWriter body;
-  body.u(parsed.size());
+  body.varint(parsed.size());
   for (size_t f = 0; f < parsed.size(); ++f) {
     const ParsedFile& p = parsed[f];
     XXH128_hash_t key = key_of(files[f]);
-    body.s(files[f].first);
+    body.string(files[f].first);
     body.u64(key.high64);
     body.u64(key.low64);
     Writer w;  // the entry, length-prefixed: a reader skips the files it does not need
-    w.u(p.rule);
-    w.u(p.result.rules.size());
+    w.varint(p.rule);
+    w.varint(p.result.rules.size());
     for (const Rule& r : p.result.rules) w.rule(r);
-    w.u(p.result.errors.size());
+    w.varint(p.result.errors.size());
     for (const LoadError& e : p.result.errors) {
-      w.u(static_cast<uint64_t>(e.line));
-      w.u(static_cast<uint64_t>(e.column));
-      w.s(e.message);
+      w.varint(static_cast<uint64_t>(e.line));
+      w.varint(static_cast<uint64_t>(e.column));
+      w.string(e.message);
     }
-    body.s(w.out);
+    body.string(w.out);
   }
   return sealed(std::string_view(kMagic, 8), body.out);
 }
@@ -214,9 +214,9 @@ std::vector<std::optional<ParsedFile>> rule_cache_parsed(std::string_view data, 
   try {
     text::ByteReader entries(data.substr(kSealSize), "rule cache: ", data.size());
     for (size_t n = entries.count(); n > 0; --n) {
-      std::string path = entries.s();
+      std::string path = entries.string();
       uint64_t high = entries.u64(), low = entries.u64();
-      std::string bytes = entries.s();
+      std::string bytes = entries.string();
       auto it = index.find(path);
       if (it == index.end() || out[it->second]) continue;
       XXH128_hash_t key = key_of(files[it->second]);
@@ -231,7 +231,7 @@ std::vector<std::optional<ParsedFile>> rule_cache_parsed(std::string_view data, 
           e.file = path;
           e.line = static_cast<int>(r.small<uint64_t>(INT32_MAX, "line"));
           e.column = static_cast<int>(r.small<uint64_t>(INT32_MAX, "column"));
-          e.message = r.s();
+          e.message = r.string();
         }
         if (r.done()) out[it->second] = std::move(p);
       } catch (const text::DecodeError&) {  // this entry: parsed again

@@ -4,7 +4,7 @@
 // when rendering it gives back the input text (FILETIMEs excepted) and otherwise writes the
 // text as a UTF-16LE String. Its strict ISO 8601 parser rejects dates that do not exist (Feb 30).
 // Only evtx_writer.cpp and the writer tests use it.
-#include "evtx/value_types.h"
+#include "evtx/writer_typing.h"
 
 #include <charconv>
 #include <cstring>
