@@ -659,6 +659,11 @@ TEST(RuleErrors, StrayCommaIsAnErrorNotAHang) {
             "1:1: invalid YAML: ',' outside a flow collection");
   EXPECT_EQ(first_error("id: x\ntitle: \"t\",\n"), "2:11: invalid YAML: ',' outside a flow collection");
   EXPECT_EQ(first_error("id: x\nlevel: ,\n"), "2:8: invalid YAML: ',' outside a flow collection");
+  // A NUL before it (fuzzing, 2 bytes: yaml-cpp never returned).
+  EXPECT_EQ(first_error(std::string("\0,", 2)), "1:2: invalid YAML: ',' outside a flow collection");
+  // In a tag or an anchor before the node (fuzzing, 4 bytes: "!fu,").
+  EXPECT_EQ(first_error("!fu,"), "1:4: invalid YAML: ',' outside a flow collection");
+  EXPECT_EQ(first_error("id: &a,\n"), "1:7: invalid YAML: ',' outside a flow collection");
   // A comment ends a plain scalar, so a deeper line after it does not go on with it
   // (fuzzing, 83 bytes: yaml-cpp took 7.5 GB and never returned).
   EXPECT_EQ(first_error("o #Detect1 execution\n , title: AppLocker\nin"),

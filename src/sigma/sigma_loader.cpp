@@ -26,6 +26,7 @@ namespace {
 // An error at a node: its line and column are reported.
 struct NodeError : std::runtime_error {
   int line, column;
+  bool too_large = false;  // the rule's size budget is spent: nothing more of it is read
   NodeError(const YAML::Node& n, const std::string& what)
       : std::runtime_error(what),
         line(n.Mark().line >= 0 ? n.Mark().line + 1 : 0),
@@ -34,7 +35,8 @@ struct NodeError : std::runtime_error {
 
 // Every error of one document: loading goes on past an error wherever the
 // rest can still be read (the header's keys, each search identifier, each
-// condition), so one run names them all. At most kMaxErrors are kept.
+// condition), so one run names them all. Reading stops at kMaxErrors, or at
+// a rule past its size budget (going on would spend it again per selection).
 struct DocumentErrors {
   static constexpr size_t kMaxErrors = 20;
   std::vector<NodeError> list;
@@ -43,7 +45,8 @@ struct DocumentErrors {
     try {
       step();
     } catch (const NodeError& e) {
-      if (list.size() < kMaxErrors) list.push_back(e);
+      list.push_back(e);
+      if (e.too_large || list.size() >= kMaxErrors) throw *this;
     }
   }
 };
@@ -173,10 +176,13 @@ thread_local RuleBudget t_budget;  // of the document being parsed
 void spend(const YAML::Node& at, size_t values, size_t bytes) {
   t_budget.values += values;
   t_budget.bytes += bytes;
-  if (t_budget.values > kMaxRuleValues || t_budget.bytes > kMaxRuleValueBytes)
-    throw NodeError(at, "rule too large: more than " + std::to_string(kMaxRuleValues) + " values or " +
-                            std::to_string(kMaxRuleValueBytes >> 20) +
-                            " MiB of them after aliases and modifiers (a YAML anchor reused many times?)");
+  if (t_budget.values > kMaxRuleValues || t_budget.bytes > kMaxRuleValueBytes) {
+    NodeError e(at, "rule too large: more than " + std::to_string(kMaxRuleValues) + " values or " +
+                        std::to_string(kMaxRuleValueBytes >> 20) +
+                        " MiB of them after aliases and modifiers (a YAML anchor reused many times?)");
+    e.too_large = true;
+    throw e;
+  }
 }
 
 FieldTest make_test(const std::string& key, const YAML::Node& value) {

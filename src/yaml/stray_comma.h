@@ -58,7 +58,9 @@ inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
         plain_indent = std::string_view::npos;
       continue;
     }
-    if (c == ' ' || c == '\t' || c == '\r') {
+    // A NUL is no YAML character and starts no scalar (yaml-cpp hangs on "\0,"
+    // as on ","): skipped like a blank.
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\0') {
       ++i;
       continue;
     }
@@ -92,6 +94,16 @@ inline std::optional<std::pair<int, int>> stray_comma(std::string_view t) {
       i = j + 1;
       node_start = false;
       after_quoted = true;
+      continue;
+    }
+    if ((c == '!' || c == '&') && node_start && depth == 0) {
+      // A tag or an anchor: the node comes after it (yaml-cpp hangs on "!t," too).
+      size_t j = i;
+      while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n' && t[j] != '\r') {
+        if (t[j] == ',') return std::make_pair(line, static_cast<int>(j - line_start) + 1);
+        ++j;
+      }
+      i = j;
       continue;
     }
     if (c == ',' && depth == 0 && (node_start || after_quoted))
