@@ -18,13 +18,8 @@
 namespace output {
 namespace {
 
-// The table's last column takes the terminal's width left of the others
-// (Timestamp, DeviceName, Source and Finding (or a search's Matched), each with its space), at least 10: one rule for
-// the header and the rows, whatever the time zone makes the Timestamp's width.
-size_t last_column_width(const TableStyle& style) {
-  size_t used = time_width() + 1 + 19 + 17 + 10;
-  return style.width > used + 10 ? style.width - used : 10;
-}
+// Widths of the table's columns between the Timestamp and the last, each with its space.
+constexpr size_t kOtherColumns = 19 + 17 + 10;
 
 // Layouts of data names whose Details keys a thread keeps; past it, it starts over.
 constexpr size_t kMaxDetailsLayouts = 4096;
@@ -325,7 +320,7 @@ void append_table(std::string& out, const EventRow& r, const TableStyle& style) 
   if (r.matched) text = "matched " + matched_text(*r.matched) + " | ";
   if (r.norm && (*r.norm)[Field::ProcessCommandLine].known()) text += (*r.norm)[Field::ProcessCommandLine].s + " | ";
   text += details_text(v);
-  append_cell(out, text, last_column_width(style), true);
+  append_cell(out, text, last_column_width(style, kOtherColumns), true);
   out += '\n';
 }
 
@@ -367,7 +362,7 @@ std::string timeline_header(Format f, const TableStyle& style, bool search) {
     append_cell(out, "DeviceName", 18);
     append_cell(out, "Source", 16);
     append_cell(out, search ? "" : "Finding", 9);
-    append_cell(out, "Details", last_column_width(style), true);
+    append_cell(out, "Details", last_column_width(style, kOtherColumns), true);
     return out + "\n";
   }
   if (f != Format::Csv) return {};

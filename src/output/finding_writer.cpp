@@ -18,13 +18,8 @@
 namespace output {
 namespace {
 
-// The table's last column takes the terminal's width left of the others
-// (Timestamp, Level, DeviceName and Conf., each with its space), at least 10: one rule for the header and
-// the rows, whatever the time zone makes the Timestamp's width.
-size_t last_column_width(const TableStyle& style) {
-  size_t used = time_width() + 1 + 10 + 19 + 8;
-  return style.width > used + 10 ? style.width - used : 10;
-}
+// Widths of the table's columns between the Timestamp and the last, each with its space.
+constexpr size_t kOtherColumns = 10 + 19 + 8;
 
 using normalize::Field;
 using normalize::FieldValue;
@@ -263,7 +258,7 @@ void append_table(std::string& out, const replay::Finding& f, const TableStyle& 
   if (std::string details = details_text(f); !details.empty()) text += " | " + details;
   text += " | " + fields_text(f);
   if (!f.collected.empty()) text += " | " + collected_text(f);
-  append_cell(out, text, last_column_width(style), true);
+  append_cell(out, text, last_column_width(style, kOtherColumns), true);
   out += '\n';
 }
 
@@ -371,7 +366,7 @@ std::string findings_header(Format f, const TableStyle& style) {
   append_cell(out, "Level", 9);
   append_cell(out, "DeviceName", 18);
   append_cell(out, "Conf.", 7);
-  append_cell(out, "Finding", last_column_width(style), true);
+  append_cell(out, "Finding", last_column_width(style, kOtherColumns), true);
   return out + "\n";
 }
 

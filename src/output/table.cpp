@@ -1,4 +1,5 @@
 #include "output/table.h"
+#include "output/format.h"
 #include "output/terminal_text.h"
 
 #include <sys/ioctl.h>
@@ -7,6 +8,11 @@
 #include <cstdlib>
 
 namespace output {
+
+size_t last_column_width(const TableStyle& style, size_t others) {
+  size_t used = time_width() + 1 + others;
+  return style.width > used + 10 ? style.width - used : 10;
+}
 
 size_t terminal_width() {
   struct winsize ws {};

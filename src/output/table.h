@@ -21,6 +21,11 @@ struct TableStyle {
 // The width of stdout's terminal, else $COLUMNS, else 200.
 size_t terminal_width();
 
+// A table's last column takes the width the Timestamp (its zone's width) and
+// the other columns (`others`: their widths with their spaces) leave, at
+// least 10: one rule for a table's header and its rows.
+size_t last_column_width(const TableStyle& style, size_t others);
+
 // Appends s as one cell: control characters shown (terminal_text.h), cut to `width` code
 // points (the last one "…" when cut), padded to `width` and followed by a
 // space, unless `last`.
